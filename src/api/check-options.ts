@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { METRICS } from '../core/policy.js';
+
+/** Defaults shared by the CLI and the library API. */
+export const DEFAULT_SAMPLE = 5000;
+export const DEFAULT_SEED = 0;
+/** 50 random queries give 1,225 pairs: overlap@20 is then stable to about ±0.01 on healthy data. */
+export const DEFAULT_PROBE_QUERIES = 50;
+export const OVERLAP_K = 20;
+
+export const checkOptionsSchema = z
+  .object({
+    metric: z.enum(METRICS).optional(),
+    dim: z.number().int().positive().max(1 << 20).optional(),
+    model: z.string().min(1).optional(),
+    sample: z.number().int().min(10).max(10_000_000).default(DEFAULT_SAMPLE),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(DEFAULT_SEED),
+    full: z.boolean().default(false),
+    queries: z.string().min(1).optional(),
+    field: z.string().min(1).optional(),
+    probeQueries: z.number().int().min(10).max(1000).default(DEFAULT_PROBE_QUERIES),
+    scanBudgetBytes: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+export type CheckOptionsInput = z.input<typeof checkOptionsSchema>;
+export type CheckOptions = z.output<typeof checkOptionsSchema>;

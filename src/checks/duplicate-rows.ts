@@ -1,0 +1,80 @@
+import { count, percent, round } from '../core/format.js';
+import type { Evidence } from '../core/finding.js';
+import { nearDuplicates } from '../computed/near-duplicates.js';
+import { defineCheck } from './check.js';
+
+/** One row in a hundred repeating another already puts repeated content into many top-20 lists. */
+const WARN_SHARE = 0.01;
+/** One in twenty: a typical top-20 list then holds a copy, and IVF training was skewed by them. */
+const FAIL_SHARE = 0.05;
+/** One content occupying 1% of the store is boilerplate that surfaces for unrelated queries. */
+const BOILERPLATE_FAIL_SHARE = 0.01;
+
+export default defineCheck({
+  meta: {
+    code: 'duplicate-rows',
+    title: 'No significant duplication',
+    failureTitle: 'Duplicate and near-duplicate rows crowd the store',
+    description:
+      'The same content stored many times (re-ingestion without upsert, boilerplate such as headers, footers and ' +
+      'cookie banners, empty chunks) fills top-k lists with copies, and when an IVF/PQ index is trained on such ' +
+      'data its centroids are spent on the copies (trained before deduplication: No.14).',
+    decides:
+      'Exact copies are counted by hashing every scanned row (in bounded memory); near-duplicates are rows far ' +
+      "closer to each other than the data's own nearest-neighbour spacing (≤ 2% of the typical nearest-neighbour " +
+      'distance, and at least cos 0.999), found among sampled rows. ' +
+      `Warns when ${percent(WARN_SHARE, 0)} of rows are redundant copies, fails from ${percent(FAIL_SHARE, 0)}, or when one content fills ${percent(BOILERPLATE_FAIL_SHARE, 0)} of the rows.`,
+    evidence: {
+      exactDuplicateRows: 'rows repeating an earlier row byte for byte (estimated when hashing had to thin out)',
+      exactShare: 'their share of valid rows',
+      nearDuplicateRedundant: 'sampled rows that deduplication would remove (copies beyond the first of each near-duplicate cluster)',
+      nearShare: 'their share of the rows compared',
+      largestClusters: 'biggest clusters of identical/near-identical rows, with row numbers',
+      distanceThreshold: 'cosine distance under which two rows count as the same content',
+    },
+    labels: ['No.8'],
+    requiredArtifacts: ['rowStats', 'sample'],
+    fix: 'Deduplicate before indexing (exact hash on normalized text plus a near-duplicate pass), upsert by a content id instead of appending, mask boilerplate; then retrain/rebuild the index: `vectorclinic rebuild <vectors> --dedup --mask-boilerplate`.',
+  },
+  run(artifacts, context) {
+    const { rowStats, index } = artifacts;
+    const exact = rowStats.duplicates;
+    const exactShare = exact.rowsHashed ? exact.duplicateRows / exact.rowsHashed : 0;
+    const near = nearDuplicates(artifacts, context);
+    const nearShare = near && near.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
+    const largestCluster = near?.clusters[0]?.size ?? 0;
+    const largestExact = exact.largestGroups[0]?.size ?? 0;
+    const boilerplateShare = Math.max(
+      near && near.rowsChecked ? largestCluster / near.rowsChecked : 0,
+      exact.rowsHashed ? largestExact / exact.rowsHashed : 0,
+    );
+    const share = Math.max(exactShare, nearShare);
+    if (share < WARN_SHARE && boilerplateShare < BOILERPLATE_FAIL_SHARE) return null;
+    const failing = share >= FAIL_SHARE || boilerplateShare >= BOILERPLATE_FAIL_SHARE;
+    const clusters = [
+      ...exact.largestGroups.slice(0, 3).map((group) => ({ kind: 'exact', size: group.size, rows: group.rows })),
+      ...(near?.clusters.slice(0, 3).map((cluster) => ({ kind: 'near', size: cluster.size, rows: cluster.rows })) ?? []),
+    ];
+    const ivf = index?.ivf !== undefined;
+    return {
+      severity: failing ? 'fail' : 'warn',
+      message:
+        `${count(exact.duplicateRows)} rows (${percent(exactShare, 1)}) repeat another row exactly` +
+        (exact.keepRate < 1 ? ' (estimated from a hash sample)' : '') +
+        (near ? `; among ${count(near.rowsChecked)} sampled rows ${count(near.redundantRows)} (${percent(nearShare, 1)}) are near-copies of another` : '') +
+        `. The largest group holds ${count(Math.max(largestCluster, largestExact))} copies of one content.` +
+        (ivf ? ' The IVF index was trained on these copies: its lists are spent on duplicates.' : ''),
+      evidence: {
+        exactDuplicateRows: exact.duplicateRows,
+        exactShare: round(exactShare, 4),
+        exactEstimated: exact.keepRate < 1,
+        nearDuplicateRedundant: near?.redundantRows ?? null,
+        nearShare: round(nearShare, 4),
+        rowsCompared: near?.rowsChecked ?? 0,
+        distanceThreshold: near ? round(near.distanceThreshold, 4) : null,
+        largestClusters: clusters,
+      } as Evidence,
+      ...(ivf ? { extraLabels: ['No.14'] as const } : {}),
+    };
+  },
+});

@@ -1,0 +1,149 @@
+import { figure, percent, round } from '../core/format.js';
+import type { Metric } from '../core/policy.js';
+import { normDominance, rankingAgreement } from '../computed/ranking-agreement.js';
+import { normRegimes } from '../computed/norm-regimes.js';
+import { safeMetrics } from '../computed/observed-policy.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import { defineCheck, type CheckContext, type CheckResult } from './check.js';
+
+/**
+ * An index that returns fewer than 90% of the neighbours the model's metric would is wrong for
+ * users, not merely different: one result in ten is replaced.
+ */
+const AGREEMENT_FAIL_BELOW = 0.9;
+/** Inner product is norm-dominated when a quarter of every top-10 is the same few longest vectors. */
+const NORM_DOMINANCE_WARN = 0.25;
+
+export default defineCheck({
+  meta: {
+    code: 'metric-mismatch',
+    title: 'Metric matches the vectors',
+    failureTitle: 'The search metric does not match the model and the stored vectors',
+    description:
+      'Cosine similarity only equals inner product (and ranks like L2) on unit-length vectors. A cosine model ' +
+      'stored without normalization and searched by inner product ranks by vector length (long, often generic ' +
+      'texts win every query); searched by L2 it penalizes length differences the model never meant. A model ' +
+      'trained for inner product loses information when an index normalizes its vectors.',
+    decides:
+      'Compares the declared metric, the index metric (when there is one) and the measured norm state. Where they ' +
+      `disagree it measures the damage: the share of the exact top-10 under the declared metric that the actual ` +
+      `metric returns on random queries. Fails when an index's metric returns under ${percent(AGREEMENT_FAIL_BELOW, 0)} of them; ` +
+      'warns when plain vectors need normalizing before a non-normalizing index, or when inner product is ' +
+      `norm-dominated (over ${percent(NORM_DOMINANCE_WARN, 0)} of each top-10 are the same longest vectors). With no metric declared it reports the state and the safe metrics.`,
+    evidence: {
+      declaredMetric: 'metric the model was trained for (--metric or the policy)',
+      indexMetric: 'metric the index computes, when the target is an index',
+      normState: "'unit', 'raw' or 'mixed' (measured)",
+      normP50: 'median row norm',
+      agreementAt10: 'share of the declared-metric top-10 that the actual metric returns',
+      safeMetrics: 'metrics that rank these vectors as the model intends',
+    },
+    labels: ['No.8'],
+    requiredArtifacts: ['rowStats', 'sample', 'declared', 'source'],
+    fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (cosine space, vector_cosine_ops); then rebuild the index with `vectorclinic rebuild`.',
+  },
+  run(artifacts, context) {
+    const regimes = normRegimes(artifacts.rowStats);
+    if (regimes.state === 'unknown') return null;
+    const declared = artifacts.declared.metric;
+    const index = artifacts.index;
+    const base = {
+      declaredMetric: declared ?? null,
+      indexMetric: index?.metric ?? null,
+      normState: regimes.state,
+      normP50: round(artifacts.rowStats.norms.p50),
+      safeMetrics: safeMetrics(regimes.state, declared),
+    };
+    if (!declared) return undeclared(base.normState, base, index?.metric);
+    if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, declared, index.metric, index.normalizesInput, base);
+    return vectorsVersusDeclared(artifacts, context, declared, base);
+  },
+});
+
+type BaseEvidence = {
+  declaredMetric: Metric | null;
+  indexMetric: Metric | 'other' | null;
+  normState: string;
+  normP50: number;
+  safeMetrics: Metric[];
+};
+
+function undeclared(state: string, evidence: BaseEvidence, indexMetric: string | undefined): CheckResult {
+  const safe = evidence.safeMetrics.join(', ');
+  return {
+    severity: 'info',
+    title: 'No metric declared',
+    message:
+      state === 'unit'
+        ? `Vectors are unit length (median norm ${figure(evidence.normP50)}): cosine, inner product and L2 rank them identically${indexMetric ? `, so the index's ${indexMetric} is safe` : ''}.`
+        : `Vectors are not unit length (median norm ${figure(evidence.normP50)}): only ${safe} ranks them as a cosine model intends; pass --metric to check against your model.`,
+    evidence,
+  };
+}
+
+function indexVersusDeclared(
+  artifacts: Artifacts,
+  context: CheckContext,
+  declared: Metric,
+  indexMetric: Metric,
+  normalizes: boolean,
+  base: BaseEvidence,
+): CheckResult | null {
+  const state = base.normState;
+  if (normalizes || indexMetric === 'cosine') {
+    if (declared === 'cosine' || state === 'unit') return null;
+    return {
+      severity: 'warn',
+      message: `The model is declared ${declared} but the index normalizes vectors (cosine): the length information the model encodes is discarded.`,
+      evidence: base,
+      fix: `Use a non-normalizing ${declared} index for this model, or declare --metric cosine if the model is really a cosine model.`,
+    };
+  }
+  if (state === 'unit' || indexMetric === declared) return null;
+  const agreement = rankingAgreement(artifacts, context, indexMetric, declared);
+  const measured = agreement === undefined ? '' : ` On random queries it returns ${percent(agreement, 1)} of the top-10 the model's ${declared} would.`;
+  return {
+    severity: agreement === undefined || agreement < AGREEMENT_FAIL_BELOW ? 'fail' : 'warn',
+    message:
+      `The index ranks by ${indexMetric === 'ip' ? 'inner product' : 'L2 distance'} over ${state === 'mixed' ? 'partly ' : ''}unnormalized vectors (median norm ${figure(base.normP50)}), ` +
+      `but the model is ${declared}: ${indexMetric === 'ip' ? 'long vectors win regardless of meaning' : 'differences in length distort the ranking'}.${measured}`,
+    evidence: { ...base, agreementAt10: agreement === undefined ? null : round(agreement, 4) },
+    fix:
+      declared === 'cosine'
+        ? `Normalize every vector (and query) to unit length and rebuild the index, or build it with a cosine metric: \`vectorclinic rebuild <vectors> --metric cosine\`.`
+        : `Rebuild the index with the ${declared} metric the model was trained for.`,
+  };
+}
+
+function vectorsVersusDeclared(artifacts: Artifacts, context: CheckContext, declared: Metric, base: BaseEvidence): CheckResult | null {
+  const state = base.normState;
+  if (state === 'unit') return null;
+  if (declared === 'cosine') {
+    const ip = rankingAgreement(artifacts, context, 'ip', 'cosine');
+    const l2 = rankingAgreement(artifacts, context, 'l2', 'cosine');
+    const measured =
+      ip !== undefined && l2 !== undefined
+        ? ` Searched as they are, inner product would return ${percent(ip, 1)} and L2 ${percent(l2, 1)} of the true cosine top-10.`
+        : '';
+    return {
+      severity: 'warn',
+      message: `The model is cosine but the vectors are ${state === 'mixed' ? 'partly ' : ''}not unit length (median norm ${figure(base.normP50)}): only an index that normalizes ranks them correctly.${measured}`,
+      evidence: {
+        ...base,
+        agreementAt10Ip: ip === undefined ? null : round(ip, 4),
+        agreementAt10L2: l2 === undefined ? null : round(l2, 4),
+      },
+    };
+  }
+  if (declared === 'ip') {
+    const dominance = normDominance(artifacts, context);
+    if (dominance === undefined || dominance <= NORM_DOMINANCE_WARN) return null;
+    return {
+      severity: 'warn',
+      message: `Inner product over these unnormalized vectors is norm-dominated: ${percent(dominance, 1)} of each top-10 are the same 10 longest vectors, whatever the query.`,
+      evidence: { ...base, normDominance: round(dominance, 4) },
+      fix: 'If the model is not explicitly an inner-product model, normalize vectors and use cosine; otherwise look for rows with inflated norms (boilerplate, concatenated chunks).',
+    };
+  }
+  return null;
+}

@@ -1,0 +1,92 @@
+import { count, figure, percent, round } from '../core/format.js';
+import type { Evidence } from '../core/finding.js';
+import { normRegimes } from '../computed/norm-regimes.js';
+import type { RegimeRuns } from '../gather/row-stats.js';
+import { defineCheck } from './check.js';
+
+/** A minority regime this large changes many result lists; below it, a warning. */
+const MIXED_FAIL_SHARE = 0.01;
+/** A run counts as a contiguous shard when it holds at least this share of rows (and 50 rows). */
+const SHARD_MIN_SHARE = 0.01;
+const SHARD_MIN_ROWS = 50;
+/** Decoded PQ/SQ vectors scatter around unit length; only a clearly separate population counts. */
+const LOSSY_MIN_SHARE = 0.05;
+
+export default defineCheck({
+  meta: {
+    code: 'mixed-norm-shards',
+    title: 'One normalization regime across the store',
+    failureTitle: 'Normalized and unnormalized vectors are mixed in one store',
+    description:
+      'Part of the store is L2-normalized and part is not: a second writer, a backfill, or a migration skipped ' +
+      'the normalization step. Under inner product or L2 the two populations are not comparable, so one of them ' +
+      'wins or loses every query regardless of meaning, and the damage grows as the shares even out.',
+    decides:
+      'Rows within the storage tolerance of norm 1 are "unit"; they form a deliberate population when they far ' +
+      'outnumber what the raw norm density near 1 predicts. Both populations present (minority at least 0.1% and 3 rows) ' +
+      `is mixed: a fail from a ${percent(MIXED_FAIL_SHARE, 0)} minority, a warning below. Runs of consecutive rows in one regime locate where each regime starts.`,
+    evidence: {
+      unitRows: 'rows of unit length',
+      rawRows: 'rows not of unit length',
+      minorityShare: 'share of the smaller population',
+      regimeStarts: 'row where each contiguous regime starts (with its length)',
+      interleaved: 'true when the regimes alternate row by row instead of forming shards',
+      segments: 'per shard / source file: rows, unit share, mean norm',
+    },
+    labels: ['No.8', 'No.16'],
+    requiredArtifacts: ['rowStats', 'source'],
+    fix: 'Normalize the unnormalized rows (or re-embed them with the pipeline that normalizes) and rebuild the index; route every writer through one ingestion path with `vectorclinic guard --metric cosine`, which normalizes and records the policy.',
+  },
+  run({ rowStats, source }) {
+    const regimes = normRegimes(rowStats);
+    if (regimes.state !== 'mixed') return null;
+    const minority = Math.min(regimes.unitRows, regimes.rawRows);
+    const minorityShare = minority / regimes.validRows;
+    if (source.storage.lossy && minorityShare < LOSSY_MIN_SHARE) return null;
+    const shards = contiguousRegimes(rowStats.regimes, regimes.validRows);
+    const interleaved = shards.length === 0 || shards.reduce((sum, s) => sum + s.rows, 0) < 0.8 * regimes.validRows;
+    const where = interleaved
+      ? ` The regimes alternate (${count(rowStats.regimes.switches)} switches): rows from two writers are interleaved.`
+      : ` Regimes by row: ${shards.map((s) => `${s.regime} from row ${count(s.start)} (${count(s.rows)} rows)`).join(', ')}.`;
+    const segments = (rowStats.segments ?? []).map((s) => ({
+      name: s.name,
+      start: s.start,
+      rows: s.rows,
+      unitShare: round(s.validRows ? s.unitRows / s.validRows : 0, 4),
+      normMean: round(s.normMean, 4),
+    }));
+    return {
+      severity: minorityShare >= MIXED_FAIL_SHARE ? 'fail' : 'warn',
+      message:
+        `${count(regimes.unitRows)} rows (${percent(regimes.unitShare, 1)}) are unit length and ${count(regimes.rawRows)} are not (median norm ${figure(rowStats.norms.p50)}).` +
+        where +
+        (rowStats.scope === 'sample' ? ' (Measured on sampled rows: boundaries are between sampled rows.)' : ''),
+      evidence: {
+        unitRows: regimes.unitRows,
+        rawRows: regimes.rawRows,
+        minorityShare: round(minorityShare, 4),
+        regimeStarts: shards.map((s) => ({ regime: s.regime, start: s.start, rows: s.rows })),
+        interleaved,
+        regimeSwitches: rowStats.regimes.switches,
+        segments,
+        scope: rowStats.scope,
+      } as Evidence,
+    };
+  },
+});
+
+/** Runs long enough to be shards, after absorbing short runs (stray rows) into their neighbours. */
+function contiguousRegimes(regimes: RegimeRuns, validRows: number): { regime: string; start: number; rows: number }[] {
+  const minimum = Math.max(SHARD_MIN_ROWS, SHARD_MIN_SHARE * validRows);
+  const merged: { regime: string; start: number; rows: number }[] = [];
+  for (const run of regimes.runs) {
+    const last = merged[merged.length - 1];
+    if (last && (last.regime === run.regime || run.rows < minimum)) {
+      last.rows += run.rows;
+      continue;
+    }
+    merged.push({ regime: run.regime, start: run.start, rows: run.rows });
+  }
+  return merged.filter((run) => run.rows >= minimum);
+}
+

@@ -1,0 +1,28 @@
+import type { FindingCode } from '../core/finding.js';
+import type { Check } from './check.js';
+import dimensionMismatch from './dimension-mismatch.js';
+import duplicateRows from './duplicate-rows.js';
+import emptyIndex from './empty-index.js';
+import metricMismatch from './metric-mismatch.js';
+import mixedNormShards from './mixed-norm-shards.js';
+import neighborCollapse from './neighbor-collapse.js';
+import nonfiniteValues from './nonfinite-values.js';
+import normalizationDrift from './normalization-drift.js';
+import zeroVectors from './zero-vectors.js';
+
+/** Every check, in report order: what breaks a store outright first, then how it ranks. */
+export const CHECKS: readonly Check[] = [
+  emptyIndex,
+  zeroVectors,
+  nonfiniteValues,
+  dimensionMismatch,
+  metricMismatch,
+  normalizationDrift,
+  mixedNormShards,
+  duplicateRows,
+  neighborCollapse,
+];
+
+export function checkByCode(code: string): Check | undefined {
+  return CHECKS.find((check) => check.meta.code === (code as FindingCode));
+}

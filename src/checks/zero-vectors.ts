@@ -1,0 +1,48 @@
+import { rowList } from '../core/format.js';
+import { round } from '../core/format.js';
+import { defineCheck } from './check.js';
+import { describeRate } from './sample-scope.js';
+
+export default defineCheck({
+  meta: {
+    code: 'zero-vectors',
+    title: 'No all-zero vectors',
+    failureTitle: 'All-zero vectors in the store',
+    description:
+      'An all-zero vector has no direction: cosine similarity with it is undefined (NaN or 0 depending on the engine), ' +
+      'inner product gives 0 for every query, and under L2 it sits at the same distance from every unit query, so it ' +
+      'either never comes back or comes back for everything. Zero rows usually mean the embedding call failed and ' +
+      'the pipeline wrote a placeholder (empty text, a timeout caught and filled with zeros, a bad cast).',
+    decides: 'Fails on any all-zero row: the healthy rate is exactly 0.0%. Every row is scanned when that takes seconds; otherwise the sample gives an estimate with a 95% interval.',
+    evidence: {
+      count: 'all-zero rows found (in the scan or the sample)',
+      rate: 'their share of the rows examined',
+      rateHigh95: 'upper 95% bound of the share in the whole store (equals rate after a full scan)',
+      firstRows: 'row numbers of the first zero rows',
+      scope: "'full' (every row scanned) or 'sample'",
+    },
+    labels: ['No.8'],
+    requiredArtifacts: ['rowStats'],
+    fix: 'Re-embed the rows listed (or delete them), find why the embedding step produced zeros, and put `vectorclinic guard` in front of ingestion so zero rows are rejected with a reason.',
+  },
+  run({ rowStats }) {
+    const zero = rowStats.zero;
+    const rate = describeRate(zero.count, rowStats);
+    const evidence = {
+      count: zero.count,
+      rate: round(rate.rate),
+      rateHigh95: round(rate.rateHigh),
+      firstRows: zero.firstRows,
+      scope: rowStats.scope,
+    };
+    if (zero.count === 0) {
+      if (rowStats.scope === 'full') return null;
+      return { severity: 'info', title: 'No all-zero vectors in the sample', message: `No all-zero rows: ${rate.text}.`, evidence };
+    }
+    return {
+      severity: 'fail',
+      message: `${rate.text} are all zero (rows ${rowList(zero.firstRows, zero.count)}). They cannot be ranked by similarity: each matches every query equally or none.`,
+      evidence,
+    };
+  },
+});

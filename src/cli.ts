@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './cli/check-command.js';
+import { reportError } from './cli/errors.js';
+import { EXIT } from './errors.js';
+import { toolVersion } from './report/tool-version.js';
+
+/** vectorclinic: one CLI for check, guard, rebuild and smoke. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('vectorclinic')
+    .description('Tells you whether your vector store can actually retrieve, why not, and how to fix it.')
+    .version(toolVersion())
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError('(run vectorclinic --help for usage)');
+  for (const command of [checkCommand()]) program.addCommand(command.exitOverride());
+  try {
+    await program.parseAsync(argv as string[], { from: 'node' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    return reportError(error);
+  }
+}
+
+const exitCode = await main(process.argv);
+process.exitCode = exitCode;

@@ -1,0 +1,57 @@
+import { Command, Option } from 'commander';
+import { check } from '../api/check.js';
+import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
+import { METRICS } from '../core/policy.js';
+import { EXIT } from '../errors.js';
+import { REPORT_FORMATS, REPORTERS } from '../reporters/index.js';
+import { emit, useColor } from './output.js';
+import { integerOption } from './parse.js';
+
+interface CheckFlags {
+  metric?: (typeof METRICS)[number];
+  dim?: number;
+  model?: string;
+  sample: number;
+  seed: number;
+  full?: boolean;
+  queries?: string;
+  field?: string;
+  format: string;
+  json?: boolean;
+  out?: string;
+  color?: boolean;
+}
+
+export function checkCommand(): Command {
+  return new Command('check')
+    .description('health-check a vector file, index file or store: can it actually retrieve?')
+    .argument('<target>', 'vector file (.npy .fvecs .bvecs .jsonl .parquet .arrow), index file, or store URL')
+    .addOption(new Option('--metric <metric>', 'metric the embedding model was trained for').choices(METRICS))
+    .addOption(new Option('--dim <n>', 'dimension the model produces').argParser(integerOption('--dim', 1)))
+    .option('--model <id>', 'model id the store should hold (recorded in the report)')
+    .addOption(new Option('--sample <n>', 'rows sampled for neighbour search and geometry').argParser(integerOption('--sample', 10)).default(DEFAULT_SAMPLE))
+    .addOption(new Option('--seed <n>', 'random seed for sampling and probe queries').argParser(integerOption('--seed', 0)).default(DEFAULT_SEED))
+    .option('--full', 'scan every row whatever the size and search against every row, not a sample')
+    .option('--queries <file>', 'real query vectors (same formats): used as probes and checked for normalization drift')
+    .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
+    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
+    .option('--json', 'shorthand for --format json')
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
+    .action(async (target: string, flags: CheckFlags) => {
+      const report = await check(target, {
+        ...(flags.metric ? { metric: flags.metric } : {}),
+        ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+        ...(flags.model ? { model: flags.model } : {}),
+        sample: flags.sample,
+        seed: flags.seed,
+        full: Boolean(flags.full),
+        ...(flags.queries ? { queries: flags.queries } : {}),
+        ...(flags.field ? { field: flags.field } : {}),
+      });
+      const format = flags.json ? 'json' : flags.format;
+      const reporter = REPORTERS[format] ?? REPORTERS.text;
+      emit(reporter!(report, { color: !flags.out && useColor(process.stdout, flags.color) }), flags.out);
+      process.exitCode = report.verdict === 'fail' ? EXIT.failFindings : EXIT.ok;
+    });
+}

@@ -1,0 +1,11 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander argument parser for an integer flag with a lower bound. */
+export function integerOption(flag: string, minimum: number): (value: string) => number {
+  return (value: string) => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} takes a whole number, got '${value}'`);
+    const parsed = Number(value);
+    if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`${flag} must be an integer ≥ ${minimum}, got '${value}'`);
+    return parsed;
+  };
+}

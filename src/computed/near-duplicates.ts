@@ -1,0 +1,89 @@
+import type { CheckContext } from '../checks/check.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import { kernels } from '../math/kernels.js';
+import { Rng, sampleIndices } from '../math/rng.js';
+import { UnionFind } from '../math/union-find.js';
+import { normalizedCopy, selectRows } from '../math/vectors.js';
+import { validSample } from './valid-sample.js';
+
+/** Near-duplicate clusters among sampled rows (exact copies included). */
+export interface NearDuplicates {
+  readonly rowsChecked: number;
+  /** Cosine distance (1 − cos) at or below which two rows count as the same content. */
+  readonly distanceThreshold: number;
+  /** 75th percentile of each row's distance to its nearest other row: the data's own spacing. */
+  readonly typicalNeighborDistance: number;
+  /** Rows that have at least one near-duplicate among the rows checked. */
+  readonly rowsInClusters: number;
+  /** Rows beyond the first of each cluster: what deduplication would remove. */
+  readonly redundantRows: number;
+  readonly clusters: readonly { readonly size: number; readonly rows: readonly number[] }[];
+}
+
+/** Pairwise search costs rows²/2 · dim multiply-adds; this bound keeps it to about a second. */
+const PAIR_BUDGET = 2.5e9;
+/** Rows used to measure the data's typical nearest-neighbour distance before the full pass. */
+const SPACING_ROWS = 1000;
+/**
+ * Two rows are the same content when they are far closer than rows of this data normally are:
+ * within 2% of the typical nearest-neighbour distance, and never looser than cos ≥ 0.999
+ * (re-embedding the same text with nondeterministic kernels lands within that).
+ */
+const SPACING_FRACTION = 0.02;
+const MAX_DISTANCE = 1e-3;
+const BLOCK_ROWS = 128;
+
+export function nearDuplicates(artifacts: Artifacts, context: CheckContext): NearDuplicates | undefined {
+  return context.memo('near-duplicates', () => {
+    const sample = validSample(artifacts, context);
+    if (sample.count < 2) return undefined;
+    const dim = sample.dim;
+    const limit = Math.max(2, Math.floor(Math.sqrt((2 * PAIR_BUDGET) / Math.max(1, dim))));
+    const rng = new Rng(artifacts.settings.seed ^ 0xd0b);
+    const picks = sample.count <= limit ? undefined : sampleIndices(sample.count, limit, rng);
+    const count = picks ? picks.length : sample.count;
+    const rowNumbers = picks ? picks.map((i) => sample.rows[i] as number) : sample.rows;
+    const unit = normalizedCopy(picks ? selectRows(sample.data, dim, picks) : sample.data, count, dim);
+
+    const typical = typicalNeighborDistance(unit, count, dim, rng);
+    const threshold = Math.min(MAX_DISTANCE, SPACING_FRACTION * typical);
+    const minCosine = 1 - threshold;
+    const sets = new UnionFind(count);
+    const scores = new Float32Array(BLOCK_ROWS * count);
+    for (let start = 0; start < count; start += BLOCK_ROWS) {
+      const rows = Math.min(BLOCK_ROWS, count - start);
+      // Upper triangle only: compare the block with itself and every later row.
+      const rest = count - start;
+      kernels().dot(unit.subarray(start * dim, (start + rows) * dim), rows, unit.subarray(start * dim), rest, dim, scores);
+      for (let r = 0; r < rows; r++) {
+        for (let j = r + 1; j < rest; j++) if ((scores[r * rest + j] as number) >= minCosine) sets.union(start + r, start + j);
+      }
+    }
+    const groups = sets.groups();
+    const rowsInClusters = groups.reduce((sum, group) => sum + group.length, 0);
+    return {
+      rowsChecked: count,
+      distanceThreshold: threshold,
+      typicalNeighborDistance: typical,
+      rowsInClusters,
+      redundantRows: rowsInClusters - groups.length,
+      clusters: groups.slice(0, 10).map((group) => ({ size: group.length, rows: group.slice(0, 5).map((i) => rowNumbers[i] as number) })),
+    };
+  });
+}
+
+/** 75th percentile nearest-neighbour cosine distance over a subset (robust to up to 75% copies). */
+function typicalNeighborDistance(unit: Float32Array, count: number, dim: number, rng: Rng): number {
+  const rows = Math.min(count, SPACING_ROWS);
+  const subset = rows === count ? unit : selectRows(unit, dim, sampleIndices(count, rows, rng));
+  const scores = new Float32Array(rows * rows);
+  kernels().dot(subset, rows, subset, rows, dim, scores);
+  const nearest: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    let best = -Infinity;
+    for (let j = 0; j < rows; j++) if (j !== i && (scores[i * rows + j] as number) > best) best = scores[i * rows + j] as number;
+    nearest.push(Math.max(0, 1 - best));
+  }
+  nearest.sort((a, b) => a - b);
+  return nearest[Math.floor(0.75 * (nearest.length - 1))] ?? 0;
+}

@@ -1,0 +1,29 @@
+import type { CheckContext } from '../checks/check.js';
+import { METRICS, type Metric, type ObservedPolicy } from '../core/policy.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import { normRegimes } from './norm-regimes.js';
+
+/** What the store is, as measured: the "observed" half of the report's policy. */
+export function observedPolicy(artifacts: Artifacts, context: CheckContext): ObservedPolicy {
+  return context.memo('observed-policy', () => {
+    const { state } = normRegimes(artifacts.rowStats);
+    const index = artifacts.index;
+    return {
+      dim: artifacts.source.dim,
+      ...(index?.metric ? { indexMetric: index.metric } : {}),
+      ...(index ? { indexNormalizes: index.normalizesInput } : {}),
+      ...(index?.transform ? { whitened: index.transform.whitening } : {}),
+      normState: state,
+      safeMetrics: safeMetrics(state, artifacts.declared.metric),
+    };
+  });
+}
+
+/**
+ * Metrics that rank these vectors as the model intends. On unit vectors cosine, inner product and
+ * L2 give the same order; otherwise only the model's own metric (cosine by default) does.
+ */
+export function safeMetrics(state: ObservedPolicy['normState'], declared: Metric | undefined): Metric[] {
+  if (state === 'unit') return [...METRICS];
+  return [declared ?? 'cosine'];
+}

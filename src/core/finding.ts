@@ -1,0 +1,54 @@
+/**
+ * Labels of the failure families this tool diagnoses.
+ * No.8: retrieval health. No.14: the boot/build order contributed (index trained or built
+ * before the data was clean or present). No.16: the store was queried while empty or mixed.
+ */
+export const LABELS = ['No.8', 'No.14', 'No.16'] as const;
+export type Label = (typeof LABELS)[number];
+
+export const SEVERITIES = ['info', 'warn', 'fail'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Stable finding codes. Adding one is an API change: it also needs docs and tests. */
+export const FINDING_CODES = [
+  'zero-vectors',
+  'nonfinite-values',
+  'dimension-mismatch',
+  'metric-mismatch',
+  'normalization-drift',
+  'mixed-norm-shards',
+  'duplicate-rows',
+  'neighbor-collapse',
+  'stale-codebook',
+  'cluster-imbalance',
+  'id-collision',
+  'empty-index',
+  'ann-recall',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export type EvidenceValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly EvidenceValue[]
+  | { readonly [key: string]: EvidenceValue };
+
+export type Evidence = { readonly [key: string]: EvidenceValue };
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly title: string;
+  /** What is wrong and why it matters, in one or two sentences with the numbers. */
+  readonly message: string;
+  readonly evidence: Evidence;
+  /** The concrete fix for this store. */
+  readonly fix: string;
+  readonly labels: readonly Label[];
+}
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}

@@ -1,0 +1,33 @@
+/** The similarity a model was trained for, or an index computes. */
+export const METRICS = ['cosine', 'l2', 'ip'] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** How the stored vectors relate to unit length, as measured. */
+export type NormState = 'unit' | 'raw' | 'mixed' | 'unknown';
+
+/** What the user (flags, or a manifest beside the store) says the store should be. */
+export interface DeclaredPolicy {
+  readonly metric?: Metric;
+  readonly dim?: number;
+  /** The model whose vectors the store should hold (informational unless a manifest pins it). */
+  readonly model?: string;
+  /** Whether stored vectors are meant to be L2-normalized. */
+  readonly normalized?: boolean;
+  /** Whether a whitening / PCA transform is meant to be applied before storage. */
+  readonly whitened?: boolean;
+  /** Where the declaration came from: command-line flags, a manifest file, index metadata. */
+  readonly from?: string;
+}
+
+/** What the tool measured about the store. */
+export interface ObservedPolicy {
+  readonly dim: number;
+  /** The metric the index actually computes, when the target is an index or a store with one. */
+  readonly indexMetric?: Metric | 'other';
+  /** True when the index normalizes vectors itself (cosine space, a normalization transform). */
+  readonly indexNormalizes?: boolean;
+  readonly normState: NormState;
+  readonly whitened?: boolean;
+  /** Metrics under which search over the stored vectors ranks like the declared model intends. */
+  readonly safeMetrics: readonly Metric[];
+}

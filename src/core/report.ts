@@ -1,0 +1,56 @@
+import type { Finding, FindingCode, Label } from './finding.js';
+import type { DeclaredPolicy, ObservedPolicy } from './policy.js';
+
+export const REPORT_SCHEMA = 1;
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+
+/** What happened to each check in a run: JUnit/SARIF reporters list all of them, not only findings. */
+export interface CheckOutcome {
+  readonly code: FindingCode;
+  readonly title: string;
+  readonly status: 'pass' | 'info' | 'warn' | 'fail' | 'not-applicable' | 'error';
+  /** Why a check did not apply, or the error it hit. */
+  readonly detail?: string;
+}
+
+/** The one object every reporter renders and the library API returns. */
+export interface Report {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly tool: { readonly name: 'vectorclinic'; readonly version: string };
+  readonly target: string;
+  readonly kind: string;
+  readonly generatedAt: string;
+  readonly durationMs: number;
+  readonly policy: { readonly declared: DeclaredPolicy; readonly observed: ObservedPolicy };
+  readonly verdict: Verdict;
+  readonly labels: readonly Label[];
+  readonly findings: readonly Finding[];
+  readonly checks: readonly CheckOutcome[];
+  readonly stats: ReportStats;
+  readonly notes: readonly string[];
+}
+
+export interface ReportStats {
+  readonly rows: number;
+  readonly rowsExact: boolean;
+  readonly dim: number;
+  readonly storage: string;
+  /** Rows whose per-row facts were measured, and whether that was every row or a sample. */
+  readonly scanned: number;
+  readonly scanScope: 'full' | 'sample';
+  readonly sampled: number;
+  readonly seed: number;
+  readonly norms: { readonly min: number | null; readonly p50: number | null; readonly max: number | null; readonly mean: number | null };
+  readonly normHistogram: { readonly edges: readonly number[]; readonly counts: readonly number[] };
+  readonly zeroRows: number;
+  readonly nonfiniteRows: number;
+  readonly unitRows: number;
+  readonly validRows: number;
+  readonly overlapAt20: number | null;
+  readonly pc1Ratio: number | null;
+  readonly pc1RatioUncentered: number | null;
+  readonly meanCosine: number | null;
+  readonly duplicateRows: number;
+  readonly [extra: string]: unknown;
+}

@@ -1,0 +1,48 @@
+import type { DeclaredPolicy } from '../core/policy.js';
+import type { IndexDescription, SourceDescription } from '../sources/source.js';
+import type { RowStats } from './row-stats.js';
+
+/** Rows drawn uniformly at random (seeded) from the source, in ascending row order. */
+export interface VectorSample {
+  readonly dim: number;
+  readonly count: number;
+  /** Row number of each sampled row. */
+  readonly rows: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Query vectors the user supplied (--queries), with their own per-row facts. */
+export interface QuerySet extends VectorSample {
+  readonly target: string;
+  /** Rows in the query file (the set may hold a sample of them). */
+  readonly totalRows: number;
+  readonly stats: RowStats;
+  readonly normTolerance: number;
+}
+
+/** Knobs that change what checks compute, fixed for one run (and echoed in the report). */
+export interface CheckSettings {
+  readonly seed: number;
+  readonly sampleSize: number;
+  /** Random queries for neighbour-overlap and agreement measurements. */
+  readonly probeQueries: number;
+  /** Neighbour list length for overlap@k. */
+  readonly k: number;
+  readonly full: boolean;
+}
+
+/**
+ * Everything checks may read. A check declares which of these it needs; the runner skips it
+ * (not applicable) when one is missing. Checks never touch sources directly.
+ */
+export interface Artifacts {
+  readonly source: SourceDescription;
+  readonly declared: DeclaredPolicy;
+  readonly rowStats: RowStats;
+  readonly sample: VectorSample;
+  readonly queries?: QuerySet;
+  readonly index?: IndexDescription;
+  readonly settings: CheckSettings;
+}
+
+export type ArtifactName = keyof Artifacts;

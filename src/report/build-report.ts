@@ -1,0 +1,62 @@
+import type { CheckRun } from '../checks/runner.js';
+import { sortLabels } from '../checks/runner.js';
+import { round } from '../core/format.js';
+import { REPORT_SCHEMA, type Report, type ReportStats, type Verdict } from '../core/report.js';
+import { collapse } from '../computed/collapse.js';
+import { geometry } from '../computed/geometry.js';
+import { observedPolicy } from '../computed/observed-policy.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import { toolVersion } from './tool-version.js';
+
+export function buildReport(artifacts: Artifacts, run: CheckRun, startedAt: number): Report {
+  const { findings, outcomes, context } = run;
+  const verdict: Verdict = findings.some((f) => f.severity === 'fail') ? 'fail' : findings.some((f) => f.severity === 'warn') ? 'warn' : 'pass';
+  const labels = sortLabels(findings.filter((f) => f.severity !== 'info').flatMap((f) => f.labels));
+  return {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'vectorclinic', version: toolVersion() },
+    target: artifacts.source.target,
+    kind: artifacts.source.kind,
+    generatedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - startedAt),
+    policy: { declared: artifacts.declared, observed: observedPolicy(artifacts, context) },
+    verdict,
+    labels,
+    findings,
+    checks: outcomes,
+    stats: reportStats(artifacts, run),
+    notes: [...(artifacts.source.notes ?? [])],
+  };
+}
+
+function reportStats(artifacts: Artifacts, run: CheckRun): ReportStats {
+  const { rowStats, source, sample, settings } = artifacts;
+  const shape = geometry(artifacts, run.context);
+  const overlap = collapse(artifacts, run.context);
+  const norms = rowStats.norms;
+  const finite = (value: number): number | null => (Number.isFinite(value) ? round(value) : null);
+  return {
+    rows: source.rows,
+    rowsExact: source.rowsExact,
+    dim: source.dim,
+    storage: source.storage.type,
+    scanned: rowStats.rowsScanned,
+    scanScope: rowStats.scope,
+    sampled: sample.count,
+    seed: settings.seed,
+    norms: { min: finite(norms.min), p50: finite(norms.p50), max: finite(norms.max), mean: finite(norms.mean) },
+    normHistogram: { edges: norms.histogram.edges.map((edge) => round(edge)), counts: [...norms.histogram.counts] },
+    zeroRows: rowStats.zero.count,
+    nonfiniteRows: rowStats.nonfinite.count,
+    unitRows: norms.unitRows,
+    validRows: rowStats.validRows,
+    overlapAt20: overlap ? round(overlap.overlap, 4) : null,
+    overlapQueries: overlap?.queries ?? 0,
+    overlapMetric: overlap?.metric ?? null,
+    pc1Ratio: shape ? finite(shape.pc1Ratio) : null,
+    pc1RatioUncentered: shape ? finite(shape.pc1RatioUncentered) : null,
+    meanCosine: shape ? finite(shape.meanCosine) : null,
+    duplicateRows: rowStats.duplicates.duplicateRows,
+    ...(source.index ? { index: { engine: source.index.engine, type: source.index.type, ntotal: source.index.ntotal, params: source.index.params } } : {}),
+  };
+}

@@ -1,0 +1,95 @@
+import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
+import { decodeElements, type ElementType } from './decode.js';
+import type { LocalFile } from './local-file.js';
+
+/** Where the rows of a fixed-row-size file are and how each row is laid out. */
+export interface FixedRowLayout {
+  readonly dataOffset: number;
+  readonly rows: number;
+  readonly dim: number;
+  readonly element: ElementType;
+  /** Bytes from one row's start to the next. */
+  readonly rowStride: number;
+  /** Bytes before the vector inside each row (fvecs/bvecs store the dimension there). */
+  readonly rowPrefix: number;
+  /** Throws when a row's prefix is inconsistent (fvecs rows must all repeat the same dimension). */
+  readonly checkPrefix?: (bytes: Uint8Array, offset: number, row: number, fileOffset: number) => void;
+}
+
+const DEFAULT_BLOCK_BYTES = 8 << 20;
+/** Rows closer than this (in bytes) are read with one read instead of two. */
+const COALESCE_GAP_BYTES = 16 << 10;
+
+/** npy, fvecs, bvecs: every row has the same size, so any row is one positioned read away. */
+export class FixedRowSource implements VectorSource {
+  constructor(
+    private readonly file: LocalFile,
+    private readonly layout: FixedRowLayout,
+    private readonly description: SourceDescription,
+  ) {}
+
+  async describe(): Promise<SourceDescription> {
+    return this.description;
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    const { rows, dim, rowStride } = this.layout;
+    const blockBytes = options.blockFloats ? options.blockFloats * this.layout.element.bytes : DEFAULT_BLOCK_BYTES;
+    const rowsPerBlock = Math.max(1, Math.floor(blockBytes / rowStride));
+    const raw = new Uint8Array(Math.min(rows, rowsPerBlock) * rowStride);
+    const data = new Float32Array(Math.min(rows, rowsPerBlock) * dim);
+    for (let start = 0; start < rows; start += rowsPerBlock) {
+      options.signal?.throwIfAborted();
+      const count = Math.min(rowsPerBlock, rows - start);
+      const bytes = raw.subarray(0, count * rowStride);
+      this.file.readInto(bytes, this.layout.dataOffset + start * rowStride, `rows ${start}..${start + count - 1}`);
+      this.decodeRows(bytes, start, count, data);
+      yield { dim, count, data: data.subarray(0, count * dim), start };
+    }
+  }
+
+  async readRows(rowNumbers: readonly number[]): Promise<RowBlock> {
+    const { dim, rowStride, rows } = this.layout;
+    const data = new Float32Array(rowNumbers.length * dim);
+    let i = 0;
+    while (i < rowNumbers.length) {
+      // Coalesce nearby rows into one read: cheaper than many tiny reads on dense samples.
+      let j = i + 1;
+      while (
+        j < rowNumbers.length &&
+        ((rowNumbers[j] as number) - (rowNumbers[j - 1] as number) - 1) * rowStride < COALESCE_GAP_BYTES
+      ) {
+        j++;
+      }
+      const first = rowNumbers[i] as number;
+      const last = rowNumbers[j - 1] as number;
+      if (first < 0 || last >= rows) throw new RangeError(`row ${first < 0 ? first : last} outside 0..${rows - 1}`);
+      const bytes = this.file.read(this.layout.dataOffset + first * rowStride, (last - first + 1) * rowStride, `row ${first}`);
+      for (let k = i; k < j; k++) {
+        const row = rowNumbers[k] as number;
+        this.decodeRow(bytes, (row - first) * rowStride, row, data, k * dim);
+      }
+      i = j;
+    }
+    return { dim, count: rowNumbers.length, data, start: rowNumbers[0] ?? 0, rows: rowNumbers };
+  }
+
+  async close(): Promise<void> {
+    this.file.close();
+  }
+
+  private decodeRows(bytes: Uint8Array, start: number, count: number, out: Float32Array): void {
+    const { dim, rowStride, rowPrefix, element } = this.layout;
+    if (rowPrefix === 0 && !this.layout.checkPrefix) {
+      decodeElements(element, bytes, 0, count * dim, out, 0);
+      return;
+    }
+    for (let r = 0; r < count; r++) this.decodeRow(bytes, r * rowStride, start + r, out, r * dim);
+  }
+
+  private decodeRow(bytes: Uint8Array, offset: number, row: number, out: Float32Array, outOffset: number): void {
+    const { dim, rowPrefix, element, dataOffset, rowStride } = this.layout;
+    this.layout.checkPrefix?.(bytes, offset, row, dataOffset + row * rowStride);
+    decodeElements(element, bytes, offset + rowPrefix, dim, out, outOffset);
+  }
+}

@@ -1,0 +1,82 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputError } from '../../errors.js';
+
+/**
+ * A read-only file with bounds-checked positioned reads. Reads are synchronous on purpose:
+ * sampling issues thousands of small reads, and a thread-pool round trip per read costs more
+ * than the read itself.
+ */
+export class LocalFile {
+  private fd: number | undefined;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    readonly size: number,
+  ) {
+    this.fd = fd;
+  }
+
+  static open(path: string): LocalFile {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw openError(path, error);
+    }
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) {
+      closeSync(fd);
+      throw new InputError('is a directory, not a vector file', {
+        where: path,
+        hint: 'point vectorclinic at a .npy, .fvecs, .bvecs, .jsonl, .parquet, .arrow or index file',
+      });
+    }
+    return new LocalFile(path, fd, stat.size);
+  }
+
+  /** Fill `into` from `position`; a short read means the file is shorter than its header claims. */
+  readInto(into: Uint8Array, position: number, what = 'data'): void {
+    const end = position + into.byteLength;
+    if (position < 0 || end > this.size) {
+      throw new InputError(`file ends before the ${what} does (needs bytes ${position}..${end}, file has ${this.size})`, {
+        where: this.path,
+        byteOffset: Math.min(position, this.size),
+        hint: 'the file is truncated or its header is wrong; re-export it',
+      });
+    }
+    let done = 0;
+    while (done < into.byteLength) {
+      const read = readSync(this.handle(), into, done, into.byteLength - done, position + done);
+      if (read === 0) {
+        throw new InputError(`unexpected end of file while reading ${what}`, { where: this.path, byteOffset: position + done });
+      }
+      done += read;
+    }
+  }
+
+  read(position: number, length: number, what?: string): Uint8Array {
+    const bytes = new Uint8Array(length);
+    this.readInto(bytes, position, what);
+    return bytes;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private handle(): number {
+    if (this.fd === undefined) throw new Error(`read after close: ${this.path}`);
+    return this.fd;
+  }
+}
+
+function openError(path: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InputError('no such file', { where: path, hint: 'check the path', cause: error });
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new InputError('permission denied', { where: path, hint: 'vectorclinic only needs read access', cause: error });
+  }
+  return new InputError(`cannot open (${code ?? String(error)})`, { where: path, cause: error });
+}

@@ -1,0 +1,147 @@
+import type { Metric } from '../core/policy.js';
+
+/**
+ * The spec every reader and store connector implements. Checks never see a source: the gather
+ * step turns what a source yields into artifacts (row statistics, a sample, index metadata).
+ */
+export interface VectorSource {
+  /** Shape, storage and index facts, read from headers/catalogs without touching every row. */
+  describe(): Promise<SourceDescription>;
+  /**
+   * Every row in order, as blocks. A block's `data` may be a view into a reused buffer: it is
+   * valid only until the next block is requested.
+   */
+  scan(options?: ScanOptions): AsyncIterable<RowBlock>;
+  /** The given rows (ascending, distinct row numbers), in that order. */
+  readRows(rows: readonly number[]): Promise<RowBlock>;
+  /** Release file handles / connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface ScanOptions {
+  /** Rough upper bound on one block's float count; readers may return smaller blocks. */
+  readonly blockFloats?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RowBlock {
+  readonly dim: number;
+  readonly count: number;
+  /** count × dim floats, row-major. */
+  readonly data: Float32Array;
+  /** Row number of the first row when the block is contiguous. */
+  readonly start: number;
+  /** Row numbers of each row when the block is not contiguous (then `start` is the first of them). */
+  readonly rows?: ArrayLike<number>;
+  /** Rows the reader could not turn into a `dim`-long vector; they are not in `data`. */
+  readonly issues?: readonly RowIssue[];
+}
+
+export interface RowIssue {
+  readonly row: number;
+  readonly kind: 'length' | 'parse' | 'null';
+  readonly detail: string;
+  readonly byteOffset?: number;
+  /** For `length`: how many values the row had. */
+  readonly length?: number;
+}
+
+export type StorageType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'bfloat16'
+  | 'int8'
+  | 'uint8'
+  | 'binary'
+  | 'sq'
+  | 'pq'
+  | 'unknown';
+
+export interface SourceDescription {
+  /** Reader kind: 'npy', 'fvecs', 'jsonl', 'faiss', 'pgvector', ... */
+  readonly kind: string;
+  /** What to show the user (store URLs with the password redacted). */
+  readonly target: string;
+  /** Number of vectors the source holds (an index's ntotal). */
+  readonly rows: number;
+  /** False when `rows` is an estimate (catalog statistics). */
+  readonly rowsExact: boolean;
+  readonly dim: number;
+  readonly storage: StorageDescription;
+  /**
+   * How far from 1.0 the norm of a vector that was unit length before storage can read after
+   * it (rounding of the storage type, quantization). Decides what counts as "normalized".
+   */
+  readonly normTolerance: number;
+  /** True when every row can be read cheaply (a local file): full scans are affordable. */
+  readonly local: boolean;
+  /** Shards / source files / partitions, in row order, when the source has them. */
+  readonly segments?: readonly Segment[];
+  readonly index?: IndexDescription;
+  /** Facts worth showing that no check owns (e.g. trailing bytes after the data). */
+  readonly notes?: readonly string[];
+}
+
+export interface StorageDescription {
+  readonly type: StorageType;
+  /** Bytes a full scan reads (0 when unknown). */
+  readonly bytes: number;
+  /** True when the vectors read back are decoded approximations (PQ, SQ). */
+  readonly lossy: boolean;
+}
+
+export interface Segment {
+  readonly name: string;
+  readonly start: number;
+  readonly rows: number;
+}
+
+/** What an index (file or store) says about itself. Optional parts only where the engine has them. */
+export interface IndexDescription {
+  readonly engine: string;
+  /** Engine-specific type name: 'IndexIVFPQ', 'hnsw', 'ivfflat', ... */
+  readonly type: string;
+  /** The metric the index computes; undefined when the format does not store it. */
+  readonly metric?: Metric | 'other';
+  /** Where the metric came from. */
+  readonly metricSource: 'index' | 'declared' | 'sidecar' | 'unknown';
+  /** True when the index normalizes vectors before storing or searching them. */
+  readonly normalizesInput: boolean;
+  /** A PCA/whitening transform applied before storage, when present. */
+  readonly transform?: { readonly kind: string; readonly whitening: boolean; readonly inputDim: number; readonly outputDim: number };
+  readonly trained: boolean;
+  readonly ntotal: number;
+  /** Build and search parameters as the engine names them (nlist, nprobe, M, efSearch, ...). */
+  readonly params: Readonly<Record<string, number | string | boolean>>;
+  readonly ivf?: IvfDescription;
+  readonly ids?: IdDescription;
+  readonly quantizer?: QuantizerDescription;
+}
+
+export interface IvfDescription {
+  readonly nlist: number;
+  readonly nprobe?: number;
+  /** Vectors per inverted list. */
+  readonly listSizes: Int32Array | readonly number[];
+  /** Coarse centroids (nlist × dim), when readable. */
+  readonly centroids?: Float32Array;
+  /** Whether list vectors are residuals of their centroid (IVFPQ by_residual). */
+  readonly byResidual?: boolean;
+}
+
+export interface IdDescription {
+  /** External ids in row order (BigInt: ids may exceed 2^53). */
+  readonly values: BigInt64Array | readonly bigint[];
+  readonly kind: 'idmap' | 'idmap2' | 'labels' | 'primary-key';
+}
+
+export interface QuantizerDescription {
+  readonly kind: 'pq' | 'sq' | 'none';
+  /** PQ: sub-quantizers, bits per code, centroids [M][ksub][dsub]. */
+  readonly m?: number;
+  readonly nbits?: number;
+  readonly codebook?: Float32Array;
+  /** SQ: quantizer type name and its trained range. */
+  readonly sqType?: string;
+}
