@@ -1,4 +1,5 @@
 import type { FindingCode } from '../core/finding.js';
+import annRecall from './ann-recall.js';
 import type { Check } from './check.js';
 import dimensionMismatch from './dimension-mismatch.js';
 import duplicateRows from './duplicate-rows.js';
@@ -21,6 +22,7 @@ export const CHECKS: readonly Check[] = [
   mixedNormShards,
   duplicateRows,
   neighborCollapse,
+  annRecall,
 ];
 
 export function checkByCode(code: string): Check | undefined {

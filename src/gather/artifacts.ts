@@ -20,6 +20,28 @@ export interface QuerySet extends VectorSample {
   readonly normTolerance: number;
 }
 
+/**
+ * The index's own search measured against exact search over the same vectors, for sources that
+ * can search (index files, live stores): recall at the current setting and at larger ones.
+ */
+export interface AnnAudit {
+  readonly k: number;
+  readonly queries: number;
+  /** Where the queries came from. */
+  readonly origin: 'queries' | 'sampled-rows';
+  /** How the exact answer was computed (e.g. "pgvector sequential scan", "exact search over the --vectors file"). */
+  readonly exactMethod: string;
+  /** Mean recall@k of the index's results against the exact top-k. */
+  readonly recall: number;
+  /** 95% interval of the mean recall over queries. */
+  readonly recallLow: number;
+  readonly recallHigh: number;
+  /** The search-time knob and its current value, when the engine has one. */
+  readonly tuning?: { readonly name: string; readonly current: number };
+  /** Recall at larger settings of the knob: a parameter fix when it climbs, a rebuild when it does not. */
+  readonly sweep: readonly { readonly value: number; readonly recall: number }[];
+}
+
 /** Knobs that change what checks compute, fixed for one run (and echoed in the report). */
 export interface CheckSettings {
   readonly seed: number;
@@ -42,6 +64,7 @@ export interface Artifacts {
   readonly sample: VectorSample;
   readonly queries?: QuerySet;
   readonly index?: IndexDescription;
+  readonly annAudit?: AnnAudit;
   readonly settings: CheckSettings;
 }
 

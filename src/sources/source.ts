@@ -16,6 +16,41 @@ export interface VectorSource {
   readRows(rows: readonly number[]): Promise<RowBlock>;
   /** Release file handles / connections. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Search with the engine's own index (or, with `exact`, its own exact scan), for sources that
+   * can: index files and live stores. Absent for plain vector files.
+   */
+  search?(request: SearchRequest): Promise<SearchResult>;
+  /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
+  readonly searchTuning?: SearchTuning;
+}
+
+export interface SearchRequest {
+  /** count × dim query vectors, row-major. */
+  readonly queries: Float32Array;
+  readonly count: number;
+  readonly k: number;
+  /** Bypass the index: the engine's exact scan (pgvector without index scans, LanceDB bypassVectorIndex). */
+  readonly exact?: boolean;
+  /** Search-time parameters to apply for this request only (e.g. { efSearch: 200 }). */
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+export interface SearchResult {
+  /**
+   * Per query, the ids of the k results, best first. Files use row numbers (scan order); stores
+   * use their primary key. ANN and exact results of one source are always in the same id space.
+   */
+  readonly ids: readonly (readonly (string | number | bigint)[])[];
+}
+
+export interface SearchTuning {
+  /** Engine name of the knob: 'efSearch', 'nprobe', 'hnsw.ef_search', 'ivfflat.probes', 'nprobes', ... */
+  readonly name: string;
+  /** The value searches use now. */
+  readonly current: number;
+  /** Larger values worth trying, to tell a parameter fix from a rebuild. */
+  readonly sweep: readonly number[];
 }
 
 export interface ScanOptions {
