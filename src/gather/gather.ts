@@ -1,6 +1,7 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
+import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
 import type { Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 
@@ -14,6 +15,11 @@ export interface GatherOptions {
   /** Local sources up to this many bytes get a full scan of per-row facts. */
   readonly scanBudgetBytes: number;
   readonly queries?: { readonly source: VectorSource };
+  /**
+   * Exact answers for the ANN audit when the source can search with its index but has no exact
+   * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
+   */
+  readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -43,6 +49,9 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     : await sampleOnly(source, description, sampleRows, options);
 
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
+  const annAudit = source.search
+    ? await auditAnn(source, pickAuditQueries(sample, queries, options.seed), await options.exactReference?.(description))
+    : undefined;
   const settings: CheckSettings = {
     seed: options.seed,
     sampleSize: sample.count,
@@ -58,6 +67,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     settings,
     ...(queries ? { queries } : {}),
     ...(description.index ? { index: description.index } : {}),
+    ...(annAudit ? { annAudit } : {}),
   };
 }
 

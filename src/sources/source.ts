@@ -21,6 +21,8 @@ export interface VectorSource {
    * can: index files and live stores. Absent for plain vector files.
    */
   search?(request: SearchRequest): Promise<SearchResult>;
+  /** True when `search({ exact: true })` runs the engine's own exact path. */
+  readonly supportsExactSearch?: boolean;
   /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
   readonly searchTuning?: SearchTuning;
 }
