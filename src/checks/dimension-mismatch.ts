@@ -26,6 +26,7 @@ export default defineCheck({
     evidence: {
       storedDim: 'dimension of the stored vectors',
       declaredDim: 'dimension the model produces (--dim or the policy)',
+      queryDim: 'dimension of the --queries vectors, when it differs',
       zeroColumns: 'columns that are zero in every valid row',
       zeroColumnsTrailing: 'true when those columns are the last ones (truncate-then-pad)',
       effectiveDim: 'stored dimension minus the all-zero columns',
@@ -36,9 +37,16 @@ export default defineCheck({
     requiredArtifacts: ['rowStats', 'source', 'declared'],
     fix: "Re-embed with the model the index expects and write every vector at the model's full dimension; never truncate or pad to fit a schema — change the schema (and rebuild the index) instead.",
   },
-  run({ rowStats, source, declared }) {
+  run({ rowStats, source, declared, queries }) {
     const results: CheckResult[] = [];
     const storedDim = source.dim;
+    if (queries && queries.dim !== storedDim && source.rows > 0) {
+      results.push({
+        severity: 'fail',
+        message: `Queries (${queries.target}) have ${queries.dim} dimensions but the stored vectors ${storedDim}: they come from different models (or one side was truncated), so no query can be searched.`,
+        evidence: { storedDim, queryDim: queries.dim },
+      });
+    }
     if (declared.dim !== undefined && declared.dim !== storedDim && source.rows > 0) {
       const direction =
         storedDim < declared.dim

@@ -9,6 +9,8 @@ const MIXED_FAIL_SHARE = 0.01;
 /** A run counts as a contiguous shard when it holds at least this share of rows (and 50 rows). */
 const SHARD_MIN_SHARE = 0.01;
 const SHARD_MIN_ROWS = 50;
+/** Share of the minority's rows that must sit in long runs for the regimes to count as shards. */
+const SHARD_COVERAGE = 0.8;
 /** Decoded PQ/SQ vectors scatter around unit length; only a clearly separate population counts. */
 const LOSSY_MIN_SHARE = 0.05;
 
@@ -44,7 +46,8 @@ export default defineCheck({
     const minorityShare = minority / regimes.validRows;
     if (source.storage.lossy && minorityShare < LOSSY_MIN_SHARE) return null;
     const shards = contiguousRegimes(rowStats.regimes, regimes.validRows);
-    const interleaved = shards.length === 0 || shards.reduce((sum, s) => sum + s.rows, 0) < 0.8 * regimes.validRows;
+    const minorityRegime = regimes.unitRows <= regimes.rawRows ? 'unit' : 'raw';
+    const interleaved = !formsShards(rowStats.regimes, minorityRegime, minority);
     const where = interleaved
       ? ` The regimes alternate (${count(rowStats.regimes.switches)} switches): rows from two writers are interleaved.`
       : ` Regimes by row: ${shards.map((s) => `${s.regime} from row ${count(s.start)} (${count(s.rows)} rows)`).join(', ')}.`;
@@ -74,6 +77,12 @@ export default defineCheck({
     };
   },
 });
+
+/** The minority regime forms shards when most of its rows sit in long runs, not scattered rows. */
+function formsShards(regimes: RegimeRuns, regime: string, rows: number): boolean {
+  const inLongRuns = regimes.runs.filter((run) => run.regime === regime && run.rows >= SHARD_MIN_ROWS).reduce((sum, run) => sum + run.rows, 0);
+  return !regimes.truncated && inLongRuns >= SHARD_COVERAGE * rows;
+}
 
 /** Runs long enough to be shards, after absorbing short runs (stray rows) into their neighbours. */
 function contiguousRegimes(regimes: RegimeRuns, validRows: number): { regime: string; start: number; rows: number }[] {
