@@ -21,8 +21,8 @@ export default defineCheck({
       'data its centroids are spent on the copies (trained before deduplication: No.14).',
     decides:
       'Exact copies are counted by hashing every scanned row (in bounded memory); near-duplicates are rows far ' +
-      "closer to each other than the data's own nearest-neighbour spacing (≤ 2% of the typical nearest-neighbour " +
-      'distance, and at least cos 0.999), found among sampled rows. ' +
+      "closer to each other than the data's own nearest-neighbour spacing (≤ 5% of the typical nearest-neighbour " +
+      'distance, and at least cos 0.995), found among sampled rows. ' +
       `Warns when ${percent(WARN_SHARE, 0)} of rows are redundant copies, fails from ${percent(FAIL_SHARE, 0)}, or when one content fills ${percent(BOILERPLATE_FAIL_SHARE, 0)} of the rows.`,
     evidence: {
       exactDuplicateRows: 'rows repeating an earlier row byte for byte (estimated when hashing had to thin out)',
