@@ -59,7 +59,9 @@ export default defineCheck({
     return {
       severity: failing ? 'fail' : 'warn',
       message:
-        `${count(exact.duplicateRows)} rows (${percent(exactShare, 1)}) repeat another row exactly` +
+        (rowStats.scope === 'sample'
+          ? `Among ${count(exact.rowsHashed)} sampled rows, ${count(exact.duplicateRows)} (${percent(exactShare, 1)}) repeat another sampled row exactly (copies outside the sample are not seen, so the store holds at least this share)`
+          : `${count(exact.duplicateRows)} rows (${percent(exactShare, 1)}) repeat another row exactly`) +
         (exact.keepRate < 1 ? ' (estimated from a hash sample)' : '') +
         (near ? `; among ${count(near.rowsChecked)} sampled rows ${count(near.redundantRows)} (${percent(nearShare, 1)}) are near-copies of another` : '') +
         `. The largest group holds ${count(Math.max(largestCluster, largestExact))} copies of one content.` +
