@@ -62,6 +62,20 @@ function reportStats(artifacts: Artifacts, run: CheckRun): ReportStats {
     pc1RatioUncentered: shape ? finite(shape.pc1RatioUncentered) : null,
     meanCosine: shape ? finite(shape.meanCosine) : null,
     duplicateRows: rowStats.duplicates.duplicateRows,
+    dimensions: dimensionContract(artifacts),
     ...(source.index ? { index: { engine: source.index.engine, type: source.index.type, ntotal: source.index.ntotal, params: source.index.params } } : {}),
+  };
+}
+
+/** The dimension at every hop, so a mismatch is visible where it enters (also what --verbose prints). */
+function dimensionContract(artifacts: Artifacts): Record<string, number | null> {
+  const transform = artifacts.index?.transform;
+  return {
+    declared: artifacts.declared.dim ?? null,
+    stored: artifacts.source.dim,
+    sample: artifacts.sample.dim,
+    queries: artifacts.queries?.dim ?? null,
+    indexInput: transform?.inputDim ?? (artifacts.index ? artifacts.source.dim : null),
+    indexOutput: transform?.outputDim ?? (artifacts.index ? artifacts.source.dim : null),
   };
 }
