@@ -13,7 +13,18 @@ import { formatJunit } from '../../src/reporters/junit.js';
 import { formatMarkdown } from '../../src/reporters/markdown.js';
 import { formatSarif } from '../../src/reporters/sarif.js';
 import { formatText } from '../../src/reporters/text.js';
-import { buildReports, EXPECTED_CODES, type ReportName } from './report-fixtures.js';
+import type { FindingCode } from '../../src/core/finding.js';
+import { buildReports, type ReportName } from './report-fixtures.js';
+
+/** Which findings (at warn or fail) each demo store must produce: together they cover every check. */
+const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
+  kitchenSink: ['zero-vectors', 'nonfinite-values', 'dimension-mismatch', 'metric-mismatch', 'mixed-norm-shards', 'duplicate-rows'],
+  collapsed: ['neighbor-collapse'],
+  drift: ['normalization-drift'],
+  empty: ['empty-index'],
+  staleIvf: ['ann-recall'],
+  healthy: [],
+};
 
 // Both are CommonJS: under NodeNext the default import is module.exports, whose .default is the export.
 const Ajv = AjvDraft04.default;
@@ -42,7 +53,7 @@ test('each demo store produces the findings it was built for, and together they 
   const covered = new Set<string>();
   for (const [name, report] of all()) {
     const found = new Set(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code));
-    for (const code of EXPECTED_CODES[name] ?? []) assert.ok(found.has(code), `${name} should report ${code}; got ${[...found].join(', ')}`);
+    for (const code of EXPECTED_CODES[name]) assert.ok(found.has(code), `${name} should report ${code}; got ${[...found].join(', ')}`);
     found.forEach((code) => covered.add(code));
   }
   assert.equal(reports.healthy.verdict, 'pass');
@@ -149,4 +160,45 @@ test('the JSON report keeps its schema-1 fields and adds plots', () => {
   }
   assert.deepEqual(report.stats.dimensions, { declared: 96, stored: 128, sample: 128, queries: null, indexInput: null, indexOutput: null });
   assert.ok(report.plots.normHistogram && report.plots.pcaScree && report.plots.neighborOverlap && report.plots.kOccurrence);
+});
+
+test('plot data agrees with the report figures it illustrates', () => {
+  const healthy = reports.healthy.plots!;
+  const scree = healthy.pcaScree!;
+  assert.equal(scree.shares.length, 10);
+  assert.ok(Math.abs((scree.shares[0] as number) - (reports.healthy.stats.pc1Ratio as number)) < 1e-3, 'scree PC1 = pc1Ratio');
+  for (let i = 1; i < scree.shares.length; i++) assert.ok((scree.shares[i] as number) <= (scree.shares[i - 1] as number));
+
+  const overlap = healthy.neighborOverlap!;
+  const size = overlap.matrix.length;
+  let offDiagonal = 0;
+  for (let a = 0; a < size; a++) {
+    assert.equal(overlap.matrix[a]![a], 1);
+    for (let b = 0; b < size; b++) {
+      assert.equal(overlap.matrix[a]![b], overlap.matrix[b]![a]);
+      if (a !== b) offDiagonal += overlap.matrix[a]![b]!;
+    }
+  }
+  assert.ok(Math.abs(offDiagonal / (size * (size - 1)) - (reports.healthy.stats.overlapAt20 as number)) < 1e-3, 'matrix mean = overlap@20');
+
+  const occurrence = healthy.kOccurrence!;
+  assert.equal(occurrence.distribution.reduce((sum, d) => sum + d.rows, 0), occurrence.baseRows);
+  assert.equal(occurrence.distribution.reduce((sum, d) => sum + d.rows * d.occurrences, 0), occurrence.queries * occurrence.k);
+  assert.ok(reports.collapsed.plots!.kOccurrence!.skewness > occurrence.skewness, 'collapsed store has stronger hubs');
+  assert.ok(reports.collapsed.plots!.neighborOverlap!.mean > 0.35);
+
+  assert.equal(healthy.normHistogram!.groups, undefined);
+  const mixed = reports.kitchenSink.plots!.normHistogram!;
+  assert.equal(mixed.groupedBy, 'regime');
+  const grouped = mixed.groups!.reduce((sum, group) => sum + group.counts.reduce((a, b) => a + b, 0), 0);
+  assert.equal(grouped, reports.kitchenSink.stats.validRows, 'every valid sampled row is in one regime group');
+
+  const ivf = reports.staleIvf.plots!.ivfListSizes!;
+  assert.equal(ivf.sizesDescending.reduce((sum, n) => sum + n, 0), reports.staleIvf.stats.rows);
+  assert.ok(ivf.imbalance > 2, `stale lists are uneven (imbalance ${ivf.imbalance})`);
+  const [curve] = reports.staleIvf.plots!.recallCurves!;
+  assert.equal(curve!.x, 'nprobe');
+  assert.equal(curve!.points.filter((point) => point.current).length, 1);
+  assert.deepEqual(curve!.points.map((p) => p.x), [...curve!.points.map((p) => p.x)].sort((a, b) => a - b));
+  assert.equal(reports.healthy.plots!.ivfListSizes, undefined);
 });
