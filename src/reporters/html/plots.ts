@@ -64,7 +64,7 @@ function normHistogram(plot: NonNullable<ReportPlots['normHistogram']>): PlotFig
     svg,
     caption:
       'A normalized store is one spike at 1 (dashed line); a raw one is a smooth hump. Two populations mean two writers or a ' +
-      'skipped normalization step; a bar at 0 is zero vectors.',
+      'skipped normalization step. Zero and non-finite rows have no usable norm: they are counted in their own findings, not here.',
   };
 }
 
