@@ -53,7 +53,8 @@ function normHistogram(plot: NonNullable<ReportPlots['normHistogram']>): PlotFig
     height: HEIGHT,
     marginLeft: 56,
     x: { label: 'L2 norm of the row →', ...(single ? { domain: [low - SINGLE_WINDOW, low + SINGLE_WINDOW] } : {}) },
-    y: { label: grouped ? '↑ sampled rows' : `↑ rows${plot.scope === 'sample' ? ' (sample)' : ''}`, grid: true },
+    // Grouped histograms put a unit-length spike beside a spread-out raw hump: a square-root axis keeps both visible.
+    y: grouped ? { type: 'sqrt', label: '↑ sampled rows (√ scale)', grid: true } : { label: `↑ rows${plot.scope === 'sample' ? ' (sample)' : ''}`, grid: true },
     color: grouped ? { legend: true, range: [COLORS.accent, COLORS.warn, COLORS.pass, COLORS.fail, '#9334e6', '#12b5cb', '#e52592', '#5f6368'] } : undefined,
     marks: [...marks, ...(showsUnit ? [Plot.ruleX([1], { stroke: COLORS.ink, strokeDasharray: '4,3' })] : []), Plot.ruleY([0])],
   });
