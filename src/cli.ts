@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './cli/check-command.js';
 import { reportError } from './cli/errors.js';
+import { explainCommand } from './cli/explain-command.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './report/tool-version.js';
 
@@ -13,7 +14,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(run vectorclinic --help for usage)');
-  for (const command of [checkCommand()]) program.addCommand(command.exitOverride());
+  // Every subcommand, in help order: add new ones to this list.
+  const commands = [checkCommand(), explainCommand()];
+  for (const command of commands) program.addCommand(command.exitOverride());
   try {
     await program.parseAsync(argv as string[], { from: 'node' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -2,10 +2,13 @@ import { Command, Option } from 'commander';
 import { check } from '../api/check.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
 import { METRICS } from '../core/policy.js';
+import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
+import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { REPORT_FORMATS, REPORTERS } from '../reporters/index.js';
 import { emit, useColor } from './output.js';
 import { integerOption } from './parse.js';
+import { progressDisplay, type ProgressDisplay } from './progress.js';
 
 interface CheckFlags {
   metric?: (typeof METRICS)[number];
@@ -20,6 +23,9 @@ interface CheckFlags {
   json?: boolean;
   out?: string;
   color?: boolean;
+  failOn: FailOn;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function checkCommand(): Command {
@@ -34,24 +40,50 @@ export function checkCommand(): Command {
     .option('--full', 'scan every row whatever the size and search against every row, not a sample')
     .option('--queries <file>', 'real query vectors (same formats): used as probes and checked for normalization drift')
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
-    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
+    .addOption(new Option('--format <format>', 'report format: text, json, html (one self-contained page), md (PR comments), junit, sarif').choices(REPORT_FORMATS).default('text'))
     .option('--json', 'shorthand for --format json')
     .option('--out <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (CI gate)').choices(FAIL_ON_LEVELS).default('fail'))
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
+    .option('-q, --quiet', 'no progress and no log lines on stderr (the report is still written)')
+    .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
     .action(async (target: string, flags: CheckFlags) => {
-      const report = await check(target, {
-        ...(flags.metric ? { metric: flags.metric } : {}),
-        ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
-        ...(flags.model ? { model: flags.model } : {}),
-        sample: flags.sample,
-        seed: flags.seed,
-        full: Boolean(flags.full),
-        ...(flags.queries ? { queries: flags.queries } : {}),
-        ...(flags.field ? { field: flags.field } : {}),
-      });
+      const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
+      let report: Report;
+      try {
+        report = await check(
+          target,
+          {
+            ...(flags.metric ? { metric: flags.metric } : {}),
+            ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+            ...(flags.model ? { model: flags.model } : {}),
+            sample: flags.sample,
+            seed: flags.seed,
+            full: Boolean(flags.full),
+            ...(flags.queries ? { queries: flags.queries } : {}),
+            ...(flags.field ? { field: flags.field } : {}),
+          },
+          { onProgress: progress.onProgress },
+        );
+      } finally {
+        progress.stop();
+      }
+      logContract(progress, report);
       const format = flags.json ? 'json' : flags.format;
       const reporter = REPORTERS[format] ?? REPORTERS.text;
-      emit(reporter!(report, { color: !flags.out && useColor(process.stdout, flags.color) }), flags.out);
-      process.exitCode = report.verdict === 'fail' ? EXIT.failFindings : EXIT.ok;
+      emit(reporter!(report, { color: !flags.out && useColor(process.stdout, flags.color), failOn: flags.failOn }), flags.out);
+      if (flags.out) progress.log(`wrote the ${format} report to ${flags.out}`);
+      process.exitCode = report.findings.some((finding) => failsGate(finding.severity, flags.failOn)) ? EXIT.failFindings : EXIT.ok;
     });
+}
+
+/** --verbose: the dimension the model declares, the store holds, and every later hop sees. */
+function logContract(progress: ProgressDisplay, report: Report): void {
+  const dimensions = report.stats.dimensions as Record<string, number | null> | undefined;
+  if (!dimensions) return;
+  const hops = Object.entries(dimensions)
+    .filter(([, dim]) => dim !== null)
+    .map(([hop, dim]) => `${hop} ${dim}`);
+  const distinct = new Set(Object.values(dimensions).filter((dim) => dim !== null));
+  progress.log(`dimension contract: ${hops.join(' → ')}${distinct.size > 1 ? '  (MISMATCH)' : '  (consistent)'}`);
 }

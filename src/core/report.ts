@@ -1,4 +1,5 @@
 import type { Finding, FindingCode, Label } from './finding.js';
+import type { ReportComparison, ReportPlots } from './plots.js';
 import type { DeclaredPolicy, ObservedPolicy } from './policy.js';
 
 export const REPORT_SCHEMA = 1;
@@ -29,6 +30,10 @@ export interface Report {
   readonly checks: readonly CheckOutcome[];
   readonly stats: ReportStats;
   readonly notes: readonly string[];
+  /** Data behind the HTML report's plots (added in schema 1; absent in older reports). */
+  readonly plots?: ReportPlots;
+  /** Before/after figures when a command changed the store (rebuild). */
+  readonly comparison?: ReportComparison;
 }
 
 export interface ReportStats {

@@ -25,9 +25,12 @@ export interface GatherOptions {
 }
 
 export interface GatherProgress {
-  readonly phase: 'scan' | 'sample' | 'queries';
+  /** scan: every row; sample: the sampled rows only; queries: the --queries file; search: the index's own search (ANN audit). */
+  readonly phase: 'scan' | 'sample' | 'queries' | 'search';
   readonly done: number;
   readonly total: number;
+  /** Dimension of the vectors this phase reads: --verbose prints the contract at every hop. */
+  readonly dim?: number;
 }
 
 /** A full scan reads at ≥ 1 GB/s here (page cache, SIMD kernels): 16 GiB is seconds, not minutes. */
@@ -49,9 +52,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     : await sampleOnly(source, description, sampleRows, options);
 
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
-  const annAudit = source.search
-    ? await auditAnn(source, pickAuditQueries(sample, queries, options.seed), await options.exactReference?.(description))
-    : undefined;
+  const annAudit = source.search ? await auditWithProgress(source, description, sample, queries, options) : undefined;
   const settings: CheckSettings = {
     seed: options.seed,
     sampleSize: sample.count,
@@ -71,6 +72,20 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   };
 }
 
+async function auditWithProgress(
+  source: VectorSource,
+  description: SourceDescription,
+  sample: VectorSample,
+  queries: QuerySet | undefined,
+  options: GatherOptions,
+): Promise<Artifacts['annAudit']> {
+  const auditQueries = pickAuditQueries(sample, queries, options.seed);
+  options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
+  const audit = await auditAnn(source, auditQueries, await options.exactReference?.(description));
+  options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
+  return audit;
+}
+
 /** One pass over every row: per-row facts for all rows, and the sampled rows copied on the way. */
 async function scanWithSample(
   source: VectorSource,
@@ -82,11 +97,12 @@ async function scanWithSample(
   const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments);
   const collector = new SampleCollector(sampleRows, dim);
   let done = 0;
+  options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
   for await (const block of source.scan({ signal: options.signal })) {
     stats.add(block);
     collector.take(block);
     done += block.count;
-    options.onProgress?.({ phase: 'scan', done, total: description.rows });
+    options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
   }
   return { rowStats: stats.finish('full', description.rows), sample: collector.finish() };
 }
@@ -98,9 +114,9 @@ async function sampleOnly(
   sampleRows: readonly number[],
   options: GatherOptions,
 ): Promise<{ rowStats: RowStats; sample: VectorSample }> {
-  options.onProgress?.({ phase: 'sample', done: 0, total: sampleRows.length });
+  options.onProgress?.({ phase: 'sample', done: 0, total: sampleRows.length, dim: description.dim });
   const block = await source.readRows(sampleRows);
-  options.onProgress?.({ phase: 'sample', done: sampleRows.length, total: sampleRows.length });
+  options.onProgress?.({ phase: 'sample', done: sampleRows.length, total: sampleRows.length, dim: description.dim });
   const stats = new RowStatsAccumulator(description.dim, description.normTolerance, description.segments);
   stats.add(block);
   return {
@@ -112,10 +128,11 @@ async function sampleOnly(
 async function gatherQueries(source: VectorSource, options: GatherOptions, rng: Rng): Promise<QuerySet> {
   const description = await source.describe();
   const rows = sampleIndices(description.rows, options.sampleSize, rng);
+  options.onProgress?.({ phase: 'queries', done: 0, total: rows.length, dim: description.dim });
   const block = await source.readRows(rows);
   const stats = new RowStatsAccumulator(description.dim, description.normTolerance);
   stats.add(block);
-  options.onProgress?.({ phase: 'queries', done: rows.length, total: rows.length });
+  options.onProgress?.({ phase: 'queries', done: rows.length, total: rows.length, dim: description.dim });
   return {
     target: description.target,
     totalRows: description.rows,

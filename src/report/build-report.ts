@@ -6,12 +6,16 @@ import { collapse } from '../computed/collapse.js';
 import { geometry } from '../computed/geometry.js';
 import { observedPolicy } from '../computed/observed-policy.js';
 import type { Artifacts } from '../gather/artifacts.js';
+import { reportPlots } from './report-plots.js';
 import { toolVersion } from './tool-version.js';
 
 export function buildReport(artifacts: Artifacts, run: CheckRun, startedAt: number): Report {
   const { findings, outcomes, context } = run;
   const verdict: Verdict = findings.some((f) => f.severity === 'fail') ? 'fail' : findings.some((f) => f.severity === 'warn') ? 'warn' : 'pass';
   const labels = sortLabels(findings.filter((f) => f.severity !== 'info').flatMap((f) => f.labels));
+  // Measured before the clock stops: the scree and overlap matrix are part of the run's cost.
+  const stats = reportStats(artifacts, run);
+  const plots = reportPlots(artifacts, context);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: 'vectorclinic', version: toolVersion() },
@@ -24,8 +28,9 @@ export function buildReport(artifacts: Artifacts, run: CheckRun, startedAt: numb
     labels,
     findings,
     checks: outcomes,
-    stats: reportStats(artifacts, run),
+    stats,
     notes: [...(artifacts.source.notes ?? [])],
+    plots,
   };
 }
 
@@ -57,6 +62,20 @@ function reportStats(artifacts: Artifacts, run: CheckRun): ReportStats {
     pc1RatioUncentered: shape ? finite(shape.pc1RatioUncentered) : null,
     meanCosine: shape ? finite(shape.meanCosine) : null,
     duplicateRows: rowStats.duplicates.duplicateRows,
+    dimensions: dimensionContract(artifacts),
     ...(source.index ? { index: { engine: source.index.engine, type: source.index.type, ntotal: source.index.ntotal, params: source.index.params } } : {}),
+  };
+}
+
+/** The dimension at every hop, so a mismatch is visible where it enters (also what --verbose prints). */
+function dimensionContract(artifacts: Artifacts): Record<string, number | null> {
+  const transform = artifacts.index?.transform;
+  return {
+    declared: artifacts.declared.dim ?? null,
+    stored: artifacts.source.dim,
+    sample: artifacts.sample.dim,
+    queries: artifacts.queries?.dim ?? null,
+    indexInput: transform?.inputDim ?? (artifacts.index ? artifacts.source.dim : null),
+    indexOutput: transform?.outputDim ?? (artifacts.index ? artifacts.source.dim : null),
   };
 }

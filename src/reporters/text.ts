@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { count, figure, percent } from '../core/format.js';
 import type { Finding, Severity } from '../core/finding.js';
 import type { Report } from '../core/report.js';
+import { LABEL_MEANINGS } from './label-meanings.js';
 
 export interface TextOptions {
   /** Colour output; callers decide (TTY and NO_COLOR). */
@@ -9,41 +10,57 @@ export interface TextOptions {
 }
 
 const ORDER: readonly Severity[] = ['fail', 'warn', 'info'];
+/** Message width: fits an 80-column terminal after the 7-column indent with room to spare. */
+const WRAP = 88;
+const INDENT = '       ';
 
-/** Terminal report: verdict and policy first, findings grouped by severity, one-line summary last. */
+type Paint = (text: string) => string;
+
+/** Terminal report: verdict and policy first, measures aligned, findings grouped by severity, one-line summary last. */
 export function formatText(report: Report, options: TextOptions): string {
   const c = pc.createColors(options.color);
-  const badge: Record<Severity | 'pass', (text: string) => string> = {
+  const badge: Record<Severity | 'pass', Paint> = {
     fail: (text) => c.bold(c.red(text)),
     warn: (text) => c.bold(c.yellow(text)),
     info: (text) => c.cyan(text),
     pass: (text) => c.bold(c.green(text)),
   };
-  const lines: string[] = [];
   const { stats, policy } = report;
-  lines.push(`${c.bold('vectorclinic check')} ${report.target}`);
+  const lines: string[] = [`${c.bold('vectorclinic check')} ${report.target}`, ''];
   lines.push(
-    table([
-      ['verdict', badge[report.verdict](report.verdict.toUpperCase()) + (report.labels.length ? `  ${report.labels.join(' ')}` : '')],
-      ['store', `${report.kind}, ${count(stats.rows)}${stats.rowsExact ? '' : ' (estimated)'} × ${stats.dim} ${stats.storage}`],
+    ...pairs([
+      ['verdict', badge[report.verdict](report.verdict.toUpperCase())],
+      ...report.labels.map((label, i): [string, string] => [i === 0 ? 'labels' : '', `${c.bold(label)} ${c.dim(LABEL_MEANINGS[label])}`]),
+      ['store', `${report.kind}, ${stats.storage}${stats.rowsExact ? '' : ', row count estimated'}`],
       ['declared', describeDeclared(report)],
       ['observed', `vectors ${policy.observed.normState}${policy.observed.indexMetric ? `, index metric ${policy.observed.indexMetric}` : ''}; safe metrics: ${policy.observed.safeMetrics.join(', ')}`],
-      ['scanned', `${count(stats.scanned)} rows (${stats.scanScope === 'full' ? 'every row' : 'sample'}), ${count(stats.sampled)} sampled for search, seed ${stats.seed}`],
-      ['norms', `min ${figure(stats.norms.min ?? NaN)}  p50 ${figure(stats.norms.p50 ?? NaN)}  max ${figure(stats.norms.max ?? NaN)}`],
-      ['overlap@20', stats.overlapAt20 === null ? 'n/a' : `${figure(stats.overlapAt20, 3)}  (pc1 ${stats.pc1Ratio === null ? 'n/a' : percent(stats.pc1Ratio, 1)}, mean cos ${figure(stats.meanCosine ?? NaN, 3)})`],
     ]),
+    '',
+    ...measures([
+      ['rows', count(stats.rows), stats.scanScope === 'full' ? 'every row scanned' : `${count(stats.scanned)} scanned (a sample)`],
+      ['dimensions', count(stats.dim), ''],
+      ['sampled', count(stats.sampled), `for search; seed ${stats.seed}`],
+      ['norm min', figure(stats.norms.min ?? NaN), ''],
+      ['norm median', figure(stats.norms.p50 ?? NaN), ''],
+      ['norm max', figure(stats.norms.max ?? NaN), ''],
+      ['overlap@20', stats.overlapAt20 === null ? 'n/a' : figure(stats.overlapAt20, 3), 'shared neighbours of random queries (≈0 is healthy)'],
+      ['PC1 share', stats.pc1Ratio === null ? 'n/a' : percent(stats.pc1Ratio, 1), 'variance on the first principal component'],
+      ['mean cosine', stats.meanCosine === null ? 'n/a' : figure(stats.meanCosine, 3), 'between random stored vectors'],
+    ], c.dim),
   );
   for (const severity of ORDER) {
     const group = report.findings.filter((finding) => finding.severity === severity);
     if (group.length === 0) continue;
-    lines.push('', c.bold(`${severity.toUpperCase()} (${group.length})`));
+    lines.push('', badge[severity](`${severity.toUpperCase()} (${group.length})`));
     for (const finding of group) lines.push(...formatFinding(finding, badge[severity], c.dim));
   }
   const passed = report.checks.filter((outcome) => outcome.status === 'pass');
   if (passed.length) lines.push('', c.bold(`PASSED (${passed.length})`), ...passed.map((outcome) => `  ${c.green('✓')} ${outcome.title}  ${c.dim(outcome.code)}`));
+  const skipped = report.checks.filter((outcome) => outcome.status === 'not-applicable');
+  if (skipped.length) lines.push('', c.bold(`NOT APPLICABLE (${skipped.length})`), ...skipped.map((outcome) => `  ${c.dim('–')} ${outcome.code}  ${c.dim(outcome.detail ?? '')}`));
   const errored = report.checks.filter((outcome) => outcome.status === 'error');
-  if (errored.length) lines.push('', c.bold('CHECK ERRORS'), ...errored.map((outcome) => `  ${outcome.code}: ${outcome.detail ?? ''}`));
-  for (const note of report.notes) lines.push(c.dim(`note: ${note}`));
+  if (errored.length) lines.push('', c.bold(c.red(`CHECK ERRORS (${errored.length})`)), ...errored.map((outcome) => `  ${c.red('!')} ${outcome.code}: ${outcome.detail ?? ''}`));
+  if (report.notes.length) lines.push('', ...report.notes.map((note) => c.dim(`note: ${note}`)));
   lines.push('', summaryLine(report, badge));
   return `${lines.join('\n')}\n`;
 }
@@ -59,25 +76,33 @@ function describeDeclared(report: Report): string {
   return parts.join(', ');
 }
 
-function formatFinding(finding: Finding, paint: (text: string) => string, dim: (text: string) => string): string[] {
+function formatFinding(finding: Finding, paint: Paint, dim: Paint): string[] {
   return [
     `  ${paint(finding.severity.padEnd(4))} ${finding.code}  ${finding.title}  ${dim(finding.labels.join(' '))}`,
-    ...wrap(finding.message, 96).map((line) => `       ${line}`),
-    ...wrap(`fix: ${finding.fix}`, 96).map((line) => `       ${dim(line)}`),
+    ...wrap(finding.message, WRAP).map((line) => `${INDENT}${line}`),
+    ...wrap(`fix: ${finding.fix}`, WRAP).map((line) => `${INDENT}${dim(line)}`),
   ];
 }
 
-function summaryLine(report: Report, badge: Record<Severity | 'pass', (text: string) => string>): string {
+function summaryLine(report: Report, badge: Record<Severity | 'pass', Paint>): string {
   const counts = ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
   const parts = counts.filter(([, n]) => n > 0).map(([severity, n]) => `${n} ${severity}`);
   const passed = report.checks.filter((outcome) => outcome.status === 'pass').length;
-  return `${badge[report.verdict](report.verdict.toUpperCase())}: ${[...parts, `${passed} passed`].join(', ')} in ${(report.durationMs / 1000).toFixed(1)}s`;
+  const labels = report.labels.length ? ` [${report.labels.join(' ')}]` : '';
+  return `${badge[report.verdict](report.verdict.toUpperCase())}${labels}: ${[...parts, `${passed} passed`].join(', ')} in ${(report.durationMs / 1000).toFixed(1)}s`;
 }
 
-/** Two aligned columns. */
-function table(rows: readonly (readonly [string, string])[]): string {
+/** Two columns, keys padded to one width. */
+function pairs(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
+  return rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`);
+}
+
+/** Name, number right-aligned on its last digit, note: figures line up down the column. */
+function measures(rows: readonly (readonly [string, string, string])[], dim: Paint): string[] {
+  const nameWidth = Math.max(...rows.map(([name]) => name.length));
+  const valueWidth = Math.max(...rows.map(([, value]) => value.length));
+  return rows.map(([name, value, note]) => `  ${name.padEnd(nameWidth)}  ${value.padStart(valueWidth)}${note ? `  ${dim(note)}` : ''}`);
 }
 
 function wrap(text: string, width: number): string[] {

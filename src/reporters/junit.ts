@@ -1,0 +1,77 @@
+import type { Finding } from '../core/finding.js';
+import type { CheckOutcome, Report } from '../core/report.js';
+import { failsGate, type FailOn } from './fail-threshold.js';
+
+/**
+ * JUnit XML for CI test tabs (Jenkins, GitLab, GitHub test reporters): one testcase per check,
+ * findings at or above --fail-on as <failure>, lesser findings as <system-out>, checks that did
+ * not apply as <skipped>, checks that crashed as <error>. Validated against the Jenkins
+ * junit-10.xsd in tests.
+ */
+export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
+  const findings = new Map(report.findings.map((finding) => [finding.code, finding]));
+  const cases = report.checks.map((check) => testcase(check, findings.get(check.code), failOn, report.kind));
+  const failures = report.checks.filter((check) => {
+    const finding = findings.get(check.code);
+    return finding !== undefined && failsGate(finding.severity, failOn);
+  }).length;
+  const errors = report.checks.filter((check) => check.status === 'error').length;
+  const skipped = report.checks.filter((check) => check.status === 'not-applicable').length;
+  const seconds = (report.durationMs / 1000).toFixed(3);
+  const suite = attributes({
+    name: `vectorclinic check ${report.target}`,
+    tests: report.checks.length,
+    failures,
+    errors,
+    skipped,
+    time: seconds,
+    timestamp: report.generatedAt.replace(/\.\d+Z$/, ''),
+  });
+  const facts: [string, string][] = [
+    ['target', report.target],
+    ['verdict', report.verdict],
+    ['labels', report.labels.join(' ')],
+    ['fail-on', failOn],
+    ['tool-version', report.tool.version],
+  ];
+  const properties = facts
+    .map(([name, value]) => `      <property ${attributes({ name, value })}/>`)
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites ${attributes({ name: 'vectorclinic', tests: report.checks.length, failures, errors, time: seconds })}>
+  <testsuite ${suite}>
+    <properties>
+${properties}
+    </properties>
+${cases.join('\n')}
+  </testsuite>
+</testsuites>
+`;
+}
+
+function testcase(check: CheckOutcome, finding: Finding | undefined, failOn: FailOn, kind: string): string {
+  const head = `    <testcase ${attributes({ classname: `vectorclinic.${kind}`, name: `${check.code}: ${check.title}`, time: '0' })}`;
+  if (check.status === 'not-applicable') return `${head}>\n      <skipped ${attributes({ message: check.detail ?? 'not applicable' })}/>\n    </testcase>`;
+  if (check.status === 'error') return `${head}>\n      <error ${attributes({ type: 'check-error', message: check.detail ?? 'the check crashed' })}/>\n    </testcase>`;
+  if (!finding) return `${head}/>`;
+  const body = text(`${finding.message}\nfix: ${finding.fix}\nlabels: ${finding.labels.join(' ')}\nevidence: ${JSON.stringify(finding.evidence)}`);
+  if (failsGate(finding.severity, failOn)) {
+    return `${head}>\n      <failure ${attributes({ type: `${finding.severity}:${finding.code}`, message: finding.title })}>${body}</failure>\n    </testcase>`;
+  }
+  return `${head}>\n      <system-out>${text(`${finding.severity}: ${finding.title}\n`)}${body}</system-out>\n    </testcase>`;
+}
+
+function attributes(values: Readonly<Record<string, string | number>>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `${name}="${text(String(value)).replace(/"/g, '&quot;').replace(/\n/g, '&#10;')}"`)
+    .join(' ');
+}
+
+/** XML text: escaped, and without the control characters XML 1.0 cannot hold at all. */
+function text(value: string): string {
+  return value
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}

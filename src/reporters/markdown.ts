@@ -1,0 +1,75 @@
+import { count, figure, percent } from '../core/format.js';
+import type { EvidenceValue, Finding, Severity } from '../core/finding.js';
+import type { Report } from '../core/report.js';
+import { LABEL_MEANINGS } from './label-meanings.js';
+
+const ICONS: Readonly<Record<Severity | 'pass', string>> = { fail: '❌', warn: '⚠️', info: 'ℹ️', pass: '✅' };
+const ORDER: readonly Severity[] = ['fail', 'warn', 'info'];
+
+/** GitHub-flavoured Markdown for PR comments: verdict first, a findings table, details folded. */
+export function formatMarkdown(report: Report): string {
+  const { stats, policy } = report;
+  const lines: string[] = [];
+  lines.push(`## ${ICONS[report.verdict]} vectorclinic: ${report.verdict.toUpperCase()} — \`${inline(report.target)}\``, '');
+  if (report.labels.length) lines.push(report.labels.map((label) => `**${label}** ${LABEL_MEANINGS[label]}`).join('<br>'), '');
+  lines.push(
+    '| | declared | observed |',
+    '|---|---|---|',
+    `| metric | ${policy.declared.metric ?? '—'} | ${policy.observed.indexMetric ? `index: ${policy.observed.indexMetric}` : 'no index'} |`,
+    `| dimension | ${policy.declared.dim ?? '—'} | ${policy.observed.dim} |`,
+    `| vectors | ${policy.declared.normalized === undefined ? '—' : policy.declared.normalized ? 'normalized' : 'raw'} | ${policy.observed.normState}; safe metrics: ${policy.observed.safeMetrics.join(', ')} |`,
+    '',
+    `${report.kind}, ${count(stats.rows)}${stats.rowsExact ? '' : ' (estimated)'} × ${stats.dim} ${stats.storage}; ` +
+      `${count(stats.scanned)} rows scanned (${stats.scanScope === 'full' ? 'every row' : 'sample'}), seed ${stats.seed}; ` +
+      `overlap@20 ${stats.overlapAt20 === null ? 'n/a' : figure(stats.overlapAt20, 3)}, PC1 ${stats.pc1Ratio === null ? 'n/a' : percent(stats.pc1Ratio, 1)}.`,
+    '',
+  );
+  const findings = ORDER.flatMap((severity) => report.findings.filter((finding) => finding.severity === severity));
+  if (findings.length) {
+    lines.push('| | code | finding | labels |', '|---|---|---|---|');
+    for (const finding of findings) lines.push(`| ${ICONS[finding.severity]} ${finding.severity} | \`${finding.code}\` | ${cell(finding.title)} | ${finding.labels.join(' ')} |`);
+    lines.push('');
+    for (const finding of findings) lines.push(...details(finding));
+  }
+  const passed = report.checks.filter((check) => check.status === 'pass');
+  if (passed.length) lines.push(`<details><summary>${passed.length} checks passed</summary>`, '', ...passed.map((check) => `- ✅ ${inline(check.title)} (\`${check.code}\`)`), '', '</details>', '');
+  for (const note of report.notes) lines.push(`> ${inline(note)}`, '');
+  const tally = ORDER.map((severity) => [severity, report.findings.filter((finding) => finding.severity === severity).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([severity, n]) => `${n} ${severity}`);
+  lines.push(`**${report.verdict.toUpperCase()}**: ${[...tally, `${passed.length} passed`].join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s · vectorclinic ${report.tool.version}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function details(finding: Finding): string[] {
+  const evidence = Object.entries(finding.evidence).map(([key, value]) => `| ${cell(key)} | ${cell(evidenceText(value))} |`);
+  return [
+    `<details${finding.severity === 'fail' ? ' open' : ''}><summary><b>${finding.severity}</b> <code>${finding.code}</code> ${html(finding.title)}</summary>`,
+    '',
+    inline(finding.message),
+    '',
+    `**Fix:** ${inline(finding.fix)}`,
+    '',
+    ...(evidence.length ? ['| evidence | value |', '|---|---|', ...evidence, ''] : []),
+    '</details>',
+    '',
+  ];
+}
+
+function evidenceText(value: EvidenceValue): string {
+  return typeof value === 'number' ? figure(value) : typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Text inside a table cell: pipes and newlines would break the row. */
+function cell(text: string): string {
+  return inline(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Text that must not open HTML tags in a PR comment. */
+function inline(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function html(text: string): string {
+  return inline(text.replace(/&/g, '&amp;'));
+}

@@ -1,0 +1,66 @@
+import type { Severity } from '../core/finding.js';
+import type { Report } from '../core/report.js';
+
+/** SARIF levels: a fail blocks (error), a warn annotates (warning), info is a note. */
+const LEVELS: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { fail: 'error', warn: 'warning', info: 'note' };
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+/**
+ * SARIF 2.1.0 for code scanning (GitHub, Azure DevOps): every check run is a rule, every finding
+ * a result located at the checked file or store. Validated against the OASIS schema in tests.
+ */
+export function formatSarif(report: Report): string {
+  const rules = report.checks.map((check) => ({
+    id: check.code,
+    name: pascalCase(check.code),
+    shortDescription: { text: check.title },
+    properties: { tags: ['vector-store', 'retrieval'] },
+  }));
+  const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
+  const location = { physicalLocation: { artifactLocation: { uri: artifactUri(report.target) } } };
+  const results = report.findings.map((finding) => ({
+    ruleId: finding.code,
+    ...(ruleIndex.has(finding.code) ? { ruleIndex: ruleIndex.get(finding.code) } : {}),
+    level: LEVELS[finding.severity],
+    message: { text: `${finding.title}: ${finding.message} Fix: ${finding.fix}` },
+    locations: [location],
+    properties: { severity: finding.severity, labels: finding.labels, fix: finding.fix, evidence: finding.evidence },
+  }));
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'vectorclinic', version: report.tool.version, semanticVersion: report.tool.version, rules } },
+        invocations: [
+          {
+            executionSuccessful: !report.checks.some((check) => check.status === 'error'),
+            endTimeUtc: report.generatedAt,
+            toolExecutionNotifications: report.checks
+              .filter((check) => check.status === 'error')
+              .map((check) => ({ level: 'error', message: { text: `${check.code}: ${check.detail ?? 'the check crashed'}` } })),
+          },
+        ],
+        results,
+        properties: { verdict: report.verdict, labels: report.labels, target: report.target, kind: report.kind },
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/** A URI reference for a file path or store URL (spaces and the like percent-encoded). */
+function artifactUri(target: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    try {
+      return encodeURI(decodeURI(target));
+    } catch {
+      return encodeURI(target);
+    }
+  }
+  return target.split(/[\\/]/).map(encodeURIComponent).join('/');
+}
+
+function pascalCase(code: string): string {
+  return code.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase());
+}

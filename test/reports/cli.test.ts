@@ -1,0 +1,76 @@
+/**
+ * The CLI as users and CI run it (a real process): exit codes under --fail-on, --json, --out,
+ * --quiet and --verbose on stderr, progress only on a terminal, and `explain`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { checkByCode } from '../../src/checks/registry.js';
+import { checkDoc } from '../../src/reporters/check-doc.js';
+import { DIM, DOCS, loadRows, writeNpy } from './demo-stores.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-cli-'));
+/** Raw model-A rows declared cosine: exactly one warning (metric-mismatch), no fail. */
+const warnOnly = join(folder, 'raw.npy');
+
+before(async () => {
+  writeNpy(warnOnly, await loadRows(DOCS, 1000), 1000, DIM);
+});
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+function run(args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' }): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('--fail-on sets the exit code: a warning passes by default and fails with --fail-on warn', () => {
+  const plain = run(['check', warnOnly, '--metric', 'cosine']);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stdout, /^WARN \[No\.8\]: 1 warn, \d+ passed in /m);
+  assert.equal(plain.stderr, '', 'nothing on stderr in a pipe');
+
+  const strict = run(['check', warnOnly, '--metric', 'cosine', '--fail-on', 'warn', '--json', '--verbose']);
+  assert.equal(strict.status, 1);
+  const report = JSON.parse(strict.stdout);
+  assert.deepEqual(report.findings.map((f: { code: string }) => f.code), ['metric-mismatch']);
+  assert.match(strict.stderr, /^vectorclinic: scanning: 1,000 rows × 128 dims$/m);
+  assert.match(strict.stderr, /^vectorclinic: dimension contract: stored 128 → sample 128 {2}\(consistent\)$/m);
+});
+
+test('--format html --out writes one page and --quiet keeps stderr silent even with --verbose', () => {
+  const out = join(folder, 'report.html');
+  const result = run(['check', warnOnly, '--metric', 'cosine', '--format', 'html', '--out', out, '--quiet', '--verbose']);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, '');
+  assert.equal(result.stderr, '');
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /^<!doctype html>/);
+  assert.ok(html.includes('id="finding-metric-mismatch"'));
+});
+
+test('progress shows rows/s and ETA on a terminal, and nothing under CI', () => {
+  // `script` gives the child a pseudo-terminal, as an interactive shell would.
+  const command = `${process.execPath} --import tsx src/cli.ts check ${warnOnly} --metric cosine --format json --out ${join(folder, 'tty.json')}`;
+  const withoutCi = { ...process.env };
+  delete withoutCi.CI;
+  const terminal = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: withoutCi });
+  assert.equal(terminal.status, 0, terminal.stderr);
+  assert.match(terminal.stdout, /scanning .*\d+% \| [\d,]+\/1000 \| [\d,]+ rows\/s \| ETA /);
+  const ci = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: { ...withoutCi, CI: 'true' } });
+  assert.equal(ci.status, 0);
+  assert.doesNotMatch(ci.stdout, /rows\/s/);
+});
+
+test('explain prints the check documentation; an unknown code is a usage error (exit 2, no stack)', () => {
+  const explained = run(['explain', 'mixed-norm-shards']);
+  assert.equal(explained.status, 0);
+  assert.equal(explained.stdout, checkDoc(checkByCode('mixed-norm-shards')!.meta));
+  const unknown = run(['explain', 'no-such-code']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /^vectorclinic: explain: unknown finding code 'no-such-code'\n {2}fix: known codes: .*zero-vectors/);
+  assert.doesNotMatch(unknown.stderr, /\n\s+at /);
+});

@@ -1,0 +1,39 @@
+/**
+ * Reports of stores that each trigger known findings, built once per test file from the shared
+ * wordnet-ft128 vectors (files go to a temporary folder and are removed afterwards).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '../../src/core/report.js';
+import { normalizedCopy } from '../../src/math/vectors.js';
+import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVectors, IvfTestStore, loadRows, QUERIES, reportFor, reportForFile } from './demo-stores.js';
+
+const ROWS = 2000;
+
+export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'healthy';
+
+/**
+ * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
+ * collapsed: rows squeezed towards one direction with hub rows; drift: raw documents searched with
+ * normalized queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once.
+ */
+export async function buildReports(): Promise<{ reports: Record<ReportName, Report>; cleanup: () => void }> {
+  const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-reports-'));
+  const sink = await brokenVectors(ROWS);
+  for (const row of [5, 77, 901]) sink[row * DIM + 3] = NaN;
+  const healthy = await healthyVectors(ROWS);
+  const staleIvf = new IvfTestStore('stale-ivf', healthy, ROWS, IvfTestStore.train(await loadRows(DOCS_MODEL_B, ROWS), ROWS, 16), 16, 1);
+  const reports: Record<ReportName, Report> = {
+    kitchenSink: await reportForFile(folder, 'kitchen-sink.npy', sink, ROWS, { declared: { metric: 'cosine', dim: 96, from: 'options' } }),
+    collapsed: await reportForFile(folder, 'collapsed.npy', await collapsedVectors(ROWS), ROWS),
+    drift: await reportForFile(folder, 'drift.npy', await loadRows(DOCS, ROWS), ROWS, {
+      declared: { metric: 'ip', from: 'options' },
+      queries: { data: normalizedCopy(await loadRows(QUERIES, 300), 300, DIM), rows: 300 },
+    }),
+    empty: await reportForFile(folder, 'empty.npy', new Float32Array(0), 0),
+    staleIvf: await reportFor(staleIvf),
+    healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
+  };
+  return { reports, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
+}
