@@ -33,6 +33,8 @@ interface BatchBlock extends MessageBlock {
 interface IpcLayout {
   readonly format: 'file' | 'stream';
   readonly schema: Schema;
+  /** Where the schema is stored: the footer (file format) or the first message (stream). */
+  readonly schemaOffset: number;
   readonly dictionaries: readonly MessageBlock[];
   readonly batches: readonly BatchBlock[];
   readonly rows: number;
@@ -48,7 +50,7 @@ export function openArrowIpc(path: string, options: SourceOptions = {}): ArrowIp
   const file = LocalFile.open(path);
   try {
     const layout = readLayout(file);
-    const column = findVectorColumn(layout.schema, options.field, path);
+    const column = findVectorColumn(layout.schema, options.field, path, layout.schemaOffset);
     checkRowClaims(layout, column, path);
     const decoder = new BatchDecoder(file, layout, column);
     const dim = column.fixedDim ?? (layout.rows > 0 ? decoder.probeDimension() : 0);
@@ -188,6 +190,7 @@ class BatchDecoder {
     const dim = listDimension(chunks, this.column, PROBE_ROWS);
     if (dim === undefined) {
       throw new InputError(`column '${this.column.name}' holds only null vectors in its first ${seen} rows`, {
+        row: 0,
         where: this.file.path,
         hint: 'nothing was embedded; re-run the embedding job',
       });
@@ -246,13 +249,14 @@ function fileLayout(file: LocalFile): IpcLayout {
     batches.push({ offset, end, rows: batchRows, first: rows, bodyLength: message.bodyLength });
     rows += batchRows;
   }
-  return { format: 'file', schema: footer.schema, dictionaries, batches, rows, sawEndOfStream: true };
+  return { format: 'file', schema: footer.schema, schemaOffset: footerStart, dictionaries, batches, rows, sawEndOfStream: true };
 }
 
 /** The stream format has no index: walk the message headers from the start, skipping bodies. */
 function streamLayout(file: LocalFile): IpcLayout {
   let position = 0;
   let schema: Schema | undefined;
+  let schemaOffset = 0;
   const dictionaries: MessageBlock[] = [];
   const batches: BatchBlock[] = [];
   let rows = 0;
@@ -267,6 +271,7 @@ function streamLayout(file: LocalFile): IpcLayout {
     if (message.isSchema()) {
       if (schema) throw corrupt(file.path, position, 'a second schema message');
       schema = message.header();
+      schemaOffset = position;
     } else if (!schema) {
       throw new InputError('the first message is not an Arrow schema', {
         where: file.path,
@@ -283,7 +288,7 @@ function streamLayout(file: LocalFile): IpcLayout {
     position = end;
   }
   if (!schema) throw new InputError('the Arrow stream ends before its schema', { where: file.path, byteOffset: position, hint: 'the stream is empty or cut off; re-export it' });
-  return { format: 'stream', schema, dictionaries, batches, rows, sawEndOfStream };
+  return { format: 'stream', schema, schemaOffset, dictionaries, batches, rows, sawEndOfStream };
 }
 
 /**

@@ -36,19 +36,21 @@ function asVectorColumn(field: Field): Omit<VectorColumn, 'others'> | undefined 
 
 /**
  * The vector column: the one named by --field, else the only list-of-floats column, else the
- * best-ranked common embedding name among several.
+ * best-ranked common embedding name among several. `schemaOffset` is where the schema is stored
+ * (for error messages).
  */
-export function findVectorColumn(schema: Schema, field: string | undefined, where: string): VectorColumn {
+export function findVectorColumn(schema: Schema, field: string | undefined, where: string, schemaOffset: number): VectorColumn {
   const listing = schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ') || 'none';
   if (field !== undefined) {
     const named = schema.fields.find((f) => f.name === field);
     if (!named) {
-      throw new InputError(`no column '${field}' (columns: ${listing})`, { where, hint: 'name the column holding the vectors with --field' });
+      throw new InputError(`no column '${field}' (columns: ${listing})`, { where, byteOffset: schemaOffset, hint: 'name the column holding the vectors with --field' });
     }
     const column = asVectorColumn(named);
     if (!column) {
       throw new InputError(`column '${field}' is ${String(named.type)}, not a list of float16/float32/float64`, {
         where,
+        byteOffset: schemaOffset,
         hint: 'vectors must be stored as FixedSizeList<float> or List<float>; cast the column before writing',
       });
     }
@@ -58,6 +60,7 @@ export function findVectorColumn(schema: Schema, field: string | undefined, wher
   if (candidates.length === 0) {
     throw new InputError(`no column holds a list of floats (columns: ${listing})`, {
       where,
+      byteOffset: schemaOffset,
       hint: 'vectors must be stored as FixedSizeList<float> or List<float>; name another column with --field',
     });
   }
@@ -69,6 +72,7 @@ export function findVectorColumn(schema: Schema, field: string | undefined, wher
   if (!chosen) {
     throw new InputError(`several columns hold vectors (${candidates.map((c) => c.name).join(', ')})`, {
       where,
+      byteOffset: schemaOffset,
       hint: 'choose one with --field',
     });
   }

@@ -57,6 +57,7 @@ function describeParts(target: string, parts: readonly OpenPart[], extraNotes: r
     if (part.description.dim !== reference.description.dim) {
       throw new InputError(`holds ${part.description.dim}-d vectors but ${reference.path} holds ${reference.description.dim}-d vectors`, {
         where: part.path,
+        row: part.segment.start,
         hint: 'every file of one store must come from the same model; check the odd file separately or move it out',
       });
     }
