@@ -11,6 +11,8 @@ import { RowBlockBuilder } from './row-block-builder.js';
 
 /** Rows parsed at open to find the embedding field, the dimension and the printed precision. */
 const PROBE_ROWS = 1000;
+/** Rows whose printed digits set the norm tolerance; rounding is uniform across a file's writer. */
+const PRECISION_PROBE_ROWS = 100;
 /** Lines read per positioned read while scanning (whole lines, at least one). */
 const READ_BLOCK_BYTES = 8 << 20;
 /** Sampled rows closer than this (in bytes) are read with one read instead of two. */
@@ -45,7 +47,10 @@ export function openJsonl(path: string, options: SourceOptions = {}): JsonlSourc
     const arrays = probe.map((value) => numericArray(read(value))).filter((array): array is number[] => array !== undefined);
     if (arrays.length === 0) throw noVectorsError(path, detected.field, probe, read);
     const dim = modalLength(arrays.map((array) => array.length)) as number;
-    const sigmas = arrays.filter((array) => array.length === dim).map(printedRoundingSigma);
+    const sigmas = arrays
+      .filter((array) => array.length === dim)
+      .slice(0, PRECISION_PROBE_ROWS)
+      .map(printedRoundingSigma);
     const fieldName = detected.field === '' ? 'each line is an array' : `field '${detected.field}'`;
     const notes = [
       options.field === undefined ? `embedding: ${fieldName} (auto-detected${detected.others.length ? `; also found ${detected.others.join(', ')}` : ''}; choose with --field)` : undefined,

@@ -26,7 +26,7 @@ export class LineIndex {
   ) {}
 
   /** One sequential pass over the file; reads it in chunks, never whole. */
-  static build(file: LocalFile, signal?: AbortSignal): LineIndex {
+  static build(file: LocalFile, maxLineBytes = MAX_LINE_BYTES): LineIndex {
     let starts = new Float64Array(1024);
     let rows = 0;
     const jumps: { row: number; line: number }[] = [];
@@ -41,14 +41,14 @@ export class LineIndex {
       if (UTF8_BOM.every((byte, i) => head[i] === byte)) position = lineStart = 3;
     }
 
+    const tooLong = (length: number, soFar: boolean): InputError =>
+      new InputError(`line ${line} is ${soFar ? 'over ' : ''}${length} bytes long (the limit is ${maxLineBytes})`, {
+        where: file.path,
+        byteOffset: lineStart,
+        hint: 'this does not look like JSON Lines (one JSON object per line); check the file format',
+      });
     const endLine = (end: number): void => {
-      if (end - lineStart > MAX_LINE_BYTES) {
-        throw new InputError(`line ${line} is ${end - lineStart} bytes long (more than ${MAX_LINE_BYTES})`, {
-          where: file.path,
-          byteOffset: lineStart,
-          hint: 'this does not look like JSON Lines (one JSON object per line); check the file format',
-        });
-      }
+      if (end - lineStart > maxLineBytes) throw tooLong(end - lineStart, false);
       if (lineHasContent) {
         if (rows === starts.length) {
           const grown = new Float64Array(starts.length * 2);
@@ -67,7 +67,6 @@ export class LineIndex {
     };
 
     while (position < file.size) {
-      signal?.throwIfAborted();
       const length = Math.min(chunk.length, file.size - position);
       const bytes = chunk.subarray(0, length);
       file.readInto(bytes, position, 'the JSON lines');
@@ -81,7 +80,7 @@ export class LineIndex {
         from = newline + 1;
       }
       position += length;
-      if (position - lineStart > MAX_LINE_BYTES) endLine(position);
+      if (position < file.size && position - lineStart > maxLineBytes) throw tooLong(position - lineStart, true);
     }
     if (lineStart < file.size) endLine(file.size);
     return new LineIndex(starts.subarray(0, rows), rows, file.size, jumps);
