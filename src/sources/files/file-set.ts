@@ -111,18 +111,21 @@ export function compareNatural(a: string, b: string): number {
   const pattern = /(\d+)|(\D+)/g;
   const partsA = a.match(pattern) ?? [];
   const partsB = b.match(pattern) ?? [];
+  // Equal numbers written differently (2 vs 02) only decide when nothing else does.
+  let tieBreak = 0;
   for (let i = 0; i < Math.min(partsA.length, partsB.length); i++) {
     const x = partsA[i] as string;
     const y = partsB[i] as string;
     if (x === y) continue;
-    const bothDigits = /^\d/.test(x) && /^\d/.test(y);
-    if (bothDigits) {
+    if (/^\d/.test(x) && /^\d/.test(y)) {
       const byValue = compareDigitRuns(x, y);
       if (byValue !== 0) return byValue;
+      tieBreak ||= x < y ? -1 : 1;
+      continue;
     }
     return x < y ? -1 : 1;
   }
-  return partsA.length - partsB.length || (a < b ? -1 : a > b ? 1 : 0);
+  return partsA.length - partsB.length || tieBreak;
 }
 
 /** Compare digit strings by value without Number() (runs can exceed 2^53). */
