@@ -191,7 +191,10 @@ class JsonlRowReader {
     const message = error instanceof Error ? error.message : String(error);
     const position = /at position (\d+)/.exec(message);
     const byteOffset = line.start + (position ? Buffer.byteLength(line.text.slice(0, Number(position[1]))) : 0);
-    const reason = message.replace(/,\s*(\.\.\.)?".*"(\.\.\.)?\s*is not valid JSON$/s, '');
+    // Drop V8's quoted copy of the line and escape control characters (binary input) for the terminal.
+    const reason = message
+      .replace(/,\s*(\.\.\.)?".*"(\.\.\.)?\s*is not valid JSON$/s, '')
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const lastLine = line.row === this.lines.rows - 1;
     const cutOff = lastLine && !line.text.endsWith('\n');
     return new InputError(`line ${this.lines.lineNumber(line.row)} is not valid JSON (${reason})`, {
