@@ -187,7 +187,7 @@ class BatchDecoder {
         seen += data.length;
       }
     }
-    const dim = listDimension(chunks, this.column, PROBE_ROWS);
+    const dim = listDimension(chunks, this.column, PROBE_ROWS, this.file.path);
     if (dim === undefined) {
       throw new InputError(`column '${this.column.name}' holds only null vectors in its first ${seen} rows`, {
         row: 0,

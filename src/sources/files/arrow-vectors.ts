@@ -1,6 +1,7 @@
 import { DataType, Precision, type Data, type Field, type Schema } from 'apache-arrow';
 import { InputError } from '../../errors.js';
 import { decodeElements, type ElementType } from './decode.js';
+import { checkDimension } from './dimension-limit.js';
 import { embeddingNameRank, modalLength } from './embedding-names.js';
 import type { VectorProblem } from './json-values.js';
 import type { RowBlockBuilder } from './row-block-builder.js';
@@ -54,6 +55,7 @@ export function findVectorColumn(schema: Schema, field: string | undefined, wher
         hint: 'vectors must be stored as FixedSizeList<float> or List<float>; cast the column before writing',
       });
     }
+    checkDimension(column.fixedDim ?? 0, where, { byteOffset: schemaOffset });
     return { ...column, others: [] };
   }
   const candidates = schema.fields.map(asVectorColumn).filter((c): c is Omit<VectorColumn, 'others'> => c !== undefined);
@@ -76,6 +78,7 @@ export function findVectorColumn(schema: Schema, field: string | undefined, wher
       hint: 'choose one with --field',
     });
   }
+  checkDimension(chosen.fixedDim ?? 0, where, { byteOffset: schemaOffset });
   return { ...chosen, others: candidates.filter((c) => c !== chosen).map((c) => c.name) };
 }
 
@@ -98,8 +101,10 @@ export function cellLengths(data: Data, column: VectorColumn, limit: number): nu
 }
 
 /** The dimension of a variable-list column: the most common length among its first cells. */
-export function listDimension(chunks: readonly Data[], column: VectorColumn, limit: number): number | undefined {
-  return modalLength(chunks.flatMap((data) => cellLengths(data, column, limit)).slice(0, limit));
+export function listDimension(chunks: readonly Data[], column: VectorColumn, limit: number, where: string): number | undefined {
+  const dim = modalLength(chunks.flatMap((data) => cellLengths(data, column, limit)).slice(0, limit));
+  if (dim !== undefined) checkDimension(dim, where, { row: 0 });
+  return dim;
 }
 
 /**

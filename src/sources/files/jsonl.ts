@@ -1,6 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { SourceOptions } from '../formats.js';
 import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
+import { checkDimension } from './dimension-limit.js';
 import { embeddingNameRank, EMBEDDING_NAMES, modalLength } from './embedding-names.js';
 import { describeJsonType, fieldReader, isPlainObject, numericArray, parseJsonLine, writeVector } from './json-values.js';
 import { LineIndex, MAX_LINE_BYTES } from './line-index.js';
@@ -47,6 +48,7 @@ export function openJsonl(path: string, options: SourceOptions = {}): JsonlSourc
     const arrays = probe.map((value) => numericArray(read(value))).filter((array): array is number[] => array !== undefined);
     if (arrays.length === 0) throw noVectorsError(path, detected.field, probe, read);
     const dim = modalLength(arrays.map((array) => array.length)) as number;
+    checkDimension(dim, path, { byteOffset: 0 });
     const sigmas = arrays
       .filter((array) => array.length === dim)
       .slice(0, PRECISION_PROBE_ROWS)

@@ -176,7 +176,7 @@ class RowGroupReader {
         if (seen >= PROBE_ROWS) break;
       }
     }
-    const dim = listDimension(chunks, this.column, PROBE_ROWS);
+    const dim = listDimension(chunks, this.column, PROBE_ROWS, this.path);
     if (dim === undefined) {
       throw new InputError(`column '${this.column.name}' holds only null vectors in its first ${seen} rows`, {
         row: 0,

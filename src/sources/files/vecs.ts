@@ -1,11 +1,10 @@
 import { InputError } from '../../errors.js';
 import type { ElementType } from './decode.js';
+import { MAX_DIM } from './dimension-limit.js';
 import { FixedRowSource } from './fixed-row-source.js';
 import { LocalFile } from './local-file.js';
 import { normToleranceFor } from './norm-tolerance.js';
 
-/** Dimensions above this are not embeddings; a larger prefix means the file is not .fvecs/.bvecs. */
-const MAX_DIM = 1 << 16;
 
 /**
  * .fvecs (int32 dim + dim float32 per row) and .bvecs (int32 dim + dim uint8 per row), the
