@@ -46,7 +46,7 @@ interface IpcLayout {
  * headers only (a few hundred bytes per record batch, never the bodies), so any batch is one
  * positioned read away; sampling reads only the batches that hold sampled rows.
  */
-export function openArrowIpc(path: string, options: SourceOptions = {}): ArrowIpcSource {
+export function openArrowIpc(path: string, options: SourceOptions = {}): VectorSource {
   const file = LocalFile.open(path);
   try {
     const layout = readLayout(file);

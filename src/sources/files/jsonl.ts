@@ -34,7 +34,7 @@ interface LineText {
  * path) or auto-detected among common names; a line may also be a bare array of numbers.
  * A first pass indexes where lines start, so sampled rows are positioned reads.
  */
-export function openJsonl(path: string, options: SourceOptions = {}): JsonlSource {
+export function openJsonl(path: string, options: SourceOptions = {}): VectorSource {
   const file = LocalFile.open(path);
   try {
     const lines = LineIndex.build(file);

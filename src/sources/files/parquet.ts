@@ -19,7 +19,9 @@ const DEFAULT_BATCH_FLOATS = 4 << 20;
 /**
  * Parquet through parquet-wasm (Rust's arrow-rs parquet reader compiled to WebAssembly) reading
  * the file lazily through a Blob: only the footer and the vector column's chunks of the row
- * groups asked for are read. Chosen over hyparquet: measured here 70–190 MB/s vs 7–35 MB/s.
+ * groups asked for are read. Chosen over hyparquet, which decodes into JS arrays: about 10×
+ * faster here (39 vs 4 MB/s of vectors on a loaded machine, scripts/fixtures/files/measure-readers.ts;
+ * 150–190 vs 35 MB/s unloaded per ../shared/DEPENDENCIES.md).
  */
 export async function openParquet(path: string, options: SourceOptions = {}): Promise<VectorSource> {
   const { size, footerStart } = checkFraming(path);
