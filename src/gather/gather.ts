@@ -121,7 +121,8 @@ async function sampleOnly(
   stats.add(block);
   return {
     rowStats: stats.finish('sample', description.rows),
-    sample: { dim: description.dim, count: block.count, rows: sampleRows, data: block.data },
+    // Readers leave undecodable rows (ragged JSON, null cells) out of `data`: take the rows they returned.
+    sample: { dim: description.dim, count: block.count, rows: returnedRows(block, sampleRows), data: block.data },
   };
 }
 
@@ -138,11 +139,16 @@ async function gatherQueries(source: VectorSource, options: GatherOptions, rng: 
     totalRows: description.rows,
     dim: description.dim,
     count: block.count,
-    rows,
+    rows: returnedRows(block, rows),
     data: block.data,
     stats: stats.finish(rows.length === description.rows ? 'full' : 'sample', description.rows),
     normTolerance: description.normTolerance,
   };
+}
+
+/** Row numbers of the rows a readRows block holds (fewer than asked when some could not be decoded). */
+function returnedRows(block: RowBlock, asked: readonly number[]): readonly number[] {
+  return block.rows ? Array.from(block.rows) : asked;
 }
 
 /** Copies the sampled rows out of scan blocks (which reuse their buffers). */

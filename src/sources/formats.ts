@@ -1,5 +1,7 @@
 import type { Metric } from '../core/policy.js';
 import { openNpy } from './files/npy.js';
+import { openJsonl } from './files/jsonl.js';
+import { ARROW_FILE_MAGIC, PARQUET_MAGIC } from './files/magic.js';
 import { openVecs } from './files/vecs.js';
 import type { VectorSource } from './source.js';
 
@@ -22,6 +24,13 @@ export interface FileFormat {
 
 const startsWith = (head: Uint8Array, bytes: readonly number[]): boolean => bytes.every((byte, i) => head[i] === byte);
 
+/** An Arrow stream starts with the continuation marker and a plausible schema length. */
+function isArrowStreamStart(head: Uint8Array): boolean {
+  if (head.length < 8 || !startsWith(head, [0xff, 0xff, 0xff, 0xff])) return false;
+  const length = new DataView(head.buffer, head.byteOffset, 8).getInt32(4, true);
+  return length > 0 && length < 1 << 20;
+}
+
 export const FILE_FORMATS: readonly FileFormat[] = [
   {
     name: 'npy',
@@ -31,4 +40,18 @@ export const FILE_FORMATS: readonly FileFormat[] = [
   },
   { name: 'fvecs', extensions: ['.fvecs'], open: (path) => openVecs(path, 'fvecs') },
   { name: 'bvecs', extensions: ['.bvecs'], open: (path) => openVecs(path, 'bvecs') },
+  {
+    name: 'parquet',
+    extensions: ['.parquet', '.pq'],
+    sniff: (head) => startsWith(head, PARQUET_MAGIC),
+    // Loaded on first use: apache-arrow and the WASM reader take ~0.3 s to import.
+    open: async (path, options) => (await import('./files/parquet.js')).openParquet(path, options),
+  },
+  {
+    name: 'arrow',
+    extensions: ['.arrow', '.arrows', '.feather', '.ipc'],
+    sniff: (head) => startsWith(head, ARROW_FILE_MAGIC) || isArrowStreamStart(head),
+    open: async (path, options) => (await import('./files/arrow-ipc.js')).openArrowIpc(path, options),
+  },
+  { name: 'jsonl', extensions: ['.jsonl', '.ndjson'], open: (path, options) => openJsonl(path, options) },
 ];

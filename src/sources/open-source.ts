@@ -1,14 +1,24 @@
+import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
+import { expandGlob, hasGlob, listDirectory, type FileSet } from './files/file-set.js';
 import { LocalFile } from './files/local-file.js';
-import { FILE_FORMATS, type SourceOptions } from './formats.js';
+import { openFileParts } from './files/multi-file-source.js';
+import { FILE_FORMATS, type FileFormat, type SourceOptions } from './formats.js';
 import type { VectorSource } from './source.js';
 import { STORE_CONNECTORS } from './stores.js';
 
 const SNIFF_BYTES = 64;
 const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\//i;
+/** Compressed containers users hand us by mistake: say so instead of "unknown format". */
+const COMPRESSED = [
+  { name: 'gzip', magic: [0x1f, 0x8b], tool: 'gunzip' },
+  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], tool: 'unzstd' },
+];
+/** Ignored files listed by name in the note (the rest are counted). */
+const IGNORED_LISTED = 5;
 
-/** Open a file path or a store URL as a VectorSource. */
+/** Open a file path, a directory or glob of same-format files, or a store URL as a VectorSource. */
 export async function openSource(target: string, options: SourceOptions = {}): Promise<VectorSource> {
   const scheme = URL_PATTERN.exec(target)?.[1]?.toLowerCase();
   if (scheme && scheme !== 'file') {
@@ -23,10 +33,29 @@ export async function openSource(target: string, options: SourceOptions = {}): P
     return connector.open(target, options);
   }
   const path = scheme === 'file' ? decodeURIComponent(new URL(target).pathname) : target;
+  if (isDirectory(path)) return openFileSet(path, listDirectory(path), options);
+  if (!existsSync(path) && hasGlob(path)) return openFileSet(path, expandGlob(path), options);
   return openFile(path, options);
 }
 
 async function openFile(path: string, options: SourceOptions): Promise<VectorSource> {
+  const format = detectFormat(path);
+  if (!format) {
+    const extensions = FILE_FORMATS.flatMap((f) => f.extensions).join(', ');
+    throw new InputError(`cannot tell what kind of vector file this is (extension '${extname(path) || 'none'}', unrecognised header)`, {
+      where: path,
+      byteOffset: 0,
+      hint: `supported: ${extensions}`,
+    });
+  }
+  return format.open(path, options);
+}
+
+/**
+ * The format of a file: magic bytes first, extension second; undefined when neither matches.
+ * Empty and compressed files are errors, not "unknown".
+ */
+export function detectFormat(path: string): FileFormat | undefined {
   const file = LocalFile.open(path);
   let head: Uint8Array;
   try {
@@ -38,17 +67,56 @@ async function openFile(path: string, options: SourceOptions): Promise<VectorSou
     file.close();
   }
   const sniffed = FILE_FORMATS.find((format) => format.sniff?.(head));
+  if (sniffed) return sniffed;
+  const compressed = COMPRESSED.find((container) => container.magic.every((byte, i) => head[i] === byte));
+  if (compressed) {
+    throw new InputError(`file is ${compressed.name}-compressed`, { where: path, byteOffset: 0, hint: `decompress it first (${compressed.tool})` });
+  }
   const extension = extname(path).toLowerCase();
-  const format = sniffed ?? FILE_FORMATS.find((candidate) => candidate.extensions.includes(extension));
-  if (!format) {
+  return FILE_FORMATS.find((candidate) => candidate.extensions.includes(extension));
+}
+
+/**
+ * A directory or glob as one source: every file of one format, in natural name order, each a
+ * segment. Files of no known format are left out (and listed in a note); two formats are an error.
+ */
+async function openFileSet(target: string, set: FileSet, options: SourceOptions): Promise<VectorSource> {
+  const byFormat = new Map<FileFormat, string[]>();
+  const ignored: string[] = [];
+  for (const file of set.files) {
+    const format = detectFormat(file);
+    if (!format) ignored.push(file);
+    else byFormat.set(format, [...(byFormat.get(format) ?? []), file]);
+  }
+  if (byFormat.size === 0) {
     const extensions = FILE_FORMATS.flatMap((f) => f.extensions).join(', ');
-    throw new InputError(`cannot tell what kind of vector file this is (extension '${extension || 'none'}', unrecognised header)`, {
-      where: path,
-      byteOffset: 0,
-      hint: `supported: ${extensions}`,
+    throw new InputError(`no vector files here (${set.files.length} files of no known format)`, { where: target, hint: `supported: ${extensions}` });
+  }
+  if (byFormat.size > 1) {
+    const counts = [...byFormat].map(([format, files]) => `${files.length} ${format.name}`).join(', ');
+    throw new InputError(`holds files of several formats (${counts}); one store is one format`, {
+      where: target,
+      hint: 'select one format with a glob, e.g. dir/*.npy (quoted)',
     });
   }
-  return format.open(path, options);
+  const [format, files] = [...byFormat][0] as [FileFormat, string[]];
+  const notes = [
+    ignored.length ? `ignored ${ignored.length} files of no known format: ${ignored.slice(0, IGNORED_LISTED).join(', ')}${ignored.length > IGNORED_LISTED ? ', …' : ''}` : undefined,
+    set.subdirectories.length ? `subdirectories are not read: ${set.subdirectories.slice(0, IGNORED_LISTED).join(', ')}${set.subdirectories.length > IGNORED_LISTED ? ', …' : ''}` : undefined,
+  ].filter((note): note is string => note !== undefined);
+  return openFileParts(
+    target,
+    files.map((path) => ({ path, open: async () => format.open(path, options) })),
+    notes,
+  );
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A store URL safe to print: the password (if any) replaced by ***. */

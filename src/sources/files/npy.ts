@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.js';
 import type { ElementType } from './decode.js';
+import { checkDimension } from './dimension-limit.js';
 import { FixedRowSource } from './fixed-row-source.js';
 import { LocalFile } from './local-file.js';
 import { normToleranceFor } from './norm-tolerance.js';
@@ -38,7 +39,8 @@ export function openNpy(path: string): FixedRowSource {
     const rowStride = dim * element.bytes;
     const needed = rows * rowStride;
     const available = file.size - header.dataOffset;
-    if (dim === 0 && rows > 0) throw new InputError('vectors have dimension 0', { where: path });
+    if (dim === 0 && rows > 0) throw new InputError('vectors have dimension 0', { where: path, byteOffset: header.dataOffset });
+    checkDimension(dim, path, { byteOffset: 8 });
     if (needed > available) {
       throw new InputError(
         `header claims ${rows} × ${dim} ${header.descr} values (${needed} bytes) but only ${available} bytes follow the header`,

@@ -1,11 +1,10 @@
 import { InputError } from '../../errors.js';
 import type { ElementType } from './decode.js';
+import { MAX_DIM } from './dimension-limit.js';
 import { FixedRowSource } from './fixed-row-source.js';
 import { LocalFile } from './local-file.js';
 import { normToleranceFor } from './norm-tolerance.js';
 
-/** Dimensions above this are not embeddings; a larger prefix means the file is not .fvecs/.bvecs. */
-const MAX_DIM = 1 << 16;
 
 /**
  * .fvecs (int32 dim + dim float32 per row) and .bvecs (int32 dim + dim uint8 per row), the
@@ -29,13 +28,7 @@ export function openVecs(path: string, kind: 'fvecs' | 'bvecs'): FixedRowSource 
       });
     }
     const rowStride = 4 + dim * element.bytes;
-    if (file.size % rowStride !== 0) {
-      const rows = Math.floor(file.size / rowStride);
-      throw new InputError(
-        `file size ${file.size} is not a multiple of the row size ${rowStride} (4 + ${dim} × ${element.bytes}); the last row is cut off`,
-        { where: path, byteOffset: rows * rowStride, row: rows, hint: 'the file is truncated or mixes dimensions; re-export it' },
-      );
-    }
+    if (file.size % rowStride !== 0) throw sizeError(file, kind, dim, rowStride);
     const rows = file.size / rowStride;
     const checkPrefix = (bytes: Uint8Array, offset: number, row: number, fileOffset: number): void => {
       const rowDim = (bytes[offset] as number) | ((bytes[offset + 1] as number) << 8) | ((bytes[offset + 2] as number) << 16) | ((bytes[offset + 3] as number) << 24);
@@ -53,6 +46,48 @@ export function openVecs(path: string, kind: 'fvecs' | 'bvecs'): FixedRowSource 
     file.close();
     throw error;
   }
+}
+
+/** Bytes read at a time while looking for the row that breaks the layout. */
+const PREFIX_SCAN_BYTES = 8 << 20;
+
+/**
+ * The file is not a whole number of rows: either the last row is cut off (its prefix still reads
+ * `dim`) or some row has another dimension, found by walking the row prefixes (error path only).
+ */
+function sizeError(file: LocalFile, kind: string, dim: number, rowStride: number): InputError {
+  const wholeRows = Math.floor(file.size / rowStride);
+  const mismatch = () => `file size ${file.size} is not a multiple of the row size ${rowStride} (4 + ${dim} values)`;
+  const lastPrefix = file.size - wholeRows * rowStride >= 4 ? new DataView(file.read(wholeRows * rowStride, 4).buffer).getInt32(0, true) : dim;
+  if (lastPrefix === dim) {
+    return new InputError(`${mismatch()}: the last row is cut off`, {
+      where: file.path,
+      byteOffset: wholeRows * rowStride,
+      row: wholeRows,
+      hint: 'the file is truncated (the writer did not finish); re-export it',
+    });
+  }
+  const rowsPerRead = Math.max(1, Math.floor(PREFIX_SCAN_BYTES / rowStride));
+  for (let first = 0; first < wholeRows; first += rowsPerRead) {
+    const count = Math.min(rowsPerRead, wholeRows - first);
+    const view = new DataView(file.read(first * rowStride, (count - 1) * rowStride + 4, `rows ${first}..`).buffer);
+    for (let i = 0; i < count; i++) {
+      const declared = view.getInt32(i * rowStride, true);
+      if (declared === dim) continue;
+      return new InputError(`${mismatch()}: row ${first + i} declares dimension ${declared}, the first row ${dim}`, {
+        where: file.path,
+        byteOffset: (first + i) * rowStride,
+        row: first + i,
+        hint: `every .${kind} row must have the same dimension; the file concatenates vectors of different models or is corrupt`,
+      });
+    }
+  }
+  return new InputError(`${mismatch()}: the data after row ${wholeRows - 1} is not a whole row`, {
+    where: file.path,
+    byteOffset: wholeRows * rowStride,
+    row: wholeRows,
+    hint: 'the file is truncated or corrupt; re-export it',
+  });
 }
 
 function describe(path: string, kind: string, rows: number, dim: number, element: ElementType) {
