@@ -1,6 +1,8 @@
 import type { Metric } from '../core/policy.js';
 import { openNpy } from './files/npy.js';
 import { openVecs } from './files/vecs.js';
+import { looksLikeHnswlib } from './hnswlib/header.js';
+import { openHnswlib } from './hnswlib/hnswlib-source.js';
 import type { VectorSource } from './source.js';
 
 /** Options a reader may need beyond the path. */
@@ -31,4 +33,11 @@ export const FILE_FORMATS: readonly FileFormat[] = [
   },
   { name: 'fvecs', extensions: ['.fvecs'], open: (path) => openVecs(path, 'fvecs') },
   { name: 'bvecs', extensions: ['.bvecs'], open: (path) => openVecs(path, 'bvecs') },
+  {
+    // No magic bytes: recognised by its header's layout invariants (LangChain.js names it hnswlib.index).
+    name: 'hnswlib',
+    extensions: ['.hnswlib', '.hnsw'],
+    sniff: looksLikeHnswlib,
+    open: (path, options) => openHnswlib(path, options.metric ? { metric: options.metric } : {}),
+  },
 ];
