@@ -3,6 +3,7 @@ import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
 import type { Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import { gatherReference } from './exact-reference.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 
 export interface GatherOptions {
@@ -15,6 +16,8 @@ export interface GatherOptions {
   /** Local sources up to this many bytes get a full scan of per-row facts. */
   readonly scanBudgetBytes: number;
   readonly queries?: { readonly source: VectorSource };
+  /** The embeddings an index was built from (--vectors): compared with the index, and the exact answers for its audit. */
+  readonly reference?: { readonly source: VectorSource };
   /**
    * Exact answers for the ANN audit when the source can search with its index but has no exact
    * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
@@ -49,9 +52,13 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     : await sampleOnly(source, description, sampleRows, options);
 
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
-  const annAudit = source.search
-    ? await auditAnn(source, pickAuditQueries(sample, queries, options.seed), await options.exactReference?.(description))
-    : undefined;
+  // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
+  const scanned = fullScan ? await source.describe() : description;
+  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
+  const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
+  const annAudit = source.search ? await auditAnn(source, pickAuditQueries(sample, queries, options.seed), exact) : undefined;
+  // ...and which search path worked once the audit ran: the final description carries both.
+  const final = await source.describe();
   const settings: CheckSettings = {
     seed: options.seed,
     sampleSize: sample.count,
@@ -60,14 +67,15 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     full: options.full,
   };
   return {
-    source: description,
+    source: final,
     declared,
     rowStats,
     sample,
     settings,
     ...(queries ? { queries } : {}),
-    ...(description.index ? { index: description.index } : {}),
+    ...(final.index ? { index: final.index } : {}),
     ...(annAudit ? { annAudit } : {}),
+    ...(reference ? { reference: reference.artifact } : {}),
   };
 }
 

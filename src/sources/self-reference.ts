@@ -7,7 +7,8 @@ import type { VectorSource } from './source.js';
  * the vectors the index itself stores, under the metric it searches with.
  */
 export interface SelfReferencing {
-  selfReference(): SelfReferencePlan;
+  /** Async: deciding may need to try the engine's own search first (an exact fallback would make the audit trivial). */
+  selfReference(): Promise<SelfReferencePlan>;
 }
 
 export type SelfReferencePlan =

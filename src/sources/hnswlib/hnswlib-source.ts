@@ -122,10 +122,15 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     this.file.close();
   }
 
-  selfReference(): SelfReferencePlan {
+  async selfReference(): Promise<SelfReferencePlan> {
     const space = this.metric.searchSpace;
     if (!space) return { usable: false, reason: 'the metric is unknown, so the index cannot be searched' };
-    if (this.fallbackReason) return { usable: false, reason: `searches already run exactly over the stored vectors (${this.fallbackReason})` };
+    const loaded = await (this.library ??= this.loadLibrary(space));
+    // Exact search compared with itself would report a perfect recall that measures nothing.
+    if ('reason' in loaded) {
+      this.fallbackReason = loaded.reason;
+      return { usable: false, reason: `searches run exactly over the stored vectors (${loaded.reason})` };
+    }
     const elements = this.ensureElements();
     const deleted = new Set(elements.deletedRows);
     return {
