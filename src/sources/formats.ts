@@ -3,6 +3,8 @@ import { openNpy } from './files/npy.js';
 import { openVecs } from './files/vecs.js';
 import { looksLikeHnswlib } from './hnswlib/header.js';
 import { openHnswlib } from './hnswlib/hnswlib-source.js';
+import { looksLikeUsearch } from './usearch/layout.js';
+import { openUsearch } from './usearch/usearch-source.js';
 import type { VectorSource } from './source.js';
 
 /** Options a reader may need beyond the path. */
@@ -39,5 +41,12 @@ export const FILE_FORMATS: readonly FileFormat[] = [
     extensions: ['.hnswlib', '.hnsw'],
     sniff: looksLikeHnswlib,
     open: (path, options) => openHnswlib(path, options.metric ? { metric: options.metric } : {}),
+  },
+  {
+    // Saved with vectors, the file starts with the matrix size; only vector-less saves start with "usearch".
+    name: 'usearch',
+    extensions: ['.usearch'],
+    sniff: looksLikeUsearch,
+    open: (path) => openUsearch(path),
   },
 ];
