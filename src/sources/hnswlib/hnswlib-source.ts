@@ -228,7 +228,9 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       notes.push(`${elements.deletedRows.length} elements are marked deleted: searches skip them, but their vectors are still in the file and in these statistics.`);
     }
     if (elements && elements.isolatedRows > 0) notes.push(`${elements.isolatedRows} elements have no level-0 neighbours: graph search can only reach them as the entry point.`);
-    if (this.fallbackReason) notes.push(`ANN audit: ${this.fallbackReason}; searches fell back to exact search over the stored vectors.`);
+    if (this.fallbackReason) {
+      notes.push(`ANN audit: ${this.fallbackReason}; searches fall back to exact search over the stored vectors, so only a --vectors reference can measure recall.`);
+    }
     return notes;
   }
 }

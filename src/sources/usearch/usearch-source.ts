@@ -217,7 +217,9 @@ export class UsearchSource implements VectorSource, SelfReferencing {
     if (layout.scalar.normalizes) notes.push(`${layout.scalar.name} storage: usearch normalized every vector to unit length before quantizing it, whatever the metric; read-back values are decoded approximations.`);
     if (layout.deleted > 0) notes.push(`${layout.deleted} removed entries still occupy slots in the file; they are left out of every statistic here.`);
     if (!this.nodes) notes.push('keys not read when opening (large graph): id checks are skipped.');
-    if (this.libraryProblem) notes.push(`ANN audit: ${this.libraryProblem}; searches fall back to exact search over the stored vectors.`);
+    if (this.libraryProblem) {
+      notes.push(`ANN audit: ${this.libraryProblem}; searches fall back to exact search over the stored vectors, so only a --vectors reference can measure recall.`);
+    }
     return notes;
   }
 }
