@@ -21,7 +21,7 @@ export class ChunkedReader {
     readonly file: LocalFile,
     private readonly chunkBytes = DEFAULT_CHUNK_BYTES,
   ) {
-    this.buffer = new Uint8Array(chunkBytes);
+    this.buffer = new Uint8Array(Math.min(chunkBytes, file.size));
     this.view = new DataView(this.buffer.buffer);
   }
 

@@ -34,6 +34,8 @@ const ELEMENT_BLOCK_BYTES = 8 << 20;
 export function walkLinkLists(file: LocalFile, header: HnswlibHeader): HnswlibLevels {
   const reader = new ChunkedReader(file);
   const perLevel: number[] = [0];
+  // Levels are needed before links can be checked: a link on level l must reach an element that has level l.
+  const levelOf = new Uint16Array(header.count);
   const fail = (what: string, byteOffset: number): never => {
     throw new InputError(`corrupt hnswlib index: ${what}`, {
       where: file.path,
@@ -44,32 +46,39 @@ export function walkLinkLists(file: LocalFile, header: HnswlibHeader): HnswlibLe
   let position = header.linkListsOffset;
   for (let element = 0; element < header.count; element++) {
     const size = reader.u32(position, `the link-list size of element ${element}`);
-    const sizeOffset = position;
-    position += 4;
     if (size % header.upperListBytes !== 0) {
-      fail(`element ${element} has ${size} bytes of upper-level links, not a multiple of ${header.upperListBytes}`, sizeOffset);
+      fail(`element ${element} has ${size} bytes of upper-level links, not a multiple of ${header.upperListBytes}`, position);
     }
     const levels = size / header.upperListBytes;
-    if (levels > header.maxLevel) fail(`element ${element} reaches level ${levels}, above the index's maxlevel ${header.maxLevel}`, sizeOffset);
-    if (position + size > file.size) fail(`element ${element}'s link lists run past the end of the file`, sizeOffset);
-    for (let level = 0; level < levels; level++) {
-      const listOffset = position + level * header.upperListBytes;
-      const neighbours = reader.u32(listOffset, `a link list of element ${element}`) & LIST_COUNT_MASK;
-      if (neighbours > header.maxM) fail(`element ${element} has ${neighbours} neighbours on level ${level + 1}, more than maxM = ${header.maxM}`, listOffset);
-      for (let i = 0; i < neighbours; i++) {
-        const neighbour = reader.u32(listOffset + 4 + 4 * i, `a link of element ${element}`);
-        if (neighbour >= header.count) fail(`element ${element} links to element ${neighbour} on level ${level + 1}; there are ${header.count}`, listOffset + 4 + 4 * i);
-      }
-    }
+    if (levels > header.maxLevel) fail(`element ${element} reaches level ${levels}, above the index's maxlevel ${header.maxLevel}`, position);
+    if (position + 4 + size > file.size) fail(`element ${element}'s link lists run past the end of the file`, position);
+    levelOf[element] = levels;
     while (perLevel.length <= levels) perLevel.push(0);
     perLevel[levels] = (perLevel[levels] as number) + 1;
-    position += size;
+    position += 4 + size;
   }
   if (position !== file.size) {
     fail(`the link lists end at byte ${position} but the file has ${file.size} bytes (${file.size - position > 0 ? 'trailing data' : 'missing data'})`, Math.min(position, file.size));
   }
-  if (header.count > 0 && header.maxLevel > 0 && (perLevel[header.maxLevel] ?? 0) === 0) {
-    fail(`no element reaches the index's maxlevel ${header.maxLevel}`, 48);
+  // Search descends from the entry point through every level down from maxlevel.
+  if (header.count > 0 && levelOf[header.entryPoint] !== header.maxLevel) {
+    fail(`the entry point ${header.entryPoint} has level ${levelOf[header.entryPoint]}, the index's maxlevel is ${header.maxLevel}`, 52);
+  }
+  position = header.linkListsOffset;
+  for (let element = 0; element < header.count; element++) {
+    const levels = levelOf[element] as number;
+    for (let level = 1; level <= levels; level++) {
+      const listOffset = position + 4 + (level - 1) * header.upperListBytes;
+      const neighbours = reader.u32(listOffset, `a link list of element ${element}`) & LIST_COUNT_MASK;
+      if (neighbours > header.maxM) fail(`element ${element} has ${neighbours} neighbours on level ${level}, more than maxM = ${header.maxM}`, listOffset);
+      for (let i = 0; i < neighbours; i++) {
+        const neighbour = reader.u32(listOffset + 4 + 4 * i, `a link of element ${element}`);
+        if (neighbour >= header.count || (levelOf[neighbour] as number) < level) {
+          fail(`element ${element} links on level ${level} to element ${neighbour}, which ${neighbour >= header.count ? `does not exist (there are ${header.count})` : 'is not on that level'}`, listOffset + 4 + 4 * i);
+        }
+      }
+    }
+    position += 4 + levels * header.upperListBytes;
   }
   return { elementsPerLevel: perLevel };
 }

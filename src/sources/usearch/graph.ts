@@ -24,6 +24,9 @@ export function readLevels(file: LocalFile, layout: UsearchLayout): Int16Array {
     levels[slot] = level;
     end += nodeBytes(layout, level);
   }
+  if (layout.slots > 0 && levels[layout.entrySlot] !== layout.maxLevel) {
+    corrupt(file, `the entry node ${layout.entrySlot} has level ${levels[layout.entrySlot]}, the graph's max level is ${layout.maxLevel}`, layout.levelsOffset + 2 * layout.entrySlot);
+  }
   if (end !== file.size) {
     corrupt(file, `the node tapes end at byte ${end} but the file has ${file.size} bytes (${end > file.size ? 'truncated' : 'trailing data'})`, Math.min(end, file.size));
   }
@@ -52,7 +55,9 @@ export function readNodes(file: LocalFile, layout: UsearchLayout, levels: Int16A
       if (neighbours > capacity) corrupt(file, `node ${slot} has ${neighbours} neighbours on level ${l}, more than ${capacity}`, list);
       for (let i = 0; i < neighbours; i++) {
         const at = list + 4 + i * layout.slotBytes;
-        if (reader.unsigned(at, layout.slotBytes, `a neighbour of node ${slot}`) >= slotLimit) corrupt(file, `node ${slot} links to a slot beyond the ${layout.slots} nodes`, at);
+        const neighbour = reader.unsigned(at, layout.slotBytes, `a neighbour of node ${slot}`);
+        // A link on level l must reach a node that has level l: search reads that node's level-l list next.
+        if (neighbour >= slotLimit || (levels[Number(neighbour)] as number) < l) corrupt(file, `node ${slot} links on level ${l} to slot ${neighbour}, which is not a node on that level`, at);
       }
       list += 4 + capacity * layout.slotBytes;
     }
