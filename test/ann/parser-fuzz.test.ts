@@ -107,8 +107,12 @@ for (const [format, { write, open }] of Object.entries(openers)) {
 }
 
 /** Offsets of the count and size fields in each format's headers (usearch: matrix size and head counts). */
-const COUNT_FIELDS: Record<string, (original: Buffer) => { offset: number; bytes: 4 | 8 }[]> = {
-  hnswlib: () => [8, 16, 24, 32, 40, 56, 64, 72, 88].map((offset) => ({ offset, bytes: 8 as const })).concat([48, 52].map((offset) => ({ offset, bytes: 4 as const }))),
+type HeaderField = { readonly offset: number; readonly bytes: 4 | 8 };
+const COUNT_FIELDS: Record<string, (original: Buffer) => HeaderField[]> = {
+  hnswlib: () => [
+    ...[8, 16, 24, 32, 40, 56, 64, 72, 88].map((offset): HeaderField => ({ offset, bytes: 8 })),
+    ...[48, 52].map((offset): HeaderField => ({ offset, bytes: 4 })),
+  ],
   usearch: (original) => {
     const head = original.indexOf(Buffer.from('usearch'));
     return [

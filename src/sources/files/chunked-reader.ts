@@ -63,6 +63,15 @@ export class ChunkedReader {
     throw new Error(`unsupported integer width ${bytes}`);
   }
 
+  /**
+   * The resident bytes from `position` on (at least `length` of them), for tight loops over many
+   * small fields: read `view` at `at` while `at < limit`, then ask again from the new position.
+   */
+  span(position: number, length: number, what: string): { readonly view: DataView; readonly at: number; readonly limit: number } {
+    const view = this.window(position, length, what);
+    return { view, at: position - this.start, limit: this.end - this.start };
+  }
+
   /** `length` bytes at `position` (a view into the buffer: valid until the next read). */
   bytes(position: number, length: number, what: string): Uint8Array {
     this.window(position, length, what);

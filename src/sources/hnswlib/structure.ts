@@ -43,19 +43,30 @@ export function walkLinkLists(file: LocalFile, header: HnswlibHeader): HnswlibLe
       hint: 'the file was truncated or overwritten after saving; re-save the index',
     });
   };
+  // Elements above level 0 (a few percent) and where their lists are, for the link pass below.
+  const upper: { element: number; position: number }[] = [];
   let position = header.linkListsOffset;
-  for (let element = 0; element < header.count; element++) {
-    const size = reader.u32(position, `the link-list size of element ${element}`);
-    if (size % header.upperListBytes !== 0) {
-      fail(`element ${element} has ${size} bytes of upper-level links, not a multiple of ${header.upperListBytes}`, position);
+  let element = 0;
+  while (element < header.count) {
+    // Most elements live on level 0 only (size 0): walk the resident window without a call per field.
+    const { view, at: spanStart, limit } = reader.span(position, 4, `the link-list size of element ${element}`);
+    let at = spanStart;
+    while (element < header.count && at + 4 <= limit) {
+      const size = view.getUint32(at, true);
+      if (size % header.upperListBytes !== 0) {
+        fail(`element ${element} has ${size} bytes of upper-level links, not a multiple of ${header.upperListBytes}`, position);
+      }
+      const levels = size / header.upperListBytes;
+      if (levels > header.maxLevel) fail(`element ${element} reaches level ${levels}, above the index's maxlevel ${header.maxLevel}`, position);
+      if (position + 4 + size > file.size) fail(`element ${element}'s link lists run past the end of the file`, position);
+      levelOf[element] = levels;
+      if (levels > 0) upper.push({ element, position });
+      while (perLevel.length <= levels) perLevel.push(0);
+      perLevel[levels] = (perLevel[levels] as number) + 1;
+      position += 4 + size;
+      at += 4 + size;
+      element++;
     }
-    const levels = size / header.upperListBytes;
-    if (levels > header.maxLevel) fail(`element ${element} reaches level ${levels}, above the index's maxlevel ${header.maxLevel}`, position);
-    if (position + 4 + size > file.size) fail(`element ${element}'s link lists run past the end of the file`, position);
-    levelOf[element] = levels;
-    while (perLevel.length <= levels) perLevel.push(0);
-    perLevel[levels] = (perLevel[levels] as number) + 1;
-    position += 4 + size;
   }
   if (position !== file.size) {
     fail(`the link lists end at byte ${position} but the file has ${file.size} bytes (${file.size - position > 0 ? 'trailing data' : 'missing data'})`, Math.min(position, file.size));
@@ -64,11 +75,10 @@ export function walkLinkLists(file: LocalFile, header: HnswlibHeader): HnswlibLe
   if (header.count > 0 && levelOf[header.entryPoint] !== header.maxLevel) {
     fail(`the entry point ${header.entryPoint} has level ${levelOf[header.entryPoint]}, the index's maxlevel is ${header.maxLevel}`, 52);
   }
-  position = header.linkListsOffset;
-  for (let element = 0; element < header.count; element++) {
+  for (const { element, position: listsStart } of upper) {
     const levels = levelOf[element] as number;
     for (let level = 1; level <= levels; level++) {
-      const listOffset = position + 4 + (level - 1) * header.upperListBytes;
+      const listOffset = listsStart + 4 + (level - 1) * header.upperListBytes;
       const neighbours = reader.u32(listOffset, `a link list of element ${element}`) & LIST_COUNT_MASK;
       if (neighbours > header.maxM) fail(`element ${element} has ${neighbours} neighbours on level ${level}, more than maxM = ${header.maxM}`, listOffset);
       for (let i = 0; i < neighbours; i++) {
@@ -78,7 +88,6 @@ export function walkLinkLists(file: LocalFile, header: HnswlibHeader): HnswlibLe
         }
       }
     }
-    position += 4 + levels * header.upperListBytes;
   }
   return { elementsPerLevel: perLevel };
 }
