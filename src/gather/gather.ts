@@ -2,7 +2,7 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
-import type { Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 
@@ -55,8 +55,12 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
   const scanned = fullScan ? await source.describe() : description;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
-  const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
-  const annAudit = source.search ? await auditAnn(source, pickAuditQueries(sample, queries, options.seed), exact) : undefined;
+  let annAudit: AnnAudit | undefined;
+  if (source.search) {
+    // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
+    const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
+    annAudit = await auditAnn(source, pickAuditQueries(sample, queries, options.seed), exact);
+  }
   // ...and which search path worked once the audit ran: the final description carries both.
   const final = await source.describe();
   const settings: CheckSettings = {
