@@ -1,14 +1,14 @@
 import { totalmem } from 'node:os';
 import type { Metric } from '../../core/policy.js';
-import { exactSearch } from '../../math/top-k.js';
 import { decodeElements, type ElementType } from '../files/decode.js';
 import { FixedRowSource } from '../files/fixed-row-source.js';
 import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { SelfReferencePlan, SelfReferencing } from '../self-reference.js';
+import { exactSearchStored } from '../stored-exact-search.js';
 import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
 import { HEADER_BYTES, readHnswlibHeader, type HnswlibHeader } from './header.js';
-import { HNSWLIB_DEFAULT_EF, loadHnswlibLibrary, type HnswlibLibrary, type LibraryLoad } from './library-search.js';
+import { HNSWLIB_DEFAULT_EF, loadHnswlibLibrary, type LibraryLoad } from './library-search.js';
 import { resolveMetric, type MetricResolution } from './metric.js';
 import { readSidecar } from './sidecar.js';
 import { ElementPass, elementsPerBlock, readElements, walkLinkLists, type HnswlibElements, type HnswlibLevels } from './structure.js';
@@ -31,9 +31,8 @@ const EF_SWEEP = [20, 50, 100, 200, 400];
  * capacity); beyond a quarter of this machine's memory the audit would risk the process.
  */
 const LIBRARY_MEMORY_SHARE = 0.25;
+/** Per element of capacity beyond its bytes: a std::mutex (40), link-list pointer, level, label map entry. */
 const LIBRARY_BYTES_PER_SLOT = 96;
-/** Exact search over stored vectors keeps them all in memory: 64M floats (256 MiB). */
-const EXACT_FALLBACK_MAX_FLOATS = 1 << 26;
 const FLOAT32: ElementType = { storage: 'float32', bytes: 4, littleEndian: true };
 
 /** Open an index written by hnswlib's saveIndex (C++ / Python hnswlib, hnswlib-node, LangChain.js HNSWLib). */
@@ -73,7 +72,6 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   private library: Promise<LibraryLoad> | undefined;
   /** Set when the audit had to fall back to exact search: the reason, shown in the notes. */
   private fallbackReason: string | undefined;
-  private fallbackRows: Float32Array | undefined;
 
   constructor(
     private readonly base: SourceDescription,
@@ -167,26 +165,10 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   }
 
   /** The fallback when hnswlib-node cannot load the file: exact top-k over the stored vectors, ids = labels. */
-  private async exactOverStoredVectors(request: SearchRequest, space: Metric): Promise<SearchResult> {
-    const { header } = this;
+  private exactOverStoredVectors(request: SearchRequest, space: Metric): Promise<SearchResult> {
     const elements = this.ensureElements();
-    if (header.count * header.dim > EXACT_FALLBACK_MAX_FLOATS) throw new Error(`cannot search this index: ${this.fallbackReason}; it is also too large for exact search in memory`);
-    if (!this.fallbackRows) {
-      const all = await this.rows.readRows(Array.from({ length: header.count }, (_, i) => i));
-      this.fallbackRows = all.data;
-    }
     const deleted = new Set(elements.deletedRows);
-    const lists = exactSearch(request.queries, request.count, this.fallbackRows, header.count, header.dim, space, request.k, (_, row) => deleted.has(row));
-    const ids: bigint[][] = [];
-    for (let q = 0; q < lists.queries; q++) {
-      const row: bigint[] = [];
-      for (let i = 0; i < lists.k; i++) {
-        const index = lists.ids[q * lists.k + i] as number;
-        if (index >= 0) row.push(BigInt.asUintN(64, elements.labels[index] as bigint));
-      }
-      ids.push(row);
-    }
-    return { ids };
+    return exactSearchStored(this, request, this.header.dim, space, (row) => (deleted.has(row) ? undefined : BigInt.asUintN(64, elements.labels[row] as bigint)));
   }
 
   private ensureElements(): HnswlibElements {

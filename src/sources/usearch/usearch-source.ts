@@ -1,9 +1,10 @@
 import type { Metric } from '../../core/policy.js';
-import { exactSearch } from '../../math/top-k.js';
+import { InputError } from '../../errors.js';
 import { FixedRowSource } from '../files/fixed-row-source.js';
 import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { SelfReferencePlan, SelfReferencing } from '../self-reference.js';
+import { exactSearchStored } from '../stored-exact-search.js';
 import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
 import { readLevels, readNodes, type UsearchNodes } from './graph.js';
 import { readUsearchLayout, type UsearchLayout } from './layout.js';
@@ -15,8 +16,6 @@ const EAGER_NODE_BYTES = 256 << 20;
 const EXPANSION_SWEEP = [128, 256, 512];
 /** usearch metric names and the metric each ranks like (l2sq orders exactly like l2). */
 const METRIC_OF: Readonly<Record<string, Metric>> = { cos: 'cosine', ip: 'ip', l2sq: 'l2' };
-/** Exact search over stored vectors keeps them all in memory: 64M floats (256 MiB). */
-const EXACT_FALLBACK_MAX_FLOATS = 1 << 26;
 /** Live rows read per scan block when deleted slots must be skipped. */
 const SCAN_BLOCK_ROWS = 16_384;
 
@@ -65,7 +64,6 @@ export class UsearchSource implements VectorSource, SelfReferencing {
   readonly searchTuning: SearchTuning = { name: 'expansion_search', current: USEARCH_DEFAULT_EXPANSION, sweep: EXPANSION_SWEEP };
   private library: Promise<UsearchLoad> | undefined;
   private libraryProblem: string | undefined;
-  private fallbackRows: Float32Array | undefined;
   /** Slot of each live row, when deleted slots have to be skipped. */
   private readonly slotOfRow: Uint32Array | undefined;
 
@@ -123,25 +121,17 @@ export class UsearchSource implements VectorSource, SelfReferencing {
   }
 
   /** The fallback when the usearch package cannot load the file: exact top-k over the stored vectors, ids = keys. */
-  private async exactOverStoredVectors(request: SearchRequest): Promise<SearchResult> {
-    const { layout } = this;
-    const metric = METRIC_OF[layout.metric];
-    if (!metric || layout.present * layout.dim > EXACT_FALLBACK_MAX_FLOATS) {
-      throw new Error(`cannot search this usearch index: ${this.libraryProblem}; exact search over its vectors is not possible either`);
+  private exactOverStoredVectors(request: SearchRequest): Promise<SearchResult> {
+    const metric = METRIC_OF[this.layout.metric];
+    if (!metric) {
+      throw new InputError(`cannot search this usearch index: ${this.libraryProblem}, and exact search under its '${this.layout.metric}' metric is not implemented`, {
+        where: this.path,
+        hint: 'run without --vectors to check the stored vectors alone',
+      });
     }
     const nodes = this.ensureNodes();
-    this.fallbackRows ??= (await this.readRows(Array.from({ length: layout.present }, (_, i) => i))).data;
-    const lists = exactSearch(request.queries, request.count, this.fallbackRows, layout.present, layout.dim, layout.scalar.normalizes ? 'cosine' : metric, request.k);
-    const ids: bigint[][] = [];
-    for (let q = 0; q < lists.queries; q++) {
-      const found: bigint[] = [];
-      for (let i = 0; i < lists.k; i++) {
-        const row = lists.ids[q * lists.k + i] as number;
-        if (row >= 0) found.push(BigInt.asUintN(64, nodes.keys[this.slotOfRow ? (this.slotOfRow[row] as number) : row] as bigint));
-      }
-      ids.push(found);
-    }
-    return { ids };
+    const slotOf = (row: number): number => (this.slotOfRow ? (this.slotOfRow[row] as number) : row);
+    return exactSearchStored(this, request, this.layout.dim, this.layout.scalar.normalizes ? 'cosine' : metric, (row) => BigInt.asUintN(64, nodes.keys[slotOf(row)] as bigint));
   }
 
   async selfReference(): Promise<SelfReferencePlan> {
