@@ -17,6 +17,8 @@ export const checkOptionsSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(DEFAULT_SEED),
     full: z.boolean().default(false),
     queries: z.string().min(1).optional(),
+    /** The embeddings an index was built from: counts, ids and recall are checked against them. */
+    vectors: z.string().min(1).optional(),
     field: z.string().min(1).optional(),
     probeQueries: z.number().int().min(10).max(1000).default(DEFAULT_PROBE_QUERIES),
     scanBudgetBytes: z.number().nonnegative().optional(),

@@ -3,6 +3,7 @@ import { runChecks } from '../checks/runner.js';
 import type { DeclaredPolicy } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { UsageError } from '../errors.js';
+import { storedVectorsReference } from '../gather/exact-reference.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
 import { buildReport } from '../report/build-report.js';
 import { openSource } from '../sources/open-source.js';
@@ -39,6 +40,9 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     sources.push(source);
     const querySource = settings.queries ? await openSource(settings.queries, sourceOptions) : undefined;
     if (querySource) sources.push(querySource);
+    // The reference is plain embeddings: read it without the index's metric hint.
+    const referenceSource = settings.vectors ? await openSource(settings.vectors, settings.field ? { field: settings.field } : {}) : undefined;
+    if (referenceSource) sources.push(referenceSource);
     const artifacts = await gather(source, declared, {
       sampleSize: settings.sample,
       seed: settings.seed,
@@ -47,6 +51,9 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
       k: OVERLAP_K,
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
       ...(querySource ? { queries: { source: querySource } } : {}),
+      ...(referenceSource ? { reference: { source: referenceSource } } : {}),
+      // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.
+      exactReference: (description) => storedVectorsReference(source, description),
       ...(callbacks.onProgress ? { onProgress: callbacks.onProgress } : {}),
       ...(callbacks.signal ? { signal: callbacks.signal } : {}),
     });

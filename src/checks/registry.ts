@@ -1,9 +1,11 @@
 import type { FindingCode } from '../core/finding.js';
 import annRecall from './ann-recall.js';
 import type { Check } from './check.js';
+import countMismatch from './count-mismatch.js';
 import dimensionMismatch from './dimension-mismatch.js';
 import duplicateRows from './duplicate-rows.js';
 import emptyIndex from './empty-index.js';
+import idCollision from './id-collision.js';
 import metricMismatch from './metric-mismatch.js';
 import mixedNormShards from './mixed-norm-shards.js';
 import neighborCollapse from './neighbor-collapse.js';
@@ -14,6 +16,8 @@ import zeroVectors from './zero-vectors.js';
 /** Every check, in report order: what breaks a store outright first, then how it ranks. */
 export const CHECKS: readonly Check[] = [
   emptyIndex,
+  idCollision,
+  countMismatch,
   zeroVectors,
   nonfiniteValues,
   dimensionMismatch,

@@ -18,6 +18,7 @@ interface CheckFlags {
   seed: number;
   full?: boolean;
   queries?: string;
+  vectors?: string;
   field?: string;
   format: string;
   json?: boolean;
@@ -39,6 +40,7 @@ export function checkCommand(): Command {
     .addOption(new Option('--seed <n>', 'random seed for sampling and probe queries').argParser(integerOption('--seed', 0)).default(DEFAULT_SEED))
     .option('--full', 'scan every row whatever the size and search against every row, not a sample')
     .option('--queries <file>', 'real query vectors (same formats): used as probes and checked for normalization drift')
+    .option('--vectors <file>', 'the embeddings the index was built from (row r = id r): checks counts, missing ids and recall against them')
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
     .addOption(new Option('--format <format>', 'report format: text, json, html (one self-contained page), md (PR comments), junit, sarif').choices(REPORT_FORMATS).default('text'))
     .option('--json', 'shorthand for --format json')
@@ -61,6 +63,7 @@ export function checkCommand(): Command {
             seed: flags.seed,
             full: Boolean(flags.full),
             ...(flags.queries ? { queries: flags.queries } : {}),
+            ...(flags.vectors ? { vectors: flags.vectors } : {}),
             ...(flags.field ? { field: flags.field } : {}),
           },
           { onProgress: progress.onProgress },

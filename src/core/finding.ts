@@ -24,6 +24,7 @@ export const FINDING_CODES = [
   'id-collision',
   'empty-index',
   'ann-recall',
+  'count-mismatch',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

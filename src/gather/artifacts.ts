@@ -42,6 +42,42 @@ export interface AnnAudit {
   readonly sweep: readonly { readonly value: number; readonly recall: number }[];
 }
 
+/**
+ * The embeddings an index was built from (--vectors), set against the index: counts, which ids
+ * are missing or extra, and whether stored vectors are the rows their ids map to.
+ */
+export interface ReferenceVectors {
+  readonly target: string;
+  /** Rows in the reference file, and those that are finite and not all-zero. */
+  readonly rows: number;
+  readonly validRows: number;
+  readonly dim: number;
+  /**
+   * How reference rows map to index ids: 'row-number' (row r is id r, the default) or 'position'
+   * (the index's ids are not row numbers: reference row r is the index's r-th stored vector).
+   */
+  readonly mapping: 'row-number' | 'position';
+  /** Vectors the index holds (ntotal), and those searches can return (deleted ones excluded). */
+  readonly indexRows: number;
+  readonly indexLiveRows: number;
+  /** Row-number mapping only: valid reference rows with no vector in the index. */
+  readonly missingIds?: IdExamples;
+  /** Row-number mapping only: index ids that are no row of the reference. */
+  readonly extraIds?: IdExamples;
+  /** Sampled index rows whose stored vector is not the reference row their id maps to (lossless storage only). */
+  readonly content?: {
+    readonly compared: number;
+    readonly differing: number;
+    readonly examples: readonly { readonly id: string; readonly cosine: number }[];
+  };
+}
+
+export interface IdExamples {
+  readonly count: number;
+  /** The first few, as decimal strings (ids may exceed 2^53). */
+  readonly examples: readonly string[];
+}
+
 /** Knobs that change what checks compute, fixed for one run (and echoed in the report). */
 export interface CheckSettings {
   readonly seed: number;
@@ -65,6 +101,7 @@ export interface Artifacts {
   readonly queries?: QuerySet;
   readonly index?: IndexDescription;
   readonly annAudit?: AnnAudit;
+  readonly reference?: ReferenceVectors;
   readonly settings: CheckSettings;
 }
 

@@ -2,7 +2,8 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
-import type { Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import { gatherReference } from './exact-reference.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 
 export interface GatherOptions {
@@ -15,6 +16,8 @@ export interface GatherOptions {
   /** Local sources up to this many bytes get a full scan of per-row facts. */
   readonly scanBudgetBytes: number;
   readonly queries?: { readonly source: VectorSource };
+  /** The embeddings an index was built from (--vectors): compared with the index, and the exact answers for its audit. */
+  readonly reference?: { readonly source: VectorSource };
   /**
    * Exact answers for the ANN audit when the source can search with its index but has no exact
    * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
@@ -52,7 +55,17 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     : await sampleOnly(source, description, sampleRows, options);
 
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
-  const annAudit = source.search ? await auditWithProgress(source, description, sample, queries, options) : undefined;
+  // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
+  const scanned = fullScan ? await source.describe() : description;
+  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
+  let annAudit: AnnAudit | undefined;
+  if (source.search) {
+    // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
+    const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
+    annAudit = await auditWithProgress(source, sample, queries, exact, options);
+  }
+  // ...and which search path worked once the audit ran: the final description carries both.
+  const final = await source.describe();
   const settings: CheckSettings = {
     seed: options.seed,
     sampleSize: sample.count,
@@ -61,27 +74,28 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     full: options.full,
   };
   return {
-    source: description,
+    source: final,
     declared,
     rowStats,
     sample,
     settings,
     ...(queries ? { queries } : {}),
-    ...(description.index ? { index: description.index } : {}),
+    ...(final.index ? { index: final.index } : {}),
     ...(annAudit ? { annAudit } : {}),
+    ...(reference ? { reference: reference.artifact } : {}),
   };
 }
 
 async function auditWithProgress(
   source: VectorSource,
-  description: SourceDescription,
   sample: VectorSample,
   queries: QuerySet | undefined,
+  exact: ExactReference | undefined,
   options: GatherOptions,
 ): Promise<Artifacts['annAudit']> {
   const auditQueries = pickAuditQueries(sample, queries, options.seed);
   options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const audit = await auditAnn(source, auditQueries, await options.exactReference?.(description));
+  const audit = await auditAnn(source, auditQueries, exact);
   options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
   return audit;
 }

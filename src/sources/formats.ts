@@ -3,6 +3,10 @@ import { openNpy } from './files/npy.js';
 import { openJsonl } from './files/jsonl.js';
 import { ARROW_FILE_MAGIC, PARQUET_MAGIC } from './files/magic.js';
 import { openVecs } from './files/vecs.js';
+import { looksLikeHnswlib } from './hnswlib/header.js';
+import { openHnswlib } from './hnswlib/hnswlib-source.js';
+import { looksLikeUsearch } from './usearch/layout.js';
+import { openUsearch } from './usearch/usearch-source.js';
 import type { VectorSource } from './source.js';
 
 /** Options a reader may need beyond the path. */
@@ -54,4 +58,18 @@ export const FILE_FORMATS: readonly FileFormat[] = [
     open: async (path, options) => (await import('./files/arrow-ipc.js')).openArrowIpc(path, options),
   },
   { name: 'jsonl', extensions: ['.jsonl', '.ndjson'], open: (path, options) => openJsonl(path, options) },
+  {
+    // No magic bytes: recognised by its header's layout invariants (LangChain.js names it hnswlib.index).
+    name: 'hnswlib',
+    extensions: ['.hnswlib', '.hnsw'],
+    sniff: looksLikeHnswlib,
+    open: (path, options) => openHnswlib(path, options.metric ? { metric: options.metric } : {}),
+  },
+  {
+    // Saved with vectors, the file starts with the matrix size; only vector-less saves start with "usearch".
+    name: 'usearch',
+    extensions: ['.usearch'],
+    sniff: looksLikeUsearch,
+    open: (path) => openUsearch(path),
+  },
 ];
