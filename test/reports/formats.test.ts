@@ -23,6 +23,8 @@ const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
   drift: ['normalization-drift'],
   empty: ['empty-index'],
   staleIvf: ['ann-recall'],
+  missingRows: ['count-mismatch'],
+  repeatedIds: ['id-collision'],
   healthy: [],
 };
 

@@ -5,18 +5,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { normalizedCopy } from '../../src/math/vectors.js';
 import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVectors, IvfTestStore, loadRows, QUERIES, reportFor, reportForFile } from './demo-stores.js';
 
 const ROWS = 2000;
 
-export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'healthy';
+export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'healthy';
 
 /**
  * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
  * collapsed: rows squeezed towards one direction with hub rows; drift: raw documents searched with
- * normalized queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once.
+ * normalized queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once;
+ * missingRows / repeatedIds: real hnswlib index files (test/fixtures/ann) missing a batch of the
+ * reference vectors, and holding repeated labels.
  */
 export async function buildReports(): Promise<{ reports: Record<ReportName, Report>; cleanup: () => void }> {
   const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-reports-'));
@@ -33,7 +36,13 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
     }),
     empty: await reportForFile(folder, 'empty.npy', new Float32Array(0), 0),
     staleIvf: await reportFor(staleIvf),
+    missingRows: await check(annFixture('missing-batch.hnswlib'), { metric: 'cosine', vectors: annFixture('reference.npy') }),
+    repeatedIds: await check(annFixture('duplicate-labels.hnswlib'), { metric: 'cosine' }),
     healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
   };
   return { reports, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+function annFixture(name: string): string {
+  return new URL(`../fixtures/ann/${name}`, import.meta.url).pathname;
 }
