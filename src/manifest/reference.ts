@@ -1,0 +1,70 @@
+import type { ReferenceDistribution } from '../core/policy.js';
+import { round } from '../core/format.js';
+
+/** Quantiles of row alignment are stable to about ±0.005 from this many rows; more adds nothing. */
+const REFERENCE_ROWS = 20_000;
+
+/** Each row's cosine to a unit direction (rows of any length; zero rows give NaN). */
+export function alignmentTo(direction: ArrayLike<number>, data: Float32Array, count: number, dim: number, out = new Float64Array(count)): Float64Array {
+  for (let i = 0; i < count; i++) {
+    let dot = 0;
+    let norm2 = 0;
+    const base = i * dim;
+    for (let j = 0; j < dim; j++) {
+      const v = data[base + j] as number;
+      dot += v * (direction[j] as number);
+      norm2 += v * v;
+    }
+    out[i] = norm2 > 0 ? dot / Math.sqrt(norm2) : NaN;
+  }
+  return out;
+}
+
+/** Unit mean of the L2-normalized rows (zero when they cancel out). */
+export function meanDirection(data: Float32Array, count: number, dim: number): Float64Array {
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < count; i++) {
+    const base = i * dim;
+    let norm2 = 0;
+    for (let j = 0; j < dim; j++) norm2 += (data[base + j] as number) ** 2;
+    if (!(norm2 > 0) || !Number.isFinite(norm2)) continue;
+    const scale = 1 / Math.sqrt(norm2);
+    for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (data[base + j] as number) * scale;
+  }
+  let length = 0;
+  for (let j = 0; j < dim; j++) length += (mean[j] as number) ** 2;
+  length = Math.sqrt(length);
+  if (length > 0) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / length;
+  return mean;
+}
+
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1))))] as number;
+}
+
+/**
+ * Measure how the stored rows sit around their common direction, on evenly spaced rows (the
+ * stored order carries no meaning a stride could alias with).
+ */
+export function measureReference(data: Float32Array, count: number, dim: number): ReferenceDistribution {
+  const stride = Math.max(1, Math.floor(count / REFERENCE_ROWS));
+  const picked = Math.ceil(count / stride);
+  const rows = new Float32Array(picked * dim);
+  for (let i = 0; i < picked; i++) rows.set(data.subarray(i * stride * dim, (i * stride + 1) * dim), i * dim);
+  const direction = meanDirection(rows, picked, dim);
+  const alignment = Float64Array.from(alignmentTo(direction, rows, picked, dim).filter((value) => Number.isFinite(value))).sort();
+  const norms = new Float64Array(picked);
+  for (let i = 0; i < picked; i++) {
+    let norm2 = 0;
+    for (let j = 0; j < dim; j++) norm2 += (rows[i * dim + j] as number) ** 2;
+    norms[i] = Math.sqrt(norm2);
+  }
+  norms.sort();
+  return {
+    rows: picked,
+    meanDirection: Array.from(direction, (value) => round(value, 7)),
+    alignment: { p01: round(quantile(alignment, 0.01)), p50: round(quantile(alignment, 0.5)) },
+    medianNorm: round(quantile(norms, 0.5)),
+  };
+}

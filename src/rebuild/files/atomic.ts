@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Temp files live in the target's own directory (rename is only atomic within one filesystem),
+ * start with a dot, and carry the writer's pid so a later run can tell litter from a live writer.
+ */
+const TEMP_MARK = '.vctmp-';
+
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Flush a file's data to disk before it is renamed into place, so the rename never exposes a hole. */
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Persist a rename: the directory entry itself must reach the disk. */
+export function fsyncDirectory(directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(directory, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Move a complete, fsynced temp file over `target` in one step: readers see the old file or the new one. */
+export function commitTemp(tempPath: string, target: string): void {
+  fsyncFile(tempPath);
+  renameSync(tempPath, target);
+  fsyncDirectory(dirname(target));
+}
+
+/** Write a whole file atomically (temp, fsync, rename). */
+export function writeFileAtomic(target: string, content: string | Uint8Array): void {
+  const temp = tempPathFor(target);
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+      let written = 0;
+      while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
+    } finally {
+      closeSync(fd);
+    }
+    commitTemp(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Remove temp files left beside `target` by writers that no longer run (killed mid-write). A
+ * temp file whose pid is alive belongs to a concurrent writer and is left alone.
+ */
+export function removeStaleTemps(target: string): string[] {
+  const prefix = `.${basename(target)}${TEMP_MARK}`;
+  const directory = dirname(target);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (pid === process.pid || (Number.isSafeInteger(pid) && isAlive(pid))) continue;
+    rmSync(join(directory, name), { force: true, recursive: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
