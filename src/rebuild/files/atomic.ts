@@ -62,11 +62,12 @@ export function writeFileAtomic(target: string, content: string | Uint8Array): v
 }
 
 /**
- * Remove temp files left beside `target` by writers that no longer run (killed mid-write). A
- * temp file whose pid is alive belongs to a concurrent writer and is left alone.
+ * Remove temp files (and temp directories) left beside `target` by writers that no longer run
+ * (killed mid-write): its own temps and those of its sidecars (`<target>.*`). A temp whose pid is
+ * alive belongs to a concurrent writer and is left alone.
  */
 export function removeStaleTemps(target: string): string[] {
-  const prefix = `.${basename(target)}${TEMP_MARK}`;
+  const family = `.${basename(target)}`;
   const directory = dirname(target);
   const removed: string[] = [];
   let names: string[];
@@ -76,8 +77,9 @@ export function removeStaleTemps(target: string): string[] {
     return removed;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    const mark = name.lastIndexOf(TEMP_MARK);
+    if (!name.startsWith(family) || mark < 0) continue;
+    const pid = Number(name.slice(mark + TEMP_MARK.length).split('-')[0]);
     if (pid === process.pid || (Number.isSafeInteger(pid) && isAlive(pid))) continue;
     rmSync(join(directory, name), { force: true, recursive: true });
     removed.push(name);
