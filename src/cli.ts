@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './cli/check-command.js';
+import { guardCommand } from './cli/guard-command.js';
+import { rebuildCommand } from './cli/rebuild-command.js';
+import { smokeCommand } from './cli/smoke-command.js';
 import { reportError } from './cli/errors.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './report/tool-version.js';
@@ -13,7 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(run vectorclinic --help for usage)');
-  for (const command of [checkCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [checkCommand(), guardCommand(), rebuildCommand(), smokeCommand()]) program.addCommand(command.exitOverride());
   try {
     await program.parseAsync(argv as string[], { from: 'node' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
