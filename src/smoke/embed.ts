@@ -44,6 +44,27 @@ async function fromFile(path: string, positions: readonly number[]): Promise<Que
   }
 }
 
+/** Embedding requests are idempotent: one retry covers a keep-alive socket the server closed meanwhile. */
+const NETWORK_ATTEMPTS = 2;
+
+async function post(url: string, body: string, apiKey: string | undefined): Promise<Response> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < NETWORK_ATTEMPTS; attempt++) {
+    try {
+      return await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  const cause = (lastError as { cause?: { code?: string } }).cause?.code;
+  throw new StoreError(`cannot reach the embeddings API (${(lastError as Error).message}${cause ? `: ${cause}` : ''})`, { where: url, hint: 'check --base-url and that the server is up', cause: lastError });
+}
+
 interface EmbeddingsResponse {
   readonly data?: readonly { readonly embedding?: unknown; readonly index?: number }[];
 }
@@ -56,17 +77,7 @@ async function fromApi(embedding: Extract<QueryEmbedding, { kind: 'openai-compat
   const vectors: number[][] = [];
   for (let start = 0; start < texts.length; start += EMBED_BATCH) {
     const input = texts.slice(start, start + EMBED_BATCH);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-        body: JSON.stringify({ model: embedding.model, input, encoding_format: 'float' }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new StoreError(`cannot reach the embeddings API (${(error as Error).message})`, { where: url, hint: 'check --base-url and that the server is up', cause: error });
-    }
+    const response = await post(url, JSON.stringify({ model: embedding.model, input, encoding_format: 'float' }), apiKey);
     if (!response.ok) {
       const body = (await response.text().catch(() => '')).slice(0, 200);
       throw new StoreError(`the embeddings API answered HTTP ${response.status}${body ? `: ${body}` : ''}`, { where: url, hint: response.status === 401 ? 'check the API key (--api-key-env)' : 'check --model and --base-url' });
