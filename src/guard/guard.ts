@@ -170,6 +170,11 @@ class RowGuard implements Guard {
     return { accepted: { dim, count: acceptedCount, data: out.data, ids: acceptedIds, rows: acceptedRows }, rejected, report };
   }
 
+  rememberIds(ids: Iterable<RowId>): void {
+    if (!this.seenIds) throw new UsageError('this guard was created with trackIds: false', { where: 'rememberIds' });
+    for (const id of ids) this.seenIds.add(String(id));
+  }
+
   totals(): GuardTotals {
     const r = this.running;
     return { batches: this.batches, ingested: r.ingested, accepted: r.accepted, rejected: r.rejected, causes: { ...r.causes }, duplicatesFlagged: r.duplicatesFlagged, rescaled: r.rescaled, alreadyUnit: r.alreadyUnit };

@@ -101,6 +101,8 @@ export interface GuardResult {
 export interface Guard {
   readonly options: Readonly<Required<Pick<GuardOptions, 'dim' | 'metric' | 'normalize' | 'onBad' | 'duplicates'>>>;
   check(batch: GuardBatch, options?: BatchOptions): GuardResult;
+  /** Ids found in the store since the guard was created: rows reusing them are rejected from now on. */
+  rememberIds(ids: Iterable<RowId>): void;
   /** Running totals over every batch checked so far. */
   totals(): GuardTotals;
 }
