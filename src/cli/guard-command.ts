@@ -55,7 +55,7 @@ function formatGuard(result: GuardFileResult): string {
     `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`,
     `  normalized ${count(totals.rescaled)} rows, ${count(totals.alreadyUnit)} already unit length; exact copies flagged ${count(totals.duplicatesFlagged)}`,
     ...result.firstRejected.slice(0, 8).map((row) => `  row ${row.row}: ${row.cause} — ${row.detail}`),
-    `  wrote ${result.out} and ${result.manifest}${result.quarantine ? `; rejected rows in ${result.quarantine}` : ''}`,
+    `  wrote ${result.out} and ${result.manifest}${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
 }

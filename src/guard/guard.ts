@@ -102,8 +102,9 @@ class RowGuard implements Guard {
         rejected.push({ row, id, cause: 'zero', detail: 'every value is 0 (failed or empty embedding)' });
         continue;
       }
-      const key = String(id);
-      if (this.seenIds?.has(key) || batchIds.has(key)) {
+      // Only guards that track ids pay for the string key.
+      const key = this.seenIds ? String(id) : '';
+      if (this.seenIds && (this.seenIds.has(key) || batchIds.has(key))) {
         rejected.push({ row, id, cause: 'existing-id', detail: 'id already in the store: not overwritten' });
         continue;
       }

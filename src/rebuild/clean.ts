@@ -1,9 +1,9 @@
-import hnswlib from 'hnswlib-node';
 import { nearDuplicateThreshold } from '../computed/near-duplicates.js';
 import { kernels } from '../math/kernels.js';
 import { Rng } from '../math/rng.js';
 import { UnionFind } from '../math/union-find.js';
 import { normalizedCopy } from '../math/vectors.js';
+import { loadHnswlib } from './engines/native.js';
 
 /**
  * A content repeated this often is template text (headers, footers, cookie banners, "page N of M"),
@@ -80,7 +80,7 @@ function forEachCandidatePair(unit: Float32Array, count: number, dim: number, vi
     }
     return;
   }
-  const index = new hnswlib.HierarchicalNSW('ip', dim);
+  const index = new (loadHnswlib().HierarchicalNSW)('ip', dim);
   index.initIndex(count, CANDIDATE_M, CANDIDATE_EF, 100);
   const point: number[] = new Array(dim).fill(0);
   for (let row = 0; row < count; row++) {

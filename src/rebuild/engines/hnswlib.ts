@@ -1,12 +1,13 @@
-import hnswlib from 'hnswlib-node';
 import { EngineError } from '../errors.js';
+import type { HierarchicalNSW } from 'hnswlib-node';
 import type { BuildInput, IndexEngine, SearchSpec } from './engine.js';
+import { loadHnswlib } from './native.js';
 
 /** hnswlib's default seed: fixed so the same rows build the same graph. */
 const RANDOM_SEED = 100;
 
-function open(spec: SearchSpec): hnswlib.HierarchicalNSW {
-  const index = new hnswlib.HierarchicalNSW(spec.space, spec.dim);
+function open(spec: SearchSpec): HierarchicalNSW {
+  const index = new (loadHnswlib().HierarchicalNSW)(spec.space, spec.dim);
   try {
     index.readIndexSync(spec.path);
   } catch (error) {
@@ -23,7 +24,7 @@ export const hnswlibEngine: IndexEngine = {
   async build(input: BuildInput) {
     if (input.params.type !== 'hnsw') throw new EngineError(`hnswlib builds HNSW indexes only, not ${input.params.type}`, { where: input.path });
     const { M, efConstruction, efSearch } = input.params.hnsw;
-    const index = new hnswlib.HierarchicalNSW(input.space, input.dim);
+    const index = new (loadHnswlib().HierarchicalNSW)(input.space, input.dim);
     index.initIndex(Math.max(1, input.count), M, efConstruction, RANDOM_SEED);
     // The binding takes plain arrays only: one reused array, refilled per row, avoids an allocation per row.
     const point: number[] = new Array(input.dim).fill(0);

@@ -1,4 +1,5 @@
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import type { Index, MetricKind } from 'usearch';
+import { loadUsearch } from './native.js';
 import { EngineError } from '../errors.js';
 import type { BuildInput, IndexEngine, SearchSpec } from './engine.js';
 
@@ -6,14 +7,16 @@ import type { BuildInput, IndexEngine, SearchSpec } from './engine.js';
 const THREADS = 1;
 
 function metricFor(space: SearchSpec['space']): MetricKind {
-  return space === 'ip' ? MetricKind.IP : MetricKind.L2sq;
+  const { MetricKind: kinds } = loadUsearch();
+  return space === 'ip' ? kinds.IP : kinds.L2sq;
 }
 
 function createIndex(dim: number, space: SearchSpec['space'], params: Readonly<Record<string, number | string | boolean>>): Index {
-  return new Index({
+  const usearch = loadUsearch();
+  return new usearch.Index({
     dimensions: dim,
     metric: metricFor(space),
-    quantization: ScalarKind.F32,
+    quantization: usearch.ScalarKind.F32,
     connectivity: Number(params.M ?? 16),
     expansion_add: Number(params.efConstruction ?? 128),
     expansion_search: Number(params.efSearch ?? 64),
