@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { createManifest } from '../manifest/create.js';
 import { describeFile, writeManifest } from '../manifest/manifest.js';
 import { measureReference } from '../manifest/reference.js';
+import { assertWritableTarget } from '../rebuild/files/atomic.js';
 import { NpyWriter } from '../rebuild/files/npy-writer.js';
 import { openSource } from '../sources/open-source.js';
 import { openNpy } from '../sources/files/npy.js';
@@ -38,6 +39,8 @@ const REJECTED_LISTED = 20;
  */
 export async function guardFile(options: GuardFileOptions): Promise<GuardFileResult> {
   if (!options.out.toLowerCase().endsWith('.npy')) throw new UsageError('guard writes .npy files', { where: '--out', hint: 'name the output e.g. clean.npy' });
+  assertWritableTarget(options.out, '--out');
+  if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
   const source = await openSource(options.input, { metric: options.metric });
   const firstRejected: RejectedRow[] = [];
   try {

@@ -10,6 +10,7 @@ import { openSource } from '../sources/open-source.js';
 import { normToleranceFor } from '../sources/files/norm-tolerance.js';
 import { applyRebuild, type AppliedRebuild } from './apply.js';
 import { chooseEngine } from './engines/index.js';
+import { assertWritableTarget } from './files/atomic.js';
 import { MemorySource } from './memory-source.js';
 import { INDEX_TYPES } from './params.js';
 import { planRebuild } from './plan.js';
@@ -90,4 +91,6 @@ function validate(options: RebuildOptions): void {
   if (!METRICS.includes(options.metric)) throw new UsageError(`unknown metric '${options.metric}'`, { where: '--metric', hint: `one of ${METRICS.join(', ')}` });
   if (!INDEX_TYPES.includes(options.index)) throw new UsageError(`unknown index type '${options.index}'`, { where: '--index', hint: `one of ${INDEX_TYPES.join(', ')}` });
   if (!options.out) throw new UsageError('no output given', { where: '--out', hint: 'name the index file to write, e.g. --out clean.hnsw' });
+  assertWritableTarget(options.out, '--out');
+  if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
 }

@@ -133,6 +133,7 @@ test('usage errors: engine/type mismatch, unknown extension, wrong id count', as
   const usage = (pattern: RegExp) => (error: unknown) => VectorclinicError.isInstance(error) && pattern.test(error.message);
   await assert.rejects(rebuild({ source, out: join(dir, 'x.hnsw'), metric: 'cosine', index: 'ivfpq' }), usage(/hnswlib cannot build a ivfpq index/));
   await assert.rejects(rebuild({ source, out: join(dir, 'x.weird'), metric: 'cosine', index: 'hnsw' }), usage(/cannot tell which engine/));
+  await assert.rejects(rebuild({ source, out: join(dir, 'missing', 'x.hnsw'), metric: 'cosine', index: 'hnsw' }), usage(/cannot write into .*missing \(ENOENT\)/));
   writeFileSync(join(dir, 'ids.jsonl'), '{"id": "a"}\n');
   await assert.rejects(rebuild({ source, out: join(dir, 'x.npy'), metric: 'cosine', index: 'flat', ids: join(dir, 'ids.jsonl'), apply: true }), usage(/1 ids for 100 rows/));
   assert.ok(!existsSync(join(dir, 'x.npy')));

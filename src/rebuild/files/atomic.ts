@@ -1,12 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../../errors.js';
 
 /**
  * Temp files live in the target's own directory (rename is only atomic within one filesystem),
  * start with a dot, and carry the writer's pid so a later run can tell litter from a live writer.
  */
 const TEMP_MARK = '.vctmp-';
+
+/** Fail early, as a usage error, when `target` cannot be written (before any work is done). */
+export function assertWritableTarget(target: string, flag: string): void {
+  const directory = dirname(target);
+  try {
+    if (!statSync(directory).isDirectory()) throw new Error('not a directory');
+    accessSync(directory, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot write into ${directory} (${code ?? (error as Error).message})`, { where: flag, hint: 'create the directory first, or choose a writable location' });
+  }
+  if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${target} is a directory`, { where: flag, hint: 'name a file to write, e.g. store.hnsw' });
+  }
+}
 
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
