@@ -8,6 +8,7 @@ import { NpyWriter } from '../rebuild/files/npy-writer.js';
 import { openSource } from '../sources/open-source.js';
 import { openNpy } from '../sources/files/npy.js';
 import { createGuard } from './guard.js';
+import { guardSource } from './guard-source.js';
 import type { GuardTotals, RejectedRow } from './types.js';
 
 export interface GuardFileOptions {
@@ -31,8 +32,6 @@ export interface GuardFileResult {
   readonly quarantine?: string;
 }
 
-const REJECTED_LISTED = 20;
-
 /**
  * Guard a whole vector file into a clean .npy (written atomically) plus its manifest: the file
  * form of `createGuard`, streaming block by block so the input never sits in memory whole.
@@ -42,7 +41,6 @@ export async function guardFile(options: GuardFileOptions): Promise<GuardFileRes
   assertWritableTarget(options.out, '--out');
   if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
   const source = await openSource(options.input, { metric: options.metric });
-  const firstRejected: RejectedRow[] = [];
   try {
     const description = await source.describe();
     const guard = createGuard({
@@ -55,13 +53,9 @@ export async function guardFile(options: GuardFileOptions): Promise<GuardFileRes
       trackIds: false,
     });
     const writer = new NpyWriter(options.out, options.dim, description.rows);
+    let firstRejected: readonly RejectedRow[];
     try {
-      for await (const block of source.scan()) {
-        const ids = Array.from({ length: block.count }, (_, i) => (block.rows ? (block.rows[i] as number) : block.start + i));
-        const { accepted, rejected } = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}` });
-        writer.write(accepted.data, accepted.count);
-        for (const row of rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
-      }
+      ({ firstRejected } = await guardSource(source, guard, ({ accepted }) => writer.write(accepted.data, accepted.count)));
       writer.finish();
     } catch (error) {
       writer.abort();

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { createRowScanOutput, kernels, ROW_NONFINITE, ROW_ZERO, type RowScanOutput } from '../math/kernels.js';
+import { squaredNorm } from '../math/vectors.js';
 import { normToleranceFor } from '../sources/files/norm-tolerance.js';
 import { packBatch, type PackedBatch } from './batch.js';
 import { BadRowError } from './errors.js';
@@ -206,7 +207,7 @@ class RowGuard implements Guard {
       if (!keep[p]) continue;
       let norm2 = scan.norms2[p] as number;
       // float32 sums overflow for huge values and underflow for tiny ones: recompute those in float64.
-      if (!(norm2 > 0) || !Number.isFinite(norm2)) norm2 = exactNorm2(source, p * dim, dim);
+      if (!(norm2 > 0) || !Number.isFinite(norm2)) norm2 = squaredNorm(source, p * dim, dim);
       const norm = Math.sqrt(norm2);
       if (Math.abs(norm - 1) <= this.tolerance) {
         alreadyUnit++;
@@ -246,12 +247,6 @@ class RowGuard implements Guard {
     r.alreadyUnit += report.normalization.alreadyUnit;
     for (const cause of Object.keys(report.causes) as RejectCause[]) r.causes[cause] += report.causes[cause];
   }
-}
-
-function exactNorm2(data: Float32Array, offset: number, dim: number): number {
-  let sum = 0;
-  for (let j = 0; j < dim; j++) sum += (data[offset + j] as number) ** 2;
-  return sum;
 }
 
 function describeNonfinite(data: Float32Array, packedRow: number, dim: number): string {

@@ -1,5 +1,6 @@
 import type { ReferenceDistribution } from '../core/policy.js';
 import { round } from '../core/format.js';
+import { rowNorms, squaredNorm } from '../math/vectors.js';
 
 /** Quantiles of row alignment are stable to about ±0.005 from this many rows; more adds nothing. */
 const REFERENCE_ROWS = 20_000;
@@ -25,8 +26,7 @@ export function meanDirection(data: Float32Array, count: number, dim: number): F
   const mean = new Float64Array(dim);
   for (let i = 0; i < count; i++) {
     const base = i * dim;
-    let norm2 = 0;
-    for (let j = 0; j < dim; j++) norm2 += (data[base + j] as number) ** 2;
+    const norm2 = squaredNorm(data, base, dim);
     if (!(norm2 > 0) || !Number.isFinite(norm2)) continue;
     const scale = 1 / Math.sqrt(norm2);
     for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (data[base + j] as number) * scale;
@@ -54,13 +54,7 @@ export function measureReference(data: Float32Array, count: number, dim: number)
   for (let i = 0; i < picked; i++) rows.set(data.subarray(i * stride * dim, (i * stride + 1) * dim), i * dim);
   const direction = meanDirection(rows, picked, dim);
   const alignment = Float64Array.from(alignmentTo(direction, rows, picked, dim).filter((value) => Number.isFinite(value))).sort();
-  const norms = new Float64Array(picked);
-  for (let i = 0; i < picked; i++) {
-    let norm2 = 0;
-    for (let j = 0; j < dim; j++) norm2 += (rows[i * dim + j] as number) ** 2;
-    norms[i] = Math.sqrt(norm2);
-  }
-  norms.sort();
+  const norms = rowNorms(rows, picked, dim).sort();
   return {
     rows: picked,
     meanDirection: Array.from(direction, (value) => round(value, 7)),

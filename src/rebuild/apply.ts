@@ -1,13 +1,11 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { codebookFingerprintOfTraining } from './training.js';
 import { createManifest } from '../manifest/create.js';
 import { readIdColumn, writeIdSidecar } from '../manifest/ids.js';
 import { readManifest, writeManifest } from '../manifest/manifest.js';
 import { measureReference } from '../manifest/reference.js';
 import type { StoreManifest } from '../manifest/schema.js';
-import { selectRows } from '../math/vectors.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
 import { planCleaning } from './clean.js';
 import type { EngineSpace, SearchSpec } from './engines/engine.js';
@@ -19,10 +17,10 @@ import { loadThroughGuard } from './load.js';
 import { indexParamsFor } from './plan.js';
 import { newBuildId, removeOrphanSidecars, sidecarPath } from './sidecars.js';
 import { reachStep } from './steps.js';
-import { trainingSample } from './training.js';
+import { codebookFingerprintOfTraining, trainingSample } from './training.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from './types.js';
 import { applyWhitening, encodeWhitening, fitWhitening } from './whiten.js';
-import { normalizeInPlace } from './normalize.js';
+import { normalizeInPlace, selectRows } from '../math/vectors.js';
 
 /** The rows as written into the new index, and how to search it (for the after-check and smoke). */
 export interface AppliedRebuild {

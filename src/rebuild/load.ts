@@ -1,11 +1,9 @@
 import type { Metric } from '../core/policy.js';
 import { InputError } from '../errors.js';
 import { createGuard } from '../guard/guard.js';
+import { guardSource } from '../guard/guard-source.js';
 import type { GuardTotals, RejectedRow } from '../guard/types.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
-
-/** Rows listed by id in the rebuild report; counts cover all. */
-const REJECTED_LISTED = 20;
 
 export interface LoadedRows {
   readonly dim: number;
@@ -39,22 +37,23 @@ export async function loadThroughGuard(
   });
   const data = new Float32Array(description.rows * dim);
   const sourceRows = new Int32Array(description.rows);
-  const firstRejected: RejectedRow[] = [];
   let count = 0;
-  for await (const block of source.scan(options.signal ? { signal: options.signal } : {})) {
-    if (block.dim !== dim) {
-      throw new InputError(`the source holds ${block.dim}-dimensional vectors, the policy says ${dim}`, {
-        where: description.target,
-        hint: `every row would be rejected: check --dim, or re-embed with the model that produces ${dim} dimensions`,
-      });
-    }
-    const ids = Array.from({ length: block.count }, (_, i) => (block.rows ? (block.rows[i] as number) : block.start + i));
-    const { accepted, rejected } = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}` });
-    if (count + accepted.count > description.rows) throw new InputError(`the source yielded more rows than the ${description.rows} it declared`, { where: description.target });
-    data.set(accepted.data.subarray(0, accepted.count * dim), count * dim);
-    for (let i = 0; i < accepted.count; i++) sourceRows[count + i] = accepted.ids[i] as number;
-    count += accepted.count;
-    for (const row of rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+  if (description.dim !== dim) {
+    throw new InputError(`the source holds ${description.dim}-dimensional vectors, the policy says ${dim}`, {
+      where: description.target,
+      hint: `every row would be rejected: check --dim, or re-embed with the model that produces ${dim} dimensions`,
+    });
   }
+  const { firstRejected } = await guardSource(
+    source,
+    guard,
+    ({ accepted }) => {
+      if (count + accepted.count > description.rows) throw new InputError(`the source yielded more rows than the ${description.rows} it declared`, { where: description.target });
+      data.set(accepted.data.subarray(0, accepted.count * dim), count * dim);
+      for (let i = 0; i < accepted.count; i++) sourceRows[count + i] = accepted.ids[i] as number;
+      count += accepted.count;
+    },
+    options.signal,
+  );
   return { dim, count, data: data.subarray(0, count * dim), sourceRows: sourceRows.subarray(0, count), totals: guard.totals(), firstRejected };
 }

@@ -1,6 +1,7 @@
 import { count, figure } from '../core/format.js';
 import { UsageError } from '../errors.js';
 import { createGuard } from '../guard/guard.js';
+import { guardSource } from '../guard/guard-source.js';
 import type { GuardTotals } from '../guard/types.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
 import { chooseEngine } from './engines/index.js';
@@ -69,7 +70,7 @@ async function dryRunGuard(source: VectorSource, description: SourceDescription,
       hint: `re-embed with the model that produces ${dim} dimensions, or drop --dim`,
     });
   }
-  for await (const block of source.scan()) guard.check({ data: block.data, rows: block.count, dim: block.dim });
+  await guardSource(source, guard);
   return guard.totals();
 }
 

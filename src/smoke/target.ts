@@ -8,7 +8,7 @@ import { readIdColumn, readIdSidecar } from '../manifest/ids.js';
 import { manifestFilePath, readManifest, type LoadedManifest } from '../manifest/manifest.js';
 import { exactSearch } from '../math/top-k.js';
 import { engineByName } from '../rebuild/engines/index.js';
-import { normalizeInPlace } from '../rebuild/normalize.js';
+import { normalizeInPlace } from '../math/vectors.js';
 import { applyWhitening, readWhitening } from '../rebuild/whiten.js';
 import { openSource } from '../sources/open-source.js';
 import type { RetrievedRow } from './score.js';
