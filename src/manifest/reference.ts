@@ -1,24 +1,17 @@
 import type { ReferenceDistribution } from '../core/policy.js';
 import { round } from '../core/format.js';
+import { kernels } from '../math/kernels.js';
 import { rowNorms, squaredNorm } from '../math/vectors.js';
 
 /** Quantiles of row alignment are stable to about ±0.005 from this many rows; more adds nothing. */
 const REFERENCE_ROWS = 20_000;
 
-/** Each row's cosine to a unit direction (rows of any length; zero rows give NaN). */
-export function alignmentTo(direction: ArrayLike<number>, data: Float32Array, count: number, dim: number, out = new Float64Array(count)): Float64Array {
-  for (let i = 0; i < count; i++) {
-    let dot = 0;
-    let norm2 = 0;
-    const base = i * dim;
-    for (let j = 0; j < dim; j++) {
-      const v = data[base + j] as number;
-      dot += v * (direction[j] as number);
-      norm2 += v * v;
-    }
-    out[i] = norm2 > 0 ? dot / Math.sqrt(norm2) : NaN;
-  }
-  return out;
+/** Each row's cosine to a unit direction (zero rows give NaN), through the dot kernel. */
+export function alignmentTo(direction: ArrayLike<number>, data: Float32Array, count: number, dim: number): Float64Array {
+  const dots = new Float32Array(count);
+  kernels().dot(Float32Array.from(direction), 1, data, count, dim, dots);
+  const norms = rowNorms(data, count, dim);
+  return Float64Array.from(dots, (dot, i) => ((norms[i] as number) > 0 ? dot / (norms[i] as number) : NaN));
 }
 
 /** Unit mean of the L2-normalized rows (zero when they cancel out). */

@@ -42,7 +42,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
   const source = await openSource(target, options.metric ? { metric: options.metric } : {});
   const description = await source.describe();
   const rowIds = rowIdsFor(options, loaded, description.rows);
-  const withText = (ids: string[]): RetrievedRow => ({ ids, ...(options.texts ? { text: ids.map((id) => options.texts?.get(id) ?? '').join('\n') } : {}) });
+  const withText = (ids: string[]): RetrievedRow => retrieved(ids, options.texts);
   if (source.search) {
     const search = source.search.bind(source);
     return {
@@ -98,14 +98,16 @@ function engineSearcher(target: string, loaded: LoadedManifest, engine: NonNulla
       return Array.from({ length: queryCount }, (_, q) =>
         Array.from(found.subarray(q * k, (q + 1) * k))
           .filter((row) => row >= 0)
-          .map((row) => {
-            const ids = rowIds?.[row] ?? [String(row)];
-            return { ids, ...(options.texts ? { text: ids.map((id) => options.texts?.get(id) ?? '').join('\n') } : {}) };
-          }),
+          .map((row) => retrieved(rowIds?.[row] ?? [String(row)], options.texts)),
       );
     },
     close: async () => rmSync(workDir, { recursive: true, force: true }),
   };
+}
+
+/** A retrieved row: its ids, and (for span questions) the texts of the documents they name. */
+function retrieved(ids: string[], texts: ReadonlyMap<string, string> | undefined): RetrievedRow {
+  return { ids, ...(texts ? { text: ids.map((id) => texts.get(id) ?? '').join('\n') } : {}) };
 }
 
 /** Row → ids: --ids wins, then the id list a rebuild recorded, else row numbers. */
