@@ -221,6 +221,22 @@ class RowGuard implements Guard {
     }
     if (count === packed.packed && rescaled === 0) return { data: source, rescaled, alreadyUnit };
     const out = new Float32Array(count * dim);
+    if (rescaled === 0) {
+      // Nothing to scale: copy runs of kept rows with native copies instead of a per-value loop.
+      let o = 0;
+      for (let p = 0; p < packed.packed; ) {
+        if (!keep[p]) {
+          p++;
+          continue;
+        }
+        let end = p + 1;
+        while (end < packed.packed && keep[end]) end++;
+        out.set(source.subarray(p * dim, end * dim), o);
+        o += (end - p) * dim;
+        p = end;
+      }
+      return { data: out, rescaled, alreadyUnit };
+    }
     for (let p = 0, o = 0; p < packed.packed; p++) {
       if (!keep[p]) continue;
       const scale = scales[p] as number;
