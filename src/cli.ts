@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './cli/check-command.js';
+import { guardCommand } from './cli/guard-command.js';
+import { rebuildCommand } from './cli/rebuild-command.js';
+import { smokeCommand } from './cli/smoke-command.js';
 import { reportError } from './cli/errors.js';
 import { explainCommand } from './cli/explain-command.js';
 import { EXIT } from './errors.js';
@@ -15,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ outputError: (text, write) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(run vectorclinic --help for usage)');
   // Every subcommand, in help order: add new ones to this list.
-  const commands = [checkCommand(), explainCommand()];
+  const commands = [checkCommand(), guardCommand(), rebuildCommand(), smokeCommand(), explainCommand()];
   for (const command of commands) program.addCommand(command.exitOverride());
   try {
     await program.parseAsync(argv as string[], { from: 'node' });

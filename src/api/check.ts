@@ -5,10 +5,11 @@ import type { Report } from '../core/report.js';
 import { UsageError } from '../errors.js';
 import { storedVectorsReference } from '../gather/exact-reference.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
+import { mergeDeclared, readManifest } from '../manifest/manifest.js';
 import { buildReport } from '../report/build-report.js';
 import { openSource } from '../sources/open-source.js';
 import type { VectorSource } from '../sources/source.js';
-import { checkOptionsSchema, OVERLAP_K, type CheckOptionsInput } from './check-options.js';
+import { checkOptionsSchema, OVERLAP_K, type CheckOptions, type CheckOptionsInput } from './check-options.js';
 
 export interface CheckCallbacks {
   readonly onProgress?: (progress: GatherProgress) => void;
@@ -17,32 +18,45 @@ export interface CheckCallbacks {
 
 /**
  * Run the health check on a vector file, index file or store URL and return the report (the same
- * object `vectorclinic check --format json` prints).
+ * object `vectorclinic check --format json` prints). A store manifest beside a file
+ * (`<file>.vectorclinic.json`) is the declared policy wherever the options leave a field open.
  */
 export async function check(target: string, options: CheckOptionsInput = {}, callbacks: CheckCallbacks = {}): Promise<Report> {
-  const startedAt = performance.now();
-  const parsed = checkOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`invalid option ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`, { where: 'check options' });
-  }
-  const settings = parsed.data;
-  const declared: DeclaredPolicy = {
+  const settings = parseOptions(options);
+  const flags: DeclaredPolicy = {
     ...(settings.metric ? { metric: settings.metric } : {}),
     ...(settings.dim ? { dim: settings.dim } : {}),
     ...(settings.model ? { model: settings.model } : {}),
     from: 'options',
   };
-  const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(settings.metric ? { metric: settings.metric } : {}) };
-  const sources: VectorSource[] = [];
+  const manifest = readManifest(target);
+  const declared = mergeDeclared(flags, manifest);
+  const notes = manifestNotes(flags, manifest);
+  const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(declared.metric ? { metric: declared.metric } : {}) };
+  const source = await openSource(target, sourceOptions);
   try {
-    const source = await openSource(target, sourceOptions);
-    sources.push(source);
+    const report = await checkSource(source, settings, declared, callbacks);
+    return notes.length ? { ...report, notes: [...report.notes, ...notes] } : report;
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * The check over an already opened source, against an explicit policy (the rebuild's before/after
+ * uses it on the vectors it just wrote). The caller closes the source.
+ */
+export async function checkSource(source: VectorSource, options: CheckOptionsInput | CheckOptions, declared: DeclaredPolicy, callbacks: CheckCallbacks = {}): Promise<Report> {
+  const startedAt = performance.now();
+  const settings = parseOptions(options);
+  const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(declared.metric ? { metric: declared.metric } : {}) };
+  const others: VectorSource[] = [];
+  try {
     const querySource = settings.queries ? await openSource(settings.queries, sourceOptions) : undefined;
-    if (querySource) sources.push(querySource);
+    if (querySource) others.push(querySource);
     // The reference is plain embeddings: read it without the index's metric hint.
     const referenceSource = settings.vectors ? await openSource(settings.vectors, settings.field ? { field: settings.field } : {}) : undefined;
-    if (referenceSource) sources.push(referenceSource);
+    if (referenceSource) others.push(referenceSource);
     const artifacts = await gather(source, declared, {
       sampleSize: settings.sample,
       seed: settings.seed,
@@ -59,6 +73,22 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     });
     return buildReport(artifacts, runChecks(artifacts, CHECKS), startedAt);
   } finally {
-    await Promise.all(sources.map((source) => source.close()));
+    await Promise.all(others.map((other) => other.close()));
   }
+}
+
+function parseOptions(options: CheckOptionsInput): CheckOptions {
+  const parsed = checkOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`invalid option ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`, { where: 'check options' });
+  }
+  return parsed.data;
+}
+
+function manifestNotes(flags: DeclaredPolicy, manifest: ReturnType<typeof readManifest>): string[] {
+  if (!manifest) return [];
+  const changed = manifest.status === 'changed' ? [`store manifest ${manifest.path}: ${manifest.problems.join('; ')}; its policy still applies`] : [];
+  const overridden = (['metric', 'dim', 'model'] as const).filter((key) => flags[key] !== undefined && flags[key] !== manifest.manifest[key]);
+  return [...changed, ...overridden.map((key) => `--${key} ${flags[key]} overrides the store manifest's ${key} ${manifest.manifest[key] ?? '(none)'}`)];
 }

@@ -11,6 +11,7 @@ import mixedNormShards from './mixed-norm-shards.js';
 import neighborCollapse from './neighbor-collapse.js';
 import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
+import policyDrift from './policy-drift.js';
 import zeroVectors from './zero-vectors.js';
 
 /** Every check, in report order: what breaks a store outright first, then how it ranks. */
@@ -26,6 +27,7 @@ export const CHECKS: readonly Check[] = [
   mixedNormShards,
   duplicateRows,
   neighborCollapse,
+  policyDrift,
   annRecall,
 ];
 

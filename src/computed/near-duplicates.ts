@@ -46,8 +46,7 @@ export function nearDuplicates(artifacts: Artifacts, context: CheckContext): Nea
     const rowNumbers = picks ? picks.map((i) => sample.rows[i] as number) : sample.rows;
     const unit = normalizedCopy(picks ? selectRows(sample.data, dim, picks) : sample.data, count, dim);
 
-    const typical = typicalNeighborDistance(unit, count, dim, rng);
-    const threshold = Math.min(MAX_DISTANCE, SPACING_FRACTION * typical);
+    const { threshold, typical } = nearDuplicateThreshold(unit, count, dim, rng);
     const minCosine = 1 - threshold;
     const sets = new UnionFind(count);
     const scores = new Float32Array(BLOCK_ROWS * count);
@@ -71,6 +70,12 @@ export function nearDuplicates(artifacts: Artifacts, context: CheckContext): Nea
       clusters: groups.slice(0, 10).map((group) => ({ size: group.length, rows: group.slice(0, 5).map((i) => rowNumbers[i] as number) })),
     };
   });
+}
+
+/** The cosine distance at or below which two unit rows of this data are the same content. */
+export function nearDuplicateThreshold(unit: Float32Array, count: number, dim: number, rng: Rng): { readonly threshold: number; readonly typical: number } {
+  const typical = typicalNeighborDistance(unit, count, dim, rng);
+  return { threshold: Math.min(MAX_DISTANCE, SPACING_FRACTION * typical), typical };
 }
 
 /** 75th percentile nearest-neighbour cosine distance over a subset (robust to up to 75% copies). */

@@ -17,6 +17,34 @@ export interface DeclaredPolicy {
   readonly whitened?: boolean;
   /** Where the declaration came from: command-line flags, a manifest file, index metadata. */
   readonly from?: string;
+  /** The store manifest the policy was read from, when there is one. */
+  readonly manifest?: string;
+  /** Fingerprints of the codebook (IVF centroids, PQ codebook) the index was trained with, per the manifest. */
+  readonly codebook?: CodebookFingerprint;
+  /** How the vectors the policy was built from are distributed: rows from another model stand out. */
+  readonly reference?: ReferenceDistribution;
+}
+
+export interface CodebookFingerprint {
+  /** SHA-256 of the training sample and the training parameters. */
+  readonly training: string;
+  /** SHA-256 of the trained codebook floats (centroids, then PQ codebook), when the engine exposes them. */
+  readonly codebook?: string;
+}
+
+/**
+ * A model's vectors share a mean direction; rows from another model (an unrelated coordinate system)
+ * do not. Recorded when the store is built, compared on every check.
+ */
+export interface ReferenceDistribution {
+  /** Rows the reference was measured on. */
+  readonly rows: number;
+  /** Unit mean direction of the L2-normalized stored rows. */
+  readonly meanDirection: readonly number[];
+  /** Quantiles of each normalized row's cosine to that direction. */
+  readonly alignment: { readonly p01: number; readonly p50: number };
+  /** Median row norm as stored. */
+  readonly medianNorm: number;
 }
 
 /** What the tool measured about the store. */

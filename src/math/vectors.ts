@@ -11,6 +11,23 @@ export function rowNorms(data: Float32Array, count: number, dim: number): Float3
   return norms;
 }
 
+/** Squared L2 norm of one row, accumulated in float64 (no float32 overflow or underflow). */
+export function squaredNorm(data: Float32Array, offset: number, dim: number): number {
+  let sum = 0;
+  for (let j = 0; j < dim; j++) sum += (data[offset + j] as number) ** 2;
+  return sum;
+}
+
+/** L2-normalize every row in place (zero rows stay zero). */
+export function normalizeInPlace(data: Float32Array, count: number, dim: number): void {
+  for (let i = 0; i < count; i++) {
+    const norm2 = squaredNorm(data, i * dim, dim);
+    if (!(norm2 > 0)) continue;
+    const scale = 1 / Math.sqrt(norm2);
+    for (let j = 0; j < dim; j++) data[i * dim + j] = (data[i * dim + j] as number) * scale;
+  }
+}
+
 /** A unit-length copy of every row (zero rows stay zero). */
 export function normalizedCopy(data: Float32Array, count: number, dim: number): Float32Array {
   const out = new Float32Array(count * dim);

@@ -1,0 +1,61 @@
+import { Command, Option } from 'commander';
+import { count } from '../core/format.js';
+import { METRICS, type Metric } from '../core/policy.js';
+import { EXIT } from '../errors.js';
+import { guardFile, type GuardFileResult } from '../guard/guard-file.js';
+import { emit } from './output.js';
+import { integerOption } from './parse.js';
+
+interface GuardFlags {
+  dim: number;
+  metric: Metric;
+  out: string;
+  quarantine?: string;
+  normalize: boolean;
+  rejectDuplicates?: boolean;
+  model?: string;
+  format: 'text' | 'json';
+}
+
+export function guardCommand(): Command {
+  return new Command('guard')
+    .description('stop bad rows at the door: write only rows that meet the policy (dimension, finite, non-zero, normalized once)')
+    .argument('<input>', 'vector file to guard (.npy .fvecs .bvecs, ...)')
+    .requiredOption('--dim <n>', 'dimension every row must have', integerOption('--dim', 1))
+    .addOption(new Option('--metric <metric>', 'metric of the embedding model').choices(METRICS).makeOptionMandatory())
+    .requiredOption('--out <file.npy>', 'clean vectors (written atomically), with <file>.vectorclinic.json beside it')
+    .option('--quarantine <file.jsonl>', 'append rejected rows with their reasons to this JSONL file')
+    .option('--no-normalize', 'keep lengths as they are (default: normalize for cosine)')
+    .option('--reject-duplicates', 'drop exact copies of earlier rows instead of only flagging them')
+    .option('--model <id>', 'model id to record in the manifest')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nExit codes: 0 every row accepted, 1 some rows rejected (the output holds the rest), 2 bad usage or unreadable input.')
+    .action(async (input: string, flags: GuardFlags, command: Command) => {
+      const normalizeGiven = command.getOptionValueSource('normalize') === 'cli';
+      const result = await guardFile({
+        input,
+        out: flags.out,
+        dim: flags.dim,
+        metric: flags.metric,
+        ...(normalizeGiven ? { normalize: flags.normalize } : {}),
+        ...(flags.quarantine ? { quarantine: flags.quarantine } : {}),
+        rejectDuplicates: Boolean(flags.rejectDuplicates),
+        ...(flags.model ? { model: flags.model } : {}),
+      });
+      emit(flags.format === 'json' ? `${JSON.stringify({ schema: 1, ...result }, null, 2)}\n` : formatGuard(result), undefined);
+      process.exitCode = result.totals.rejected > 0 ? EXIT.failFindings : EXIT.ok;
+    });
+}
+
+function formatGuard(result: GuardFileResult): string {
+  const { totals } = result;
+  const causes = Object.entries(totals.causes).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${count(n)}`);
+  const lines = [
+    `vectorclinic guard ${result.input}`,
+    `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`,
+    `  normalized ${count(totals.rescaled)} rows, ${count(totals.alreadyUnit)} already unit length; exact copies flagged ${count(totals.duplicatesFlagged)}`,
+    ...result.firstRejected.slice(0, 8).map((row) => `  row ${row.row}: ${row.cause} — ${row.detail}`),
+    `  wrote ${result.out} and ${result.manifest}${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+import type { VectorSource } from '../sources/source.js';
+import type { Guard, GuardResult, RejectedRow } from './types.js';
+
+/** Rejected rows kept for the report; the counts cover all of them. */
+export const REJECTED_LISTED = 20;
+
+/**
+ * Stream every block of a source through a guard, with source row numbers as ids and the row
+ * range as batch id. `onBlock` receives each result before the next block is read (block buffers
+ * are reused by readers, and so is an unchanged `accepted.data`).
+ */
+export async function guardSource(
+  source: VectorSource,
+  guard: Guard,
+  onBlock: (result: GuardResult) => void = () => undefined,
+  signal?: AbortSignal,
+): Promise<{ readonly firstRejected: readonly RejectedRow[] }> {
+  const firstRejected: RejectedRow[] = [];
+  for await (const block of source.scan(signal ? { signal } : {})) {
+    const ids = Array.from({ length: block.count }, (_, i) => (block.rows ? (block.rows[i] as number) : block.start + i));
+    const result = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}` });
+    for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+    onBlock(result);
+  }
+  return { firstRejected };
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { check, checkSource } from '../api/check.js';
+import { METRICS } from '../core/policy.js';
+import type { Report } from '../core/report.js';
+import { UsageError } from '../errors.js';
+import { manifestPolicy, readManifest } from '../manifest/manifest.js';
+import { openSource } from '../sources/open-source.js';
+import { normToleranceFor } from '../sources/files/norm-tolerance.js';
+import { applyRebuild, type AppliedRebuild } from './apply.js';
+import { chooseEngine } from './engines/index.js';
+import { assertWritableTarget } from './files/atomic.js';
+import { MemorySource } from './memory-source.js';
+import { INDEX_TYPES } from './params.js';
+import { planRebuild } from './plan.js';
+import type { FindingSummary, RebuildOptions, RebuildResult } from './types.js';
+
+/** The before/after checks sample this many rows: enough for every check, quick on any store. */
+const CHECK_SAMPLE = 5000;
+
+/**
+ * Plan (default) or apply a rebuild: reject bad rows → deduplicate / mask boilerplate → normalize
+ * (and whiten) → build with the engine's own builder → verify → commit atomically → write the
+ * manifest → check before and after.
+ */
+export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
+  validate(options);
+  const source = await openSource(options.source, { metric: options.metric });
+  try {
+    const description = await source.describe();
+    const plan = await planRebuild(source, description, options);
+    if (!options.apply) return { schema: 1, mode: 'plan', plan };
+    const wantChecks = options.checkBeforeAfter !== false;
+    const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
+    const applied = await applyRebuild(source, description, plan, options);
+    const after = wantChecks ? summarize(await checkRebuilt(applied, options)) : undefined;
+    return { schema: 1, mode: 'apply', plan, applied: applied.summary, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Check the rows exactly as the new index holds them, against the manifest just written, with
+ * the index's own search audited against exact search over the same rows.
+ */
+async function checkRebuilt(applied: AppliedRebuild, options: RebuildOptions): Promise<Report> {
+  const loaded = readManifest(options.out);
+  if (!loaded) throw new Error('the manifest just written cannot be read back');
+  const engine = chooseEngine(options.out, options.index, options.engine);
+  const workDir = mkdtempSync(join(tmpdir(), 'vectorclinic-after-'));
+  try {
+    const { manifest } = applied;
+    const source = new MemorySource(
+      applied.data,
+      {
+        kind: `${engine.name} index`,
+        target: options.out,
+        rows: applied.count,
+        rowsExact: true,
+        dim: applied.dim,
+        storage: { type: 'float32', bytes: applied.count * applied.dim * 4, lossy: false },
+        normTolerance: normToleranceFor('float32', applied.dim),
+        local: true,
+        index: {
+          engine: engine.name,
+          type: manifest.index?.type ?? options.index,
+          metric: applied.search.space,
+          metricSource: 'index',
+          normalizesInput: false,
+          trained: true,
+          ntotal: applied.count,
+          params: manifest.index?.params ?? {},
+        },
+      },
+      (queries, count, k) => engine.search({ ...applied.search, workDir }, queries, count, k),
+      applied.search.space,
+    );
+    return await checkSource(source, { sample: CHECK_SAMPLE }, { ...manifestPolicy(loaded), from: `manifest ${loaded.path}` });
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+export function summarize(report: Report): FindingSummary {
+  return { verdict: report.verdict, findings: report.findings.filter((f) => f.severity !== 'info').map((f) => ({ code: f.code, severity: f.severity })) };
+}
+
+function validate(options: RebuildOptions): void {
+  if (!METRICS.includes(options.metric)) throw new UsageError(`unknown metric '${options.metric}'`, { where: '--metric', hint: `one of ${METRICS.join(', ')}` });
+  if (!INDEX_TYPES.includes(options.index)) throw new UsageError(`unknown index type '${options.index}'`, { where: '--index', hint: `one of ${INDEX_TYPES.join(', ')}` });
+  if (!options.out) throw new UsageError('no output given', { where: '--out', hint: 'name the index file to write, e.g. --out clean.hnsw' });
+  assertWritableTarget(options.out, '--out');
+  if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
+}

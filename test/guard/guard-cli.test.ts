@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readManifest } from '../../src/manifest/manifest.js';
+import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { openNpy } from '../../src/sources/files/npy.js';
+import { DIM, loadRows } from '../rebuild/shared-data.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
+
+test('vectorclinic guard: clean .npy + manifest, rejected rows quarantined, exit 1 when rows were rejected', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-guard-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rows = 300;
+  const data = await loadRows('docs.f32.npy', rows);
+  data.fill(0, 10 * DIM, 11 * DIM);
+  data[20 * DIM + 4] = Number.POSITIVE_INFINITY;
+  const input = join(dir, 'in.npy');
+  writeNpy(input, data, rows, DIM);
+  const out = join(dir, 'clean.npy');
+  const quarantine = join(dir, 'bad.jsonl');
+  const run = cli('guard', input, '--dim', String(DIM), '--metric', 'cosine', '--out', out, '--quarantine', quarantine, '--format', 'json');
+  assert.equal(run.status, 1, run.stderr);
+  const result = JSON.parse(run.stdout) as { totals: { ingested: number; accepted: number; rejected: number } };
+  assert.deepEqual([result.totals.ingested, result.totals.accepted, result.totals.rejected], [rows, rows - 2, 2]);
+  const quarantined = readFileSync(quarantine, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { row: number; id: number; cause: string });
+  assert.deepEqual(quarantined.map((r) => [r.id, r.cause]), [[10, 'zero'], [20, 'nonfinite']]);
+  const clean = openNpy(out);
+  assert.equal((await clean.describe()).rows, rows - 2);
+  await clean.close();
+  const manifest = readManifest(out);
+  assert.equal(manifest?.status, 'ok');
+  assert.equal(manifest?.manifest.normalized, true);
+
+  const again = cli('guard', out, '--dim', String(DIM), '--metric', 'cosine', '--out', join(dir, 'again.npy'));
+  assert.equal(again.status, 0, 'a clean file passes: nothing rejected');
+  assert.match(again.stdout, /normalized 0 rows, 298 already unit length/);
+
+  const wrongDim = cli('guard', input, '--dim', '64', '--metric', 'cosine', '--out', join(dir, 'x.npy'));
+  assert.equal(wrongDim.status, 1);
+  assert.match(wrongDim.stdout, /rejected 300 \(dimension 300\)/);
+
+  writeFileSync(join(dir, 'broken.npy'), 'not numpy');
+  const broken = cli('guard', join(dir, 'broken.npy'), '--dim', '8', '--metric', 'cosine', '--out', join(dir, 'y.npy'));
+  assert.equal(broken.status, 2);
+  assert.equal(broken.stderr.split('\n').filter(Boolean).length <= 2, true, broken.stderr);
+  assert.doesNotMatch(broken.stderr, /\n\s+at /, 'no stack trace');
+});
