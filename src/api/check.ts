@@ -5,6 +5,7 @@ import type { Report } from '../core/report.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
 import { buildReport } from '../report/build-report.js';
+import { indexVectorsReference } from '../sources/faiss/exact-reference.js';
 import { openSource } from '../sources/open-source.js';
 import type { VectorSource } from '../sources/source.js';
 import { checkOptionsSchema, OVERLAP_K, type CheckOptionsInput } from './check-options.js';
@@ -39,6 +40,7 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     sources.push(source);
     const querySource = settings.queries ? await openSource(settings.queries, sourceOptions) : undefined;
     if (querySource) sources.push(querySource);
+    const ownReference = indexVectorsReference(source);
     const artifacts = await gather(source, declared, {
       sampleSize: settings.sample,
       seed: settings.seed,
@@ -47,6 +49,7 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
       k: OVERLAP_K,
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
       ...(querySource ? { queries: { source: querySource } } : {}),
+      ...(ownReference ? { exactReference: ownReference } : {}),
       ...(callbacks.onProgress ? { onProgress: callbacks.onProgress } : {}),
       ...(callbacks.signal ? { signal: callbacks.signal } : {}),
     });
