@@ -14,10 +14,13 @@ const VECTOR_CACHE_ROWS = 1 << 16;
 const OFFSETS_PER_READ = 1 << 16;
 
 /**
- * FAISS's HNSW search over the graph stored in the file: greedy descent from the entry point
- * through the upper levels, then a best-first beam of width max(efSearch, k) on level 0 (the
- * unbounded-queue variant of HNSW::search). Distances are FAISS's: squared L2, or −inner product.
- * Graph contents are validated as they are loaded, so a corrupt graph is an InputError, never a hang.
+ * FAISS's HNSW search (HNSW::search, FAISS 1.7.3, default bounded queue) over the graph stored in
+ * the file: greedy descent from the entry point through the upper levels, then level 0 with a
+ * bounded candidate heap of max(efSearch, k) entries that stops once efSearch processed distances
+ * beat the next candidate (check_relative_distance). Heaps break distance ties by id as FAISS's
+ * do and distances are rounded to float32, so results match FAISS's own up to float rounding.
+ * Distances are FAISS's: squared L2, or −inner product. Graph contents are validated as they are
+ * loaded, so a corrupt graph is an InputError, never a hang.
  */
 export class HnswSearcher {
   private levels: Int32Array | undefined;
@@ -40,16 +43,16 @@ export class HnswSearcher {
     this.load();
     const dim = this.node.header.d;
     const results: number[][] = [];
-    for (let q = 0; q < count; q++) results.push(this.searchOne(queries.subarray(q * dim, (q + 1) * dim), k, Math.max(efSearch, k)));
+    for (let q = 0; q < count; q++) results.push(this.searchOne(queries.subarray(q * dim, (q + 1) * dim), k, efSearch));
     return results;
   }
 
-  private searchOne(query: Float32Array, k: number, ef: number): number[] {
+  private searchOne(query: Float32Array, k: number, efSearch: number): number[] {
     const graph = this.node.graph;
     let nearest = graph.entryPoint;
     let nearestDistance = this.distance(query, nearest);
     for (let level = graph.maxLevel; level >= 1; level--) {
-      // Greedy: move to a closer neighbour until none is closer (each move strictly improves: it ends).
+      // greedy_update_nearest: move to a closer neighbour until none is closer (each move improves: it ends).
       for (let moved = true; moved; ) {
         moved = false;
         for (const neighbor of this.neighborsOf(nearest, level)) {
@@ -62,30 +65,27 @@ export class HnswSearcher {
         }
       }
     }
-    return this.beam(query, nearest, nearestDistance, ef).slice(0, k);
+    return this.searchLevel0(query, nearest, nearestDistance, k, efSearch);
   }
 
-  /** Level-0 best-first search; returns node ids sorted by distance. */
-  private beam(query: Float32Array, start: number, startDistance: number, ef: number): number[] {
+  /** search_from_candidates on level 0: returns node ids by increasing distance (ties by id). */
+  private searchLevel0(query: Float32Array, start: number, startDistance: number, k: number, efSearch: number): number[] {
     const tag = this.nextTag();
-    const candidates = new Heap(false);
-    const results = new Heap(true);
-    candidates.push(startDistance, start);
-    results.push(startDistance, start);
+    const candidates = new MinimaxHeap(Math.max(efSearch, k));
+    const results = new ResultHeap(k);
+    candidates.push(start, startDistance);
+    results.add(startDistance, start);
     this.visitedTag[start] = tag;
-    while (candidates.size > 0) {
-      const distance = candidates.topDistance();
-      if (results.size >= ef && distance > results.topDistance()) break;
-      const current = candidates.pop();
+    while (candidates.size() > 0) {
+      const { id: current, distance } = candidates.popMin();
+      // More than efSearch already-seen distances beat this candidate: stop.
+      if (candidates.countBelow(distance) >= efSearch) break;
       for (const neighbor of this.neighborsOf(current, 0)) {
         if (this.visitedTag[neighbor] === tag) continue;
         this.visitedTag[neighbor] = tag;
         const d = this.distance(query, neighbor);
-        if (results.size < ef || d < results.topDistance()) {
-          candidates.push(d, neighbor);
-          results.push(d, neighbor);
-          if (results.size > ef) results.pop();
-        }
+        results.add(d, neighbor);
+        candidates.push(neighbor, d);
       }
     }
     return results.sortedIds();
@@ -96,10 +96,10 @@ export class HnswSearcher {
     let sum = 0;
     if (this.metric === 'ip') {
       for (let j = 0; j < query.length; j++) sum += (query[j] as number) * (vector[j] as number);
-      return Number.isNaN(sum) ? Infinity : -sum;
+      return Number.isNaN(sum) ? Infinity : Math.fround(-sum);
     }
     for (let j = 0; j < query.length; j++) sum += ((query[j] as number) - (vector[j] as number)) ** 2;
-    return Number.isNaN(sum) ? Infinity : sum;
+    return Number.isNaN(sum) ? Infinity : Math.fround(sum);
   }
 
   /** Neighbours of `node` at `level` (−1 ends a list); none when the node does not reach that level. */
@@ -211,68 +211,121 @@ class VectorAccess {
   }
 }
 
-/** Binary heap of (distance, id): a min-heap, or a max-heap when `max`. */
-class Heap {
-  private distances = new Float64Array(64);
-  private ids = new Int32Array(64);
-  size = 0;
+/** FAISS's CMax order: larger distance first, ties broken by the larger id. */
+function above(distanceA: number, idA: number, distanceB: number, idB: number): boolean {
+  return distanceA > distanceB || (distanceA === distanceB && idA > idB);
+}
 
-  constructor(private readonly max: boolean) {}
+/**
+ * HNSW::MinimaxHeap of FAISS 1.7.3: a max-heap of at most n (distance, id) pairs; popMin marks the
+ * smallest entry popped (id −1) without removing it, and popped entries still count in countBelow.
+ */
+class MinimaxHeap {
+  private readonly ids: Int32Array;
+  private readonly distances: Float64Array;
+  private k = 0;
+  private valid = 0;
 
-  topDistance(): number {
-    return this.distances[0] as number;
+  constructor(private readonly n: number) {
+    this.ids = new Int32Array(n);
+    this.distances = new Float64Array(n);
   }
 
-  push(distance: number, id: number): void {
-    if (this.size === this.distances.length) {
-      const distances = new Float64Array(this.size * 2);
-      distances.set(this.distances);
-      const ids = new Int32Array(this.size * 2);
-      ids.set(this.ids);
-      this.distances = distances;
-      this.ids = ids;
-    }
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(distance, this.distances[parent] as number)) break;
-      this.distances[i] = this.distances[parent] as number;
-      this.ids[i] = this.ids[parent] as number;
-      i = parent;
-    }
-    this.distances[i] = distance;
-    this.ids[i] = id;
+  size(): number {
+    return this.valid;
   }
 
-  pop(): number {
-    const top = this.ids[0] as number;
-    const size = --this.size;
-    const distance = this.distances[size] as number;
-    const id = this.ids[size] as number;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= size) break;
-      if (child + 1 < size && this.before(this.distances[child + 1] as number, this.distances[child] as number)) child++;
-      if (!this.before(this.distances[child] as number, distance)) break;
-      this.distances[i] = this.distances[child] as number;
-      this.ids[i] = this.ids[child] as number;
-      i = child;
+  push(id: number, distance: number): void {
+    if (this.k === this.n) {
+      if (distance >= (this.distances[0] as number)) return;
+      popTop(this.k--, this.distances, this.ids);
+      // As in FAISS 1.7.3: counted out even when the dropped entry had already been popped.
+      this.valid--;
     }
-    this.distances[i] = distance;
-    this.ids[i] = id;
-    return top;
+    pushHeap(++this.k, this.distances, this.ids, distance, id);
+    this.valid++;
   }
 
-  /** Ids by increasing distance (empties the heap). */
+  popMin(): { id: number; distance: number } {
+    let i = this.k - 1;
+    while (i >= 0 && this.ids[i] === -1) i--;
+    let best = i;
+    for (i--; i >= 0; i--) {
+      if (this.ids[i] !== -1 && (this.distances[i] as number) < (this.distances[best] as number)) best = i;
+    }
+    const id = this.ids[best] as number;
+    this.ids[best] = -1;
+    this.valid--;
+    return { id, distance: this.distances[best] as number };
+  }
+
+  countBelow(threshold: number): number {
+    let below = 0;
+    for (let i = 0; i < this.k; i++) if ((this.distances[i] as number) < threshold) below++;
+    return below;
+  }
+}
+
+/** The k best results so far: FAISS's max-heap of size k (replace the top when a closer one comes). */
+class ResultHeap {
+  private readonly ids: Int32Array;
+  private readonly distances: Float64Array;
+  private size = 0;
+
+  constructor(private readonly k: number) {
+    this.ids = new Int32Array(k);
+    this.distances = new Float64Array(k);
+  }
+
+  add(distance: number, id: number): void {
+    if (this.size < this.k) pushHeap(++this.size, this.distances, this.ids, distance, id);
+    else if (distance < (this.distances[0] as number)) replaceTop(this.size, this.distances, this.ids, distance, id);
+  }
+
+  /** Ids by increasing distance, ties by increasing id (maxheap_reorder). */
   sortedIds(): number[] {
-    const pairs: { distance: number; id: number }[] = [];
-    for (let i = 0; i < this.size; i++) pairs.push({ distance: this.distances[i] as number, id: this.ids[i] as number });
-    this.size = 0;
-    return pairs.sort((a, b) => a.distance - b.distance || a.id - b.id).map((pair) => pair.id);
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    order.sort((a, b) => (this.distances[a] as number) - (this.distances[b] as number) || (this.ids[a] as number) - (this.ids[b] as number));
+    return order.map((i) => this.ids[i] as number);
   }
+}
 
-  private before(a: number, b: number): boolean {
-    return this.max ? a > b : a < b;
+/** faiss::heap_push (CMax) on 1-based positions: element `k` is the new one. */
+function pushHeap(k: number, distances: Float64Array, ids: Int32Array, distance: number, id: number): void {
+  let i = k;
+  while (i > 1) {
+    const father = i >> 1;
+    if (!above(distance, id, distances[father - 1] as number, ids[father - 1] as number)) break;
+    distances[i - 1] = distances[father - 1] as number;
+    ids[i - 1] = ids[father - 1] as number;
+    i = father;
   }
+  distances[i - 1] = distance;
+  ids[i - 1] = id;
+}
+
+/** faiss::heap_pop (CMax): removes the top of a k-element heap; position k becomes free. */
+function popTop(k: number, distances: Float64Array, ids: Int32Array): void {
+  siftDown(k, distances, ids, distances[k - 1] as number, ids[k - 1] as number);
+}
+
+/** faiss::heap_replace_top (CMax). */
+function replaceTop(k: number, distances: Float64Array, ids: Int32Array, distance: number, id: number): void {
+  siftDown(k, distances, ids, distance, id);
+}
+
+function siftDown(k: number, distances: Float64Array, ids: Int32Array, distance: number, id: number): void {
+  let i = 1;
+  for (;;) {
+    const left = i << 1;
+    const right = left + 1;
+    if (left > k) break;
+    const child = right === k + 1 || above(distances[left - 1] as number, ids[left - 1] as number, distances[right - 1] as number, ids[right - 1] as number) ? left : right;
+    if (above(distance, id, distances[child - 1] as number, ids[child - 1] as number)) break;
+    distances[i - 1] = distances[child - 1] as number;
+    ids[i - 1] = ids[child - 1] as number;
+    i = child;
+  }
+  distances[i - 1] = distance;
+  ids[i - 1] = id;
 }
