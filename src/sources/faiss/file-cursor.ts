@@ -92,7 +92,7 @@ export class FileCursor {
     const start = this.position;
     const count = this.size(`${what} length`);
     if (expected !== undefined && count !== expected) {
-      this.fail(`${what} holds ${count} elements where ${expected} were expected`, start);
+      this.fail(`${what}: the file stores ${count} elements where ${expected} were expected`, start);
     }
     this.require(count * elementBytes, what, start);
     return { count, offset: this.position };
@@ -158,7 +158,7 @@ export class FileCursor {
   require(length: number, what: string, start: number = this.position): void {
     if (!Number.isSafeInteger(length) || length < 0 || start + length > this.file.size) {
       const left = Math.max(0, this.file.size - start);
-      this.fail(`${what} needs ${Number.isFinite(length) ? length : 'an impossible number of'} bytes but only ${left} remain in the file`, start);
+      this.fail(`${what} would take ${Number.isFinite(length) ? length : 'an impossible number of'} bytes but only ${left} remain in the file`, start);
     }
   }
 

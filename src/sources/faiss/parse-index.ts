@@ -24,9 +24,9 @@ import { readTransform } from './parse-transform.js';
 const MAX_PQ_NBITS = 24;
 /**
  * An untrained IVF has no centroids to bound nlist by; its constructor argument is all we have.
- * The largest nlist used in practice is 2^22 (billion-scale indexes); 2^22 lists cost 96 MB here.
+ * Billion-scale indexes use up to 2^20–2^22 lists, but those are trained; 2^20 lists cost 24 MB here.
  */
-const MAX_UNTRAINED_NLIST = 1 << 22;
+const MAX_UNTRAINED_NLIST = 1 << 20;
 /** HNSW draws levels with probability decaying as M^-l: no real graph has more than ~30 levels. */
 const MAX_HNSW_LEVELS = 256;
 /** A transform chain longer than this is not something FAISS's factory builds. */
@@ -56,7 +56,7 @@ function readIndex(cursor: FileCursor, depth: number, role: string): IndexNode {
     if (fourcc === 'null') cursor.fail(`${role} is missing (written as 'null', e.g. with IO_FLAG_SKIP_STORAGE): the file holds no vectors to check`, offset, 'write the index again without IO_FLAG_SKIP_STORAGE');
     const known = UNSUPPORTED_INDEX_FOURCCS[fourcc];
     if (known) {
-      cursor.fail(`${role} is a ${known} (fourcc '${fourcc}'), which vectorclinic does not read yet`, offset, 'supported: Flat, PQ, SQ, IVFFlat, IVFPQ, IVFSQ, HNSW (Flat/PQ/SQ), IDMap/IDMap2, PreTransform');
+      cursor.fail(`${role} is of type ${known} (fourcc '${fourcc}'), which vectorclinic does not read yet`, offset, 'supported: Flat, PQ, SQ, IVFFlat, IVFPQ, IVFSQ, HNSW (Flat/PQ/SQ), IDMap/IDMap2, PreTransform');
     }
     cursor.fail(`unknown FAISS type code '${printableFourcc(fourcc)}' for ${role}`, offset, 'the file is corrupt, or not written by faiss.write_index');
   }
