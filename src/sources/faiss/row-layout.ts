@@ -136,11 +136,26 @@ export function segmentRows(layout: RowLayout, s: number): number {
   return next - (layout.segmentStart[s] as number);
 }
 
-/** Read and decode `count` consecutive rows of segment `s` starting at its `first` row. */
-export function readSegmentRows(file: LocalFile, layout: RowLayout, s: number, first: number, count: number, out: Float32Array, outOffset = 0): void {
+/**
+ * Read and decode `count` consecutive rows of segment `s` starting at its `first` row. Raw bytes
+ * go through `scratch` when it is big enough: sampling reads thousands of single rows, and a fresh
+ * buffer per read costs more than the read itself.
+ */
+export function readSegmentRows(
+  file: LocalFile,
+  layout: RowLayout,
+  s: number,
+  first: number,
+  count: number,
+  out: Float32Array,
+  outOffset = 0,
+  scratch?: Uint8Array,
+): void {
   const { codec } = layout;
+  const length = count * codec.codeSize;
   const offset = (layout.segmentOffset[s] as number) + first * codec.codeSize;
-  const bytes = file.read(offset, count * codec.codeSize, `rows ${(layout.segmentStart[s] as number) + first}..${(layout.segmentStart[s] as number) + first + count - 1}`);
+  const bytes = scratch && scratch.byteLength >= length ? scratch.subarray(0, length) : new Uint8Array(length);
+  file.readInto(bytes, offset, 'stored vectors');
   codec.decode(bytes, 0, count, out, outOffset, layout.segmentList[s] as number);
 }
 

@@ -5,6 +5,8 @@ import { readSegmentRows, segmentOf, segmentRows, type RowLayout } from './row-l
 const COALESCE_GAP_BYTES = 16 << 10;
 /** Rows decoded per read when streaming: about 8 MB of float32 output at d = 512. */
 const STREAM_BLOCK_ROWS = 4096;
+/** Raw bytes of one read are staged in a reused buffer up to this size. */
+const SCRATCH_BYTES = 1 << 20;
 
 export interface DecodedBlock {
   readonly data: Float32Array;
@@ -15,6 +17,7 @@ export interface DecodedBlock {
 /** Decoded rows of a FAISS index: streamed in row order, picked by row number, or all at once. */
 export class RowReader {
   private everything: Float32Array | undefined;
+  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
 
   constructor(
     private readonly file: LocalFile,
@@ -41,7 +44,7 @@ export class RowReader {
       for (let first = 0; first < rows; first += blockRows) {
         signal?.throwIfAborted();
         const count = Math.min(blockRows, rows - first);
-        readSegmentRows(this.file, this.layout, s, first, count, buffer);
+        readSegmentRows(this.file, this.layout, s, first, count, buffer, 0, this.scratch);
         yield { data: buffer.subarray(0, count * dim), start: (this.layout.segmentStart[s] as number) + first, count };
       }
     }
@@ -54,7 +57,7 @@ export class RowReader {
     const buffer = new Float32Array(Math.min(blockRows, Math.max(1, rows)) * dim);
     for (let first = 0; first < rows; first += blockRows) {
       const count = Math.min(blockRows, rows - first);
-      readSegmentRows(this.file, this.layout, s, first, count, buffer);
+      readSegmentRows(this.file, this.layout, s, first, count, buffer, 0, this.scratch);
       yield { data: buffer.subarray(0, count * dim), start: (this.layout.segmentStart[s] as number) + first, count };
     }
   }
@@ -81,10 +84,10 @@ export class RowReader {
       const last = rowNumbers[j - 1] as number;
       const span = last - first + 1;
       if (span === j - i) {
-        readSegmentRows(this.file, this.layout, s, first - segmentStart, span, out, i * dim);
+        readSegmentRows(this.file, this.layout, s, first - segmentStart, span, out, i * dim, this.scratch);
       } else {
         const decoded = new Float32Array(span * dim);
-        readSegmentRows(this.file, this.layout, s, first - segmentStart, span, decoded);
+        readSegmentRows(this.file, this.layout, s, first - segmentStart, span, decoded, 0, this.scratch);
         for (let k = i; k < j; k++) {
           const offset = ((rowNumbers[k] as number) - first) * dim;
           out.set(decoded.subarray(offset, offset + dim), k * dim);
