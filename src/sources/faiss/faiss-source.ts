@@ -223,7 +223,7 @@ export class FaissSource implements VectorSource {
       ...(linear.length > 0
         ? {
             transform: {
-              kind: linear.map((step) => step.name).join(' → '),
+              kind: linear.map((step) => (step.kind === 'linear' && step.pca?.randomRotation ? `${step.name} (random rotation)` : step.name)).join(' → '),
               whitening: linear.some((step) => step.kind === 'linear' && step.pca !== undefined && step.pca.eigenPower !== 0),
               inputDim: chain[0]!.dIn,
               outputDim: dim,
