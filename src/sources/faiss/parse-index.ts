@@ -40,7 +40,11 @@ export interface ParsedIndex {
   readonly trailingBytes: number;
 }
 
-/** Parse a `faiss.write_index` file's structure, recording where its large arrays are. */
+/**
+ * Parse a `faiss.write_index` file's structure, recording where its large arrays are. Written by
+ * hand after faiss/impl/index_read.cpp: FAISS has no reader outside C++/Python, and faiss-node
+ * (see DEPENDENCIES.md) needs a native build and exposes no lists, codes or graph links.
+ */
 export function parseFaissIndex(file: LocalFile): ParsedIndex {
   const cursor = new FileCursor(file);
   const root = readIndex(cursor, 0, 'the index');

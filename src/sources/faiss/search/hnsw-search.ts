@@ -211,6 +211,9 @@ class VectorAccess {
   }
 }
 
+// The heaps below are hand-written rather than a library's: reproducing FAISS's results needs its
+// exact tie-breaking and its MinimaxHeap's quirks, which no general-purpose heap has.
+
 /** FAISS's CMax order: larger distance first, ties broken by the larger id. */
 function above(distanceA: number, idA: number, distanceB: number, idB: number): boolean {
   return distanceA > distanceB || (distanceA === distanceB && idA > idB);
