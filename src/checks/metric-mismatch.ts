@@ -77,6 +77,7 @@ function staleDecoding(evidence: BaseEvidence): CheckResult {
     title: 'Metric not judged: decoded vectors are unreliable',
     message: `The index's codebook does not fit its vectors (see stale-codebook), so the decoded vectors' norms (median ${figure(evidence.normP50)}) do not show how the vectors were normalized when added.`,
     evidence,
+    fix: 'Retrain the index on its current vectors (stale-codebook), then check the metric again.',
   };
 }
 
