@@ -34,7 +34,7 @@ async function exercise(bytes: Uint8Array): Promise<'ok' | 'input-error'> {
     for await (const block of source.scan()) scanned += block.count;
     assert.equal(scanned, description.rows);
     if (source.search && sample.count > 0) await source.search({ queries: sample.data, count: sample.count, k: 5 });
-    source.ownVectorsReference();
+    await source.ownVectorsReference();
     outcomes.ok++;
     return 'ok';
   } catch (error) {

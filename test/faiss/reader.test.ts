@@ -98,7 +98,7 @@ test('FAISS descriptions: types, quantizers, transforms and training state', asy
   assert.equal(ivfpq.index?.quantizer?.codebook?.length, 128 * 256);
   assert.equal(ivfpq.index?.ivf?.byResidual, true);
   assert.equal(ivfpq.index?.ivf?.centroids?.length, 16 * 128);
-  assert.equal(ivfpq.index?.ids?.kind, 'labels');
+  assert.equal(ivfpq.index?.ids?.kind, 'idmap', 'FAISS ids are signed, as an IDMap\'s are');
 
   const sq = await describe('sq8');
   assert.equal(sq.index?.quantizer?.sqType, 'QT_8bit');

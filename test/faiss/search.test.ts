@@ -31,9 +31,10 @@ test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', as
   assert.deepEqual(ivf.searchTuning, { name: 'nprobe', current: 4, sweep: [8, 16] });
   const rows = await ivf.readRows([3, 200, 400]);
   const all = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 16 } });
+  const reference = await ivf.ownVectorsReference();
   const one = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 1 } });
   // Probing every list is exhaustive: each stored row finds itself first.
-  assert.deepEqual(all.ids.map((ids) => ids[0]), [3, 200, 400].map((row) => ivf.ownVectorsReference()!.ids[row]));
+  assert.deepEqual(all.ids.map((ids) => ids[0]), [3, 200, 400].map((row) => reference!.ids[row]));
   assert.ok(one.ids.every((ids) => ids.length <= 10));
   await ivf.close();
 
@@ -43,13 +44,14 @@ test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', as
 
   const flat = FaissSource.open(fixturePath('flat_ip_unit'));
   assert.equal(flat.searchTuning, undefined);
-  assert.equal(flat.ownVectorsReference(), undefined, 'exhaustive indexes are exact by construction: no self-audit');
+  assert.equal(await flat.ownVectorsReference(), undefined, 'exhaustive indexes are exact by construction: no self-audit');
+  assert.equal((await flat.selfReference()).usable, false);
   await flat.close();
 });
 
 test('FAISS exact reference: the index vectors with the ids search returns', async () => {
   const source = FaissSource.open(fixturePath('idmap_ivf'));
-  const reference = source.ownVectorsReference()!;
+  const reference = (await source.ownVectorsReference())!;
   const { rows, dim, index } = await source.describe();
   assert.equal(reference.count, rows);
   assert.equal(reference.dim, dim);

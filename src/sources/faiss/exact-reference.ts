@@ -7,5 +7,5 @@ import { FaissSource } from './faiss-source.js';
  * measure IVF/HNSW search without a --vectors file. Undefined for every other source.
  */
 export function indexVectorsReference(source: VectorSource): ((description: SourceDescription) => Promise<ExactReference | undefined>) | undefined {
-  return source instanceof FaissSource ? async () => source.ownVectorsReference() : undefined;
+  return source instanceof FaissSource ? () => source.ownVectorsReference() : undefined;
 }

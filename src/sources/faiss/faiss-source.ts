@@ -120,25 +120,38 @@ export class FaissSource implements VectorSource {
   }
 
   /**
-   * Exact answers over the index's own (decoded) vectors, for auditing its approximate search
-   * when no --vectors file is given. Undefined for exhaustive indexes (their search is exact over
-   * the same vectors by construction) and when the vectors are too many to search by brute force.
+   * Whether exact search over the index's own stored vectors is a meaningful reference for
+   * auditing its search (the shape of main's SelfReferencing): yes for IVF and HNSW, whose search
+   * is approximate; no for exhaustive indexes, exact over the same vectors by construction.
    */
-  ownVectorsReference(): ExactReference | undefined {
-    if (!this.searchMetric || !(this.resolved.hnsw || this.resolved.ivf)) return undefined;
+  async selfReference(): Promise<
+    | { readonly usable: true; readonly metric: Metric; readonly idOf: (row: number) => number | bigint; readonly description: string }
+    | { readonly usable: false; readonly reason: string }
+  > {
+    if (!this.searchMetric) return { usable: false, reason: `the index metric (FAISS metric_type ${this.resolved.root.header.metricType}) is not searched by vectorclinic` };
+    if (!(this.resolved.hnsw || this.resolved.ivf)) return { usable: false, reason: 'an exhaustive index searches its stored vectors exactly by construction' };
+    return {
+      usable: true,
+      metric: this.searchMetric,
+      idOf: (row) => this.idOf(row),
+      description: `exact ${this.searchMetric === 'ip' ? 'inner-product' : 'L2'} search over the ${this.layout.codec.lossy ? 'decoded ' : ''}vectors stored in the index`,
+    };
+  }
+
+  /**
+   * Exact answers over the index's own (decoded) vectors, for auditing its approximate search
+   * when no --vectors file is given; undefined when selfReference() says no or the vectors are
+   * too many to search by brute force.
+   */
+  async ownVectorsReference(): Promise<ExactReference | undefined> {
+    const plan = await this.selfReference();
+    if (!plan.usable) return undefined;
     const data = this.reader.all(REFERENCE_MAX_FLOATS);
     if (!data) return undefined;
     const rows = this.layout.rows;
     const ids: (number | bigint)[] = new Array(rows);
-    for (let row = 0; row < rows; row++) ids[row] = this.idOf(row);
-    return {
-      data,
-      count: rows,
-      dim: this.layout.dim,
-      ids,
-      metric: this.searchMetric,
-      description: `exact ${this.searchMetric === 'ip' ? 'inner-product' : 'L2'} search over the ${this.layout.codec.lossy ? 'decoded ' : ''}vectors stored in the index`,
-    };
+    for (let row = 0; row < rows; row++) ids[row] = plan.idOf(row);
+    return { data, count: rows, dim: this.layout.dim, ids, metric: plan.metric, description: plan.description };
   }
 
   private idOf(row: number): number | bigint {

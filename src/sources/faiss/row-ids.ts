@@ -44,8 +44,9 @@ export function readRowIds(file: LocalFile, resolved: ResolvedIndex, layout: Row
       labels[row] = map[Number(label)] as bigint;
     }
   }
+  // FAISS ids are signed 64-bit (idx_t) whether an IndexIDMap or an IVF's lists store them.
   const outer = resolved.idMaps[resolved.idMaps.length - 1];
-  return { ids: { values: labels, kind: outer ? (outer.two ? 'idmap2' : 'idmap') : 'labels' } };
+  return { ids: { values: labels, kind: outer?.two ? 'idmap2' : 'idmap' } };
 }
 
 function readInt64(file: LocalFile, offset: number, count: number, out: BigInt64Array, outOffset: number, what: string): void {
