@@ -40,22 +40,24 @@ export default defineCheck({
   run({ rowStats, source, declared, queries }) {
     const results: CheckResult[] = [];
     const storedDim = source.dim;
-    if (queries && queries.dim !== storedDim && source.rows > 0) {
+    // An index that transforms vectors (PCA) takes the model's dimension and stores fewer: compare its input.
+    const inputDim = source.index?.transform?.inputDim ?? storedDim;
+    if (queries && queries.dim !== inputDim && source.rows > 0) {
       results.push({
         severity: 'fail',
-        message: `Queries (${queries.target}) have ${queries.dim} dimensions but the stored vectors ${storedDim}: they come from different models (or one side was truncated), so no query can be searched.`,
-        evidence: { storedDim, queryDim: queries.dim },
+        message: `Queries (${queries.target}) have ${queries.dim} dimensions but the stored vectors ${inputDim}: they come from different models (or one side was truncated), so no query can be searched.`,
+        evidence: { storedDim: inputDim, queryDim: queries.dim },
       });
     }
-    if (declared.dim !== undefined && declared.dim !== storedDim && source.rows > 0) {
+    if (declared.dim !== undefined && declared.dim !== inputDim && source.rows > 0) {
       const direction =
-        storedDim < declared.dim
-          ? `The vectors are ${declared.dim - storedDim} values short: they were truncated (or come from a smaller model).`
-          : `The vectors are ${storedDim - declared.dim} values too long: another model (or padding) produced them.`;
+        inputDim < declared.dim
+          ? `The vectors are ${declared.dim - inputDim} values short: they were truncated (or come from a smaller model).`
+          : `The vectors are ${inputDim - declared.dim} values too long: another model (or padding) produced them.`;
       results.push({
         severity: 'fail',
-        message: `Stored vectors have ${storedDim} dimensions but the model produces ${declared.dim}. ${direction} Queries from the model cannot be compared with them.`,
-        evidence: { storedDim, declaredDim: declared.dim },
+        message: `Stored vectors have ${inputDim} dimensions but the model produces ${declared.dim}. ${direction} Queries from the model cannot be compared with them.`,
+        evidence: { storedDim: inputDim, declaredDim: declared.dim },
       });
     }
     const zeroColumns = zeroColumnFinding(rowStats, storedDim);

@@ -1,6 +1,7 @@
 import { figure, percent, round } from '../core/format.js';
 import type { Metric } from '../core/policy.js';
 import { normDominance, rankingAgreement } from '../computed/ranking-agreement.js';
+import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import { safeMetrics } from '../computed/observed-policy.js';
 import type { Artifacts } from '../gather/artifacts.js';
@@ -55,6 +56,7 @@ export default defineCheck({
       safeMetrics: safeMetrics(regimes.state, declared),
     };
     if (!declared) return undeclared(base.normState, base, index?.metric);
+    if (decodedNormsUnreliable(artifacts, context)) return staleDecoding(base);
     if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, declared, index.metric, index.normalizesInput, base);
     return vectorsVersusDeclared(artifacts, context, declared, base);
   },
@@ -67,6 +69,17 @@ type BaseEvidence = {
   normP50: number;
   safeMetrics: Metric[];
 };
+
+/** A stale PQ/SQ codebook decodes vectors to norms the stored ones never had: nothing to judge the metric by. */
+function staleDecoding(evidence: BaseEvidence): CheckResult {
+  return {
+    severity: 'info',
+    title: 'Metric not judged: decoded vectors are unreliable',
+    message: `The index's codebook does not fit its vectors (see stale-codebook), so the decoded vectors' norms (median ${figure(evidence.normP50)}) do not show how the vectors were normalized when added.`,
+    evidence,
+    fix: 'Retrain the index on its current vectors (stale-codebook), then check the metric again.',
+  };
+}
 
 function undeclared(state: string, evidence: BaseEvidence, indexMetric: string | undefined): CheckResult {
   const safe = evidence.safeMetrics.join(', ');

@@ -1,5 +1,6 @@
 import { count, figure, percent, round } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
+import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import type { RegimeRuns } from '../gather/row-stats.js';
 import { defineCheck } from './check.js';
@@ -39,9 +40,12 @@ export default defineCheck({
     requiredArtifacts: ['rowStats', 'source'],
     fix: 'Normalize the unnormalized rows (or re-embed them with the pipeline that normalizes) and rebuild the index; route every writer through one ingestion path with `vectorclinic guard --metric cosine`, which normalizes and records the policy.',
   },
-  run({ rowStats, source }) {
+  run(artifacts, context) {
+    const { rowStats, source } = artifacts;
     const regimes = normRegimes(rowStats);
     if (regimes.state !== 'mixed') return null;
+    // Decoded through a codebook that does not fit, norms show the codebook, not the stored vectors.
+    if (decodedNormsUnreliable(artifacts, context)) return null;
     const minority = Math.min(regimes.unitRows, regimes.rawRows);
     const minorityShare = minority / regimes.validRows;
     if (source.storage.lossy && minorityShare < LOSSY_MIN_SHARE) return null;

@@ -1,5 +1,6 @@
 import type { FindingCode } from '../core/finding.js';
 import annRecall from './ann-recall.js';
+import clusterImbalance from './cluster-imbalance.js';
 import type { Check } from './check.js';
 import countMismatch from './count-mismatch.js';
 import dimensionMismatch from './dimension-mismatch.js';
@@ -11,7 +12,7 @@ import mixedNormShards from './mixed-norm-shards.js';
 import neighborCollapse from './neighbor-collapse.js';
 import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
-import policyDrift from './policy-drift.js';
+import staleCodebook from './stale-codebook.js';
 import zeroVectors from './zero-vectors.js';
 
 /** Every check, in report order: what breaks a store outright first, then how it ranks. */
@@ -26,8 +27,9 @@ export const CHECKS: readonly Check[] = [
   normalizationDrift,
   mixedNormShards,
   duplicateRows,
+  staleCodebook,
+  clusterImbalance,
   neighborCollapse,
-  policyDrift,
   annRecall,
 ];
 

@@ -1,4 +1,6 @@
 import type { Metric } from '../core/policy.js';
+import { isFaissHead } from './faiss/fourcc.js';
+import { openFaiss } from './faiss/faiss-source.js';
 import { openNpy } from './files/npy.js';
 import { openJsonl } from './files/jsonl.js';
 import { ARROW_FILE_MAGIC, PARQUET_MAGIC } from './files/magic.js';
@@ -44,6 +46,8 @@ export const FILE_FORMATS: readonly FileFormat[] = [
   },
   { name: 'fvecs', extensions: ['.fvecs'], open: (path) => openVecs(path, 'fvecs') },
   { name: 'bvecs', extensions: ['.bvecs'], open: (path) => openVecs(path, 'bvecs') },
+  // FAISS files start with their index's fourcc; '.index' files (also hnswlib's name) are FAISS only when that sniff matches.
+  { name: 'faiss', extensions: ['.faiss'], sniff: isFaissHead, open: (path) => openFaiss(path) },
   {
     name: 'parquet',
     extensions: ['.parquet', '.pq'],

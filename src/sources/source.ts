@@ -165,6 +165,13 @@ export interface IvfDescription {
   readonly centroids?: Float32Array;
   /** Whether list vectors are residuals of their centroid (IVFPQ by_residual). */
   readonly byResidual?: boolean;
+  /** Metric the coarse quantizer assigns vectors to lists with (nearest centroid by L2, or largest inner product). */
+  readonly metric?: Metric | 'other';
+  /**
+   * True when the source numbers its rows list by list: rows 0..listSizes[0]−1 are list 0, and so
+   * on (empty lists take no rows), so a row's list follows from `listSizes`.
+   */
+  readonly rowsByList?: boolean;
 }
 
 export interface IdDescription {
@@ -181,4 +188,17 @@ export interface QuantizerDescription {
   readonly codebook?: Float32Array;
   /** SQ: quantizer type name and its trained range. */
   readonly sqType?: string;
+  /** How the stored codes use the codebook, measured on a sample of them (index files). */
+  readonly usage?: CodeUsage;
+}
+
+export interface CodeUsage {
+  readonly rowsSampled: number;
+  /**
+   * PQ: per sub-quantizer, exp(entropy) of the codes in use divided by what even use of all codes
+   * would show on this many rows (1 = every centroid used evenly; a codebook trained on this data is near 0.9).
+   */
+  readonly effectiveCodeShare?: readonly number[];
+  /** SQ: share of components coded at either end of the trained range (values at or beyond it). */
+  readonly saturatedShare?: number;
 }

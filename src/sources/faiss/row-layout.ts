@@ -1,0 +1,208 @@
+import { InputError } from '../../errors.js';
+import { decodeElements } from '../files/decode.js';
+import type { LocalFile } from '../files/local-file.js';
+import { normToleranceFor } from '../files/norm-tolerance.js';
+import type { StorageType } from '../source.js';
+import type { FlatNode, HnswNode, IdMapNode, IndexNode, IvfNode, PqNode, SqNode, VectorTransform } from './index-tree.js';
+import { decodeProductCodes } from './product-quantizer.js';
+import { decodeScalarCodes, isRangeCoded, maxDecodeError } from './scalar-quantizer.js';
+
+/** Coarse centroids are kept in memory for residual decoding and search up to this many floats (256 MB). */
+export const MAX_CENTROID_FLOATS = 1 << 26;
+/**
+ * Decoded PQ vectors are shorter than the originals: each centroid is the mean of its cell, so
+ * ‖x̂‖² ≈ ‖x‖² − ‖x − x̂‖². FAISS PQ at practical code sizes loses 2–17% of a vector's energy
+ * (measured on 128-d text embeddings, PQ8–PQ32, with and without residuals) and up to ~35% in the
+ * far tail, so unit vectors decode to norms of about 0.8–1.05: this is the window that still means "unit".
+ */
+const PQ_NORM_TOLERANCE = 0.2;
+
+const FLOAT32 = { storage: 'float32', bytes: 4, littleEndian: true } as const;
+
+/** How one stored row turns into `dim` float32 values. */
+export interface RowCodec {
+  readonly codeSize: number;
+  readonly storage: StorageType;
+  readonly lossy: boolean;
+  readonly normTolerance: number;
+  /** Decode `count` rows of codes from `bytes` at `byteOffset`; `list` is the IVF list (−1 outside IVF). */
+  decode(bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number, list: number): void;
+}
+
+/**
+ * Where every row is: runs of rows stored back to back (one run for flat/PQ/SQ storage, one per
+ * non-empty inverted list for IVF, in list order). Row `start[s] + i` is at `offset[s] + i·codeSize`.
+ */
+export interface RowLayout {
+  readonly rows: number;
+  readonly dim: number;
+  readonly codec: RowCodec;
+  readonly segmentStart: Float64Array;
+  readonly segmentOffset: Float64Array;
+  readonly segmentList: Int32Array;
+}
+
+/** The index seen through its wrappers: the node holding the vectors and what wraps it. */
+export interface ResolvedIndex {
+  readonly root: IndexNode;
+  /** The node whose codes are the rows: flat, PQ, SQ or IVF. */
+  readonly leaf: FlatNode | PqNode | SqNode | IvfNode;
+  /** Transforms applied before storage, in order (all PreTransforms on the way down). */
+  readonly chain: readonly VectorTransform[];
+  /** ID maps from the innermost out. */
+  readonly idMaps: readonly IdMapNode[];
+  readonly hnsw?: HnswNode;
+  readonly ivf?: IvfNode;
+}
+
+export function resolveIndex(root: IndexNode): ResolvedIndex {
+  const chain: VectorTransform[] = [];
+  const idMaps: IdMapNode[] = [];
+  let hnsw: HnswNode | undefined;
+  let node = root;
+  for (;;) {
+    if (node.kind === 'idmap') {
+      idMaps.unshift(node);
+      node = node.sub;
+    } else if (node.kind === 'pretransform') {
+      chain.push(...node.chain);
+      node = node.sub;
+    } else if (node.kind === 'hnsw') {
+      hnsw ??= node;
+      node = node.storage;
+    } else break;
+  }
+  return { root, leaf: node, chain, idMaps, ...(hnsw ? { hnsw } : {}), ...(node.kind === 'ivf' ? { ivf: node } : {}) };
+}
+
+/** Build the row layout of a resolved index (IVF residual codecs need the coarse centroids). */
+export function rowLayout(resolved: ResolvedIndex, centroids: Float32Array | undefined, path: string): RowLayout {
+  const leaf = resolved.leaf;
+  const dim = leaf.header.d;
+  if (leaf.kind !== 'ivf') {
+    const codec = leaf.kind === 'flat' ? floatCodec(dim) : leaf.kind === 'pq' ? pqCodec(leaf.pq) : sqCodec(leaf.sq, undefined);
+    const offset = leaf.kind === 'flat' ? leaf.vectorsOffset : leaf.codesOffset;
+    return {
+      rows: leaf.header.ntotal,
+      dim,
+      codec,
+      segmentStart: Float64Array.of(0),
+      segmentOffset: Float64Array.of(offset),
+      segmentList: Int32Array.of(-1),
+    };
+  }
+  const encoding = leaf.encoding;
+  const residual = encoding.kind !== 'flat' && encoding.byResidual;
+  if (residual && !centroids && leaf.lists.total > 0) {
+    throw new InputError(`the ${leaf.nlist} coarse centroids (${leaf.nlist} × ${dim}) are too large to load, and this IVF index stores residuals that need them`, {
+      where: path,
+      byteOffset: leaf.quantizer.header.offset,
+    });
+  }
+  const residualCentroids = residual ? centroids : undefined;
+  const codec =
+    encoding.kind === 'flat' ? floatCodec(dim) : encoding.kind === 'pq' ? pqCodec(encoding.pq, residualCentroids) : sqCodec(encoding.sq, residualCentroids);
+  const { sizes, codesOffsets } = leaf.lists;
+  const nonEmpty: number[] = [];
+  for (let list = 0; list < leaf.nlist; list++) if ((sizes[list] as number) > 0) nonEmpty.push(list);
+  const segmentStart = new Float64Array(nonEmpty.length);
+  const segmentOffset = new Float64Array(nonEmpty.length);
+  const segmentList = new Int32Array(nonEmpty.length);
+  let start = 0;
+  nonEmpty.forEach((list, s) => {
+    segmentStart[s] = start;
+    segmentOffset[s] = codesOffsets[list] as number;
+    segmentList[s] = list;
+    start += sizes[list] as number;
+  });
+  return { rows: start, dim, codec, segmentStart, segmentOffset, segmentList };
+}
+
+/** Index of the segment holding `row` (binary search over segment starts). */
+export function segmentOf(layout: RowLayout, row: number): number {
+  let low = 0;
+  let high = layout.segmentStart.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((layout.segmentStart[mid] as number) <= row) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/** Rows in segment `s`. */
+export function segmentRows(layout: RowLayout, s: number): number {
+  const next = s + 1 < layout.segmentStart.length ? (layout.segmentStart[s + 1] as number) : layout.rows;
+  return next - (layout.segmentStart[s] as number);
+}
+
+/**
+ * Read and decode `count` consecutive rows of segment `s` starting at its `first` row. Raw bytes
+ * go through `scratch` when it is big enough: sampling reads thousands of single rows, and a fresh
+ * buffer per read costs more than the read itself.
+ */
+export function readSegmentRows(
+  file: LocalFile,
+  layout: RowLayout,
+  s: number,
+  first: number,
+  count: number,
+  out: Float32Array,
+  outOffset = 0,
+  scratch?: Uint8Array,
+): void {
+  const { codec } = layout;
+  const length = count * codec.codeSize;
+  const offset = (layout.segmentOffset[s] as number) + first * codec.codeSize;
+  const bytes = scratch && scratch.byteLength >= length ? scratch.subarray(0, length) : new Uint8Array(length);
+  file.readInto(bytes, offset, 'stored vectors');
+  codec.decode(bytes, 0, count, out, outOffset, layout.segmentList[s] as number);
+}
+
+function floatCodec(dim: number): RowCodec {
+  return {
+    codeSize: dim * 4,
+    storage: 'float32',
+    lossy: false,
+    normTolerance: normToleranceFor('float32', dim),
+    decode: (bytes, byteOffset, count, out, outOffset) => decodeElements(FLOAT32, bytes, byteOffset, count * dim, out, outOffset),
+  };
+}
+
+function pqCodec(pq: PqNode['pq'], centroids?: Float32Array): RowCodec {
+  return {
+    codeSize: pq.codeSize,
+    storage: 'pq',
+    lossy: true,
+    normTolerance: PQ_NORM_TOLERANCE,
+    decode(bytes, byteOffset, count, out, outOffset, list) {
+      decodeProductCodes(pq, bytes, byteOffset, count, out, outOffset);
+      if (centroids) addCentroid(centroids, pq.d, list, count, out, outOffset);
+    },
+  };
+}
+
+function sqCodec(sq: SqNode['sq'], centroids?: Float32Array): RowCodec {
+  const { d } = sq;
+  const rangeCoded = isRangeCoded(sq);
+  const storage: StorageType = rangeCoded ? 'sq' : sq.type === 4 ? 'float16' : sq.type === 7 ? 'bfloat16' : sq.type === 8 ? 'int8' : 'uint8';
+  return {
+    codeSize: sq.codeSize,
+    storage,
+    lossy: rangeCoded,
+    normTolerance: rangeCoded ? Math.max(normToleranceFor('float32', d), maxDecodeError(sq)) : normToleranceFor(storage, d),
+    decode(bytes, byteOffset, count, out, outOffset, list) {
+      decodeScalarCodes(sq, bytes, byteOffset, count, out, outOffset);
+      if (centroids) addCentroid(centroids, d, list, count, out, outOffset);
+    },
+  };
+}
+
+/** Residual encodings store x − c(list): add the list's centroid back. */
+function addCentroid(centroids: Float32Array, dim: number, list: number, count: number, out: Float32Array, outOffset: number): void {
+  const base = list * dim;
+  for (let r = 0; r < count; r++) {
+    const row = outOffset + r * dim;
+    for (let j = 0; j < dim; j++) out[row + j] = (out[row + j] as number) + (centroids[base + j] as number);
+  }
+}
