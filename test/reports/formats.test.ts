@@ -25,6 +25,7 @@ const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
   staleIvf: ['ann-recall'],
   missingRows: ['count-mismatch'],
   repeatedIds: ['id-collision'],
+  staleFaiss: ['stale-codebook', 'cluster-imbalance'],
   healthy: [],
 };
 

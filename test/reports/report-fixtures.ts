@@ -12,14 +12,15 @@ import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVector
 
 const ROWS = 2000;
 
-export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'healthy';
+export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'healthy';
 
 /**
  * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
  * collapsed: rows squeezed towards one direction with hub rows; drift: raw documents searched with
  * normalized queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once;
  * missingRows / repeatedIds: real hnswlib index files (test/fixtures/ann) missing a batch of the
- * reference vectors, and holding repeated labels.
+ * reference vectors, and holding repeated labels; staleFaiss: a real FAISS IVFPQ file whose codebook
+ * was trained on another model (test/fixtures/faiss).
  */
 export async function buildReports(): Promise<{ reports: Record<ReportName, Report>; cleanup: () => void }> {
   const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-reports-'));
@@ -38,6 +39,7 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
     staleIvf: await reportFor(staleIvf),
     missingRows: await check(annFixture('missing-batch.hnswlib'), { metric: 'cosine', vectors: annFixture('reference.npy') }),
     repeatedIds: await check(annFixture('duplicate-labels.hnswlib'), { metric: 'cosine' }),
+    staleFaiss: await check(new URL('../fixtures/faiss/ivfpq_ip_stale.faiss', import.meta.url).pathname, { metric: 'cosine' }),
     healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
   };
   return { reports, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
