@@ -1,9 +1,12 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
-import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
+import { FixedRowSource } from '../sources/files/fixed-row-source.js';
+import type { SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
 import type { Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
+import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
+import { SampleCollector } from './sample-collector.js';
 
 export interface GatherOptions {
   readonly sampleSize: number;
@@ -22,6 +25,11 @@ export interface GatherOptions {
   readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Threads for the full scan of a local npy/fvecs/bvecs file. Default: every core when the file
+   * is at least PARALLEL_SCAN_MIN_BYTES, else 1. Results are identical either way.
+   */
+  readonly scanThreads?: number;
 }
 
 export interface GatherProgress {
@@ -78,6 +86,13 @@ async function scanWithSample(
   sampleRows: readonly number[],
   options: GatherOptions,
 ): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+  const threads = parallelScanThreads(source, description, options.scanThreads);
+  if (threads > 1 && source instanceof FixedRowSource) {
+    return scanInParallel(source, description, sampleRows, threads, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done) => options.onProgress?.({ phase: 'scan', done, total: description.rows }),
+    });
+  }
   const { dim } = description;
   const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments);
   const collector = new SampleCollector(sampleRows, dim);
@@ -126,50 +141,4 @@ async function gatherQueries(source: VectorSource, options: GatherOptions, rng: 
     stats: stats.finish(rows.length === description.rows ? 'full' : 'sample', description.rows),
     normTolerance: description.normTolerance,
   };
-}
-
-/** Copies the sampled rows out of scan blocks (which reuse their buffers). */
-class SampleCollector {
-  private readonly data: Float32Array;
-  /** Sampled rows actually copied: rows the reader could not decode are left out. */
-  private readonly taken: number[] = [];
-  private next = 0;
-
-  constructor(
-    private readonly rows: readonly number[],
-    private readonly dim: number,
-  ) {
-    this.data = new Float32Array(rows.length * dim);
-  }
-
-  take(block: RowBlock): void {
-    const wanted = this.rows;
-    if (!block.rows) {
-      // Contiguous block: jump straight to the wanted rows inside it.
-      const end = block.start + block.count;
-      while (this.next < wanted.length && (wanted[this.next] as number) < end) {
-        const row = wanted[this.next++] as number;
-        if (row >= block.start) this.copy(block, row - block.start, row);
-      }
-      return;
-    }
-    for (let i = 0; i < block.count && this.next < wanted.length; i++) {
-      const row = block.rows ? (block.rows[i] as number) : block.start + i;
-      while (this.next < wanted.length && (wanted[this.next] as number) < row) this.next++;
-      if (wanted[this.next] === row) {
-        this.copy(block, i, row);
-        this.next++;
-      }
-    }
-  }
-
-  private copy(block: RowBlock, index: number, row: number): void {
-    this.data.set(block.data.subarray(index * this.dim, (index + 1) * this.dim), this.taken.length * this.dim);
-    this.taken.push(row);
-  }
-
-  finish(): VectorSample {
-    const count = this.taken.length;
-    return { dim: this.dim, count, rows: this.taken, data: this.data.subarray(0, count * this.dim) };
-  }
 }
