@@ -22,96 +22,154 @@
   (func $scan_rows (export "scan_rows")
     (param $data i32) (param $count i32) (param $dim i32)
     (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32) (param $columns i32)
-    (local $row i32) (local $r i32) (local $p i32) (local $c i32)
-    (local $full_end i32) (local $has_tail i32) (local $tail_left i32)
-    (local $v v128) (local $bits v128) (local $nonzero_lanes v128)
-    (local $nonzero v128) (local $nonfinite v128) (local $state v128)
-    (local $sum_low v128) (local $sum_high v128) (local $half v128) (local $tail_mask v128)
-    (local $l0 i32) (local $l1 i32) (local $l2 i32) (local $l3 i32)
-    (local $norm2 f64)
-    ;; Lanes below dim % 4 are kept from the tail load; the rest read as zero (the hash pads with zeros).
+    (local $r i32) (local $row_bytes i32) (local $tail_mask v128) (local $has_tail i32)
+    (local.set $row_bytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $tail_mask
       (i32x4.lt_u (v128.const i32x4 0 1 2 3) (i32x4.splat (i32.and (local.get $dim) (i32.const 3)))))
     (local.set $has_tail (i32.ne (i32.and (local.get $dim) (i32.const 3)) (i32.const 0)))
-    (local.set $row (local.get $data))
-    (block $rows_done
-      (loop $rows
-        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $count)))
-        (local.set $state (v128.const i32x4 0x01234567 0x89abcdef 0xfedcba98 0x76543210))
-        (local.set $sum_low (v128.const f64x2 0 0))
-        (local.set $sum_high (v128.const f64x2 0 0))
-        (local.set $nonzero (v128.const i32x4 0 0 0 0))
-        (local.set $nonfinite (v128.const i32x4 0 0 0 0))
-        (local.set $p (local.get $row))
-        (local.set $c (local.get $columns))
-        (local.set $full_end
-          (i32.add (local.get $row) (i32.shl (i32.and (local.get $dim) (i32.const -4)) (i32.const 2))))
-        (local.set $tail_left (local.get $has_tail))
-        (block $chunks_done
-          (loop $chunks
-            (if (i32.lt_u (local.get $p) (local.get $full_end))
-              (then (local.set $v (v128.load (local.get $p))))
-              (else
-                (br_if $chunks_done (i32.eqz (local.get $tail_left)))
-                (local.set $tail_left (i32.const 0))
-                (local.set $v (v128.and (v128.load (local.get $p)) (local.get $tail_mask)))))
-            ;; v*v is exact in float64 (24-bit mantissas), so only the additions round.
-            (local.set $half (f64x2.promote_low_f32x4 (local.get $v)))
-            (local.set $sum_low (f64x2.add (local.get $sum_low) (f64x2.mul (local.get $half) (local.get $half))))
-            (local.set $half
-              (f64x2.promote_low_f32x4
-                (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-            (local.set $sum_high (f64x2.add (local.get $sum_high) (f64x2.mul (local.get $half) (local.get $half))))
-            ;; Classify on the bits: |v| bits 0 is ±0, above the largest finite float is Inf/NaN.
-            (local.set $bits (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
-            (local.set $nonzero_lanes (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
-            (local.set $nonzero (v128.or (local.get $nonzero) (local.get $nonzero_lanes)))
-            (local.set $nonfinite
-              (v128.or (local.get $nonfinite)
-                (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
-            ;; A true lane is -1: subtracting it counts the column.
-            (v128.store (local.get $c) (i32x4.sub (v128.load (local.get $c)) (local.get $nonzero_lanes)))
-            ;; Hash lane l absorbs word 4j+l: state = rotl(state ^ word, 13) * PRIME_1.
-            (local.set $state (v128.xor (local.get $state) (local.get $v)))
-            (local.set $state
-              (i32x4.mul
-                (v128.or (i32x4.shl (local.get $state) (i32.const 13)) (i32x4.shr_u (local.get $state) (i32.const 19)))
-                (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br $chunks)))
-        (local.set $norm2
-          (f64.add
-            (f64.add (f64x2.extract_lane 0 (local.get $sum_low)) (f64x2.extract_lane 1 (local.get $sum_low)))
-            (f64.add (f64x2.extract_lane 0 (local.get $sum_high)) (f64x2.extract_lane 1 (local.get $sum_high)))))
-        (f32.store (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 2))) (f32.demote_f64 (local.get $norm2)))
-        (i32.store8 (i32.add (local.get $flags) (local.get $r))
-          (i32.or
-            (v128.any_true (local.get $nonfinite))
-            (i32.shl (i32.eqz (v128.any_true (local.get $nonzero))) (i32.const 1))))
-        (local.set $l0 (i32x4.extract_lane 0 (local.get $state)))
-        (local.set $l1 (i32x4.extract_lane 1 (local.get $state)))
-        (local.set $l2 (i32x4.extract_lane 2 (local.get $state)))
-        (local.set $l3 (i32x4.extract_lane 3 (local.get $state)))
-        (i32.store (i32.add (local.get $hash_low) (i32.shl (local.get $r) (i32.const 2)))
-          (call $final_mix
-            (i32.xor
-              (i32.xor
-                (i32.xor (local.get $l0) (i32.rotl (local.get $l1) (i32.const 7)))
-                (i32.xor (i32.rotl (local.get $l2) (i32.const 17)) (i32.rotl (local.get $l3) (i32.const 25))))
-              (local.get $dim))))
-        (i32.store (i32.add (local.get $hash_high) (i32.shl (local.get $r) (i32.const 2)))
-          (call $final_mix
-            (i32.xor
-              (i32.xor
-                (i32.mul (local.get $l0) (i32.const 0x85ebca77))
-                (i32.rotl (local.get $l1) (i32.const 19)))
-              (i32.xor
-                (i32.mul (i32.rotl (local.get $l2) (i32.const 3)) (i32.const 0xc2b2ae3d))
-                (i32.rotl (local.get $l3) (i32.const 11))))))
-        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $dim) (i32.const 2))))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rows))))
+    ;; Two rows at a time: their hash chains are independent, so the multiplies overlap.
+    (block $pairs_done
+      (loop $pairs
+        (br_if $pairs_done (i32.gt_u (i32.add (local.get $r) (i32.const 2)) (local.get $count)))
+        (call $scan_pair
+          (i32.add (local.get $data) (i32.mul (local.get $r) (local.get $row_bytes)))
+          (local.get $r) (local.get $dim) (local.get $row_bytes) (local.get $tail_mask) (local.get $has_tail)
+          (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high) (local.get $columns))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $r) (local.get $count))
+      (then
+        (call $scan_one
+          (i32.add (local.get $data) (i32.mul (local.get $r) (local.get $row_bytes)))
+          (local.get $r) (local.get $dim) (local.get $tail_mask) (local.get $has_tail)
+          (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high) (local.get $columns)))))
+
+  ;; The loop bodies of $scan_pair and $scan_one are the same per row: squares summed in float64
+  ;; (v*v is exact in float64, so only the additions round), |v| bits classified (0 is ±0, above the
+  ;; largest finite float is Inf/NaN), a true lane (-1) subtracted from the column count, and hash
+  ;; lane l absorbing word 4j+l as state = rotl(state ^ word, 13) * PRIME_1.
+  (func $scan_pair
+    (param $row i32) (param $r i32) (param $dim i32) (param $row_bytes i32) (param $tail_mask v128) (param $has_tail i32)
+    (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32) (param $columns i32)
+    (local $p i32) (local $c i32) (local $full_end i32) (local $tail_left i32)
+    (local $va v128) (local $vb v128) (local $bits v128) (local $ma v128) (local $mb v128) (local $half v128)
+    (local $nza v128) (local $nzb v128) (local $nfa v128) (local $nfb v128)
+    (local $sa v128) (local $sb v128) (local $la v128) (local $ha v128) (local $lb v128) (local $hb v128)
+    (local.set $sa (v128.const i32x4 0x01234567 0x89abcdef 0xfedcba98 0x76543210))
+    (local.set $sb (local.get $sa))
+    (local.set $p (local.get $row))
+    (local.set $c (local.get $columns))
+    (local.set $full_end (i32.add (local.get $row) (i32.shl (i32.and (local.get $dim) (i32.const -4)) (i32.const 2))))
+    (local.set $tail_left (local.get $has_tail))
+    (block $done
+      (loop $chunks
+        (if (i32.lt_u (local.get $p) (local.get $full_end))
+          (then
+            (local.set $va (v128.load (local.get $p)))
+            (local.set $vb (v128.load (i32.add (local.get $p) (local.get $row_bytes)))))
+          (else
+            (br_if $done (i32.eqz (local.get $tail_left)))
+            (local.set $tail_left (i32.const 0))
+            (local.set $va (v128.and (v128.load (local.get $p)) (local.get $tail_mask)))
+            (local.set $vb (v128.and (v128.load (i32.add (local.get $p) (local.get $row_bytes))) (local.get $tail_mask)))))
+        (local.set $half (f64x2.promote_low_f32x4 (local.get $va)))
+        (local.set $la (f64x2.add (local.get $la) (f64x2.mul (local.get $half) (local.get $half))))
+        (local.set $half (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $va) (local.get $va))))
+        (local.set $ha (f64x2.add (local.get $ha) (f64x2.mul (local.get $half) (local.get $half))))
+        (local.set $half (f64x2.promote_low_f32x4 (local.get $vb)))
+        (local.set $lb (f64x2.add (local.get $lb) (f64x2.mul (local.get $half) (local.get $half))))
+        (local.set $half (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vb) (local.get $vb))))
+        (local.set $hb (f64x2.add (local.get $hb) (f64x2.mul (local.get $half) (local.get $half))))
+        (local.set $bits (v128.and (local.get $va) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $ma (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
+        (local.set $nza (v128.or (local.get $nza) (local.get $ma)))
+        (local.set $nfa (v128.or (local.get $nfa) (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
+        (local.set $bits (v128.and (local.get $vb) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $mb (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
+        (local.set $nzb (v128.or (local.get $nzb) (local.get $mb)))
+        (local.set $nfb (v128.or (local.get $nfb) (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
+        (v128.store (local.get $c) (i32x4.sub (i32x4.sub (v128.load (local.get $c)) (local.get $ma)) (local.get $mb)))
+        (local.set $sa (v128.xor (local.get $sa) (local.get $va)))
+        (local.set $sb (v128.xor (local.get $sb) (local.get $vb)))
+        (local.set $sa (i32x4.mul (v128.or (i32x4.shl (local.get $sa) (i32.const 13)) (i32x4.shr_u (local.get $sa) (i32.const 19)))
+          (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
+        (local.set $sb (i32x4.mul (v128.or (i32x4.shl (local.get $sb) (i32.const 13)) (i32x4.shr_u (local.get $sb) (i32.const 19)))
+          (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $chunks)))
+    (call $finish_row (local.get $r) (local.get $dim) (local.get $la) (local.get $ha) (local.get $nza) (local.get $nfa) (local.get $sa)
+      (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high))
+    (call $finish_row (i32.add (local.get $r) (i32.const 1)) (local.get $dim) (local.get $lb) (local.get $hb) (local.get $nzb) (local.get $nfb) (local.get $sb)
+      (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high)))
+
+  (func $scan_one
+    (param $row i32) (param $r i32) (param $dim i32) (param $tail_mask v128) (param $has_tail i32)
+    (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32) (param $columns i32)
+    (local $p i32) (local $c i32) (local $full_end i32) (local $tail_left i32)
+    (local $v v128) (local $bits v128) (local $m v128) (local $half v128)
+    (local $nz v128) (local $nf v128) (local $s v128) (local $l v128) (local $h v128)
+    (local.set $s (v128.const i32x4 0x01234567 0x89abcdef 0xfedcba98 0x76543210))
+    (local.set $p (local.get $row))
+    (local.set $c (local.get $columns))
+    (local.set $full_end (i32.add (local.get $row) (i32.shl (i32.and (local.get $dim) (i32.const -4)) (i32.const 2))))
+    (local.set $tail_left (local.get $has_tail))
+    (block $done
+      (loop $chunks
+        (if (i32.lt_u (local.get $p) (local.get $full_end))
+          (then (local.set $v (v128.load (local.get $p))))
+          (else
+            (br_if $done (i32.eqz (local.get $tail_left)))
+            (local.set $tail_left (i32.const 0))
+            (local.set $v (v128.and (v128.load (local.get $p)) (local.get $tail_mask)))))
+        (local.set $half (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $l (f64x2.add (local.get $l) (f64x2.mul (local.get $half) (local.get $half))))
+        (local.set $half (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $h (f64x2.add (local.get $h) (f64x2.mul (local.get $half) (local.get $half))))
+        (local.set $bits (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $m (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
+        (local.set $nz (v128.or (local.get $nz) (local.get $m)))
+        (local.set $nf (v128.or (local.get $nf) (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
+        (v128.store (local.get $c) (i32x4.sub (v128.load (local.get $c)) (local.get $m)))
+        (local.set $s (v128.xor (local.get $s) (local.get $v)))
+        (local.set $s (i32x4.mul (v128.or (i32x4.shl (local.get $s) (i32.const 13)) (i32x4.shr_u (local.get $s) (i32.const 19)))
+          (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $chunks)))
+    (call $finish_row (local.get $r) (local.get $dim) (local.get $l) (local.get $h) (local.get $nz) (local.get $nf) (local.get $s)
+      (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high)))
+
+  ;; Write row r's outputs from its accumulators: norm² (float64 sum rounded once), flags, hash.
+  (func $finish_row
+    (param $r i32) (param $dim i32) (param $sum_low v128) (param $sum_high v128) (param $nonzero v128) (param $nonfinite v128)
+    (param $state v128) (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32)
+    (local $l0 i32) (local $l1 i32) (local $l2 i32) (local $l3 i32)
+    (f32.store (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 2)))
+      (f32.demote_f64
+        (f64.add
+          (f64.add (f64x2.extract_lane 0 (local.get $sum_low)) (f64x2.extract_lane 1 (local.get $sum_low)))
+          (f64.add (f64x2.extract_lane 0 (local.get $sum_high)) (f64x2.extract_lane 1 (local.get $sum_high))))))
+    (i32.store8 (i32.add (local.get $flags) (local.get $r))
+      (i32.or
+        (v128.any_true (local.get $nonfinite))
+        (i32.shl (i32.eqz (v128.any_true (local.get $nonzero))) (i32.const 1))))
+    (local.set $l0 (i32x4.extract_lane 0 (local.get $state)))
+    (local.set $l1 (i32x4.extract_lane 1 (local.get $state)))
+    (local.set $l2 (i32x4.extract_lane 2 (local.get $state)))
+    (local.set $l3 (i32x4.extract_lane 3 (local.get $state)))
+    (i32.store (i32.add (local.get $hash_low) (i32.shl (local.get $r) (i32.const 2)))
+      (call $final_mix
+        (i32.xor
+          (i32.xor
+            (i32.xor (local.get $l0) (i32.rotl (local.get $l1) (i32.const 7)))
+            (i32.xor (i32.rotl (local.get $l2) (i32.const 17)) (i32.rotl (local.get $l3) (i32.const 25))))
+          (local.get $dim))))
+    (i32.store (i32.add (local.get $hash_high) (i32.shl (local.get $r) (i32.const 2)))
+      (call $final_mix
+        (i32.xor
+          (i32.xor (i32.mul (local.get $l0) (i32.const 0x85ebca77)) (i32.rotl (local.get $l1) (i32.const 19)))
+          (i32.xor (i32.mul (i32.rotl (local.get $l2) (i32.const 3)) (i32.const 0xc2b2ae3d)) (i32.rotl (local.get $l3) (i32.const 11)))))))
 
   (func $final_mix (param $h i32) (result i32)
     (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (i32.const 0x85ebca77)))
