@@ -129,6 +129,7 @@ test('scanRows flags NaN/±Inf anywhere, counts -0 as zero, keeps denormals non-
     fill(count - 2, 1e30); // finite, but the squared norm overflows float32
     data.set(data.subarray(0, dim), (count - 1) * dim); // a copy of row 0: same hash
     assertScansAgree(data, count, dim);
+    assertScansAgree(data, count - 1, dim); // an odd count: the last row goes through the one-row path
     const { candidate } = scanBoth(data, count, dim);
     assert.equal(candidate.flags[count - 6], 2, 'all +0 row is zero');
     assert.equal(candidate.flags[count - 5], 2, 'all -0 row is zero');
