@@ -81,8 +81,15 @@ export class DuplicateHashes {
   private shift = 0;
   private rowsHashed = 0;
 
-  constructor(private readonly capacity = DEFAULT_CAPACITY) {
-    this.rehash(Math.min(INITIAL_SLOTS, slotsFor(capacity)));
+  /**
+   * `expectedRows`, when known, sizes the table up front: growing it step by step re-inserts
+   * every hash several times and touches twice the memory.
+   */
+  constructor(
+    private readonly capacity = DEFAULT_CAPACITY,
+    expectedRows = 0,
+  ) {
+    this.rehash(Math.min(slotsFor(capacity), Math.max(INITIAL_SLOTS, slotsFor(expectedRows))));
   }
 
   add(hashLow: number, hashHigh: number, row: number): void {

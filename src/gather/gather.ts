@@ -94,7 +94,7 @@ async function scanWithSample(
     });
   }
   const { dim } = description;
-  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments);
+  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments, description.rows);
   const collector = new SampleCollector(sampleRows, dim);
   let done = 0;
   for await (const block of source.scan({ signal: options.signal })) {

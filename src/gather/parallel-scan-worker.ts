@@ -5,7 +5,8 @@ import { jsKernels, useKernels } from '../math/kernels.js';
 import type { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import { openNpy } from '../sources/files/npy.js';
 import { openVecs } from '../sources/files/vecs.js';
-import { scanTaskRange, serializeError, type ReopenableKind, type ScanTask, type WorkerMessage } from './parallel-scan.js';
+import { serializeError } from './parallel-scan-errors.js';
+import { scanTaskRange, type ReopenableKind, type ScanTask, type WorkerMessage } from './parallel-scan.js';
 
 /** One range of a parallel full scan (see parallel-scan.ts): scan it, post the partial, exit. */
 

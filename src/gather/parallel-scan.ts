@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InputError, StoreError, UsageError, VectorclinicError } from '../errors.js';
 import { kernels } from '../math/kernels.js';
 import { SUM_CHUNK_ROWS } from '../math/norm-sketch.js';
 import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { Segment, SourceDescription, VectorSource } from '../sources/source.js';
 import type { VectorSample } from './artifacts.js';
+import { deserializeError, type SerializedError } from './parallel-scan-errors.js';
 import { RowStatsAccumulator, type RowStats, type RowStatsPartial } from './row-stats.js';
 import { SampleCollector } from './sample-collector.js';
 
@@ -62,20 +62,7 @@ export type WorkerMessage =
   | ({ readonly type: 'done' } & RangeResult)
   | { readonly type: 'error'; readonly error: SerializedError };
 
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly vectorclinic: boolean;
-  readonly where?: string;
-  readonly byteOffset?: number | bigint;
-  readonly row?: number;
-  readonly hint?: string;
-  readonly stack?: string;
-}
-
 export interface ParallelScanOptions {
-  /** Worker threads to use (default: every core, when the file is big enough). */
-  readonly threads?: number;
   readonly blockFloats?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number) => void;
@@ -95,7 +82,7 @@ export function parallelScanThreads(source: VectorSource, description: SourceDes
   return Math.max(1, Math.min(availableParallelism(), chunks));
 }
 
-/** Scan every row of `source` on `threads` worker threads; same result as a sequential scan. */
+/** Scan every row of `source` on `threads` threads (this one included); same result as one pass. */
 export async function scanInParallel(
   source: FixedRowSource,
   description: SourceDescription,
@@ -127,7 +114,7 @@ export async function scanInParallel(
   });
   const results = await runTasks(tasks, source, options);
 
-  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments);
+  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments, rows);
   for (const result of results) stats.absorb(result.partial);
   const data = new Float32Array(sample);
   // Each worker filled its slots from its offset; close the gaps left by rows it could not read.
@@ -155,7 +142,7 @@ function splitRows(rows: number, threads: number): { first: number; end: number 
 
 /** Scan one range of `source` into a fresh accumulator and the shared sample. */
 export async function scanTaskRange(task: ScanTask, source: FixedRowSource, signal?: AbortSignal, onBlock?: (rows: number) => void): Promise<RangeResult> {
-  const stats = new RowStatsAccumulator(task.dim, task.unitTolerance, task.segments);
+  const stats = new RowStatsAccumulator(task.dim, task.unitTolerance, task.segments, task.end - task.first);
   const collector = new SampleCollector(task.sampleRows, task.dim, new Float32Array(task.sample), task.sampleOffset);
   const scanOptions = { ...(task.blockFloats ? { blockFloats: task.blockFloats } : {}), ...(signal ? { signal } : {}) };
   for await (const block of source.scanRange(task.first, task.end, scanOptions)) {
@@ -259,37 +246,4 @@ function lowerBound(values: readonly number[], value: number): number {
     else high = middle;
   }
   return low;
-}
-
-export function serializeError(error: unknown): SerializedError {
-  if (VectorclinicError.isInstance(error)) {
-    return {
-      name: error.name,
-      message: error.message,
-      vectorclinic: true,
-      ...(error.where !== undefined ? { where: error.where } : {}),
-      ...(error.byteOffset !== undefined ? { byteOffset: error.byteOffset } : {}),
-      ...(error.row !== undefined ? { row: error.row } : {}),
-      ...(error.hint !== undefined ? { hint: error.hint } : {}),
-    };
-  }
-  const plain = error instanceof Error ? error : new Error(String(error));
-  return { name: plain.name, message: plain.message, vectorclinic: false, ...(plain.stack ? { stack: plain.stack } : {}) };
-}
-
-/** Rebuild a worker's error as the same class, so the CLI reports it exactly as a sequential scan would. */
-function deserializeError(error: SerializedError): Error {
-  if (error.vectorclinic) {
-    const details = {
-      ...(error.where !== undefined ? { where: error.where } : {}),
-      ...(error.byteOffset !== undefined ? { byteOffset: error.byteOffset } : {}),
-      ...(error.row !== undefined ? { row: error.row } : {}),
-      ...(error.hint !== undefined ? { hint: error.hint } : {}),
-    };
-    const ErrorClass = { InputError, StoreError, UsageError }[error.name] ?? VectorclinicError;
-    return new ErrorClass(error.message, details);
-  }
-  const rebuilt = new Error(`parallel scan worker: ${error.message}`);
-  if (error.stack) rebuilt.stack = error.stack;
-  return rebuilt;
 }

@@ -120,7 +120,7 @@ export class RowStatsAccumulator {
   /** Regime of the last valid row (runs stop being recorded at MAX_RUNS, switches do not). */
   private lastRegime: Regime | undefined;
   private readonly columnNonzero: Uint32Array;
-  private readonly duplicates = new DuplicateHashes();
+  private readonly duplicates: DuplicateHashes;
   private issueCount = 0;
   private readonly issues: RowIssue[] = [];
   private readonly issueLengths: Record<string, number> = {};
@@ -130,11 +130,14 @@ export class RowStatsAccumulator {
   /** Summation chunk of the last row seen (see SUM_CHUNK_ROWS). */
   private chunk = -1;
 
+  /** `expectedRows`: how many rows will be added, when known (sizes the duplicate table). */
   constructor(
     private readonly dim: number,
     private readonly unitTolerance: number,
     segments: readonly Segment[] = [],
+    expectedRows = 0,
   ) {
+    this.duplicates = new DuplicateHashes(undefined, expectedRows);
     this.scratch = createRowScanOutput(0, dim);
     this.columnNonzero = this.scratch.columnNonzero;
     this.segmentAccumulators = segments.map((segment) => new SegmentAccumulator(segment));
