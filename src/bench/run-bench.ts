@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gather } from '../gather/gather.js';
+import { idleCores } from '../gather/parallel-scan.js';
 import { kernels, kernelsFallbackReason } from '../math/kernels.js';
 import { openSource } from '../sources/open-source.js';
 import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
@@ -122,6 +123,7 @@ async function scanSection(file: BenchFile, settings: Settings, python: Python |
   console.log('    norm sketch, column counts, 5,000-row sample. numpy: np.linalg.norm(X, axis=1) + zero-row and');
   console.log('    NaN/Inf-row counts; "load+compute" includes np.load from the page cache, "compute" is on X in memory.');
   const threads = availableParallelism();
+  const idle = idleCores();
   const sequential = await best(settings.repeats, () => scanOnce(file, 1));
   const parallel = await best(settings.repeats, () => scanOnce(file, threads));
   const reference = python ? numpyScan(python, file.path, settings.repeats) : undefined;
@@ -130,6 +132,7 @@ async function scanSection(file: BenchFile, settings: Settings, python: Python |
     ['vectorclinic scan, 1 thread', sequential.seconds],
     [`vectorclinic scan, ${threads} threads`, parallel.seconds],
   ];
+  console.log(`    check's default here: ${Math.min(idle, threads)} thread(s) (one per idle core by the load average; 1 below 512 MiB)`);
   if (reference && numpyTotal !== undefined) {
     rows.push(['numpy load+compute (norms + counts)', numpyTotal]);
     rows.push(['numpy compute (norms + counts)', reference.computeSeconds]);

@@ -26,8 +26,8 @@ export interface GatherOptions {
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
   /**
-   * Threads for the full scan of a local npy/fvecs/bvecs file. Default: every core when the file
-   * is at least PARALLEL_SCAN_MIN_BYTES, else 1. Results are identical either way.
+   * Threads for the full scan of a local npy/fvecs/bvecs file. Default: every idle core when the
+   * file is at least PARALLEL_SCAN_MIN_BYTES, else 1. Results are identical either way.
    */
   readonly scanThreads?: number;
 }
