@@ -87,6 +87,16 @@ const fixed = (value: number, digits: number): string => (Number.isFinite(value)
 const millions = (value: number): string => `${fixed(value / 1e6, 2)}M`;
 const ratio = (ours: number, theirs: number | undefined): string => (theirs ? `${fixed(ours / theirs, 2)}x` : '—');
 
+/** A numpy figure, or undefined (with the reason printed) when the Python side fails: the bench goes on. */
+function orSkip<T>(measure: () => T): T | undefined {
+  try {
+    return measure();
+  } catch (error) {
+    console.log(`  numpy: ${error instanceof Error ? error.message : String(error)}; comparison skipped`);
+    return undefined;
+  }
+}
+
 /** Best wall-clock seconds of `repeats` runs of `run`, and its last result. */
 async function best<T>(repeats: number, run: () => Promise<T> | T): Promise<{ seconds: number; result: T }> {
   let seconds = Infinity;
@@ -126,7 +136,7 @@ async function scanSection(file: BenchFile, settings: Settings, python: Python |
   const idle = idleCores();
   const sequential = await best(settings.repeats, () => scanOnce(file, 1));
   const parallel = await best(settings.repeats, () => scanOnce(file, threads));
-  const reference = python ? numpyScan(python, file.path, settings.repeats) : undefined;
+  const reference = python ? orSkip(() => numpyScan(python, file.path, settings.repeats)) : undefined;
   const numpyTotal = reference ? reference.loadSeconds + reference.computeSeconds : undefined;
   const rows: [string, number][] = [
     ['vectorclinic scan, 1 thread', sequential.seconds],
@@ -247,10 +257,11 @@ function dotSection(settings: Settings, python: Python | undefined): void {
       b.release();
       out.release();
     }
-    const numpySeconds = python ? numpyMatmulSeconds(python, queries, base, dim, settings.repeats) : undefined;
+    const numpySeconds = python ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats)) : undefined;
     const unsetEnv = { ...process.env };
     delete unsetEnv.OPENBLAS_CORETYPE;
-    const numpyUnsetSeconds = python && coreType !== undefined ? numpyMatmulSeconds(python, queries, base, dim, settings.repeats, unsetEnv) : undefined;
+    const numpyUnsetSeconds =
+      python && coreType !== undefined ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats, unsetEnv)) : undefined;
     const gflops = (seconds: number | undefined): string => (seconds ? fixed(flops / seconds / 1e9, 1) : '—');
     rows.push([
       String(dim),
