@@ -1,10 +1,13 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
+import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
+import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
+import { SampleCollector } from './sample-collector.js';
 
 export interface GatherOptions {
   readonly sampleSize: number;
@@ -25,6 +28,11 @@ export interface GatherOptions {
   readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Threads for the full scan of a local npy/fvecs/bvecs file. Default: every idle core when the
+   * file is at least PARALLEL_SCAN_MIN_BYTES, else 1. Results are identical either way.
+   */
+  readonly scanThreads?: number;
 }
 
 export interface GatherProgress {
@@ -107,8 +115,15 @@ async function scanWithSample(
   sampleRows: readonly number[],
   options: GatherOptions,
 ): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+  const threads = parallelScanThreads(source, description, options.scanThreads);
+  if (threads > 1 && source instanceof FixedRowSource) {
+    return scanInParallel(source, description, sampleRows, threads, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done) => options.onProgress?.({ phase: 'scan', done, total: description.rows }),
+    });
+  }
   const { dim } = description;
-  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments);
+  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments, description.rows);
   const collector = new SampleCollector(sampleRows, dim);
   let done = 0;
   options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
@@ -163,50 +178,4 @@ async function gatherQueries(source: VectorSource, options: GatherOptions, rng: 
 /** Row numbers of the rows a readRows block holds (fewer than asked when some could not be decoded). */
 function returnedRows(block: RowBlock, asked: readonly number[]): readonly number[] {
   return block.rows ? Array.from(block.rows) : asked;
-}
-
-/** Copies the sampled rows out of scan blocks (which reuse their buffers). */
-class SampleCollector {
-  private readonly data: Float32Array;
-  /** Sampled rows actually copied: rows the reader could not decode are left out. */
-  private readonly taken: number[] = [];
-  private next = 0;
-
-  constructor(
-    private readonly rows: readonly number[],
-    private readonly dim: number,
-  ) {
-    this.data = new Float32Array(rows.length * dim);
-  }
-
-  take(block: RowBlock): void {
-    const wanted = this.rows;
-    if (!block.rows) {
-      // Contiguous block: jump straight to the wanted rows inside it.
-      const end = block.start + block.count;
-      while (this.next < wanted.length && (wanted[this.next] as number) < end) {
-        const row = wanted[this.next++] as number;
-        if (row >= block.start) this.copy(block, row - block.start, row);
-      }
-      return;
-    }
-    for (let i = 0; i < block.count && this.next < wanted.length; i++) {
-      const row = block.rows ? (block.rows[i] as number) : block.start + i;
-      while (this.next < wanted.length && (wanted[this.next] as number) < row) this.next++;
-      if (wanted[this.next] === row) {
-        this.copy(block, i, row);
-        this.next++;
-      }
-    }
-  }
-
-  private copy(block: RowBlock, index: number, row: number): void {
-    this.data.set(block.data.subarray(index * this.dim, (index + 1) * this.dim), this.taken.length * this.dim);
-    this.taken.push(row);
-  }
-
-  finish(): VectorSample {
-    const count = this.taken.length;
-    return { dim: this.dim, count, rows: this.taken, data: this.data.subarray(0, count * this.dim) };
-  }
 }

@@ -1,7 +1,7 @@
 import { createRowScanOutput, kernels, ROW_NONFINITE, ROW_ZERO, type RowScanOutput } from '../math/kernels.js';
-import { NormSketch } from '../math/norm-sketch.js';
+import { ChunkedSum, NormSketch, SUM_CHUNK_ROWS, type ChunkedSumState, type NormSketchState } from '../math/norm-sketch.js';
 import type { RowBlock, RowIssue, Segment } from '../sources/source.js';
-import { DuplicateHashes, type DuplicateSummary } from './duplicate-hashes.js';
+import { DuplicateHashes, type DuplicateHashesState, type DuplicateSummary } from './duplicate-hashes.js';
 
 /** Cheap per-row facts about every row scanned: the artifact behind zero/NaN/norm/regime checks. */
 export interface RowStats {
@@ -74,6 +74,35 @@ const MAX_RUNS = 4096;
 /** Width of each near-unit comparison band, in unit-window widths. */
 const NEAR_UNIT_BANDS = 20;
 
+type Run = { start: number; regime: Regime; rows: number };
+
+/**
+ * What an accumulator has seen, structured-clone friendly: a worker thread scans a range of rows
+ * and the main thread folds the partials back in row order (`RowStatsAccumulator.absorb`).
+ */
+export interface RowStatsPartial {
+  readonly rowsScanned: number;
+  readonly zeroCount: number;
+  readonly zeroRows: readonly number[];
+  readonly nonfiniteCount: number;
+  readonly nanValues: number;
+  readonly infValues: number;
+  readonly nonfiniteRows: readonly number[];
+  readonly sketch: NormSketchState;
+  readonly unitRows: number;
+  readonly nearUnitRows: number;
+  readonly runs: readonly Run[];
+  readonly runsTruncated: boolean;
+  readonly switches: number;
+  readonly lastRegime: Regime | undefined;
+  readonly columnNonzero: Uint32Array;
+  readonly duplicates: DuplicateHashesState;
+  readonly issueCount: number;
+  readonly issues: readonly RowIssue[];
+  readonly issueLengths: Readonly<Record<string, number>>;
+  readonly segments: readonly SegmentPartial[];
+}
+
 export class RowStatsAccumulator {
   private rowsScanned = 0;
   private zeroCount = 0;
@@ -85,22 +114,30 @@ export class RowStatsAccumulator {
   private readonly sketch = new NormSketch();
   private unitRows = 0;
   private nearUnitRows = 0;
-  private readonly runs: { start: number; regime: Regime; rows: number }[] = [];
+  private readonly runs: Run[] = [];
   private runsTruncated = false;
   private switches = 0;
+  /** Regime of the last valid row (runs stop being recorded at MAX_RUNS, switches do not). */
+  private lastRegime: Regime | undefined;
   private readonly columnNonzero: Uint32Array;
-  private readonly duplicates = new DuplicateHashes();
+  private readonly duplicates: DuplicateHashes;
   private issueCount = 0;
   private readonly issues: RowIssue[] = [];
   private readonly issueLengths: Record<string, number> = {};
   private scratch: RowScanOutput;
   private readonly segmentAccumulators: SegmentAccumulator[];
+  private segmentCursor = 0;
+  /** Summation chunk of the last row seen (see SUM_CHUNK_ROWS). */
+  private chunk = -1;
 
+  /** `expectedRows`: how many rows will be added, when known (sizes the duplicate table). */
   constructor(
     private readonly dim: number,
     private readonly unitTolerance: number,
     segments: readonly Segment[] = [],
+    expectedRows = 0,
   ) {
+    this.duplicates = new DuplicateHashes(undefined, expectedRows);
     this.scratch = createRowScanOutput(0, dim);
     this.columnNonzero = this.scratch.columnNonzero;
     this.segmentAccumulators = segments.map((segment) => new SegmentAccumulator(segment));
@@ -108,41 +145,103 @@ export class RowStatsAccumulator {
 
   add(block: RowBlock): void {
     for (const issue of block.issues ?? []) this.addIssue(issue);
-    if (block.count === 0) return;
-    if (this.scratch.norms2.length < block.count) {
-      this.scratch = { ...createRowScanOutput(block.count, this.dim), columnNonzero: this.columnNonzero };
+    const count = block.count;
+    if (count === 0) return;
+    if (this.scratch.norms2.length < count) {
+      this.scratch = { ...createRowScanOutput(count, this.dim), columnNonzero: this.columnNonzero };
     }
     const out = this.scratch;
-    kernels().scanRows(block.data, block.count, this.dim, out);
+    kernels().scanRows(block.data, count, this.dim, out);
+    const { flags, norms2, hashLow, hashHigh } = out;
     const tolerance = this.unitTolerance;
     const band = tolerance * NEAR_UNIT_BANDS;
-    for (let i = 0; i < block.count; i++) {
-      const row = block.rows ? (block.rows[i] as number) : block.start + i;
-      const flags = out.flags[i] as number;
-      const segment = this.segmentFor(row);
-      if (flags & ROW_NONFINITE) {
+    const sketch = this.sketch;
+    const duplicates = this.duplicates;
+    const rows = block.rows;
+    const hasSegments = this.segmentAccumulators.length > 0;
+    let chunkEnd = (this.chunk + 1) * SUM_CHUNK_ROWS;
+    for (let i = 0; i < count; i++) {
+      const row = rows ? (rows[i] as number) : block.start + i;
+      if (row >= chunkEnd) {
+        this.startChunk(Math.floor(row / SUM_CHUNK_ROWS));
+        chunkEnd = (this.chunk + 1) * SUM_CHUNK_ROWS;
+      }
+      const rowFlags = flags[i] as number;
+      const segment = hasSegments ? this.segmentFor(row) : undefined;
+      if (rowFlags & ROW_NONFINITE) {
         this.addNonfinite(block.data, i, row);
         segment?.nonfinite();
         continue;
       }
-      if (flags & ROW_ZERO) {
+      if (rowFlags & ROW_ZERO) {
         this.zeroCount++;
         if (this.zeroRows.length < FIRST_ROWS_KEPT) this.zeroRows.push(row);
         segment?.zero();
         continue;
       }
-      let norm2 = out.norms2[i] as number;
+      let norm2 = norms2[i] as number;
       if (!Number.isFinite(norm2) || norm2 === 0) norm2 = exactNorm2(block.data, i * this.dim, this.dim);
-      this.sketch.addSquared(norm2);
+      sketch.addSquared(norm2);
       const distance = Math.abs(Math.sqrt(norm2) - 1);
       const regime: Regime = distance <= tolerance ? 'unit' : 'raw';
       if (regime === 'unit') this.unitRows++;
       else if (distance <= band) this.nearUnitRows++;
-      this.addToRun(row, regime);
-      this.duplicates.add(out.hashLow[i] as number, out.hashHigh[i] as number, row);
+      if (regime !== this.lastRegime) this.startRun(row, regime);
+      else if (!this.runsTruncated) (this.runs[this.runs.length - 1] as Run).rows++;
+      duplicates.add(hashLow[i] as number, hashHigh[i] as number, row);
       segment?.valid(norm2, regime);
     }
-    this.rowsScanned += block.count;
+    this.rowsScanned += count;
+  }
+
+  /** Everything seen so far, for `absorb` on another accumulator (e.g. across worker threads). */
+  partial(): RowStatsPartial {
+    return {
+      rowsScanned: this.rowsScanned,
+      zeroCount: this.zeroCount,
+      zeroRows: this.zeroRows,
+      nonfiniteCount: this.nonfiniteCount,
+      nanValues: this.nanValues,
+      infValues: this.infValues,
+      nonfiniteRows: this.nonfiniteRows,
+      sketch: this.sketch.state(),
+      unitRows: this.unitRows,
+      nearUnitRows: this.nearUnitRows,
+      runs: this.runs,
+      runsTruncated: this.runsTruncated,
+      switches: this.switches,
+      lastRegime: this.lastRegime,
+      columnNonzero: this.columnNonzero,
+      duplicates: this.duplicates.state(),
+      issueCount: this.issueCount,
+      issues: this.issues,
+      issueLengths: this.issueLengths,
+      segments: this.segmentAccumulators.map((segment) => segment.partial()),
+    };
+  }
+
+  /**
+   * Fold in what another accumulator saw over rows that all come after the rows seen here. With
+   * ranges split on multiples of SUM_CHUNK_ROWS the result equals one pass over all the rows.
+   */
+  absorb(partial: RowStatsPartial): void {
+    this.rowsScanned += partial.rowsScanned;
+    this.zeroCount += partial.zeroCount;
+    keepFirst(this.zeroRows, partial.zeroRows);
+    this.nonfiniteCount += partial.nonfiniteCount;
+    this.nanValues += partial.nanValues;
+    this.infValues += partial.infValues;
+    keepFirst(this.nonfiniteRows, partial.nonfiniteRows);
+    this.sketch.absorb(partial.sketch);
+    this.unitRows += partial.unitRows;
+    this.nearUnitRows += partial.nearUnitRows;
+    this.absorbRuns(partial);
+    for (let j = 0; j < this.dim; j++) this.columnNonzero[j] = (this.columnNonzero[j] as number) + (partial.columnNonzero[j] as number);
+    this.duplicates.absorb(partial.duplicates);
+    this.issueCount += partial.issueCount;
+    keepFirst(this.issues, partial.issues);
+    for (const [length, count] of Object.entries(partial.issueLengths)) this.issueLengths[length] = (this.issueLengths[length] ?? 0) + count;
+    partial.segments.forEach((segment, i) => this.segmentAccumulators[i]?.absorb(segment));
   }
 
   finish(scope: 'full' | 'sample', totalRows: number): RowStats {
@@ -178,6 +277,13 @@ export class RowStatsAccumulator {
     };
   }
 
+  /** Close the float sums of the current chunk: later rows add up separately. */
+  private startChunk(chunk: number): void {
+    this.chunk = chunk;
+    this.sketch.endChunk();
+    for (const segment of this.segmentAccumulators) segment.endChunk();
+  }
+
   private addNonfinite(data: Float32Array, i: number, row: number): void {
     this.nonfiniteCount++;
     if (this.nonfiniteRows.length < FIRST_ROWS_KEPT) this.nonfiniteRows.push(row);
@@ -189,18 +295,36 @@ export class RowStatsAccumulator {
     }
   }
 
-  private addToRun(row: number, regime: Regime): void {
-    const last = this.runs[this.runs.length - 1];
-    if (last && last.regime === regime) {
-      last.rows++;
-      return;
-    }
-    if (last) this.switches++;
+  /** A valid row whose regime differs from the previous valid row's. */
+  private startRun(row: number, regime: Regime): void {
+    if (this.lastRegime !== undefined) this.switches++;
+    this.lastRegime = regime;
     if (this.runs.length >= MAX_RUNS) {
       this.runsTruncated = true;
       return;
     }
     this.runs.push({ start: row, regime, rows: 1 });
+  }
+
+  /** Join the partial's first run onto the last one here when the regime carries across. */
+  private absorbRuns(partial: RowStatsPartial): void {
+    const [first, ...rest] = partial.runs;
+    if (!first) return;
+    let next = partial.runs;
+    if (this.lastRegime === first.regime) {
+      if (!this.runsTruncated) (this.runs[this.runs.length - 1] as Run).rows += first.rows;
+      next = rest;
+    } else if (this.lastRegime !== undefined) {
+      this.switches++;
+    }
+    this.switches += partial.switches;
+    this.lastRegime = partial.lastRegime;
+    for (const run of next) {
+      if (this.runsTruncated) break;
+      if (this.runs.length >= MAX_RUNS) this.runsTruncated = true;
+      else this.runs.push({ ...run });
+    }
+    if (partial.runsTruncated) this.runsTruncated = true;
   }
 
   private addIssue(issue: RowIssue): void {
@@ -209,18 +333,22 @@ export class RowStatsAccumulator {
     if (issue.length !== undefined) this.issueLengths[issue.length] = (this.issueLengths[issue.length] ?? 0) + 1;
   }
 
-  private segmentCursor = 0;
-
   /** Rows arrive in ascending order, so a cursor finds the segment in amortized O(1). */
   private segmentFor(row: number): SegmentAccumulator | undefined {
     const list = this.segmentAccumulators;
-    if (list.length === 0) return undefined;
     if (!list[this.segmentCursor]?.contains(row)) {
       const found = list.findIndex((segment) => segment.contains(row));
       if (found < 0) return undefined;
       this.segmentCursor = found;
     }
     return list[this.segmentCursor];
+  }
+}
+
+function keepFirst<T>(kept: T[], more: readonly T[]): void {
+  for (const item of more) {
+    if (kept.length >= FIRST_ROWS_KEPT) return;
+    kept.push(item);
   }
 }
 
@@ -231,10 +359,18 @@ function exactNorm2(data: Float32Array, offset: number, dim: number): number {
   return sum;
 }
 
+export interface SegmentPartial {
+  readonly validRows: number;
+  readonly normSum: ChunkedSumState;
+  readonly unitRows: number;
+  readonly zeroRows: number;
+  readonly nonfiniteRows: number;
+}
+
 /** Per-shard counts; deliberately small (no sketch) since a store can have thousands of shards. */
 class SegmentAccumulator {
   private validRows = 0;
-  private normSum = 0;
+  private readonly normSum = new ChunkedSum();
   private unitRows = 0;
   private zeroRows = 0;
   private nonfiniteRows = 0;
@@ -247,7 +383,7 @@ class SegmentAccumulator {
 
   valid(norm2: number, regime: Regime): void {
     this.validRows++;
-    this.normSum += Math.sqrt(norm2);
+    this.normSum.add(Math.sqrt(norm2));
     if (regime === 'unit') this.unitRows++;
   }
 
@@ -259,6 +395,28 @@ class SegmentAccumulator {
     this.nonfiniteRows++;
   }
 
+  endChunk(): void {
+    this.normSum.endChunk();
+  }
+
+  partial(): SegmentPartial {
+    return {
+      validRows: this.validRows,
+      normSum: this.normSum.state(),
+      unitRows: this.unitRows,
+      zeroRows: this.zeroRows,
+      nonfiniteRows: this.nonfiniteRows,
+    };
+  }
+
+  absorb(partial: SegmentPartial): void {
+    this.validRows += partial.validRows;
+    this.normSum.absorb(partial.normSum);
+    this.unitRows += partial.unitRows;
+    this.zeroRows += partial.zeroRows;
+    this.nonfiniteRows += partial.nonfiniteRows;
+  }
+
   finish(): SegmentStats {
     return {
       ...this.segment,
@@ -266,7 +424,7 @@ class SegmentAccumulator {
       validRows: this.validRows,
       zeroRows: this.zeroRows,
       nonfiniteRows: this.nonfiniteRows,
-      normMean: this.validRows ? this.normSum / this.validRows : NaN,
+      normMean: this.validRows ? this.normSum.total() / this.validRows : NaN,
     };
   }
 }

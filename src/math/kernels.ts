@@ -1,6 +1,10 @@
+import { loadWasmKernels, plainBuffer } from './kernels-wasm.js';
+
 /**
  * The numeric kernels every check leans on. Two implementations share this interface: a plain
- * TypeScript one (reference, always available) and a WebAssembly SIMD one (fast path).
+ * TypeScript one (reference, always available) and a WebAssembly SIMD one (fast path,
+ * src/math/kernels-wasm.ts), which must agree with it bit for bit on flags, hashes and column
+ * counts and within float rounding on norms and dot products.
  */
 
 /** Row flags written by `scanRows`. */
@@ -19,8 +23,22 @@ export interface RowScanOutput {
   readonly columnNonzero: Uint32Array;
 }
 
+/**
+ * Float memory the kernels read without copying (WebAssembly memory for the fast kernels), e.g.
+ * for a reader to read file bytes straight into. The views stay valid until `release()`.
+ */
+export interface KernelBuffer {
+  readonly floats: Float32Array;
+  /** The same memory as bytes. */
+  readonly bytes: Uint8Array;
+  /** Give the memory back; safe to call twice. The views must not be used afterwards. */
+  release(): void;
+}
+
 export interface Kernels {
   readonly name: string;
+  /** A buffer of `floats` floats that `scanRows`/`dot` use in place (any other array is copied in). */
+  allocate(floats: number): KernelBuffer;
   /** Per-row facts for `count` rows of `dim` floats. Outputs must hold at least `count` entries. */
   scanRows(data: Float32Array, count: number, dim: number, out: RowScanOutput): void;
   /** out[i * countB + j] = dot(a_i, b_j) for row-major `a` (countA × dim) and `b` (countB × dim). */
@@ -74,6 +92,7 @@ function finalMix(h: number): number {
 /** Reference implementation in plain TypeScript. */
 export const jsKernels: Kernels = {
   name: 'js',
+  allocate: plainBuffer,
   scanRows(data, count, dim, out) {
     const words = new Uint32Array(data.buffer, data.byteOffset, count * dim);
     const hash = { low: 0, high: 0 };
@@ -122,15 +141,39 @@ export const jsKernels: Kernels = {
   },
 };
 
-let active: Kernels = jsKernels;
+let active: Kernels | undefined;
+let fallbackReason: string | undefined;
 
-/** The kernels in use: the WebAssembly ones once `loadFastKernels()` succeeded, else the reference. */
+/**
+ * The kernels in use: the WebAssembly ones (loaded on first use), or the reference when the
+ * .wasm file is missing or cannot run here, or when VECTORCLINIC_KERNELS=js asks for it.
+ */
 export function kernels(): Kernels {
+  active ??= loadDefaultKernels();
   return active;
 }
 
 export function useKernels(implementation: Kernels): void {
   active = implementation;
+}
+
+/** Why the reference kernels are in use instead of the WebAssembly ones (undefined when they are not). */
+export function kernelsFallbackReason(): string | undefined {
+  kernels();
+  return fallbackReason;
+}
+
+function loadDefaultKernels(): Kernels {
+  if (process.env.VECTORCLINIC_KERNELS === 'js') {
+    fallbackReason = 'VECTORCLINIC_KERNELS=js';
+    return jsKernels;
+  }
+  try {
+    return loadWasmKernels();
+  } catch (error) {
+    fallbackReason = `WebAssembly kernels unavailable (${error instanceof Error ? error.message : String(error)})`;
+    return jsKernels;
+  }
 }
 
 export function createRowScanOutput(rows: number, dim: number): RowScanOutput {

@@ -1,6 +1,8 @@
 /**
  * Streaming quantiles of positive values (vector norms) in fixed memory: a log-bucket histogram
  * with 0.1% relative bucket width, so any quantile is exact to ±0.05% whatever the row count.
+ * Sums are kept per chunk of rows (see ChunkedSum) so that sketches of consecutive parts of a
+ * file, merged in order, equal bit for bit the sketch of one pass over the whole file.
  */
 const RELATIVE_WIDTH = 0.001;
 const LOG_BASE = Math.log1p(RELATIVE_WIDTH);
@@ -8,13 +10,23 @@ const LOG_BASE = Math.log1p(RELATIVE_WIDTH);
 const MIN_LOG = Math.log(1e-30);
 const BUCKETS = Math.ceil((Math.log(1e30) - MIN_LOG) / LOG_BASE) + 1;
 
+/** A sketch's contents, structured-clone friendly (for worker threads). */
+export interface NormSketchState {
+  readonly counts: Float64Array;
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly sum: ChunkedSumState;
+  readonly sumSquares: ChunkedSumState;
+}
+
 export class NormSketch {
   private readonly counts = new Float64Array(BUCKETS);
   count = 0;
   min = Infinity;
   max = -Infinity;
-  private sum = 0;
-  private sumSquares = 0;
+  private readonly sum = new ChunkedSum();
+  private readonly sumSquares = new ChunkedSum();
 
   /** Add a norm given as its square (what the kernels produce). */
   addSquared(norm2: number): void {
@@ -22,20 +34,26 @@ export class NormSketch {
     this.count++;
     if (norm < this.min) this.min = norm;
     if (norm > this.max) this.max = norm;
-    this.sum += norm;
-    this.sumSquares += norm2;
+    this.sum.add(norm);
+    this.sumSquares.add(norm2);
     const bucket = bucketOf(norm);
     this.counts[bucket] = (this.counts[bucket] as number) + 1;
   }
 
+  /** Rows from here on belong to a new summation chunk. */
+  endChunk(): void {
+    this.sum.endChunk();
+    this.sumSquares.endChunk();
+  }
+
   get mean(): number {
-    return this.count ? this.sum / this.count : NaN;
+    return this.count ? this.sum.total() / this.count : NaN;
   }
 
   get std(): number {
     if (this.count < 2) return 0;
     const mean = this.mean;
-    return Math.sqrt(Math.max(0, this.sumSquares / this.count - mean * mean));
+    return Math.sqrt(Math.max(0, this.sumSquares.total() / this.count - mean * mean));
   }
 
   /** Value below which a fraction q of the added norms lie (bucket midpoint, clamped to min/max). */
@@ -71,13 +89,75 @@ export class NormSketch {
     return { edges, counts };
   }
 
+  /** Fold in a sketch of rows that all come after the rows added so far. */
   merge(other: NormSketch): void {
-    for (let b = 0; b < BUCKETS; b++) this.counts[b] = (this.counts[b] as number) + (other.counts[b] as number);
-    this.count += other.count;
-    this.min = Math.min(this.min, other.min);
-    this.max = Math.max(this.max, other.max);
-    this.sum += other.sum;
-    this.sumSquares += other.sumSquares;
+    this.absorb(other.state());
+  }
+
+  absorb(state: NormSketchState): void {
+    for (let b = 0; b < BUCKETS; b++) this.counts[b] = (this.counts[b] as number) + (state.counts[b] as number);
+    this.count += state.count;
+    this.min = Math.min(this.min, state.min);
+    this.max = Math.max(this.max, state.max);
+    this.sum.absorb(state.sum);
+    this.sumSquares.absorb(state.sumSquares);
+  }
+
+  state(): NormSketchState {
+    return {
+      counts: this.counts.slice(),
+      count: this.count,
+      min: this.min,
+      max: this.max,
+      sum: this.sum.state(),
+      sumSquares: this.sumSquares.state(),
+    };
+  }
+}
+
+/**
+ * Rows per summation chunk. A parallel scan splits files on multiples of this, so every chunk is
+ * summed by one thread in row order and the chunk sums are then added in order: the same float
+ * operations, in the same order, as a single pass.
+ */
+export const SUM_CHUNK_ROWS = 1 << 14;
+
+export interface ChunkedSumState {
+  /** Sums of the chunks that received values, in row order. */
+  readonly chunks: readonly number[];
+}
+
+/** A float sum whose rounding does not depend on how the rows were split between threads. */
+export class ChunkedSum {
+  private readonly chunks: number[] = [];
+  private current = 0;
+  private open = false;
+
+  add(value: number): void {
+    this.current += value;
+    this.open = true;
+  }
+
+  endChunk(): void {
+    if (!this.open) return;
+    this.chunks.push(this.current);
+    this.current = 0;
+    this.open = false;
+  }
+
+  total(): number {
+    let total = 0;
+    for (const chunk of this.chunks) total += chunk;
+    return this.open ? total + this.current : total;
+  }
+
+  state(): ChunkedSumState {
+    return { chunks: this.open ? [...this.chunks, this.current] : this.chunks.slice() };
+  }
+
+  absorb(state: ChunkedSumState): void {
+    this.endChunk();
+    for (const chunk of state.chunks) this.chunks.push(chunk);
   }
 }
 

@@ -1,3 +1,4 @@
+import { kernels } from '../../math/kernels.js';
 import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
 import { decodeElements, type ElementType } from './decode.js';
 import type { LocalFile } from './local-file.js';
@@ -32,19 +33,43 @@ export class FixedRowSource implements VectorSource {
     return this.description;
   }
 
-  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
-    const { rows, dim, rowStride } = this.layout;
-    const blockBytes = options.blockFloats ? options.blockFloats * this.layout.element.bytes : DEFAULT_BLOCK_BYTES;
+  /** The file this source reads (a parallel scan reopens it in worker threads). */
+  get path(): string {
+    return this.file.path;
+  }
+
+  scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    return this.scanRange(0, this.layout.rows, options);
+  }
+
+  /** Rows `first` .. `end - 1` in order, as blocks that reuse one buffer. */
+  async *scanRange(first: number, end: number, options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    const { rows, dim, rowStride, rowPrefix, element, dataOffset } = this.layout;
+    if (!(first >= 0 && first <= end && end <= rows)) throw new RangeError(`row range ${first}..${end} outside 0..${rows}`);
+    const blockBytes = options.blockFloats ? options.blockFloats * element.bytes : DEFAULT_BLOCK_BYTES;
     const rowsPerBlock = Math.max(1, Math.floor(blockBytes / rowStride));
-    const raw = new Uint8Array(Math.min(rows, rowsPerBlock) * rowStride);
-    const data = new Float32Array(Math.min(rows, rowsPerBlock) * dim);
-    for (let start = 0; start < rows; start += rowsPerBlock) {
-      options.signal?.throwIfAborted();
-      const count = Math.min(rowsPerBlock, rows - start);
-      const bytes = raw.subarray(0, count * rowStride);
-      this.file.readInto(bytes, this.layout.dataOffset + start * rowStride, `rows ${start}..${start + count - 1}`);
-      this.decodeRows(bytes, start, count, data);
-      yield { dim, count, data: data.subarray(0, count * dim), start };
+    const capacity = Math.min(end - first, rowsPerBlock);
+    // Little-endian float32 rows without a prefix are the vectors themselves: read the file
+    // straight into kernel memory, skipping both the decode copy and the copy into WebAssembly.
+    const direct = element.storage === 'float32' && element.littleEndian && rowPrefix === 0 && !this.layout.checkPrefix;
+    const buffer = kernels().allocate(capacity * dim);
+    const raw = direct ? undefined : new Uint8Array(capacity * rowStride);
+    try {
+      for (let start = first; start < end; start += rowsPerBlock) {
+        options.signal?.throwIfAborted();
+        const count = Math.min(rowsPerBlock, end - start);
+        const what = `rows ${start}..${start + count - 1}`;
+        if (raw) {
+          const bytes = raw.subarray(0, count * rowStride);
+          this.file.readInto(bytes, dataOffset + start * rowStride, what);
+          this.decodeRows(bytes, start, count, buffer.floats);
+        } else {
+          this.file.readInto(buffer.bytes.subarray(0, count * rowStride), dataOffset + start * rowStride, what);
+        }
+        yield { dim, count, data: buffer.floats.subarray(0, count * dim), start };
+      }
+    } finally {
+      buffer.release();
     }
   }
 

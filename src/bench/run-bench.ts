@@ -1,0 +1,318 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gather } from '../gather/gather.js';
+import { idleCores } from '../gather/parallel-scan.js';
+import { kernels, kernelsFallbackReason } from '../math/kernels.js';
+import { openSource } from '../sources/open-source.js';
+import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
+import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
+
+/**
+ * `npm run bench`: vectorclinic's full scan, `check` command and dot kernel against numpy on the
+ * same machine, in the same run, on the same files (written to a temp dir and deleted after).
+ */
+
+const GIB = 2 ** 30;
+const MB = 1e6;
+const USAGE = `usage: npm run bench -- [options]
+  --sizes 0.25,1,2     GiB of the .npy files the check command runs on (default 0.25,1,2)
+  --scan-size 1        GiB of the file the full scan is compared on (default 1)
+  --dim 128            dimension of the generated rows (default 128)
+  --repeats 3          timed runs per figure; the best is shown (default 3)
+  --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
+  --only scan,check,dot   run only these sections
+  --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
+
+interface Settings {
+  readonly sizes: number[];
+  readonly scanSize: number;
+  readonly dim: number;
+  readonly repeats: number;
+  readonly dotQueries: number;
+  readonly dotBase: number;
+  readonly dotDims: number[];
+  readonly sections: Set<string>;
+  readonly directory: string | undefined;
+}
+
+function parseSettings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '0.25,1,2' },
+      'scan-size': { type: 'string', default: '1' },
+      dim: { type: 'string', default: '128' },
+      repeats: { type: 'string', default: '3' },
+      'dot-queries': { type: 'string', default: '1000' },
+      'dot-base': { type: 'string', default: '100000' },
+      'dot-dims': { type: 'string', default: '128,768' },
+      only: { type: 'string', default: 'scan,check,dot' },
+      dir: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const numbers = (text: string, name: string): number[] => {
+    const list = text.split(',').map(Number);
+    if (list.some((value) => !(value > 0))) throw new Error(`--${name}: expected positive numbers, got '${text}'\n${USAGE}`);
+    return list;
+  };
+  return {
+    sizes: numbers(values.sizes, 'sizes'),
+    scanSize: numbers(values['scan-size'], 'scan-size')[0] as number,
+    dim: Math.round(numbers(values.dim, 'dim')[0] as number),
+    repeats: Math.round(numbers(values.repeats, 'repeats')[0] as number),
+    dotQueries: Math.round(numbers(values['dot-queries'], 'dot-queries')[0] as number),
+    dotBase: Math.round(numbers(values['dot-base'], 'dot-base')[0] as number),
+    dotDims: numbers(values['dot-dims'], 'dot-dims').map(Math.round),
+    sections: new Set(values.only.split(',')),
+    directory: values.dir,
+  };
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('   ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const millions = (value: number): string => `${fixed(value / 1e6, 2)}M`;
+const ratio = (ours: number, theirs: number | undefined): string => (theirs ? `${fixed(ours / theirs, 2)}x` : '—');
+
+/** A numpy figure, or undefined (with the reason printed) when the Python side fails: the bench goes on. */
+function orSkip<T>(measure: () => T): T | undefined {
+  try {
+    return measure();
+  } catch (error) {
+    console.log(`  numpy: ${error instanceof Error ? error.message : String(error)}; comparison skipped`);
+    return undefined;
+  }
+}
+
+/** Best wall-clock seconds of `repeats` runs of `run`, and its last result. */
+async function best<T>(repeats: number, run: () => Promise<T> | T): Promise<{ seconds: number; result: T }> {
+  let seconds = Infinity;
+  let result: T | undefined;
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    result = await run();
+    seconds = Math.min(seconds, (performance.now() - started) / 1000);
+  }
+  return { seconds, result: result as T };
+}
+
+async function scanOnce(file: BenchFile, scanThreads?: number) {
+  const source = await openSource(file.path);
+  try {
+    const artifacts = await gather(source, { from: 'options' }, {
+      sampleSize: 5000,
+      seed: 0,
+      full: false,
+      probeQueries: 50,
+      k: 20,
+      scanBudgetBytes: Number.POSITIVE_INFINITY,
+      ...(scanThreads ? { scanThreads } : {}),
+    });
+    return artifacts.rowStats;
+  } finally {
+    await source.close();
+  }
+}
+
+async function scanSection(file: BenchFile, settings: Settings, python: Python | undefined): Promise<void> {
+  console.log(`\n(a) Full scan of ${fixed(file.bytes / GIB, 2)} GiB (${file.rows.toLocaleString('en-US')} × ${file.dim} float32), file in the page cache`);
+  console.log('    vectorclinic: gather() as `check` runs it: norms, zero/NaN/Inf flags, row hashes, duplicate table,');
+  console.log('    norm sketch, column counts, 5,000-row sample. numpy: np.linalg.norm(X, axis=1) + zero-row and');
+  console.log('    NaN/Inf-row counts; "load+compute" includes np.load from the page cache, "compute" is on X in memory.');
+  const threads = availableParallelism();
+  const idle = idleCores();
+  const sequential = await best(settings.repeats, () => scanOnce(file, 1));
+  const parallel = await best(settings.repeats, () => scanOnce(file, threads));
+  const reference = python ? orSkip(() => numpyScan(python, file.path, settings.repeats)) : undefined;
+  const numpyTotal = reference ? reference.loadSeconds + reference.computeSeconds : undefined;
+  const rows: [string, number][] = [
+    ['vectorclinic scan, 1 thread', sequential.seconds],
+    [`vectorclinic scan, ${threads} threads`, parallel.seconds],
+  ];
+  console.log(`    check's default here: ${Math.min(idle, threads)} thread(s) (one per idle core by the load average; 1 below 512 MiB)`);
+  if (reference && numpyTotal !== undefined) {
+    rows.push(['numpy load+compute (norms + counts)', numpyTotal]);
+    rows.push(['numpy compute (norms + counts)', reference.computeSeconds]);
+    rows.push(['numpy compute (norms only)', reference.normsSeconds]);
+  }
+  console.log(
+    table(
+      ['', 'seconds', 'rows/s', 'MB/s', 'numpy load+compute ÷ this', 'numpy compute ÷ this'],
+      rows.map(([name, seconds]) => [
+        name,
+        fixed(seconds, 3),
+        millions(file.rows / seconds),
+        fixed(file.bytes / MB / seconds, 0),
+        numpyTotal ? ratio(numpyTotal, seconds) : '—',
+        reference ? ratio(reference.computeSeconds, seconds) : '—',
+      ]),
+    ),
+  );
+  const stats = parallel.result;
+  const agree = (ours: number, theirs: number | undefined): string => `${ours}${theirs === undefined ? '' : ours === theirs ? ' (numpy: same)' : ` (numpy: ${theirs}, DIFFERENT)`}`;
+  console.log(`  zero rows ${agree(stats.zero.count, reference?.zeroRows)}, NaN/Inf rows ${agree(stats.nonfinite.count, reference?.nonfiniteRows)}; planted ${file.zeroRows} and ${file.nonfiniteRows}`);
+  if (!python) console.log('  numpy: not available, comparison skipped');
+}
+
+/** `node dist/cli.js` (or src/cli.ts through tsx when the bench itself runs from src/). */
+function cliCommand(): { readonly args: string[]; readonly preload: string[] } {
+  const extension = extname(fileURLToPath(import.meta.url));
+  const cli = fileURLToPath(new URL(`../cli${extension}`, import.meta.url));
+  const peakRss = fileURLToPath(new URL(`./peak-rss${extension}`, import.meta.url));
+  return { args: [cli], preload: [...(extension === '.ts' ? ['--import', 'tsx'] : []), '--import', peakRss] };
+}
+
+function checkOnce(file: BenchFile, scratch: string): { seconds: number; reportMs: number; peakRssKb: number } {
+  const { args, preload } = cliCommand();
+  const rssFile = join(scratch, 'peak-rss.txt');
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [...preload, ...args, 'check', file.path, '--format', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, VECTORCLINIC_BENCH_PEAK_RSS_FILE: rssFile },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  // Exit 1 means "a fail finding" (random rows have some): still a completed check.
+  if (child.status !== 0 && child.status !== 1) throw new Error(`check ${file.path} exited ${child.status}: ${child.stderr.trim()}`);
+  const report = JSON.parse(child.stdout) as { durationMs: number };
+  return { seconds, reportMs: report.durationMs, peakRssKb: Number(readFileSync(rssFile, 'utf8')) };
+}
+
+async function checkSection(files: readonly BenchFile[], settings: Settings, scratch: string): Promise<void> {
+  const shown = cliCommand().args.map((path) => path.replace(/^.*\/(dist|src)\//, '$1/')).join(' ');
+  console.log(`\n(b) node ${shown} check FILE --format json (best of ${settings.repeats}; files in the page cache)`);
+  const rows: string[][] = [];
+  const peaks: number[] = [];
+  for (const file of files) {
+    let seconds = Infinity;
+    let reportMs = Infinity;
+    let peak = 0;
+    for (let i = 0; i < settings.repeats; i++) {
+      const run = checkOnce(file, scratch);
+      seconds = Math.min(seconds, run.seconds);
+      reportMs = Math.min(reportMs, run.reportMs);
+      peak = Math.max(peak, run.peakRssKb);
+    }
+    peaks.push(peak);
+    rows.push([`${fixed(file.bytes / GIB, 2)} GiB`, file.rows.toLocaleString('en-US'), fixed(seconds, 2), fixed(reportMs / 1000, 2), fixed((file.bytes / MB) / seconds, 0), fixed(peak / 1024, 0)]);
+  }
+  console.log(table(['file', 'rows', 'wall s', 'check s (report)', 'MB/s (wall)', 'peak RSS MiB'], rows));
+  const last = files.at(-1);
+  if (last) console.log(`  target: under 2 s for 2 GiB; peak RSS flat in file size (here ${fixed((peaks[0] ?? 0) / 1024, 0)} → ${fixed((peaks.at(-1) ?? 0) / 1024, 0)} MiB)`);
+}
+
+function dotSection(settings: Settings, python: Python | undefined): void {
+  const { dotQueries: queries, dotBase: base } = settings;
+  console.log(`\n(c) Dot products ${queries.toLocaleString('en-US')} × d · d × ${base.toLocaleString('en-US')} (A·Bᵀ, float32, output reused), best of ${settings.repeats}`);
+  console.log(`    vectorclinic: kernels().dot on one thread, operands in kernel memory (allocate()), and once as plain arrays (copied in blocks)`);
+  const coreType = process.env.OPENBLAS_CORETYPE;
+  const rows: string[][] = [];
+  for (const dim of settings.dotDims) {
+    const flops = 2 * queries * base * dim;
+    const k = kernels();
+    const a = k.allocate(queries * dim);
+    const b = k.allocate(base * dim);
+    const out = k.allocate(queries * base);
+    let plainSeconds = Infinity;
+    let inPlaceSeconds = Infinity;
+    try {
+      let state = 12345;
+      const fill = (values: Float32Array): void => {
+        for (let i = 0; i < values.length; i++) {
+          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+          values[i] = state / 2 ** 32 - 0.5;
+        }
+      };
+      fill(a.floats);
+      fill(b.floats);
+      k.dot(a.floats, queries, b.floats, base, dim, out.floats);
+      for (let i = 0; i < settings.repeats; i++) {
+        const started = performance.now();
+        k.dot(a.floats, queries, b.floats, base, dim, out.floats);
+        inPlaceSeconds = Math.min(inPlaceSeconds, (performance.now() - started) / 1000);
+      }
+      const plainA = Float32Array.from(a.floats);
+      const plainB = Float32Array.from(b.floats);
+      // Touched before timing: first-touch page faults on 400 MB would otherwise dominate.
+      const plainOut = new Float32Array(queries * base).fill(1);
+      // One run: it only shows what copying operands in costs next to the in-place figure.
+      const started = performance.now();
+      k.dot(plainA, queries, plainB, base, dim, plainOut);
+      plainSeconds = (performance.now() - started) / 1000;
+    } finally {
+      a.release();
+      b.release();
+      out.release();
+    }
+    const numpySeconds = python ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats)) : undefined;
+    const unsetEnv = { ...process.env };
+    delete unsetEnv.OPENBLAS_CORETYPE;
+    const numpyUnsetSeconds =
+      python && coreType !== undefined ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats, unsetEnv)) : undefined;
+    const gflops = (seconds: number | undefined): string => (seconds ? fixed(flops / seconds / 1e9, 1) : '—');
+    rows.push([
+      String(dim),
+      gflops(inPlaceSeconds),
+      gflops(plainSeconds),
+      gflops(numpySeconds),
+      coreType !== undefined ? gflops(numpyUnsetSeconds) : '—',
+      numpySeconds ? ratio(numpySeconds, inPlaceSeconds) : '—',
+    ]);
+  }
+  console.log(
+    table(
+      ['d', 'vectorclinic GFLOP/s', 'plain arrays GFLOP/s', `numpy GFLOP/s (OPENBLAS_CORETYPE=${coreType ?? 'unset'})`, 'numpy, CORETYPE unset', 'numpy time ÷ ours'],
+      rows,
+    ),
+  );
+  console.log(`  numpy uses OpenBLAS on all ${availableParallelism()} cores; vectorclinic's dot runs on one.`);
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings();
+  const load = loadavg().map((value) => value.toFixed(2)).join(' ');
+  const found = findNumpy();
+  const python = 'command' in found ? found : undefined;
+  console.log(`vectorclinic bench, ${new Date().toISOString()}`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${fixed(totalmem() / GIB, 1)} GiB RAM; load average ${load} at start`);
+  console.log(`         (other processes share these cores: timings are noisy, compare ratios measured in the same run)`);
+  console.log(`node ${process.version}; kernels: ${kernels().name}${kernelsFallbackReason() ? ` (${kernelsFallbackReason()})` : ''}`);
+  console.log(`numpy: ${python ? `${python.numpyVersion} via ${python.command}` : (found as { problem: string }).problem}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}`);
+
+  const directory = settings.directory ?? mkdtempSync(join(tmpdir(), 'vectorclinic-bench-'));
+  mkdirSync(directory, { recursive: true });
+  try {
+    const needScan = settings.sections.has('scan');
+    const needCheck = settings.sections.has('check');
+    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : [])])].sort((x, y) => x - y);
+    const started = performance.now();
+    const files = new Map<number, BenchFile>();
+    for (const size of sizes) {
+      const file = writeBenchNpy(join(directory, `rows-${size}gib-${settings.dim}d.npy`), size * GIB, settings.dim, Math.round(size * 1000));
+      warmPageCache(file.path);
+      files.set(size, file);
+    }
+    if (files.size) console.log(`data: ${files.size} .npy files in ${directory}, written and read once in ${fixed((performance.now() - started) / 1000, 1)} s`);
+
+    if (needScan) await scanSection(files.get(settings.scanSize) as BenchFile, settings, python);
+    if (needCheck) await checkSection(settings.sizes.map((size) => files.get(size) as BenchFile), settings, directory);
+    if (settings.sections.has('dot')) dotSection(settings, python);
+  } finally {
+    if (!settings.directory) rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+await main();
