@@ -1,26 +1,37 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { checkCommand } from './cli/check-command.js';
-import { guardCommand } from './cli/guard-command.js';
-import { rebuildCommand } from './cli/rebuild-command.js';
-import { smokeCommand } from './cli/smoke-command.js';
 import { reportError } from './cli/errors.js';
-import { explainCommand } from './cli/explain-command.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './report/tool-version.js';
 
+/**
+ * Every subcommand, in help order: add new ones here. Each loads its module only when it runs
+ * (or when help lists them all): `check` in CI should not pay for the rebuild engines' imports.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  check: async () => (await import('./cli/check-command.js')).checkCommand(),
+  guard: async () => (await import('./cli/guard-command.js')).guardCommand(),
+  rebuild: async () => (await import('./cli/rebuild-command.js')).rebuildCommand(),
+  smoke: async () => (await import('./cli/smoke-command.js')).smokeCommand(),
+  explain: async () => (await import('./cli/explain-command.js')).explainCommand(),
+};
+
 /** vectorclinic: one CLI for check, guard, rebuild and smoke. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const output = { outputError: (text: string, write: (text: string) => void) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) };
   const program = new Command('vectorclinic')
     .description('Tells you whether your vector store can actually retrieve, why not, and how to fix it.')
     .version(toolVersion())
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) })
+    .configureOutput(output)
     .showHelpAfterError('(run vectorclinic --help for usage)');
-  // Every subcommand, in help order: add new ones to this list.
-  const commands = [checkCommand(), guardCommand(), rebuildCommand(), smokeCommand(), explainCommand()];
-  for (const command of commands) program.addCommand(command.exitOverride());
   try {
+    const requested = argv[2];
+    const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+    for (const name of names) {
+      const command = await (COMMANDS[name] as () => Promise<Command>)();
+      program.addCommand(command.exitOverride().configureOutput(output).showHelpAfterError(`(run vectorclinic ${name} --help for usage)`));
+    }
     await program.parseAsync(argv as string[], { from: 'node' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {

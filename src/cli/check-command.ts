@@ -5,7 +5,7 @@ import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
-import { REPORT_FORMATS, REPORTERS } from '../reporters/index.js';
+import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
 import { emit, useColor } from './output.js';
 import { integerOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
@@ -73,8 +73,8 @@ export function checkCommand(): Command {
       }
       logContract(progress, report);
       const format = flags.json ? 'json' : flags.format;
-      const reporter = REPORTERS[format] ?? REPORTERS.text;
-      emit(reporter!(report, { color: !flags.out && useColor(process.stdout, flags.color), failOn: flags.failOn }), flags.out);
+      const reporter = await loadReporter(format);
+      emit(reporter(report, { color: !flags.out && useColor(process.stdout, flags.color), failOn: flags.failOn }), flags.out);
       if (flags.out) progress.log(`wrote the ${format} report to ${flags.out}`);
       process.exitCode = report.findings.some((finding) => failsGate(finding.severity, flags.failOn)) ? EXIT.failFindings : EXIT.ok;
     });

@@ -39,7 +39,7 @@ export function collapse(artifacts: Artifacts, context: CheckContext): Collapse 
       k: lists.k,
       queries: lists.queries,
       origin: probes.origin,
-      baseRows: probes.baseCount,
+      baseRows: probes.searchable,
       overlap: mean,
       maxOverlap: max,
       pairs,
@@ -91,8 +91,11 @@ export function kOccurrence(artifacts: Artifacts, context: CheckContext): KOccur
     const probes = probeSet(artifacts, context);
     const lists = neighborLists(artifacts, context, effectiveMetric(artifacts));
     if (!probes || !lists) return undefined;
-    const occurrences = new Uint32Array(probes.baseCount);
-    for (const id of lists.ids) if (id >= 0) occurrences[id] = (occurrences[id] as number) + 1;
+    const counts = new Uint32Array(probes.baseCount);
+    for (const id of lists.ids) if (id >= 0) counts[id] = (counts[id] as number) + 1;
+    // Only rows a probe could find: held-out probes are never results.
+    const searchable = [...counts.keys()].filter((index) => !probes.excluded.has(index));
+    const occurrences = searchable.map((index) => counts[index] as number);
     const byCount = new Map<number, number>();
     let sum = 0;
     for (const n of occurrences) {
@@ -108,14 +111,14 @@ export function kOccurrence(artifacts: Artifacts, context: CheckContext): KOccur
     }
     second /= Math.max(1, occurrences.length);
     third /= Math.max(1, occurrences.length);
-    const hubs = [...occurrences.keys()]
-      .sort((a, b) => (occurrences[b] as number) - (occurrences[a] as number))
+    const hubs = searchable
+      .sort((a, b) => (counts[b] as number) - (counts[a] as number))
       .slice(0, 5)
-      .map((index) => ({ row: probes.baseRows[index] as number, occurrences: occurrences[index] as number }));
+      .map((index) => ({ row: probes.baseRows[index] as number, occurrences: counts[index] as number }));
     return {
       k: lists.k,
       queries: lists.queries,
-      baseRows: probes.baseCount,
+      baseRows: probes.searchable,
       expected: mean,
       skewness: second > 0 ? third / second ** 1.5 : 0,
       skewnessIfUniform: mean > 0 ? 1 / Math.sqrt(mean) : 0,

@@ -7,7 +7,8 @@ import { validQueries, validSample, type ValidRows } from './valid-sample.js';
 /**
  * Random probe queries and the base they are searched against. With --queries the probes are
  * real queries and the base is the whole valid sample; otherwise probes are held-out sample rows,
- * removed from the base so a row never finds itself.
+ * excluded from every result so a row never finds itself (the base is the valid sample in place:
+ * no copy of it).
  */
 export interface ProbeSet {
   readonly origin: 'queries' | 'held-out';
@@ -16,9 +17,14 @@ export interface ProbeSet {
   readonly queryCount: number;
   /** Row numbers of the probes (in the query file, or in the source for held-out rows). */
   readonly queryRows: readonly number[];
+  /** The valid sample (raw): `baseCount` rows, the same order as `validSample`. */
   readonly base: Float32Array;
   readonly baseCount: number;
   readonly baseRows: readonly number[];
+  /** Base indices that are probes themselves (held-out): never returned as neighbours. */
+  readonly excluded: ReadonlySet<number>;
+  /** Base rows a probe can find: baseCount − excluded.size. */
+  readonly searchable: number;
 }
 
 /** Fewer base rows than this make neighbour lists meaningless (k=20 would cover the base). */
@@ -45,6 +51,8 @@ function buildProbeSet(artifacts: Artifacts, context: CheckContext): ProbeSet | 
       base: sample.data,
       baseCount: sample.count,
       baseRows: sample.rows,
+      excluded: new Set(),
+      searchable: sample.count,
     };
   }
   return heldOut(sample, wanted, rng);
@@ -54,17 +62,16 @@ function heldOut(sample: ValidRows, wanted: number, rng: Rng): ProbeSet | undefi
   const probes = Math.min(wanted, Math.floor(sample.count / 10));
   if (probes < 2 || sample.count - probes < MIN_BASE_ROWS) return undefined;
   const picks = sampleIndices(sample.count, probes, rng);
-  const picked = new Set(picks);
-  const baseIndices: number[] = [];
-  for (let i = 0; i < sample.count; i++) if (!picked.has(i)) baseIndices.push(i);
   return {
     origin: 'held-out',
     dim: sample.dim,
     queries: selectRows(sample.data, sample.dim, picks),
     queryCount: picks.length,
     queryRows: picks.map((i) => sample.rows[i] as number),
-    base: selectRows(sample.data, sample.dim, baseIndices),
-    baseCount: baseIndices.length,
-    baseRows: baseIndices.map((i) => sample.rows[i] as number),
+    base: sample.data,
+    baseCount: sample.count,
+    baseRows: sample.rows,
+    excluded: new Set(picks),
+    searchable: sample.count - picks.length,
   };
 }

@@ -30,6 +30,7 @@ export function normDominance(artifacts: Artifacts, context: CheckContext): numb
     if (!probes || !lists) return undefined;
     const norms: { index: number; norm: number }[] = [];
     for (let i = 0; i < probes.baseCount; i++) {
+      if (probes.excluded.has(i)) continue;
       let sum = 0;
       for (let j = 0; j < probes.dim; j++) sum += (probes.base[i * probes.dim + j] as number) ** 2;
       norms.push({ index: i, norm: sum });

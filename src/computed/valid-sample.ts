@@ -1,6 +1,6 @@
 import type { CheckContext } from '../checks/check.js';
 import type { Artifacts, VectorSample } from '../gather/artifacts.js';
-import { rowNorms } from '../math/vectors.js';
+import { normalizedCopy, rowNorms } from '../math/vectors.js';
 
 /** Sampled rows that are finite and not all-zero: the population every geometric measure uses. */
 export interface ValidRows {
@@ -14,6 +14,14 @@ export interface ValidRows {
 
 export function validSample(artifacts: Artifacts, context: CheckContext): ValidRows {
   return context.memo('valid-sample', () => validRowsOf(artifacts.sample));
+}
+
+/** The valid sample, each row scaled to unit length: one shared copy for every cosine computation. */
+export function unitValidSample(artifacts: Artifacts, context: CheckContext): Float32Array {
+  return context.memo('unit-valid-sample', () => {
+    const sample = validSample(artifacts, context);
+    return normalizedCopy(sample.data, sample.count, sample.dim);
+  });
 }
 
 export function validQueries(artifacts: Artifacts, context: CheckContext): ValidRows | undefined {

@@ -1,61 +1,148 @@
 import { kernels } from './kernels.js';
 
 /**
- * Share of the total variance along the first principal component, by power iteration on XᵀX
- * without forming it (each step is two passes over X: O(n·d) memory and time, no d×d matrix).
+ * Variance shares of the top principal components, from one symmetric matrix built with the dot
+ * kernel — the d×d scatter XᵀX, or the n×n Gram matrix XXᵀ when there are fewer rows than
+ * dimensions (both have the same non-zero eigenvalues) — and block subspace iteration on it, also
+ * through the dot kernel. A d×d eigen-solver from a library would be a dependency for ten numbers.
  */
-export function firstComponentShare(
-  data: Float32Array,
-  count: number,
-  dim: number,
-  options: { readonly centered: boolean; readonly iterations?: number; readonly seed?: number },
-): number {
-  if (count < 2 || dim === 0) return NaN;
-  const mean = new Float64Array(dim);
-  if (options.centered) {
-    for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (data[i * dim + j] as number);
-    for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / count;
-  }
-  let trace = 0;
-  for (let i = 0; i < count; i++) {
-    for (let j = 0; j < dim; j++) trace += ((data[i * dim + j] as number) - (mean[j] as number)) ** 2;
-  }
-  if (trace === 0) return NaN;
-  let vector = new Float64Array(dim);
-  // Deterministic, non-degenerate start: not orthogonal to the top component in practice.
-  for (let j = 0; j < dim; j++) vector[j] = 1 + ((j * 2654435761) % 1000) / 1000;
-  normalize(vector);
-  const projections = new Float64Array(count);
-  let eigenvalue = 0;
-  const iterations = options.iterations ?? 100;
-  for (let step = 0; step < iterations; step++) {
-    for (let i = 0; i < count; i++) {
-      let dot = 0;
-      for (let j = 0; j < dim; j++) dot += ((data[i * dim + j] as number) - (mean[j] as number)) * (vector[j] as number);
-      projections[i] = dot;
-    }
-    const next = new Float64Array(dim);
-    for (let i = 0; i < count; i++) {
-      const p = projections[i] as number;
-      for (let j = 0; j < dim; j++) next[j] = (next[j] as number) + ((data[i * dim + j] as number) - (mean[j] as number)) * p;
-    }
-    const value = normalize(next);
-    vector = next;
-    if (Math.abs(value - eigenvalue) <= 1e-7 * value) {
-      eigenvalue = value;
-      break;
-    }
-    eigenvalue = value;
-  }
-  return eigenvalue / trace;
+export interface PrincipalShares {
+  /** Shares of the top components of the centered data, largest first. */
+  readonly centered: readonly number[];
+  /** Shares of the top components of the raw (uncentered) data: large when all rows share a direction. */
+  readonly uncentered: readonly number[];
 }
 
-function normalize(vector: Float64Array): number {
-  let sum = 0;
-  for (let j = 0; j < vector.length; j++) sum += (vector[j] as number) ** 2;
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let j = 0; j < vector.length; j++) vector[j] = (vector[j] as number) / norm;
-  return norm;
+/** Iteration stops when none of the wanted eigenvalues moves more than this (relative): shares to 4 digits. */
+const TOLERANCE = 1e-5;
+const MAX_ITERATIONS = 60;
+/**
+ * Extra basis vectors beyond those reported: the k-th value then converges at the rate of
+ * λ(k+extra)/λ(k), not λ(k+1)/λ(k), which matters for flat spectra.
+ */
+const OVERSAMPLING = 6;
+
+export function principalShares(data: Float32Array, count: number, dim: number, components: number): PrincipalShares {
+  if (count < 2 || dim === 0) return { centered: [], uncentered: [] };
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (data[i * dim + j] as number) / count;
+  const uncentered = symmetricProduct(data, count, dim);
+  const centered = centeredProduct(uncentered, data, count, dim, mean);
+  return {
+    centered: topShares(centered.matrix, centered.size, components),
+    uncentered: topShares(uncentered.matrix, uncentered.size, components),
+  };
+}
+
+interface SymmetricMatrix {
+  readonly matrix: Float32Array;
+  readonly size: number;
+  /** True for the n×n Gram form, false for the d×d scatter form. */
+  readonly gram: boolean;
+}
+
+/** XXᵀ (n < d) or XᵀX (n ≥ d): whichever is smaller. */
+function symmetricProduct(data: Float32Array, count: number, dim: number): SymmetricMatrix {
+  const gram = count < dim;
+  const size = gram ? count : dim;
+  const matrix = new Float32Array(size * size);
+  if (gram) kernels().dot(data.subarray(0, count * dim), count, data.subarray(0, count * dim), count, dim, matrix);
+  else {
+    const columns = transpose(data, count, dim);
+    kernels().dot(columns, dim, columns, dim, count, matrix);
+  }
+  return { matrix, size, gram };
+}
+
+/**
+ * The centered matrix from the uncentered one by a rank-one correction, not a second product:
+ * scatter S − n·μμᵀ, or Gram Gᵢⱼ − xᵢ·μ − xⱼ·μ + μ·μ.
+ */
+function centeredProduct(raw: SymmetricMatrix, data: Float32Array, count: number, dim: number, mean: Float64Array): SymmetricMatrix {
+  const { size } = raw;
+  const matrix = new Float32Array(raw.matrix);
+  if (!raw.gram) {
+    for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) matrix[a * size + b] = (matrix[a * size + b] as number) - count * (mean[a] as number) * (mean[b] as number);
+    return { matrix, size, gram: false };
+  }
+  const projections = new Float64Array(count);
+  let meanSquared = 0;
+  for (let j = 0; j < dim; j++) meanSquared += (mean[j] as number) ** 2;
+  for (let i = 0; i < count; i++) {
+    let sum = 0;
+    for (let j = 0; j < dim; j++) sum += (data[i * dim + j] as number) * (mean[j] as number);
+    projections[i] = sum;
+  }
+  for (let a = 0; a < size; a++) {
+    for (let b = 0; b < size; b++) {
+      matrix[a * size + b] = (matrix[a * size + b] as number) - (projections[a] as number) - (projections[b] as number) + meanSquared;
+    }
+  }
+  return { matrix, size, gram: true };
+}
+
+/** Top-k eigenvalues of a symmetric PSD matrix divided by its trace, by block subspace iteration. */
+function topShares(matrix: Float32Array, size: number, components: number): number[] {
+  let trace = 0;
+  for (let i = 0; i < size; i++) trace += matrix[i * size + i] as number;
+  const wanted = Math.min(components, size);
+  const k = Math.min(size, wanted + OVERSAMPLING);
+  if (!(trace > 0) || wanted === 0) return [];
+  // Deterministic start, spread over all coordinates so no component starts orthogonal to it.
+  let basis = new Float32Array(k * size);
+  for (let c = 0; c < k; c++) for (let j = 0; j < size; j++) basis[c * size + j] = Math.sin(1 + (c + 1) * 12.9898 * (j + 1)) + (j === c ? 1 : 0);
+  orthonormalizeRows(basis, k, size);
+  const product = new Float32Array(k * size);
+  let values = new Float64Array(k);
+  for (let step = 0; step < MAX_ITERATIONS; step++) {
+    // Row c of the product is M·v_c (M is symmetric, so v_c · M_i = (M v_c)_i).
+    kernels().dot(basis, k, matrix, size, size, product);
+    const next = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      let rayleigh = 0;
+      for (let j = 0; j < size; j++) rayleigh += (basis[c * size + j] as number) * (product[c * size + j] as number);
+      next[c] = rayleigh;
+    }
+    const settled = sortedDescending(next)
+      .slice(0, wanted)
+      .every((value, c) => Math.abs(value - (sortedDescending(values)[c] as number)) <= TOLERANCE * Math.max(value, 1e-30));
+    values = next;
+    basis = Float32Array.from(product);
+    orthonormalizeRows(basis, k, size);
+    if (settled) break;
+  }
+  return sortedDescending(values)
+    .slice(0, wanted)
+    .map((value) => Math.max(0, value) / trace);
+}
+
+function sortedDescending(values: Float64Array): number[] {
+  return [...values].sort((a, b) => b - a);
+}
+
+/** Modified Gram–Schmidt on the rows, in float64 for stability; a dependent row becomes zero. */
+function orthonormalizeRows(rows: Float32Array, count: number, size: number): void {
+  const work = Float64Array.from(rows);
+  for (let c = 0; c < count; c++) {
+    const row = work.subarray(c * size, (c + 1) * size);
+    for (let p = 0; p < c; p++) {
+      const previous = work.subarray(p * size, (p + 1) * size);
+      let dot = 0;
+      for (let j = 0; j < size; j++) dot += (row[j] as number) * (previous[j] as number);
+      for (let j = 0; j < size; j++) row[j] = (row[j] as number) - dot * (previous[j] as number);
+    }
+    let norm = 0;
+    for (let j = 0; j < size; j++) norm += (row[j] as number) ** 2;
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < size; j++) row[j] = norm > 1e-12 ? (row[j] as number) / norm : 0;
+  }
+  rows.set(work);
+}
+
+function transpose(data: Float32Array, count: number, dim: number): Float32Array {
+  const out = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[j * count + i] = data[i * dim + j] as number;
+  return out;
 }
 
 /**
@@ -69,95 +156,4 @@ export function meanPairwiseCosine(unitRows: Float32Array, count: number, dim: n
   let squared = 0;
   for (let j = 0; j < dim; j++) squared += (sum[j] as number) ** 2;
   return (squared - count) / (count * (count - 1));
-}
-
-/** Power iteration stops when the eigenvalue moves less than this (relative): 4 digits of share are plenty for a plot. */
-const SCREE_TOLERANCE = 1e-7;
-const SCREE_MAX_ITERATIONS = 300;
-
-/**
- * Shares of the total variance on the top `components` principal components, largest first (a
- * scree). Works on the smaller of the d×d scatter matrix XᵀX and the n×n Gram matrix XXᵀ — they
- * share their non-zero eigenvalues — built with the dot kernel, then deflated power iteration.
- * A d×d eigen-solver from a library would need a dependency for ten numbers; this is 40 lines.
- */
-export function componentShares(
-  data: Float32Array,
-  count: number,
-  dim: number,
-  options: { readonly centered: boolean; readonly components: number },
-): number[] {
-  if (count < 2 || dim === 0) return [];
-  const rows = centeredCopy(data, count, dim, options.centered);
-  const useGram = count < dim;
-  const size = useGram ? count : dim;
-  const scatter = new Float32Array(size * size);
-  if (useGram) kernels().dot(rows, count, rows, count, dim, scatter);
-  else {
-    const columns = transpose(rows, count, dim);
-    kernels().dot(columns, dim, columns, dim, count, scatter);
-  }
-  const matrix = Float64Array.from(scatter);
-  let trace = 0;
-  for (let i = 0; i < size; i++) trace += matrix[i * size + i] as number;
-  if (!(trace > 0)) return [];
-  const found: Float64Array[] = [];
-  const shares: number[] = [];
-  for (let c = 0; c < Math.min(options.components, size); c++) {
-    const { vector, value } = dominantEigen(matrix, size, found, c);
-    if (!(value > 0)) break;
-    found.push(vector);
-    shares.push(value / trace);
-  }
-  return shares;
-}
-
-/** Largest eigenpair of a symmetric PSD matrix in the space orthogonal to `found`. */
-function dominantEigen(matrix: Float64Array, size: number, found: readonly Float64Array[], salt: number): { vector: Float64Array; value: number } {
-  let vector = new Float64Array(size);
-  for (let j = 0; j < size; j++) vector[j] = 1 + (((j + salt * 7919) * 2654435761) % 1000) / 1000;
-  orthogonalize(vector, found);
-  normalize(vector);
-  let value = 0;
-  for (let step = 0; step < SCREE_MAX_ITERATIONS; step++) {
-    const next = new Float64Array(size);
-    for (let i = 0; i < size; i++) {
-      let sum = 0;
-      const base = i * size;
-      for (let j = 0; j < size; j++) sum += (matrix[base + j] as number) * (vector[j] as number);
-      next[i] = sum;
-    }
-    // Re-orthogonalize every step: rounding would otherwise let the found components creep back in.
-    orthogonalize(next, found);
-    const norm = normalize(next);
-    vector = next;
-    const settled = Math.abs(norm - value) <= SCREE_TOLERANCE * norm;
-    value = norm;
-    if (settled) break;
-  }
-  return { vector, value };
-}
-
-function orthogonalize(vector: Float64Array, basis: readonly Float64Array[]): void {
-  for (const axis of basis) {
-    let dot = 0;
-    for (let j = 0; j < vector.length; j++) dot += (vector[j] as number) * (axis[j] as number);
-    for (let j = 0; j < vector.length; j++) vector[j] = (vector[j] as number) - dot * (axis[j] as number);
-  }
-}
-
-function centeredCopy(data: Float32Array, count: number, dim: number, centered: boolean): Float32Array {
-  const out = Float32Array.from(data.subarray(0, count * dim));
-  if (!centered) return out;
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (out[i * dim + j] as number);
-  for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / count;
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[i * dim + j] = (out[i * dim + j] as number) - (mean[j] as number);
-  return out;
-}
-
-function transpose(data: Float32Array, count: number, dim: number): Float32Array {
-  const out = new Float32Array(count * dim);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[j * count + i] = data[i * dim + j] as number;
-  return out;
 }

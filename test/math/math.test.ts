@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { wilsonInterval, zeroHitUpperBound } from '../../src/math/bounds.js';
-import { firstComponentShare, meanPairwiseCosine } from '../../src/math/principal-component.js';
+import { meanPairwiseCosine, principalShares } from '../../src/math/principal-component.js';
 import { Rng, sampleIndices } from '../../src/math/rng.js';
 import { exactSearch, listAgreement, meanPairwiseOverlap, TopKSelector } from '../../src/math/top-k.js';
 import { normalizedCopy } from '../../src/math/vectors.js';
@@ -80,7 +80,7 @@ describe('geometry', () => {
     const data = new Float32Array(count * dim);
     for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) data[i * dim + j] = rng.nextGaussian() * (j === 3 ? 3 : 1);
     // Expected share: 9 / (9 + 9) = 0.5.
-    assert.ok(Math.abs(firstComponentShare(data, count, dim, { centered: true }) - 0.5) < 0.03);
+    assert.ok(Math.abs((principalShares(data, count, dim, 1).centered[0] as number) - 0.5) < 0.03);
   });
 
   test('mean pairwise cosine equals the brute-force mean', () => {
