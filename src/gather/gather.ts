@@ -3,6 +3,7 @@ import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
 import type { Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 
 export interface GatherOptions {
@@ -48,6 +49,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ? await scanWithSample(source, description, sampleRows, options)
     : await sampleOnly(source, description, sampleRows, options);
 
+  const pushdown = await gatherPushdown(source, fullScan);
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
   const annAudit = source.search
     ? await auditAnn(source, pickAuditQueries(sample, queries, options.seed), await options.exactReference?.(description))
@@ -68,6 +70,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ...(queries ? { queries } : {}),
     ...(description.index ? { index: description.index } : {}),
     ...(annAudit ? { annAudit } : {}),
+    ...(pushdown ? { pushdown } : {}),
   };
 }
 
@@ -105,7 +108,8 @@ async function sampleOnly(
   stats.add(block);
   return {
     rowStats: stats.finish('sample', description.rows),
-    sample: { dim: description.dim, count: block.count, rows: sampleRows, data: block.data },
+    // Rows the reader could not decode are not in `data`: the block's own row list says which are.
+    sample: { dim: description.dim, count: block.count, rows: block.rows && block.count !== sampleRows.length ? Array.from(block.rows) : sampleRows, data: block.data },
   };
 }
 
