@@ -9,17 +9,17 @@ const SECRET_PARAMS = ['password', 'api_key', 'apikey', 'token'];
  */
 export function redactTarget(target: string): string {
   // Userinfo first, by hand: new URL() re-encodes the rest, and fails on some valid libpq URLs.
+  // The password ends at the last '@' before the query: it may itself hold unescaped '@' or '/'.
   const schemeEnd = target.indexOf('://');
   let redacted = target;
   if (schemeEnd >= 0) {
     const authorityStart = schemeEnd + 3;
-    const pathStart = firstIndexOf(target, ['/', '?', '#'], authorityStart);
-    const authority = target.slice(authorityStart, pathStart);
-    const at = authority.lastIndexOf('@');
-    if (at >= 0) {
-      const userinfo = authority.slice(0, at);
+    const queryStart = firstIndexOf(target, ['?', '#'], authorityStart);
+    const at = target.lastIndexOf('@', queryStart - 1);
+    if (at >= authorityStart) {
+      const userinfo = target.slice(authorityStart, at);
       const colon = userinfo.indexOf(':');
-      if (colon >= 0) redacted = `${target.slice(0, authorityStart)}${userinfo.slice(0, colon)}:***${target.slice(authorityStart + at)}`;
+      if (colon >= 0) redacted = `${target.slice(0, authorityStart)}${userinfo.slice(0, colon)}:***${target.slice(at)}`;
     }
   }
   return redacted.replace(new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#]*`, 'gi'), '$1***');
