@@ -90,7 +90,7 @@ function buildOrder(index: IndexDescription | undefined, rows: number): CheckRes
     ...(balance ? { listImbalance: round(balance.imbalance, 4), largestListShare: round(balance.largestShare, 4) } : {}),
   };
   const skew = balance ? ` The lists are uneven: the largest seen holds ${percent(balance.largestShare, 1)} of all rows (imbalance ${round(balance.imbalance, 3)}${balance.capped ? '+' : ''}, 1 is even).` : '';
-  const rebuild = `Rebuild the index now that the data is there (REINDEX INDEX ${String(index.params.name ?? '<index>')}, or drop and CREATE INDEX after loading), with lists ≈ rows/1000 (√rows above a million rows).`;
+  const rebuild = rebuildAdvice(index);
   if (build.rowsAtBuild < lists) {
     return {
       severity: 'fail',
@@ -114,10 +114,23 @@ function buildOrder(index: IndexDescription | undefined, rows: number): CheckRes
   return null;
 }
 
+/** How to retrain the lists on today's rows, in the engine's own terms. */
+function rebuildAdvice(index: IndexDescription): string {
+  const name = String(index.params.name ?? '<index>');
+  switch (index.engine) {
+    case 'pgvector':
+      return `Rebuild the index now that the data is there (REINDEX INDEX ${name}, or drop it and CREATE INDEX after loading), with lists ≈ rows/1000 (√rows above a million rows).`;
+    case 'lancedb':
+      return "Retrain the index on today's rows: table.createIndex(<column>, { replace: true }) (optimize() only adds rows to the old partitions, it does not move them).";
+    default:
+      return 'Retrain the index (its lists or centroids) on the data it now holds, and rebuild it: `vectorclinic rebuild`.';
+  }
+}
+
 function missingVectors(pushdown: PushdownStats | undefined, rows: number): CheckResult | null {
   const nulls = pushdown?.nullRows ?? 0;
-  if (nulls === 0) return null;
-  const total = rows + nulls;
+  if (!pushdown || nulls === 0) return null;
+  const total = pushdown.totalRows;
   return {
     severity: 'warn',
     message: `${count(nulls)} of ${count(total)} rows (${percent(nulls / total)}) have no vector (NULL): no search can return them. The embedding step failed or has not run for them yet.`,

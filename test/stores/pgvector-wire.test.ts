@@ -49,6 +49,10 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     await db.exec(`CREATE TABLE chunks (chunk_id bigint PRIMARY KEY, doc_id text, embedding vector(${DIM}));
       INSERT INTO chunks SELECT id, 'doc-' || (id % 150), embedding FROM clean WHERE id <= 200;
       INSERT INTO chunks SELECT id + 1000, 'doc-' || id, embedding FROM clean WHERE id <= 30;`);
+    // An unconstrained vector column that a second model wrote 96-dimensional rows into.
+    await db.exec(`CREATE TABLE ragged (id bigint PRIMARY KEY, embedding vector);
+      INSERT INTO ragged SELECT id, embedding FROM clean WHERE id <= 300;
+      INSERT INTO ragged SELECT id + 1000, subvector(embedding, 1, 96) FROM clean WHERE id <= 20;`);
     await db.exec('CREATE ROLE no_access NOLOGIN');
     server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1' });
     await server.start();
@@ -147,6 +151,14 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     } finally {
       await db.query("SELECT set_config('hnsw.ef_search', '40', false)");
     }
+  });
+
+  test('an unconstrained column holding two dimensions: dimension-mismatch fails on the sampled rows', async () => {
+    const report = await check(url('ragged'), OPTIONS);
+    assert.deepEqual(problems(report), { 'dimension-mismatch': 'fail' });
+    const evidence = report.findings.find((f) => f.code === 'dimension-mismatch')?.evidence;
+    assert.equal(evidence?.raggedRows, 20);
+    assert.deepEqual(evidence?.raggedLengths, { 96: 20 });
   });
 
   test('duplicate ids and duplicate vectors are counted by the store', async () => {

@@ -30,8 +30,6 @@ export interface PgvectorStoreSpec {
   /** Rows whose vector is stored as NULL (an embedding that never arrived). */
   readonly nullRows?: readonly number[];
   readonly index?: StoreIndexSpec;
-  /** Database-wide search defaults, as an operator would set them: { 'hnsw.ef_search': 100 }. */
-  readonly searchDefaults?: Readonly<Record<string, number>>;
 }
 
 export interface BuiltStore {
@@ -69,12 +67,6 @@ export async function buildPgvectorStore(db: PGlite, spec: PgvectorStoreSpec): P
     await db.query(`COPY ${table} (id, ${quoteIdent(column)}) FROM '/dev/blob'`, [], { blob: new Blob([`${lines.join('\n')}\n`]) });
   }
   if (createIndex && !spec.index?.buildBeforeData) await db.query(createIndex, [], { onNotice });
-  for (const [name, value] of Object.entries(spec.searchDefaults ?? {})) {
-    if (!/^[a-z_.]+$/.test(name) || !Number.isFinite(value)) throw new UsageError(`invalid search setting ${name}=${value}`);
-    await db.exec(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ${name} = ${value}', current_database()); END $$`);
-    // ALTER DATABASE reaches new sessions; the builder's own session gets it too.
-    await db.query('SELECT set_config($1, $2, false)', [name, String(value)]);
-  }
   return { table: spec.table, column, rows: count, notices };
 }
 
