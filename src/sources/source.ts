@@ -23,6 +23,8 @@ export interface VectorSource {
   search?(request: SearchRequest): Promise<SearchResult>;
   /** True when `search({ exact: true })` runs the engine's own exact path. */
   readonly supportsExactSearch?: boolean;
+  /** How `search({ exact: true })` computes its answer, for evidence (defaults to "the engine's own exact search"). */
+  readonly exactSearchMethod?: string;
   /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
   readonly searchTuning?: SearchTuning;
   /**

@@ -10,6 +10,7 @@ export abstract class StoreSource implements VectorSource {
   /** Set by subclasses whose store has a vector index (a store without one cannot be audited). */
   search?: (request: SearchRequest) => Promise<SearchResult>;
   supportsExactSearch?: boolean;
+  exactSearchMethod?: string;
   searchTuning?: SearchTuning;
 
   private description?: Promise<SourceDescription>;

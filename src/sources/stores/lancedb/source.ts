@@ -49,6 +49,7 @@ export class LancedbSource extends StoreSource {
       this.index = indexFacts;
       this.search = (request) => this.guard('search the index', () => this.searchIndex(request));
       this.supportsExactSearch = true;
+      this.exactSearchMethod = 'LanceDB flat search (bypassVectorIndex)';
       const nlist = indexFacts.nlist ?? LANCEDB_DEFAULT_NPROBES;
       const compressed = indexFacts.description.quantizer?.kind === 'pq' || indexFacts.description.quantizer?.kind === 'sq';
       // The knob that can still move recall: more partitions, or, once every partition is probed,

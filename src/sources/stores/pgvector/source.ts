@@ -55,6 +55,7 @@ export class PgvectorSource extends StoreSource {
       const index = this.index;
       this.search = (request) => this.guard('search the index', () => this.searchIndex(index, request));
       this.supportsExactSearch = true;
+      this.exactSearchMethod = 'pgvector sequential scan (index scans disabled in the same transaction)';
       this.searchTuning =
         index.method === 'hnsw'
           ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
