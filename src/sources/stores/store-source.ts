@@ -56,7 +56,8 @@ export abstract class StoreSource implements VectorSource {
 
 /**
  * Collects rows a store returned into one RowBlock: vectors of the wrong length (unconstrained
- * columns, schemaless collections) and missing vectors become row issues instead of data.
+ * columns, schemaless collections) and unreadable values become row issues instead of data.
+ * Rows with no vector at all are the source's to skip: stores count those themselves.
  */
 export class StoreRowCollector {
   private readonly data: Float32Array;
@@ -70,11 +71,7 @@ export class StoreRowCollector {
     this.data = new Float32Array(capacity * dim);
   }
 
-  add(row: number, values: ArrayLike<number> | null | undefined): void {
-    if (values === null || values === undefined) {
-      this.issues.push({ row, kind: 'null', detail: 'no vector stored' });
-      return;
-    }
+  add(row: number, values: ArrayLike<number>): void {
     if (values.length !== this.dim) {
       this.issues.push({ row, kind: 'length', detail: `${values.length} values, expected ${this.dim}`, length: values.length });
       return;

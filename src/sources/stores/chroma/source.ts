@@ -91,7 +91,8 @@ export class ChromaSource extends StoreSource {
       const page = await this.page(first, last - first + 1);
       for (let k = i; k < j; k++) {
         const row = rows[k] as number;
-        collector.add(row, page.embeddings[row - first]);
+        const embedding = page.embeddings[row - first];
+        if (embedding) collector.add(row, embedding);
       }
       i = j;
     }
@@ -104,7 +105,9 @@ export class ChromaSource extends StoreSource {
       options.signal?.throwIfAborted();
       const page = await this.page(start, Math.min(PAGE_ROWS, rows - start));
       const collector = new StoreRowCollector(this.dim, page.embeddings.length);
-      page.embeddings.forEach((embedding, i) => collector.add(start + i, embedding));
+      page.embeddings.forEach((embedding, i) => {
+        if (embedding) collector.add(start + i, embedding);
+      });
       yield collector.finish();
     }
   }

@@ -3,7 +3,7 @@ import { UsageError } from '../../../errors.js';
 import { openSource } from '../../open-source.js';
 import { quoteIdent } from './sql-session.js';
 
-/** Rows per COPY batch: ~20 MB of text for 128-d vectors, small next to PGlite's own memory. */
+/** Rows per COPY batch: ~9 MB of binary (~20 MB of text) for 128-d vectors, small next to PGlite's own memory. */
 const COPY_BATCH_ROWS = 16_384;
 
 export interface VectorRows {
@@ -47,7 +47,7 @@ export interface BuiltStore {
 export async function buildPgvectorStore(db: PGlite, spec: PgvectorStoreSpec): Promise<BuiltStore> {
   const column = spec.column ?? 'embedding';
   const type = spec.type ?? 'vector';
-  const { data, count, dim } = spec.vectors;
+  const { count, dim } = spec.vectors;
   const table = quoteIdent(spec.table);
   const notices: string[] = [];
   const onNotice = (notice: { message?: string }): void => {
@@ -56,18 +56,76 @@ export async function buildPgvectorStore(db: PGlite, spec: PgvectorStoreSpec): P
   await db.exec(`CREATE EXTENSION IF NOT EXISTS vector; CREATE TABLE ${table} (id bigint PRIMARY KEY, ${quoteIdent(column)} ${type}(${dim}))`);
   const createIndex = spec.index ? indexStatement(spec.table, column, spec.index) : undefined;
   if (createIndex && spec.index?.buildBeforeData) await db.query(createIndex, [], { onNotice });
-  const nulls = new Set(spec.nullRows ?? []);
-  for (let start = 0; start < count; start += COPY_BATCH_ROWS) {
-    const end = Math.min(count, start + COPY_BATCH_ROWS);
-    const lines: string[] = [];
-    for (let row = start; row < end; row++) {
-      const vector = nulls.has(row) ? '\\N' : `[${Array.from(data.subarray(row * dim, (row + 1) * dim)).join(',')}]`;
-      lines.push(`${row + 1}\t${vector}`);
-    }
-    await db.query(`COPY ${table} (id, ${quoteIdent(column)}) FROM '/dev/blob'`, [], { blob: new Blob([`${lines.join('\n')}\n`]) });
-  }
+  await appendVectors(db, spec.table, column, spec.vectors, 1, { type, nullRows: new Set(spec.nullRows ?? []) });
   if (createIndex && !spec.index?.buildBeforeData) await db.query(createIndex, [], { onNotice });
   return { table: spec.table, column, rows: count, notices };
+}
+
+export interface AppendOptions {
+  /** The column's type: vector is loaded in COPY's binary format, halfvec as text. */
+  readonly type?: 'vector' | 'halfvec';
+  /** Rows (0-based within the vectors) whose vector is NULL. */
+  readonly nullRows?: ReadonlySet<number>;
+}
+
+/** COPY's binary signature, flags and header-extension length. */
+const BINARY_COPY_HEADER = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/**
+ * COPY `vectors` into an existing (id bigint, column) table, ids from `firstId` on, in batches so
+ * memory stays small. vector columns use COPY's binary format (measured 10× faster than text in
+ * PGlite: no float formatting and parsing).
+ */
+export async function appendVectors(db: PGlite, table: string, column: string, vectors: VectorRows, firstId: number, options: AppendOptions = {}): Promise<void> {
+  const { count } = vectors;
+  const nulls = options.nullRows ?? new Set<number>();
+  const copy = `COPY ${quoteIdent(table)} (id, ${quoteIdent(column)}) FROM '/dev/blob'`;
+  for (let start = 0; start < count; start += COPY_BATCH_ROWS) {
+    const end = Math.min(count, start + COPY_BATCH_ROWS);
+    if ((options.type ?? 'vector') === 'vector') {
+      await db.query(`${copy} WITH (FORMAT binary)`, [], { blob: new Blob([binaryRows(vectors, start, end, firstId, nulls)]) });
+    } else {
+      await db.query(copy, [], { blob: new Blob([textRows(vectors, start, end, firstId, nulls)]) });
+    }
+  }
+}
+
+/** Binary COPY rows: (int8 id, vector) where pgvector's binary vector is int16 dim, int16 0, float4 × dim, big-endian. */
+function binaryRows(vectors: VectorRows, start: number, end: number, firstId: number, nulls: ReadonlySet<number>): ArrayBuffer {
+  const { data, dim } = vectors;
+  const rowBytes = 2 + (4 + 8) + (4 + 4 + dim * 4);
+  const buffer = new ArrayBuffer(BINARY_COPY_HEADER.length + (end - start) * rowBytes + 2);
+  const view = new DataView(buffer);
+  BINARY_COPY_HEADER.forEach((byte, i) => view.setUint8(i, byte));
+  let offset = BINARY_COPY_HEADER.length;
+  for (let row = start; row < end; row++) {
+    view.setInt16(offset, 2);
+    view.setInt32(offset + 2, 8);
+    view.setBigInt64(offset + 6, BigInt(firstId + row));
+    offset += 14;
+    if (nulls.has(row)) {
+      view.setInt32(offset, -1);
+      offset += 4;
+      continue;
+    }
+    view.setInt32(offset, 4 + dim * 4);
+    view.setInt16(offset + 4, dim);
+    view.setInt16(offset + 6, 0);
+    offset += 8;
+    for (let j = 0; j < dim; j++, offset += 4) view.setFloat32(offset, data[row * dim + j] as number);
+  }
+  view.setInt16(offset, -1);
+  return buffer.slice(0, offset + 2);
+}
+
+function textRows(vectors: VectorRows, start: number, end: number, firstId: number, nulls: ReadonlySet<number>): string {
+  const { data, dim } = vectors;
+  const lines: string[] = [];
+  for (let row = start; row < end; row++) {
+    const vector = nulls.has(row) ? '\\N' : `[${Array.from(data.subarray(row * dim, (row + 1) * dim)).join(',')}]`;
+    lines.push(`${firstId + row}\t${vector}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function indexStatement(table: string, column: string, index: StoreIndexSpec): string {

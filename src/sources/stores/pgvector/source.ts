@@ -214,10 +214,8 @@ export class PgvectorSource extends StoreSource {
   }
 
   private addRow(collector: StoreRowCollector, row: number, text: string | null | undefined): void {
-    if (text === null || text === undefined) {
-      collector.add(row, null);
-      return;
-    }
+    // Only rows with a vector are numbered; one deleted since it was numbered is simply gone.
+    if (text === null || text === undefined) return;
     const vector = parseVectorText(text, this.catalog.column.type);
     if (vector) collector.add(row, vector);
     else collector.unparsable(row, `unreadable ${this.catalog.column.type} text '${text.slice(0, 40)}'`);
