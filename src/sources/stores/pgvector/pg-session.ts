@@ -30,6 +30,8 @@ export async function connectPostgres(url: URL, target: string): Promise<SqlSess
     // A function, so pg never falls back to its own (deprecated, noisy) ~/.pgpass lookup.
     password: async () => password ?? '',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // TCP keepalives notice a server that vanished mid-check instead of waiting forever.
+    keepAlive: true,
     ssl: sslFor(params.get('sslmode'), target),
     application_name: 'vectorclinic',
   });

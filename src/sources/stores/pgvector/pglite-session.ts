@@ -17,8 +17,8 @@ export async function pgliteSession(db: PGlite): Promise<SqlSession> {
       return result.rows;
     },
     async close() {
-      // Back to a writable session: the owner keeps using the instance after the check.
-      await db.query('SET default_transaction_read_only = off').catch(() => undefined);
+      // Back to the owner's session as it was: they keep using the instance after the check.
+      await db.exec('RESET default_transaction_read_only; RESET statement_timeout').catch(() => undefined);
     },
   };
 }

@@ -9,9 +9,11 @@ export interface SqlSession {
 
 /**
  * Statements run once per session: every transaction read-only (a write fails instead of
- * happening), and named, so a DBA sees who is reading.
+ * happening), named so a DBA sees who is reading, and bounded: the slowest statement we send (one
+ * aggregate over a table within the pushdown budget) takes seconds, so 15 minutes means a stuck
+ * server, not a slow one.
  */
-export const SESSION_SETUP = ["SET default_transaction_read_only = on", "SET application_name = 'vectorclinic'"];
+export const SESSION_SETUP = ["SET default_transaction_read_only = on", "SET application_name = 'vectorclinic'", "SET statement_timeout = '15min'"];
 
 /**
  * Run `work` in one read-only transaction that is always rolled back: SET LOCAL settings
