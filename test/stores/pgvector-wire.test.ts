@@ -53,6 +53,10 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     await db.exec(`CREATE TABLE ragged (id bigint PRIMARY KEY, embedding vector);
       INSERT INTO ragged SELECT id, embedding FROM clean WHERE id <= 300;
       INSERT INTO ragged SELECT id + 1000, subvector(embedding, 1, 96) FROM clean WHERE id <= 20;`);
+    // The same clean vectors stored as sparsevec behind a sparse HNSW index.
+    await db.exec(`CREATE TABLE sparse (id bigint PRIMARY KEY, embedding sparsevec(${DIM}));
+      INSERT INTO sparse SELECT id, embedding::sparsevec FROM clean;
+      CREATE INDEX ON sparse USING hnsw (embedding sparsevec_cosine_ops);`);
     await db.exec('CREATE ROLE no_access NOLOGIN');
     server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1' });
     await server.start();
@@ -78,6 +82,14 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     assert.deepEqual(await fingerprint(), before, 'WAL position and table contents unchanged');
     assert.ok(!JSON.stringify(report).includes(PASSWORD), 'the password never reaches the report');
     assert.ok(report.target.includes('postgres:***@'));
+  });
+
+  test('a sparsevec column is read densely and searched through its sparse index', async () => {
+    const report = await check(url('sparse'), OPTIONS);
+    assert.deepEqual(problems(report), {});
+    assert.equal(report.stats.rows, ROWS);
+    assert.equal(report.checks.find((outcome) => outcome.code === 'ann-recall')?.status, 'pass');
+    assert.ok(report.notes.some((note) => note.includes('sparsevec_cosine_ops')));
   });
 
   test('the session cannot write: every transaction is read-only', async () => {
