@@ -42,11 +42,11 @@ export default defineCheck({
     return {
       severity: annAudit.recall < RECALL_FAIL_BELOW ? 'fail' : 'warn',
       message:
-        `The index returns ${percent(annAudit.recall, 1)} of the exact top-${annAudit.k} (95% interval ${percent(annAudit.recallLow, 1)}–${percent(annAudit.recallHigh, 1)}, ${count(annAudit.queries)} queries). ` +
+        `The index returns ${percent(annAudit.recall, 1)} of the exact top-${annAudit.k} (95% interval ${percent(annAudit.recallLow, 1)}–${percent(annAudit.recallHigh, 1)}, ${count(annAudit.queries)} queries).` +
         (annAudit.sweep.length
           ? parameterFix
-            ? `Raising ${knob} to ${best.value} brings it to ${percent(best.recall, 1)}: a parameter fix.`
-            : `Raising ${knob} (up to ${Math.max(...annAudit.sweep.map((p) => p.value))}) does not help (best ${percent(best.recall, 1)}): the index itself must be rebuilt.`
+            ? ` Raising ${knob} to ${best.value} brings it to ${percent(best.recall, 1)}: a parameter fix.`
+            : ` Raising ${knob} (up to ${Math.max(...annAudit.sweep.map((p) => p.value))}) does not help (best ${percent(best.recall, 1)}): the index itself must be rebuilt.`
           : ''),
       evidence: {
         recallAt10: round(annAudit.recall, 4),

@@ -1,6 +1,7 @@
 import { count, percent, round } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
 import { nearDuplicates } from '../computed/near-duplicates.js';
+import { storeCount } from '../gather/pushdown.js';
 import { defineCheck } from './check.js';
 
 /** One row in a hundred repeating another already puts repeated content into many top-20 lists. */
@@ -39,7 +40,11 @@ export default defineCheck({
   run(artifacts, context) {
     const { rowStats, index } = artifacts;
     const exact = rowStats.duplicates;
-    const exactShare = exact.rowsHashed ? exact.duplicateRows / exact.rowsHashed : 0;
+    // A live store counts exact copies over every row; hashing a sample finds almost none of them.
+    const counted = storeCount(artifacts.pushdown, artifacts.source, 'duplicateVectorRows');
+    const exactRows = counted ? counted.count : exact.duplicateRows;
+    const exactShare = counted ? (counted.total ? counted.count / counted.total : 0) : exact.rowsHashed ? exact.duplicateRows / exact.rowsHashed : 0;
+    const exactEstimated = counted ? false : exact.keepRate < 1;
     const near = nearDuplicates(artifacts, context);
     const nearShare = near && near.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
     const largestCluster = near?.clusters[0]?.size ?? 0;
@@ -59,17 +64,19 @@ export default defineCheck({
     return {
       severity: failing ? 'fail' : 'warn',
       message:
-        (rowStats.scope === 'sample'
-          ? `Among ${count(exact.rowsHashed)} sampled rows, ${count(exact.duplicateRows)} (${percent(exactShare, 1)}) repeat another sampled row exactly (copies outside the sample are not seen, so the store holds at least this share)`
-          : `${count(exact.duplicateRows)} rows (${percent(exactShare, 1)}) repeat another row exactly`) +
-        (exact.keepRate < 1 ? ' (estimated from a hash sample)' : '') +
+        (counted
+          ? `${count(exactRows)} rows (${percent(exactShare, 1)}) repeat another row exactly (counted by the store)`
+          : rowStats.scope === 'sample'
+            ? `Among ${count(exact.rowsHashed)} sampled rows, ${count(exact.duplicateRows)} (${percent(exactShare, 1)}) repeat another sampled row exactly (copies outside the sample are not seen, so the store holds at least this share)`
+            : `${count(exact.duplicateRows)} rows (${percent(exactShare, 1)}) repeat another row exactly`) +
+        (exactEstimated ? ' (estimated from a hash sample)' : '') +
         (near ? `; among ${count(near.rowsChecked)} sampled rows ${count(near.redundantRows)} (${percent(nearShare, 1)}) are near-copies of another` : '') +
         `. The largest group holds ${count(Math.max(largestCluster, largestExact))} copies of one content.` +
         (ivf ? ' The IVF index was trained on these copies: its lists are spent on duplicates.' : ''),
       evidence: {
-        exactDuplicateRows: exact.duplicateRows,
+        exactDuplicateRows: exactRows,
         exactShare: round(exactShare, 4),
-        exactEstimated: exact.keepRate < 1,
+        exactEstimated,
         nearDuplicateRedundant: near?.redundantRows ?? null,
         nearShare: round(nearShare, 4),
         rowsCompared: near?.rowsChecked ?? 0,

@@ -1,4 +1,4 @@
-import { figure, percent, round } from '../core/format.js';
+import { count, figure, percent, round } from '../core/format.js';
 import type { Metric } from '../core/policy.js';
 import { normDominance, rankingAgreement } from '../computed/ranking-agreement.js';
 import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
@@ -38,29 +38,65 @@ export default defineCheck({
       normP50: 'median row norm',
       agreementAt10: 'share of the declared-metric top-10 that the actual metric returns',
       safeMetrics: 'metrics that rank these vectors as the model intends',
+      queryOperator: 'live stores: the ORDER BY operator of the declared metric (pgvector <=>, <->, <#>)',
+      indexOperator: "the operator the index's operator class serves",
+      queryPlan: 'how Postgres plans a top-10 query by the declared metric (EXPLAIN)',
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'sample', 'declared', 'source'],
     fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (cosine space, vector_cosine_ops); then rebuild the index with `vectorclinic rebuild`.',
   },
   run(artifacts, context) {
-    const regimes = normRegimes(artifacts.rowStats);
-    if (regimes.state === 'unknown') return null;
-    const declared = artifacts.declared.metric;
-    const index = artifacts.index;
-    const base = {
-      declaredMetric: declared ?? null,
-      indexMetric: index?.metric ?? null,
-      normState: regimes.state,
-      normP50: round(artifacts.rowStats.norms.p50),
-      safeMetrics: safeMetrics(regimes.state, declared),
-    };
-    if (!declared) return undeclared(base.normState, base, index?.metric);
-    if (decodedNormsUnreliable(artifacts, context)) return staleDecoding(base);
-    if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, declared, index.metric, index.normalizesInput, base);
-    return vectorsVersusDeclared(artifacts, context, declared, base);
+    return [metricAgreement(artifacts, context), indexBypass(artifacts)].filter((result): result is CheckResult => result !== null);
   },
 });
+
+/**
+ * A live index whose operator class does not serve the declared metric's operator: queries that
+ * order by the model's metric are planned as sequential scans (exact, but O(rows) per query),
+ * while queries by the index's operator rank by a metric the model was not trained for.
+ */
+function indexBypass({ index, source, rowStats }: Artifacts): CheckResult | null {
+  const plan = index?.queryPlan;
+  if (!index || !plan || plan.usesIndex) return null;
+  const unit = normRegimes(rowStats).state === 'unit';
+  const indexOperator = typeof index.params.operator === 'string' ? index.params.operator : null;
+  const opclass = typeof index.params.opclass === 'string' ? ` (${index.params.opclass})` : '';
+  return {
+    severity: 'warn',
+    message:
+      `Queries ordering by ${plan.operator} (${plan.metric}, the declared metric) cannot use the ${index.type} index${opclass}, which serves ${indexOperator ?? 'another operator'} (${index.metric ?? 'another metric'}): ` +
+      `Postgres plans them as "${plan.plan}", a scan of all ${count(source.rows)} rows per query. The application either waits for full scans or ranks by the index's metric instead of the model's.`,
+    evidence: {
+      declaredMetric: plan.metric,
+      indexMetric: index.metric ?? null,
+      queryOperator: plan.operator,
+      indexOperator,
+      queryPlan: plan.plan,
+    },
+    fix:
+      `Build the index with the operator class of the declared metric (e.g. CREATE INDEX ON <table> USING ${index.type} (<column> vector_${plan.metric}_ops)).` +
+      (unit && indexOperator ? ` The stored vectors are unit length, so ordering queries by ${indexOperator} ranks them exactly like ${plan.operator} and uses the existing index.` : ''),
+  };
+}
+
+function metricAgreement(artifacts: Artifacts, context: CheckContext): CheckResult | null {
+  const regimes = normRegimes(artifacts.rowStats);
+  if (regimes.state === 'unknown') return null;
+  const declared = artifacts.declared.metric;
+  const index = artifacts.index;
+  const base = {
+    declaredMetric: declared ?? null,
+    indexMetric: index?.metric ?? null,
+    normState: regimes.state,
+    normP50: round(artifacts.rowStats.norms.p50),
+    safeMetrics: safeMetrics(regimes.state, declared),
+  };
+  if (!declared) return undeclared(base.normState, base, index?.metric);
+  if (decodedNormsUnreliable(artifacts, context)) return staleDecoding(base);
+  if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, declared, index.metric, index.normalizesInput, base);
+  return vectorsVersusDeclared(artifacts, context, declared, base);
+}
 
 type BaseEvidence = {
   declaredMetric: Metric | null;

@@ -1,4 +1,5 @@
 import { count, rowList, round } from '../core/format.js';
+import { storeCount } from '../gather/pushdown.js';
 import { defineCheck } from './check.js';
 import { describeRate } from './sample-scope.js';
 
@@ -26,8 +27,11 @@ export default defineCheck({
     requiredArtifacts: ['rowStats', 'source'],
     fix: 'Re-embed or delete the rows listed; normalize with a guard against zero norms (x / max(‖x‖, ε)); reject non-finite rows at ingestion with `vectorclinic guard`.',
   },
-  run({ rowStats, source }) {
+  run({ rowStats, source, pushdown }) {
     const { nonfinite } = rowStats;
+    // A store that counted (or whose column type rejects NaN/Inf, like pgvector) speaks for every row.
+    const counted = storeCount(pushdown, source, 'nonfiniteRows');
+    if (counted && counted.count === 0 && nonfinite.count === 0) return null;
     const rate = describeRate(nonfinite.count, rowStats);
     const evidence = {
       rows: nonfinite.count,

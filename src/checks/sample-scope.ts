@@ -13,6 +13,18 @@ export interface RateStatement {
   readonly text: string;
 }
 
+/** "ids 17, 902 and 3 more": store ids (primary keys) of affected rows. */
+export function idList(ids: readonly string[], total: number, shown = 8): string {
+  const rest = total - Math.min(ids.length, shown);
+  return `ids ${ids.slice(0, shown).join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`;
+}
+
+/** A rate the store itself counted over every row (a pushed-down SQL aggregate): exact, like a full scan. */
+export function describeStoreRate(hits: number, total: number): RateStatement {
+  const rate = total ? hits / total : 0;
+  return { rate, rateHigh: rate, exact: true, text: `${count(hits)} of ${count(total)} rows (${percent(rate)}, counted by the store)` };
+}
+
 export function describeRate(hits: number, stats: RowStats): RateStatement {
   const trials = stats.rowsScanned;
   if (stats.scope === 'full') {

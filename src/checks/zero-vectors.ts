@@ -1,7 +1,8 @@
 import { rowList } from '../core/format.js';
 import { round } from '../core/format.js';
+import { storeCount } from '../gather/pushdown.js';
 import { defineCheck } from './check.js';
-import { describeRate } from './sample-scope.js';
+import { describeRate, describeStoreRate, idList } from './sample-scope.js';
 
 export default defineCheck({
   meta: {
@@ -19,29 +20,35 @@ export default defineCheck({
       rate: 'their share of the rows examined',
       rateHigh95: 'upper 95% bound of the share in the whole store (equals rate after a full scan)',
       firstRows: 'row numbers of the first zero rows',
-      scope: "'full' (every row scanned) or 'sample'",
+      firstIds: 'live stores: ids (primary keys) of the first zero rows',
+      scope: "'full' (every row scanned), 'sample', or 'store' (counted by the store itself)",
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats'],
     fix: 'Re-embed the rows listed (or delete them), find why the embedding step produced zeros, and put `vectorclinic guard` in front of ingestion so zero rows are rejected with a reason.',
   },
-  run({ rowStats }) {
+  run({ rowStats, pushdown, source }) {
     const zero = rowStats.zero;
-    const rate = describeRate(zero.count, rowStats);
+    // A live store's own count covers every row; the sample only estimates.
+    const counted = storeCount(pushdown, source, 'zeroRows');
+    const hits = counted ? counted.count : zero.count;
+    const rate = counted ? describeStoreRate(counted.count, counted.total) : describeRate(zero.count, rowStats);
     const evidence = {
-      count: zero.count,
+      count: hits,
       rate: round(rate.rate),
       rateHigh95: round(rate.rateHigh),
       firstRows: zero.firstRows,
-      scope: rowStats.scope,
+      ...(counted ? { firstIds: counted.firstIds } : {}),
+      scope: counted ? 'store' : rowStats.scope,
     };
-    if (zero.count === 0) {
-      if (rowStats.scope === 'full') return null;
+    if (hits === 0) {
+      if (rate.exact) return null;
       return { severity: 'info', title: 'No all-zero vectors in the sample', message: `No all-zero rows: ${rate.text}.`, evidence };
     }
+    const where = counted ? idList(counted.firstIds, hits) : `rows ${rowList(zero.firstRows, zero.count)}`;
     return {
       severity: 'fail',
-      message: `${rate.text} are all zero (rows ${rowList(zero.firstRows, zero.count)}). They cannot be ranked by similarity: each matches every query equally or none.`,
+      message: `${rate.text} are all zero (${where}). They cannot be ranked by similarity: each matches every query equally or none.`,
       evidence,
     };
   },

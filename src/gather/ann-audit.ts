@@ -46,7 +46,7 @@ export async function auditAnn(
   let exactMethod: string;
   if (source.supportsExactSearch) {
     exact = await source.search({ ...request, exact: true });
-    exactMethod = "the engine's own exact search";
+    exactMethod = source.exactSearchMethod ?? "the engine's own exact search";
   } else if (reference) {
     exact = exactReferenceSearch(queries, reference, k);
     exactMethod = reference.description;

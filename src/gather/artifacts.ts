@@ -1,5 +1,5 @@
 import type { DeclaredPolicy } from '../core/policy.js';
-import type { IndexDescription, SourceDescription } from '../sources/source.js';
+import type { IndexDescription, PushdownStats, SourceDescription } from '../sources/source.js';
 import type { RowStats } from './row-stats.js';
 
 /** Rows drawn uniformly at random (seeded) from the source, in ascending row order. */
@@ -102,6 +102,8 @@ export interface Artifacts {
   readonly index?: IndexDescription;
   readonly annAudit?: AnnAudit;
   readonly reference?: ReferenceVectors;
+  /** Exact counts a live store computed over all its rows; preferred over the sample's estimates. */
+  readonly pushdown?: PushdownStats;
   readonly settings: CheckSettings;
 }
 

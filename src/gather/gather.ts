@@ -5,6 +5,7 @@ import type { RowBlock, SourceDescription, VectorSource } from '../sources/sourc
 import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
+import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
 import { SampleCollector } from './sample-collector.js';
@@ -62,6 +63,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ? await scanWithSample(source, description, sampleRows, options)
     : await sampleOnly(source, description, sampleRows, options);
 
+  const pushdown = await gatherPushdown(source, fullScan);
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
   // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
   const scanned = fullScan ? await source.describe() : description;
@@ -91,6 +93,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ...(final.index ? { index: final.index } : {}),
     ...(annAudit ? { annAudit } : {}),
     ...(reference ? { reference: reference.artifact } : {}),
+    ...(pushdown ? { pushdown } : {}),
   };
 }
 

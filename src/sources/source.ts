@@ -23,8 +23,39 @@ export interface VectorSource {
   search?(request: SearchRequest): Promise<SearchResult>;
   /** True when `search({ exact: true })` runs the engine's own exact path. */
   readonly supportsExactSearch?: boolean;
+  /** How `search({ exact: true })` computes its answer, for evidence (defaults to "the engine's own exact search"). */
+  readonly exactSearchMethod?: string;
   /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
   readonly searchTuning?: SearchTuning;
+  /**
+   * Exact per-row counts the engine computes itself over every row (live stores, which are sampled
+   * rather than scanned): NULL, zero and duplicate vectors, duplicate ids. Undefined when the
+   * engine cannot count them or counting would cost more than the source allows.
+   */
+  pushdownStats?(): Promise<PushdownStats | undefined>;
+}
+
+/** Counts a store computed over all of its rows (SQL aggregates, engine statistics). */
+export interface PushdownStats {
+  /** How the counts were computed, for evidence ("one SQL aggregate over every row"). */
+  readonly method: string;
+  /** Rows the store holds, including rows without a vector. */
+  readonly totalRows: number;
+  /** Rows whose vector is missing (NULL): no search can return them. */
+  readonly nullRows?: number;
+  /** All-zero vectors among the rest. */
+  readonly zeroRows?: number;
+  /** Store ids (primary keys) of the first zero vectors. */
+  readonly zeroIds?: readonly string[];
+  /** Rows holding NaN or ±Inf (0 when the column type rejects them). */
+  readonly nonfiniteRows?: number;
+  /** Rows whose vector repeats an earlier row's vector exactly. */
+  readonly duplicateVectorRows?: number;
+  /** Rows whose id repeats another row's id, and the id column counted. */
+  readonly duplicateIdRows?: number;
+  readonly idColumn?: string;
+  /** A few of the repeated ids. */
+  readonly duplicateIdExamples?: readonly string[];
 }
 
 export interface SearchRequest {
@@ -154,6 +185,54 @@ export interface IndexDescription {
   readonly ivf?: IvfDescription;
   readonly ids?: IdDescription;
   readonly quantizer?: QuantizerDescription;
+  /** Live stores: when the index was built relative to the rows it now holds. */
+  readonly build?: IndexBuildHistory;
+  /** Live stores: rows the index does not cover yet (LanceDB unindexed rows), searched by brute force or not at all. */
+  readonly unindexedRows?: number;
+  /** Live stores: how a query ordering by the declared metric is planned (pgvector EXPLAIN). */
+  readonly queryPlan?: QueryPlanCheck;
+  /** IVF list sizes estimated from the lists sampled rows fall into, when exact sizes are not readable. */
+  readonly listBalance?: ListBalanceEstimate;
+}
+
+export interface IndexBuildHistory {
+  /** Rows that existed when the index was built (or last rebuilt). */
+  readonly rowsAtBuild: number;
+  /** Rows written after it. */
+  readonly rowsAfterBuild: number;
+  /** How build order was established, for evidence. */
+  readonly method: string;
+  /**
+   * IVF-style indexes learn list centres from the rows present at build: the number of lists. A
+   * build with fewer rows than this placed centres without data. Undefined for graph indexes
+   * (HNSW), which need no training and may be built before the data.
+   */
+  readonly listsTrained?: number;
+  /** Engine message recorded at build time, when one is known (pgvector: "ivfflat index created with little data"). */
+  readonly warning?: string;
+}
+
+export interface QueryPlanCheck {
+  /** The metric the query orders by and its operator (pgvector: <=>, <->, <#>). */
+  readonly metric: string;
+  readonly operator: string;
+  /** True when the plan uses this index; false means every such query scans the whole table. */
+  readonly usesIndex: boolean;
+  /** The plan's top nodes, for evidence. */
+  readonly plan: string;
+}
+
+export interface ListBalanceEstimate {
+  /** nlist·Σn²/(Σn)² estimated from the lists sampled rows fall into (1 = even); a lower bound when `capped`. */
+  readonly imbalance: number;
+  /** Sampled rows whose own list was counted. */
+  readonly probedRows: number;
+  /** Largest list seen, in rows (a lower bound when `capped`). */
+  readonly largestList: number;
+  /** Share of rows in the largest list seen. */
+  readonly largestShare: number;
+  /** True when counting stopped at a cap, so the figures are lower bounds. */
+  readonly capped: boolean;
 }
 
 export interface IvfDescription {

@@ -1,5 +1,8 @@
 import type { SourceOptions } from './formats.js';
 import type { VectorSource } from './source.js';
+import { CHROMA_CONNECTOR } from './stores/chroma/connector.js';
+import { LANCEDB_CONNECTOR } from './stores/lancedb/connector.js';
+import { PGLITE_CONNECTOR, POSTGRES_CONNECTOR } from './stores/pgvector/connector.js';
 
 /** A live store reached by URL (postgres://, lancedb://, chroma://, ...). */
 export interface StoreConnector {
@@ -9,4 +12,5 @@ export interface StoreConnector {
   open(url: string, options: SourceOptions): Promise<VectorSource>;
 }
 
-export const STORE_CONNECTORS: readonly StoreConnector[] = [];
+/** One connector per engine folder under stores/ (docs/stores.md shows how to add one). */
+export const STORE_CONNECTORS: readonly StoreConnector[] = [POSTGRES_CONNECTOR, PGLITE_CONNECTOR, LANCEDB_CONNECTOR, CHROMA_CONNECTOR];

@@ -1,0 +1,56 @@
+import { ChromaClient } from 'chromadb';
+import { StoreError, UsageError } from '../../../errors.js';
+import type { SourceOptions } from '../../formats.js';
+import type { StoreConnector } from '../../stores.js';
+import { storeFailure } from '../store-errors.js';
+import { redactTarget, rejectUnknownParams } from '../store-url.js';
+import { ChromaSource } from './source.js';
+
+const DEFAULT_PORT = 8000;
+
+/** chroma://host:port/collection (?ssl=true, ?tenant=, ?database=, ?token= for a server with token auth). */
+export const CHROMA_CONNECTOR: StoreConnector = {
+  schemes: ['chroma'],
+  example: 'chroma://host:port/collection',
+  open: openChroma,
+};
+
+async function openChroma(target: string, _options: SourceOptions): Promise<ChromaSource> {
+  const shown = redactTarget(target);
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UsageError('not a valid chroma:// URL', { where: shown, hint: 'chroma://host:port/collection' });
+  }
+  rejectUnknownParams(url.searchParams, ['ssl', 'tenant', 'database', 'token'], target);
+  const name = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
+  if (!name || name.includes('/')) throw new UsageError('give one collection name after the host', { where: shown, hint: 'chroma://host:port/collection' });
+  const params = url.searchParams;
+  const token = params.get('token');
+  const client = new ChromaClient({
+    host: url.hostname || 'localhost',
+    port: url.port ? Number(url.port) : DEFAULT_PORT,
+    ssl: params.get('ssl') === 'true',
+    ...(params.get('tenant') ? { tenant: params.get('tenant') as string } : {}),
+    ...(params.get('database') ? { database: params.get('database') as string } : {}),
+    ...(token ? { headers: { 'x-chroma-token': token } } : {}),
+  });
+  const describe = (error: unknown): { what: string; hint?: string } | undefined => {
+    const kind = (error as { name?: string } | null)?.name ?? '';
+    if (kind === 'ChromaNotFoundError') return { what: `no collection '${name}'` };
+    if (kind === 'ChromaUnauthorizedError' || kind === 'ChromaForbiddenError') return { what: 'the server refused the credentials', hint: 'pass the token with ?token=' };
+    if (kind === 'ChromaConnectionError') return { what: `cannot reach the Chroma server at ${url.host || 'localhost'}`, hint: 'is the server running (chroma run --path DIR --port P) on that host and port?' };
+    return undefined;
+  };
+  try {
+    // embeddingFunction null: vectors are read and queried as stored, never re-embedded.
+    const collection = await client.getCollection({ name, embeddingFunction: null as never });
+    return new ChromaSource(collection, shown);
+  } catch (error) {
+    const failure = storeFailure(shown, 'open the Chroma collection', error, describe, token ?? undefined);
+    if ((error as { name?: string } | null)?.name !== 'ChromaNotFoundError') throw failure;
+    const names = await client.listCollections().then((collections) => collections.map((c) => c.name), () => []);
+    throw new StoreError(failure.message, { where: shown, hint: names.length ? `collections here: ${names.slice(0, 20).join(', ')}` : 'this database holds no collection (check ?tenant= and ?database=)', cause: error });
+  }
+}

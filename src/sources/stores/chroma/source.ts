@@ -1,0 +1,184 @@
+import type { Collection } from 'chromadb';
+import type { Metric } from '../../../core/policy.js';
+import { UsageError } from '../../../errors.js';
+import { exactSearch } from '../../../math/top-k.js';
+import { normToleranceFor } from '../../files/norm-tolerance.js';
+import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
+import { StoreRowCollector, StoreSource } from '../store-source.js';
+
+/** Rows per get() page: Chroma's own default batch is of this order. */
+const PAGE_ROWS = 1000;
+/** Sampled rows closer than this are fetched in one page rather than two. */
+const COALESCE_GAP = 200;
+/**
+ * Chroma has no exact search: the audit reads every embedding and searches them by brute force,
+ * when they fit in this much memory. Larger collections are not audited (and the report says so).
+ */
+const EXACT_REFERENCE_MAX_BYTES = 512 * 2 ** 20;
+/** Chroma's space names → vectorclinic metrics (its 'l2' is squared L2: the same ranking). */
+const METRICS: Readonly<Record<string, Metric>> = { l2: 'l2', cosine: 'cosine', ip: 'ip' };
+/** Chroma's defaults for collections created without a configuration. */
+const DEFAULT_SPACE = 'l2';
+const DEFAULT_EF_SEARCH = 100;
+
+/** A Chroma collection read through its HTTP API: offset pages, HNSW queries, brute force for the exact answer. */
+export class ChromaSource extends StoreSource {
+  private readonly metric: Metric;
+  private reference?: Promise<{ ids: string[]; data: Float32Array; count: number }>;
+  private dim = 0;
+
+  constructor(
+    private readonly collection: Collection,
+    target: string,
+  ) {
+    super(target);
+    this.metric = METRICS[this.space()] ?? 'l2';
+    // Every Chroma collection is HNSW-indexed; ef_search is fixed per collection (changing it is a write), so there is no sweep.
+    this.search = (request) => this.guard('query the collection', () => this.searchCollection(request));
+    this.searchTuning = { name: 'hnsw ef_search (collection configuration)', current: this.efSearch(), sweep: [] };
+  }
+
+  protected async load(): Promise<SourceDescription> {
+    const rows = await this.guard('count records', () => this.collection.count());
+    this.dim = rows > 0 ? await this.guard('read the dimension', () => this.firstDimension()) : 0;
+    const bytes = rows * this.dim * 4;
+    this.supportsExactSearch = rows > 0 && bytes <= EXACT_REFERENCE_MAX_BYTES;
+    this.exactSearchMethod = `brute force over all ${rows} embeddings read from the collection`;
+    const configuration = this.collection.configuration?.hnsw ?? {};
+    const index: IndexDescription = {
+      engine: 'chroma',
+      type: 'hnsw',
+      metric: this.metric,
+      metricSource: 'index',
+      normalizesInput: this.metric === 'cosine',
+      trained: true,
+      ntotal: rows,
+      params: {
+        space: this.space(),
+        ef_search: this.efSearch(),
+        ...(typeof configuration.ef_construction === 'number' ? { ef_construction: configuration.ef_construction } : {}),
+        ...(typeof configuration.max_neighbors === 'number' ? { max_neighbors: configuration.max_neighbors } : {}),
+      },
+    };
+    return {
+      kind: 'chroma',
+      target: this.target,
+      rows,
+      rowsExact: true,
+      dim: this.dim,
+      // Chroma stores float32 embeddings.
+      storage: { type: 'float32', bytes, lossy: false },
+      normTolerance: normToleranceFor('float32', this.dim),
+      local: false,
+      index,
+      notes: [
+        `Chroma collection ${this.collection.name}, hnsw space ${this.space()}, ef_search ${this.efSearch()}`,
+        ...(this.supportsExactSearch ? [] : rows > 0 ? [`collection over ${EXACT_REFERENCE_MAX_BYTES >> 20} MB of embeddings: index recall not audited (Chroma has no exact search)`] : []),
+      ],
+    };
+  }
+
+  async readRows(rows: readonly number[]): Promise<RowBlock> {
+    await this.describe();
+    const collector = new StoreRowCollector(this.dim, rows.length);
+    let i = 0;
+    while (i < rows.length) {
+      // One page covers a run of nearby rows: fewer round trips for dense samples.
+      let j = i + 1;
+      const first = rows[i] as number;
+      while (j < rows.length && (rows[j] as number) - (rows[j - 1] as number) <= COALESCE_GAP && (rows[j] as number) - first < PAGE_ROWS) j++;
+      const last = rows[j - 1] as number;
+      const page = await this.page(first, last - first + 1);
+      for (let k = i; k < j; k++) {
+        const row = rows[k] as number;
+        const embedding = page.embeddings[row - first];
+        if (embedding) collector.add(row, embedding);
+      }
+      i = j;
+    }
+    return collector.finish();
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    const { rows } = await this.describe();
+    for (let start = 0; start < rows; start += PAGE_ROWS) {
+      options.signal?.throwIfAborted();
+      const page = await this.page(start, Math.min(PAGE_ROWS, rows - start));
+      const collector = new StoreRowCollector(this.dim, page.embeddings.length);
+      page.embeddings.forEach((embedding, i) => {
+        if (embedding) collector.add(start + i, embedding);
+      });
+      yield collector.finish();
+    }
+  }
+
+  private async page(offset: number, limit: number): Promise<{ ids: string[]; embeddings: (number[] | null | undefined)[] }> {
+    const result = await this.guard('read records', () => this.collection.get({ offset, limit, include: ['embeddings'] as never }));
+    return { ids: result.ids, embeddings: (result.embeddings ?? []) as (number[] | null)[] };
+  }
+
+  private async firstDimension(): Promise<number> {
+    const page = await this.page(0, 1);
+    return page.embeddings[0]?.length ?? 0;
+  }
+
+  private async searchCollection(request: SearchRequest): Promise<SearchResult> {
+    const { queries, count, k, exact, params } = request;
+    if (params && Object.keys(params).length > 0) throw new UsageError('Chroma takes no per-query search settings', { where: this.target });
+    if (exact) return this.bruteForce(queries, count, k);
+    const dim = this.dim;
+    const embeddings = Array.from({ length: count }, (_, q) => Array.from(queries.subarray(q * dim, (q + 1) * dim)));
+    const result = await this.collection.query({ queryEmbeddings: embeddings, nResults: k, include: ['distances'] as never });
+    return { ids: result.ids.map((list) => [...list]) };
+  }
+
+  /** The exact top-k under the collection's space, over every stored embedding (read once, then cached). */
+  private async bruteForce(queries: Float32Array, count: number, k: number): Promise<SearchResult> {
+    this.reference ??= this.readAll();
+    const reference = await this.reference;
+    const lists = exactSearch(queries, count, reference.data, reference.count, this.dim, this.metric, k);
+    const ids: string[][] = [];
+    for (let q = 0; q < lists.queries; q++) {
+      const row: string[] = [];
+      for (let i = 0; i < lists.k; i++) {
+        const index = lists.ids[q * lists.k + i] as number;
+        if (index >= 0) row.push(reference.ids[index] as string);
+      }
+      ids.push(row);
+    }
+    return { ids };
+  }
+
+  private async readAll(): Promise<{ ids: string[]; data: Float32Array; count: number }> {
+    const { rows } = await this.describe();
+    const data = new Float32Array(rows * this.dim);
+    const ids: string[] = [];
+    for (let start = 0; start < rows; start += PAGE_ROWS) {
+      const page = await this.page(start, Math.min(PAGE_ROWS, rows - start));
+      page.embeddings.forEach((embedding, i) => {
+        if (embedding && embedding.length === this.dim) {
+          data.set(embedding, ids.length * this.dim);
+          ids.push(page.ids[i] as string);
+        }
+      });
+    }
+    return { ids, data: data.subarray(0, ids.length * this.dim), count: ids.length };
+  }
+
+  private space(): string {
+    const configured = this.collection.configuration?.hnsw?.space ?? this.collection.configuration?.spann?.space;
+    // Collections from before configuration objects keep the space in metadata ("hnsw:space").
+    const legacy = this.collection.metadata?.['hnsw:space'];
+    return String(configured ?? legacy ?? DEFAULT_SPACE);
+  }
+
+  private efSearch(): number {
+    const value = this.collection.configuration?.hnsw?.ef_search ?? this.collection.metadata?.['hnsw:search_ef'];
+    return typeof value === 'number' && value > 0 ? value : DEFAULT_EF_SEARCH;
+  }
+
+  /** The HTTP client keeps no connection open; dropping the cached reference frees its memory. */
+  protected async disconnect(): Promise<void> {
+    this.reference = undefined;
+  }
+}

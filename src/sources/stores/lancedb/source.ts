@@ -1,0 +1,244 @@
+import type { Connection, Table } from '@lancedb/lancedb';
+import type { Metric } from '../../../core/policy.js';
+import { UsageError } from '../../../errors.js';
+import { normToleranceFor } from '../../files/norm-tolerance.js';
+import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
+import { StoreRowCollector, StoreSource } from '../store-source.js';
+import { tuningSweep } from '../tuning.js';
+import { readIvfPartitions, type IvfPartitions } from './index-file.js';
+import { join } from 'node:path';
+
+/** LanceDB searches this many IVF partitions unless a query says otherwise. */
+export const LANCEDB_DEFAULT_NPROBES = 20;
+/** Without refineFactor, PQ/SQ distances are approximate; LanceDB re-ranks refineFactor × k candidates on the raw vectors. */
+const REFINE_SWEEP = [2, 5, 10];
+const REFINE_MAX = 50;
+/** Offsets per take request: bounds one Arrow batch to a few MB. */
+const TAKE_BATCH = 2048;
+
+/** Lance distance names → vectorclinic metrics ('dot' is inner product). */
+const METRICS: Readonly<Record<string, Metric | 'other'>> = { l2: 'l2', cosine: 'cosine', dot: 'ip', hamming: 'other' };
+
+/** What the connector found in the table's schema. */
+export interface LanceVectorColumn {
+  readonly name: string;
+  readonly dim: number;
+  readonly storage: StorageType;
+}
+
+interface LanceIndexFacts {
+  readonly description: IndexDescription;
+  readonly distance: string;
+  readonly nlist?: number;
+}
+
+/** A LanceDB table read in place: takes by offset, the index's own search, and bypassVectorIndex() for exact. */
+export class LancedbSource extends StoreSource {
+  private index?: LanceIndexFacts;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly table: Table,
+    private readonly tableDir: string,
+    private readonly column: LanceVectorColumn,
+    target: string,
+    indexFacts: LanceIndexFacts | undefined,
+  ) {
+    super(target);
+    if (indexFacts) {
+      this.index = indexFacts;
+      this.search = (request) => this.guard('search the index', () => this.searchIndex(request));
+      this.supportsExactSearch = true;
+      this.exactSearchMethod = 'LanceDB flat search (bypassVectorIndex)';
+      const nlist = indexFacts.nlist ?? LANCEDB_DEFAULT_NPROBES;
+      const compressed = indexFacts.description.quantizer?.kind === 'pq' || indexFacts.description.quantizer?.kind === 'sq';
+      // The knob that can still move recall: more partitions, or, once every partition is probed,
+      // re-ranking compressed candidates on the stored vectors.
+      this.searchTuning =
+        nlist > LANCEDB_DEFAULT_NPROBES || !compressed
+          ? tuningSweep('nprobes', Math.min(LANCEDB_DEFAULT_NPROBES, nlist), [2, 5, 10], nlist)
+          : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX);
+    }
+  }
+
+  /** Read the index's statistics and files once, before the source is built (search depends on them). */
+  static async describeIndex(table: Table, tableDir: string, column: string): Promise<LanceIndexFacts | undefined> {
+    const indices = (await table.listIndices()).filter((index) => index.columns.includes(column) && /ivf|hnsw|pq|flat/i.test(index.indexType));
+    const chosen = indices[0];
+    if (!chosen) return undefined;
+    const stats = await table.indexStats(chosen.name);
+    const distance = (stats?.distanceType ?? String(chosen.indexDetails?.metric_type ?? 'l2')).toLowerCase();
+    const partitions = chosen.indexUuid ? readPartitionsSafely(join(tableDir, '_indices', chosen.indexUuid)) : undefined;
+    const nlist = partitions?.lengths.length;
+    const compression = (chosen.indexDetails?.compression ?? {}) as Record<string, unknown>;
+    const quantizer = quantizerOf(compression);
+    const rowsAtBuild = await rowsWhenCreated(table, chosen.createdAt);
+    const indexed = stats?.numIndexedRows ?? chosen.numIndexedRows ?? 0;
+    const unindexed = stats?.numUnindexedRows ?? chosen.numUnindexedRows ?? 0;
+    const description: IndexDescription = {
+      engine: 'lancedb',
+      type: stats?.indexType ?? chosen.indexType,
+      metric: METRICS[distance] ?? 'other',
+      metricSource: 'index',
+      normalizesInput: distance === 'cosine',
+      trained: true,
+      ntotal: indexed,
+      params: {
+        name: chosen.name,
+        distanceType: distance,
+        nprobes: LANCEDB_DEFAULT_NPROBES,
+        ...(nlist ? { numPartitions: nlist } : {}),
+        ...(quantizer.m ? { numSubVectors: quantizer.m } : {}),
+        ...(quantizer.nbits ? { numBits: quantizer.nbits } : {}),
+      },
+      ...(partitions && nlist
+        ? {
+            ivf: {
+              nlist,
+              nprobe: Math.min(LANCEDB_DEFAULT_NPROBES, nlist),
+              listSizes: partitions.lengths,
+              ...(partitions.centroids ? { centroids: partitions.centroids } : {}),
+            },
+          }
+        : {}),
+      quantizer,
+      unindexedRows: unindexed,
+      ...(rowsAtBuild !== undefined
+        ? {
+            build: {
+              rowsAtBuild,
+              rowsAfterBuild: Math.max(0, indexed + unindexed - rowsAtBuild),
+              method: "the table's version history at the index's creation time",
+              ...(nlist ? { listsTrained: nlist } : {}),
+            },
+          }
+        : {}),
+    };
+    return { description, distance, ...(nlist ? { nlist } : {}) };
+  }
+
+  async pushdownStats(): Promise<PushdownStats> {
+    const description = await this.describe();
+    const nullRows = await this.guard('count rows', () => this.table.countRows(`${quoteColumn(this.column.name)} IS NULL`));
+    return { method: `LanceDB countRows() over ${this.tableName()}`, totalRows: description.rows, nullRows };
+  }
+
+  protected async load(): Promise<SourceDescription> {
+    const rows = await this.guard('count rows', () => this.table.countRows());
+    const { dim, storage } = this.column;
+    return {
+      kind: 'lancedb',
+      target: this.target,
+      rows,
+      rowsExact: true,
+      dim,
+      storage: { type: storage, bytes: rows * dim * (storage === 'float16' ? 2 : storage === 'float64' ? 8 : 4), lossy: false },
+      normTolerance: normToleranceFor(storage, dim),
+      local: false,
+      ...(this.index ? { index: this.index.description } : {}),
+      notes: [
+        `LanceDB table ${this.tableName()}, vector column ${this.column.name} (${dim} × ${storage})`,
+        ...(this.index ? [`searches use index ${String(this.index.description.params.name)} (${this.index.description.type}, ${this.index.distance}) with nprobes ${LANCEDB_DEFAULT_NPROBES} (LanceDB's default)`] : ['no vector index: every query is a flat scan']),
+      ],
+    };
+  }
+
+  async readRows(rows: readonly number[]): Promise<RowBlock> {
+    await this.describe();
+    const collector = new StoreRowCollector(this.column.dim, rows.length);
+    for (let start = 0; start < rows.length; start += TAKE_BATCH) {
+      const offsets = rows.slice(start, start + TAKE_BATCH);
+      const arrow = await this.guard('read sampled rows', () => this.table.takeOffsets([...offsets]).select([this.column.name]).toArrow());
+      // Takes come back in offset order; the offsets asked for are ascending, so positions match.
+      if (arrow.numRows !== offsets.length) throw new UsageError(`LanceDB returned ${arrow.numRows} rows for ${offsets.length} offsets`, { where: this.target });
+      const values = arrow.getChild(this.column.name);
+      offsets.forEach((row, i) => this.addRow(collector, row, values?.get(i)));
+    }
+    return collector.finish();
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    await this.describe();
+    let next = 0;
+    const batches = this.table.query().select([this.column.name]);
+    for await (const batch of batches) {
+      options.signal?.throwIfAborted();
+      const values = batch.getChild(this.column.name);
+      const collector = new StoreRowCollector(this.column.dim, batch.numRows);
+      for (let i = 0; i < batch.numRows; i++) this.addRow(collector, next++, values?.get(i));
+      yield collector.finish();
+    }
+  }
+
+  /** NULL vectors are counted by pushdownStats() (and reported by empty-index), not sampled as broken rows. */
+  private addRow(collector: StoreRowCollector, row: number, value: ArrayLike<number> | null | undefined): void {
+    if (value === null || value === undefined) return;
+    collector.add(row, Float32Array.from(value as ArrayLike<number>));
+  }
+
+  private async searchIndex(request: SearchRequest): Promise<SearchResult> {
+    const { queries, count, k, exact, params } = request;
+    const distance = this.index?.distance ?? 'l2';
+    const ids: string[][] = [];
+    for (const [name, value] of Object.entries(params ?? {})) {
+      if (!['nprobes', 'refineFactor'].includes(name) || !Number.isInteger(value) || value <= 0) {
+        throw new UsageError(`unsupported search setting ${name}=${value}`, { where: this.target, hint: 'LanceDB takes nprobes and refineFactor' });
+      }
+    }
+    const dim = this.column.dim;
+    for (let q = 0; q < count; q++) {
+      let query = this.table
+        .vectorSearch(queries.subarray(q * dim, (q + 1) * dim))
+        .column(this.column.name)
+        .distanceType(distance as 'l2' | 'cosine' | 'dot')
+        .limit(k)
+        .withRowId()
+        .select(['_distance']);
+      if (exact) query = query.bypassVectorIndex();
+      if (!exact && params?.nprobes) query = query.nprobes(params.nprobes);
+      if (!exact && params?.refineFactor) query = query.refineFactor(params.refineFactor);
+      const rows = (await query.toArray()) as { _rowid: bigint | number }[];
+      ids.push(rows.map((row) => String(row._rowid)));
+    }
+    return { ids };
+  }
+
+  private tableName(): string {
+    return this.table.name;
+  }
+
+  protected async disconnect(): Promise<void> {
+    this.table.close();
+    this.connection.close();
+  }
+}
+
+/** A damaged or unfamiliar index file costs the list sizes, not the check. */
+function readPartitionsSafely(indexDir: string): IvfPartitions | undefined {
+  try {
+    return readIvfPartitions(indexDir);
+  } catch {
+    return undefined;
+  }
+}
+
+function quantizerOf(compression: Record<string, unknown>): QuantizerDescription {
+  const kind = String(compression.type ?? 'none').toLowerCase();
+  if (kind === 'pq') return { kind: 'pq', m: Number(compression.num_sub_vectors) || 0, nbits: Number(compression.num_bits) || 8 };
+  if (kind === 'sq') return { kind: 'sq', sqType: `SQ${Number(compression.num_bits) || 8}` };
+  return { kind: 'none' };
+}
+
+/** Rows in the table when the index was created: the latest table version committed before it. */
+async function rowsWhenCreated(table: Table, createdAt: Date | undefined): Promise<number | undefined> {
+  if (!createdAt) return undefined;
+  const versions = await table.listVersions();
+  const before = versions.filter((version) => version.timestamp.getTime() <= createdAt.getTime()).sort((a, b) => b.version - a.version)[0];
+  const rows = Number(before?.metadata?.total_rows);
+  return Number.isFinite(rows) ? rows : undefined;
+}
+
+/** Column names in LanceDB filters are SQL identifiers: backtick-quoted. */
+function quoteColumn(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { userInfo } from 'node:os';
+import { UsageError } from '../../../errors.js';
+import { storeFailure } from '../store-errors.js';
+import { redactTarget } from '../store-url.js';
+import { lookupPassword } from './password.js';
+import { describePostgresError } from './postgres-errors.js';
+import { SESSION_SETUP, type SqlSession } from './sql-session.js';
+
+/** A server that does not answer in this long is unreachable for our purposes, not slow. */
+const CONNECT_TIMEOUT_MS = 15_000;
+/** URL parameters that configure the connection itself (the rest select the table). */
+export const CONNECTION_PARAMS = ['sslmode', 'host', 'port', 'user', 'dbname', 'password', 'application_name'];
+
+/** Open one read-only session to a Postgres server from a postgres:// URL. */
+export async function connectPostgres(url: URL, target: string): Promise<SqlSession> {
+  const params = url.searchParams;
+  const host = params.get('host') ?? (decodeURIComponent(url.hostname) || process.env.PGHOST || 'localhost');
+  const port = Number(params.get('port') ?? (url.port || process.env.PGPORT || 5432));
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`invalid port '${url.port}'`, { where: target });
+  const user = params.get('user') ?? (decodeURIComponent(url.username) || process.env.PGUSER || userInfo().username);
+  const database = params.get('dbname') ?? (decodeURIComponent(url.pathname.replace(/^\//, '')) || process.env.PGDATABASE || user);
+  const urlPassword = params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  const password = urlPassword ?? lookupPassword({ host, port, database, user });
+  const client = new pg.Client({
+    host,
+    port,
+    user,
+    database,
+    // A function, so pg never falls back to its own (deprecated, noisy) ~/.pgpass lookup.
+    password: async () => password ?? '',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // TCP keepalives notice a server that vanished mid-check instead of waiting forever.
+    keepAlive: true,
+    ssl: sslFor(params.get('sslmode'), target),
+    application_name: 'vectorclinic',
+  });
+  // An idle connection the server drops emits 'error'; without a listener Node would crash.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    for (const statement of SESSION_SETUP) await client.query(statement);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw storeFailure(target, `connect to ${host}:${port}/${database} as ${user}`, error, describePostgresError, password);
+  }
+  let closed = false;
+  return {
+    async query<Row extends object>(sql: string, values: readonly unknown[] = []): Promise<Row[]> {
+      const result = await client.query(sql, values as unknown[]);
+      return result.rows as Row[];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end().catch(() => undefined);
+    },
+  };
+}
+
+function sslFor(mode: string | null, target: string): pg.ClientConfig['ssl'] {
+  switch (mode ?? 'disable') {
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return false;
+    case 'require':
+      // libpq's 'require' encrypts without verifying the certificate.
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+    case 'verify-full':
+      return true;
+    default:
+      throw new UsageError(`unknown sslmode '${mode}'`, { where: redactTarget(target), hint: 'use disable, require, verify-ca or verify-full' });
+  }
+}

@@ -1,0 +1,260 @@
+import type { Metric } from '../../../core/policy.js';
+import { InputError, UsageError } from '../../../errors.js';
+import { Rng, sampleIndices } from '../../../math/rng.js';
+import { normToleranceFor } from '../../files/norm-tolerance.js';
+import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
+import { StoreRowCollector, StoreSource } from '../store-source.js';
+import { tuningSweep } from '../tuning.js';
+import type { PgvectorCatalog, PgvectorIndex } from './catalog.js';
+import { explainDeclaredQuery, LIST_PROBES, probeListBalance } from './index-probes.js';
+import { describePostgresError } from './postgres-errors.js';
+import { readRowFacts, type RowFacts } from './row-facts.js';
+import { readOnlyTransaction, toCount, type SqlSession } from './sql-session.js';
+import { formatVectorText, parseVectorText } from './vector-text.js';
+
+/**
+ * Tables up to this size get the full per-row aggregate (NULL, zero and duplicate vectors, build
+ * order): Postgres reads ~1 GB/s from cache, so this is seconds on a server. Beyond it only rows
+ * are counted and the sample speaks for the rest.
+ */
+export const DEFAULT_PUSHDOWN_BUDGET_BYTES = 4 * 2 ** 30;
+/** Dense copies of wider vectors (sparsevec allows 10⁹ dimensions) would not fit a sample in memory. */
+const MAX_DIM = 65_536;
+/** Rows per FETCH in a full scan. */
+const SCAN_BATCH_ROWS = 2000;
+/** pgvector's upper limits for its search settings. */
+const EF_SEARCH_MAX = 1000;
+/** Search settings a request may change (anything else would be SQL the audit has no business setting). */
+const SEARCH_SETTINGS = new Set(['hnsw.ef_search', 'ivfflat.probes']);
+
+export interface PgvectorSourceOptions {
+  /** The metric the model was trained for: picks the index searches use and is EXPLAINed. */
+  readonly declaredMetric?: Metric;
+  readonly pushdownBudgetBytes?: number;
+  /** Reader kind shown in the report ('pgvector', or 'pglite' for an embedded store). */
+  readonly kind?: string;
+}
+
+const STORAGE: Readonly<Record<string, StorageType>> = { vector: 'float32', halfvec: 'float16', sparsevec: 'float32' };
+
+/** A pgvector column read in place, through SQL, in read-only transactions. */
+export class PgvectorSource extends StoreSource {
+  private readonly index?: PgvectorIndex;
+  private facts?: Promise<RowFacts>;
+  private dim = 0;
+
+  constructor(
+    private readonly session: SqlSession,
+    private readonly catalog: PgvectorCatalog,
+    target: string,
+    private readonly options: PgvectorSourceOptions = {},
+  ) {
+    super(target);
+    this.index = catalog.indexes.find((index) => index.valid);
+    if (this.index) {
+      const index = this.index;
+      this.search = (request) => this.guard('search the index', () => this.searchIndex(index, request));
+      this.supportsExactSearch = true;
+      this.exactSearchMethod = 'pgvector sequential scan (index scans disabled in the same transaction)';
+      this.searchTuning =
+        index.method === 'hnsw'
+          ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
+          : tuningSweep('ivfflat.probes', catalog.settings.probes, [4, 16, 64], Math.max(1, index.options.lists ?? 1));
+    }
+  }
+
+  async pushdownStats(): Promise<PushdownStats | undefined> {
+    await this.describe();
+    return (await this.rowFacts()).pushdown;
+  }
+
+  protected async load(): Promise<SourceDescription> {
+    const { catalog } = this;
+    this.dim = await this.guard('read the vector dimension', () => this.readDim());
+    const facts = await this.rowFacts();
+    const index = this.index ? await this.guard('inspect the index', () => this.describeIndex(this.index as PgvectorIndex, facts)) : undefined;
+    const storage = STORAGE[catalog.column.type] ?? 'float32';
+    return {
+      kind: this.options.kind ?? 'pgvector',
+      target: this.target,
+      rows: facts.vectorRows,
+      rowsExact: true,
+      dim: this.dim,
+      storage: { type: storage, bytes: catalog.tableBytes, lossy: false },
+      normTolerance: normToleranceFor(storage, this.dim),
+      local: false,
+      ...(index ? { index } : {}),
+      notes: this.notes(facts),
+    };
+  }
+
+  private rowFacts(): Promise<RowFacts> {
+    const full = this.catalog.tableBytes <= (this.options.pushdownBudgetBytes ?? DEFAULT_PUSHDOWN_BUDGET_BYTES);
+    this.facts ??= this.guard('count rows', () => readRowFacts(this.session, this.catalog, this.index, this.dim, full));
+    return this.facts;
+  }
+
+  private async readDim(): Promise<number> {
+    const { column, relation } = this.catalog;
+    let dim = column.dim;
+    if (dim <= 0) {
+      // An unconstrained column (vector without (n)): the first stored vector sets the dimension.
+      const [row] = await readOnlyTransaction(this.session, () =>
+        this.session.query<{ v: string }>(`SELECT ${column.sql}::text AS v FROM ${relation} WHERE ${column.sql} IS NOT NULL LIMIT 1`),
+      );
+      dim = row ? (parseVectorText(row.v, column.type)?.length ?? 0) : 0;
+    }
+    if (dim > MAX_DIM) {
+      throw new InputError(`column ${column.name} holds ${dim}-dimensional vectors; vectorclinic checks dense vectors up to ${MAX_DIM} dimensions`, {
+        where: this.target,
+      });
+    }
+    return dim;
+  }
+
+  private async describeIndex(index: PgvectorIndex, facts: RowFacts): Promise<IndexDescription> {
+    const probes = await this.probeVectors(facts.vectorRows);
+    const listBalance = await probeListBalance(this.session, this.catalog, index, probes.slice(0, LIST_PROBES), facts.vectorRows);
+    const declared = this.options.declaredMetric;
+    const queryPlan = declared && probes[0] ? await explainDeclaredQuery(this.session, this.catalog, index, declared, probes[0]) : undefined;
+    const knob: Record<string, number> = index.method === 'hnsw' ? { 'hnsw.ef_search': this.catalog.settings.efSearch } : { 'ivfflat.probes': this.catalog.settings.probes };
+    return {
+      engine: 'pgvector',
+      type: index.method,
+      metric: index.distance.metric,
+      metricSource: 'index',
+      normalizesInput: index.distance.metric === 'cosine',
+      // pgvector always trains ivfflat lists at build time (on random centres when the table is empty).
+      trained: true,
+      ntotal: index.predicate === null ? facts.vectorRows : index.catalogTuples,
+      params: { name: index.name, opclass: index.opclass, operator: index.distance.operator, ...index.options, ...knob, catalogTuples: index.catalogTuples },
+      ...(facts.build ? { build: facts.build } : {}),
+      ...(queryPlan ? { queryPlan } : {}),
+      ...(listBalance ? { listBalance } : {}),
+    };
+  }
+
+  /** A few stored vectors (fixed seed) to probe the index with: list sizes, the query plan. */
+  private async probeVectors(rows: number): Promise<Float32Array[]> {
+    if (rows === 0 || this.dim === 0) return [];
+    const picks = sampleIndices(rows, LIST_PROBES, new Rng(0x1157));
+    const block = await this.readRanks(picks);
+    return Array.from({ length: block.count }, (_, i) => block.data.slice(i * block.dim, (i + 1) * block.dim));
+  }
+
+  private notes(facts: RowFacts): string[] {
+    const { catalog } = this;
+    const notes: string[] = [`pgvector ${catalog.extensionVersion}, column ${catalog.tableName}.${catalog.column.name} ${catalog.column.type}(${this.dim || '?'}), rows ordered by ${catalog.key.name}`];
+    if (!facts.pushdown) notes.push(`table larger than the pushdown budget: rows counted exactly, other per-row facts estimated from the sample`);
+    const others = catalog.indexes.filter((index) => index !== this.index);
+    if (this.index) notes.push(`searches use index ${this.index.name} (${this.index.method}, ${this.index.opclass})`);
+    for (const index of others) notes.push(`other vector index ${index.name}: ${index.method}, ${index.opclass}${index.valid ? '' : ' (INVALID: a failed or unfinished build)'}`);
+    if (this.index?.predicate) notes.push(`index ${this.index.name} is partial (WHERE ${this.index.predicate}): rows outside it are never returned by index searches`);
+    if (catalog.indexes.length > 0 && !this.index) notes.push('no valid vector index: every query is a sequential scan');
+    if (catalog.indexes.length === 0) notes.push('no vector index on the column: every query is an exact sequential scan (no recall loss, but O(rows) per query)');
+    return notes;
+  }
+
+  async readRows(rows: readonly number[]): Promise<RowBlock> {
+    await this.describe();
+    return this.readRanks(rows);
+  }
+
+  /** Rows by their number in key order (the order scan() yields them in). */
+  private async readRanks(rows: readonly number[]): Promise<RowBlock> {
+    const collector = new StoreRowCollector(this.dim, rows.length);
+    if (rows.length === 0) return collector.finish();
+    const { relation, column, key } = this.catalog;
+    const values = await this.guard('read sampled rows', () =>
+      readOnlyTransaction(this.session, async () => {
+        // Stage 1: row number → key, numbering rows by the key (an index scan of the key only).
+        const keyed = await this.session.query<{ rn: unknown; k: string }>(
+          `SELECT w.rn AS rn, s.k::text AS k
+             FROM (SELECT ${key.sql} AS k, row_number() OVER (ORDER BY ${key.sql}) - 1 AS rn FROM ${relation} WHERE ${column.sql} IS NOT NULL) s
+             JOIN unnest($1::int8[]) AS w(rn) ON w.rn = s.rn`,
+          [rows.map(String)],
+        );
+        // Stage 2: fetch only those rows' vectors, by key.
+        const fetched = await this.session.query<{ k: string; v: string | null }>(
+          `SELECT ${key.sql}::text AS k, ${column.sql}::text AS v FROM ${relation} WHERE ${key.sql} = ANY($1::${key.sqlType}[])`,
+          [keyed.map((row) => row.k)],
+        );
+        const byKey = new Map(fetched.map((row) => [row.k, row.v]));
+        return new Map(keyed.map((row) => [toCount(row.rn), byKey.get(row.k) ?? null]));
+      }),
+    );
+    for (const row of rows) this.addRow(collector, row, values.get(row));
+    return collector.finish();
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    await this.describe();
+    const { relation, column, key } = this.catalog;
+    const batch = Math.max(1, Math.min(SCAN_BATCH_ROWS, Math.floor((options.blockFloats ?? SCAN_BATCH_ROWS * this.dim) / Math.max(1, this.dim))));
+    await this.guard('start a scan', () => this.session.query('BEGIN TRANSACTION READ ONLY'));
+    try {
+      // Physical order is ctid order only when no other scan is running: keep it deterministic.
+      const order = key.kind === 'ctid' ? '' : `ORDER BY ${key.sql}`;
+      await this.guard('start a scan', async () => {
+        await this.session.query("SELECT set_config('synchronize_seqscans', 'off', true)");
+        await this.session.query(`DECLARE vectorclinic_scan NO SCROLL CURSOR FOR SELECT ${column.sql}::text AS v FROM ${relation} WHERE ${column.sql} IS NOT NULL ${order}`);
+      });
+      let next = 0;
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const rows = await this.guard('scan rows', () => this.session.query<{ v: string }>(`FETCH ${batch} FROM vectorclinic_scan`));
+        if (rows.length === 0) break;
+        const collector = new StoreRowCollector(this.dim, rows.length);
+        for (const row of rows) this.addRow(collector, next++, row.v);
+        yield collector.finish();
+      }
+    } finally {
+      await this.session.query('ROLLBACK').catch(() => undefined);
+    }
+  }
+
+  private addRow(collector: StoreRowCollector, row: number, text: string | null | undefined): void {
+    // Only rows with a vector are numbered; one deleted since it was numbered is simply gone.
+    if (text === null || text === undefined) return;
+    const vector = parseVectorText(text, this.catalog.column.type);
+    if (vector) collector.add(row, vector);
+    else collector.unparsable(row, `unreadable ${this.catalog.column.type} text '${text.slice(0, 40)}'`);
+  }
+
+  /** Top-k keys per query through the index (index scans forced), or exactly (index scans disabled). */
+  private async searchIndex(index: PgvectorIndex, request: SearchRequest): Promise<SearchResult> {
+    const { queries, count, k, exact, params } = request;
+    const { relation, key, extensionSchema: schema } = this.catalog;
+    const where = index.predicate ? `WHERE ${index.predicate}` : '';
+    const sql = `SELECT ${key.sql}::text AS id FROM ${relation} ${where} ORDER BY ${index.orderExpression} OPERATOR(${schema}.${index.distance.operator}) $1::${schema}.${index.storedType} LIMIT ${Math.max(1, Math.floor(k))}`;
+    return readOnlyTransaction(this.session, async () => {
+      const settings: Record<string, string> = exact
+        ? { enable_indexscan: 'off', enable_indexonlyscan: 'off', enable_bitmapscan: 'off' }
+        : // The audit measures the index: a planner that prefers a sequential scan on a small table would hide it.
+          { enable_seqscan: 'off' };
+      for (const [name, value] of Object.entries(params ?? {})) {
+        if (!SEARCH_SETTINGS.has(name) || !Number.isInteger(value) || value <= 0) {
+          throw new UsageError(`unsupported search setting ${name}=${value}`, { where: this.target, hint: `pgvector takes ${[...SEARCH_SETTINGS].join(', ')}` });
+        }
+        settings[name] = String(value);
+      }
+      for (const [name, value] of Object.entries(settings)) await this.session.query('SELECT set_config($1, $2, true)', [name, value]);
+      const ids: string[][] = [];
+      const dim = this.dim;
+      for (let q = 0; q < count; q++) {
+        const vector = queries.subarray(q * dim, (q + 1) * dim);
+        const rows = await this.session.query<{ id: string }>(sql, [formatVectorText(vector, index.storedType)]);
+        ids.push(rows.map((row) => row.id));
+      }
+      return { ids };
+    });
+  }
+
+  protected async disconnect(): Promise<void> {
+    await this.session.close();
+  }
+
+  protected override explain(error: unknown): { readonly what: string; readonly hint?: string } | undefined {
+    return describePostgresError(error);
+  }
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ChromaClient } from 'chromadb';
+import { check } from '../../src/api/check.js';
+import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
+import { closedPort, loadDocs, problems, REPO_ROOT } from './helpers.js';
+
+const ROWS = 3000;
+const DIM = 128;
+const OPTIONS = { metric: 'cosine', dim: DIM, sample: 1000 } as const;
+/** The server binary starts in a few seconds; a minute covers a loaded machine. */
+const STARTUP_MS = 60_000;
+/** Whatever happens to the test, the server dies after this long. */
+const SERVER_LIFETIME_S = 600;
+
+describe('Chroma collections through a local Chroma server (npx chroma run)', { timeout: 300_000 }, () => {
+  let dir: string;
+  let server: ChildProcess;
+  let port: number;
+  let client: ChromaClient;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vectorclinic-chroma-'));
+    port = await closedPort();
+    // coreutils timeout bounds the server's life even if this test process dies first.
+    const chroma = [process.execPath, join(REPO_ROOT, 'node_modules/chromadb/dist/cli.mjs'), 'run', '--path', join(dir, 'db'), '--host', '127.0.0.1', '--port', String(port)];
+    server = spawn('timeout', ['--signal=KILL', String(SERVER_LIFETIME_S), ...chroma], { stdio: 'ignore' });
+    client = new ChromaClient({ host: '127.0.0.1', port });
+    const started = Date.now();
+    for (;;) {
+      try {
+        await client.heartbeat();
+        break;
+      } catch (error) {
+        if (Date.now() - started > STARTUP_MS || server.exitCode !== null) throw new Error(`chroma server did not start on port ${port}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    const load = async (name: string, space: 'cosine' | 'ip' | 'l2', vectors: VectorRows): Promise<void> => {
+      const collection = await client.createCollection({ name, configuration: { hnsw: { space } }, embeddingFunction: null as never });
+      for (let start = 0; start < vectors.count; start += 1000) {
+        const end = Math.min(vectors.count, start + 1000);
+        const ids = Array.from({ length: end - start }, (_, i) => `doc-${start + i}`);
+        const embeddings = ids.map((_, i) => Array.from(vectors.data.subarray((start + i) * DIM, (start + i + 1) * DIM)));
+        await collection.add({ ids, embeddings });
+      }
+    };
+    await load('clean', 'cosine', await loadDocs(ROWS, true));
+    // Raw vectors of a cosine model in an inner-product space.
+    await load('raw_ip', 'ip', await loadDocs(ROWS, false));
+  });
+
+  after(() => {
+    server?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every record, the count and the configuration: what a write would change. */
+  async function contents(name: string): Promise<string> {
+    const collection = await client.getCollection({ name, embeddingFunction: null as never });
+    const records = await collection.get({ include: ['embeddings'] as never });
+    return JSON.stringify({ count: await collection.count(), configuration: collection.configuration, ids: records.ids, embeddings: records.embeddings });
+  }
+
+  test('a clean cosine collection: nothing at warn or fail, recall audited by brute force, records unchanged', async () => {
+    const before = await contents('clean');
+    const report = await check(`chroma://127.0.0.1:${port}/clean`, OPTIONS);
+    assert.deepEqual(problems(report), {});
+    assert.equal(report.kind, 'chroma');
+    assert.equal(report.stats.rows, ROWS);
+    assert.equal(report.checks.find((outcome) => outcome.code === 'ann-recall')?.status, 'pass', 'the audit ran');
+    assert.equal(await contents('clean'), before);
+  });
+
+  test('raw vectors in an inner-product space for a cosine model: metric-mismatch fails', async () => {
+    const report = await check(`chroma://127.0.0.1:${port}/raw_ip`, OPTIONS);
+    assert.equal(problems(report)['metric-mismatch'], 'fail');
+    assert.equal(report.findings.find((f) => f.code === 'metric-mismatch')?.evidence.indexMetric, 'ip');
+  });
+
+  test('a missing collection or server: exit 2 naming the store, token redacted', async () => {
+    await assert.rejects(check(`chroma://127.0.0.1:${port}/nope?token=tok-secret`), (error: Error & { exitCode?: number; where?: string; hint?: string }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, /no collection 'nope'/);
+      assert.match(error.hint ?? '', /collections here: .*clean/);
+      assert.equal(error.where, `chroma://127.0.0.1:${port}/nope?token=***`);
+      return true;
+    });
+    const down = await closedPort();
+    await assert.rejects(check(`chroma://127.0.0.1:${down}/clean`), /cannot reach the Chroma server/);
+  });
+});

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Report } from '../../src/core/report.js';
+import { readVectorFile, type VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
+
+/** The repository root and the shared data set beside it (never an absolute machine path). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DOCS = fileURLToPath(new URL('../../../shared/data/wordnet-ft128/docs.f32.npy', import.meta.url));
+
+/** The first `rows` model-A documents, L2-normalized (the clean store) or raw (norms 0.50–0.76). */
+export function loadDocs(rows: number, normalize: boolean): Promise<VectorRows> {
+  return readVectorFile(DOCS, { rows, normalize });
+}
+
+/** Findings at warn or fail, as code → severity: what a test pins exactly. */
+export function problems(report: Report): Record<string, string> {
+  return Object.fromEntries(report.findings.filter((f) => f.severity !== 'info').map((f) => [f.code, f.severity]));
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the CLI (TypeScript through tsx) as a child process; async so an in-process server keeps serving. */
+export function runCli(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

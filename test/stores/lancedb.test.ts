@@ -1,0 +1,128 @@
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int64, Schema } from 'apache-arrow';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { check } from '../../src/api/check.js';
+import { openSource } from '../../src/sources/open-source.js';
+import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
+import { loadDocs, problems } from './helpers.js';
+
+const ROWS = 3000;
+const DIM = 128;
+const OPTIONS = { metric: 'cosine', dim: DIM, sample: 1000 } as const;
+const SCHEMA = new Schema([new Field('id', new Int64(), false), new Field('vector', new FixedSizeList(DIM, new Field('item', new Float32(), true)), true)]);
+
+function rowsOf(vectors: VectorRows, from: number, to: number, nulls: ReadonlySet<number> = new Set()): { id: bigint; vector: number[] | null }[] {
+  return Array.from({ length: to - from }, (_, k) => {
+    const row = from + k;
+    return { id: BigInt(row + 1), vector: nulls.has(row) ? null : Array.from(vectors.data.subarray(row * DIM, (row + 1) * DIM)) };
+  });
+}
+
+/** Every file's path, size, mtime and hash under the database directory. */
+function snapshot(root: string): string[] {
+  const entries: string[] = [];
+  const walk = (path: string): void => {
+    for (const name of readdirSync(path)) {
+      const full = join(path, name);
+      const stat = statSync(full);
+      if (stat.isDirectory()) walk(full);
+      else entries.push(`${relative(root, full)} ${stat.size} ${stat.mtimeMs} ${createHash('sha1').update(readFileSync(full)).digest('hex')}`);
+    }
+  };
+  walk(root);
+  return entries.sort();
+}
+
+describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vectorclinic-lancedb-'));
+    const unit = await loadDocs(ROWS, true);
+    const raw = await loadDocs(ROWS, false);
+    const db = await lancedb.connect(dir);
+    const create = async (name: string, rows: ReturnType<typeof rowsOf>, index: lancedb.Index): Promise<lancedb.Table> => {
+      const table = await db.createTable(name, rows, { schema: SCHEMA });
+      await table.createIndex('vector', { config: index });
+      return table;
+    };
+    (await create('clean', rowsOf(unit, 0, ROWS), lancedb.Index.ivfFlat({ numPartitions: 16, distanceType: 'cosine' }))).close();
+    // A cosine model stored raw behind a dot-product index.
+    (await create('raw_dot', rowsOf(raw, 0, ROWS), lancedb.Index.ivfFlat({ numPartitions: 16, distanceType: 'dot' }))).close();
+    // Product quantization without re-ranking: recall lost to compression, recovered by refineFactor.
+    (await create('pq', rowsOf(unit, 0, ROWS), lancedb.Index.ivfPq({ numPartitions: 16, numSubVectors: 8, distanceType: 'cosine' }))).close();
+    // Indexed after the first 256 rows; the rest appended later (three without an embedding) and never indexed.
+    const late = await create('late', rowsOf(unit, 0, 256), lancedb.Index.ivfFlat({ numPartitions: 4, distanceType: 'cosine' }));
+    await late.add(rowsOf(unit, 256, ROWS, new Set([300, 301, 302])));
+    late.close();
+    db.close();
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a clean table reports nothing at warn or fail, and no file changes (so no new table version)', async () => {
+    const filesBefore = snapshot(dir);
+    const report = await check(`lancedb://${dir}/clean`, OPTIONS);
+    assert.deepEqual(problems(report), {});
+    assert.equal(report.kind, 'lancedb');
+    assert.equal(report.stats.rows, ROWS);
+    assert.deepEqual(snapshot(dir), filesBefore, 'no file written, renamed or touched');
+  });
+
+  test('IVF partition sizes come from the index file and add up to the indexed rows', async () => {
+    const source = await openSource(`lancedb://${dir}/clean`);
+    try {
+      const index = (await source.describe()).index;
+      assert.equal(index?.ivf?.nlist, 16);
+      assert.equal(Array.from(index?.ivf?.listSizes ?? []).reduce((a, b) => a + b, 0), ROWS);
+      assert.equal(index?.ivf?.centroids?.length, 16 * DIM);
+      assert.equal(index?.metric, 'cosine');
+    } finally {
+      await source.close();
+    }
+  });
+
+  test('dot-product index over unnormalized vectors of a cosine model: metric-mismatch fails', async () => {
+    const report = await check(`lancedb://${dir}/raw_dot`, OPTIONS);
+    assert.equal(problems(report)['metric-mismatch'], 'fail');
+    assert.equal(report.findings.find((f) => f.code === 'metric-mismatch')?.evidence.indexMetric, 'ip');
+  });
+
+  test('IVF_PQ probing every partition: ann-recall sweeps refineFactor and finds the parameter fix', async () => {
+    const report = await check(`lancedb://${dir}/pq`, OPTIONS);
+    const finding = report.findings.find((f) => f.code === 'ann-recall');
+    assert.ok(finding, 'PQ-compressed distances lose neighbours');
+    assert.deepEqual(finding.evidence.parameter, { name: 'refineFactor', current: 1 });
+    const sweep = finding.evidence.sweep as { value: number; recall: number }[];
+    assert.ok(Math.max(...sweep.map((point) => point.recall)) >= (finding.evidence.recallAt10 as number) + 0.05, 'refining recovers recall');
+    assert.match(finding.fix, /Set refineFactor to at least/);
+  });
+
+  test('an index trained on the first 256 rows, the rest appended and unindexed: empty-index warns (No.14, No.16)', async () => {
+    const report = await check(`lancedb://${dir}/late`, OPTIONS);
+    assert.equal(problems(report)['empty-index'], 'warn');
+    const finding = report.findings.find((f) => f.code === 'empty-index');
+    assert.deepEqual(finding?.labels, ['No.8', 'No.14', 'No.16']);
+    assert.equal(finding?.evidence.rowsAtBuild, 256);
+    assert.equal(finding?.evidence.unindexedRows, ROWS - 256);
+    assert.equal(finding?.evidence.nullRows, 3);
+    assert.match(finding?.fix ?? '', /createIndex\(<column>, \{ replace: true \}\)/);
+  });
+
+  test('a missing table or directory: exit 2, and nothing is created on disk', async () => {
+    await assert.rejects(check(`lancedb://${dir}/nope`), (error: Error & { exitCode?: number; hint?: string }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, /no table 'nope'/);
+      assert.match(error.hint ?? '', /clean, late, pq, raw_dot|tables here: .*clean/);
+      return true;
+    });
+    const missing = join(dir, 'missing-db');
+    await assert.rejects(check(`lancedb://${missing}/docs`), /no LanceDB database directory/);
+    assert.equal(existsSync(missing), false);
+  });
+});
