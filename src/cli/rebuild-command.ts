@@ -74,7 +74,8 @@ export function rebuildCommand(): Command {
         hnsw,
         apply: Boolean(flags.apply),
         checkBeforeAfter: flags.check,
-        onStep: (step) => process.stderr.write(`vectorclinic rebuild: ${step}\n`),
+        // Step-by-step progress on a terminal only; pipes and CI get just the result.
+        ...(process.stderr.isTTY ? { onStep: (step: string) => process.stderr.write(`vectorclinic rebuild: ${step}\n`) } : {}),
       });
       emit(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatRebuild(result), undefined);
       process.exitCode = result.after?.verdict === 'fail' ? EXIT.failFindings : EXIT.ok;

@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { check } from '../api/check.js';
 import { useColor } from '../cli/output.js';
+import { formatHtml } from '../reporters/html.js';
 import { formatText } from '../reporters/text.js';
+import type { Report } from '../core/report.js';
 import { writeBrokenCopy } from './break-store.js';
+import { buildDemoStore } from './build-demo-store.js';
 
 /**
  * `npm start`: check the bundled healthy slice, then a copy broken the way real stores break,
@@ -33,11 +36,31 @@ process.stdout.write(
 const broken = await check(brokenPath, { metric: 'cosine', dim: 128, queries: queriesPath });
 process.stdout.write(formatText(broken, { color }));
 
+rule('3. a live pgvector store (embedded Postgres, no server): the ivfflat index was created before the data');
+const storeDir = relative(process.cwd(), `${outDir}pgdata`);
+const built = await buildDemoStore(healthyPath, storeDir);
+process.stdout.write(`built ${built.rows} rows in ${storeDir}; Postgres said: ${built.notices.join('; ') || 'nothing'}\n\n`);
+const store = await check(`pglite://${storeDir}?table=docs&column=embedding`, { metric: 'cosine', dim: 128 });
+process.stdout.write(formatText(store, { color }));
+
+rule('4. the same reports for machines and people');
+const htmlPath = relative(process.cwd(), `${outDir}broken-report.html`);
+writeFileSync(htmlPath, formatHtml(broken));
+process.stdout.write(`HTML report of the broken store: ${htmlPath} (one self-contained page, open it in a browser)\n`);
+
 rule('what next');
 process.stdout.write(
   [
-    `healthy: ${healthy.verdict.toUpperCase()}, broken: ${broken.verdict.toUpperCase()} (${broken.findings.filter((f) => f.severity === 'fail').map((f) => f.code).join(', ')})`,
+    `healthy: ${healthy.verdict.toUpperCase()}, broken: ${broken.verdict.toUpperCase()} (${failing(broken)}), live store: ${store.verdict.toUpperCase()} (${failing(store)})`,
     'try it on your own store:   npx vectorclinic check embeddings.npy --metric cosine --dim 768',
     'machine-readable report:    npx vectorclinic check demo/out/broken-docs.npy --metric cosine --format json',
+    `a live store:               npx vectorclinic check "pglite://${storeDir}?table=docs" --metric cosine   (or postgres://user@host/db?table=docs)`,
+    'fix it:                     npx vectorclinic rebuild demo/out/broken-docs.npy --metric cosine --index hnsw --dedup --ids demo/data/docs.jsonl --out demo/out/docs.hnsw --apply',
+    'prove it:                   npx vectorclinic smoke demo/out/docs.hnsw --questions demo/data/questions.jsonl --query-vectors demo/data/queries.npy --all',
+    'why a finding fails:        npx vectorclinic explain mixed-norm-shards',
   ].join('\n') + '\n',
 );
+
+function failing(report: Report): string {
+  return report.findings.filter((finding) => finding.severity === 'fail').map((finding) => finding.code).join(', ') || 'no fail';
+}
