@@ -13,22 +13,11 @@ import { SUM_CHUNK_ROWS } from '../../src/math/norm-sketch.js';
 import { Rng, sampleIndices } from '../../src/math/rng.js';
 import type { FixedRowSource } from '../../src/sources/files/fixed-row-source.js';
 import { openNpy } from '../../src/sources/files/npy.js';
+import { writeNpy } from '../helpers/npy.js';
 import { openVecs } from '../../src/sources/files/vecs.js';
 
 const dataDirectory = new URL('../../../shared/data/wordnet-ft128/', import.meta.url).pathname;
 let directory = '';
-
-/** Write a C-order float32 .npy (v1.0), as numpy.save does. */
-function writeNpy(path: string, data: Float32Array, rows: number, dim: number): void {
-  const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const padded = Math.ceil((10 + header.length + 1) / 64) * 64 - 10;
-  const out = Buffer.alloc(10 + padded + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  out.writeUInt16LE(padded, 8);
-  out.write(header.padEnd(padded - 1, ' ') + '\n', 10, 'latin1');
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + padded);
-  writeFileSync(path, out);
-}
 
 function writeFvecs(path: string, data: Float32Array, rows: number, dim: number): void {
   const out = Buffer.alloc(rows * (4 + dim * 4));

@@ -1,17 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { npyHeader } from '../../src/rebuild/files/npy-writer.js';
 
-/** Write a C-order .npy (v1.0) file: what numpy.save writes for a 2-D array. */
+/** Write a C-order .npy (v1.0) file: what numpy.save writes for a 2-D array of `descr` values. */
 export function writeNpy(path: string, data: Float32Array | Uint16Array | Float64Array, rows: number, dim: number, descr = '<f4'): void {
-  const header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const preamble = 10;
-  const padded = Math.ceil((preamble + header.length + 1) / 64) * 64 - preamble;
-  const headerText = header.padEnd(padded - 1, ' ') + '\n';
-  const out = Buffer.alloc(preamble + padded + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  out.writeUInt16LE(padded, 8);
-  out.write(headerText, preamble, 'latin1');
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), preamble + padded);
-  writeFileSync(path, out);
+  writeFileSync(path, Buffer.concat([npyHeader(rows, dim, descr), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]));
 }
 
 /** Read a float32 .npy written by numpy (v1 header), for building test variants from real data. */

@@ -3,8 +3,10 @@
  * and a broken one, each as a .npy file and as a small IVF-Flat index. Nothing here is committed:
  * files go to a temporary folder.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeNpy } from '../helpers/npy.js';
+
+export { writeNpy };
 import { CHECKS } from '../../src/checks/registry.js';
 import { runChecks } from '../../src/checks/runner.js';
 import type { Report } from '../../src/core/report.js';
@@ -32,14 +34,6 @@ export async function loadRows(path: string, rows: number): Promise<Float32Array
   } finally {
     await source.close();
   }
-}
-
-/** NumPy .npy v1.0 of a float32 matrix (the format is a 10-byte preamble and a Python-dict header). */
-export function writeNpy(path: string, data: Float32Array, rows: number, dim: number): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  writeFileSync(path, Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, rows * dim * 4)]));
 }
 
 /** Healthy: 4,000 model-A documents, L2-normalized (what a cosine model's store should hold). */

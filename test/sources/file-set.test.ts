@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeNpy as writeNpyRows } from '../helpers/npy.js';
 import { test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { UsageError } from '../../src/errors.js';
@@ -8,13 +9,9 @@ import { compareNatural } from '../../src/sources/files/file-set.js';
 import { openSource } from '../../src/sources/open-source.js';
 import { assertSameValues, assertScanMatchesReadRows, docsRows, DOCS_DIM, expectInputError, range, scanAll, tempDir } from './helpers.js';
 
-/** A C-order <f4 .npy, version 1 header, as numpy.save writes it. */
+/** A C-order <f4 .npy of `data.length / dim` rows. */
 function writeNpy(path: string, data: Float32Array, dim: number): void {
-  const rows = data.length / dim;
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const header = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 10 - 1, ' ') + '\n';
-  const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  writeFileSync(path, Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+  writeNpyRows(path, data, data.length / dim, dim);
 }
 
 function normalized(data: Float32Array, dim: number): Float32Array {

@@ -4,8 +4,9 @@ import { commitTemp, tempPathFor } from './atomic.js';
 /** NumPy aligns the data start to 64 bytes (format 1.0: magic, version, u16 header length, dict). */
 const ALIGN = 64;
 
-export function npyHeader(rows: number, dim: number): Uint8Array {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+/** A format-1.0 header for a C-order (rows × dim) array of `descr` (NumPy's dtype string, '<f4' by default). */
+export function npyHeader(rows: number, dim: number, descr = '<f4'): Uint8Array {
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   const unpadded = 10 + dict.length + 1;
   const total = Math.ceil(unpadded / ALIGN) * ALIGN;
   const text = dict + ' '.repeat(total - unpadded) + '\n';
