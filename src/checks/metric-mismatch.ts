@@ -154,7 +154,7 @@ function indexVersusDeclared(
   return {
     severity: agreement === undefined || agreement < AGREEMENT_FAIL_BELOW ? 'fail' : 'warn',
     message:
-      `The index ranks by ${indexMetric === 'ip' ? 'inner product' : 'L2 distance'} over ${state === 'mixed' ? 'partly ' : ''}unnormalized vectors (median norm ${figure(base.normP50)}), ` +
+      `The index ranks by ${indexMetric === 'ip' ? 'inner product' : 'L2 distance'} over ${describeNorms(artifacts, base)}, ` +
       `but the model is ${declared}: ${indexMetric === 'ip' ? 'long vectors win regardless of meaning' : 'differences in length distort the ranking'}.${measured}`,
     evidence: { ...base, agreementAt10: agreement === undefined ? null : round(agreement, 4) },
     fix:
@@ -176,7 +176,7 @@ function vectorsVersusDeclared(artifacts: Artifacts, context: CheckContext, decl
         : '';
     return {
       severity: 'warn',
-      message: `The model is cosine but the vectors are ${state === 'mixed' ? 'partly ' : ''}not unit length (median norm ${figure(base.normP50)}): only an index that normalizes ranks them correctly.${measured}`,
+      message: `The model is cosine but the store holds ${describeNorms(artifacts, base)}: only an index that normalizes ranks them correctly.${measured}`,
       evidence: {
         ...base,
         agreementAt10Ip: ip === undefined ? null : round(ip, 4),
@@ -195,4 +195,11 @@ function vectorsVersusDeclared(artifacts: Artifacts, context: CheckContext, decl
     };
   }
   return null;
+}
+
+/** "unnormalized vectors (median norm 0.61)", or for a mixed store the share that is not unit length. */
+function describeNorms(artifacts: Artifacts, base: BaseEvidence): string {
+  if (base.normState !== 'mixed') return `unnormalized vectors (median norm ${figure(base.normP50)})`;
+  const regimes = normRegimes(artifacts.rowStats);
+  return `partly unnormalized vectors (${percent(regimes.rawRows / Math.max(1, regimes.validRows), 1)} of them are not unit length)`;
 }
