@@ -5,12 +5,13 @@
  * detection; numpy is not asked to.) Usage: node dist/bench/guard-bench.js [rows] [dim]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGuard } from '../guard/guard.js';
 import { kernels } from '../math/kernels.js';
 import { writeNpy } from '../rebuild/files/npy-writer.js';
+import { findNumpy } from './numpy-reference.js';
 
 const DEFAULT_ROWS = 50_000;
 const DEFAULT_DIM = 768;
@@ -67,8 +68,9 @@ function timeGuard(data: Float32Array, rows: number, dim: number, normalize: boo
 }
 
 function timeNumpy(path: string): { seconds: number } | { error: string } {
-  const python = ['/usr/bin/python3', 'python3'].find((candidate) => candidate === 'python3' || existsSync(candidate)) as string;
-  const result = spawnSync(python, ['-c', NUMPY_SCRIPT, path, String(BATCH_ROWS), String(RUNS)], { encoding: 'utf8' });
+  const python = findNumpy();
+  if ('problem' in python) return { error: python.problem };
+  const result = spawnSync(python.command, ['-c', NUMPY_SCRIPT, path, String(BATCH_ROWS), String(RUNS)], { encoding: 'utf8' });
   const seconds = Number(result.stdout.trim());
   return result.status === 0 && Number.isFinite(seconds) ? { seconds } : { error: (result.stderr || 'no output').trim().split('\n').pop() ?? 'failed' };
 }
