@@ -4,6 +4,7 @@ import { normDominance, rankingAgreement } from '../computed/ranking-agreement.j
 import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import { safeMetrics } from '../computed/observed-policy.js';
+import { isotropyEvidence, storeIsotropy } from '../computed/whitening.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { defineCheck, type CheckContext, type CheckResult } from './check.js';
 
@@ -30,7 +31,9 @@ export default defineCheck({
       `disagree it measures the damage: the share of the exact top-10 under the declared metric that the actual ` +
       `metric returns on random queries. Fails when an index's metric returns under ${percent(AGREEMENT_FAIL_BELOW, 0)} of them; ` +
       'warns when plain vectors need normalizing before a non-normalizing index, or when inner product is ' +
-      `norm-dominated (over ${percent(NORM_DOMINANCE_WARN, 0)} of each top-10 are the same longest vectors). With no metric declared it reports the state and the safe metrics.`,
+      `norm-dominated (over ${percent(NORM_DOMINANCE_WARN, 0)} of each top-10 are the same longest vectors). With no metric declared it reports the state and the safe metrics. ` +
+      'Vectors whose spectrum is that of isotropic noise (PC1 within 1.5× the Marchenko–Pastur edge, mean pairwise cosine ~0) were whitened: ' +
+      'a warning unless the policy records the whitening (a fail when it says there is none); the reverse, a policy that says whitened over a model\'s raw geometry, warns.',
     evidence: {
       declaredMetric: 'metric the model was trained for (--metric or the policy)',
       indexMetric: 'metric the index computes, when the target is an index',
@@ -41,15 +44,54 @@ export default defineCheck({
       queryOperator: 'live stores: the ORDER BY operator of the declared metric (pgvector <=>, <->, <#>)',
       indexOperator: "the operator the index's operator class serves",
       queryPlan: 'how Postgres plans a top-10 query by the declared metric (EXPLAIN)',
+      pc1Share: "whitening: PC1's share of variance of the unit, centered sample",
+      isotropicShare: 'whitening: the PC1 share isotropic (whitened) data of this size shows (Marchenko–Pastur edge)',
+      meanCosine: 'whitening: mean pairwise cosine of the sample (0 when centered)',
+      policyWhitened: 'whitening: what the policy declares',
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'sample', 'declared', 'source'],
     fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (cosine space, vector_cosine_ops); then rebuild the index with `vectorclinic rebuild`.',
   },
   run(artifacts, context) {
-    return [metricAgreement(artifacts, context), indexBypass(artifacts)].filter((result): result is CheckResult => result !== null);
+    return [metricAgreement(artifacts, context), indexBypass(artifacts), whiteningVersusPolicy(artifacts, context)].filter((result): result is CheckResult => result !== null);
   },
 });
+
+/**
+ * Whitened vectors are no longer in the model's space: the index's cosine compares them in a
+ * coordinate system only the whitening transform defines, so every query must go through the same
+ * transform. An index that whitens its input itself (a FAISS PCA pre-transform) is consistent.
+ */
+function whiteningVersusPolicy(artifacts: Artifacts, context: CheckContext): CheckResult | null {
+  if (artifacts.index?.transform) return null;
+  const shape = storeIsotropy(artifacts, context);
+  if (!shape) return null;
+  const declared = artifacts.declared.whitened;
+  const evidence = { ...isotropyEvidence(shape), policyWhitened: declared ?? null, indexMetric: artifacts.index?.metric ?? null };
+  if (shape.whitened && declared !== true) {
+    return {
+      severity: declared === false ? 'fail' : 'warn',
+      title: 'Stored vectors are whitened',
+      message:
+        `The stored vectors look whitened: PC1 holds ${percent(shape.pc1Share, 2)} of the variance, what isotropic data of this size shows (${percent(shape.isotropicShare, 2)}), ` +
+        `and the mean pairwise cosine is ${figure(shape.meanCosine)}. ${declared === false ? 'The policy says they are not whitened, so' : 'No policy records a whitening transform, so'} ` +
+        `queries embedded by the model are compared in another coordinate system${artifacts.index?.metric ? ` by the ${artifacts.index.metric} index` : ''} unless they go through the same centering and whitening.`,
+      evidence,
+      fix: 'Apply the same whitening transform to every query (keep it with the store), and record it in the policy: `vectorclinic rebuild <vectors> --metric cosine --whiten` writes the transform and the manifest. Or store the model\'s own vectors.',
+    };
+  }
+  if (declared === true && shape.anisotropic) {
+    return {
+      severity: 'warn',
+      title: 'Policy says whitened; the vectors are not',
+      message: `The policy records a whitening transform, but the stored vectors keep the model's raw geometry (PC1 ${percent(shape.pc1Share, 2)} of the variance, ${figure(shape.pc1Share / shape.isotropicShare)}× the isotropic level; mean pairwise cosine ${figure(shape.meanCosine)}): rows were added without the transform.`,
+      evidence,
+      fix: 'Route every writer through the same transform (or rebuild from the source embeddings with `vectorclinic rebuild --whiten`).',
+    };
+  }
+  return null;
+}
 
 /**
  * A live index whose operator class does not serve the declared metric's operator: queries that

@@ -2,6 +2,7 @@ import { figure, percent, round } from '../core/format.js';
 import { normRegimes, type NormRegimes } from '../computed/norm-regimes.js';
 import { rankingAgreement } from '../computed/ranking-agreement.js';
 import { effectiveMetric } from '../computed/search-metric.js';
+import { isotropyEvidence, queryIsotropy, storeIsotropy } from '../computed/whitening.js';
 import { defineCheck, type CheckResult } from './check.js';
 
 /** Same bar as metric-mismatch: losing one neighbour in ten is a retrieval failure. */
@@ -21,7 +22,7 @@ export default defineCheck({
       'With --queries: compares the measured norm state of the queries and of the stored vectors. A unit-norm corpus ' +
       'searched with raw queries keeps its ranking (warn: scores and thresholds shift). A raw corpus searched with ' +
       `unit queries fails when the index's metric then returns under ${percent(AGREEMENT_FAIL_BELOW, 0)} of the declared-metric top-10, ` +
-      "and warns otherwise. Without queries: fails when the policy declares normalized vectors and the store holds raw ones.",
+      "and warns otherwise. Whitened stored vectors (isotropic spectrum, see metric-mismatch) searched with queries that keep the model's raw geometry, or the reverse, fail. Without queries: fails when the policy declares normalized vectors and the store holds raw ones.",
     evidence: {
       queryNormState: "'unit' or 'raw' (measured on the query file)",
       storeNormState: "'unit', 'raw' or 'mixed' (measured on the store)",
@@ -29,6 +30,8 @@ export default defineCheck({
       storeNormP50: 'median stored-vector norm',
       agreementAt10: "share of the declared-metric top-10 the store's metric returns with these queries",
       policyNormalized: 'what the policy declares',
+      storeWhitened: 'whitening: whether the stored vectors look whitened',
+      queryWhitened: 'whitening: whether the queries look whitened',
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'declared'],
@@ -57,6 +60,8 @@ export default defineCheck({
       const query = normRegimes(queries.stats);
       const drift = queryDrift(artifacts, context, store, query);
       if (drift) findings.push(drift);
+      const whitening = whiteningDrift(artifacts, context);
+      if (whitening) findings.push(whitening);
     }
     return findings;
   },
@@ -96,5 +101,30 @@ function queryDrift(
         ? `the index's ${actual} then returns ${percent(agreement, 1)} of the ${declared} top-10.`
         : 'any index that does not normalize will rank documents by their length.'),
     evidence: { ...evidence, agreementAt10: agreement === undefined ? null : round(agreement, 4) },
+  };
+}
+
+/** One side whitened and the other not: the two live in different coordinate systems. */
+function whiteningDrift(artifacts: Parameters<typeof storeIsotropy>[0], context: Parameters<typeof storeIsotropy>[1]): CheckResult | null {
+  if (artifacts.index?.transform) return null;
+  const store = storeIsotropy(artifacts, context);
+  const query = queryIsotropy(artifacts, context);
+  if (!store || !query) return null;
+  const storeSide = store.whitened && query.anisotropic;
+  if (!storeSide && !(query.whitened && store.anisotropic)) return null;
+  const [whitened, raw] = storeSide ? ['stored vectors', 'queries'] : ['queries', 'stored vectors'];
+  return {
+    severity: 'fail',
+    title: storeSide ? 'Stored vectors are whitened, queries are not' : 'Queries are whitened, stored vectors are not',
+    message:
+      `The ${whitened} look whitened (mean pairwise cosine ${figure((storeSide ? store : query).meanCosine)}, an isotropic spectrum) while the ${raw} keep the model's raw geometry ` +
+      `(mean pairwise cosine ${figure((storeSide ? query : store).meanCosine)}): similarities between them are meaningless, and every query lands near the same rows.`,
+    evidence: {
+      storeWhitened: store.whitened,
+      queryWhitened: query.whitened,
+      store: isotropyEvidence(store),
+      queries: isotropyEvidence(query),
+    },
+    fix: 'Apply the one whitening transform on both paths (or on neither) and record it in the store manifest (`vectorclinic rebuild --whiten` keeps the transform beside the index).',
   };
 }

@@ -72,7 +72,7 @@ export function pcaScree(artifacts: Artifacts, context: CheckContext): { readonl
 }
 
 /** The most rows whose principal-component matrix fits the multiply-add budget. */
-function rowsWithinBudget(available: number, dim: number): number {
+export function rowsWithinBudget(available: number, dim: number): number {
   const cost = (n: number): number => Math.min(n, dim) ** 2 * Math.max(n, dim);
   if (cost(available) <= PCA_MAX_MULTIPLY_ADDS) return available;
   let low = 3;

@@ -2,6 +2,7 @@ import type { CheckContext } from '../checks/check.js';
 import { METRICS, type Metric, type ObservedPolicy } from '../core/policy.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { normRegimes } from './norm-regimes.js';
+import { storeIsotropy } from './whitening.js';
 
 /** What the store is, as measured: the "observed" half of the report's policy. */
 export function observedPolicy(artifacts: Artifacts, context: CheckContext): ObservedPolicy {
@@ -12,7 +13,7 @@ export function observedPolicy(artifacts: Artifacts, context: CheckContext): Obs
       dim: artifacts.source.dim,
       ...(index?.metric ? { indexMetric: index.metric } : {}),
       ...(index ? { indexNormalizes: index.normalizesInput } : {}),
-      ...(index?.transform ? { whitened: index.transform.whitening } : {}),
+      ...whitenedState(artifacts, context),
       normState: state,
       safeMetrics: safeMetrics(state, artifacts.declared.metric),
     };
@@ -26,4 +27,14 @@ export function observedPolicy(artifacts: Artifacts, context: CheckContext): Obs
 export function safeMetrics(state: ObservedPolicy['normState'], declared: Metric | undefined): Metric[] {
   if (state === 'unit') return [...METRICS];
   return [declared ?? 'cosine'];
+}
+
+/** The index's own transform when it has one, else what the sample's spectrum says (only when it is clear). */
+function whitenedState(artifacts: Artifacts, context: CheckContext): { whitened?: boolean } {
+  const transform = artifacts.index?.transform;
+  if (transform) return { whitened: transform.whitening };
+  const shape = storeIsotropy(artifacts, context);
+  if (shape?.whitened) return { whitened: true };
+  if (shape?.anisotropic) return { whitened: false };
+  return {};
 }
