@@ -1,4 +1,5 @@
 import type { CheckContext } from '../checks/check.js';
+import type { KOccurrencePlot } from '../core/plots.js';
 import type { Metric } from '../core/policy.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { meanPairwiseOverlap } from '../math/top-k.js';
@@ -74,17 +75,7 @@ export function overlapMatrix(artifacts: Artifacts, context: CheckContext): { re
 }
 
 /** How often each base row appears in the probes' top-k lists (its k-occurrence), and how skewed that is. */
-export interface KOccurrence {
-  readonly k: number;
-  readonly queries: number;
-  readonly baseRows: number;
-  readonly expected: number;
-  readonly skewness: number;
-  /** Skewness of a Poisson k-occurrence with the same mean: what random, hub-free lists give. */
-  readonly skewnessIfUniform: number;
-  readonly distribution: readonly { readonly occurrences: number; readonly rows: number }[];
-  readonly hubs: readonly { readonly row: number; readonly occurrences: number }[];
-}
+export type KOccurrence = KOccurrencePlot;
 
 export function kOccurrence(artifacts: Artifacts, context: CheckContext): KOccurrence | undefined {
   return context.memo('k-occurrence', () => {
