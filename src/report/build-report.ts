@@ -29,7 +29,7 @@ export function buildReport(artifacts: Artifacts, run: CheckRun, startedAt: numb
     findings,
     checks: outcomes,
     stats,
-    notes: [...(artifacts.source.notes ?? [])],
+    notes: [...(artifacts.source.notes ?? []), ...(artifacts.notes ?? [])],
     plots,
   };
 }

@@ -6,6 +6,7 @@ import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, S
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import { readIvfPartitions, type IvfPartitions } from './index-file.js';
+import { stopForDeadline } from '../../search-budget.js';
 import { join } from 'node:path';
 
 /** LanceDB searches this many IVF partitions unless a query says otherwise. */
@@ -186,7 +187,8 @@ export class LancedbSource extends StoreSource {
       }
     }
     const dim = this.column.dim;
-    for (let q = 0; q < count; q++) {
+    const started = performance.now();
+    for (let q = 0; q < count && !stopForDeadline(request, q, started); q++) {
       let query = this.table
         .vectorSearch(queries.subarray(q * dim, (q + 1) * dim))
         .column(this.column.name)
