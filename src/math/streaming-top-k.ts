@@ -10,7 +10,8 @@ import { normalizedCopy } from './vectors.js';
  *
  * Ranking is the engine's: cosine by q·x/‖x‖ (q normalized once), L2 by 2q·x − ‖x‖² (the same
  * order as ‖q − x‖²), inner product by q·x. Rows whose score is NaN (a zero row under cosine)
- * never rank. Equal scores keep the row seen first, so ties go to the earlier row.
+ * never rank. Equal scores keep the row seen first; copies of one vector can differ in the last
+ * place with their position in a block (the kernel's tiling), so their order among themselves is free.
  */
 export class ExactTopKStream {
   private readonly queries: Float32Array;
