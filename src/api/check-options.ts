@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { METRICS } from '../core/policy.js';
+import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 
 /** Defaults shared by the CLI and the library API. */
 export const DEFAULT_SAMPLE = 5000;
@@ -22,6 +23,8 @@ export const checkOptionsSchema = z
     field: z.string().min(1).optional(),
     probeQueries: z.number().int().min(10).max(1000).default(DEFAULT_PROBE_QUERIES),
     scanBudgetBytes: z.number().nonnegative().optional(),
+    /** Seconds the ANN-vs-exact recall audit may take; what it cuts is reported (queries measured, sweep points skipped). */
+    auditBudget: z.number().positive().max(86_400).default(DEFAULT_AUDIT_BUDGET_SECONDS),
   })
   .strict();
 

@@ -64,6 +64,7 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
       probeQueries: settings.probeQueries,
       k: OVERLAP_K,
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
+      auditBudgetSeconds: settings.auditBudget,
       ...(querySource ? { queries: { source: querySource } } : {}),
       ...(referenceSource ? { reference: { source: referenceSource } } : {}),
       // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.

@@ -38,6 +38,10 @@ const NOISE = 0.03;
  * 32-bit WebAssembly heap out of memory (measured); 500 lists fit.
  */
 const MAX_LISTS = 500;
+/** The "60-second health check" promise, per table size: the check's wall time must stay under these. */
+const GOALS_S: Readonly<Record<number, number>> = { 100_000: 15, 1_000_000: 60 };
+/** Peak RSS must not grow with the table: the 1M check may use at most this much more than the 100k one. */
+const RSS_GROWTH_MAX_MB = 100;
 
 interface ServerReady {
   readonly port: number;
@@ -52,6 +56,7 @@ interface CheckMeasure {
   readonly verdict: string;
   readonly problems: readonly string[];
   readonly sampled: number;
+  readonly audit: string;
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -67,7 +72,9 @@ async function main(): Promise<void> {
   console.log(`vectorclinic stores benchmark: pgvector (PGlite over the wire), ivfflat lists = rows/1000 (at most ${MAX_LISTS}), probes 1 (pgvector default)`);
   console.log('rows: the 20k WordNet vectors tiled with noise, unit length, 128-d');
   console.log('timings are wall-clock on a shared machine: treat them as noisy\n');
+  console.log(`goals: ${Object.entries(GOALS_S).map(([rows, seconds]) => `${Number(rows).toLocaleString('en')} rows < ${seconds} s`).join(', ')}; peak RSS bounded (1M within ${RSS_GROWTH_MAX_MB} MB of 100k, no table in memory)\n`);
   console.log('rows       build(s)  index(s)  check(s)  check peak RSS (MB)  sampled  verdict  findings');
+  const results: { rows: number; seconds: number; rssMb: number; audit: string }[] = [];
   for (const rows of sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'vectorclinic-bench-stores-'));
     const server = spawn(process.execPath, [...process.execArgv, self, '--serve', String(rows), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -78,12 +85,24 @@ async function main(): Promise<void> {
       console.log(
         `${String(rows).padEnd(10)} ${(ready.buildMs / 1000).toFixed(1).padStart(8)}  ${(ready.indexMs / 1000).toFixed(1).padStart(8)}  ${(measured.ms / 1000).toFixed(1).padStart(8)}  ${measured.peakRssMb.toFixed(0).padStart(19)}  ${String(measured.sampled).padStart(7)}  ${measured.verdict.padEnd(7)}  ${measured.problems.join(', ') || '-'}`,
       );
+      results.push({ rows, seconds: measured.ms / 1000, rssMb: measured.peakRssMb, audit: measured.audit });
     } finally {
       server.stdin?.end();
       server.kill('SIGTERM');
       await new Promise((resolve) => server.once('close', resolve));
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  console.log('');
+  for (const result of results) console.log(`audit at ${result.rows} rows: ${result.audit}`);
+  for (const result of results) {
+    const goal = GOALS_S[result.rows];
+    if (goal !== undefined) console.log(`goal ${result.rows} rows < ${goal} s: ${result.seconds.toFixed(1)} s ${result.seconds < goal ? 'MET' : 'MISSED'}`);
+  }
+  const rss = results.map((result) => result.rssMb);
+  if (rss.length > 1) {
+    const growth = Math.max(...rss) - Math.min(...rss);
+    console.log(`goal peak RSS bounded: ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MB across sizes (growth ${growth.toFixed(0)} MB) ${growth <= RSS_GROWTH_MAX_MB ? 'MET' : 'MISSED'}`);
   }
 }
 
@@ -131,7 +150,11 @@ async function measureCheck(url: string): Promise<void> {
   const ms = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const problems = report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.code}:${f.severity}`);
-  process.stdout.write(`${JSON.stringify({ ms, peakRssMb, verdict: report.verdict, problems, sampled: report.stats.sampled } satisfies CheckMeasure)}\n`);
+  const audit = report.stats.audit;
+  const auditText = audit
+    ? `recall@10 ${audit.recallAt10} on ${audit.queries}/${audit.plannedQueries} queries in ${audit.seconds.toFixed(1)} s (budget ${audit.budgetSeconds} s); exact: ${audit.exactMethod}${audit.cuts.length ? `; cut: ${audit.cuts.join('; ')}` : ''}`
+    : `not run${report.notes.find((note) => note.startsWith('index recall not audited')) ? `: ${report.notes.find((note) => note.startsWith('index recall not audited'))}` : ''}`;
+  process.stdout.write(`${JSON.stringify({ ms, peakRssMb, verdict: report.verdict, problems, sampled: report.stats.sampled, audit: auditText } satisfies CheckMeasure)}\n`);
   process.exit(0);
 }
 

@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import { check } from '../api/check.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
+import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
 import { emit, useColor } from './output.js';
-import { integerOption } from './parse.js';
+import { integerOption, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
 interface CheckFlags {
@@ -17,6 +18,7 @@ interface CheckFlags {
   sample: number;
   seed: number;
   full?: boolean;
+  auditBudget: number;
   queries?: string;
   vectors?: string;
   field?: string;
@@ -39,6 +41,11 @@ export function checkCommand(): Command {
     .addOption(new Option('--sample <n>', 'rows sampled for neighbour search and geometry').argParser(integerOption('--sample', 10)).default(DEFAULT_SAMPLE))
     .addOption(new Option('--seed <n>', 'random seed for sampling and probe queries').argParser(integerOption('--seed', 0)).default(DEFAULT_SEED))
     .option('--full', 'scan every row whatever the size and search against every row, not a sample')
+    .addOption(
+      new Option('--audit-budget <seconds>', 'time the index-vs-exact recall audit may take; the report says how many queries and sweep points fitted')
+        .argParser(secondsOption('--audit-budget'))
+        .default(DEFAULT_AUDIT_BUDGET_SECONDS),
+    )
     .option('--queries <file>', 'real query vectors (same formats): used as probes and checked for normalization drift')
     .option('--vectors <file>', 'the embeddings the index was built from (row r = id r): checks counts, missing ids and recall against them')
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
@@ -62,6 +69,7 @@ export function checkCommand(): Command {
             sample: flags.sample,
             seed: flags.seed,
             full: Boolean(flags.full),
+            auditBudget: flags.auditBudget,
             ...(flags.queries ? { queries: flags.queries } : {}),
             ...(flags.vectors ? { vectors: flags.vectors } : {}),
             ...(flags.field ? { field: flags.field } : {}),

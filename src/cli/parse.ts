@@ -9,3 +9,12 @@ export function integerOption(flag: string, minimum: number): (value: string) =>
     return parsed;
   };
 }
+
+/** Commander argument parser for a positive number of seconds (fractions allowed). */
+export function secondsOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const parsed = Number(value.trim());
+    if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(parsed > 0)) throw new InvalidArgumentError(`${flag} takes a positive number of seconds, got '${value}'`);
+    return parsed;
+  };
+}

@@ -36,6 +36,16 @@ export interface Report {
   readonly comparison?: ReportComparison;
 }
 
+export interface ReportAudit {
+  readonly recallAt10: number;
+  readonly queries: number;
+  readonly plannedQueries: number;
+  readonly exactMethod: string;
+  readonly seconds: number;
+  readonly budgetSeconds: number | null;
+  readonly cuts: readonly string[];
+}
+
 export interface ReportStats {
   readonly rows: number;
   readonly rowsExact: boolean;
@@ -57,5 +67,7 @@ export interface ReportStats {
   readonly pc1RatioUncentered: number | null;
   readonly meanCosine: number | null;
   readonly duplicateRows: number;
+  /** The index-vs-exact audit, when one ran: how much of it ran (the budget may cut it) and how its exact answers were computed. */
+  readonly audit?: ReportAudit;
   readonly [extra: string]: unknown;
 }

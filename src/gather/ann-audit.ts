@@ -1,10 +1,11 @@
 import type { Metric } from '../core/policy.js';
 import { wilsonInterval } from '../math/bounds.js';
-import { Rng, sampleIndices } from '../math/rng.js';
+import { Rng, sampleIndices, shuffle } from '../math/rng.js';
 import { selectRows } from '../math/vectors.js';
 import { validRowsOf } from '../computed/valid-sample.js';
 import { exactSearch } from '../math/top-k.js';
-import type { SearchResult, VectorSource } from '../sources/source.js';
+import { SearchBudgetExceeded } from '../sources/search-budget.js';
+import type { SearchRequest, SearchResult, VectorSource } from '../sources/source.js';
 import type { AnnAudit, VectorSample } from './artifacts.js';
 
 /** recall@10 is what RAG users feel: the top-10 chunks handed to the model. */
@@ -31,46 +32,108 @@ export interface ExactReference {
 }
 
 /**
+ * Seconds the audit may take by default: with the scan and the sample, the check stays inside
+ * its 60-second promise on a million-row store.
+ */
+export const DEFAULT_AUDIT_BUDGET_SECONDS = 25;
+/** However tight the budget, this many queries are measured: recall over 10 × 10 slots still tells 0.5 from 0.95. */
+export const MIN_AUDIT_QUERIES = 10;
+/**
+ * Shares of the budget by which each stage must end: the exact answers (the reference everything
+ * is scored against), then the index at its current setting (the verdict), then the sweep.
+ */
+const EXACT_SHARE = 0.6;
+const CURRENT_SHARE = 0.8;
+
+export interface AuditOptions {
+  readonly k?: number;
+  /** Seconds the audit may take; undefined: no limit. */
+  readonly budgetSeconds?: number;
+}
+
+/** The audit, or why there is none although the source can search. */
+export interface AuditOutcome {
+  readonly audit?: AnnAudit;
+  readonly note?: string;
+}
+
+/**
  * Measure the source's own search against exact search: at the current setting of its search
  * knob and at larger ones. Uses the engine's exact path when it has one, else `reference`.
+ *
+ * With a budget, each stage has a deadline: searches that go query by query answer the first
+ * queries only (queries are in random order, so any prefix is a random sample), and the audit
+ * records how many were measured; the interval widens accordingly. A one-pass exact scan that
+ * cannot finish in its share stops early, and then there is no audit, only a note saying why.
  */
 export async function auditAnn(
   source: VectorSource,
   queries: AuditQueries,
   reference: ExactReference | undefined,
-  k = AUDIT_K,
-): Promise<AnnAudit | undefined> {
-  if (!source.search || queries.count === 0) return undefined;
-  const request = { queries: queries.data, count: queries.count, k };
+  options: AuditOptions = {},
+): Promise<AuditOutcome> {
+  const k = options.k ?? AUDIT_K;
+  if (!source.search || queries.count === 0) return {};
+  const started = performance.now();
+  const budgetMs = options.budgetSeconds === undefined ? undefined : options.budgetSeconds * 1000;
+  const deadline = (share: number): { deadline?: number; minQueries: number } =>
+    budgetMs === undefined ? { minQueries: MIN_AUDIT_QUERIES } : { deadline: started + share * budgetMs, minQueries: MIN_AUDIT_QUERIES };
+  const request = (count: number): SearchRequest => ({ queries: queries.data.subarray(0, count * queries.dim), count, k });
+  const cuts: string[] = [];
+  const budgetText = options.budgetSeconds === undefined ? '' : `the ${options.budgetSeconds} s audit budget`;
   let exact: SearchResult;
   let exactMethod: string;
   if (source.supportsExactSearch) {
-    exact = await source.search({ ...request, exact: true });
-    exactMethod = source.exactSearchMethod ?? "the engine's own exact search";
+    try {
+      exact = await source.search({ ...request(queries.count), exact: true, ...deadline(EXACT_SHARE) });
+    } catch (error) {
+      if (!(error instanceof SearchBudgetExceeded)) throw error;
+      return {
+        note:
+          `index recall not audited: exact search over all ${error.rowsTotal} rows would take about ${Math.round(error.projectedSeconds)} s ` +
+          `(stopped after ${error.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`,
+      };
+    }
+    exactMethod = exact.method ?? source.exactSearchMethod ?? "the engine's own exact search";
   } else if (reference) {
     exact = exactReferenceSearch(queries, reference, k);
     exactMethod = reference.description;
   } else {
-    return undefined;
+    return {};
   }
-  const current = await source.search(request);
+  const current = await source.search({ ...request(exact.ids.length), ...deadline(CURRENT_SHARE) });
+  const measured = current.ids.length;
+  if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
   const tuning = source.searchTuning;
-  const sweep: { value: number; recall: number }[] = [];
+  const sweep: { value: number; recall: number; queries: number }[] = [];
+  const skipped: number[] = [];
   for (const value of tuning?.sweep ?? []) {
-    const result = await source.search({ ...request, params: { [tuning!.name]: value } });
-    sweep.push({ value, recall: meanRecall(result, exact, k).mean });
+    if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
+      skipped.push(value);
+      continue;
+    }
+    const result = await source.search({ ...request(measured), params: { [tuning!.name]: value }, ...deadline(1) });
+    sweep.push({ value, recall: meanRecall(result, exact, k).mean, queries: result.ids.length });
+    if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);
   }
+  if (skipped.length) cuts.push(`${tuning!.name} ${skipped.join(', ')} not measured (${budgetText} ran out)`);
   return {
-    k,
-    queries: queries.count,
-    origin: queries.origin,
-    exactMethod,
-    recall: mean,
-    recallLow: low,
-    recallHigh: high,
-    ...(tuning ? { tuning: { name: tuning.name, current: tuning.current } } : {}),
-    sweep,
+    audit: {
+      k,
+      queries: measured,
+      plannedQueries: queries.count,
+      origin: queries.origin,
+      exactMethod,
+      recall: mean,
+      recallLow: low,
+      recallHigh: high,
+      ...(tuning ? { tuning: { name: tuning.name, current: tuning.current } } : {}),
+      sweep,
+      seconds: (performance.now() - started) / 1000,
+      ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
+      cuts,
+    },
   };
 }
 
@@ -95,7 +158,8 @@ function exactReferenceSearch(queries: AuditQueries, reference: ExactReference, 
 export function meanRecall(found: SearchResult, exact: SearchResult, k: number): { mean: number; low: number; high: number } {
   let hits = 0;
   let slots = 0;
-  exact.ids.forEach((truth, q) => {
+  // Only queries both searches answered count (a deadline may have cut either).
+  exact.ids.slice(0, found.ids.length).forEach((truth, q) => {
     const wanted = new Set(truth.slice(0, k).map(String));
     const got = new Set((found.ids[q] ?? []).slice(0, k).map(String));
     for (const id of got) if (wanted.has(id)) hits++;
@@ -110,6 +174,8 @@ export function meanRecall(found: SearchResult, exact: SearchResult, k: number):
 export function pickAuditQueries(sample: VectorSample, queries: VectorSample | undefined, seed: number): AuditQueries {
   const useQueries = queries !== undefined && queries.dim === sample.dim && queries.count > 0;
   const valid = validRowsOf(useQueries ? queries : sample);
-  const picks = sampleIndices(valid.count, AUDIT_QUERIES, new Rng(seed ^ 0xa0d1));
+  const rng = new Rng(seed ^ 0xa0d1);
+  // Shuffled: a budget that cuts the audit keeps a prefix, and any prefix must be a random sample.
+  const picks = shuffle(sampleIndices(valid.count, AUDIT_QUERIES, rng), rng);
   return { data: selectRows(valid.data, valid.dim, picks), count: picks.length, dim: valid.dim, origin: useQueries ? 'queries' : 'sampled-rows' };
 }

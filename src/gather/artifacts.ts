@@ -26,7 +26,10 @@ export interface QuerySet extends VectorSample {
  */
 export interface AnnAudit {
   readonly k: number;
+  /** Queries the recall is measured on: `plannedQueries` unless the audit budget cut it. */
   readonly queries: number;
+  /** Queries the audit drew (AUDIT_QUERIES, or fewer when the store has fewer valid rows). */
+  readonly plannedQueries: number;
   /** Where the queries came from. */
   readonly origin: 'queries' | 'sampled-rows';
   /** How the exact answer was computed (e.g. "pgvector sequential scan", "exact search over the --vectors file"). */
@@ -38,8 +41,17 @@ export interface AnnAudit {
   readonly recallHigh: number;
   /** The search-time knob and its current value, when the engine has one. */
   readonly tuning?: { readonly name: string; readonly current: number };
-  /** Recall at larger settings of the knob: a parameter fix when it climbs, a rebuild when it does not. */
-  readonly sweep: readonly { readonly value: number; readonly recall: number }[];
+  /**
+   * Recall at larger settings of the knob: a parameter fix when it climbs, a rebuild when it does
+   * not. Measured on the first `queries` of the audit's queries (the budget may cut a point short).
+   */
+  readonly sweep: readonly { readonly value: number; readonly recall: number; readonly queries: number }[];
+  /** Wall time the audit took. */
+  readonly seconds: number;
+  /** The time budget it ran under (--audit-budget), when there was one. */
+  readonly budgetSeconds?: number;
+  /** What the budget cut, in words (empty when nothing was). */
+  readonly cuts: readonly string[];
 }
 
 /**
@@ -105,6 +117,8 @@ export interface Artifacts {
   /** Exact counts a live store computed over all its rows; preferred over the sample's estimates. */
   readonly pushdown?: PushdownStats;
   readonly settings: CheckSettings;
+  /** What gathering could not do and why (e.g. an audit the time budget did not allow), for the report's notes. */
+  readonly notes?: readonly string[];
 }
 
 export type ArtifactName = keyof Artifacts;

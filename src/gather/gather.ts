@@ -2,7 +2,7 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
-import { auditAnn, pickAuditQueries, type ExactReference } from './ann-audit.js';
+import { auditAnn, pickAuditQueries, type AuditOutcome, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
@@ -27,6 +27,8 @@ export interface GatherOptions {
    * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
    */
   readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
+  /** Seconds the ANN audit may take (--audit-budget); undefined: no limit. */
+  readonly auditBudgetSeconds?: number;
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
   /**
@@ -69,10 +71,13 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const scanned = fullScan ? await source.describe() : description;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
   let annAudit: AnnAudit | undefined;
+  const notes: string[] = [];
   if (source.search) {
     // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
     const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
-    annAudit = await auditWithProgress(source, sample, queries, exact, options);
+    const outcome = await auditWithProgress(source, sample, queries, exact, options);
+    annAudit = outcome.audit;
+    if (outcome.note) notes.push(outcome.note);
   }
   // ...and which search path worked once the audit ran: the final description carries both.
   const final = await source.describe();
@@ -94,6 +99,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ...(annAudit ? { annAudit } : {}),
     ...(reference ? { reference: reference.artifact } : {}),
     ...(pushdown ? { pushdown } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }
 
@@ -103,12 +109,12 @@ async function auditWithProgress(
   queries: QuerySet | undefined,
   exact: ExactReference | undefined,
   options: GatherOptions,
-): Promise<Artifacts['annAudit']> {
+): Promise<AuditOutcome> {
   const auditQueries = pickAuditQueries(sample, queries, options.seed);
   options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const audit = await auditAnn(source, auditQueries, exact);
+  const outcome = await auditAnn(source, auditQueries, exact, options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds });
   options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
-  return audit;
+  return outcome;
 }
 
 /** One pass over every row: per-row facts for all rows, and the sampled rows copied on the way. */

@@ -1,11 +1,11 @@
 import type { CheckRun } from '../checks/runner.js';
 import { sortLabels } from '../checks/runner.js';
 import { round } from '../core/format.js';
-import { REPORT_SCHEMA, type Report, type ReportStats, type Verdict } from '../core/report.js';
+import { REPORT_SCHEMA, type Report, type ReportAudit, type ReportStats, type Verdict } from '../core/report.js';
 import { collapse } from '../computed/collapse.js';
 import { geometry } from '../computed/geometry.js';
 import { observedPolicy } from '../computed/observed-policy.js';
-import type { Artifacts } from '../gather/artifacts.js';
+import type { AnnAudit, Artifacts } from '../gather/artifacts.js';
 import { reportPlots } from './report-plots.js';
 import { toolVersion } from './tool-version.js';
 
@@ -29,7 +29,7 @@ export function buildReport(artifacts: Artifacts, run: CheckRun, startedAt: numb
     findings,
     checks: outcomes,
     stats,
-    notes: [...(artifacts.source.notes ?? [])],
+    notes: [...(artifacts.source.notes ?? []), ...(artifacts.notes ?? [])],
     plots,
   };
 }
@@ -63,7 +63,20 @@ function reportStats(artifacts: Artifacts, run: CheckRun): ReportStats {
     meanCosine: shape ? finite(shape.meanCosine) : null,
     duplicateRows: rowStats.duplicates.duplicateRows,
     dimensions: dimensionContract(artifacts),
+    ...(artifacts.annAudit ? { audit: reportAudit(artifacts.annAudit) } : {}),
     ...(source.index ? { index: { engine: source.index.engine, type: source.index.type, ntotal: source.index.ntotal, params: source.index.params } } : {}),
+  };
+}
+
+function reportAudit(audit: AnnAudit): ReportAudit {
+  return {
+    recallAt10: round(audit.recall, 4),
+    queries: audit.queries,
+    plannedQueries: audit.plannedQueries,
+    exactMethod: audit.exactMethod,
+    seconds: round(audit.seconds, 3),
+    budgetSeconds: audit.budgetSeconds ?? null,
+    cuts: [...audit.cuts],
   };
 }
 

@@ -67,14 +67,26 @@ export interface SearchRequest {
   readonly exact?: boolean;
   /** Search-time parameters to apply for this request only (e.g. { efSearch: 200 }). */
   readonly params?: Readonly<Record<string, number>>;
+  /**
+   * performance.now() time by which the search should be done. Searches that answer query by
+   * query return lists for the first queries only (never fewer than `minQueries`) once the next
+   * would end after it (stopForDeadline); a search that scans once for all queries throws
+   * SearchBudgetExceeded as soon as it projects to end later. Absent: answer every query.
+   */
+  readonly deadline?: number;
+  /** With `deadline`: queries always answered, however long they take (default 1). */
+  readonly minQueries?: number;
 }
 
 export interface SearchResult {
   /**
-   * Per query, the ids of the k results, best first. Files use row numbers (scan order); stores
+   * Per query, the ids of the k results, best first; fewer lists than queries when a `deadline`
+   * cut the search (then they answer the first queries). Files use row numbers (scan order); stores
    * use their primary key. ANN and exact results of one source are always in the same id space.
    */
   readonly ids: readonly (readonly (string | number | bigint)[])[];
+  /** How this answer was computed, when the source chose among several ways (evidence: exactMethod). */
+  readonly method?: string;
 }
 
 export interface SearchTuning {

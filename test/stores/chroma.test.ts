@@ -8,6 +8,8 @@ import { ChromaClient } from 'chromadb';
 import { check } from '../../src/api/check.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
 import { closedPort, loadDocs, problems, REPO_ROOT } from './helpers.js';
+import { openChroma } from '../../src/sources/stores/chroma/connector.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 const ROWS = 3000;
 const DIM = 128;
@@ -93,4 +95,23 @@ describe('Chroma collections through a local Chroma server (npx chroma run)', { 
     const down = await closedPort();
     await assert.rejects(check(`chroma://127.0.0.1:${down}/clean`), /cannot reach the Chroma server/);
   });
+});
+
+test('a server that accepts connections but never answers: exit 2 within the request timeout, not a hang', async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port: silentPort } = silent.address() as AddressInfo;
+  try {
+    const started = performance.now();
+    await assert.rejects(openChroma(`chroma://127.0.0.1:${silentPort}/clean`, {}, { requestTimeoutMs: 1000 }), (error: Error & { exitCode?: number }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, /accepted the connection but sent no answer within 1 s/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 10_000, 'failed at the timeout');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
 });

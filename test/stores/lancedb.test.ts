@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { openSource } from '../../src/sources/open-source.js';
+import { openLancedb } from '../../src/sources/stores/lancedb/connector.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
 import { loadDocs, problems } from './helpers.js';
 
@@ -112,6 +113,32 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     assert.equal(finding?.evidence.unindexedRows, ROWS - 256);
     assert.equal(finding?.evidence.nullRows, 3);
     assert.match(finding?.fix ?? '', /createIndex\(<column>, \{ replace: true \}\)/);
+  });
+
+  test('one scan with row ids gives the same exact neighbours as bypassVectorIndex() per query', async () => {
+    const queries = (await loadDocs(40, false)).data;
+    for (const table of ['clean', 'raw_dot']) {
+      const scanned = await openLancedb(`lancedb://${dir}/${table}`, {}, { engineExactMaxRows: 0 });
+      const flat = await openLancedb(`lancedb://${dir}/${table}`, {}, { engineExactMaxRows: Number.POSITIVE_INFINITY });
+      try {
+        const request = { queries, count: 40, k: 10, exact: true };
+        const fromScan = await scanned.search!(request);
+        const fromFlat = await flat.search!(request);
+        assert.match(fromScan.method ?? '', /one scan of \w+\.vector with row ids/);
+        assert.match(fromFlat.method ?? '', /bypassVectorIndex/);
+        let identical = 0;
+        fromScan.ids.forEach((ids, q) => {
+          const theirs = fromFlat.ids[q]!.map(String);
+          // Lists may differ only at the boundary, where float rounding decides between near-equal distances.
+          assert.ok(ids.filter((id) => theirs.includes(String(id))).length >= 9, `${table} query ${q}: ${ids.join()} vs ${theirs.join()}`);
+          if (ids.map(String).join() === theirs.join()) identical++;
+        });
+        assert.ok(identical >= 36, `${table}: ${identical} of 40 lists identical`);
+      } finally {
+        await scanned.close();
+        await flat.close();
+      }
+    }
   });
 
   test('a missing table or directory: exit 2, and nothing is created on disk', async () => {

@@ -1,4 +1,5 @@
 import type { RowBlock, RowIssue, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
+import { SearchBudgetExceeded } from '../search-budget.js';
 import { storeFailure } from './store-errors.js';
 
 /**
@@ -44,6 +45,8 @@ export abstract class StoreSource implements VectorSource {
     try {
       return await work();
     } catch (error) {
+      // A search stopped by the audit's budget is not a store failure: the audit reports it.
+      if (error instanceof SearchBudgetExceeded) throw error;
       throw storeFailure(this.target, action, error, (raw) => this.explain(raw));
     }
   }

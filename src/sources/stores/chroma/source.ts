@@ -1,35 +1,37 @@
 import type { Collection } from 'chromadb';
 import type { Metric } from '../../../core/policy.js';
 import { UsageError } from '../../../errors.js';
-import { exactSearch } from '../../../math/top-k.js';
+import { ExactTopKStream } from '../../../math/streaming-top-k.js';
+import { SearchBudgetExceeded } from '../../search-budget.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
+import type { RequestClock } from './request-timeout.js';
 
 /** Rows per get() page: Chroma's own default batch is of this order. */
 const PAGE_ROWS = 1000;
 /** Sampled rows closer than this are fetched in one page rather than two. */
 const COALESCE_GAP = 200;
-/**
- * Chroma has no exact search: the audit reads every embedding and searches them by brute force,
- * when they fit in this much memory. Larger collections are not audited (and the report says so).
- */
-const EXACT_REFERENCE_MAX_BYTES = 512 * 2 ** 20;
 /** Chroma's space names → vectorclinic metrics (its 'l2' is squared L2: the same ranking). */
 const METRICS: Readonly<Record<string, Metric>> = { l2: 'l2', cosine: 'cosine', ip: 'ip' };
 /** Chroma's defaults for collections created without a configuration. */
 const DEFAULT_SPACE = 'l2';
 const DEFAULT_EF_SEARCH = 100;
 
-/** A Chroma collection read through its HTTP API: offset pages, HNSW queries, brute force for the exact answer. */
+/**
+ * A Chroma collection read through its HTTP API: offset pages, HNSW queries, and, since Chroma has
+ * no exact search, every embedding paged through once and searched client-side for the exact answer.
+ */
 export class ChromaSource extends StoreSource {
   private readonly metric: Metric;
-  private reference?: Promise<{ ids: string[]; data: Float32Array; count: number }>;
   private dim = 0;
 
   constructor(
     private readonly collection: Collection,
     target: string,
+    /** Every request raced against a timeout (a server that accepts but never answers fails fast). */
+    private readonly clock?: RequestClock,
+    private readonly describeError?: (error: unknown) => { readonly what: string; readonly hint?: string } | undefined,
   ) {
     super(target);
     this.metric = METRICS[this.space()] ?? 'l2';
@@ -42,8 +44,8 @@ export class ChromaSource extends StoreSource {
     const rows = await this.guard('count records', () => this.collection.count());
     this.dim = rows > 0 ? await this.guard('read the dimension', () => this.firstDimension()) : 0;
     const bytes = rows * this.dim * 4;
-    this.supportsExactSearch = rows > 0 && bytes <= EXACT_REFERENCE_MAX_BYTES;
-    this.exactSearchMethod = `brute force over all ${rows} embeddings read from the collection`;
+    this.supportsExactSearch = rows > 0;
+    this.exactSearchMethod = `brute force over all ${rows} embeddings, paged through once and searched client-side`;
     const configuration = this.collection.configuration?.hnsw ?? {};
     const index: IndexDescription = {
       engine: 'chroma',
@@ -73,7 +75,6 @@ export class ChromaSource extends StoreSource {
       index,
       notes: [
         `Chroma collection ${this.collection.name}, hnsw space ${this.space()}, ef_search ${this.efSearch()}`,
-        ...(this.supportsExactSearch ? [] : rows > 0 ? [`collection over ${EXACT_REFERENCE_MAX_BYTES >> 20} MB of embeddings: index recall not audited (Chroma has no exact search)`] : []),
       ],
     };
   }
@@ -125,44 +126,39 @@ export class ChromaSource extends StoreSource {
   private async searchCollection(request: SearchRequest): Promise<SearchResult> {
     const { queries, count, k, exact, params } = request;
     if (params && Object.keys(params).length > 0) throw new UsageError('Chroma takes no per-query search settings', { where: this.target });
-    if (exact) return this.bruteForce(queries, count, k);
+    if (exact) return this.bruteForce(request);
     const dim = this.dim;
     const embeddings = Array.from({ length: count }, (_, q) => Array.from(queries.subarray(q * dim, (q + 1) * dim)));
     const result = await this.collection.query({ queryEmbeddings: embeddings, nResults: k, include: ['distances'] as never });
     return { ids: result.ids.map((list) => [...list]) };
   }
 
-  /** The exact top-k under the collection's space, over every stored embedding (read once, then cached). */
-  private async bruteForce(queries: Float32Array, count: number, k: number): Promise<SearchResult> {
-    this.reference ??= this.readAll();
-    const reference = await this.reference;
-    const lists = exactSearch(queries, count, reference.data, reference.count, this.dim, this.metric, k);
-    const ids: string[][] = [];
-    for (let q = 0; q < lists.queries; q++) {
-      const row: string[] = [];
-      for (let i = 0; i < lists.k; i++) {
-        const index = lists.ids[q * lists.k + i] as number;
-        if (index >= 0) row.push(reference.ids[index] as string);
-      }
-      ids.push(row);
-    }
-    return { ids };
-  }
-
-  private async readAll(): Promise<{ ids: string[]; data: Float32Array; count: number }> {
+  /**
+   * The exact top-k under the collection's space over every stored embedding, page by page (one
+   * page in memory at a time); with a deadline it stops once its projected end falls after it.
+   */
+  private async bruteForce(request: SearchRequest): Promise<SearchResult> {
     const { rows } = await this.describe();
-    const data = new Float32Array(rows * this.dim);
-    const ids: string[] = [];
+    const stream = new ExactTopKStream(request.queries, request.count, this.dim, this.metric, request.k);
+    const block = new Float32Array(PAGE_ROWS * this.dim);
+    const started = performance.now();
     for (let start = 0; start < rows; start += PAGE_ROWS) {
       const page = await this.page(start, Math.min(PAGE_ROWS, rows - start));
+      const ids: string[] = [];
       page.embeddings.forEach((embedding, i) => {
         if (embedding && embedding.length === this.dim) {
-          data.set(embedding, ids.length * this.dim);
+          block.set(embedding, ids.length * this.dim);
           ids.push(page.ids[i] as string);
         }
       });
+      stream.add(block, ids.length, ids);
+      const done = Math.min(rows, start + PAGE_ROWS);
+      const projectedEnd = started + ((performance.now() - started) * rows) / done;
+      if (request.deadline !== undefined && done < rows && projectedEnd > request.deadline) {
+        throw new SearchBudgetExceeded('exact scan', (projectedEnd - started) / 1000, done, rows);
+      }
     }
-    return { ids, data: data.subarray(0, ids.length * this.dim), count: ids.length };
+    return { ids: stream.result() };
   }
 
   private space(): string {
@@ -177,8 +173,14 @@ export class ChromaSource extends StoreSource {
     return typeof value === 'number' && value > 0 ? value : DEFAULT_EF_SEARCH;
   }
 
-  /** The HTTP client keeps no connection open; dropping the cached reference frees its memory. */
-  protected async disconnect(): Promise<void> {
-    this.reference = undefined;
+  protected override guard<T>(action: string, work: () => Promise<T>): Promise<T> {
+    return super.guard(action, this.clock ? () => (this.clock as RequestClock).run(work) : work);
   }
+
+  protected override explain(error: unknown): { readonly what: string; readonly hint?: string } | undefined {
+    return this.describeError?.(error);
+  }
+
+  /** The HTTP client keeps no connection open. */
+  protected async disconnect(): Promise<void> {}
 }

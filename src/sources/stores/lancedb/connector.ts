@@ -17,7 +17,8 @@ export const LANCEDB_CONNECTOR: StoreConnector = {
   open: openLancedb,
 };
 
-async function openLancedb(target: string, _options: SourceOptions): Promise<LancedbSource> {
+/** Open lancedb://PATH/TABLE; `engineExactMaxRows` moves the switch to the one-pass exact scan (tests compare both paths). */
+export async function openLancedb(target: string, _options: SourceOptions, tuning: { readonly engineExactMaxRows?: number } = {}): Promise<LancedbSource> {
   const shown = redactTarget(target);
   const { path, params } = parsePathUrl(target, 'lancedb');
   rejectUnknownParams(params, ['column'], target);
@@ -40,7 +41,7 @@ async function openLancedb(target: string, _options: SourceOptions): Promise<Lan
     const column = vectorColumn((await table.schema()).fields, params.get('column') ?? undefined, shown);
     const tableDir = join(databaseDir, `${tableName}.lance`);
     const index = await LancedbSource.describeIndex(table, tableDir, column.name);
-    return new LancedbSource(connection, table, tableDir, column, shown, index);
+    return new LancedbSource(connection, table, tableDir, column, shown, index, tuning.engineExactMaxRows);
   } catch (error) {
     table?.close();
     connection?.close();

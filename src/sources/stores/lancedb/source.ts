@@ -6,6 +6,8 @@ import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, S
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import { readIvfPartitions, type IvfPartitions } from './index-file.js';
+import { SearchBudgetExceeded, stopForDeadline } from '../../search-budget.js';
+import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import { join } from 'node:path';
 
 /** LanceDB searches this many IVF partitions unless a query says otherwise. */
@@ -13,8 +15,16 @@ export const LANCEDB_DEFAULT_NPROBES = 20;
 /** Without refineFactor, PQ/SQ distances are approximate; LanceDB re-ranks refineFactor × k candidates on the raw vectors. */
 const REFINE_SWEEP = [2, 5, 10];
 const REFINE_MAX = 50;
+/**
+ * Up to this many rows the audit's exact answer is LanceDB's own flat search, once per query
+ * (bypassVectorIndex: each one a full scan). Larger tables are scanned once and every query's
+ * exact top-k is computed client-side from the same rows (ExactTopKStream).
+ */
+export const LANCEDB_ENGINE_EXACT_MAX_ROWS = 20_000;
 /** Offsets per take request: bounds one Arrow batch to a few MB. */
 const TAKE_BATCH = 2048;
+
+const FLAT_METHOD = 'LanceDB flat search (bypassVectorIndex)';
 
 /** Lance distance names → vectorclinic metrics ('dot' is inner product). */
 const METRICS: Readonly<Record<string, Metric | 'other'>> = { l2: 'l2', cosine: 'cosine', dot: 'ip', hamming: 'other' };
@@ -43,13 +53,15 @@ export class LancedbSource extends StoreSource {
     private readonly column: LanceVectorColumn,
     target: string,
     indexFacts: LanceIndexFacts | undefined,
+    /** Tables with more rows than this get the one-pass exact scan (default LANCEDB_ENGINE_EXACT_MAX_ROWS). */
+    private readonly engineExactMaxRows = LANCEDB_ENGINE_EXACT_MAX_ROWS,
   ) {
     super(target);
     if (indexFacts) {
       this.index = indexFacts;
       this.search = (request) => this.guard('search the index', () => this.searchIndex(request));
       this.supportsExactSearch = true;
-      this.exactSearchMethod = 'LanceDB flat search (bypassVectorIndex)';
+      this.exactSearchMethod = FLAT_METHOD;
       const nlist = indexFacts.nlist ?? LANCEDB_DEFAULT_NPROBES;
       const compressed = indexFacts.description.quantizer?.kind === 'pq' || indexFacts.description.quantizer?.kind === 'sq';
       // The knob that can still move recall: more partitions, or, once every partition is probed,
@@ -179,6 +191,11 @@ export class LancedbSource extends StoreSource {
   private async searchIndex(request: SearchRequest): Promise<SearchResult> {
     const { queries, count, k, exact, params } = request;
     const distance = this.index?.distance ?? 'l2';
+    const metric = METRICS[distance];
+    if (exact && metric && metric !== 'other') {
+      const { rows } = await this.describe();
+      if (rows > this.engineExactMaxRows) return this.exactByScan(request, metric, rows);
+    }
     const ids: string[][] = [];
     for (const [name, value] of Object.entries(params ?? {})) {
       if (!['nprobes', 'refineFactor'].includes(name) || !Number.isInteger(value) || value <= 0) {
@@ -186,7 +203,8 @@ export class LancedbSource extends StoreSource {
       }
     }
     const dim = this.column.dim;
-    for (let q = 0; q < count; q++) {
+    const started = performance.now();
+    for (let q = 0; q < count && !stopForDeadline(request, q, started); q++) {
       let query = this.table
         .vectorSearch(queries.subarray(q * dim, (q + 1) * dim))
         .column(this.column.name)
@@ -200,7 +218,39 @@ export class LancedbSource extends StoreSource {
       const rows = (await query.toArray()) as { _rowid: bigint | number }[];
       ids.push(rows.map((row) => String(row._rowid)));
     }
-    return { ids };
+    return { ids, ...(exact ? { method: FLAT_METHOD } : {}) };
+  }
+
+  /**
+   * Every query's exact top-k from ONE scan of the vector column (with row ids, the id space the
+   * index search answers in), scored client-side batch by batch: Q flat searches cost one scan.
+   * With a deadline, stops by throwing SearchBudgetExceeded once the projected end falls after it.
+   */
+  private async exactByScan(request: SearchRequest, metric: Metric, totalRows: number): Promise<SearchResult> {
+    const dim = this.column.dim;
+    const stream = new ExactTopKStream(request.queries, request.count, dim, metric, request.k);
+    const started = performance.now();
+    let block = new Float32Array(0);
+    for await (const batch of this.table.query().select([this.column.name]).withRowId()) {
+      const values = batch.getChild(this.column.name);
+      const rowIds = batch.getChild('_rowid');
+      if (block.length < batch.numRows * dim) block = new Float32Array(batch.numRows * dim);
+      const ids: string[] = [];
+      const flat = flatFloats(values, dim);
+      for (let i = 0; i < batch.numRows; i++) {
+        if (!values?.isValid(i)) continue;
+        if (flat) block.set(flat.subarray(i * dim, (i + 1) * dim), ids.length * dim);
+        else block.set(Float32Array.from(values.get(i) as Iterable<number>), ids.length * dim);
+        ids.push(String(rowIds?.get(i)));
+      }
+      stream.add(block, ids.length, ids);
+      const now = performance.now();
+      if (request.deadline !== undefined && stream.rows < totalRows && stream.rows > 0) {
+        const projectedEnd = started + ((now - started) * totalRows) / stream.rows;
+        if (projectedEnd > request.deadline) throw new SearchBudgetExceeded('exact scan', (projectedEnd - started) / 1000, stream.rows, totalRows);
+      }
+    }
+    return { ids: stream.result(), method: `one scan of ${this.tableName()}.${this.column.name} with row ids, exact top-k for every query computed client-side (${this.index?.distance ?? 'l2'} ranking)` };
   }
 
   private tableName(): string {
@@ -211,6 +261,18 @@ export class LancedbSource extends StoreSource {
     this.table.close();
     this.connection.close();
   }
+}
+
+/**
+ * The float32 values behind a single-chunk FixedSizeList<float32> column as one row-major array
+ * (no copy), or undefined for anything else (then rows are read one by one).
+ */
+function flatFloats(column: { data: readonly { offset: number; children: readonly { offset: number; values: unknown }[] }[] } | null | undefined, dim: number): Float32Array | undefined {
+  const chunk = column?.data.length === 1 ? column.data[0] : undefined;
+  const child = chunk?.children[0];
+  if (!chunk || !child || !(child.values instanceof Float32Array)) return undefined;
+  const start = chunk.offset * dim + child.offset;
+  return child.values.subarray(start);
 }
 
 /** A damaged or unfamiliar index file costs the list sizes, not the check. */

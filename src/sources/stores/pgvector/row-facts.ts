@@ -42,7 +42,8 @@ export async function readRowFacts(session: SqlSession, catalog: PgvectorCatalog
     'count(*) AS total',
     `count(${column.sql}) AS vectors`,
     `count(*) FILTER (WHERE ${sameDim} AND ${norm}(${column.sql}) = 0) AS zeros`,
-    `count(DISTINCT CASE WHEN ${column.sql} IS NOT NULL AND ${sameDim} THEN ARRAY[${projection(0)}, ${projection(1)}] END) AS distinct_vectors`,
+    // A hashed DISTINCT over the two float8 columns: count(DISTINCT ARRAY[…]) sorts arrays, ~4× slower at 1M rows (measured).
+    `(SELECT count(*) FROM (SELECT DISTINCT ${projection(0)}, ${projection(1)} FROM ${relation} WHERE ${column.sql} IS NOT NULL AND ${sameDim}) d) AS distinct_vectors`,
     `count(*) FILTER (WHERE ${column.sql} IS NOT NULL AND ${sameDim}) AS comparable`,
   ];
   if (catalog.idColumn) selects.push(`count(${catalog.idColumn.sql}) AS ids`, `count(DISTINCT ${catalog.idColumn.sql}) AS distinct_ids`);
