@@ -4,10 +4,8 @@ import { InputError } from '../errors.js';
 import { createManifest } from '../manifest/create.js';
 import { readIdColumn, writeIdSidecar } from '../manifest/ids.js';
 import { readManifest, writeManifest } from '../manifest/manifest.js';
-import { measureReference } from '../manifest/reference.js';
 import type { StoreManifest } from '../manifest/schema.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
-import { planCleaning } from './clean.js';
 import type { EngineSpace, SearchSpec } from './engines/engine.js';
 import { chooseEngine } from './engines/index.js';
 import { EngineError } from './errors.js';
@@ -19,8 +17,8 @@ import { newBuildId, removeOrphanSidecars, sidecarPath } from './sidecars.js';
 import { reachStep } from './steps.js';
 import { codebookFingerprintOfTraining, trainingSample } from './training.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from './types.js';
-import { applyWhitening, encodeWhitening, fitWhitening } from './whiten.js';
-import { normalizeInPlace, selectRows } from '../math/vectors.js';
+import { encodeWhitening } from './whiten.js';
+import { cleanRows, transformRows } from './prepare.js';
 
 /** The rows as written into the new index, and how to search it (for the after-check and smoke). */
 export interface AppliedRebuild {
@@ -55,9 +53,7 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
   if (loaded.count === 0) throw new InputError('every row was rejected: nothing to index', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
 
   await reachStep('clean', options.onStep);
-  const cleaning = planCleaning(loaded.data, loaded.count, dim, { dedup: Boolean(options.dedup), maskBoilerplate: Boolean(options.maskBoilerplate), seed: options.seed ?? 0 });
-  const count = cleaning.keep.length;
-  const data = count === loaded.count ? loaded.data : selectRows(loaded.data, dim, cleaning.keep);
+  const { data, count, cleaning } = cleanRows(loaded, options);
   const idOf = (position: number): string => {
     const row = loaded.sourceRows[position] as number;
     return documentIds ? (documentIds[row] as string) : String(row);
@@ -65,12 +61,7 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
   const rowIds = Array.from(cleaning.keep, (position) => [idOf(position), ...(cleaning.folded.get(position) ?? []).map(idOf)]);
 
   await reachStep('transform', options.onStep);
-  const whitening = options.whiten ? fitWhitening(data, count, dim) : undefined;
-  if (whitening) {
-    applyWhitening(whitening, data, count);
-    if (plan.normalize) normalizeInPlace(data, count, dim);
-  }
-  const reference = measureReference(data, count, dim);
+  const { whitening, reference } = transformRows({ data, count, dim, cleaning }, plan, options);
 
   await reachStep('build', options.onStep);
   const indexTemp = tempPathFor(out);
