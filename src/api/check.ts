@@ -29,12 +29,15 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     ...(settings.model ? { model: settings.model } : {}),
     from: 'options',
   };
-  const manifest = readManifest(target);
-  const declared = mergeDeclared(flags, manifest);
-  const notes = manifestNotes(flags, manifest);
-  const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(declared.metric ? { metric: declared.metric } : {}) };
+  const fileManifest = readManifest(target);
+  const metric = flags.metric ?? fileManifest?.manifest.metric;
+  const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(metric ? { metric } : {}) };
   const source = await openSource(target, sourceOptions);
   try {
+    // A live store keeps its manifest inside (a column comment, field metadata), read once it is open.
+    const manifest = fileManifest ?? (await source.storedManifest?.());
+    const declared = mergeDeclared(flags, manifest);
+    const notes = manifestNotes(flags, manifest);
     const report = await checkSource(source, settings, declared, callbacks);
     return notes.length ? { ...report, notes: [...report.notes, ...notes] } : report;
   } finally {

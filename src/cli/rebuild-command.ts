@@ -34,10 +34,10 @@ interface RebuildFlags {
 export function rebuildCommand(): Command {
   return new Command('rebuild')
     .description('rebuild an index from clean embeddings under one policy (prints the plan; --apply does it)')
-    .argument('<source>', 'vector file holding the embeddings')
+    .argument('<source>', 'vector file, index file or store URL holding the embeddings')
     .addOption(new Option('--metric <metric>', 'metric of the embedding model').choices(METRICS).makeOptionMandatory())
     .addOption(new Option('--index <type>', 'index to build').choices(INDEX_TYPES).makeOptionMandatory())
-    .requiredOption('--out <file>', 'index to write: .hnsw (hnswlib), .usearch, .faiss (FAISS via python3-faiss), .npy (flat)')
+    .requiredOption('--out <target>', 'index file to write (.hnsw hnswlib, .usearch, .faiss via python3-faiss, .npy flat) or store: postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE (the source itself: rebuilt in place)')
     .addOption(new Option('--engine <name>', 'engine instead of choosing by extension').choices(ENGINES.map((engine) => engine.name)))
     .option('--dim <n>', 'dimension contract (default: the source dimension)', integerOption('--dim', 1))
     .option('--model <id>', 'model id to record in the manifest')

@@ -9,7 +9,7 @@ export interface ManifestFields {
   readonly rows: number;
   readonly model?: string;
   readonly whitening?: StoreManifest['whitening'];
-  readonly index?: ManifestFile & { readonly engine: string; readonly type: string; readonly params: Readonly<Record<string, number | string | boolean>> };
+  readonly index?: Partial<ManifestFile> & { readonly name?: string; readonly engine: string; readonly type: string; readonly params: Readonly<Record<string, number | string | boolean>> };
   readonly codebook?: StoreManifest['codebook'];
   readonly reference?: ReferenceDistribution;
   readonly ids?: StoreManifest['ids'];

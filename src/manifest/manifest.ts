@@ -104,9 +104,9 @@ export function mergeDeclared(flags: DeclaredPolicy, loaded: LoadedManifest | un
   return merged as DeclaredPolicy;
 }
 
-function verifyFile(manifestPath: string, entry: ManifestFile | undefined, what: string): string[] {
-  if (!entry) return [];
-  const path = manifestFilePath(manifestPath, entry);
+function verifyFile(manifestPath: string, entry: Partial<ManifestFile> | undefined, what: string): string[] {
+  if (!entry?.file || entry.bytes === undefined || !entry.sha256) return [];
+  const path = join(dirname(manifestPath), entry.file);
   if (!existsSync(path)) return [`the ${what} ${entry.file} it names is missing`];
   const bytes = statSync(path).size;
   if (bytes !== entry.bytes) return [`the ${what} ${entry.file} is ${bytes} bytes, the manifest recorded ${entry.bytes}: it was replaced after the manifest was written`];

@@ -32,7 +32,19 @@ export const manifestSchema = z.object({
   }),
   rows: z.number().int().nonnegative(),
   /** The index (or vector file) this manifest describes; a manifest whose file no longer matches is stale. */
-  index: fileRecord.extend({ engine: z.string(), type: z.string(), params: z.record(z.string(), parameter) }).optional(),
+  index: z
+    .object({
+      /** The index file (file stores); absent for an index inside a live store. */
+      file: z.string().min(1).optional(),
+      bytes: z.number().int().nonnegative().optional(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      /** The index's name inside a live store (pgvector index, LanceDB index). */
+      name: z.string().optional(),
+      engine: z.string(),
+      type: z.string(),
+      params: z.record(z.string(), parameter),
+    })
+    .optional(),
   codebook: z.object({ training: z.string(), codebook: z.string().optional(), trainingRows: z.number().int(), params: z.record(z.string(), parameter) }).optional(),
   reference: z
     .object({

@@ -12,7 +12,7 @@ import { EngineError } from './errors.js';
 import { commitTemp, removeStaleTemps, tempPathFor, writeFileAtomic } from './files/atomic.js';
 import { sha256File } from './files/sha256.js';
 import { loadThroughGuard } from './load.js';
-import { indexParamsFor } from './plan.js';
+import { indexParamsFor } from './params.js';
 import { newBuildId, removeOrphanSidecars, sidecarPath } from './sidecars.js';
 import { reachStep } from './steps.js';
 import { codebookFingerprintOfTraining, trainingSample } from './training.js';

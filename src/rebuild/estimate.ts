@@ -42,6 +42,11 @@ export function estimateRebuild(rows: number, dim: number, engine: string, param
     const flops = 2 * KMEANS_ITERATIONS * trainingRows * (nlist * dim + ksub * dim) + 2 * rows * nlist * dim;
     seconds += flops / FAISS_FLOPS;
     indexBytes = rows * ((m * nbits) / 8 + 8) + nlist * dim * 4 + m * ksub * (dim / m) * 4;
+  } else if (params.type === 'ivfflat') {
+    // k-means over a sample (pgvector samples 50 rows per list), then one assignment pass.
+    const { lists } = params.ivfflat;
+    seconds += (2 * KMEANS_ITERATIONS * Math.min(rows, lists * 50) * lists * dim + 2 * rows * lists * dim) / FAISS_FLOPS;
+    indexBytes = matrixBytes + lists * dim * 4;
   }
   // Accepted rows, a unit copy for deduplication, and the engine's own copy.
   const peakMemoryBytes = matrixBytes * (options.dedup ? 3 : 2) + indexBytes;

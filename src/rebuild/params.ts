@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
+import type { RebuildOptions } from './types.js';
 
-export const INDEX_TYPES = ['hnsw', 'ivfpq', 'flat'] as const;
+export const INDEX_TYPES = ['hnsw', 'ivfpq', 'ivfflat', 'flat'] as const;
 export type IndexType = (typeof INDEX_TYPES)[number];
 
 /** Graph degree and build beam that keep HNSW recall@10 above 0.95 on typical embeddings (hnswlib's own advice for high recall). */
@@ -35,7 +36,25 @@ export interface IvfPqParams {
   readonly trainingRows: number;
 }
 
-export type IndexParams = { readonly type: 'hnsw'; readonly hnsw: HnswParams } | { readonly type: 'ivfpq'; readonly ivfpq: IvfPqParams } | { readonly type: 'flat' };
+export interface IvfFlatParams {
+  readonly lists: number;
+  readonly probes: number;
+}
+
+export type IndexParams =
+  | { readonly type: 'hnsw'; readonly hnsw: HnswParams }
+  | { readonly type: 'ivfpq'; readonly ivfpq: IvfPqParams }
+  | { readonly type: 'ivfflat'; readonly ivfflat: IvfFlatParams }
+  | { readonly type: 'flat' };
+
+/** pgvector's advice for IVFFlat: rows / 1000 lists up to 1M rows, √rows above; probe √lists of them. */
+export const IVFFLAT_ROWS_PER_LIST = 1000;
+export const IVFFLAT_SQRT_ABOVE_ROWS = 1_000_000;
+
+export function ivfFlatParams(rows: number): IvfFlatParams {
+  const lists = Math.max(1, rows <= IVFFLAT_SQRT_ABOVE_ROWS ? Math.round(rows / IVFFLAT_ROWS_PER_LIST) : Math.round(Math.sqrt(rows)));
+  return { lists, probes: Math.max(1, Math.round(Math.sqrt(lists))) };
+}
 
 export function hnswParams(overrides: Partial<HnswParams> = {}): HnswParams {
   return { M: overrides.M ?? HNSW_M, efConstruction: overrides.efConstruction ?? HNSW_EF_CONSTRUCTION, efSearch: overrides.efSearch ?? HNSW_EF_SEARCH };
@@ -61,3 +80,19 @@ function largestDivisorAtMost(value: number, limit: number): number {
   for (let candidate = Math.min(limit, value); candidate > 1; candidate--) if (value % candidate === 0) return candidate;
   return 1;
 }
+
+/** Index parameters for the rows that will be indexed. */
+export function indexParamsFor(options: Pick<RebuildOptions, 'index' | 'hnsw'>, rows: number, dim: number): IndexParams {
+  if (options.index === 'hnsw') return { type: 'hnsw', hnsw: hnswParams(options.hnsw) };
+  if (options.index === 'ivfpq') return { type: 'ivfpq', ivfpq: ivfPqParams(rows, dim) };
+  if (options.index === 'ivfflat') return { type: 'ivfflat', ivfflat: ivfFlatParams(rows) };
+  return { type: 'flat' };
+}
+
+export function flattenParams(params: IndexParams): Record<string, number | string | boolean> {
+  if (params.type === 'hnsw') return { ...params.hnsw };
+  if (params.type === 'ivfpq') return { ...params.ivfpq };
+  if (params.type === 'ivfflat') return { ...params.ivfflat };
+  return {};
+}
+

@@ -5,21 +5,11 @@ import { guardSource } from '../guard/guard-source.js';
 import type { GuardTotals } from '../guard/types.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
 import { chooseEngine } from './engines/index.js';
+import { storeTargetFor } from './stores/targets.js';
 import { estimateRebuild } from './estimate.js';
-import { hnswParams, ivfPqParams, type IndexParams } from './params.js';
+import { flattenParams, indexParamsFor } from './params.js';
 import { BOILERPLATE_MIN_COPIES } from './clean.js';
 import type { RebuildOptions, RebuildPlan } from './types.js';
-
-/** Index parameters for the rows that will be indexed. */
-export function indexParamsFor(options: RebuildOptions, rows: number, dim: number): IndexParams {
-  if (options.index === 'hnsw') return { type: 'hnsw', hnsw: hnswParams(options.hnsw) };
-  if (options.index === 'ivfpq') return { type: 'ivfpq', ivfpq: ivfPqParams(rows, dim) };
-  return { type: 'flat' };
-}
-
-export function flattenParams(params: IndexParams): Record<string, number | string | boolean> {
-  return params.type === 'hnsw' ? { ...params.hnsw } : params.type === 'ivfpq' ? { ...params.ivfpq } : {};
-}
 
 /**
  * What `rebuild` will do, with sizes, parameters and a time estimate. Scans the source once through
@@ -28,7 +18,8 @@ export function flattenParams(params: IndexParams): Record<string, number | stri
 export async function planRebuild(source: VectorSource, description: SourceDescription, options: RebuildOptions): Promise<RebuildPlan> {
   const dim = options.dim ?? description.dim;
   if (description.rows === 0) throw new UsageError('the source holds no vectors: nothing to rebuild', { where: description.target, hint: 'rebuild from the file or store that holds the embeddings' });
-  const engine = chooseEngine(options.out, options.index, options.engine);
+  const store = storeTargetFor(options);
+  const engine = store ? { name: store.engine } : chooseEngine(options.out, options.index, options.engine);
   const normalize = options.metric === 'cosine';
   const guard = await dryRunGuard(source, description, dim, options);
   const params = indexParamsFor(options, Math.max(1, guard.accepted), dim);
@@ -40,15 +31,19 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
     ...(options.maskBoilerplate ? [`mask boilerplate: drop every copy of content repeated ${BOILERPLATE_MIN_COPIES}+ times`] : []),
     normalize ? `L2-normalize for cosine (${count(guard.alreadyUnit)} rows already unit length, kept as they are)` : `keep vectors as they are (${options.metric} uses raw lengths)`,
     ...(options.whiten ? [`whiten (centre + decorrelate, recorded in the manifest; queries get the same transform)${normalize ? ', then normalize again' : ''}`] : []),
-    `build ${params.type} with ${engine.name}: ${Object.entries(flattenParams(params)).map(([key, value]) => `${key} ${value}`).join(', ') || 'exact search'}`,
-    `verify the index holds exactly the accepted rows (ntotal read back by ${engine.name})`,
-    `write to a temp file beside ${options.out}, fsync, rename over it (the old index stays intact until then)`,
-    `write ${options.out}.vectorclinic.json (policy manifest) and the row → id list`,
+    ...(store
+      ? store.writeSteps(params, options.metric)
+      : [
+          `build ${params.type} with ${engine.name}: ${Object.entries(flattenParams(params)).map(([key, value]) => `${key} ${value}`).join(', ') || 'exact search'}`,
+          `verify the index holds exactly the accepted rows (ntotal read back by ${engine.name})`,
+          `write to a temp file beside ${options.out}, fsync, rename over it (the old index stays intact until then)`,
+          `write ${options.out}.vectorclinic.json (policy manifest) and the row → id list`,
+        ]),
     ...(options.checkBeforeAfter === false ? [] : ['run check before and after and print both']),
   ];
   return {
     source: { target: description.target, kind: description.kind, rows: description.rows, dim: description.dim, storage: description.storage.type, bytes: description.storage.bytes },
-    out: options.out,
+    out: store ? store.shown : options.out,
     engine: engine.name,
     index: { type: params.type, params: flattenParams(params) },
     metric: options.metric,

@@ -14,6 +14,7 @@ import { assertWritableTarget } from './files/atomic.js';
 import { MemorySource } from './memory-source.js';
 import { INDEX_TYPES } from './params.js';
 import { planRebuild } from './plan.js';
+import { storeTargetFor } from './stores/targets.js';
 import type { FindingSummary, RebuildOptions, RebuildResult } from './types.js';
 
 /** The before/after checks sample this many rows: enough for every check, quick on any store. */
@@ -33,6 +34,15 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     if (!options.apply) return { schema: 1, mode: 'plan', plan };
     const wantChecks = options.checkBeforeAfter !== false;
     const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
+    const store = storeTargetFor(options);
+    if (store) {
+      // In place, the rows are read again under the writer's lock: release the reading session first.
+      if (store.inPlace) await source.close();
+      const applied = await store.apply(source, description, plan, options);
+      // The store as any client now sees it: its own index, its own manifest.
+      const after = wantChecks ? summarize(await check(options.out, { metric: options.metric, sample: CHECK_SAMPLE })) : undefined;
+      return { schema: 1, mode: 'apply', plan, applied, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+    }
     const applied = await applyRebuild(source, description, plan, options);
     const after = wantChecks ? summarize(await checkRebuilt(applied, options)) : undefined;
     return { schema: 1, mode: 'apply', plan, applied: applied.summary, ...(before ? { before } : {}), ...(after ? { after } : {}) };
@@ -91,6 +101,6 @@ function validate(options: RebuildOptions): void {
   if (!METRICS.includes(options.metric)) throw new UsageError(`unknown metric '${options.metric}'`, { where: '--metric', hint: `one of ${METRICS.join(', ')}` });
   if (!INDEX_TYPES.includes(options.index)) throw new UsageError(`unknown index type '${options.index}'`, { where: '--index', hint: `one of ${INDEX_TYPES.join(', ')}` });
   if (!options.out) throw new UsageError('no output given', { where: '--out', hint: 'name the index file to write, e.g. --out clean.hnsw' });
-  assertWritableTarget(options.out, '--out');
+  if (!storeTargetFor(options)) assertWritableTarget(options.out, '--out');
   if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
 }

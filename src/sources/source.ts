@@ -1,3 +1,4 @@
+import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
 
 /**
@@ -33,6 +34,8 @@ export interface VectorSource {
    * engine cannot count them or counting would cost more than the source allows.
    */
   pushdownStats?(): Promise<PushdownStats | undefined>;
+  /** The policy manifest a rebuild wrote into the store's own metadata, if any (live stores). */
+  storedManifest?(): Promise<LoadedManifest | undefined>;
 }
 
 /** Counts a store computed over all of its rows (SQL aggregates, engine statistics). */

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../src/core/report.js';
@@ -49,4 +52,19 @@ export function runCli(args: readonly string[], timeoutMs = 120_000): Promise<Cl
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Every file's path, size, mtime and content hash: any write to the directory changes this. */
+export function snapshot(root: string): string[] {
+  const entries: string[] = [];
+  const walk = (path: string): void => {
+    for (const name of readdirSync(path)) {
+      const full = join(path, name);
+      const stat = statSync(full);
+      if (stat.isDirectory()) walk(full);
+      else entries.push(`${relative(root, full)} ${stat.size} ${stat.mtimeMs} ${createHash('sha1').update(readFileSync(full)).digest('hex')}`);
+    }
+  };
+  walk(root);
+  return entries.sort();
 }

@@ -1,16 +1,15 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int64, Schema } from 'apache-arrow';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { openSource } from '../../src/sources/open-source.js';
 import { openLancedb } from '../../src/sources/stores/lancedb/connector.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
-import { loadDocs, problems } from './helpers.js';
+import { loadDocs, problems, snapshot } from './helpers.js';
 
 const ROWS = 3000;
 const DIM = 128;
@@ -22,21 +21,6 @@ function rowsOf(vectors: VectorRows, from: number, to: number, nulls: ReadonlySe
     const row = from + k;
     return { id: BigInt(row + 1), vector: nulls.has(row) ? null : Array.from(vectors.data.subarray(row * DIM, (row + 1) * DIM)) };
   });
-}
-
-/** Every file's path, size, mtime and hash under the database directory. */
-function snapshot(root: string): string[] {
-  const entries: string[] = [];
-  const walk = (path: string): void => {
-    for (const name of readdirSync(path)) {
-      const full = join(path, name);
-      const stat = statSync(full);
-      if (stat.isDirectory()) walk(full);
-      else entries.push(`${relative(root, full)} ${stat.size} ${stat.mtimeMs} ${createHash('sha1').update(readFileSync(full)).digest('hex')}`);
-    }
-  };
-  walk(root);
-  return entries.sort();
 }
 
 describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {

@@ -1,32 +1,16 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
-import { loadDocs, problems } from './helpers.js';
+import { loadDocs, problems, snapshot } from './helpers.js';
 
 const ROWS = 1500;
 let dir: string;
-
-/** Every file's path, size, mtime and content hash: any write to the directory changes this. */
-function snapshot(root: string): string[] {
-  const entries: string[] = [];
-  const walk = (path: string): void => {
-    for (const name of readdirSync(path)) {
-      const full = join(path, name);
-      const stat = statSync(full);
-      if (stat.isDirectory()) walk(full);
-      else entries.push(`${relative(root, full)} ${stat.size} ${stat.mtimeMs} ${createHash('sha1').update(readFileSync(full)).digest('hex')}`);
-    }
-  };
-  walk(root);
-  return entries.sort();
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vectorclinic-pglite-store-'));

@@ -16,7 +16,7 @@ const FETCH_ROWS = 2000;
 const PROJECT_AFTER_BATCHES = 5;
 
 /** The index types whose send format the one-pass scan decodes (sparsevec travels as text). */
-const BINARY_TYPES: Readonly<Record<string, 'float32' | 'float16'>> = { vector: 'float32', halfvec: 'float16' };
+export const BINARY_TYPES: Readonly<Record<string, 'float32' | 'float16'>> = { vector: 'float32', halfvec: 'float16' };
 
 export interface ScanProgress {
   readonly done: number;
@@ -107,10 +107,10 @@ async function serverQueries(session: SqlSession, schema: string, type: string, 
 }
 
 /**
- * One stored vector into row `slot` of `out`. Binary: pgvector's send format, int16 dim, int16
- * unused, then big-endian float4 (vector) or float2 (halfvec). False for a vector of another length.
+ * One stored vector into row `slot` of `out`. Binary: base64 of pgvector's send format, int16 dim,
+ * int16 unused, then big-endian float4 (vector) or float2 (halfvec). False for a vector of another length.
  */
-function decodeRow(value: string, binary: 'float32' | 'float16' | undefined, bytes: Buffer | undefined, dim: number, type: string, out: Float32Array, slot: number): boolean {
+export function decodeRow(value: string, binary: 'float32' | 'float16' | undefined, bytes: Buffer | undefined, dim: number, type: string, out: Float32Array, slot: number): boolean {
   if (!binary || !bytes) {
     const parsed = parseVectorText(value, type as 'sparsevec');
     if (!parsed || parsed.length !== dim) return false;

@@ -5,15 +5,19 @@ import { storeFailure } from '../store-errors.js';
 import { redactTarget } from '../store-url.js';
 import { lookupPassword } from './password.js';
 import { describePostgresError } from './postgres-errors.js';
-import { SESSION_SETUP, type SqlSession } from './sql-session.js';
+import { SESSION_SETUP, WRITER_SETUP, type SqlSession } from './sql-session.js';
 
 /** A server that does not answer in this long is unreachable for our purposes, not slow. */
 const CONNECT_TIMEOUT_MS = 15_000;
 /** URL parameters that configure the connection itself (the rest select the table). */
 export const CONNECTION_PARAMS = ['sslmode', 'host', 'port', 'user', 'dbname', 'password', 'application_name'];
 
-/** Open one read-only session to a Postgres server from a postgres:// URL. */
-export async function connectPostgres(url: URL, target: string): Promise<SqlSession> {
+/**
+ * Open one session to a Postgres server from a postgres:// URL: read-only unless `writable`
+ * (only `rebuild --apply` asks; its statements then run without our 15-minute bound, since an
+ * index build on a large table legitimately takes longer).
+ */
+export async function connectPostgres(url: URL, target: string, options: { readonly writable?: boolean } = {}): Promise<SqlSession> {
   const params = url.searchParams;
   const host = params.get('host') ?? (decodeURIComponent(url.hostname) || process.env.PGHOST || 'localhost');
   const port = Number(params.get('port') ?? (url.port || process.env.PGPORT || 5432));
@@ -39,7 +43,7 @@ export async function connectPostgres(url: URL, target: string): Promise<SqlSess
   client.on('error', () => undefined);
   try {
     await client.connect();
-    for (const statement of SESSION_SETUP) await client.query(statement);
+    for (const statement of options.writable ? WRITER_SETUP : SESSION_SETUP) await client.query(statement);
   } catch (error) {
     await client.end().catch(() => undefined);
     throw storeFailure(target, `connect to ${host}:${port}/${database} as ${user}`, error, describePostgresError, password);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../../errors.js';
 import { storeFailure } from '../store-errors.js';
 import { describePostgresError } from './postgres-errors.js';
-import { SESSION_SETUP, type SqlSession } from './sql-session.js';
+import { SESSION_SETUP, WRITER_SETUP, type SqlSession } from './sql-session.js';
 
 /** A session over a PGlite instance someone else owns (tests, the demo): closing it leaves the database open. */
 export async function pgliteSession(db: PGlite): Promise<SqlSession> {
@@ -21,6 +21,34 @@ export async function pgliteSession(db: PGlite): Promise<SqlSession> {
       await db.exec('RESET default_transaction_read_only; RESET statement_timeout').catch(() => undefined);
     },
   };
+}
+
+/**
+ * Open a PGlite data directory itself, for `rebuild --apply` (the only command that writes). PGlite
+ * is single-process: the application must not have the directory open at the same time.
+ */
+export async function openPgliteDirectoryForWrite(path: string, target: string): Promise<SqlSession> {
+  const directory = resolve(path);
+  if (!existsSync(directory) || !statSync(directory).isDirectory() || !existsSync(join(directory, 'PG_VERSION'))) {
+    throw new InputError('not a PGlite / Postgres data directory (no PG_VERSION file)', { where: target, hint: 'point at the directory passed to new PGlite(dataDir)' });
+  }
+  let db: PGlite | undefined;
+  try {
+    db = await PGlite.create({ dataDir: directory, extensions: { vector } });
+    for (const statement of WRITER_SETUP) await db.query(statement);
+    const opened = db;
+    return {
+      async query<Row extends object>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+        return (await opened.query<Row>(sql, params as unknown[])).rows;
+      },
+      async close() {
+        await opened.close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await db?.close().catch(() => undefined);
+    throw storeFailure(target, 'open the PGlite data directory', error, describePostgresError);
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { LoadedManifest } from '../../../manifest/manifest.js';
+import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { Metric } from '../../../core/policy.js';
 import { InputError, UsageError } from '../../../errors.js';
 import { Rng, sampleIndices } from '../../../math/rng.js';
@@ -78,6 +80,15 @@ export class PgvectorSource extends StoreSource {
   async pushdownStats(): Promise<PushdownStats | undefined> {
     await this.describe();
     return (await this.rowFacts()).pushdown;
+  }
+
+  async storedManifest(): Promise<LoadedManifest | undefined> {
+    const { rows } = await this.describe();
+    const { catalog } = this;
+    const found = await this.guard('read the column comment', () =>
+      this.session.query<{ comment: string | null }>('SELECT col_description($1::oid, a.attnum::int) AS comment FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attname = $2', [catalog.oid, catalog.column.name]),
+    );
+    return parseStoreManifest(found[0]?.comment, `comment on column ${catalog.tableName}.${catalog.column.name}`, rows);
   }
 
   protected async load(): Promise<SourceDescription> {

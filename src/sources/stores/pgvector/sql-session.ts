@@ -16,6 +16,12 @@ export interface SqlSession {
 export const SESSION_SETUP = ["SET default_transaction_read_only = on", "SET application_name = 'vectorclinic'", "SET statement_timeout = '15min'"];
 
 /**
+ * A rebuild's session: read-write (said explicitly: a pooled or shared session may carry a reader's
+ * setting), named, and waiting at most 30 s for a lock (a busy table is an error, not a hang).
+ */
+export const WRITER_SETUP = ["SET default_transaction_read_only = off", "SET application_name = 'vectorclinic rebuild'", "SET lock_timeout = '30s'"];
+
+/**
  * Run `work` in one read-only transaction that is always rolled back: SET LOCAL settings
  * (ef_search, probes, enable_indexscan) end with it and nothing it does can persist.
  */

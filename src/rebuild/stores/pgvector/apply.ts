@@ -1,0 +1,269 @@
+import { InputError, StoreError, UsageError } from '../../../errors.js';
+import { createManifest } from '../../../manifest/create.js';
+import { readIdColumn } from '../../../manifest/ids.js';
+import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
+import type { SourceDescription, VectorSource } from '../../../sources/source.js';
+import { readCatalog, type PgvectorCatalog } from '../../../sources/stores/pgvector/catalog.js';
+import { describePostgresError } from '../../../sources/stores/pgvector/postgres-errors.js';
+import { quoteIdent, toCount, type SqlSession } from '../../../sources/stores/pgvector/sql-session.js';
+import { storeFailure } from '../../../sources/stores/store-errors.js';
+import { loadThroughGuard, type LoadedRows } from '../../load.js';
+import { indexParamsFor } from '../../params.js';
+import { cleanRows, transformRows } from '../../prepare.js';
+import { reachStep } from '../../steps.js';
+import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
+import type { PgvectorOut } from './out-url.js';
+import { guardKeyedRows } from './keyed-guard.js';
+import { readKeyedRows } from './read-table.js';
+import { applyStagedRows, commentOnColumn, createIndexStatement, insertRows, opclassFor, qualifiedRelation, sizeMaintenanceMemory, type VectorColumnType } from './write-table.js';
+
+type Applied = NonNullable<RebuildResult['applied']>;
+
+/**
+ * Rebuild a pgvector table in ONE transaction: read (under a lock that blocks writers, not
+ * readers) → guard → clean → normalize → rewrite the rows → CREATE INDEX with the metric's
+ * operator class → verify the count → manifest as the column's comment → COMMIT. Postgres undoes
+ * all of it if the process dies before COMMIT: the table is the old one or the new one.
+ *
+ * In place (the source is this table): rejected and folded rows are deleted, changed vectors
+ * rewritten, every other column kept; readers wait only from the index drop to COMMIT. Otherwise
+ * a new table (id, vector[, aliases]) is created from the source; an existing table is refused.
+ */
+export async function applyPgvectorRebuild(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, out: PgvectorOut, inPlace: boolean): Promise<Applied> {
+  const startedAt = performance.now();
+  const session = await out.open();
+  let inTransaction = false;
+  try {
+    await session.query('BEGIN');
+    inTransaction = true;
+    const relation = qualifiedRelation(out.schema, out.table);
+    const applied = inPlace ? await rebuildInPlace(session, plan, options, out, relation) : await rebuildIntoNewTable(session, source, description, plan, options, out, relation);
+
+    await reachStep('commit-index', options.onStep);
+    await session.query('COMMIT');
+    inTransaction = false;
+    // The manifest committed with the rows and the index: there is nothing left to rename.
+    await reachStep('commit-manifest', options.onStep);
+    await reachStep('cleanup', options.onStep);
+    // Fresh statistics so the planner sees the new row count (and uses the new index) right away.
+    await session.query(`ANALYZE ${relation}`);
+    return { ...applied, seconds: Math.round((performance.now() - startedAt) / 100) / 10 };
+  } catch (error) {
+    if (inTransaction) await session.query('ROLLBACK').catch(() => undefined);
+    throw storeFailure(out.shown, 'rebuild the table', error, describePostgresError);
+  } finally {
+    await session.close();
+  }
+}
+
+async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: RebuildOptions, out: PgvectorOut, relation: string): Promise<Omit<Applied, 'seconds'>> {
+  if (options.ids) throw new UsageError('--ids names documents of a file source; an in-place rebuild keeps the table\'s own keys', { where: '--ids', hint: 'drop --ids' });
+  await reachStep('load', options.onStep);
+  // Writers wait until COMMIT (their rows would otherwise be lost or unindexed); readers go on.
+  await session.query(`LOCK TABLE ${relation} IN SHARE ROW EXCLUSIVE MODE`);
+  const catalog = await readCatalog(session, { table: out.schema ? `${out.schema}.${out.table}` : out.table, column: out.column }, options.metric, out.shown);
+  const type = columnType(catalog, out);
+  assertRebuildable(catalog, out);
+  const rows = await readKeyedRows(session, catalog, type.dim);
+  const loaded = guardKeyedRows(rows, { metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
+  if (loaded.count === 0) throw new InputError('every row would be rejected: nothing to index', { where: out.shown, hint: 'the embedding step is broken; see the guard counts in the plan' });
+
+  await reachStep('clean', options.onStep);
+  const cleaned = cleanRows(loaded, options);
+  await reachStep('transform', options.onStep);
+  const { reference } = transformRows(cleaned, plan, options);
+  const keyOf = (position: number): string => rows.keys[loaded.sourceRows[position] as number] as string;
+  const keptKeys = Array.from(cleaned.cleaning.keep, keyOf);
+
+  await reachStep('build', options.onStep);
+  await session.query(`CREATE TEMP TABLE vectorclinic_stage (k ${catalog.key.sqlType} PRIMARY KEY, v ${type.qualified}(${type.dim})) ON COMMIT DROP`);
+  await insertRows(session, 'vectorclinic_stage', catalog.key.sqlType, type, keptKeys, cleaned.data);
+  for (const index of catalog.indexes) await session.query(`DROP INDEX ${quoteIdent(catalog.tableName.split('.')[0] as string)}.${quoteIdent(index.name)}`);
+  const changes = await applyStagedRows(session, relation, catalog.key.sql, catalog.column.sql);
+  const params = indexParamsFor(options, cleaned.count, type.dim);
+  const built = await buildIndex(session, relation, catalog.column.sql, type, params, options, cleaned.count);
+
+  await reachStep('verify', options.onStep);
+  const ntotal = await verifyRows(session, relation, catalog.column.sql, cleaned.count, out);
+  const indexName = await verifyIndex(session, out, options, built.opclass, params.type);
+
+  await reachStep('sidecars', options.onStep);
+  const rejected = loaded.totals.rejected + rows.wrongDimension.length;
+  const manifest = createManifest({
+    dim: type.dim,
+    metric: options.metric,
+    normalized: plan.normalize,
+    rows: cleaned.count,
+    ...(options.model ? { model: options.model } : {}),
+    index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
+    reference,
+    build: {
+      source: plan.source.target,
+      inPlace: true,
+      sourceRows: rows.count + rows.wrongDimension.length,
+      rowsWithoutVector: rows.nullRows,
+      accepted: loaded.count,
+      rejected,
+      rejectedByCause: { ...loaded.totals.causes, dimension: loaded.totals.causes.dimension + rows.wrongDimension.length },
+      duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
+      boilerplateMasked: cleaned.cleaning.boilerplateMasked,
+      rowsDeleted: changes.deleted,
+      vectorsRewritten: changes.updated,
+      seed: options.seed ?? 0,
+    },
+  });
+  await commentOnColumn(session, relation, catalog.column.sql, encodeStoreManifest(manifest));
+  return summary(loaded.count, rejected, cleaned, ntotal, `comment on column ${catalog.tableName}.${catalog.column.name}`, `the table's key ${catalog.key.name}`);
+}
+
+async function rebuildIntoNewTable(
+  session: SqlSession,
+  source: VectorSource,
+  description: SourceDescription,
+  plan: RebuildPlan,
+  options: RebuildOptions,
+  out: PgvectorOut,
+  relation: string,
+): Promise<Omit<Applied, 'seconds'>> {
+  const exists = (await session.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [relation]))[0]?.oid;
+  if (exists) {
+    throw new StoreError(`table ${out.table} already exists`, {
+      where: out.shown,
+      hint: 'write a new table and point the application at it, or rebuild this table in place by giving the same URL as the source',
+    });
+  }
+  const documentIds = options.ids ? readIdColumn(options.ids, options.idField) : undefined;
+  if (documentIds && documentIds.length !== description.rows) throw new InputError(`the id file has ${documentIds.length} ids for ${description.rows} rows`, { where: options.ids, hint: 'give one id line per source row, in the same order' });
+  await reachStep('load', options.onStep);
+  const dim = options.dim ?? description.dim;
+  const loaded: LoadedRows = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
+  if (loaded.count === 0) throw new InputError('every row was rejected: nothing to index', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
+
+  await reachStep('clean', options.onStep);
+  const cleaned = cleanRows(loaded, options);
+  await reachStep('transform', options.onStep);
+  const { reference } = transformRows(cleaned, plan, options);
+  const idOf = (position: number): string => {
+    const row = loaded.sourceRows[position] as number;
+    return documentIds ? (documentIds[row] as string) : String(row);
+  };
+  const keptIds = Array.from(cleaned.cleaning.keep, idOf);
+
+  await reachStep('build', options.onStep);
+  const schema = await vectorExtensionSchema(session, out);
+  const type: VectorColumnType = { qualified: `${quoteIdent(schema)}.vector`, name: 'vector', dim };
+  const idType = documentIds ? 'text' : 'bigint';
+  const column = quoteIdent(out.column);
+  // Folded near-duplicates stay findable: their ids are listed on the row that represents them.
+  const aliases = options.dedup ? { type: 'text[]', values: Array.from(cleaned.cleaning.keep, (position) => (cleaned.cleaning.folded.get(position) ?? []).map(idOf)) } : undefined;
+  await session.query(`CREATE TABLE ${relation} (id ${idType} PRIMARY KEY, ${column} ${type.qualified}(${dim}) NOT NULL${aliases ? ', aliases text[] NOT NULL' : ''})`);
+  await insertRows(session, `${relation}`, idType, type, keptIds, cleaned.data, aliases);
+  const params = indexParamsFor(options, cleaned.count, dim);
+  const built = await buildIndex(session, relation, column, type, params, options, cleaned.count);
+
+  await reachStep('verify', options.onStep);
+  const ntotal = await verifyRows(session, relation, column, cleaned.count, out);
+  const indexName = await verifyIndex(session, out, options, built.opclass, params.type);
+
+  await reachStep('sidecars', options.onStep);
+  const manifest = createManifest({
+    dim,
+    metric: options.metric,
+    normalized: plan.normalize,
+    rows: cleaned.count,
+    ...(options.model ? { model: options.model } : {}),
+    index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
+    reference,
+    build: {
+      source: description.target,
+      inPlace: false,
+      sourceRows: description.rows,
+      accepted: loaded.count,
+      rejected: loaded.totals.rejected,
+      rejectedByCause: { ...loaded.totals.causes },
+      duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
+      boilerplateMasked: cleaned.cleaning.boilerplateMasked,
+      nearDuplicateDistance: cleaned.cleaning.threshold,
+      seed: options.seed ?? 0,
+    },
+  });
+  await commentOnColumn(session, relation, column, encodeStoreManifest(manifest));
+  const tableName = `${out.schema ?? 'public'}.${out.table}`;
+  return summary(loaded.count, loaded.totals.rejected, cleaned, ntotal, `comment on column ${tableName}.${out.column}`, `column id of ${tableName}${aliases ? ' (folded duplicates in aliases)' : ''}`);
+}
+
+/** Build the index the plan names (none for flat) with maintenance memory sized to it. */
+async function buildIndex(
+  session: SqlSession,
+  relation: string,
+  columnSql: string,
+  type: VectorColumnType,
+  params: ReturnType<typeof indexParamsFor>,
+  options: RebuildOptions,
+  rows: number,
+): Promise<{ opclass: string; params: Record<string, number | string | boolean> }> {
+  const opclass = opclassFor(type.name, options.metric);
+  const statement = createIndexStatement(relation, columnSql, opclass, params);
+  if (!statement) return { opclass, params: {} };
+  const maintenanceMemoryMb = await sizeMaintenanceMemory(session, rows, type.dim, params);
+  await session.query(statement);
+  const searchSetting: Record<string, number> = params.type === 'hnsw' ? { 'hnsw.ef_search': params.hnsw.efSearch } : params.type === 'ivfflat' ? { 'ivfflat.probes': params.ivfflat.probes } : {};
+  const build: Record<string, number> = params.type === 'hnsw' ? { m: params.hnsw.M, ef_construction: params.hnsw.efConstruction } : params.type === 'ivfflat' ? { lists: params.ivfflat.lists } : {};
+  return { opclass, params: { opclass, ...build, ...searchSetting, maintenance_work_mem_mb: maintenanceMemoryMb } };
+}
+
+async function verifyRows(session: SqlSession, relation: string, columnSql: string, expected: number, out: PgvectorOut): Promise<number> {
+  const found = toCount((await session.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${relation} WHERE ${columnSql} IS NOT NULL`))[0]?.n);
+  if (found !== expected) throw new StoreError(`the rebuilt table holds ${found} vectors, ${expected} were accepted`, { where: out.shown, hint: 'nothing was committed; a trigger or rule on the table may have changed the rows' });
+  return found;
+}
+
+/** The new index is on the column with the metric's operator class and valid; its name. */
+async function verifyIndex(session: SqlSession, out: PgvectorOut, options: RebuildOptions, opclass: string, type: string): Promise<string | undefined> {
+  if (type === 'flat') return undefined;
+  const catalog = await readCatalog(session, { table: out.schema ? `${out.schema}.${out.table}` : out.table, column: out.column }, options.metric, out.shown);
+  const index = catalog.indexes.find((candidate) => candidate.valid && candidate.opclass === opclass && candidate.method === type);
+  if (!index) throw new StoreError(`the ${type} index with ${opclass} is missing or invalid after CREATE INDEX`, { where: out.shown, hint: 'nothing was committed; check the server log' });
+  return index.name;
+}
+
+function columnType(catalog: PgvectorCatalog, out: PgvectorOut): VectorColumnType {
+  const name = catalog.column.type;
+  if (name !== 'vector' && name !== 'halfvec') throw new UsageError(`a ${name} column cannot be rebuilt`, { where: out.shown, hint: 'rebuild from an export of the vectors into a new vector table' });
+  if (catalog.column.dim <= 0) throw new UsageError(`column ${catalog.column.name} has no declared dimension (vector instead of vector(d))`, { where: out.shown, hint: 'declare the dimension (ALTER TABLE … ALTER COLUMN … TYPE vector(d)) or rebuild into a new table' });
+  return { qualified: `${catalog.extensionSchema}.${name}`, name, dim: catalog.column.dim };
+}
+
+/** A stable key to match rows by, and only indexes the rebuild can recreate. */
+function assertRebuildable(catalog: PgvectorCatalog, out: PgvectorOut): void {
+  if (catalog.key.kind === 'ctid') {
+    throw new UsageError(`table ${catalog.tableName} has no primary key or unique not-null column`, { where: out.shown, hint: 'add a primary key, or rebuild into a new table (a different ?table= in --out)' });
+  }
+  const special = catalog.indexes.filter((index) => index.predicate !== null || index.orderExpression !== catalog.column.sql);
+  if (special.length) {
+    throw new UsageError(`the table has a partial or expression vector index the rebuild would not recreate: ${special.map((index) => index.definition).join('; ')}`, {
+      where: out.shown,
+      hint: 'drop it first (and recreate it after), or rebuild into a new table',
+    });
+  }
+}
+
+async function vectorExtensionSchema(session: SqlSession, out: PgvectorOut): Promise<string> {
+  const found = await session.query<{ schema: string }>("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'");
+  if (found[0]) return found[0].schema;
+  throw new StoreError('the pgvector extension is not installed in this database', { where: out.shown, hint: 'run CREATE EXTENSION vector (as a role allowed to) and retry' });
+}
+
+function summary(accepted: number, rejected: number, cleaned: ReturnType<typeof cleanRows>, ntotal: number, manifest: string, ids: string): Omit<Applied, 'seconds'> {
+  return {
+    accepted,
+    rejected,
+    duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
+    boilerplateMasked: cleaned.cleaning.boilerplateMasked,
+    rowsWritten: cleaned.count,
+    ntotal,
+    manifest,
+    ids,
+    staleTempsRemoved: [],
+  };
+}

@@ -1,0 +1,78 @@
+import { UsageError } from '../../errors.js';
+import type { SourceDescription, VectorSource } from '../../sources/source.js';
+import type { Metric } from '../../core/policy.js';
+import { quoteIdent } from '../../sources/stores/pgvector/sql-session.js';
+import type { IndexParams, IndexType } from '../params.js';
+import type { RebuildOptions, RebuildPlan, RebuildResult } from '../types.js';
+import { applyPgvectorRebuild } from './pgvector/apply.js';
+import { parsePgvectorOut, type PgvectorOut } from './pgvector/out-url.js';
+import { createIndexStatement, opclassFor, qualifiedRelation } from './pgvector/write-table.js';
+
+/** A live store a rebuild writes into, with the engine's own index builder. */
+export interface StoreTarget {
+  readonly engine: string;
+  /** The output, secrets redacted. */
+  readonly shown: string;
+  /** The source is this very table: rows are rewritten where they are. */
+  readonly inPlace: boolean;
+  /** Plan lines for the write (after the shared guard / clean / normalize lines). */
+  writeSteps(params: IndexParams, metric: Metric): string[];
+  apply(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions): Promise<NonNullable<RebuildResult['applied']>>;
+}
+
+const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
+
+/** The store target `--out` names, or undefined for a file output. Checks the index type against the engine. */
+export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'whiten' | 'dedup'>): StoreTarget | undefined {
+  const pgvector = parsePgvectorOut(options.out);
+  if (!pgvector) {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.out)?.[1]?.toLowerCase();
+    if (scheme && scheme !== 'file') {
+      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, or an index file' });
+    }
+    return undefined;
+  }
+  if (!PGVECTOR_TYPES.includes(options.index)) {
+    throw new UsageError(`pgvector cannot build a ${options.index} index`, { where: '--index', hint: `pgvector builds: ${PGVECTOR_TYPES.join(', ')} (ivfflat is its IVF index; it has no product quantization)` });
+  }
+  refuseWhitening(options, 'pgvector');
+  const inPlace = sameTable(options.source, pgvector.identity);
+  return {
+    engine: 'pgvector',
+    shown: pgvector.shown,
+    inPlace,
+    writeSteps: (params, metric) => [
+      inPlace
+        ? `in ONE transaction on ${pgvector.shown}: lock out writers (readers go on), delete rejected/folded rows, rewrite changed vectors (other columns kept), drop the old vector index`
+        : `in ONE transaction: CREATE TABLE ${pgvector.table} (id, ${pgvector.column} vector(d)${options.dedup ? ', aliases text[]' : ''}) and insert the rows`,
+      pgvectorIndexLine(pgvector, params, metric),
+      'verify the table holds exactly the accepted rows and the index is valid',
+      'write the policy manifest as the vector column\'s comment, then COMMIT (a crash before COMMIT changes nothing)',
+    ],
+    apply: (source, description, plan, rebuildOptions) => applyPgvectorRebuild(source, description, plan, rebuildOptions, pgvector, inPlace),
+  };
+}
+
+function pgvectorIndexLine(out: PgvectorOut, params: IndexParams, metric: Metric): string {
+  const statement = createIndexStatement(qualifiedRelation(out.schema, out.table), quoteIdent(out.column), opclassFor('vector', metric), params);
+  if (!statement) return 'no vector index (flat: every query is an exact scan)';
+  const knob = params.type === 'hnsw' ? `SET hnsw.ef_search = ${params.hnsw.efSearch}` : params.type === 'ivfflat' ? `SET ivfflat.probes = ${params.ivfflat.probes}` : '';
+  return `${statement} (halfvec columns get halfvec_* operator classes); queries should ${knob} (recorded in the manifest)`;
+}
+
+function sameTable(source: string, identity: string): boolean {
+  try {
+    return parsePgvectorOut(source)?.identity === identity;
+  } catch {
+    return false;
+  }
+}
+
+function refuseWhitening(options: Pick<RebuildOptions, 'whiten'>, engine: string): void {
+  if (options.whiten) {
+    throw new UsageError(`--whiten cannot be applied inside ${engine}: every query would need the same transform, and the store has no place to keep it for them`, {
+      where: '--whiten',
+      hint: 'rebuild into an index file (.hnsw, .usearch, .faiss), whose manifest carries the transform, or drop --whiten',
+    });
+  }
+}
