@@ -8,6 +8,9 @@ import { manifestSchema, type StoreManifest } from './schema.js';
  */
 export const STORE_MANIFEST_PREFIX = 'vectorclinic manifest: ';
 
+/** The Arrow field metadata key that holds it in a LanceDB table's vector field. */
+export const MANIFEST_METADATA_KEY = 'vectorclinic.manifest';
+
 export function encodeStoreManifest(manifest: StoreManifest): string {
   return `${STORE_MANIFEST_PREFIX}${JSON.stringify(manifest)}`;
 }

@@ -36,8 +36,6 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
     const store = storeTargetFor(options);
     if (store) {
-      // In place, the rows are read again under the writer's lock: release the reading session first.
-      if (store.inPlace) await source.close();
       const applied = await store.apply(source, description, plan, options);
       // The store as any client now sees it: its own index, its own manifest.
       const after = wantChecks ? summarize(await check(options.out, { metric: options.metric, sample: CHECK_SAMPLE })) : undefined;

@@ -2,7 +2,9 @@ import { UsageError } from '../../errors.js';
 import type { SourceDescription, VectorSource } from '../../sources/source.js';
 import type { Metric } from '../../core/policy.js';
 import { quoteIdent } from '../../sources/stores/pgvector/sql-session.js';
-import type { IndexParams, IndexType } from '../params.js';
+import { flattenParams, type IndexParams, type IndexType } from '../params.js';
+import { applyLancedbRebuild } from './lancedb/apply.js';
+import { parseLancedbOut, type LancedbOut } from './lancedb/out-url.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../types.js';
 import { applyPgvectorRebuild } from './pgvector/apply.js';
 import { parsePgvectorOut, type PgvectorOut } from './pgvector/out-url.js';
@@ -24,6 +26,8 @@ const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
 
 /** The store target `--out` names, or undefined for a file output. Checks the index type against the engine. */
 export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'whiten' | 'dedup'>): StoreTarget | undefined {
+  const lancedb = parseLancedbOut(options.out);
+  if (lancedb) return lancedbTarget(lancedb, options);
   const pgvector = parsePgvectorOut(options.out);
   if (!pgvector) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.out)?.[1]?.toLowerCase();
@@ -50,6 +54,32 @@ export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 
       'write the policy manifest as the vector column\'s comment, then COMMIT (a crash before COMMIT changes nothing)',
     ],
     apply: (source, description, plan, rebuildOptions) => applyPgvectorRebuild(source, description, plan, rebuildOptions, pgvector, inPlace),
+  };
+}
+
+const LANCEDB_TYPES: readonly IndexType[] = ['hnsw', 'ivfpq', 'ivfflat', 'flat'];
+
+function lancedbTarget(out: LancedbOut, options: Pick<RebuildOptions, 'source' | 'index' | 'whiten' | 'dedup'>): StoreTarget {
+  if (!LANCEDB_TYPES.includes(options.index)) throw new UsageError(`LanceDB cannot build a ${options.index} index`, { where: '--index', hint: `LanceDB builds: ${LANCEDB_TYPES.join(', ')}` });
+  refuseWhitening(options, 'LanceDB');
+  let inPlace = false;
+  try {
+    inPlace = parseLancedbOut(options.source)?.identity === out.identity;
+  } catch {
+    inPlace = false;
+  }
+  const names: Readonly<Record<IndexType, string>> = { hnsw: 'IVF_HNSW_SQ (one partition)', ivfpq: 'IVF_PQ', ivfflat: 'IVF_FLAT', flat: 'no index (flat scans)' };
+  return {
+    engine: 'lancedb',
+    shown: out.shown,
+    inPlace,
+    writeSteps: (params) => [
+      `write a staging table beside ${out.table}${inPlace ? ' (every other column kept, rows taken by offset)' : ` (id, ${out.column ?? 'vector'}${options.dedup ? ', aliases' : ''})`}, the manifest in the vector field's metadata`,
+      `${params.type === 'flat' ? 'no index' : `createIndex ${names[params.type]}`}: ${Object.entries(flattenParams(params)).map(([key, value]) => `${key} ${value}`).join(', ') || 'exact search'}`,
+      'verify the staging table holds exactly the accepted rows and the index exists (and that the table did not change meanwhile)',
+      `swap it in: journal, then rename ${out.table}.lance aside and the staging table into its place (killed before: the table is untouched; between the renames: the next run finishes the swap)`,
+    ],
+    apply: (source, description, plan, rebuildOptions) => applyLancedbRebuild(source, description, plan, rebuildOptions, out, inPlace),
   };
 }
 

@@ -31,6 +31,8 @@ type Applied = NonNullable<RebuildResult['applied']>;
  */
 export async function applyPgvectorRebuild(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, out: PgvectorOut, inPlace: boolean): Promise<Applied> {
   const startedAt = performance.now();
+  // In place, the rows are read again under the writer's lock: release the reading session first.
+  if (inPlace) await source.close();
   const session = await out.open();
   let inTransaction = false;
   try {

@@ -9,6 +9,8 @@ import { readIvfPartitions, type IvfPartitions } from './index-file.js';
 import { SearchBudgetExceeded, stopForDeadline } from '../../search-budget.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import { join } from 'node:path';
+import type { LoadedManifest } from '../../../manifest/manifest.js';
+import { MANIFEST_METADATA_KEY, parseStoreManifest } from '../../../manifest/store-manifest.js';
 
 /** LanceDB searches this many IVF partitions unless a query says otherwise. */
 export const LANCEDB_DEFAULT_NPROBES = 20;
@@ -133,6 +135,14 @@ export class LancedbSource extends StoreSource {
     const description = await this.describe();
     const nullRows = await this.guard('count rows', () => this.table.countRows(`${quoteColumn(this.column.name)} IS NULL`));
     return { method: `LanceDB countRows() over ${this.tableName()}`, totalRows: description.rows, nullRows };
+  }
+
+  /** The manifest a rebuild wrote into the vector field's metadata. */
+  async storedManifest(): Promise<LoadedManifest | undefined> {
+    const { rows } = await this.describe();
+    const schema = await this.guard('read the schema', () => this.table.schema());
+    const field = schema.fields.find((candidate) => candidate.name === this.column.name);
+    return parseStoreManifest(field?.metadata.get(MANIFEST_METADATA_KEY), `metadata of field ${this.column.name} in ${this.tableName()}`, rows);
   }
 
   protected async load(): Promise<SourceDescription> {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { check } from '../../src/api/check.js';
+import { rebuild } from '../../src/rebuild/index.js';
+import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { loadDocs, snapshot } from '../stores/helpers.js';
+import { brokenLanceTable, LANCE_BAD_ROWS, LANCE_ROWS, lanceState } from './lancedb-store.js';
+
+const HNSW = { M: 8, efConstruction: 40 };
+
+describe('rebuild into LanceDB', { timeout: 600_000 }, () => {
+  let dir: string;
+  let url: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vc-lancedb-rebuild-'));
+    url = `lancedb://${dir}/items`;
+    await brokenLanceTable(dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the plan names the staging table, createIndex and the swap, and writes nothing', async () => {
+    const before = snapshot(dir);
+    const result = await rebuild({ source: url, out: url, metric: 'cosine', index: 'hnsw', hnsw: HNSW });
+    assert.equal(result.plan.engine, 'lancedb');
+    assert.equal(result.plan.guard.rejected, LANCE_BAD_ROWS.length);
+    assert.match(result.plan.steps.join('\n'), /createIndex IVF_HNSW_SQ/);
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  test('in place: bad rows gone, vectors normalized, text kept, a cosine index, the manifest in the field metadata', async () => {
+    const result = await rebuild({ source: url, out: url, metric: 'cosine', index: 'hnsw', hnsw: HNSW, apply: true });
+    assert.equal(result.before?.verdict, 'fail');
+    assert.equal(result.applied?.rejected, LANCE_BAD_ROWS.length);
+    assert.equal(result.applied?.ntotal, LANCE_ROWS - LANCE_BAD_ROWS.length);
+    assert.notEqual(result.after?.verdict, 'fail', JSON.stringify(result.after));
+    const state = await lanceState(dir);
+    assert.equal(state.rows, LANCE_ROWS - LANCE_BAD_ROWS.length);
+    assert.deepEqual(state.indexes, ['IvfHnswSq on vector']);
+    assert.equal(state.manifest, true);
+    assert.equal(state.text, 'document 2');
+    assert.ok(state.maxNormError < 1e-5, `max |norm − 1| = ${state.maxNormError}`);
+    // No staging table, journal or previous copy is left beside it.
+    assert.deepEqual(readdirSync(dir), ['items.lance']);
+    const report = await check(url, { sample: 1000 });
+    assert.match(report.policy.declared.from ?? '', /metadata of field vector/);
+    assert.equal(report.policy.declared.metric, 'cosine');
+  });
+
+  test('from a file into a new table with IVF_PQ; an existing table is refused (exit 2)', async () => {
+    const rows = await loadDocs(1000, false);
+    const file = join(dir, '..', `${dir.split('/').pop()}-docs.npy`);
+    writeNpy(file, rows.data, rows.count, rows.dim);
+    const out = `lancedb://${dir}/clean`;
+    try {
+      const result = await rebuild({ source: file, out, metric: 'cosine', index: 'ivfpq', apply: true, checkBeforeAfter: false });
+      assert.equal(result.applied?.ntotal, 1000);
+      const state = await lanceState(dir, 'clean');
+      assert.deepEqual(state.indexes, ['IvfPq on vector']);
+      assert.ok(state.maxNormError < 1e-5);
+      await assert.rejects(rebuild({ source: file, out, metric: 'cosine', index: 'hnsw', apply: true }), (error: Error & { exitCode?: number }) => {
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, /table clean already exists/);
+        return true;
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
