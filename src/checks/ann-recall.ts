@@ -18,7 +18,7 @@ export default defineCheck({
     title: 'The index finds what exact search finds',
     failureTitle: "The index misses neighbours that exact search finds",
     description:
-      "An approximate index trades recall for speed through its search parameter (efSearch, nprobe, probes). Set too " +
+      "An approximate index trades recall for speed through its search parameter (efSearch, ef, nprobe, probes). Set too " +
       'low, or built on data it no longer fits (stale centroids, a graph built with tiny M), it silently returns a ' +
       'different top-k than exact search over the same vectors.',
     decides:
@@ -39,7 +39,7 @@ export default defineCheck({
     },
     labels: ['No.8'],
     requiredArtifacts: ['annAudit'],
-    fix: 'Raise the search parameter where the sweep shows recall recovering (e.g. SET hnsw.ef_search, ivfflat.probes, nprobe); if it does not recover, rebuild the index on the current data with `vectorclinic rebuild`.',
+    fix: 'Raise the search parameter where the sweep shows recall recovering (e.g. SET hnsw.ef_search, ivfflat.probes, nprobe; LanceDB .ef(n), .nprobes(n)); if it does not recover, rebuild the index on the current data with `vectorclinic rebuild`.',
   },
   run({ annAudit }) {
     if (!annAudit) return null;

@@ -22,6 +22,7 @@ interface SmokeFlags {
   textField: string;
   format: 'text' | 'json';
   minRecall?: number;
+  search?: Record<string, number>;
 }
 
 export function smokeCommand(): Command {
@@ -40,6 +41,7 @@ export function smokeCommand(): Command {
     .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the ids rebuild recorded')
     .option('--id-field <name>', 'field of --ids holding the id', 'id')
     .option('--text-field <name>', 'field of --ids holding the document text (for span questions)', 'text')
+    .option('--search <name=value...>', "search-time settings as the engine names them, e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
     .option('--min-recall <x>', 'fail (exit 1) when recall@10 (of the after target, with --compare) is below x', fraction)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 smoke ran (and met --min-recall), 1 recall@10 below --min-recall, 2 bad usage or unreadable input.')
@@ -52,6 +54,7 @@ export function smokeCommand(): Command {
         ...(flags.ids ? { ids: flags.ids } : {}),
         idField: flags.idField,
         textField: flags.textField,
+        ...(flags.search ? { search: flags.search } : {}),
       };
       if (flags.compare) {
         if (flags.compare.length !== 2 || target) throw new UsageError('--compare takes exactly two targets and no other target', { where: '--compare', hint: 'vectorclinic smoke --compare before.npy after.hnsw --questions q.jsonl ...' });
@@ -65,6 +68,13 @@ export function smokeCommand(): Command {
       emit(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result), undefined);
       process.exitCode = belowMinimum(result, flags) ? EXIT.failFindings : EXIT.ok;
     });
+}
+
+/** One `name=value` search setting, collected into a record. */
+function searchSetting(value: string, previous: Record<string, number> | undefined): Record<string, number> {
+  const match = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError(`--search takes name=value with a positive integer value, got '${value}' (e.g. ef=128)`);
+  return { ...previous, [match[1] as string]: Number(match[2]) };
 }
 
 function fraction(value: string): number {

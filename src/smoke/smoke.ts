@@ -19,6 +19,11 @@ export interface SmokeOptions {
   readonly ids?: string;
   readonly idField?: string;
   readonly textField?: string;
+  /**
+   * Search-time settings, as the engine names them (ef, nprobes, hnsw.ef_search, ivfflat.probes,
+   * efSearch, nprobe): what the application sets. Default: what the manifest records, else the engine's default.
+   */
+  readonly search?: Readonly<Record<string, number>>;
 }
 
 /** Ask the target known-answer questions and report recall@1/5/10, MRR and how distinct the answers are. */
@@ -32,7 +37,7 @@ export async function smoke(target: string, options: SmokeOptions): Promise<Smok
     // Row i of a query-vector file embeds question i (blank lines do not count).
     questions.map((_, i) => i),
   );
-  const searcher = await openSearcher(target, { ...(options.metric ? { metric: options.metric } : {}), ...(options.ids ? { ids: options.ids, idField: options.idField ?? 'id' } : {}), ...(texts ? { texts } : {}) });
+  const searcher = await openSearcher(target, { ...(options.metric ? { metric: options.metric } : {}), ...(options.ids ? { ids: options.ids, idField: options.idField ?? 'id' } : {}), ...(texts ? { texts } : {}), ...(options.search ? { search: options.search } : {}) });
   try {
     if (vectors.dim !== searcher.dim) {
       throw new InputError(`query vectors have ${vectors.dim} dimensions, the target ${searcher.dim}`, { where: vectors.description, hint: 'embed the questions with the model the store was built with' });

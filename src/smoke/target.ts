@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metric } from '../core/policy.js';
 import { count } from '../core/format.js';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { readIdColumn, readIdSidecar } from '../manifest/ids.js';
 import { manifestFilePath, readManifest, type LoadedManifest } from '../manifest/manifest.js';
 import { exactSearch } from '../math/top-k.js';
@@ -11,6 +11,7 @@ import { engineByName } from '../rebuild/engines/index.js';
 import { normalizeInPlace } from '../math/vectors.js';
 import { applyWhitening, readWhitening } from '../rebuild/whiten.js';
 import { openSource } from '../sources/open-source.js';
+import type { VectorSource } from '../sources/source.js';
 import type { RetrievedRow } from './score.js';
 
 /** A target that answers "top-k rows for these query vectors", with the ids of what it returns. */
@@ -28,6 +29,8 @@ export interface SearcherOptions {
   readonly idField?: string;
   /** Document texts by id, for span questions. */
   readonly texts?: ReadonlyMap<string, string>;
+  /** Search-time settings overriding the manifest's (see SmokeOptions.search). */
+  readonly search?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -45,17 +48,23 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
   const withText = (ids: string[]): RetrievedRow => retrieved(ids, options.texts);
   if (source.search) {
     const search = source.search.bind(source);
+    const { params, shown } = await storeSearchSettings(source, options);
     return {
-      description: `${description.kind} search (${description.index?.type ?? 'index'})`,
+      description: `${description.kind} search (${description.index?.type ?? 'index'}${shown})`,
       dim: description.dim,
       async search(queries, queryCount, k) {
-        const result = await search({ queries, count: queryCount, k });
-        return result.ids.map((list) => list.map((id) => withText(typeof id === 'number' && rowIds ? (rowIds[id] ?? [String(id)]) : [String(id)])));
+        const result = await search({ queries, count: queryCount, k, ...(params ? { params } : {}) });
+        const documents = source.documentIds && !rowIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
+        return result.ids.map((list, q) => list.map((id, i) => withText(documents?.[q]?.[i] ?? (typeof id === 'number' && rowIds ? (rowIds[id] ?? [String(id)]) : [String(id)]))));
       },
       close: () => source.close(),
     };
   }
   const metric = options.metric ?? loaded?.manifest.metric ?? 'cosine';
+  if (options.search) {
+    await source.close();
+    throw new UsageError(`${target} is searched exactly: it has no search settings`, { where: '--search', hint: 'search settings apply to indexes and stores (ef, nprobes, hnsw.ef_search, efSearch, ...)' });
+  }
   const all = await source.readRows(Array.from({ length: description.rows }, (_, i) => i));
   await source.close();
   return {
@@ -85,16 +94,17 @@ function engineSearcher(target: string, loaded: LoadedManifest, engine: NonNulla
   const rowIds = rowIdsFor(options, loaded, manifest.rows);
   const whitening = manifest.whitening.applied && manifest.whitening.transform ? readWhitening(manifestFilePath(loaded.path, manifest.whitening.transform), manifest.dim, manifest.whitening.shrinkage ?? 0) : undefined;
   const space = manifest.metric === 'l2' ? 'l2' : 'ip';
+  const params = { ...index.params, ...fileSearchSettings(index.params, options.search, target) };
   const workDir = mkdtempSync(join(tmpdir(), 'vectorclinic-smoke-'));
   return {
-    description: `${engine.name} ${index.type} index${index.params.efSearch ? ` (efSearch ${index.params.efSearch})` : index.params.nprobe ? ` (nprobe ${index.params.nprobe})` : ''}`,
+    description: `${engine.name} ${index.type} index${params.efSearch ? ` (efSearch ${params.efSearch})` : params.nprobe ? ` (nprobe ${params.nprobe})` : ''}`,
     dim: manifest.dim,
     async search(queries, queryCount, k) {
       // Queries must be prepared exactly like the stored rows: whitened, then normalized.
       const prepared = Float32Array.from(queries);
       if (whitening) applyWhitening(whitening, prepared, queryCount);
       if (manifest.normalized) normalizeInPlace(prepared, queryCount, manifest.dim);
-      const found = await engine.search({ path: target, dim: manifest.dim, space, params: index.params, workDir }, prepared, queryCount, k);
+      const found = await engine.search({ path: target, dim: manifest.dim, space, params, workDir }, prepared, queryCount, k);
       return Array.from({ length: queryCount }, (_, q) =>
         Array.from(found.subarray(q * k, (q + 1) * k))
           .filter((row) => row >= 0)
@@ -103,6 +113,41 @@ function engineSearcher(target: string, loaded: LoadedManifest, engine: NonNulla
     },
     close: async () => rmSync(workDir, { recursive: true, force: true }),
   };
+}
+
+/** The knobs an index file written by rebuild takes at search time (its manifest records their values). */
+const FILE_SEARCH_SETTINGS = ['efSearch', 'nprobe'];
+
+function fileSearchSettings(recorded: Readonly<Record<string, unknown>>, search: Readonly<Record<string, number>> | undefined, target: string): Record<string, number> {
+  for (const name of Object.keys(search ?? {})) {
+    if (!FILE_SEARCH_SETTINGS.includes(name) || !(name in recorded)) {
+      const known = FILE_SEARCH_SETTINGS.filter((setting) => setting in recorded);
+      throw new UsageError(`this index takes no search setting ${name}`, { where: target, hint: known.length ? `it takes ${known.join(', ')}` : 'this index has no search-time settings (exact search)' });
+    }
+  }
+  return { ...search };
+}
+
+/**
+ * The settings a store is searched with: --search if given (the source validates the names), else
+ * the value the store's manifest records for the engine's own knob (what `rebuild` told the
+ * application to set), else the engine's session default.
+ */
+async function storeSearchSettings(source: VectorSource, options: SearcherOptions): Promise<{ params?: Record<string, number>; shown: string }> {
+  const show = (params: Record<string, number>, from: string): string => `, ${Object.entries(params).map(([name, value]) => `${name} ${value}`).join(', ')}${from}`;
+  if (options.search) return { params: { ...options.search }, shown: show({ ...options.search }, '') };
+  const knob = source.searchTuning?.name;
+  const recorded = knob ? (await source.storedManifest?.())?.manifest.index?.params[knob] : undefined;
+  if (!knob || typeof recorded !== 'number' || !(recorded > 0)) return { shown: '' };
+  return { params: { [knob]: recorded }, shown: show({ [knob]: recorded }, ' as its manifest records') };
+}
+
+/** Every list's ids mapped to document ids in one store round trip. */
+async function documentIdsOf(lookup: (ids: readonly string[]) => Promise<string[][]>, lists: readonly (readonly (string | number | bigint)[])[]): Promise<string[][][]> {
+  const flat = lists.flatMap((list) => list.map(String));
+  const mapped = await lookup(flat);
+  let next = 0;
+  return lists.map((list) => list.map(() => mapped[next++] as string[]));
 }
 
 /** A retrieved row: its ids, and (for span questions) the texts of the documents they name. */

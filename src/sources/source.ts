@@ -34,6 +34,11 @@ export interface VectorSource {
    * engine cannot count them or counting would cost more than the source allows.
    */
   pushdownStats?(): Promise<PushdownStats | undefined>;
+  /**
+   * The application's document ids for ids `search` returned (live stores whose search answers in
+   * row ids or keys): each entry the row's id and any ids folded into it (a rebuild's `aliases`).
+   */
+  documentIds?(ids: readonly string[]): Promise<string[][]>;
   /** The policy manifest a rebuild wrote into the store's own metadata, if any (live stores). */
   storedManifest?(): Promise<LoadedManifest | undefined>;
 }

@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { rebuild } from '../../src/rebuild/index.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { smoke } from '../../src/smoke/index.js';
+import { writeSelfQuestions } from './self-questions.js';
 import { loadDocs, snapshot } from '../stores/helpers.js';
 import { brokenLanceTable, LANCE_BAD_ROWS, LANCE_ROWS, lanceState } from './lancedb-store.js';
 
@@ -48,6 +50,28 @@ describe('rebuild into LanceDB', { timeout: 600_000 }, () => {
     const report = await check(url, { sample: 1000 });
     assert.match(report.policy.declared.from ?? '', /metadata of field vector/);
     assert.equal(report.policy.declared.metric, 'cosine');
+  });
+
+  test('smoke on the rebuilt table answers in document ids, at the ef its manifest records unless --search says otherwise', async () => {
+    // Each question asks for a stored document by its own (raw) vector: unmapped row ids (_rowid r is
+    // document r + 1) would miss them all; a small M=8 graph may still leave one unreachable.
+    const rows = await loadDocs(LANCE_ROWS, false);
+    const asked = [0, 1, 2, 10, 100, 500, 899, 1000, 1100, 1199].filter((row) => !LANCE_BAD_ROWS.includes(row));
+    const { questions, embedding, cleanup } = writeSelfQuestions(`${dir}-smoke`, rows, asked);
+    try {
+      const recorded = await smoke(url, { questions, embedding, all: true });
+      assert.match(recorded.method, /ef 128 as its manifest records/);
+      assert.ok(recorded.recall.at1 >= 0.8, JSON.stringify(recorded.perQuestion.filter((q) => q.rank !== 1)));
+      const chosen = await smoke(url, { questions, embedding, all: true, search: { ef: 20 } });
+      assert.match(chosen.method, /ef 20\)/);
+      await assert.rejects(smoke(url, { questions, embedding, search: { ef_search: 20 } }), (error: Error & { exitCode?: number }) => {
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, /unsupported search setting ef_search=20/);
+        return true;
+      });
+    } finally {
+      cleanup();
+    }
   });
 
   test('from a file into a new table with IVF_PQ; an existing table is refused (exit 2)', async () => {

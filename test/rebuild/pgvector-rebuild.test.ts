@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +10,9 @@ import { check } from '../../src/api/check.js';
 import { rebuild } from '../../src/rebuild/index.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
+import { smoke } from '../../src/smoke/index.js';
 import { loadDocs, snapshot } from '../stores/helpers.js';
+import { writeSelfQuestions } from './self-questions.js';
 import { brokenPgliteStore, HNSW, ROWS, tableState, ZERO_ROWS } from './pgvector-store.js';
 
 describe('rebuild into pgvector', { timeout: 600_000 }, () => {
@@ -57,6 +59,21 @@ describe('rebuild into pgvector', { timeout: 600_000 }, () => {
     assert.equal(report.policy.declared.metric, 'cosine');
   });
 
+  test('smoke on the rebuilt table runs at the hnsw.ef_search its manifest records, or at --search', async () => {
+    const rows = await loadDocs(ROWS, false);
+    const { questions, embedding, cleanup } = writeSelfQuestions(`${dir}-smoke`, rows, [0, 1, 2, 10, 100, 500, 899, 1000, 1100, 1199]);
+    try {
+      const recorded = await smoke(url, { questions, embedding, all: true });
+      assert.match(recorded.method, /hnsw\.ef_search 128 as its manifest records/);
+      assert.ok(recorded.recall.at1 >= 0.8, JSON.stringify(recorded.perQuestion.filter((q) => q.rank !== 1)));
+      const chosen = await smoke(url, { questions, embedding, all: true, search: { 'hnsw.ef_search': 200 } });
+      assert.match(chosen.method, /hnsw\.ef_search 200\)/);
+      await assert.rejects(smoke(url, { questions, embedding, search: { ef: 20 } }), /unsupported search setting ef=20/);
+    } finally {
+      cleanup();
+    }
+  });
+
   test('from a file into a new table; an existing table is refused (exit 2)', async () => {
     const rows = await loadDocs(600, false);
     rows.data.fill(Number.NaN, 10 * rows.dim, 11 * rows.dim);
@@ -73,6 +90,25 @@ describe('rebuild into pgvector', { timeout: 600_000 }, () => {
       assert.match(error.message, /table clean already exists/);
       return true;
     });
+  });
+
+  test('--dedup into a new table: a folded document is still found, through the aliases column', async () => {
+    const rows = await loadDocs(600, false);
+    rows.data.copyWithin(6 * rows.dim, 5 * rows.dim, 6 * rows.dim);
+    const file = join(dir, 'dup.npy');
+    const ids = join(dir, 'dup-ids.jsonl');
+    writeNpy(file, rows.data, rows.count, rows.dim);
+    writeFileSync(ids, Array.from({ length: rows.count }, (_, r) => JSON.stringify({ id: String(r + 1) })).join('\n') + '\n');
+    const out = `pglite://${store}?table=deduped`;
+    const result = await rebuild({ source: file, out, metric: 'cosine', index: 'hnsw', hnsw: HNSW, ids, dedup: true, apply: true, checkBeforeAfter: false });
+    assert.equal(result.applied?.ntotal, 599);
+    const { questions, embedding, cleanup } = writeSelfQuestions(`${dir}-dedup`, rows, [5, 6]);
+    try {
+      const answered = await smoke(out, { questions, embedding, all: true });
+      assert.deepEqual(answered.perQuestion.map((q) => q.rank), [1, 1], JSON.stringify(answered.perQuestion));
+    } finally {
+      cleanup();
+    }
   });
 
   test('usage errors name the flag: no PQ in pgvector, no whitening inside a store', async () => {

@@ -78,6 +78,10 @@ test('apply: a corrupted store comes back clean, verified, with manifest and ids
   // The rebuilt store holds only the first 1,200 documents, so it must answer at least as well as exact search over all 20,000.
   assert.ok(rebuilt.recall.at10 >= exact.recall.at10, `rebuilt ${rebuilt.recall.at10} vs exact over all docs ${exact.recall.at10}`);
   assert.equal(rebuilt.distinctTopK, 1);
+  const wider = await smoke(out, { questions, embedding: { kind: 'file', path: queries }, all: true, search: { efSearch: 200 } });
+  assert.match(wider.method, /\(efSearch 200\)/);
+  assert.ok(wider.recall.at10 >= rebuilt.recall.at10 - 0.02);
+  await assert.rejects(smoke(out, { questions, embedding: { kind: 'file', path: queries }, search: { nprobe: 8 } }), (error: Error & { hint?: string }) => /this index takes no search setting nprobe/.test(error.message) && error.hint === 'it takes efSearch');
 });
 
 test('usearch, numpy (flat) and whitening: each index answers through smoke like exact search', async (t) => {

@@ -171,4 +171,10 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   const usage = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions], { encoding: 'utf8' });
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /no query vectors\n {2}fix: pass --query-vectors/);
+  const malformed = run('--search', 'ef=fast');
+  assert.equal(malformed.status, 2);
+  assert.match(malformed.stderr, /--search takes name=value with a positive integer value, got 'ef=fast'/);
+  const exact = run('--search', 'ef=64');
+  assert.equal(exact.status, 2);
+  assert.match(exact.stderr, /is searched exactly: it has no search settings/);
 });

@@ -41,6 +41,8 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     (await create('raw_dot', rowsOf(raw, 0, ROWS), lancedb.Index.ivfFlat({ numPartitions: 16, distanceType: 'dot' }))).close();
     // Product quantization without re-ranking: recall lost to compression, recovered by refineFactor.
     (await create('pq', rowsOf(unit, 0, ROWS), lancedb.Index.ivfPq({ numPartitions: 16, numSubVectors: 8, distanceType: 'cosine' }))).close();
+    // An HNSW sub-index searched at LanceDB's default ef (1.5 × limit).
+    (await create('hnsw', rowsOf(unit, 0, ROWS), lancedb.Index.hnswSq({ numPartitions: 1, m: 8, efConstruction: 40, distanceType: 'cosine' }))).close();
     // Indexed after the first 256 rows; the rest appended later (three without an embedding) and never indexed.
     const late = await create('late', rowsOf(unit, 0, 256), lancedb.Index.ivfFlat({ numPartitions: 4, distanceType: 'cosine' }));
     await late.add(rowsOf(unit, 256, ROWS, new Set([300, 301, 302])));
@@ -86,6 +88,16 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     const sweep = finding.evidence.sweep as { value: number; recall: number }[];
     assert.ok(Math.max(...sweep.map((point) => point.recall)) >= (finding.evidence.recallAt10 as number) + 0.05, 'refining recovers recall');
     assert.match(finding.fix, /Set refineFactor to at least/);
+  });
+
+  test('IVF_HNSW_SQ: ann-recall sweeps ef from LanceDB\'s default (1.5 × k), not nprobes or refineFactor', async () => {
+    const report = await check(`lancedb://${dir}/hnsw`, OPTIONS);
+    const curve = report.plots?.recallCurves?.find((c) => c.source === 'ann-audit');
+    assert.equal(curve?.x, 'ef', JSON.stringify(curve));
+    assert.deepEqual(curve?.points.map((point) => point.x), [15, 60, 150, 375]);
+    const [atDefault, ...wider] = curve!.points.map((point) => point.recall);
+    assert.ok(Math.max(...wider) >= atDefault!, 'a wider beam never loses neighbours');
+    assert.match(report.notes.join('\n'), /ef 1\.5 × k and nprobes 20/);
   });
 
   test('an index trained on the first 256 rows, the rest appended and unindexed: empty-index warns (No.14, No.16)', async () => {

@@ -1,3 +1,4 @@
+import { assertSearchSettings } from '../search-settings.js';
 import { UsageError } from '../../errors.js';
 import type { Metric } from '../../core/policy.js';
 import type { ExactReference } from '../../gather/ann-audit.js';
@@ -166,6 +167,7 @@ export class FaissSource implements VectorSource {
     let rows: number[][];
     const hnsw = this.resolved.hnsw;
     const ivf = this.resolved.ivf;
+    assertSearchSettings(request.params, hnsw ? ['efSearch'] : ivf ? ['nprobe'] : [], 'this FAISS index', this.file.path);
     if (hnsw) {
       this.hnswSearcher ??= new HnswSearcher(this.file, hnsw, this.reader, metric);
       rows = this.hnswSearcher.search(queries, count, k, request.params?.efSearch ?? hnsw.graph.efSearch);

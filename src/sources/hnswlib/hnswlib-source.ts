@@ -1,3 +1,4 @@
+import { assertSearchSettings } from '../search-settings.js';
 import { totalmem } from 'node:os';
 import type { Metric } from '../../core/policy.js';
 import { decodeElements, type ElementType } from '../files/decode.js';
@@ -140,6 +141,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   }
 
   private async searchIndex(request: SearchRequest): Promise<SearchResult> {
+    assertSearchSettings(request.params, ['efSearch'], 'hnswlib', this.file.path);
     const space = this.metric.searchSpace as Metric;
     const loaded = await (this.library ??= this.loadLibrary(space));
     if ('library' in loaded) {

@@ -1,3 +1,4 @@
+import { assertSearchSettings } from '../search-settings.js';
 import type { Metric } from '../../core/policy.js';
 import { InputError } from '../../errors.js';
 import { FixedRowSource } from '../files/fixed-row-source.js';
@@ -112,6 +113,7 @@ export class UsearchSource implements VectorSource, SelfReferencing {
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
+    assertSearchSettings(request.params, ['expansion_search'], 'usearch', this.path);
     const loaded = await this.loadLibrary();
     if ('library' in loaded) {
       const expansion = request.params?.expansion_search ?? USEARCH_DEFAULT_EXPANSION;

@@ -5,6 +5,7 @@ import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
+import { assertSearchSettings } from '../../search-settings.js';
 import { readIvfPartitions, type IvfPartitions } from './index-file.js';
 import { SearchBudgetExceeded, stopForDeadline } from '../../search-budget.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
@@ -16,6 +17,12 @@ import { MANIFEST_METADATA_KEY, parseStoreManifest } from '../../../manifest/sto
 export const LANCEDB_DEFAULT_NPROBES = 20;
 /** Without refineFactor, PQ/SQ distances are approximate; LanceDB re-ranks refineFactor × k candidates on the raw vectors. */
 const REFINE_SWEEP = [2, 5, 10];
+/** LanceDB searches an HNSW sub-index with ef = 1.5 × limit unless the query sets .ef(n). */
+const LANCEDB_DEFAULT_EF_PER_K = 1.5;
+/** The recall audit asks for the top 10, so the ef it runs at by default is 15. */
+const AUDIT_DEFAULT_EF = Math.round(LANCEDB_DEFAULT_EF_PER_K * 10);
+const EF_SWEEP = [4, 10, 25];
+const EF_MAX = 1000;
 const REFINE_MAX = 50;
 /**
  * Up to this many rows the audit's exact answer is LanceDB's own flat search, once per query
@@ -68,8 +75,10 @@ export class LancedbSource extends StoreSource {
       const compressed = indexFacts.description.quantizer?.kind === 'pq' || indexFacts.description.quantizer?.kind === 'sq';
       // The knob that can still move recall: more partitions, or, once every partition is probed,
       // re-ranking compressed candidates on the stored vectors.
-      this.searchTuning =
-        nlist > LANCEDB_DEFAULT_NPROBES || !compressed
+      // An HNSW sub-index (IVF_HNSW_SQ/PQ/FLAT) is held back by ef long before nprobes or refining matter.
+      this.searchTuning = /hnsw/i.test(indexFacts.description.type)
+        ? tuningSweep('ef', AUDIT_DEFAULT_EF, EF_SWEEP, EF_MAX)
+        : nlist > LANCEDB_DEFAULT_NPROBES || !compressed
           ? tuningSweep('nprobes', Math.min(LANCEDB_DEFAULT_NPROBES, nlist), [2, 5, 10], nlist)
           : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX);
     }
@@ -137,6 +146,17 @@ export class LancedbSource extends StoreSource {
     return { method: `LanceDB countRows() over ${this.tableName()}`, totalRows: description.rows, nullRows };
   }
 
+  /** Row ids → the `id` column (and `aliases`, written by a deduplicating rebuild); row ids themselves without one. */
+  async documentIds(rowIds: readonly string[]): Promise<string[][]> {
+    const schema = await this.guard('read the schema', () => this.table.schema());
+    const names = schema.fields.map((field) => field.name);
+    if (!names.includes('id') || rowIds.length === 0) return rowIds.map((id) => [id]);
+    const columns = ['id', ...(names.includes('aliases') ? ['aliases'] : [])];
+    const found = await this.guard('read document ids', () => this.table.takeRowIds(rowIds.map((id) => BigInt(id))).select(columns).withRowId().toArray());
+    const byRow = new Map(found.map((row) => [String(row._rowid), [String(row.id), ...Array.from((row.aliases ?? []) as ArrayLike<string>, String)]]));
+    return rowIds.map((id) => byRow.get(id) ?? [id]);
+  }
+
   /** The manifest a rebuild wrote into the vector field's metadata. */
   async storedManifest(): Promise<LoadedManifest | undefined> {
     const { rows } = await this.describe();
@@ -160,7 +180,7 @@ export class LancedbSource extends StoreSource {
       ...(this.index ? { index: this.index.description } : {}),
       notes: [
         `LanceDB table ${this.tableName()}, vector column ${this.column.name} (${dim} × ${storage})`,
-        ...(this.index ? [`searches use index ${String(this.index.description.params.name)} (${this.index.description.type}, ${this.index.distance}) with nprobes ${LANCEDB_DEFAULT_NPROBES} (LanceDB's default)`] : ['no vector index: every query is a flat scan']),
+        ...(this.index ? [`searches use index ${String(this.index.description.params.name)} (${this.index.description.type}, ${this.index.distance}) with ${/hnsw/i.test(this.index.description.type) ? `ef ${LANCEDB_DEFAULT_EF_PER_K} × k and ` : ''}nprobes ${LANCEDB_DEFAULT_NPROBES} (LanceDB's defaults)`] : ['no vector index: every query is a flat scan']),
       ],
     };
   }
@@ -207,11 +227,7 @@ export class LancedbSource extends StoreSource {
       if (rows > this.engineExactMaxRows) return this.exactByScan(request, metric, rows);
     }
     const ids: string[][] = [];
-    for (const [name, value] of Object.entries(params ?? {})) {
-      if (!['nprobes', 'refineFactor'].includes(name) || !Number.isInteger(value) || value <= 0) {
-        throw new UsageError(`unsupported search setting ${name}=${value}`, { where: this.target, hint: 'LanceDB takes nprobes and refineFactor' });
-      }
-    }
+    assertSearchSettings(params, ['nprobes', 'refineFactor', 'ef'], 'LanceDB', this.target);
     const dim = this.column.dim;
     const started = performance.now();
     for (let q = 0; q < count && !stopForDeadline(request, q, started); q++) {
@@ -225,6 +241,7 @@ export class LancedbSource extends StoreSource {
       if (exact) query = query.bypassVectorIndex();
       if (!exact && params?.nprobes) query = query.nprobes(params.nprobes);
       if (!exact && params?.refineFactor) query = query.refineFactor(params.refineFactor);
+      if (!exact && params?.ef) query = query.ef(params.ef);
       const rows = (await query.toArray()) as { _rowid: bigint | number }[];
       ids.push(rows.map((row) => String(row._rowid)));
     }

@@ -8,6 +8,7 @@ import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequ
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import type { PgvectorCatalog, PgvectorIndex } from './catalog.js';
+import { assertSearchSettings } from '../../search-settings.js';
 import { explainDeclaredQuery, LIST_PROBES, probeListBalance } from './index-probes.js';
 import { describePostgresError } from './postgres-errors.js';
 import { readRowFacts, type RowFacts } from './row-facts.js';
@@ -35,7 +36,7 @@ const EF_SEARCH_MAX = 1000;
  */
 export const ENGINE_EXACT_MAX_ROWS = 20_000;
 /** Search settings a request may change (anything else would be SQL the audit has no business setting). */
-const SEARCH_SETTINGS = new Set(['hnsw.ef_search', 'ivfflat.probes']);
+const SEARCH_SETTINGS = ['hnsw.ef_search', 'ivfflat.probes'];
 
 export interface PgvectorSourceOptions {
   /** The metric the model was trained for: picks the index searches use and is EXPLAINed. */
@@ -80,6 +81,20 @@ export class PgvectorSource extends StoreSource {
   async pushdownStats(): Promise<PushdownStats | undefined> {
     await this.describe();
     return (await this.rowFacts()).pushdown;
+  }
+
+  /** Keys are the table's own ids; a rebuild's `aliases text[]` column adds the ids folded into each row. */
+  async documentIds(keys: readonly string[]): Promise<string[][]> {
+    const { catalog } = this;
+    const hasAliases = await this.guard('read the table columns', () =>
+      this.session.query<{ n: number }>("SELECT 1 AS n FROM pg_attribute WHERE attrelid = $1::oid AND attname = 'aliases' AND atttypid = 'text[]'::regtype AND NOT attisdropped", [catalog.oid]),
+    );
+    if (!hasAliases.length || catalog.key.kind === 'ctid' || keys.length === 0) return keys.map((key) => [key]);
+    const rows = await this.guard('read document aliases', () =>
+      readOnlyTransaction(this.session, () => this.session.query<{ k: string; a: string[] | null }>(`SELECT ${catalog.key.sql}::text AS k, aliases AS a FROM ${catalog.relation} WHERE ${catalog.key.sql}::text = ANY($1::text[])`, [[...new Set(keys)]])),
+    );
+    const byKey = new Map(rows.map((row) => [row.k, [row.k, ...(row.a ?? [])]]));
+    return keys.map((key) => byKey.get(key) ?? [key]);
   }
 
   async storedManifest(): Promise<LoadedManifest | undefined> {
@@ -259,12 +274,8 @@ export class PgvectorSource extends StoreSource {
         ? { enable_indexscan: 'off', enable_indexonlyscan: 'off', enable_bitmapscan: 'off' }
         : // The audit measures the index: a planner that prefers a sequential scan on a small table would hide it.
           { enable_seqscan: 'off' };
-      for (const [name, value] of Object.entries(params ?? {})) {
-        if (!SEARCH_SETTINGS.has(name) || !Number.isInteger(value) || value <= 0) {
-          throw new UsageError(`unsupported search setting ${name}=${value}`, { where: this.target, hint: `pgvector takes ${[...SEARCH_SETTINGS].join(', ')}` });
-        }
-        settings[name] = String(value);
-      }
+      assertSearchSettings(params, SEARCH_SETTINGS, 'pgvector', this.target);
+      for (const [name, value] of Object.entries(params ?? {})) settings[name] = String(value);
       for (const [name, value] of Object.entries(settings)) await this.session.query('SELECT set_config($1, $2, true)', [name, value]);
       const ids: string[][] = [];
       const dim = this.dim;
