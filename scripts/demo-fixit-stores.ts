@@ -10,46 +10,12 @@ import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { rebuild, smoke, type SmokeResult } from '../src/index.js';
 import { readIdColumn } from '../src/manifest/ids.js';
-import { normalizedCopy } from '../src/math/vectors.js';
-import { openNpy } from '../src/sources/files/npy.js';
+import { corrupt, DATA, DIM, NAN_ROWS, NORMALIZED_SHARE, readAll, ROWS, smokeLine, ZERO_ROWS } from './demo-data.js';
 import { formatVectorText } from '../src/sources/stores/pgvector/vector-text.js';
 
-const DATA = fileURLToPath(new URL('../../shared/data/wordnet-ft128/', import.meta.url));
-const DIM = 128;
-const ROWS = 20_000;
-const ZERO_ROWS = 23;
-/** LanceDB stores NaN (pgvector refuses it at insert): those rows are NaN there, zero here. */
-const NAN_ROWS = 11;
-const NORMALIZED_SHARE = 0.4;
-
-async function readAll(file: string): Promise<Float32Array> {
-  const source = openNpy(join(DATA, file));
-  const block = await source.readRows(Array.from({ length: ROWS }, (_, i) => i));
-  await source.close();
-  return block.data;
-}
-
-function line(label: string, result: SmokeResult): string {
-  const r = result.recall;
-  return `${label.padEnd(52)} recall@1 ${r.at1.toFixed(4)}  @5 ${r.at5.toFixed(4)}  @10 ${r.at10.toFixed(4)}  MRR ${result.mrr.toFixed(4)}  distinct ${(result.distinctTopK * 100).toFixed(1)}%`;
-}
-
-/** Model-A rows as a careless pipeline stores them: 40% normalized, the rest raw, some zero (and NaN). */
-function corrupt(modelA: Float32Array, withNaN: boolean): Float32Array {
-  const rows = Float32Array.from(modelA);
-  const normalized = Math.floor(ROWS * NORMALIZED_SHARE);
-  rows.set(normalizedCopy(modelA.subarray(0, normalized * DIM), normalized, DIM));
-  for (let i = 0; i < ZERO_ROWS; i++) rows.fill(0, (101 + i * 797) * DIM, (102 + i * 797) * DIM);
-  for (let i = 0; i < NAN_ROWS; i++) {
-    const row = 353 + i * 1511;
-    if (withNaN) rows[row * DIM + i] = Number.NaN;
-    else rows.fill(0, row * DIM, (row + 1) * DIM);
-  }
-  return rows;
-}
+const line = (label: string, result: SmokeResult): string => smokeLine(label, result, 54);
 
 const dir = mkdtempSync(join(tmpdir(), 'vectorclinic-demo-stores-'));
 const started = performance.now();
@@ -65,7 +31,7 @@ try {
   const pgDir = join(dir, 'pg');
   const db = await PGlite.create({ dataDir: pgDir, extensions: { vector } });
   await db.exec(`CREATE EXTENSION vector; CREATE TABLE items (id text PRIMARY KEY, content text, embedding vector(${DIM})); CREATE INDEX ON items USING ivfflat (embedding vector_l2_ops) WITH (lists = 100)`);
-  const broken = corrupt(modelA, false);
+  const broken = corrupt(modelA, 'zero');
   for (let start = 0; start < ROWS; start += 1000) {
     const ids = docIds.slice(start, start + 1000);
     const texts = ids.map((_, i) => formatVectorText(broken.subarray((start + i) * DIM, (start + i + 1) * DIM), 'vector'));
@@ -85,7 +51,7 @@ try {
   const lanceDir = join(dir, 'lance');
   const connection = await lancedb.connect(lanceDir);
   const schema = new Schema([new Field('id', new Utf8(), false), new Field('vector', new FixedSizeList(DIM, new Field('item', new Float32(), true)), true)]);
-  const lanceBroken = corrupt(modelA, true);
+  const lanceBroken = corrupt(modelA, 'nan');
   const table = await connection.createTable('items', docIds.map((id, row) => ({ id, vector: Array.from(lanceBroken.subarray(row * DIM, (row + 1) * DIM)) })), { schema });
   await table.createIndex('vector', { config: lancedb.Index.ivfPq({ numPartitions: 64, numSubVectors: 16, distanceType: 'dot' }) });
   table.close();

@@ -5,36 +5,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { check, rebuild, smoke, type SmokeResult } from '../src/index.js';
 import { createManifest, describeFile, writeManifest } from '../src/manifest/index.js';
 import { readIdColumn, writeIdSidecar } from '../src/manifest/ids.js';
 import { faissEngine } from '../src/rebuild/engines/faiss.js';
 import { writeNpy } from '../src/rebuild/files/npy-writer.js';
 import { normalizedCopy } from '../src/math/vectors.js';
-import { openNpy } from '../src/sources/files/npy.js';
+import { corrupt, DATA, DIM, readAll, ROWS, smokeLine, ZERO_ROWS, NAN_ROWS } from './demo-data.js';
 
-const DATA = fileURLToPath(new URL('../../shared/data/wordnet-ft128/', import.meta.url));
-const DIM = 128;
-const ROWS = 20_000;
-const ZERO_ROWS = 23;
-const NAN_ROWS = 11;
-/** Share of rows an earlier ingestion path normalized; the rest were stored raw. */
-const NORMALIZED_SHARE = 0.4;
 /** The old IVF-PQ index: its codebook was trained on the previous model's vectors (model B). */
 const STALE = { nlist: 64, nprobe: 8, m: 16, nbits: 8, trainingRows: 5000 };
 
-async function readAll(file: string): Promise<Float32Array> {
-  const source = openNpy(join(DATA, file));
-  const block = await source.readRows(Array.from({ length: ROWS }, (_, i) => i));
-  await source.close();
-  return block.data;
-}
-
-function line(label: string, result: SmokeResult): string {
-  const r = result.recall;
-  return `${label.padEnd(46)} recall@1 ${r.at1.toFixed(4)}  @5 ${r.at5.toFixed(4)}  @10 ${r.at10.toFixed(4)}  MRR ${result.mrr.toFixed(4)}  distinct ${(result.distinctTopK * 100).toFixed(1)}%  (${result.method})`;
-}
+const line = (label: string, result: SmokeResult): string => `${smokeLine(label, result, 46)}  (${result.method})`;
 
 const dir = mkdtempSync(join(tmpdir(), 'vectorclinic-demo-fixit-'));
 const started = performance.now();
@@ -46,11 +28,7 @@ try {
 
   // 1. The corrupted embeddings: a raw/normalized mix, zero rows and NaN rows.
   const modelA = await readAll('docs.f32.npy');
-  const corrupted = Float32Array.from(modelA);
-  const normalizedRows = Math.floor(ROWS * NORMALIZED_SHARE);
-  corrupted.set(normalizedCopy(modelA.subarray(0, normalizedRows * DIM), normalizedRows, DIM));
-  for (let i = 0; i < ZERO_ROWS; i++) corrupted.fill(0, (101 + i * 797) * DIM, (102 + i * 797) * DIM);
-  for (let i = 0; i < NAN_ROWS; i++) corrupted[(353 + i * 1511) * DIM + i] = Number.NaN;
+  const corrupted = corrupt(modelA, 'nan');
   const corruptedPath = join(dir, 'corrupted.npy');
   writeNpy(corruptedPath, corrupted, ROWS, DIM);
 

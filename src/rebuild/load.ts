@@ -2,7 +2,7 @@ import type { Metric } from '../core/policy.js';
 import { InputError } from '../errors.js';
 import { createGuard } from '../guard/guard.js';
 import { guardSource } from '../guard/guard-source.js';
-import type { GuardTotals, RejectedRow } from '../guard/types.js';
+import type { Guard, GuardTotals, RejectedRow } from '../guard/types.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
 
 export interface LoadedRows {
@@ -16,6 +16,27 @@ export interface LoadedRows {
   readonly firstRejected: readonly RejectedRow[];
 }
 
+export interface RebuildGuardOptions {
+  readonly metric: Metric;
+  readonly normalize: boolean;
+  readonly quarantine?: string;
+}
+
+/**
+ * The guard a rebuild loads rows through: bad rows rejected (or quarantined) with reasons. Its ids
+ * are row numbers or a table's unique key, which cannot repeat, so nothing is remembered per id.
+ */
+export function rebuildGuard(dim: number, options: RebuildGuardOptions): Guard {
+  return createGuard({
+    dim,
+    metric: options.metric,
+    normalize: options.normalize,
+    onBad: options.quarantine ? 'quarantine' : 'reject',
+    ...(options.quarantine ? { quarantine: options.quarantine } : {}),
+    trackIds: false,
+  });
+}
+
 /**
  * Stream every row of the source through the guard (dimension, zero, non-finite, exact copies) into
  * one matrix of accepted rows. Exact copies are flagged here and removed by deduplication, if asked.
@@ -26,15 +47,7 @@ export async function loadThroughGuard(
   options: { readonly dim: number; readonly metric: Metric; readonly normalize: boolean; readonly quarantine?: string; readonly signal?: AbortSignal },
 ): Promise<LoadedRows> {
   const { dim } = options;
-  const guard = createGuard({
-    dim,
-    metric: options.metric,
-    normalize: options.normalize,
-    onBad: options.quarantine ? 'quarantine' : 'reject',
-    ...(options.quarantine ? { quarantine: options.quarantine } : {}),
-    // Row numbers are the ids here; they cannot repeat, so there is nothing to remember per id.
-    trackIds: false,
-  });
+  const guard = rebuildGuard(dim, options);
   const data = new Float32Array(description.rows * dim);
   const sourceRows = new Int32Array(description.rows);
   let count = 0;

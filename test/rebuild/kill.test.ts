@@ -1,43 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import hnswlib from 'hnswlib-node';
 import { readManifest } from '../../src/manifest/manifest.js';
 import { rebuild } from '../../src/rebuild/index.js';
 import { sha256File } from '../../src/rebuild/files/sha256.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
-import { PAUSE_ENV } from '../../src/rebuild/steps.js';
 import { REBUILD_STEPS } from '../../src/rebuild/types.js';
 import { Rng } from '../../src/math/rng.js';
 import { DIM, loadRows } from './shared-data.js';
+import { QUICK_HNSW_FLAGS, runRebuildChild, type ChildRun } from './kill-child.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const ROWS = 800;
 const BAD_ROWS = 5;
-const HNSW_FLAGS = ['--m', '8', '--ef-construction', '40'];
 const RANDOM_KILLS = 3;
 
-/** Run `rebuild --apply` in a child; optionally kill it when it pauses at `step` or after `delayMs`. */
-function runChild(source: string, out: string, kill: { step?: string; delayMs?: number }): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rebuild', source, '--metric', 'cosine', '--index', 'hnsw', '--out', out, ...HNSW_FLAGS, '--apply', '--no-check', '--format', 'json'], {
-    env: { ...process.env, ...(kill.step ? { [PAUSE_ENV]: kill.step } : {}) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    if (kill.step && stderr.includes(`paused before ${kill.step}`)) child.kill('SIGKILL');
-  });
-  const timer = kill.delayMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
-  return new Promise((resolve) => child.on('close', (code, signal) => {
-    clearTimeout(timer);
-    resolve({ code, signal, stderr });
-  }));
-}
+/** Rebuild `source` into the HNSW file `out` in a child, killed as `kill` says. */
+const runChild = (source: string, out: string, kill: { step?: string; delayMs?: number }): Promise<ChildRun> =>
+  runRebuildChild([source, '--metric', 'cosine', '--index', 'hnsw', '--out', out, ...QUICK_HNSW_FLAGS], kill);
+
 
 function indexCount(path: string): number {
   const index = new hnswlib.HierarchicalNSW('ip', DIM);

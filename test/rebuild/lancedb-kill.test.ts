@@ -1,30 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { PAUSE_ENV } from '../../src/rebuild/steps.js';
 import { parseLancedbOut } from '../../src/rebuild/stores/lancedb/out-url.js';
 import { recoverInterrupted, writeSwapJournal } from '../../src/rebuild/stores/lancedb/swap.js';
 import { REBUILD_STEPS } from '../../src/rebuild/types.js';
+import { runInPlaceRebuild } from './kill-child.js';
 import { brokenLanceTable, lanceState } from './lancedb-store.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-function runChild(url: string, step?: string): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rebuild', url, '--out', url, '--metric', 'cosine', '--index', 'hnsw', '--m', '8', '--ef-construction', '40', '--apply', '--no-check', '--format', 'json'], {
-    env: { ...process.env, ...(step ? { [PAUSE_ENV]: step } : {}) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    if (step && stderr.includes(`paused before ${step}`)) child.kill('SIGKILL');
-  });
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
-}
 
 /** The state without the version number (the same rows and index written again get new versions). */
 async function contents(dir: string): Promise<string> {
@@ -40,7 +24,7 @@ test('SIGKILL at any step of an in-place LanceDB rebuild leaves the old table or
   const oldState = await contents(pristine);
   const finished = join(dir, 'finished');
   cpSync(pristine, finished, { recursive: true });
-  const run = await runChild(`lancedb://${finished}/items`);
+  const run = await runInPlaceRebuild(`lancedb://${finished}/items`);
   assert.equal(run.code, 0, run.stderr);
   const newState = await contents(finished);
   assert.notEqual(newState, oldState);
@@ -48,12 +32,12 @@ test('SIGKILL at any step of an in-place LanceDB rebuild leaves the old table or
   for (const step of REBUILD_STEPS) {
     const copy = join(dir, `killed-at-${step}`);
     cpSync(pristine, copy, { recursive: true });
-    const killed = await runChild(`lancedb://${copy}/items`, step);
+    const killed = await runInPlaceRebuild(`lancedb://${copy}/items`, step);
     assert.equal(killed.signal, 'SIGKILL', `${step}: ${killed.stderr}`);
     const swapped = REBUILD_STEPS.indexOf(step) > REBUILD_STEPS.indexOf('commit-index');
     assert.equal(await contents(copy), swapped ? newState : oldState, `killed before ${step}`);
     // The next run removes what the killed one left (staging table, journal, previous table) and rebuilds.
-    const rerun = await runChild(`lancedb://${copy}/items`);
+    const rerun = await runInPlaceRebuild(`lancedb://${copy}/items`);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.deepEqual(readdirSync(copy), ['items.lance'], `after a rerun following a kill before ${step}`);
     assert.equal(await contents(copy), newState);

@@ -34,6 +34,15 @@ function firstIndexOf(text: string, needles: readonly string[], from: number): n
  * A path-style store URL (pglite://PATH?..., lancedb://PATH/TABLE?...): the path as written
  * (relative to the working directory unless it starts with '/') and the query parameters.
  */
+/** A postgres:// URL parsed, or a usage error that shows it redacted. */
+export function parsePostgresUrl(target: string, shown: string): URL {
+  try {
+    return new URL(target);
+  } catch {
+    throw new UsageError('not a valid postgres:// URL', { where: shown, hint: 'percent-encode special characters in the user and password (e.g. @ as %40)' });
+  }
+}
+
 export function parsePathUrl(target: string, scheme: string): { readonly path: string; readonly params: URLSearchParams } {
   const prefix = `${scheme}://`;
   if (!target.toLowerCase().startsWith(prefix)) {

@@ -3,7 +3,7 @@ import type { Table } from 'apache-arrow';
 import { existsSync } from 'node:fs';
 import type { Metric } from '../../../core/policy.js';
 import { InputError, StoreError } from '../../../errors.js';
-import { createManifest } from '../../../manifest/create.js';
+import { storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { readIdColumn } from '../../../manifest/ids.js';
 import { encodeStoreManifest, MANIFEST_METADATA_KEY } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
@@ -62,25 +62,15 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
     const { reference } = transformRows(cleaned, plan, options);
     const params = indexParamsFor(options, cleaned.count, dim);
     const column = inPlace ? (out.column ?? (await vectorColumnOf(original as LanceTable, dim, out))) : (out.column ?? DEFAULT_LANCE_COLUMN);
-    const manifest = createManifest({
+    const manifest = storeRebuildManifest({
       dim,
-      metric: options.metric,
-      normalized: plan.normalize,
-      rows: cleaned.count,
-      ...(options.model ? { model: options.model } : {}),
-      index: { engine: 'lancedb', type: params.type, params: lanceParams(params, options.metric) },
+      options,
+      plan,
+      loaded,
+      cleaned,
       reference,
-      build: {
-        source: description.target,
-        inPlace,
-        sourceRows: description.rows,
-        accepted: loaded.count,
-        rejected: loaded.totals.rejected,
-        rejectedByCause: { ...loaded.totals.causes },
-        duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
-        boilerplateMasked: cleaned.cleaning.boilerplateMasked,
-        seed: options.seed ?? 0,
-      },
+      index: { engine: 'lancedb', type: params.type, params: lanceParams(params, options.metric) },
+      build: { source: description.target, inPlace, sourceRows: description.rows },
     });
     const field = vectorField(column, dim, encodeStoreManifest(manifest));
 

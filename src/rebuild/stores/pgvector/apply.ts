@@ -1,5 +1,5 @@
 import { InputError, StoreError, UsageError } from '../../../errors.js';
-import { createManifest } from '../../../manifest/create.js';
+import { storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { readIdColumn } from '../../../manifest/ids.js';
 import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
@@ -91,27 +91,23 @@ async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: R
 
   await reachStep('sidecars', options.onStep);
   const rejected = loaded.totals.rejected + rows.wrongDimension.length;
-  const manifest = createManifest({
+  const manifest = storeRebuildManifest({
     dim: type.dim,
-    metric: options.metric,
-    normalized: plan.normalize,
-    rows: cleaned.count,
-    ...(options.model ? { model: options.model } : {}),
-    index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
+    options,
+    plan,
+    loaded,
+    cleaned,
     reference,
+    index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
     build: {
       source: plan.source.target,
       inPlace: true,
       sourceRows: rows.count + rows.wrongDimension.length,
       rowsWithoutVector: rows.nullRows,
-      accepted: loaded.count,
       rejected,
       rejectedByCause: { ...loaded.totals.causes, dimension: loaded.totals.causes.dimension + rows.wrongDimension.length },
-      duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
-      boilerplateMasked: cleaned.cleaning.boilerplateMasked,
       rowsDeleted: changes.deleted,
       vectorsRewritten: changes.updated,
-      seed: options.seed ?? 0,
     },
   });
   await commentOnColumn(session, relation, catalog.column.sql, encodeStoreManifest(manifest));
@@ -168,26 +164,15 @@ async function rebuildIntoNewTable(
   const indexName = await verifyIndex(session, out, options, built.opclass, params.type);
 
   await reachStep('sidecars', options.onStep);
-  const manifest = createManifest({
+  const manifest = storeRebuildManifest({
     dim,
-    metric: options.metric,
-    normalized: plan.normalize,
-    rows: cleaned.count,
-    ...(options.model ? { model: options.model } : {}),
-    index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
+    options,
+    plan,
+    loaded,
+    cleaned,
     reference,
-    build: {
-      source: description.target,
-      inPlace: false,
-      sourceRows: description.rows,
-      accepted: loaded.count,
-      rejected: loaded.totals.rejected,
-      rejectedByCause: { ...loaded.totals.causes },
-      duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
-      boilerplateMasked: cleaned.cleaning.boilerplateMasked,
-      nearDuplicateDistance: cleaned.cleaning.threshold,
-      seed: options.seed ?? 0,
-    },
+    index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
+    build: { source: description.target, inPlace: false, sourceRows: description.rows },
   });
   await commentOnColumn(session, relation, column, encodeStoreManifest(manifest));
   const tableName = `${out.schema ?? 'public'}.${out.table}`;

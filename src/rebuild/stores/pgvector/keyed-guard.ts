@@ -1,6 +1,4 @@
-import type { Metric } from '../../../core/policy.js';
-import { createGuard } from '../../../guard/guard.js';
-import type { LoadedRows } from '../../load.js';
+import { rebuildGuard, type LoadedRows, type RebuildGuardOptions } from '../../load.js';
 import type { KeyedRows } from './read-table.js';
 
 /** Rows per guard batch: the guard's report names batches, so keep them readable. */
@@ -10,17 +8,9 @@ const BATCH_ROWS = 16_384;
  * The guard over rows read from a table: rejected rows are reported (and quarantined) under the
  * table's own key, so a user can find them; `sourceRows` are positions into `rows`.
  */
-export function guardKeyedRows(rows: KeyedRows, options: { readonly metric: Metric; readonly normalize: boolean; readonly quarantine?: string }): LoadedRows {
+export function guardKeyedRows(rows: KeyedRows, options: RebuildGuardOptions): LoadedRows {
   const { dim } = rows;
-  const guard = createGuard({
-    dim,
-    metric: options.metric,
-    normalize: options.normalize,
-    onBad: options.quarantine ? 'quarantine' : 'reject',
-    ...(options.quarantine ? { quarantine: options.quarantine } : {}),
-    // Keys come from a primary key or unique index: they cannot repeat.
-    trackIds: false,
-  });
+  const guard = rebuildGuard(dim, options);
   const position = new Map(rows.keys.map((key, i) => [key, i]));
   const data = new Float32Array(rows.count * dim);
   const sourceRows = new Int32Array(rows.count);

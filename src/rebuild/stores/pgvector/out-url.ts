@@ -3,7 +3,7 @@ import { UsageError } from '../../../errors.js';
 import { connectPostgres, CONNECTION_PARAMS } from '../../../sources/stores/pgvector/pg-session.js';
 import { openPgliteDirectoryForWrite } from '../../../sources/stores/pgvector/pglite-session.js';
 import type { SqlSession } from '../../../sources/stores/pgvector/sql-session.js';
-import { parsePathUrl, redactTarget, rejectUnknownParams } from '../../../sources/stores/store-url.js';
+import { parsePathUrl, parsePostgresUrl, redactTarget, rejectUnknownParams } from '../../../sources/stores/store-url.js';
 
 /** The vector column a rebuild writes when the URL names none (pgvector's documentation uses it). */
 export const DEFAULT_COLUMN = 'embedding';
@@ -30,12 +30,7 @@ export function parsePgvectorOut(target: string): PgvectorOut | undefined {
 
 function postgresOut(target: string): PgvectorOut {
   const shown = redactTarget(target);
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new UsageError('not a valid postgres:// URL', { where: shown, hint: 'percent-encode special characters in the user and password (e.g. @ as %40)' });
-  }
+  const url = parsePostgresUrl(target, shown);
   rejectUnknownParams(url.searchParams, ['table', 'column', ...CONNECTION_PARAMS], target);
   const { schema, table, column } = tableOf(url.searchParams, shown);
   const host = url.searchParams.get('host') ?? url.hostname;

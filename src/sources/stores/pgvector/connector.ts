@@ -1,9 +1,8 @@
 import type { Metric } from '../../../core/policy.js';
-import { UsageError } from '../../../errors.js';
 import type { SourceOptions } from '../../formats.js';
 import type { StoreConnector } from '../../stores.js';
 import { storeFailure } from '../store-errors.js';
-import { parsePathUrl, redactTarget, rejectUnknownParams } from '../store-url.js';
+import { parsePathUrl, parsePostgresUrl, redactTarget, rejectUnknownParams } from '../store-url.js';
 import { readCatalog, type TableChoice } from './catalog.js';
 import { CONNECTION_PARAMS, connectPostgres } from './pg-session.js';
 import { openPgliteDirectory } from './pglite-session.js';
@@ -20,12 +19,7 @@ export const POSTGRES_CONNECTOR: StoreConnector = {
   example: 'postgres://user@host/db?table=T&column=C',
   async open(target: string, options: SourceOptions) {
     const shown = redactTarget(target);
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      throw new UsageError('not a valid postgres:// URL', { where: shown, hint: 'percent-encode special characters in the user and password (e.g. @ as %40)' });
-    }
+    const url = parsePostgresUrl(target, shown);
     rejectUnknownParams(url.searchParams, [...TABLE_PARAMS, ...CONNECTION_PARAMS], target);
     const session = await connectPostgres(url, shown);
     return openPgvector(session, tableChoice(url.searchParams), shown, { ...metricOption(options.metric) });
