@@ -6,8 +6,8 @@ export const REJECTED_LISTED = 20;
 
 /**
  * Stream every block of a source through a guard, with source row numbers as ids and the row
- * range as batch id. `onBlock` receives each result before the next block is read (block buffers
- * are reused by readers, and so is an unchanged `accepted.data`).
+ * range as batch id. `onBlock` receives each result before the next block is read: `accepted.data`
+ * is reused for the next block (it is the reader's block buffer or this loop's output buffer).
  */
 export async function guardSource(
   source: VectorSource,
@@ -16,9 +16,12 @@ export async function guardSource(
   signal?: AbortSignal,
 ): Promise<{ readonly firstRejected: readonly RejectedRow[] }> {
   const firstRejected: RejectedRow[] = [];
+  // One output buffer for every block: each result is consumed before the next block is read.
+  let into = new Float32Array(0);
   for await (const block of source.scan(signal ? { signal } : {})) {
     const ids = Array.from({ length: block.count }, (_, i) => (block.rows ? (block.rows[i] as number) : block.start + i));
-    const result = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}` });
+    if (into.length < block.count * block.dim) into = new Float32Array(block.count * block.dim);
+    const result = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}`, into });
     for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
     onBlock(result);
   }

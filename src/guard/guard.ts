@@ -76,6 +76,9 @@ class RowGuard implements Guard {
       throw new UsageError(`batch ${batchId}: ${ids.length} ids for ${packed.rows} rows`, { where: `batch ${batchId}`, hint: 'pass one id per row' });
     }
 
+    if (batchOptions.into && batchOptions.into.length < packed.rows * dim) {
+      throw new UsageError(`batch ${batchId}: the output buffer holds ${batchOptions.into.length} floats, ${packed.rows} rows × ${dim} need ${packed.rows * dim}`, { where: `batch ${batchId}`, hint: 'pass an into buffer of at least rows × dim floats' });
+    }
     const rejected: RejectedRow[] = [];
     for (const { row, length } of packed.wrongLength) {
       rejected.push({ row, id: ids[row] as RowId, cause: 'dimension', detail: `${length} values, the policy says ${dim}` });
@@ -131,7 +134,7 @@ class RowGuard implements Guard {
     }
 
     const acceptedCount = keep.reduce((sum, flag) => sum + flag, 0);
-    const out = this.acceptedData(packed, keep, acceptedCount, scan);
+    const out = this.acceptedData(packed, keep, acceptedCount, scan, batchOptions.into);
     rescaled = out.rescaled;
     alreadyUnit = out.alreadyUnit;
     const acceptedRows = new Int32Array(acceptedCount);
@@ -196,7 +199,7 @@ class RowGuard implements Guard {
    * The accepted rows, normalized when the policy says so. Returns the caller's array untouched
    * when every row is kept and none needs rescaling.
    */
-  private acceptedData(packed: PackedBatch, keep: Uint8Array, count: number, scan: RowScanOutput): { data: Float32Array; rescaled: number; alreadyUnit: number } {
+  private acceptedData(packed: PackedBatch, keep: Uint8Array, count: number, scan: RowScanOutput, into: Float32Array | undefined): { data: Float32Array; rescaled: number; alreadyUnit: number } {
     const { dim, normalize } = this.options;
     const source = packed.data;
     // float64: the inverse of a tiny (subnormal) norm overflows float32.
@@ -220,7 +223,7 @@ class RowGuard implements Guard {
       }
     }
     if (count === packed.packed && rescaled === 0) return { data: source, rescaled, alreadyUnit };
-    const out = new Float32Array(count * dim);
+    const out = into ? into.subarray(0, count * dim) : new Float32Array(count * dim);
     if (rescaled === 0) {
       // Nothing to scale: copy runs of kept rows with native copies instead of a per-value loop.
       let o = 0;

@@ -45,6 +45,13 @@ export interface BatchOptions {
   readonly ids?: readonly RowId[];
   /** Shown in logs, reports and the quarantine file (default: a running batch number). */
   readonly batchId?: string;
+  /**
+   * Write the accepted rows here (at least rows × dim floats) instead of a new array: a streaming
+   * caller that consumes each batch before the next reuses one buffer, and skips allocating (and
+   * page-faulting) a fresh matrix per batch. `accepted.data` is then a view of it, or the batch's own
+   * array when no row was dropped or rescaled.
+   */
+  readonly into?: Float32Array;
 }
 
 export interface RejectedRow {

@@ -24,6 +24,20 @@ test('normalizes raw rows once and keeps already-unit rows bit for bit', () => {
   assert.equal(again.accepted.data, accepted.data, 'unchanged batches are returned without a copy');
 });
 
+test('into: accepted rows land in the caller\'s buffer, identical to a fresh matrix; a short buffer is a usage error', () => {
+  const rows = [[3, 4, 0], [0, 0, 0], [0.6, 0.8, 0], [1, Number.NaN, 0], [0, 0, 2]];
+  const fresh = createGuard({ dim: 3, metric: 'cosine' }).check(rows);
+  const into = new Float32Array(5 * 3).fill(-1);
+  const reused = createGuard({ dim: 3, metric: 'cosine' }).check(rows, { into });
+  assert.equal(reused.accepted.data.buffer, into.buffer, 'a view of the buffer passed in');
+  assert.deepEqual(Array.from(reused.accepted.data), Array.from(fresh.accepted.data));
+  assert.deepEqual(Array.from(into.subarray(9)), [-1, -1, -1, -1, -1, -1], 'nothing written past the accepted rows');
+  // Without normalization the dropped rows are squeezed out the same way.
+  const kept = createGuard({ dim: 3, metric: 'l2' }).check(rows, { into });
+  assert.deepEqual(Array.from(kept.accepted.data), [3, 4, 0, 0.6000000238418579, 0.800000011920929, 0, 0, 0, 2]);
+  assert.throws(() => createGuard({ dim: 3, metric: 'cosine' }).check(rows, { into: new Float32Array(14) }), /the output buffer holds 14 floats, 5 rows × 3 need 15/);
+});
+
 test('rejects zero and non-finite rows with row, id and cause; ingested = accepted + rejected', () => {
   const guard = createGuard({ dim: 4, metric: 'l2' });
   const rows = [
