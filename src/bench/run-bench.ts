@@ -9,6 +9,8 @@ import { idleCores } from '../gather/parallel-scan.js';
 import { kernels, kernelsFallbackReason } from '../math/kernels.js';
 import { openSource } from '../sources/open-source.js';
 import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
+import { Rng, sampleIndices } from '../math/rng.js';
+import { writeBenchFaissFlat, writeBenchHnswlib, type BenchIndex } from './index-files.js';
 import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
 
 /**
@@ -17,6 +19,8 @@ import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-r
  */
 
 const GIB = 2 ** 30;
+/** check's default sample. */
+const SAMPLE_ROWS = 5000;
 const MB = 1e6;
 const USAGE = `usage: npm run bench -- [options]
   --sizes 0.25,1,2     GiB of the .npy files the check command runs on (default 0.25,1,2)
@@ -24,7 +28,8 @@ const USAGE = `usage: npm run bench -- [options]
   --dim 128            dimension of the generated rows (default 128)
   --repeats 3          timed runs per figure; the best is shown (default 3)
   --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
-  --only scan,check,dot   run only these sections
+  --index-size 2       GiB of the FAISS and hnswlib index files section (d) checks (default 2)
+  --only scan,check,dot,index   run only these sections
   --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
 
 interface Settings {
@@ -36,6 +41,7 @@ interface Settings {
   readonly dotBase: number;
   readonly dotDims: number[];
   readonly sections: Set<string>;
+  readonly indexSize: number;
   readonly directory: string | undefined;
 }
 
@@ -49,7 +55,8 @@ function parseSettings(): Settings {
       'dot-queries': { type: 'string', default: '1000' },
       'dot-base': { type: 'string', default: '100000' },
       'dot-dims': { type: 'string', default: '128,768' },
-      only: { type: 'string', default: 'scan,check,dot' },
+      only: { type: 'string', default: 'scan,check,dot,index' },
+      'index-size': { type: 'string', default: '2' },
       dir: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -72,6 +79,7 @@ function parseSettings(): Settings {
     dotBase: Math.round(numbers(values['dot-base'], 'dot-base')[0] as number),
     dotDims: numbers(values['dot-dims'], 'dot-dims').map(Math.round),
     sections: new Set(values.only.split(',')),
+    indexSize: numbers(values['index-size'], 'index-size')[0] as number,
     directory: values.dir,
   };
 }
@@ -175,18 +183,18 @@ function cliCommand(): { readonly args: string[]; readonly preload: string[] } {
   return { args: [cli], preload: [...(extension === '.ts' ? ['--import', 'tsx'] : []), '--import', peakRss] };
 }
 
-function checkOnce(file: BenchFile, scratch: string): { seconds: number; reportMs: number; peakRssKb: number } {
+function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number } {
   const { args, preload } = cliCommand();
   const rssFile = join(scratch, 'peak-rss.txt');
   const started = performance.now();
-  const child = spawnSync(process.execPath, [...preload, ...args, 'check', file.path, '--format', 'json'], {
+  const child = spawnSync(process.execPath, [...preload, ...args, 'check', path, '--format', 'json', ...extra], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     env: { ...process.env, VECTORCLINIC_BENCH_PEAK_RSS_FILE: rssFile },
   });
   const seconds = (performance.now() - started) / 1000;
   // Exit 1 means "a fail finding" (random rows have some): still a completed check.
-  if (child.status !== 0 && child.status !== 1) throw new Error(`check ${file.path} exited ${child.status}: ${child.stderr.trim()}`);
+  if (child.status !== 0 && child.status !== 1) throw new Error(`check ${path} exited ${child.status}: ${child.stderr.trim()}`);
   const report = JSON.parse(child.stdout) as { durationMs: number };
   return { seconds, reportMs: report.durationMs, peakRssKb: Number(readFileSync(rssFile, 'utf8')) };
 }
@@ -201,7 +209,7 @@ async function checkSection(files: readonly BenchFile[], settings: Settings, scr
     let reportMs = Infinity;
     let peak = 0;
     for (let i = 0; i < settings.repeats; i++) {
-      const run = checkOnce(file, scratch);
+      const run = checkOnce(file.path, scratch);
       seconds = Math.min(seconds, run.seconds);
       reportMs = Math.min(reportMs, run.reportMs);
       peak = Math.max(peak, run.peakRssKb);
@@ -212,6 +220,52 @@ async function checkSection(files: readonly BenchFile[], settings: Settings, scr
   console.log(table(['file', 'rows', 'wall s', 'check s (report)', 'MB/s (wall)', 'peak RSS MiB'], rows));
   const last = files.at(-1);
   if (last) console.log(`  target: under 2 s for 2 GiB; peak RSS flat in file size (here ${fixed((peaks[0] ?? 0) / 1024, 0)} → ${fixed((peaks.at(-1) ?? 0) / 1024, 0)} MiB)`);
+}
+
+/** Best-of-N wall time, check time and the worst peak RSS of `check` on one file. */
+function timeCheck(path: string, scratch: string, repeats: number, extra: readonly string[]): { seconds: number; reportMs: number; peakKb: number } {
+  let seconds = Infinity;
+  let reportMs = Infinity;
+  let peakKb = 0;
+  for (let i = 0; i < repeats; i++) {
+    const run = checkOnce(path, scratch, extra);
+    seconds = Math.min(seconds, run.seconds);
+    reportMs = Math.min(reportMs, run.reportMs);
+    peakKb = Math.max(peakKb, run.peakRssKb);
+  }
+  return { seconds, reportMs, peakKb };
+}
+
+/** Open the index, read its header and 5,000 sampled rows: what `check` needs before its full scan. */
+async function headerAndSampleSeconds(path: string, repeats: number): Promise<number> {
+  const { seconds } = await best(repeats, async () => {
+    const source = await openSource(path, { metric: 'cosine' });
+    try {
+      const { rows } = await source.describe();
+      await source.readRows(sampleIndices(rows, Math.min(rows, SAMPLE_ROWS), new Rng(0)));
+    } finally {
+      await source.close();
+    }
+  });
+  return seconds;
+}
+
+async function indexSection(npy: BenchFile, settings: Settings, directory: string): Promise<void> {
+  console.log(`\n(d) ${fixed(settings.indexSize, 1)} GiB index files: open + header + a 5,000-row sample (library), and check INDEX --metric cosine --format json (best of ${settings.repeats}; files in the page cache)`);
+  const started = performance.now();
+  const faiss = writeBenchFaissFlat(npy.path, join(directory, 'flat.faiss'));
+  const hnsw = writeBenchHnswlib(join(directory, 'graph.hnsw'), settings.indexSize * GIB, settings.dim, 7);
+  const indexes = ['problem' in faiss ? undefined : faiss, hnsw].filter((index): index is BenchIndex => index !== undefined);
+  for (const index of indexes) warmPageCache(index.path);
+  console.log(`    written in ${fixed((performance.now() - started) / 1000, 1)} s${'problem' in faiss ? `; FAISS file skipped: ${faiss.problem}` : ''}`);
+  const rows: string[][] = [];
+  for (const index of indexes) {
+    const sample = await headerAndSampleSeconds(index.path, settings.repeats);
+    const run = timeCheck(index.path, directory, settings.repeats, ['--metric', 'cosine']);
+    rows.push([index.kind, `${fixed(index.bytes / GIB, 2)} GiB`, index.rows.toLocaleString('en-US'), fixed(sample, 3), fixed(run.reportMs / 1000, 2), fixed(run.seconds, 2), fixed(run.peakKb / 1024, 0), index.writtenBy]);
+  }
+  console.log(table(['index', 'file', 'vectors', 'header + 5k sample s', 'check s (report)', 'check wall s', 'peak RSS MiB', 'written by'], rows));
+  console.log('  target: header + 5k sample well under 2 s, memory bounded; the whole check (full scan of every vector included) in seconds');
 }
 
 function dotSection(settings: Settings, python: Python | undefined): void {
@@ -297,7 +351,8 @@ async function main(): Promise<void> {
   try {
     const needScan = settings.sections.has('scan');
     const needCheck = settings.sections.has('check');
-    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : [])])].sort((x, y) => x - y);
+    const needIndex = settings.sections.has('index');
+    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : []), ...(needIndex ? [settings.indexSize] : [])])].sort((x, y) => x - y);
     const started = performance.now();
     const files = new Map<number, BenchFile>();
     for (const size of sizes) {
@@ -310,6 +365,7 @@ async function main(): Promise<void> {
     if (needScan) await scanSection(files.get(settings.scanSize) as BenchFile, settings, python);
     if (needCheck) await checkSection(settings.sizes.map((size) => files.get(size) as BenchFile), settings, directory);
     if (settings.sections.has('dot')) dotSection(settings, python);
+    if (needIndex) await indexSection(files.get(settings.indexSize) as BenchFile, settings, directory);
   } finally {
     if (!settings.directory) rmSync(directory, { recursive: true, force: true });
   }

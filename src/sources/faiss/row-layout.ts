@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { InputError } from '../../errors.js';
 import { decodeElements } from '../files/decode.js';
 import type { LocalFile } from '../files/local-file.js';
@@ -25,6 +26,8 @@ export interface RowCodec {
   readonly storage: StorageType;
   readonly lossy: boolean;
   readonly normTolerance: number;
+  /** Codes are the float32 values themselves (flat storage): reads can land in the output directly. */
+  readonly rawFloat32?: boolean;
   /** Decode `count` rows of codes from `bytes` at `byteOffset`; `list` is the IVF list (−1 outside IVF). */
   decode(bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number, list: number): void;
 }
@@ -154,14 +157,24 @@ export function readSegmentRows(
   const { codec } = layout;
   const length = count * codec.codeSize;
   const offset = (layout.segmentOffset[s] as number) + first * codec.codeSize;
+  if (codec.rawFloat32) {
+    // The stored bytes are the floats (FAISS writes little-endian): read them straight into `out`,
+    // no staging buffer and no copy.
+    file.readInto(new Uint8Array(out.buffer, out.byteOffset + outOffset * 4, length), offset, 'stored vectors');
+    return;
+  }
   const bytes = scratch && scratch.byteLength >= length ? scratch.subarray(0, length) : new Uint8Array(length);
   file.readInto(bytes, offset, 'stored vectors');
   codec.decode(bytes, 0, count, out, outOffset, layout.segmentList[s] as number);
 }
 
+/** Float32 values can be read in place only on a little-endian host (every platform Node ships for). */
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
 function floatCodec(dim: number): RowCodec {
   return {
     codeSize: dim * 4,
+    rawFloat32: LITTLE_ENDIAN_HOST,
     storage: 'float32',
     lossy: false,
     normTolerance: normToleranceFor('float32', dim),
