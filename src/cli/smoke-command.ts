@@ -41,7 +41,7 @@ export function smokeCommand(): Command {
     .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the ids rebuild recorded')
     .option('--id-field <name>', 'field of --ids holding the id', 'id')
     .option('--text-field <name>', 'field of --ids holding the document text (for span questions)', 'text')
-    .option('--search <name=value...>', "search-time settings as the engine names them, e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
+    .option('--search <name=value>', "a search-time setting as the engine names it, repeatable: e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
     .option('--min-recall <x>', 'fail (exit 1) when recall@10 (of the after target, with --compare) is below x', fraction)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 smoke ran (and met --min-recall), 1 recall@10 below --min-recall, 2 bad usage or unreadable input.')
