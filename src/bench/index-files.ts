@@ -1,10 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HEADER_BYTES, level0HeaderBytes } from '../sources/hnswlib/header.js';
+import type { Python } from './numpy-reference.js';
 
 /**
  * Multi-GB index files for `npm run bench`, to time `check` reading a header and a 5k sample
- * (issue: "well under 2 s and bounded memory"): a FAISS IndexFlatIP written by FAISS itself, and
- * an hnswlib index in hnswlib's saveIndex layout.
+ * (issue: "well under 2 s and bounded memory"): FAISS flat and HNSW files from the fixture writer
+ * scripts/fixtures/faiss/make_large_faiss.py, and an hnswlib index in hnswlib's saveIndex layout.
+ * Neither library can build gigabytes of index in bench time, so the graphs are valid, not good.
  */
 
 export interface BenchIndex {
@@ -20,26 +25,13 @@ const M = 16;
 const WRITE_ROWS = 8192;
 
 /**
- * An hnswlib index of about `targetBytes` (hnswlib-node cannot build gigabytes in bench time):
- * the saveIndex layout (13-field header, level-0 block of [links | vector | label] per element,
- * then one link-list size per element), every element on level 0 linked to its next 2·M
- * neighbours by row number, random unit-scale vectors, labels = row numbers.
+ * An hnswlib index of about `targetBytes`: every element on level 0 linked to its next 2·M
+ * neighbours by row number, random unit-scale vectors, labels = row numbers, no upper levels.
  */
 export function writeBenchHnswlib(path: string, targetBytes: number, dim: number, seed: number): BenchIndex {
-  const maxM0 = 2 * M;
-  const vectorOffset = maxM0 * 4 + 4;
-  const labelOffset = vectorOffset + dim * 4;
-  const elementBytes = labelOffset + 8;
-  const rows = Math.max(maxM0 + 1, Math.floor(targetBytes / (elementBytes + 4)));
-  const header = Buffer.alloc(96);
-  [0, rows, rows, elementBytes, labelOffset, vectorOffset].forEach((value, i) => header.writeBigUInt64LE(BigInt(value), 8 * i));
-  header.writeInt32LE(0, 48); // maxlevel
-  header.writeUInt32LE(0, 52); // entry point
-  header.writeBigUInt64LE(BigInt(M), 56); // maxM
-  header.writeBigUInt64LE(BigInt(maxM0), 64); // maxM0
-  header.writeBigUInt64LE(BigInt(M), 72); // M
-  header.writeDoubleLE(1 / Math.log(M), 80); // mult
-  header.writeBigUInt64LE(200n, 88); // ef_construction
+  const probe = level0HeaderBytes(1, dim, M);
+  const rows = Math.max(2 * M + 1, Math.floor(targetBytes / (probe.elementBytes + 4)));
+  const { bytes: header, elementBytes, vectorOffset, labelOffset } = level0HeaderBytes(rows, dim, M);
   const fd = openSync(path, 'w');
   try {
     writeSync(fd, header);
@@ -50,8 +42,8 @@ export function writeBenchHnswlib(path: string, targetBytes: number, dim: number
       for (let r = 0; r < count; r++) {
         const row = start + r;
         const base = r * elementBytes;
-        block.writeUInt32LE(maxM0, base);
-        for (let l = 0; l < maxM0; l++) block.writeUInt32LE((row + 1 + l) % rows, base + 4 + 4 * l);
+        block.writeUInt32LE(2 * M, base);
+        for (let l = 0; l < 2 * M; l++) block.writeUInt32LE((row + 1 + l) % rows, base + 4 + 4 * l);
         for (let j = 0; j < dim; j++) {
           state ^= state << 13;
           state ^= state >>> 17;
@@ -69,23 +61,26 @@ export function writeBenchHnswlib(path: string, targetBytes: number, dim: number
   } finally {
     closeSync(fd);
   }
-  return { path, kind: 'hnswlib HNSW (M 16)', rows, bytes: 96 + rows * (elementBytes + 4), writtenBy: 'this bench, in hnswlib saveIndex layout' };
+  return { path, kind: `hnswlib HNSW (M ${M})`, rows, bytes: HEADER_BYTES + rows * (elementBytes + 4), writtenBy: 'this bench, in hnswlib saveIndex layout' };
 }
 
-const FAISS_SCRIPT = `
-import sys, numpy as np, faiss
-x = np.load(sys.argv[1], mmap_mode='r')
-index = faiss.IndexFlatIP(x.shape[1])
-for start in range(0, x.shape[0], 65536):
-    index.add(np.ascontiguousarray(x[start:start + 65536]))
-faiss.write_index(index, sys.argv[2])
-print(index.ntotal)
-`;
+const FAISS_WRITER = fileURLToPath(new URL('../../scripts/fixtures/faiss/make_large_faiss.py', import.meta.url));
 
-/** An IndexFlatIP over the rows of a float32 .npy, written by FAISS (Debian's python3-faiss); a reason when FAISS is missing. */
-export function writeBenchFaissFlat(npyPath: string, path: string): BenchIndex | { readonly problem: string } {
-  const result = spawnSync('/usr/bin/python3', ['-c', FAISS_SCRIPT, npyPath, path], { encoding: 'utf8' });
-  if (result.status !== 0) return { problem: `FAISS not available (/usr/bin/python3: ${result.stderr.trim().split('\n').at(-1) ?? result.error?.message}); apt-get install -y python3-faiss` };
-  const rows = Number(result.stdout.trim());
-  return { path, kind: 'FAISS IndexFlatIP', rows, bytes: statSync(path).size, writtenBy: 'faiss.write_index' };
+/**
+ * FAISS IndexFlatL2 and IndexHNSWFlat (M 32) files of about `targetBytes` of vectors each, in
+ * `directory`, written by make_large_faiss.py in write_index's byte layout (numpy only; its
+ * --verify loads a small pair with faiss.read_index); a reason when that cannot run.
+ */
+export function writeBenchFaiss(python: Python, directory: string, targetBytes: number, dim: number): BenchIndex[] | { readonly problem: string } {
+  const rows = Math.max(1, Math.floor(targetBytes / (dim * 4)));
+  const result = spawnSync(python.command, [FAISS_WRITER, directory, String(rows), String(dim)], { encoding: 'utf8' });
+  if (result.status !== 0) return { problem: `${FAISS_WRITER} failed: ${result.stderr.trim().split('\n').at(-1) ?? result.error?.message}` };
+  const writtenBy = 'make_large_faiss.py (write_index layout)';
+  return [
+    ['large_flat.faiss', 'FAISS IndexFlatL2'],
+    ['large_hnsw.faiss', 'FAISS IndexHNSWFlat (M 32)'],
+  ].map(([name, kind]) => {
+    const path = join(directory, name as string);
+    return { path, kind: kind as string, rows, bytes: statSync(path).size, writtenBy };
+  });
 }

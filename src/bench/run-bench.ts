@@ -10,7 +10,7 @@ import { kernels, kernelsFallbackReason } from '../math/kernels.js';
 import { openSource } from '../sources/open-source.js';
 import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
 import { Rng, sampleIndices } from '../math/rng.js';
-import { writeBenchFaissFlat, writeBenchHnswlib, type BenchIndex } from './index-files.js';
+import { writeBenchFaiss, writeBenchHnswlib } from './index-files.js';
 import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
 
 /**
@@ -28,7 +28,7 @@ const USAGE = `usage: npm run bench -- [options]
   --dim 128            dimension of the generated rows (default 128)
   --repeats 3          timed runs per figure; the best is shown (default 3)
   --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
-  --index-size 2       GiB of the FAISS and hnswlib index files section (d) checks (default 2)
+  --index-size 2       GiB of vectors in each index file section (d) checks (default 2)
   --only scan,check,dot,index   run only these sections
   --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
 
@@ -205,17 +205,9 @@ async function checkSection(files: readonly BenchFile[], settings: Settings, scr
   const rows: string[][] = [];
   const peaks: number[] = [];
   for (const file of files) {
-    let seconds = Infinity;
-    let reportMs = Infinity;
-    let peak = 0;
-    for (let i = 0; i < settings.repeats; i++) {
-      const run = checkOnce(file.path, scratch);
-      seconds = Math.min(seconds, run.seconds);
-      reportMs = Math.min(reportMs, run.reportMs);
-      peak = Math.max(peak, run.peakRssKb);
-    }
-    peaks.push(peak);
-    rows.push([`${fixed(file.bytes / GIB, 2)} GiB`, file.rows.toLocaleString('en-US'), fixed(seconds, 2), fixed(reportMs / 1000, 2), fixed((file.bytes / MB) / seconds, 0), fixed(peak / 1024, 0)]);
+    const { seconds, reportMs, peakKb } = timeCheck(file.path, scratch, settings.repeats, []);
+    peaks.push(peakKb);
+    rows.push([`${fixed(file.bytes / GIB, 2)} GiB`, file.rows.toLocaleString('en-US'), fixed(seconds, 2), fixed(reportMs / 1000, 2), fixed((file.bytes / MB) / seconds, 0), fixed(peakKb / 1024, 0)]);
   }
   console.log(table(['file', 'rows', 'wall s', 'check s (report)', 'MB/s (wall)', 'peak RSS MiB'], rows));
   const last = files.at(-1);
@@ -250,14 +242,14 @@ async function headerAndSampleSeconds(path: string, repeats: number): Promise<nu
   return seconds;
 }
 
-async function indexSection(npy: BenchFile, settings: Settings, directory: string): Promise<void> {
+async function indexSection(settings: Settings, directory: string, python: Python | undefined): Promise<void> {
   console.log(`\n(d) ${fixed(settings.indexSize, 1)} GiB index files: open + header + a 5,000-row sample (library), and check INDEX --metric cosine --format json (best of ${settings.repeats}; files in the page cache)`);
   const started = performance.now();
-  const faiss = writeBenchFaissFlat(npy.path, join(directory, 'flat.faiss'));
-  const hnsw = writeBenchHnswlib(join(directory, 'graph.hnsw'), settings.indexSize * GIB, settings.dim, 7);
-  const indexes = ['problem' in faiss ? undefined : faiss, hnsw].filter((index): index is BenchIndex => index !== undefined);
+  const bytes = settings.indexSize * GIB;
+  const faiss = python ? writeBenchFaiss(python, directory, bytes, settings.dim) : { problem: 'no Python with numpy to run make_large_faiss.py' };
+  const indexes = [...('problem' in faiss ? [] : faiss), writeBenchHnswlib(join(directory, 'graph.hnsw'), bytes, settings.dim, 7)];
   for (const index of indexes) warmPageCache(index.path);
-  console.log(`    written in ${fixed((performance.now() - started) / 1000, 1)} s${'problem' in faiss ? `; FAISS file skipped: ${faiss.problem}` : ''}`);
+  console.log(`    written in ${fixed((performance.now() - started) / 1000, 1)} s${'problem' in faiss ? `; FAISS files skipped: ${faiss.problem}` : ''}`);
   const rows: string[][] = [];
   for (const index of indexes) {
     const sample = await headerAndSampleSeconds(index.path, settings.repeats);
@@ -352,7 +344,7 @@ async function main(): Promise<void> {
     const needScan = settings.sections.has('scan');
     const needCheck = settings.sections.has('check');
     const needIndex = settings.sections.has('index');
-    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : []), ...(needIndex ? [settings.indexSize] : [])])].sort((x, y) => x - y);
+    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : [])])].sort((x, y) => x - y);
     const started = performance.now();
     const files = new Map<number, BenchFile>();
     for (const size of sizes) {
@@ -365,7 +357,7 @@ async function main(): Promise<void> {
     if (needScan) await scanSection(files.get(settings.scanSize) as BenchFile, settings, python);
     if (needCheck) await checkSection(settings.sizes.map((size) => files.get(size) as BenchFile), settings, directory);
     if (settings.sections.has('dot')) dotSection(settings, python);
-    if (needIndex) await indexSection(files.get(settings.indexSize) as BenchFile, settings, directory);
+    if (needIndex) await indexSection(settings, directory, python);
   } finally {
     if (!settings.directory) rmSync(directory, { recursive: true, force: true });
   }

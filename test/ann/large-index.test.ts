@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng, sampleIndices } from '../../src/math/rng.js';
+import { level0HeaderBytes } from '../../src/sources/hnswlib/header.js';
 import { openHnswlib } from '../../src/sources/hnswlib/hnswlib-source.js';
 import { withTempDir } from './fixtures.js';
 
@@ -21,19 +22,7 @@ const MAX_ALLOCATED_BYTES = 128 << 20;
  * hole that reads as zeros (every element on level 0 with no links and label 0, every link-list size 0).
  */
 function writeSparseIndex(path: string): number {
-  const maxM0 = 2 * M;
-  const vectorOffset = maxM0 * 4 + 4;
-  const labelOffset = vectorOffset + DIM * 4;
-  const elementBytes = labelOffset + 8;
-  const header = Buffer.alloc(96);
-  [0, COUNT, COUNT, elementBytes, labelOffset, vectorOffset].forEach((value, i) => header.writeBigUInt64LE(BigInt(value), 8 * i));
-  header.writeInt32LE(0, 48); // maxlevel
-  header.writeUInt32LE(0, 52); // entry point
-  header.writeBigUInt64LE(BigInt(M), 56);
-  header.writeBigUInt64LE(BigInt(maxM0), 64);
-  header.writeBigUInt64LE(BigInt(M), 72);
-  header.writeDoubleLE(1 / Math.log(M), 80);
-  header.writeBigUInt64LE(200n, 88);
+  const { bytes: header, elementBytes } = level0HeaderBytes(COUNT, DIM, M);
   const size = 96 + COUNT * elementBytes + 4 * COUNT;
   const fd = openSync(path, 'w');
   try {

@@ -35,6 +35,28 @@ export interface HnswlibHeader {
   readonly upperListBytes: number;
 }
 
+/**
+ * The header `saveIndex` writes for `count` elements of `dim` floats, every one on level 0 only
+ * (maxlevel 0, entry point 0, maxM0 = 2·M): how tests and the benchmark write multi-GB index files
+ * without building a graph. The element layout follows: [count word, maxM0 links | vector | label].
+ */
+export function level0HeaderBytes(count: number, dim: number, M: number): { readonly bytes: Buffer; readonly elementBytes: number; readonly vectorOffset: number; readonly labelOffset: number } {
+  const maxM0 = 2 * M;
+  const vectorOffset = maxM0 * 4 + 4;
+  const labelOffset = vectorOffset + dim * 4;
+  const elementBytes = labelOffset + 8;
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  [0, count, count, elementBytes, labelOffset, vectorOffset].forEach((value, i) => bytes.writeBigUInt64LE(BigInt(value), 8 * i));
+  bytes.writeInt32LE(0, 48); // maxlevel
+  bytes.writeUInt32LE(0, 52); // entry point
+  bytes.writeBigUInt64LE(BigInt(M), 56); // maxM
+  bytes.writeBigUInt64LE(BigInt(maxM0), 64); // maxM0
+  bytes.writeBigUInt64LE(BigInt(M), 72); // M
+  bytes.writeDoubleLE(1 / Math.log(M), 80); // mult
+  bytes.writeBigUInt64LE(200n, 88); // ef_construction
+  return { bytes, elementBytes, vectorOffset, labelOffset };
+}
+
 /** hnswlib caps M at 10000 when building; a larger value cannot come from the library. */
 const MAX_M = 10_000;
 /** Levels are drawn as floor(-ln(U)·mult) with mult = 1/ln(M): even 2^53 elements stay far below this. */
