@@ -4,6 +4,7 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../rebuild/files/atomic.js';
 import { sha256File } from '../rebuild/files/sha256.js';
+import { parsePathUrl, schemeOf } from '../sources/stores/store-url.js';
 import { MANIFEST_SUFFIX, manifestSchema, type ManifestFile, type StoreManifest } from './schema.js';
 
 export function manifestPathFor(target: string): string {
@@ -22,13 +23,11 @@ export interface LoadedManifest {
   readonly problems: readonly string[];
 }
 
-const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\//i;
-
 /** The local path of a file target; undefined for store URLs (their policy lives in the store). */
 export function localPathOf(target: string): string | undefined {
-  const scheme = URL_PATTERN.exec(target)?.[1]?.toLowerCase();
+  const scheme = schemeOf(target);
   if (!scheme) return target;
-  return scheme === 'file' ? decodeURIComponent(new URL(target).pathname) : undefined;
+  return scheme === 'file' ? parsePathUrl(target, 'file').path : undefined;
 }
 
 /** Read the manifest beside a file target, if any. A malformed manifest is an input error, not a silent skip. */
