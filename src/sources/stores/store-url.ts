@@ -85,11 +85,11 @@ export function parseStoreUrl(target: string): StoreUrl {
   const { host, port } = raw.shape === 'authority' ? splitHostPort(raw.hostPort, shown) : {};
   return {
     scheme: raw.scheme,
-    ...(raw.user !== undefined ? { user: decode(raw.user, 'user name') } : {}),
-    ...(raw.password !== undefined ? { password: decode(raw.password, 'password') } : {}),
-    ...(host ? { host: decode(host, 'host') } : {}),
+    ...(raw.user !== undefined ? { user: decode(raw.user, 'user name in the URL') } : {}),
+    ...(raw.password !== undefined ? { password: decode(raw.password, 'password in the URL') } : {}),
+    ...(host ? { host: decode(host, 'host in the URL') } : {}),
     ...(port !== undefined ? { port } : {}),
-    path: decode(raw.shape === 'path' ? raw.path : raw.path.replace(/^\//, ''), raw.shape === 'path' ? 'path' : 'path after the host'),
+    path: decode(raw.shape === 'path' ? raw.path : raw.path.replace(/^\//, ''), raw.shape === 'path' ? 'path in the URL' : 'path after the host'),
     params: parseQuery(raw.query, shown),
     shown,
   };
@@ -115,7 +115,7 @@ export function redactTarget(target: string): string {
 /** A port given as text (the URL's or ?port=): an integer 1–65535, else a usage error naming `where`. */
 export function parsePort(text: string, what: string, shown: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new UsageError(`invalid port ${what}: give a number from 1 to 65535`, { where: shown });
+  if (!(port >= 1 && port <= 65535)) throw new UsageError(`invalid port ${what}: give a number from 1 to 65535`, { where: shown, hint: 'e.g. host:5432 or ?port=5432; a password holding ? or & must be percent-encoded (%3F, %26)' });
   return port;
 }
 
@@ -232,7 +232,7 @@ function decodePart(text: string, what: string, shown: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new UsageError(`the ${what} in the URL has a malformed %-escape`, { where: shown, hint: ESCAPING_HINT });
+    throw new UsageError(`the ${what} has a malformed %-escape`, { where: shown, hint: ESCAPING_HINT });
   }
 }
 
@@ -242,7 +242,7 @@ function splitHostPort(hostPort: string, shown: string): { host?: string; port?:
   const colon = hostPort.indexOf(':', bracket < 0 ? 0 : bracket);
   const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
   const portText = colon < 0 ? '' : hostPort.slice(colon + 1);
-  const port = portText === '' ? undefined : parsePort(portText, 'after the host (not a number from 1 to 65535)', shown);
+  const port = portText === '' ? undefined : parsePort(portText, 'after the host', shown);
   return { ...(host ? { host: bracket >= 0 ? host.slice(1, -1) : host } : {}), ...(port !== undefined ? { port } : {}) };
 }
 
