@@ -17,6 +17,7 @@ const WRITE_HINTS: Readonly<Record<string, string>> = {
   '42501':
     'rebuild writes: connect as the table\'s owner (CREATE INDEX and DROP INDEX need ownership; rewriting rows needs UPDATE and DELETE; a new table needs CREATE on the schema), or rebuild into a table this role owns',
   '25006': 'the session is read-only (default_transaction_read_only or a hot standby): rebuild must connect to the primary with a role that may write',
+  '55P03': 'another session holds the table (a concurrent rebuild, or a long transaction): retry when it has finished',
 };
 
 /** Wording for a Postgres error (DatabaseError carries `code` = SQLSTATE), or undefined. */
