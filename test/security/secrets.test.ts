@@ -142,6 +142,11 @@ test('no command, format or failure path prints any part of a store password', {
     [{ args: ['check', `postgres://app@${down}/postgres?table=docs&password=${encodeURIComponent(SECRET)}`, ...quick] }, [2]],
     [{ args: ['check', `postgres://app@${refused}/postgres?table=docs`, ...quick], env: { PGPASSWORD: SECRET } }, [2]],
     [{ args: ['check', `postgres://app@${live}/postgres?table=docs`, ...quick, '--format', 'json'], env: { PGPASSWORD: SECRET } }, [0, 1]],
+    // Tokens: Chroma's (server not there), libsql's (a scheme not supported yet), a password after '?'.
+    ...['text', 'sarif'].map((format): [DriverRun, number[]] => [{ args: ['check', `chroma://${down}/docs?token=${AS_WRITTEN}`, ...quick, '--format', format] }, [2]]),
+    [{ args: ['check', `libsql://db.example.invalid?authToken=${AS_WRITTEN}`, ...quick] }, [2]],
+    [{ args: ['smoke', `chroma://${down}/docs?token=${AS_WRITTEN}`, '--questions', questions, '--query-vectors', queryVectors, '--format', 'json'] }, [2]],
+    [{ args: ['check', `postgres://app:Qv9?Hx=Wk@${down}/postgres?table=docs`, ...quick] }, [2]],
     ...['text', 'json'].map((format): [DriverRun, number[]] => [{ args: ['guard', url('docs'), '--dim', String(DIM), '--metric', 'cosine', '--out', out(`guarded-${format}.npy`), '--format', format] }, [0, 1, 2]]),
     ...['text', 'json'].map((format): [DriverRun, number[]] => [{ args: ['rebuild', url('docs'), '--out', out('plan.hnsw'), ...build, '--format', format] }, [0]]),
     [{ args: ['rebuild', url('docs'), '--out', out('applied.hnsw'), ...build, '--apply', '--no-check', '--format', 'json'] }, [0]],

@@ -16,7 +16,7 @@ test('passwords are redacted from userinfo and from secret query parameters', ()
 });
 
 test('the redactor and the connector split a hostile password at the same place (the last @ before the host)', () => {
-  for (const password of ['p@ss/w:rd%25x', 'a@b@c', 'x/y/z', 'colon:s:here', 'q?mark']) {
+  for (const password of ['p@ss/w:rd%25x', 'a@b@c', 'x/y/z', 'colon:s:here', 'q?mark', 'Qv9?x=1', '123/b?c=d', 'a?user=b']) {
     const target = `postgres://app:${password}@db.internal:6543/rag?table=docs`;
     const url = parseStoreUrl(target);
     assert.equal(url.user, 'app');
@@ -31,6 +31,10 @@ test('the redactor and the connector split a hostile password at the same place 
   const mail = parseStoreUrl('postgres://db/rag?user=me@corp&table=t');
   assert.equal(mail.host, 'db');
   assert.equal(mail.params.get('user'), 'me@corp');
+  assert.equal(parseStoreUrl('postgres://db:5432?table=t&user=me@corp').params.get('user'), 'me@corp');
+  const unknown = parseStoreUrl('postgres://app:pw@db/rag?table=t&passwd=p@ss');
+  assert.equal(unknown.host, 'db');
+  assert.equal(unknown.shown, 'postgres://app:***@db/rag?table=t&passwd=***');
   // libpq keeps '+' as a plus sign; IPv6 literals keep their colons.
   assert.equal(parseStoreUrl('postgres://[::1]:5433/db?password=a+b').params.get('password'), 'a+b');
   assert.equal(parseStoreUrl('postgres://[::1]:5433/db').host, '::1');

@@ -7,8 +7,9 @@ import { UsageError } from '../../errors.js';
  *
  * Two shapes:
  * - authority URLs `scheme://[user[:password]@]host[:port][/path][?k=v&…]`: the userinfo ends at the
- *   LAST '@' before the host, so a password may hold unescaped '@', '/', ':' (and '?' unless the
- *   query has a '=' before that '@'). '%' must be written %25; a malformed %-escape is a usage error.
+ *   LAST '@' before the host, so a password may hold unescaped '@', '/', ':' (and '?' unless it
+ *   holds '?name=' with a parameter name a store takes). '%' must be written %25; a malformed
+ *   %-escape is a usage error.
  * - path URLs `scheme://PATH[?k=v&…]`: everything before '?' is a (percent-decoded) file path.
  *
  * Query parameters are libpq-style: '+' is a plus sign, each name at most once.
@@ -195,16 +196,38 @@ function splitUrl(target: string): RawUrl | undefined {
 }
 
 /**
+ * Parameter names some store takes: an '@' after '?name=' is a parameter value only when the
+ * name is one of these (a password like 'a?b=c@host' is not mistaken for a query).
+ */
+const KNOWN_PARAMS: ReadonlySet<string> = new Set([
+  'table', 'schema', 'column', 'id', 'sslmode', 'host', 'port', 'user', 'dbname', 'password', 'application_name',
+  'ssl', 'tenant', 'database', 'token', 'authToken', 'auth_token',
+]);
+
+/**
  * Where the userinfo ends: the last '@' before the query. An '@' after the first '?' still ends the
- * userinfo when no '=' stands between them (a password with '?': '?x@host' is no query parameter);
- * an '@' inside a parameter value (?user=me@corp) does not.
+ * userinfo (the password holds a '?') unless reading it as a query parameter value is a valid
+ * parse: host[:port] before the '?', and a userinfo before it or only known parameter names up to
+ * that '@' (?user=me@corp).
  */
 function userinfoEnd(rest: string): number {
   const lastAt = rest.lastIndexOf('@');
   const q = rest.indexOf('?');
   if (lastAt < 0 || q < 0 || lastAt < q) return lastAt;
-  if (!rest.slice(q, lastAt).includes('=')) return lastAt;
-  return rest.lastIndexOf('@', q);
+  const before = rest.lastIndexOf('@', q);
+  const authority = rest.slice(before + 1, firstIndexOf(rest.slice(before + 1), ['/', '?']) + before + 1);
+  const segments = rest.slice(q + 1, lastAt).split('&');
+  const knownNames = segments.every((segment) => segment === '' || KNOWN_PARAMS.has(segment.slice(0, Math.max(0, segment.indexOf('=')))));
+  // An '@' before the '?' already ended a userinfo: the later one is in a value (?passwd=p@ss is then an unknown parameter, redacted).
+  const asQuery = validHostPort(authority) && (before >= 0 || knownNames);
+  return asQuery ? before : lastAt;
+}
+
+function validHostPort(hostPort: string): boolean {
+  const bracket = hostPort.startsWith('[') ? hostPort.indexOf(']') : -1;
+  if (hostPort.startsWith('[') && bracket < 0) return false;
+  const colon = hostPort.indexOf(':', Math.max(0, bracket));
+  return colon < 0 || /^\d{0,5}$/.test(hostPort.slice(colon + 1));
 }
 
 function redactRaw(raw: RawUrl): string {
