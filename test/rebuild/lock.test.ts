@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readManifest } from '../../src/manifest/manifest.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
-import { lockPathFor } from '../../src/rebuild/files/output-lock.js';
+import { acquireOutputLock, lockPathFor } from '../../src/rebuild/files/output-lock.js';
+import { rebuild } from '../../src/rebuild/index.js';
 import { sha256File } from '../../src/rebuild/files/sha256.js';
 import { PAUSE_ENV } from '../../src/rebuild/steps.js';
 import { DIM, loadRows } from './shared-data.js';
@@ -92,4 +93,19 @@ test('a second concurrent rebuild --apply to the same output exits 2 naming the 
   assert.equal(loaded?.status, 'ok');
   assert.equal(loaded?.manifest.index?.sha256, sha256File(out));
   assert.ok(before.length > 0 && !existsSync(lockPathFor(out)));
+});
+
+test('a LanceDB table being rebuilt is locked the same way (the lock file beside TABLE.lance)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-lock-lance-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const source = join(dir, 'docs.npy');
+  writeNpy(source, await loadRows('docs.f32.npy', 50), 50, DIM);
+  const held = acquireOutputLock(join(dir, 'docs.lance'), 'lancedb://docs');
+  t.after(() => held.release());
+  await assert.rejects(rebuild({ source, out: `lancedb://${dir}/docs`, metric: 'cosine', index: 'flat', apply: true, checkBeforeAfter: false }), (error: Error & { exitCode?: number }) => {
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, new RegExp(`another rebuild is writing this output: process ${process.pid} on `));
+    return true;
+  });
+  assert.ok(!existsSync(join(dir, 'docs.lance')), 'nothing was written');
 });
