@@ -15,7 +15,7 @@ import { acquireOutputLock, type OutputLock } from './files/output-lock.js';
 import { MemorySource } from './memory-source.js';
 import { INDEX_TYPES } from './params.js';
 import { planRebuild } from './plan.js';
-import { storeTargetFor } from './stores/targets.js';
+import { storeTargetFor, type StoreTarget } from './stores/targets.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
 import type { FindingSummary, RebuildOptions, RebuildPlan, RebuildResult } from './types.js';
 
@@ -38,7 +38,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     // One writer per output: a second `rebuild --apply` to it stops here, naming the first.
     const lock = store ? (store.lockTarget ? acquireOutputLock(store.lockTarget, store.shown) : undefined) : acquireOutputLock(resolve(options.out), options.out);
     try {
-      return await applyLocked(source, description, plan, options, lock);
+      return await applyLocked(source, description, plan, options, store, lock);
     } finally {
       lock?.release();
     }
@@ -47,8 +47,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   }
 }
 
-async function applyLocked(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, lock: OutputLock | undefined): Promise<RebuildResult> {
-  const store = storeTargetFor(options);
+async function applyLocked(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, store: StoreTarget | undefined, lock: OutputLock | undefined): Promise<RebuildResult> {
   const staleLock = lock?.brokeStale ? [`${basename(lock.path)} (lock of process ${lock.brokeStale.pid}, gone, since ${lock.brokeStale.startedAt})`] : [];
   const wantChecks = options.checkBeforeAfter !== false;
   const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
