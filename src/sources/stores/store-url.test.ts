@@ -79,6 +79,8 @@ test('path-style URLs keep relative and absolute paths as written', () => {
   assert.equal(path, 'store dir');
   assert.equal(params.get('column'), 'embedding');
   assert.throws(() => parsePathUrl('pglite://?table=x', 'pglite'), /no path/);
+  assert.equal(parsePathUrl('file:///data/a%20b.npy', 'file').path, '/data/a b.npy');
+  assert.equal(parsePathUrl('file://localhost/data/a.npy', 'file').path, '/data/a.npy');
 });
 
 test('a schema name with a dot is addressed with double quotes', () => {

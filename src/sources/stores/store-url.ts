@@ -170,7 +170,8 @@ function splitUrl(target: string): RawUrl | undefined {
   const match = SCHEME_PATTERN.exec(target);
   if (!match) return undefined;
   const scheme = (match[1] as string).toLowerCase();
-  const rest = target.slice(match[0].length);
+  // file://localhost/path is file:///path (RFC 8089).
+  const rest = scheme === 'file' ? target.slice(match[0].length).replace(/^localhost(?=\/)/i, '') : target.slice(match[0].length);
   if (PATH_SCHEMES.has(scheme)) {
     const q = rest.indexOf('?');
     return { scheme, shape: 'path', hostPort: '', path: q < 0 ? rest : rest.slice(0, q), ...(q < 0 ? {} : { query: rest.slice(q + 1) }) };
