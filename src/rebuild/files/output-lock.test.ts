@@ -35,6 +35,12 @@ test('the output lock: exclusive, names its holder, takes over a dead one, never
   assert.equal(taken.brokeStale?.pid, gone);
   taken.release();
 
+  // A live pid that is another process than the one that wrote the lock (reused after a reboot): stale.
+  writeFileSync(lockPathFor(out), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'x', token: 'reused', identity: 'another-boot/1' }));
+  const reused = acquireOutputLock(out, 'index.hnsw');
+  assert.equal(reused.brokeStale?.token, 'reused');
+  reused.release();
+
   // Another host: cannot tell whether it lives, so it is not taken over.
   writeFileSync(lockPathFor(out), JSON.stringify({ pid: gone, host: 'elsewhere.example', startedAt: '2026-01-01T00:00:00.000Z', command: 'x', token: 'remote' }));
   assert.throws(() => acquireOutputLock(out, 'index.hnsw'), /process \d+ on elsewhere\.example/);

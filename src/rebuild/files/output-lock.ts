@@ -12,6 +12,8 @@ export interface LockHolder {
   readonly command: string;
   /** Tells this lock from a later one by the same pid. */
   readonly token: string;
+  /** Linux: boot id and process start time, so a pid reused after a crash or reboot is not taken for the holder. */
+  readonly identity?: string;
 }
 
 export interface OutputLock {
@@ -38,7 +40,8 @@ export function acquireOutputLock(output: string, shown: string): OutputLock {
   const path = lockPathFor(output);
   let brokeStale: LockHolder | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'vectorclinic rebuild --apply', token: randomBytes(8).toString('hex') };
+    const identity = processIdentity(process.pid);
+    const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'vectorclinic rebuild --apply', token: randomBytes(8).toString('hex'), ...(identity ? { identity } : {}) };
     if (tryCreate(path, holder)) return { path, ...(brokeStale ? { brokeStale } : {}), release: () => release(path, holder.token) };
     const current = readHolder(path);
     if (current === 'gone') continue;
@@ -47,7 +50,7 @@ export function acquireOutputLock(output: string, shown: string): OutputLock {
       if (takeOver(path, undefined)) continue;
       throw busy(path, shown, undefined);
     }
-    if (current.host !== hostname() || isAlive(current.pid)) throw busy(path, shown, current);
+    if (current.host !== hostname() || holderRuns(current)) throw busy(path, shown, current);
     if (takeOver(path, current)) brokeStale = current;
   }
   throw busy(path, shown, undefined);
@@ -82,7 +85,7 @@ function readHolder(path: string): LockHolder | 'gone' | 'unreadable' {
   try {
     const parsed = JSON.parse(text) as Partial<LockHolder>;
     if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.startedAt === 'string' && typeof parsed.token === 'string') {
-      return { pid: parsed.pid, host: parsed.host, startedAt: parsed.startedAt, command: String(parsed.command ?? ''), token: parsed.token };
+      return { pid: parsed.pid, host: parsed.host, startedAt: parsed.startedAt, command: String(parsed.command ?? ''), token: parsed.token, ...(typeof parsed.identity === 'string' ? { identity: parsed.identity } : {}) };
     }
   } catch {
     // Half written (the holder was killed between create and write) or not ours.
@@ -127,7 +130,7 @@ function busy(path: string, shown: string, holder: LockHolder | undefined): Usag
     where: shown,
     hint: remote
       ? `wait for it to finish; it runs on another host, so vectorclinic cannot tell whether it is alive: if it is not, delete ${path}`
-      : `wait for it to finish (or stop it); a lock left by a process that is gone is taken over automatically (${path})`,
+      : `wait for it to finish (or stop it); a lock left by a process that is gone (killed, or from before a reboot) is taken over automatically (${path})`,
   });
 }
 
@@ -136,6 +139,26 @@ function ageMs(path: string): number {
     return Date.now() - statSync(path).mtimeMs;
   } catch {
     return 0;
+  }
+}
+
+/** The holder (same host) still runs: its pid is alive and, where the system tells, is the same process. */
+function holderRuns(holder: LockHolder): boolean {
+  if (!isAlive(holder.pid)) return false;
+  const now = holder.identity ? processIdentity(holder.pid) : undefined;
+  return now === undefined || now === holder.identity;
+}
+
+/** Linux: "<boot id>/<start time in clock ticks>" of a process; undefined elsewhere. */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
+    const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return startTicks ? `${boot}/${startTicks}` : undefined;
+  } catch {
+    return undefined;
   }
 }
 
