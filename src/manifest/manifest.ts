@@ -4,6 +4,7 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../rebuild/files/atomic.js';
 import { sha256File } from '../rebuild/files/sha256.js';
+import { parsePathUrl, schemeOf } from '../sources/stores/store-url.js';
 import { MANIFEST_SUFFIX, manifestSchema, type ManifestFile, type StoreManifest } from './schema.js';
 
 export function manifestPathFor(target: string): string {
@@ -22,21 +23,58 @@ export interface LoadedManifest {
   readonly problems: readonly string[];
 }
 
-const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\//i;
-
 /** The local path of a file target; undefined for store URLs (their policy lives in the store). */
 export function localPathOf(target: string): string | undefined {
-  const scheme = URL_PATTERN.exec(target)?.[1]?.toLowerCase();
+  const scheme = schemeOf(target);
   if (!scheme) return target;
-  return scheme === 'file' ? decodeURIComponent(new URL(target).pathname) : undefined;
+  return scheme === 'file' ? parsePathUrl(target, 'file').path : undefined;
 }
+
+/**
+ * The manifest a rebuild is committing, written before its index is renamed into place: once the
+ * index in place is the one it names, it is the store's manifest (the rename after it may have
+ * been interrupted); until then the old manifest stands.
+ */
+export function pendingManifestPathFor(target: string): string {
+  return `${target}${PENDING_SUFFIX}`;
+}
+
+const PENDING_SUFFIX = '.vectorclinic-pending.json';
 
 /** Read the manifest beside a file target, if any. A malformed manifest is an input error, not a silent skip. */
 export function readManifest(target: string): LoadedManifest | undefined {
   const local = localPathOf(target);
   if (local === undefined) return undefined;
   const path = manifestPathFor(local);
+  const pending = readPendingManifest(local, path);
+  if (pending) return pending;
   if (!existsSync(path)) return undefined;
+  const manifest = parseManifestFile(path);
+  const problems = verifyFiles(path, manifest);
+  return { path, manifest, status: problems.length ? 'changed' : 'ok', problems };
+}
+
+/** The pending manifest, when its index is the one in place (the commit got that far). */
+function readPendingManifest(local: string, path: string): LoadedManifest | undefined {
+  const pendingPath = pendingManifestPathFor(local);
+  if (!existsSync(pendingPath)) return undefined;
+  let manifest: StoreManifest;
+  try {
+    manifest = parseManifestFile(pendingPath);
+  } catch {
+    return undefined;
+  }
+  if (!manifest.index || verifyFiles(path, manifest).length > 0) return undefined;
+  return { path, manifest, status: 'ok', problems: [] };
+}
+
+/** Whether a pending manifest has become the store's manifest (its index is in place). */
+export function pendingManifestCommitted(target: string): boolean {
+  const local = localPathOf(target);
+  return local !== undefined && readPendingManifest(local, manifestPathFor(local)) !== undefined;
+}
+
+function parseManifestFile(path: string): StoreManifest {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -51,13 +89,15 @@ export function readManifest(target: string): LoadedManifest | undefined {
       hint: 'it was written by another tool or edited by hand; delete it and re-run `vectorclinic rebuild --apply`',
     });
   }
-  const manifest = result.data;
-  const problems = [
-    ...verifyFile(path, manifest.index, 'index'),
-    ...verifyFile(path, manifest.ids, 'id list'),
-    ...verifyFile(path, manifest.whitening.transform, 'whitening transform'),
+  return result.data;
+}
+
+function verifyFiles(manifestPath: string, manifest: StoreManifest): string[] {
+  return [
+    ...verifyFile(manifestPath, manifest.index, 'index'),
+    ...verifyFile(manifestPath, manifest.ids, 'id list'),
+    ...verifyFile(manifestPath, manifest.whitening.transform, 'whitening transform'),
   ];
-  return { path, manifest, status: problems.length ? 'changed' : 'ok', problems };
 }
 
 /** The file a manifest entry names, resolved against the manifest's directory. */

@@ -3,13 +3,14 @@ import { basename, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { createManifest } from '../manifest/create.js';
 import { readIdColumn, writeIdSidecar } from '../manifest/ids.js';
-import { readManifest, writeManifest } from '../manifest/manifest.js';
+import { readManifest } from '../manifest/manifest.js';
 import type { StoreManifest } from '../manifest/schema.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
 import type { EngineSpace, SearchSpec } from './engines/engine.js';
 import { chooseEngine } from './engines/index.js';
 import { EngineError } from './errors.js';
 import { commitTemp, removeStaleTemps, tempPathFor, writeFileAtomic } from './files/atomic.js';
+import { promotePendingManifest, recoverPendingCommit, writePendingManifest } from './files/commit.js';
 import { sha256File } from './files/sha256.js';
 import { loadThroughGuard } from './load.js';
 import { indexParamsFor } from './params.js';
@@ -31,8 +32,11 @@ export interface AppliedRebuild {
 }
 
 /**
- * Clean, transform, build, verify, then commit: the index by one rename, the manifest by another.
- * A crash at any point leaves the old index or the new one (and temp files the next run removes).
+ * Clean, transform, build, verify, then commit index + manifest as one unit: the new manifest is
+ * written as a pending manifest first, the index rename is the commit point (from then on readers
+ * take the pending manifest, whose index is in place), and the pending manifest is renamed over
+ * the old one last. A crash at any point leaves the old unit or the new one; the next run finishes
+ * or discards a pending manifest and removes temp files. The caller holds the output lock.
  */
 export async function applyRebuild(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions): Promise<AppliedRebuild> {
   const startedAt = performance.now();
@@ -40,7 +44,7 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
   const dim = options.dim ?? description.dim;
   const engine = chooseEngine(out, options.index, options.engine);
   const space: EngineSpace = options.metric === 'l2' ? 'l2' : 'ip';
-  const staleTempsRemoved = removeStaleTemps(out);
+  const staleTempsRemoved = [...recoverPendingCommit(out), ...removeStaleTemps(out)];
   const previous = readPreviousManifest(out);
   staleTempsRemoved.push(...removeOrphanSidecars(out, previous));
   const documentIds = options.ids ? readIdColumn(options.ids, options.idField) : undefined;
@@ -107,11 +111,13 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
       },
     });
 
+    writePendingManifest(out, manifest);
+
     await reachStep('commit-index', options.onStep);
     commitTemp(indexTemp, out);
 
     await reachStep('commit-manifest', options.onStep);
-    const manifestPath = writeManifest(out, manifest);
+    const manifestPath = promotePendingManifest(out);
 
     await reachStep('cleanup', options.onStep);
     removeOrphanSidecars(out, manifest);

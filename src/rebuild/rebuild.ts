@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { check, checkSource } from '../api/check.js';
 import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
@@ -11,11 +11,13 @@ import { normToleranceFor } from '../sources/files/norm-tolerance.js';
 import { applyRebuild, type AppliedRebuild } from './apply.js';
 import { chooseEngine } from './engines/index.js';
 import { assertWritableTarget } from './files/atomic.js';
+import { acquireOutputLock, type OutputLock } from './files/output-lock.js';
 import { MemorySource } from './memory-source.js';
 import { INDEX_TYPES } from './params.js';
 import { planRebuild } from './plan.js';
-import { storeTargetFor } from './stores/targets.js';
-import type { FindingSummary, RebuildOptions, RebuildResult } from './types.js';
+import { storeTargetFor, type StoreTarget } from './stores/targets.js';
+import type { SourceDescription, VectorSource } from '../sources/source.js';
+import type { FindingSummary, RebuildOptions, RebuildPlan, RebuildResult } from './types.js';
 
 /** The before/after checks sample this many rows: enough for every check, quick on any store. */
 const CHECK_SAMPLE = 5000;
@@ -32,21 +34,32 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     const description = await source.describe();
     const plan = await planRebuild(source, description, options);
     if (!options.apply) return { schema: 1, mode: 'plan', plan };
-    const wantChecks = options.checkBeforeAfter !== false;
-    const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
     const store = storeTargetFor(options);
-    if (store) {
-      const applied = await store.apply(source, description, plan, options);
-      // The store as any client now sees it: its own index, its own manifest.
-      const after = wantChecks ? summarize(await check(options.out, { metric: options.metric, sample: CHECK_SAMPLE })) : undefined;
-      return { schema: 1, mode: 'apply', plan, applied, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+    // One writer per output: a second `rebuild --apply` to it stops here, naming the first.
+    const lock = store ? (store.lockTarget ? acquireOutputLock(store.lockTarget, store.shown) : undefined) : acquireOutputLock(resolve(options.out), options.out);
+    try {
+      return await applyLocked(source, description, plan, options, store, lock);
+    } finally {
+      lock?.release();
     }
-    const applied = await applyRebuild(source, description, plan, options);
-    const after = wantChecks ? summarize(await checkRebuilt(applied, options)) : undefined;
-    return { schema: 1, mode: 'apply', plan, applied: applied.summary, ...(before ? { before } : {}), ...(after ? { after } : {}) };
   } finally {
     await source.close();
   }
+}
+
+async function applyLocked(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, store: StoreTarget | undefined, lock: OutputLock | undefined): Promise<RebuildResult> {
+  const staleLock = lock?.brokeStale ? [`${basename(lock.path)} (lock of process ${lock.brokeStale.pid}, gone, since ${lock.brokeStale.startedAt})`] : [];
+  const wantChecks = options.checkBeforeAfter !== false;
+  const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
+  if (store) {
+    const applied = await store.apply(source, description, plan, options);
+    // The store as any client now sees it: its own index, its own manifest.
+    const after = wantChecks ? summarize(await check(options.out, { metric: options.metric, sample: CHECK_SAMPLE })) : undefined;
+    return { schema: 1, mode: 'apply', plan, applied: { ...applied, staleTempsRemoved: [...staleLock, ...applied.staleTempsRemoved] }, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+  }
+  const applied = await applyRebuild(source, description, plan, options);
+  const after = wantChecks ? summarize(await checkRebuilt(applied, options)) : undefined;
+  return { schema: 1, mode: 'apply', plan, applied: { ...applied.summary, staleTempsRemoved: [...staleLock, ...applied.summary.staleTempsRemoved] }, ...(before ? { before } : {}), ...(after ? { after } : {}) };
 }
 
 /**

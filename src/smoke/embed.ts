@@ -1,3 +1,4 @@
+import { redactTarget } from '../sources/stores/store-url.js';
 import { InputError, StoreError, UsageError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
 
@@ -48,6 +49,7 @@ async function fromFile(path: string, positions: readonly number[]): Promise<Que
 const NETWORK_ATTEMPTS = 2;
 
 async function post(url: string, body: string, apiKey: string | undefined): Promise<Response> {
+  const shown = redactTarget(url);
   let lastError: unknown;
   for (let attempt = 0; attempt < NETWORK_ATTEMPTS; attempt++) {
     try {
@@ -62,7 +64,8 @@ async function post(url: string, body: string, apiKey: string | undefined): Prom
     }
   }
   const cause = (lastError as { cause?: { code?: string } }).cause?.code;
-  throw new StoreError(`cannot reach the embeddings API (${(lastError as Error).message}${cause ? `: ${cause}` : ''})`, { where: url, hint: 'check --base-url and that the server is up', cause: lastError });
+  const message = scrub(String((lastError as Error).message), [url, apiKey], shown);
+  throw new StoreError(`cannot reach the embeddings API (${message}${cause ? `: ${cause}` : ''})`, { where: shown, hint: 'check --base-url and that the server is up', cause: lastError });
 }
 
 interface EmbeddingsResponse {
@@ -72,6 +75,8 @@ interface EmbeddingsResponse {
 /** The standard embeddings HTTP API: POST {model, input: [...]} → {data: [{embedding, index}]}. */
 async function fromApi(embedding: Extract<QueryEmbedding, { kind: 'openai-compatible' }>, texts: readonly string[]): Promise<QueryVectors> {
   const url = `${embedding.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  // --base-url may carry credentials (https://user:key@host, ?api_key=): messages show it redacted.
+  const shown = redactTarget(url);
   const apiKey = embedding.apiKeyEnv ? process.env[embedding.apiKeyEnv] : undefined;
   if (embedding.apiKeyEnv && !apiKey) throw new UsageError(`environment variable ${embedding.apiKeyEnv} is not set`, { where: '--api-key-env', hint: `export ${embedding.apiKeyEnv}=<your key>` });
   const vectors: number[][] = [];
@@ -79,23 +84,31 @@ async function fromApi(embedding: Extract<QueryEmbedding, { kind: 'openai-compat
     const input = texts.slice(start, start + EMBED_BATCH);
     const response = await post(url, JSON.stringify({ model: embedding.model, input, encoding_format: 'float' }), apiKey);
     if (!response.ok) {
-      const body = (await response.text().catch(() => '')).slice(0, 200);
-      throw new StoreError(`the embeddings API answered HTTP ${response.status}${body ? `: ${body}` : ''}`, { where: url, hint: response.status === 401 ? 'check the API key (--api-key-env)' : 'check --model and --base-url' });
+      // Servers echo what they were sent (the key, the URL): neither reaches the message.
+      const body = scrub((await response.text().catch(() => '')).slice(0, 200), [url, apiKey], shown);
+      throw new StoreError(`the embeddings API answered HTTP ${response.status}${body ? `: ${body}` : ''}`, { where: shown, hint: response.status === 401 ? 'check the API key (--api-key-env)' : 'check --model and --base-url' });
     }
     const payload = (await response.json().catch(() => ({}))) as EmbeddingsResponse;
     const items = [...(payload.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-    if (items.length !== input.length) throw new StoreError(`the embeddings API returned ${items.length} embeddings for ${input.length} inputs`, { where: url });
+    if (items.length !== input.length) throw new StoreError(`the embeddings API returned ${items.length} embeddings for ${input.length} inputs`, { where: shown });
     for (const item of items) {
       if (!Array.isArray(item.embedding) || !item.embedding.every((value) => typeof value === 'number')) {
-        throw new StoreError('the embeddings API returned an embedding that is not a list of numbers', { where: url, hint: 'the server must support encoding_format "float"' });
+        throw new StoreError('the embeddings API returned an embedding that is not a list of numbers', { where: shown, hint: 'the server must support encoding_format "float"' });
       }
       vectors.push(item.embedding as number[]);
     }
   }
   const dim = vectors[0]?.length ?? 0;
   const ragged = vectors.findIndex((vector) => vector.length !== dim);
-  if (ragged >= 0) throw new StoreError(`embedding ${ragged} has ${vectors[ragged]?.length} values, the first had ${dim}`, { where: url });
+  if (ragged >= 0) throw new StoreError(`embedding ${ragged} has ${vectors[ragged]?.length} values, the first had ${dim}`, { where: shown });
   const data = new Float32Array(vectors.length * dim);
   vectors.forEach((vector, i) => data.set(vector, i * dim));
-  return { data, count: vectors.length, dim, description: `${embedding.model} via ${url}` };
+  return { data, count: vectors.length, dim, description: `${embedding.model} via ${shown}` };
+}
+
+/** `text` with each secret replaced (the URL by its redacted form, a key by ***). */
+function scrub(text: string, secrets: readonly (string | undefined)[], shownUrl: string): string {
+  let result = text;
+  for (const [i, secret] of secrets.entries()) if (secret) result = result.split(secret).join(i === 0 ? shownUrl : '***');
+  return result;
 }

@@ -5,6 +5,7 @@ import { embedQuestions, type QueryEmbedding } from './embed.js';
 import { readQuestions } from './questions.js';
 import { scoreQuestion, summarizeOutcomes } from './score.js';
 import { openSearcher } from './target.js';
+import { redactTarget } from '../sources/stores/store-url.js';
 import { DEFAULT_QUESTIONS, SMOKE_DEPTH, type SmokeComparison, type SmokeResult } from './types.js';
 
 export interface SmokeOptions {
@@ -44,7 +45,8 @@ export async function smoke(target: string, options: SmokeOptions): Promise<Smok
     }
     const lists = await searcher.search(vectors.data, vectors.count, SMOKE_DEPTH);
     const scored = questions.map((question, i) => scoreQuestion(question, lists[i] ?? []));
-    return summarizeOutcomes(scored, { target, method: searcher.description, questionsInFile: all.length, queryVectors: vectors.description });
+    // A store URL's password never reaches the report (text header, JSON target).
+    return summarizeOutcomes(scored, { target: redactTarget(target), method: searcher.description, questionsInFile: all.length, queryVectors: vectors.description });
   } finally {
     await searcher.close();
   }

@@ -7,9 +7,9 @@ import { openFileParts } from './files/multi-file-source.js';
 import { FILE_FORMATS, type FileFormat, type SourceOptions } from './formats.js';
 import type { VectorSource } from './source.js';
 import { STORE_CONNECTORS } from './stores.js';
+import { parsePathUrl, redactTarget, schemeOf } from './stores/store-url.js';
 
 const SNIFF_BYTES = 64;
-const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\//i;
 /** Compressed containers users hand us by mistake: say so instead of "unknown format". */
 const COMPRESSED = [
   { name: 'gzip', magic: [0x1f, 0x8b], tool: 'gunzip' },
@@ -20,19 +20,19 @@ const IGNORED_LISTED = 5;
 
 /** Open a file path, a directory or glob of same-format files, or a store URL as a VectorSource. */
 export async function openSource(target: string, options: SourceOptions = {}): Promise<VectorSource> {
-  const scheme = URL_PATTERN.exec(target)?.[1]?.toLowerCase();
+  const scheme = schemeOf(target);
   if (scheme && scheme !== 'file') {
     const connector = STORE_CONNECTORS.find((candidate) => candidate.schemes.includes(scheme));
     if (!connector) {
       const known = STORE_CONNECTORS.map((c) => c.example).join(', ');
       throw new UsageError(`unsupported store scheme '${scheme}://'`, {
-        where: redactUrl(target),
+        where: redactTarget(target),
         hint: known ? `supported stores: ${known}` : 'give a path to a vector or index file',
       });
     }
     return connector.open(target, options);
   }
-  const path = scheme === 'file' ? decodeURIComponent(new URL(target).pathname) : target;
+  const path = scheme === 'file' ? parsePathUrl(target, 'file').path : target;
   if (isDirectory(path)) return openFileSet(path, listDirectory(path), options);
   if (!existsSync(path) && hasGlob(path)) return openFileSet(path, expandGlob(path), options);
   return openFile(path, options);
@@ -116,16 +116,5 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/** A store URL safe to print: the password (if any) replaced by ***. */
-export function redactUrl(target: string): string {
-  try {
-    const url = new URL(target);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return target.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
   }
 }

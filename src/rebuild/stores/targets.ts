@@ -17,6 +17,11 @@ export interface StoreTarget {
   readonly shown: string;
   /** The source is this very table: rows are rewritten where they are. */
   readonly inPlace: boolean;
+  /**
+   * The path the output lock file goes beside (LanceDB: the table directory). Undefined where the
+   * engine serializes writers itself (pgvector: one transaction holding a table lock).
+   */
+  readonly lockTarget?: string;
   /** Plan lines for the write (after the shared guard / clean / normalize lines). */
   writeSteps(params: IndexParams, metric: Metric): string[];
   apply(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions): Promise<NonNullable<RebuildResult['applied']>>;
@@ -73,6 +78,7 @@ function lancedbTarget(out: LancedbOut, options: Pick<RebuildOptions, 'source' |
     engine: 'lancedb',
     shown: out.shown,
     inPlace,
+    lockTarget: out.tableDir,
     writeSteps: (params) => [
       `write a staging table beside ${out.table}${inPlace ? ' (every other column kept, rows taken by offset)' : ` (id, ${out.column ?? 'vector'}${options.dedup ? ', aliases' : ''})`}, the manifest in the vector field's metadata`,
       `${params.type === 'flat' ? 'no index' : `createIndex ${names[params.type]}`}: ${Object.entries(flattenParams(params)).map(([key, value]) => `${key} ${value}`).join(', ') || 'exact search'}`,

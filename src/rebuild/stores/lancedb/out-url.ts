@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { parsePathUrl, redactTarget, rejectUnknownParams } from '../../../sources/stores/store-url.js';
+import { parsePathUrl, schemeOf } from '../../../sources/stores/store-url.js';
 
 /** The vector column a rebuild writes into a new table when the URL names none (LanceDB's own default). */
 export const DEFAULT_LANCE_COLUMN = 'vector';
@@ -18,12 +18,12 @@ export interface LancedbOut {
 }
 
 export function parseLancedbOut(target: string): LancedbOut | undefined {
-  if (!/^lancedb:\/\//i.test(target)) return undefined;
-  const { path, params } = parsePathUrl(target, 'lancedb');
-  rejectUnknownParams(params, ['column'], target);
+  if (schemeOf(target) !== 'lancedb') return undefined;
+  const { path, params, shown } = parsePathUrl(target, 'lancedb');
+  params.expectOnly(['column']);
   const trimmed = path.replace(/\/+$/, '');
   const table = basename(trimmed).replace(/\.lance$/, '');
   const databaseDir = resolve(dirname(trimmed));
   const column = params.get('column') ?? undefined;
-  return { shown: redactTarget(target), databaseDir, table, tableDir: join(databaseDir, `${table}.lance`), ...(column ? { column } : {}), identity: `lancedb://${join(databaseDir, table)}` };
+  return { shown, databaseDir, table, tableDir: join(databaseDir, `${table}.lance`), ...(column ? { column } : {}), identity: `lancedb://${join(databaseDir, table)}` };
 }

@@ -4,7 +4,7 @@ import { readIdColumn } from '../../../manifest/ids.js';
 import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { readCatalog, type PgvectorCatalog } from '../../../sources/stores/pgvector/catalog.js';
-import { describePostgresError } from '../../../sources/stores/pgvector/postgres-errors.js';
+import { describePostgresWriteError } from '../../../sources/stores/pgvector/postgres-errors.js';
 import { quoteIdent, toCount, type SqlSession } from '../../../sources/stores/pgvector/sql-session.js';
 import { storeFailure } from '../../../sources/stores/store-errors.js';
 import { loadThroughGuard, type LoadedRows } from '../../load.js';
@@ -52,7 +52,7 @@ export async function applyPgvectorRebuild(source: VectorSource, description: So
     return { ...applied, seconds: Math.round((performance.now() - startedAt) / 100) / 10 };
   } catch (error) {
     if (inTransaction) await session.query('ROLLBACK').catch(() => undefined);
-    throw storeFailure(out.shown, 'rebuild the table', error, describePostgresError);
+    throw storeFailure(out.shown, 'rebuild the table', error, describePostgresWriteError);
   } finally {
     await session.close();
   }
@@ -63,7 +63,7 @@ async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: R
   await reachStep('load', options.onStep);
   // Writers wait until COMMIT (their rows would otherwise be lost or unindexed); readers go on.
   await session.query(`LOCK TABLE ${relation} IN SHARE ROW EXCLUSIVE MODE`);
-  const catalog = await readCatalog(session, { table: out.schema ? `${out.schema}.${out.table}` : out.table, column: out.column }, options.metric, out.shown);
+  const catalog = await readCatalog(session, { ...(out.schema ? { schema: out.schema } : {}), table: out.table, column: out.column }, options.metric, out.shown);
   const type = columnType(catalog, out);
   assertRebuildable(catalog, out);
   const rows = await readKeyedRows(session, catalog, type.dim);
@@ -208,7 +208,7 @@ async function verifyRows(session: SqlSession, relation: string, columnSql: stri
 /** The new index is on the column with the metric's operator class and valid; its name. */
 async function verifyIndex(session: SqlSession, out: PgvectorOut, options: RebuildOptions, opclass: string, type: string): Promise<string | undefined> {
   if (type === 'flat') return undefined;
-  const catalog = await readCatalog(session, { table: out.schema ? `${out.schema}.${out.table}` : out.table, column: out.column }, options.metric, out.shown);
+  const catalog = await readCatalog(session, { ...(out.schema ? { schema: out.schema } : {}), table: out.table, column: out.column }, options.metric, out.shown);
   const index = catalog.indexes.find((candidate) => candidate.valid && candidate.opclass === opclass && candidate.method === type);
   if (!index) throw new StoreError(`the ${type} index with ${opclass} is missing or invalid after CREATE INDEX`, { where: out.shown, hint: 'nothing was committed; check the server log' });
   return index.name;

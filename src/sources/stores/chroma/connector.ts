@@ -3,7 +3,7 @@ import { StoreError, UsageError } from '../../../errors.js';
 import type { SourceOptions } from '../../formats.js';
 import type { StoreConnector } from '../../stores.js';
 import { storeFailure } from '../store-errors.js';
-import { redactTarget, rejectUnknownParams } from '../store-url.js';
+import { parseStoreUrl } from '../store-url.js';
 import { ChromaRequestTimeout, RequestClock } from './request-timeout.js';
 import { ChromaSource } from './source.js';
 
@@ -24,21 +24,18 @@ export const CHROMA_CONNECTOR: StoreConnector = {
 /** Open chroma://host:port/collection; `requestTimeoutMs` bounds every HTTP request (tests shorten it). */
 export async function openChroma(target: string, _options: SourceOptions, tuning: { readonly requestTimeoutMs?: number } = {}): Promise<ChromaSource> {
   const clock = new RequestClock(tuning.requestTimeoutMs ?? CHROMA_REQUEST_TIMEOUT_MS);
-  const shown = redactTarget(target);
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new UsageError('not a valid chroma:// URL', { where: shown, hint: 'chroma://host:port/collection' });
-  }
-  rejectUnknownParams(url.searchParams, ['ssl', 'tenant', 'database', 'token'], target);
-  const name = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
+  const url = parseStoreUrl(target);
+  const shown = url.shown;
+  const params = url.params;
+  params.expectOnly(['ssl', 'tenant', 'database', 'token']);
+  const name = url.path.replace(/^\/+|\/+$/g, '');
   if (!name || name.includes('/')) throw new UsageError('give one collection name after the host', { where: shown, hint: 'chroma://host:port/collection' });
-  const params = url.searchParams;
   const token = params.get('token');
+  const host = url.host || 'localhost';
+  const port = url.port ?? DEFAULT_PORT;
   const client = new ChromaClient({
-    host: url.hostname || 'localhost',
-    port: url.port ? Number(url.port) : DEFAULT_PORT,
+    host,
+    port,
     ssl: params.get('ssl') === 'true',
     ...(params.get('tenant') ? { tenant: params.get('tenant') as string } : {}),
     ...(params.get('database') ? { database: params.get('database') as string } : {}),
@@ -49,8 +46,8 @@ export async function openChroma(target: string, _options: SourceOptions, tuning
     const kind = (error as { name?: string } | null)?.name ?? '';
     if (kind === 'ChromaNotFoundError') return { what: `no collection '${name}'` };
     if (kind === 'ChromaUnauthorizedError' || kind === 'ChromaForbiddenError') return { what: 'the server refused the credentials', hint: 'pass the token with ?token=' };
-    if (kind === 'ChromaRequestTimeout') return { what: `the Chroma server at ${url.host || 'localhost'} accepted the connection but sent no answer within ${(error as ChromaRequestTimeout).seconds} s`, hint: 'is the server overloaded, stopped or behind a proxy that drops requests?' };
-    if (kind === 'ChromaConnectionError') return { what: `cannot reach the Chroma server at ${url.host || 'localhost'}`, hint: 'is the server running (chroma run --path DIR --port P) on that host and port?' };
+    if (kind === 'ChromaRequestTimeout') return { what: `the Chroma server at ${host}:${port} accepted the connection but sent no answer within ${(error as ChromaRequestTimeout).seconds} s`, hint: 'is the server overloaded, stopped or behind a proxy that drops requests?' };
+    if (kind === 'ChromaConnectionError') return { what: `cannot reach the Chroma server at ${host}:${port}`, hint: 'is the server running (chroma run --path DIR --port P) on that host and port?' };
     return undefined;
   };
   try {

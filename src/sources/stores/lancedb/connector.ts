@@ -7,7 +7,7 @@ import type { SourceOptions } from '../../formats.js';
 import type { StorageType } from '../../source.js';
 import type { StoreConnector } from '../../stores.js';
 import { storeFailure } from '../store-errors.js';
-import { parsePathUrl, redactTarget, rejectUnknownParams } from '../store-url.js';
+import { parsePathUrl } from '../store-url.js';
 import { LancedbSource, type LanceVectorColumn } from './source.js';
 
 /** lancedb://PATH/TABLE: PATH the database directory (relative or absolute), TABLE its last segment. */
@@ -19,9 +19,8 @@ export const LANCEDB_CONNECTOR: StoreConnector = {
 
 /** Open lancedb://PATH/TABLE; `engineExactMaxRows` moves the switch to the one-pass exact scan (tests compare both paths). */
 export async function openLancedb(target: string, _options: SourceOptions, tuning: { readonly engineExactMaxRows?: number } = {}): Promise<LancedbSource> {
-  const shown = redactTarget(target);
-  const { path, params } = parsePathUrl(target, 'lancedb');
-  rejectUnknownParams(params, ['column'], target);
+  const { path, params, shown } = parsePathUrl(target, 'lancedb');
+  params.expectOnly(['column']);
   const trimmed = path.replace(/\/+$/, '');
   const tableName = basename(trimmed).replace(/\.lance$/, '');
   const databaseDir = resolve(dirname(trimmed));

@@ -11,6 +11,9 @@ const PROBES_DEFAULT = 1;
 
 /** Which table and column to check, as the URL gave them (either may be left out when unambiguous). */
 export interface TableChoice {
+  /** The schema, when the URL names one (?table=schema.table, ?table="my.schema".t or ?schema=). */
+  readonly schema?: string;
+  /** The table's own name (no schema part). */
   readonly table?: string;
   readonly column?: string;
   /** A column holding the application's document id, counted for duplicates when it is not unique. */
@@ -135,9 +138,10 @@ async function vectorColumns(session: SqlSession): Promise<VectorColumnRow[]> {
 function chooseColumn(candidates: readonly VectorColumnRow[], choice: TableChoice, target: string): VectorColumnRow {
   const listing = candidates.slice(0, 12).map((c) => `${c.schema}.${c.table}(${c.column} ${c.type})`).join(', ');
   const available = candidates.length ? `vector columns here: ${listing}${candidates.length > 12 ? ', …' : ''}` : 'this role can read no table with a vector column';
-  const [schemaPart, tablePart] = splitTable(choice.table);
+  const schemaPart = choice.schema;
+  const tablePart = choice.table;
   const inTable = candidates.filter(
-    (c) => (choice.table === undefined || (c.table === tablePart && (schemaPart === undefined || c.schema === schemaPart))) && (choice.column === undefined || c.column === choice.column),
+    (c) => (tablePart === undefined || c.table === tablePart) && (schemaPart === undefined || c.schema === schemaPart) && (choice.column === undefined || c.column === choice.column),
   );
   // Without a schema, prefer the table on the search path ('public') over same-named tables elsewhere.
   const preferred = schemaPart === undefined && inTable.some((c) => c.schema === 'public') ? inTable.filter((c) => c.schema === 'public') : inTable;
@@ -149,16 +153,11 @@ function chooseColumn(candidates: readonly VectorColumnRow[], choice: TableChoic
     return only;
   }
   if (preferred.length === 0) {
-    const what = choice.table === undefined ? 'no vector column found' : choice.column === undefined ? `no vector column in table ${choice.table} (or no such table)` : `no vector column ${choice.column} in table ${choice.table} (or no such table)`;
+    const named = tablePart === undefined ? (schemaPart === undefined ? undefined : `schema ${schemaPart}`) : `table ${schemaPart === undefined ? '' : `${schemaPart}.`}${tablePart}`;
+    const what = named === undefined ? 'no vector column found' : choice.column === undefined ? `no vector column in ${named} (or no such table)` : `no vector column ${choice.column} in ${named} (or no such table)`;
     throw new StoreError(what, { where: target, hint: available });
   }
   throw new UsageError(`${preferred.length} vector columns match: say which with ?table=…&column=…`, { where: target, hint: available });
-}
-
-function splitTable(table: string | undefined): [string | undefined, string | undefined] {
-  if (table === undefined) return [undefined, undefined];
-  const dot = table.indexOf('.');
-  return dot < 0 ? [undefined, table] : [table.slice(0, dot), table.slice(dot + 1)];
 }
 
 /** Custom settings (hnsw.ef_search) exist only once the extension's library is loaded in the session. */

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { userInfo } from 'node:os';
 import { UsageError } from '../../../errors.js';
 import { storeFailure } from '../store-errors.js';
-import { redactTarget } from '../store-url.js';
+import { parsePort, type StoreUrl } from '../store-url.js';
 import { lookupPassword } from './password.js';
-import { describePostgresError } from './postgres-errors.js';
+import { describePostgresError, describePostgresWriteError } from './postgres-errors.js';
 import { SESSION_SETUP, WRITER_SETUP, type SqlSession } from './sql-session.js';
 
 /** A server that does not answer in this long is unreachable for our purposes, not slow. */
@@ -12,19 +12,37 @@ const CONNECT_TIMEOUT_MS = 15_000;
 /** URL parameters that configure the connection itself (the rest select the table). */
 export const CONNECTION_PARAMS = ['sslmode', 'host', 'port', 'user', 'dbname', 'password', 'application_name'];
 
+/** Where a postgres:// URL connects, after ?host= / ?port= / ?user= / ?dbname= and the PG* environment. */
+export interface PostgresAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+}
+
+export function postgresAddress(url: StoreUrl): PostgresAddress {
+  const params = url.params;
+  const host = params.get('host') ?? (url.host || process.env.PGHOST || 'localhost');
+  const portParam = params.get('port');
+  const envPort = process.env.PGPORT;
+  const port =
+    portParam !== undefined ? parsePort(portParam, `'${portParam}' in ?port=`, url.shown)
+    : url.port ?? (envPort ? parsePort(envPort, `'${envPort}' in PGPORT`, url.shown) : 5432);
+  const user = params.get('user') ?? (url.user || process.env.PGUSER || userInfo().username);
+  const database = params.get('dbname') ?? (url.path || process.env.PGDATABASE || user);
+  return { host, port, user, database };
+}
+
 /**
  * Open one session to a Postgres server from a postgres:// URL: read-only unless `writable`
  * (only `rebuild --apply` asks; its statements then run without our 15-minute bound, since an
  * index build on a large table legitimately takes longer).
  */
-export async function connectPostgres(url: URL, target: string, options: { readonly writable?: boolean } = {}): Promise<SqlSession> {
-  const params = url.searchParams;
-  const host = params.get('host') ?? (decodeURIComponent(url.hostname) || process.env.PGHOST || 'localhost');
-  const port = Number(params.get('port') ?? (url.port || process.env.PGPORT || 5432));
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`invalid port '${url.port}'`, { where: target });
-  const user = params.get('user') ?? (decodeURIComponent(url.username) || process.env.PGUSER || userInfo().username);
-  const database = params.get('dbname') ?? (decodeURIComponent(url.pathname.replace(/^\//, '')) || process.env.PGDATABASE || user);
-  const urlPassword = params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined);
+export async function connectPostgres(url: StoreUrl, options: { readonly writable?: boolean } = {}): Promise<SqlSession> {
+  const params = url.params;
+  const target = url.shown;
+  const { host, port, user, database } = postgresAddress(url);
+  const urlPassword = params.get('password') ?? url.password;
   const password = urlPassword ?? lookupPassword({ host, port, database, user });
   const client = new pg.Client({
     host,
@@ -46,7 +64,7 @@ export async function connectPostgres(url: URL, target: string, options: { reado
     for (const statement of options.writable ? WRITER_SETUP : SESSION_SETUP) await client.query(statement);
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw storeFailure(target, `connect to ${host}:${port}/${database} as ${user}`, error, describePostgresError, password);
+    throw storeFailure(target, `connect to ${host}:${port}/${database} as ${user}`, error, options.writable ? describePostgresWriteError : describePostgresError, password);
   }
   let closed = false;
   return {
@@ -62,7 +80,7 @@ export async function connectPostgres(url: URL, target: string, options: { reado
   };
 }
 
-function sslFor(mode: string | null, target: string): pg.ClientConfig['ssl'] {
+function sslFor(mode: string | undefined, target: string): pg.ClientConfig['ssl'] {
   switch (mode ?? 'disable') {
     case 'disable':
     case 'allow':
@@ -75,6 +93,6 @@ function sslFor(mode: string | null, target: string): pg.ClientConfig['ssl'] {
     case 'verify-full':
       return true;
     default:
-      throw new UsageError(`unknown sslmode '${mode}'`, { where: redactTarget(target), hint: 'use disable, require, verify-ca or verify-full' });
+      throw new UsageError(`unknown sslmode '${mode}'`, { where: target, hint: 'use disable, require, verify-ca or verify-full' });
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../../errors.js';
 import { storeFailure } from '../store-errors.js';
-import { describePostgresError } from './postgres-errors.js';
+import { describePostgresError, describePostgresWriteError } from './postgres-errors.js';
 import { SESSION_SETUP, WRITER_SETUP, type SqlSession } from './sql-session.js';
 
 /** A session over a PGlite instance someone else owns (tests, the demo): closing it leaves the database open. */
@@ -47,7 +47,7 @@ export async function openPgliteDirectoryForWrite(path: string, target: string):
     };
   } catch (error) {
     await db?.close().catch(() => undefined);
-    throw storeFailure(target, 'open the PGlite data directory', error, describePostgresError);
+    throw storeFailure(target, 'open the PGlite data directory', error, describePostgresWriteError);
   }
 }
 
