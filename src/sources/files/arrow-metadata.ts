@@ -1,0 +1,86 @@
+import { verifyFlatbuffer, type SlotKind, type TableSpec } from './flatbuffer-verifier.js';
+
+/**
+ * The Arrow IPC metadata tables (format/Schema.fbs, Message.fbs, File.fbs of apache/arrow), slot
+ * by slot, for the verifier: apache-arrow decodes footers and messages without bounds checks.
+ */
+
+const scalar = (bytes: 1 | 2 | 4 | 8): SlotKind => ({ kind: 'scalar', bytes });
+const string: SlotKind = { kind: 'string' };
+const table = (spec: () => TableSpec): SlotKind => ({ kind: 'table', table: spec });
+const tables = (spec: () => TableSpec): SlotKind => ({ kind: 'tables', table: spec });
+const inline = (bytes: number): SlotKind => ({ kind: 'inline', bytes });
+const spec = (name: string, ...slots: SlotKind[]): TableSpec => ({ name, slots });
+
+const KeyValue = spec('KeyValue', string, string);
+const Int = spec('Int', scalar(4), scalar(1));
+const NoFields = (name: string): TableSpec => spec(name);
+const UnitOnly = (name: string): TableSpec => spec(name, scalar(2));
+
+/** Type union members by type id (Schema.fbs `union Type`), 1..26. */
+const TYPES: Readonly<Record<number, TableSpec>> = {
+  1: NoFields('Null'),
+  2: Int,
+  3: spec('FloatingPoint', scalar(2)),
+  4: NoFields('Binary'),
+  5: NoFields('Utf8'),
+  6: NoFields('Bool'),
+  7: spec('Decimal', scalar(4), scalar(4), scalar(4)),
+  8: UnitOnly('Date'),
+  9: spec('Time', scalar(2), scalar(4)),
+  10: spec('Timestamp', scalar(2), string),
+  11: UnitOnly('Interval'),
+  12: NoFields('List'),
+  13: NoFields('Struct_'),
+  14: spec('Union', scalar(2), inline(4)),
+  15: spec('FixedSizeBinary', scalar(4)),
+  16: spec('FixedSizeList', scalar(4)),
+  17: spec('Map', scalar(1)),
+  18: UnitOnly('Duration'),
+  19: NoFields('LargeBinary'),
+  20: NoFields('LargeUtf8'),
+  21: NoFields('LargeList'),
+  22: NoFields('RunEndEncoded'),
+  23: NoFields('BinaryView'),
+  24: NoFields('Utf8View'),
+  25: NoFields('ListView'),
+  26: NoFields('LargeListView'),
+};
+
+const DictionaryEncoding = spec('DictionaryEncoding', scalar(8), table(() => Int), scalar(1), scalar(2));
+const Field: TableSpec = spec(
+  'Field',
+  string, // name
+  scalar(1), // nullable
+  scalar(1), // type_type
+  { kind: 'union', members: () => TYPES, what: 'column' },
+  table(() => DictionaryEncoding),
+  tables(() => Field), // children
+  tables(() => KeyValue),
+);
+const Schema = spec('Schema', scalar(2), tables(() => Field), tables(() => KeyValue), inline(8));
+
+/** Block { offset: long; metaDataLength: int; (pad); bodyLength: long } */
+const BLOCK_BYTES = 24;
+/** FieldNode { length: long; null_count: long }, Buffer { offset: long; length: long } */
+const FIELD_NODE_BYTES = 16;
+const BUFFER_BYTES = 16;
+
+const Footer = spec('Footer', scalar(2), table(() => Schema), inline(BLOCK_BYTES), inline(BLOCK_BYTES), tables(() => KeyValue));
+
+const BodyCompression = spec('BodyCompression', scalar(1), scalar(1));
+const RecordBatch = spec('RecordBatch', scalar(8), inline(FIELD_NODE_BYTES), inline(BUFFER_BYTES), table(() => BodyCompression), inline(8));
+const DictionaryBatch = spec('DictionaryBatch', scalar(8), table(() => RecordBatch), scalar(1));
+/** Tensor (4) and SparseTensor (5) messages are not read by vectorclinic: not followed. */
+const HEADERS: Readonly<Record<number, TableSpec | null>> = { 1: Schema, 2: DictionaryBatch, 3: RecordBatch, 4: null, 5: null };
+const Message = spec('Message', scalar(2), scalar(1), { kind: 'union', members: () => HEADERS, what: 'message' }, scalar(8), tables(() => KeyValue));
+
+/** Throws FlatbufferError when the file footer's flatbuffer is not safe to decode. */
+export function verifyArrowFooter(bytes: Uint8Array): void {
+  verifyFlatbuffer(bytes, Footer);
+}
+
+/** Throws FlatbufferError when a message's flatbuffer is not safe to decode. */
+export function verifyArrowMessage(bytes: Uint8Array): void {
+  verifyFlatbuffer(bytes, Message);
+}
