@@ -159,7 +159,7 @@ class BatchDecoder {
     const parts = [this.schemaMessage, ...blocks.map((block) => this.file.read(block.offset, block.end - block.offset, `record batch ${index}`)), END_OF_STREAM];
     const chunks = guarded(this.file.path, batch.offset, `record batch ${index} (rows ${batch.first}..${batch.first + batch.rows - 1})`, () => {
       const table = tableFromIPC(concatenate(parts));
-      return table.getChild(this.column.name)?.data ?? [];
+      return table.getChildAt(this.column.index)?.data ?? [];
     });
     const decoded = chunks.reduce((sum, data) => sum + data.length, 0);
     if (decoded !== batch.rows) {
@@ -340,7 +340,7 @@ function readMessage(file: LocalFile, position: number, limit: number): ReadMess
   }
   const metadataStart = position + prefixBytes;
   if (metadataStart + metadataLength > limit) throw truncated('message metadata');
-  const { message, batch } = decodeMessage(file.read(metadataStart, metadataLength, 'message metadata'), file.path, position);
+  const { message, batch } = decodeMessage(file.read(metadataStart, metadataLength, 'message metadata'), file.path, position, metadataStart);
   const end = metadataStart + metadataLength + message.bodyLength;
   if (end > limit) throw truncated(`the body of the message at byte ${position}`);
   return { message, end, ...(batch ? { batch } : {}) };
@@ -366,8 +366,8 @@ function schemaMessageBytes(schema: Schema): Uint8Array {
  * Verify, then decode a message and (for record and dictionary batches) its header, which
  * apache-arrow decodes lazily: every failure is an InputError here, not later in a caller.
  */
-function decodeMessage(metadata: Uint8Array, path: string, position: number): { message: Message; batch?: RecordBatchHeader } {
-  verified(path, position, 'Arrow message', () => verifyArrowMessage(metadata));
+function decodeMessage(metadata: Uint8Array, path: string, position: number, metadataStart: number): { message: Message; batch?: RecordBatchHeader } {
+  verified(path, metadataStart, `Arrow message at byte ${position}`, () => verifyArrowMessage(metadata));
   try {
     const message = Message.decode(metadata);
     if (!Number.isSafeInteger(message.bodyLength) || message.bodyLength < 0) throw new Error(`body length ${message.bodyLength}`);
@@ -403,13 +403,13 @@ function checkBatchHeader(batch: RecordBatchHeader, bodyLength: number): void {
   });
 }
 
-/** Run the flatbuffer verifier; a failure is corrupt input at the metadata's byte in the file. */
+/** Run the flatbuffer verifier; a failure is corrupt input at the offending byte of the file. */
 function verified(path: string, start: number, what: string, verify: () => void): void {
   try {
     verify();
   } catch (error) {
     if (!(error instanceof FlatbufferError)) throw error;
-    throw corrupt(path, start, `malformed ${what}: ${error.message}`, error);
+    throw corrupt(path, start + error.at, `malformed ${what}: ${error.message}`, error);
   }
 }
 

@@ -22,6 +22,8 @@ export type SlotKind =
 export interface TableSpec {
   readonly name: string;
   readonly slots: readonly SlotKind[];
+  /** Field names from the .fbs, for messages ("Field.children"). */
+  readonly slotNames?: readonly string[];
 }
 
 /** Thrown with the offset inside the verified buffer; callers add the file and its position. */
@@ -77,13 +79,13 @@ class Verifier {
       const kind = spec.slots[slot] as SlotKind;
       const width = kind.kind === 'scalar' ? kind.bytes : UOFFSET;
       const at = position + fieldOffset;
-      if (fieldOffset + width > inlineSize) throw new FlatbufferError(`field ${slot} of a ${spec.name} table lies outside it`, at);
+      if (fieldOffset + width > inlineSize) throw new FlatbufferError(`${spec.name}.${spec.slotNames?.[slot] ?? `field ${slot}`} lies outside its table`, at);
       this.slot(at, kind, spec, slot, position, vtable, vtableSize, depth);
     }
   }
 
   private slot(at: number, kind: SlotKind, spec: TableSpec, slot: number, position: number, vtable: number, vtableSize: number, depth: number): void {
-    const what = `field ${slot} of a ${spec.name} table`;
+    const what = `${spec.name}.${spec.slotNames?.[slot] ?? `field ${slot}`}`;
     switch (kind.kind) {
       case 'scalar':
         return;
