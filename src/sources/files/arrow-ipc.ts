@@ -100,7 +100,8 @@ class ArrowIpcSource implements VectorSource {
       const builder = new RowBlockBuilder(dim, batch.rows);
       let first = batch.first;
       for (const data of this.decoder.decode(index)) {
-        decodeVectorCells(data, column, dim, first, builder, this.file.path);
+        const firstRow = first;
+        guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells(data, column, dim, firstRow, builder, this.file.path));
         first += data.length;
       }
       yield builder.finish();
@@ -126,7 +127,8 @@ class ArrowIpcSource implements VectorSource {
           indices.push((rowNumbers[i] as number) - first);
           i++;
         }
-        if (indices.length) decodeVectorCells(data, column, dim, first, builder, this.file.path, indices);
+        const firstRow = first;
+        if (indices.length) guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells(data, column, dim, firstRow, builder, this.file.path, indices));
         first += data.length;
       }
     }
