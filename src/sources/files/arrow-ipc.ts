@@ -4,7 +4,7 @@ import { BufferRegion, FieldNode, RecordBatch as RecordBatchHeader } from 'apach
 import { InputError, VectorclinicError } from '../../errors.js';
 import type { SourceOptions } from '../formats.js';
 import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
-import { verifyArrowFooter, verifyArrowMessage } from './arrow-metadata.js';
+import { batchCompression, verifyArrowFooter, verifyArrowMessage } from './arrow-metadata.js';
 import { decodeVectorCells, findVectorColumn, listDimension, type VectorColumn } from './arrow-vectors.js';
 import { errorReason } from './error-text.js';
 import { FlatbufferError } from './flatbuffer-verifier.js';
@@ -370,6 +370,14 @@ function schemaMessageBytes(schema: Schema): Uint8Array {
  */
 function decodeMessage(metadata: Uint8Array, path: string, position: number, metadataStart: number): { message: Message; batch?: RecordBatchHeader } {
   verified(path, metadataStart, `Arrow message at byte ${position}`, () => verifyArrowMessage(metadata));
+  const codec = batchCompression(metadata);
+  if (codec !== undefined) {
+    throw new InputError(`record batches are compressed (LZ4/ZSTD; this file: ${codec}), which the Arrow JS reader cannot decompress`, {
+      where: path,
+      byteOffset: position,
+      hint: "rewrite without compression, e.g. pyarrow.feather.write_feather(table, path, compression='uncompressed')",
+    });
+  }
   try {
     const message = Message.decode(metadata);
     if (!Number.isSafeInteger(message.bodyLength) || message.bodyLength < 0) throw new Error(`body length ${message.bodyLength}`);

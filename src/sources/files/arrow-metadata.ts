@@ -1,4 +1,4 @@
-import { verifyFlatbuffer, type SlotKind, type TableSpec } from './flatbuffer-verifier.js';
+import { byteSlot, tableAt, verifyFlatbuffer, type SlotKind, type TableSpec } from './flatbuffer-verifier.js';
 
 /**
  * The Arrow IPC metadata tables (format/Schema.fbs, Message.fbs, File.fbs of apache/arrow), slot
@@ -84,4 +84,24 @@ export function verifyArrowFooter(bytes: Uint8Array): void {
 /** Throws FlatbufferError when a message's flatbuffer is not safe to decode. */
 export function verifyArrowMessage(bytes: Uint8Array): void {
   verifyFlatbuffer(bytes, Message);
+}
+
+/** Message.fbs `enum CompressionType`. */
+const CODECS: Readonly<Record<number, string>> = { 0: 'LZ4_FRAME', 1: 'ZSTD' };
+const RECORD_BATCH = 3;
+const DICTIONARY_BATCH = 2;
+
+/**
+ * The codec a (verified) record or dictionary batch message says its body is compressed with, or
+ * undefined when the body is plain.
+ */
+export function batchCompression(message: Uint8Array): string | undefined {
+  const root = tableAt(message, []);
+  if (root === undefined) return undefined;
+  const headerType = byteSlot(message, root, 1, 0);
+  const path = headerType === RECORD_BATCH ? [2, 3] : headerType === DICTIONARY_BATCH ? [2, 1, 3] : undefined;
+  const compression = path && tableAt(message, path);
+  if (compression === undefined) return undefined;
+  const codec = byteSlot(message, compression, 0, 0);
+  return CODECS[codec] ?? `codec ${codec}`;
 }

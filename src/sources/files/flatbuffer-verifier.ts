@@ -47,6 +47,36 @@ export function verifyFlatbuffer(bytes: Uint8Array, root: TableSpec): void {
   new Verifier(bytes).root(root);
 }
 
+/**
+ * Follow table slots from the root of a verified buffer: `path` lists slot numbers of nested
+ * tables; returns the position of the last table, or undefined when a slot on the way is absent.
+ */
+export function tableAt(bytes: Uint8Array, path: readonly number[]): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let table = view.getUint32(0, true);
+  for (const slot of path) {
+    const at = slotPosition(view, table, slot);
+    if (at === undefined) return undefined;
+    table = at + view.getUint32(at, true);
+  }
+  return table;
+}
+
+/** A one-byte scalar slot of the table at `table` in a verified buffer, or `fallback` when absent. */
+export function byteSlot(bytes: Uint8Array, table: number, slot: number, fallback: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = slotPosition(view, table, slot);
+  return at === undefined ? fallback : view.getUint8(at);
+}
+
+function slotPosition(view: DataView, table: number, slot: number): number | undefined {
+  const vtable = table - view.getInt32(table, true);
+  const entry = 4 + 2 * slot;
+  if (entry >= view.getUint16(vtable, true)) return undefined;
+  const offset = view.getUint16(vtable + entry, true);
+  return offset === 0 ? undefined : table + offset;
+}
+
 class Verifier {
   private readonly view: DataView;
   private tables = 0;

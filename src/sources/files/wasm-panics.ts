@@ -54,10 +54,14 @@ export async function containWasmTraps<T>(call: () => Promise<T>, toError: (trap
   const trapped = new Promise<never>((_, rejectPromise) => {
     reject = (trap) => rejectPromise(toError(trap));
   });
-  // Someone else's capture callback (a domain) wins: their handler sees the trap, isContainedWasmTrap stays false.
+  // Someone else's capture callback wins: their handler sees the trap, isContainedWasmTrap stays false.
   if (waiting.size === 0 && !process.hasUncaughtExceptionCaptureCallback()) {
-    process.setUncaughtExceptionCaptureCallback(capture);
-    capturing = true;
+    try {
+      process.setUncaughtExceptionCaptureCallback(capture);
+      capturing = true;
+    } catch {
+      // The domain module forbids it: traps then reach the host's handlers as before.
+    }
   }
   waiting.add(reject);
   try {
