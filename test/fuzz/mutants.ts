@@ -16,6 +16,8 @@ export interface Mutant {
 export type Regions = readonly (readonly [number, number])[];
 
 /** Values that break size arithmetic: zero, one, sign bits, 2^30 (the issue's `children` length), all ones. */
+/** Bytes that are type ids and enum values (Arrow types 16..27 include the ones apache-arrow cannot read), signs and ends. */
+const INTERESTING_8 = [0, 1, 2, 3, 16, 19, 20, 21, 22, 23, 24, 25, 26, 27, 0x7f, 0x80, 0xff];
 const INTERESTING_32 = [0, 1, 2, 0xff, 0x7fff, 0xffff, 1 << 24, 1 << 30, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
 const INTERESTING_64 = [0n, 1n, 2n ** 31n, 2n ** 32n, 2n ** 40n, 2n ** 53n + 1n, 2n ** 62n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
 
@@ -42,7 +44,7 @@ export function mutant(original: Uint8Array, regions: Regions, rng: Rng): Mutant
   const edits: string[] = [];
   for (let flips = 1 + rng.nextInt(4), i = 0; i < flips; i++) {
     const at = Math.min(bytes.length - 1, offset + rng.nextInt(16));
-    const value = rng.nextInt(256);
+    const value = rng.nextInt(2) === 0 ? rng.nextInt(256) : (INTERESTING_8[rng.nextInt(INTERESTING_8.length)] as number);
     bytes[at] = value;
     edits.push(`${at}=${value}`);
   }

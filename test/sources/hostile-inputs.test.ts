@@ -52,6 +52,12 @@ test('an unknown column type id is refused at its byte', async () => {
   assert.equal(error?.byteOffset, 1927);
 });
 
+test('a valid type apache-arrow cannot read (LargeList) is named as unsupported, not a crash', async () => {
+  const error = await refusal('large-list.arrows');
+  assert.match(error?.message ?? '', /a column has type LargeList, which the Arrow JS reader \(apache-arrow 18\) cannot read/);
+  assert.match(error?.hint ?? '', /large_list → list/);
+});
+
 test('a body length beyond 2^53 is a malformed footer, not a TypeError', async () => {
   const error = await refusal('body-length-2pow60.arrow');
   assert.match(error?.message ?? '', /malformed Arrow footer \(1152921504606846976 is not safe to convert/);

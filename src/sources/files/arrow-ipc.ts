@@ -231,7 +231,7 @@ function fileLayout(file: LocalFile): IpcLayout {
     dictionaryBlocks = [...footer.dictionaryBatches()];
     batchBlocks = [...footer.recordBatches()];
   } catch (error) {
-    throw corrupt(file.path, footerStart, `malformed Arrow footer (${errorReason(error)})`, error);
+    throw unsupportedType(file.path, footerStart, error) ?? corrupt(file.path, footerStart, `malformed Arrow footer (${errorReason(error)})`, error);
   }
   const block = (fileBlock: FileBlock, what: string): MessageBlock => {
     const end = fileBlock.offset + fileBlock.metaDataLength + fileBlock.bodyLength;
@@ -273,7 +273,7 @@ function streamLayout(file: LocalFile): IpcLayout {
     const { message, end } = read;
     if (message.isSchema()) {
       if (schema) throw corrupt(file.path, position, 'a second schema message');
-      schema = message.header();
+      schema = read.schema;
       schemaOffset = position;
     } else if (!schema) {
       throw new InputError('the first message is not an Arrow schema', {
@@ -315,7 +315,7 @@ function checkNothingAfterEnd(file: LocalFile, marker: number, end: number): voi
  * The encapsulated message at `position`: [0xFFFFFFFF] int32 metadata length, flatbuffer, body.
  * Undefined message for the end-of-stream marker.
  */
-type ReadMessage = { message: Message; end: number; batch?: RecordBatchHeader } | { message: undefined; end: number; batch?: undefined };
+type ReadMessage = { message: Message; end: number; batch?: RecordBatchHeader; schema?: Schema } | { message: undefined; end: number; batch?: undefined; schema?: undefined };
 
 function readMessage(file: LocalFile, position: number, limit: number): ReadMessage {
   const truncated = (what: string): InputError =>
@@ -342,10 +342,10 @@ function readMessage(file: LocalFile, position: number, limit: number): ReadMess
   }
   const metadataStart = position + prefixBytes;
   if (metadataStart + metadataLength > limit) throw truncated('message metadata');
-  const { message, batch } = decodeMessage(file.read(metadataStart, metadataLength, 'message metadata'), file.path, position, metadataStart);
+  const { message, batch, schema } = decodeMessage(file.read(metadataStart, metadataLength, 'message metadata'), file.path, position, metadataStart);
   const end = metadataStart + metadataLength + message.bodyLength;
   if (end > limit) throw truncated(`the body of the message at byte ${position}`);
-  return { message, end, ...(batch ? { batch } : {}) };
+  return { message, end, ...(batch ? { batch } : {}), ...(schema ? { schema } : {}) };
 }
 
 function corrupt(path: string, byteOffset: number, message: string, cause?: unknown): InputError {
@@ -368,7 +368,7 @@ function schemaMessageBytes(schema: Schema): Uint8Array {
  * Verify, then decode a message and (for record and dictionary batches) its header, which
  * apache-arrow decodes lazily: every failure is an InputError here, not later in a caller.
  */
-function decodeMessage(metadata: Uint8Array, path: string, position: number, metadataStart: number): { message: Message; batch?: RecordBatchHeader } {
+function decodeMessage(metadata: Uint8Array, path: string, position: number, metadataStart: number): { message: Message; batch?: RecordBatchHeader; schema?: Schema } {
   verified(path, metadataStart, `Arrow message at byte ${position}`, () => verifyArrowMessage(metadata));
   const codec = batchCompression(metadata);
   if (codec !== undefined) {
@@ -381,6 +381,7 @@ function decodeMessage(metadata: Uint8Array, path: string, position: number, met
   try {
     const message = Message.decode(metadata);
     if (!Number.isSafeInteger(message.bodyLength) || message.bodyLength < 0) throw new Error(`body length ${message.bodyLength}`);
+    if (message.isSchema()) return { message, schema: message.header() };
     const batch = message.isRecordBatch() ? message.header() : message.isDictionaryBatch() ? message.header().data : undefined;
     if (batch) checkBatchHeader(batch, message.bodyLength);
     return { message, ...(message.isRecordBatch() && batch ? { batch } : {}) };
@@ -394,8 +395,26 @@ function decodeMessage(metadata: Uint8Array, path: string, position: number, met
         cause: error,
       });
     }
-    throw new InputError(`malformed Arrow message (${errorReason(error)})`, { where: path, byteOffset: position, hint: 'the file is corrupt; re-export it', cause: error });
+    throw (
+      unsupportedType(path, position, error) ??
+      new InputError(`malformed Arrow message (${errorReason(error)})`, { where: path, byteOffset: position, hint: 'the file is corrupt; re-export it', cause: error })
+    );
   }
+}
+
+/**
+ * A valid Arrow type apache-arrow 18 cannot read (LargeList, LargeUtf8 views, RunEndEncoded …; the
+ * verifier has already refused unknown ids): say so instead of calling the file corrupt.
+ */
+function unsupportedType(path: string, byteOffset: number, error: unknown): InputError | undefined {
+  const match = /^Unrecognized type: "(\w+)" \((\d+)\)/.exec(errorReason(error));
+  if (!match || match[1] === 'undefined') return undefined;
+  return new InputError(`a column has type ${match[1]}, which the Arrow JS reader (apache-arrow 18) cannot read`, {
+    where: path,
+    byteOffset,
+    hint: 'cast that column before writing (e.g. large_list → list, large_string → string), or write only the vector column as FixedSizeList<float32>',
+    cause: error,
+  });
 }
 
 /** Counts and buffer regions of a batch must be plain numbers inside its body before apache-arrow slices it. */
