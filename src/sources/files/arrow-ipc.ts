@@ -1,6 +1,6 @@
 import { Message, tableFromIPC, type Data, type Schema } from 'apache-arrow';
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
-import { BufferRegion, FieldNode, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import type { BufferRegion, FieldNode, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { InputError, VectorclinicError } from '../../errors.js';
 import type { SourceOptions } from '../formats.js';
 import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
