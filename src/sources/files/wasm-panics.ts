@@ -33,6 +33,7 @@ export function isContainedWasmTrap(error: unknown): boolean {
 function capture(error: unknown): void {
   if (isWasmTrap(error) && waiting.size > 0) {
     contained.add(error);
+    // A microtask does not say which call it belongs to: every call waiting now is failed.
     for (const reject of [...waiting]) reject(error);
     return;
   }
