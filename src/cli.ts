@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { installCrashHandler } from './cli/crash-handler.js';
 import { reportError } from './cli/errors.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './report/tool-version.js';
@@ -43,5 +44,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+installCrashHandler();
 const exitCode = await main(process.argv);
 process.exitCode = exitCode;

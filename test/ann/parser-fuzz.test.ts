@@ -9,6 +9,7 @@ import { VectorclinicError } from '../../src/errors.js';
 import { openHnswlib } from '../../src/sources/hnswlib/hnswlib-source.js';
 import type { VectorSource } from '../../src/sources/source.js';
 import { openUsearch } from '../../src/sources/usearch/usearch-source.js';
+import { fuzzSeed } from '../fuzz/seed.js';
 import { withTempDir } from './fixtures.js';
 
 const DIM = 8;
@@ -91,7 +92,7 @@ for (const [format, { write, open }] of Object.entries(openers)) {
           writeFileSync(path, bytes);
           await openAndRead(open, path);
         }),
-        { numRuns: 200, seed: 1 },
+        { numRuns: 200, seed: fuzzSeed(1) },
       );
       await fc.assert(
         fc.asyncProperty(fc.array(fc.tuple(fc.nat({ max: original.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), async (edits) => {
@@ -100,7 +101,7 @@ for (const [format, { write, open }] of Object.entries(openers)) {
           writeFileSync(path, mutated);
           await openAndRead(open, path);
         }),
-        { numRuns: 300, seed: 2 },
+        { numRuns: 300, seed: fuzzSeed(2) },
       );
     });
   });
@@ -140,7 +141,7 @@ for (const [format, { write, open }] of Object.entries(openers)) {
           writeFileSync(path, mutated);
           await openAndRead(open, path);
         }),
-        { numRuns: 300, seed: 3 },
+        { numRuns: 300, seed: fuzzSeed(3) },
       );
     });
   });

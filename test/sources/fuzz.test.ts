@@ -7,6 +7,7 @@ import { VectorclinicError } from '../../src/errors.js';
 import { openJsonl } from '../../src/sources/files/jsonl.js';
 import { openNpy } from '../../src/sources/files/npy.js';
 import type { VectorSource } from '../../src/sources/source.js';
+import { fuzzSeed } from '../fuzz/seed.js';
 import { blockRows, range, scanAll, tempDir } from './helpers.js';
 
 /**
@@ -14,7 +15,8 @@ import { blockRows, range, scanAll, tempDir } from './helpers.js';
  * another exception, a hang, or an allocation sized by an unchecked count.
  */
 
-const SEED = 20251125;
+/** VECTORCLINIC_FUZZ_SEED rotates it (see test/fuzz/seed.ts). */
+const SEED = fuzzSeed(20251125);
 const RUNS = 300;
 
 /** Whatever the input, a source that opens must scan and sample consistently within the file's size. */

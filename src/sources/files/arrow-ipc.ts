@@ -1,10 +1,13 @@
 import { Message, tableFromIPC, type Data, type Schema } from 'apache-arrow';
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
+import type { BufferRegion, FieldNode, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { InputError, VectorclinicError } from '../../errors.js';
 import type { SourceOptions } from '../formats.js';
 import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
+import { batchCompression, verifyArrowFooter, verifyArrowMessage } from './arrow-metadata.js';
 import { decodeVectorCells, findVectorColumn, listDimension, type VectorColumn } from './arrow-vectors.js';
 import { errorReason } from './error-text.js';
+import { FlatbufferError } from './flatbuffer-verifier.js';
 import { LocalFile } from './local-file.js';
 import { ARROW_FILE_MAGIC } from './magic.js';
 import { normToleranceFor } from './norm-tolerance.js';
@@ -50,9 +53,9 @@ export function openArrowIpc(path: string, options: SourceOptions = {}): VectorS
   const file = LocalFile.open(path);
   try {
     const layout = readLayout(file);
-    const column = findVectorColumn(layout.schema, options.field, path, layout.schemaOffset);
+    const column = guarded(path, layout.schemaOffset, 'the Arrow schema', () => findVectorColumn(layout.schema, options.field, path, layout.schemaOffset));
     checkRowClaims(layout, column, path);
-    const decoder = new BatchDecoder(file, layout, column);
+    const decoder = guarded(path, layout.schemaOffset, 'the Arrow schema', () => new BatchDecoder(file, layout, column));
     const dim = column.fixedDim ?? (layout.rows > 0 ? decoder.probeDimension() : 0);
     const notes = [
       column.others.length ? `vectors read from column '${column.name}' (also list columns: ${column.others.join(', ')}; choose with --field)` : undefined,
@@ -97,7 +100,8 @@ class ArrowIpcSource implements VectorSource {
       const builder = new RowBlockBuilder(dim, batch.rows);
       let first = batch.first;
       for (const data of this.decoder.decode(index)) {
-        decodeVectorCells(data, column, dim, first, builder, this.file.path);
+        const firstRow = first;
+        guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells(data, column, dim, firstRow, builder, this.file.path));
         first += data.length;
       }
       yield builder.finish();
@@ -123,7 +127,8 @@ class ArrowIpcSource implements VectorSource {
           indices.push((rowNumbers[i] as number) - first);
           i++;
         }
-        if (indices.length) decodeVectorCells(data, column, dim, first, builder, this.file.path, indices);
+        const firstRow = first;
+        if (indices.length) guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells(data, column, dim, firstRow, builder, this.file.path, indices));
         first += data.length;
       }
     }
@@ -154,19 +159,10 @@ class BatchDecoder {
     const batch = this.batches[index] as BatchBlock;
     const blocks = [...this.layout.dictionaries.filter((block) => block.offset < batch.offset), batch];
     const parts = [this.schemaMessage, ...blocks.map((block) => this.file.read(block.offset, block.end - block.offset, `record batch ${index}`)), END_OF_STREAM];
-    let chunks: readonly Data[];
-    try {
+    const chunks = guarded(this.file.path, batch.offset, `record batch ${index} (rows ${batch.first}..${batch.first + batch.rows - 1})`, () => {
       const table = tableFromIPC(concatenate(parts));
-      chunks = table.getChild(this.column.name)?.data ?? [];
-    } catch (error) {
-      if (VectorclinicError.isInstance(error)) throw error;
-      throw new InputError(`cannot decode record batch ${index} (rows ${batch.first}..${batch.first + batch.rows - 1}): ${errorReason(error)}`, {
-        where: this.file.path,
-        byteOffset: batch.offset,
-        hint: 'the file is corrupt; re-export it',
-        cause: error,
-      });
-    }
+      return table.getChildAt(this.column.index)?.data ?? [];
+    });
     const decoded = chunks.reduce((sum, data) => sum + data.length, 0);
     if (decoded !== batch.rows) {
       throw new InputError(`record batch ${index} claims ${batch.rows} rows but its column holds ${decoded}`, {
@@ -225,11 +221,17 @@ function fileLayout(file: LocalFile): IpcLayout {
   if (footerLength <= 0 || footerStart < 8) {
     throw corrupt(file.path, file.size - 10, `footer length ${footerLength} does not fit the file`);
   }
+  const footerBytes = file.read(footerStart, footerLength, 'the Arrow footer');
+  verified(file.path, footerStart, 'Arrow footer', () => verifyArrowFooter(footerBytes));
   let footer: Footer;
+  let dictionaryBlocks: FileBlock[];
+  let batchBlocks: FileBlock[];
   try {
-    footer = Footer.decode(file.read(footerStart, footerLength, 'the Arrow footer'));
+    footer = Footer.decode(footerBytes);
+    dictionaryBlocks = [...footer.dictionaryBatches()];
+    batchBlocks = [...footer.recordBatches()];
   } catch (error) {
-    throw corrupt(file.path, footerStart, `malformed Arrow footer (${errorReason(error)})`, error);
+    throw unsupportedType(file.path, footerStart, error) ?? corrupt(file.path, footerStart, `malformed Arrow footer (${errorReason(error)})`, error);
   }
   const block = (fileBlock: FileBlock, what: string): MessageBlock => {
     const end = fileBlock.offset + fileBlock.metaDataLength + fileBlock.bodyLength;
@@ -238,15 +240,15 @@ function fileLayout(file: LocalFile): IpcLayout {
     }
     return { offset: fileBlock.offset, end };
   };
-  const dictionaries = [...footer.dictionaryBatches()].map((fileBlock, index) => block(fileBlock, `dictionary ${index}`));
+  const dictionaries = dictionaryBlocks.map((fileBlock, index) => block(fileBlock, `dictionary ${index}`));
   const batches: BatchBlock[] = [];
   let rows = 0;
-  for (const [index, fileBlock] of [...footer.recordBatches()].entries()) {
+  for (const [index, fileBlock] of batchBlocks.entries()) {
     const { offset, end } = block(fileBlock, `record batch ${index}`);
-    const message = readMessage(file, offset, end).message;
-    if (!message?.isRecordBatch()) throw corrupt(file.path, offset, `the footer's record batch ${index} is not a record batch message`);
-    const batchRows = message.header().length;
-    batches.push({ offset, end, rows: batchRows, first: rows, bodyLength: message.bodyLength });
+    const read = readMessage(file, offset, end);
+    if (!read.message?.isRecordBatch() || !read.batch) throw corrupt(file.path, offset, `the footer's record batch ${index} is not a record batch message`);
+    const batchRows = read.batch.length;
+    batches.push({ offset, end, rows: batchRows, first: rows, bodyLength: read.message.bodyLength });
     rows += batchRows;
   }
   return { format: 'file', schema: footer.schema, schemaOffset: footerStart, dictionaries, batches, rows, sawEndOfStream: true };
@@ -264,13 +266,14 @@ function streamLayout(file: LocalFile): IpcLayout {
   while (position < file.size) {
     const read = readMessage(file, position, file.size);
     if (!read.message) {
+      checkNothingAfterEnd(file, position, read.end);
       sawEndOfStream = true;
       break;
     }
     const { message, end } = read;
     if (message.isSchema()) {
       if (schema) throw corrupt(file.path, position, 'a second schema message');
-      schema = message.header();
+      schema = read.schema;
       schemaOffset = position;
     } else if (!schema) {
       throw new InputError('the first message is not an Arrow schema', {
@@ -280,8 +283,8 @@ function streamLayout(file: LocalFile): IpcLayout {
       });
     } else if (message.isDictionaryBatch()) {
       dictionaries.push({ offset: position, end });
-    } else if (message.isRecordBatch()) {
-      const batchRows = message.header().length;
+    } else if (read.batch) {
+      const batchRows = read.batch.length;
       batches.push({ offset: position, end, rows: batchRows, first: rows, bodyLength: message.bodyLength });
       rows += batchRows;
     }
@@ -292,10 +295,29 @@ function streamLayout(file: LocalFile): IpcLayout {
 }
 
 /**
+ * An end-of-stream marker must end the stream: messages after it mean a length field was zeroed
+ * (reading on would silently drop every later batch). Zero padding after the marker is harmless.
+ */
+function checkNothingAfterEnd(file: LocalFile, marker: number, end: number): void {
+  const rest = file.size - end;
+  if (rest <= 0) return;
+  const tail = file.read(end, Math.min(rest, 1 << 16), 'the bytes after the end-of-stream marker');
+  const nonZero = tail.findIndex((byte) => byte !== 0);
+  if (nonZero < 0 && rest <= tail.length) return;
+  throw new InputError(`an end-of-stream marker (a zero message length) at byte ${marker}, but ${rest} more bytes follow it`, {
+    where: file.path,
+    byteOffset: marker,
+    hint: 'the stream is corrupt: the batches after this point would be lost; re-export it',
+  });
+}
+
+/**
  * The encapsulated message at `position`: [0xFFFFFFFF] int32 metadata length, flatbuffer, body.
  * Undefined message for the end-of-stream marker.
  */
-function readMessage(file: LocalFile, position: number, limit: number): { message: Message; end: number } | { message: undefined; end: number } {
+type ReadMessage = { message: Message; end: number; batch?: RecordBatchHeader; schema?: Schema } | { message: undefined; end: number; batch?: undefined; schema?: undefined };
+
+function readMessage(file: LocalFile, position: number, limit: number): ReadMessage {
   const truncated = (what: string): InputError =>
     new InputError(`file ends inside ${what}`, { where: file.path, byteOffset: position, hint: 'the file was cut off while being written; re-export it' });
   if (position + 4 > limit) throw truncated('a message length');
@@ -320,10 +342,10 @@ function readMessage(file: LocalFile, position: number, limit: number): { messag
   }
   const metadataStart = position + prefixBytes;
   if (metadataStart + metadataLength > limit) throw truncated('message metadata');
-  const message = decodeMessage(file.read(metadataStart, metadataLength, 'message metadata'), file.path, position);
+  const { message, batch, schema } = decodeMessage(file.read(metadataStart, metadataLength, 'message metadata'), file.path, position, metadataStart);
   const end = metadataStart + metadataLength + message.bodyLength;
   if (end > limit) throw truncated(`the body of the message at byte ${position}`);
-  return { message, end };
+  return { message, end, ...(batch ? { batch } : {}), ...(schema ? { schema } : {}) };
 }
 
 function corrupt(path: string, byteOffset: number, message: string, cause?: unknown): InputError {
@@ -342,10 +364,29 @@ function schemaMessageBytes(schema: Schema): Uint8Array {
   return out;
 }
 
-function decodeMessage(metadata: Uint8Array, path: string, position: number): Message {
+/**
+ * Verify, then decode a message and (for record and dictionary batches) its header, which
+ * apache-arrow decodes lazily: every failure is an InputError here, not later in a caller.
+ */
+function decodeMessage(metadata: Uint8Array, path: string, position: number, metadataStart: number): { message: Message; batch?: RecordBatchHeader; schema?: Schema } {
+  verified(path, metadataStart, `Arrow message at byte ${position}`, () => verifyArrowMessage(metadata));
+  const codec = batchCompression(metadata);
+  if (codec !== undefined) {
+    throw new InputError(`record batches are compressed (LZ4/ZSTD; this file: ${codec}), which the Arrow JS reader cannot decompress`, {
+      where: path,
+      byteOffset: position,
+      hint: "rewrite without compression, e.g. pyarrow.feather.write_feather(table, path, compression='uncompressed')",
+    });
+  }
   try {
-    return Message.decode(metadata);
+    const message = Message.decode(metadata);
+    if (!Number.isSafeInteger(message.bodyLength) || message.bodyLength < 0) throw new Error(`body length ${message.bodyLength}`);
+    if (message.isSchema()) return { message, schema: message.header() };
+    const batch = message.isRecordBatch() ? message.header() : message.isDictionaryBatch() ? message.header().data : undefined;
+    if (batch) checkBatchHeader(batch, message.bodyLength);
+    return { message, ...(message.isRecordBatch() && batch ? { batch } : {}) };
   } catch (error) {
+    if (VectorclinicError.isInstance(error)) throw error;
     if (/compression/i.test(errorReason(error))) {
       throw new InputError('record batches are compressed (LZ4/ZSTD), which the Arrow JS reader cannot decompress', {
         where: path,
@@ -354,7 +395,64 @@ function decodeMessage(metadata: Uint8Array, path: string, position: number): Me
         cause: error,
       });
     }
-    throw new InputError(`malformed Arrow message (${errorReason(error)})`, { where: path, byteOffset: position, hint: 'the file is corrupt; re-export it', cause: error });
+    throw (
+      unsupportedType(path, position, error) ??
+      new InputError(`malformed Arrow message (${errorReason(error)})`, { where: path, byteOffset: position, hint: 'the file is corrupt; re-export it', cause: error })
+    );
+  }
+}
+
+/**
+ * A valid Arrow type apache-arrow 18 cannot read (LargeList, LargeUtf8 views, RunEndEncoded …; the
+ * verifier has already refused unknown ids): say so instead of calling the file corrupt.
+ */
+function unsupportedType(path: string, byteOffset: number, error: unknown): InputError | undefined {
+  const match = /^Unrecognized type: "(\w+)" \((\d+)\)/.exec(errorReason(error));
+  if (!match || match[1] === 'undefined') return undefined;
+  return new InputError(`a column has type ${match[1]}, which the Arrow JS reader (apache-arrow 18) cannot read`, {
+    where: path,
+    byteOffset,
+    hint: 'cast that column before writing (e.g. large_list → list, large_string → string), or write only the vector column as FixedSizeList<float32>',
+    cause: error,
+  });
+}
+
+/** Counts and buffer regions of a batch must be plain numbers inside its body before apache-arrow slices it. */
+function checkBatchHeader(batch: RecordBatchHeader, bodyLength: number): void {
+  if (!Number.isSafeInteger(batch.length) || batch.length < 0) throw new Error(`row count ${batch.length}`);
+  batch.nodes.forEach((node: FieldNode, index) => {
+    if (!Number.isSafeInteger(node.length) || node.length < 0 || node.nullCount < 0 || node.nullCount > node.length) {
+      throw new Error(`field node ${index} claims ${node.length} values with ${node.nullCount} nulls`);
+    }
+  });
+  batch.buffers.forEach((buffer: BufferRegion, index) => {
+    if (!(buffer.offset >= 0 && buffer.length >= 0 && buffer.offset + buffer.length <= bodyLength)) {
+      throw new Error(`buffer ${index} at body bytes ${buffer.offset}..${buffer.offset + buffer.length} lies outside the ${bodyLength}-byte body`);
+    }
+  });
+}
+
+/** Run the flatbuffer verifier; a failure is corrupt input at the offending byte of the file. */
+function verified(path: string, start: number, what: string, verify: () => void): void {
+  try {
+    verify();
+  } catch (error) {
+    if (!(error instanceof FlatbufferError)) throw error;
+    throw corrupt(path, start + error.at, `malformed ${what}: ${error.message}`, error);
+  }
+}
+
+/**
+ * apache-arrow decodes schemas, types and bodies lazily and throws TypeErrors on corrupt ones:
+ * anything thrown while decoding `what` is corrupt input at `byteOffset`.
+ */
+function guarded<T>(path: string, byteOffset: number, what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (VectorclinicError.isInstance(error)) throw error;
+    // Sizes here are bounded by the file's bytes (checked above), so even a RangeError means corruption.
+    throw new InputError(`cannot decode ${what}: ${errorReason(error)}`, { where: path, byteOffset, hint: 'the file is corrupt; re-export it', cause: error });
   }
 }
 

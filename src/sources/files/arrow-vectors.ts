@@ -8,7 +8,10 @@ import type { RowBlockBuilder } from './row-block-builder.js';
 
 /** The Arrow column holding the vectors: a (fixed-size or variable) list of floats. */
 export interface VectorColumn {
+  /** Arrow names are optional: a nameless column has the name '' here. */
   readonly name: string;
+  /** Position among the schema's top-level fields (names need not be unique or present). */
+  readonly index: number;
   readonly list: 'fixed' | 'list';
   readonly element: ElementType;
   /** The list size of a FixedSizeList column; variable lists get their dimension from the data. */
@@ -24,7 +27,7 @@ const ELEMENTS: Record<number, ElementType> = {
 };
 
 /** How a field holds vectors, or undefined when it is not a list of floats. */
-function asVectorColumn(field: Field): Omit<VectorColumn, 'others'> | undefined {
+function asVectorColumn(field: Field, index: number): Omit<VectorColumn, 'others'> | undefined {
   const type = field.type as DataType;
   // apache-arrow 18 has no LargeList type: such schemas fail to decode before reaching here.
   const list = DataType.isFixedSizeList(type) ? 'fixed' : DataType.isList(type) ? 'list' : undefined;
@@ -32,7 +35,7 @@ function asVectorColumn(field: Field): Omit<VectorColumn, 'others'> | undefined 
   if (!list || !child || !DataType.isFloat(child)) return undefined;
   const element = ELEMENTS[child.precision];
   if (!element) return undefined;
-  return { name: field.name, list, element, ...(DataType.isFixedSizeList(type) ? { fixedDim: type.listSize } : {}) };
+  return { name: field.name ?? '', index, list, element, ...(DataType.isFixedSizeList(type) ? { fixedDim: type.listSize } : {}) };
 }
 
 /**
@@ -43,11 +46,12 @@ function asVectorColumn(field: Field): Omit<VectorColumn, 'others'> | undefined 
 export function findVectorColumn(schema: Schema, field: string | undefined, where: string, schemaOffset: number): VectorColumn {
   const listing = schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ') || 'none';
   if (field !== undefined) {
-    const named = schema.fields.find((f) => f.name === field);
+    const index = schema.fields.findIndex((f) => f.name === field);
+    const named = schema.fields[index];
     if (!named) {
       throw new InputError(`no column '${field}' (columns: ${listing})`, { where, byteOffset: schemaOffset, hint: 'name the column holding the vectors with --field' });
     }
-    const column = asVectorColumn(named);
+    const column = asVectorColumn(named, index);
     if (!column) {
       throw new InputError(`column '${field}' is ${String(named.type)}, not a list of float16/float32/float64`, {
         where,
@@ -58,7 +62,7 @@ export function findVectorColumn(schema: Schema, field: string | undefined, wher
     checkDimension(column.fixedDim ?? 0, where, { byteOffset: schemaOffset });
     return { ...column, others: [] };
   }
-  const candidates = schema.fields.map(asVectorColumn).filter((c): c is Omit<VectorColumn, 'others'> => c !== undefined);
+  const candidates = schema.fields.map((f, index) => asVectorColumn(f, index)).filter((c): c is Omit<VectorColumn, 'others'> => c !== undefined);
   if (candidates.length === 0) {
     throw new InputError(`no column holds a list of floats (columns: ${listing})`, {
       where,

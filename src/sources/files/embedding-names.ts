@@ -14,9 +14,12 @@ export const EMBEDDING_NAMES: readonly string[] = [
   'vec',
 ];
 
-/** Rank of a name in EMBEDDING_NAMES (case-insensitive), or -1 when it is not one of them. */
-export function embeddingNameRank(name: string): number {
-  return EMBEDDING_NAMES.indexOf(name.toLowerCase());
+/**
+ * Rank of a name in EMBEDDING_NAMES (case-insensitive), or -1 when it is not one of them.
+ * Arrow field names are optional: a file may hold a column with no name at all.
+ */
+export function embeddingNameRank(name: string | null | undefined): number {
+  return typeof name === 'string' ? EMBEDDING_NAMES.indexOf(name.toLowerCase()) : -1;
 }
 
 /** The most common length (ties: the one seen first), the dimension rule for ragged sources. */

@@ -37,14 +37,7 @@ export class LocalFile {
 
   /** Fill `into` from `position`; a short read means the file is shorter than its header claims. */
   readInto(into: Uint8Array, position: number, what = 'data'): void {
-    const end = position + into.byteLength;
-    if (position < 0 || end > this.size) {
-      throw new InputError(`file ends before the ${what} does (needs bytes ${position}..${end}, file has ${this.size})`, {
-        where: this.path,
-        byteOffset: Math.min(position, this.size),
-        hint: 'the file is truncated or its header is wrong; re-export it',
-      });
-    }
+    this.checkRange(position, into.byteLength, what);
     let done = 0;
     while (done < into.byteLength) {
       const read = readSync(this.handle(), into, done, into.byteLength - done, position + done);
@@ -55,10 +48,23 @@ export class LocalFile {
     }
   }
 
-  read(position: number, length: number, what?: string): Uint8Array {
+  /** The bytes [position, position + length), checked against the file size before allocating. */
+  read(position: number, length: number, what = 'data'): Uint8Array {
+    this.checkRange(position, length, what);
     const bytes = new Uint8Array(length);
     this.readInto(bytes, position, what);
     return bytes;
+  }
+
+  private checkRange(position: number, length: number, what: string): void {
+    const end = position + length;
+    if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length) || position < 0 || length < 0 || end > this.size) {
+      throw new InputError(`file ends before the ${what} does (needs bytes ${position}..${end}, file has ${this.size})`, {
+        where: this.path,
+        byteOffset: Math.max(0, Math.min(position, this.size)),
+        hint: 'the file is truncated or its header is wrong; re-export it',
+      });
+    }
   }
 
   close(): void {

@@ -10,6 +10,7 @@ import { LocalFile } from './local-file.js';
 import { PARQUET_MAGIC } from './magic.js';
 import { normToleranceFor } from './norm-tolerance.js';
 import { RowBlockBuilder } from './row-block-builder.js';
+import { containWasmTraps, isWasmTrap } from './wasm-panics.js';
 
 /** Rows looked at to pick the dimension of a variable-length list column. */
 const PROBE_ROWS = 1000;
@@ -26,22 +27,46 @@ const DEFAULT_BATCH_FLOATS = 4 << 20;
 export async function openParquet(path: string, options: SourceOptions = {}): Promise<VectorSource> {
   const { size, footerStart } = checkFraming(path);
   const { ParquetFile } = await import('parquet-wasm');
-  let file: ParquetFile;
-  try {
-    file = await ParquetFile.fromFile(await openAsBlob(path));
-  } catch (error) {
-    throw new InputError(`cannot read the Parquet footer (${errorReason(error)})`, {
+  const blob = await openAsBlob(path);
+  const footerError = (error: unknown): InputError =>
+    new InputError(`cannot read the Parquet footer (${decodeFailure(error)})`, {
       where: path,
-      byteOffset: size - 8,
+      byteOffset: footerStart,
       hint: 'the file is corrupt or truncated; re-export it',
       cause: error,
     });
+  let file: ParquetFile;
+  try {
+    file = await containWasmTraps(() => ParquetFile.fromFile(blob), footerError);
+  } catch (error) {
+    throw VectorclinicError.isInstance(error) ? error : footerError(error);
   }
   try {
-    return await ParquetSource.create(file, path, options, footerStart);
+    return await containWasmTraps(async () => {
+      try {
+        return await ParquetSource.create(file, path, options, footerStart);
+      } catch (error) {
+        // The schema and row-group metadata are decoded from the footer: a failure there is a corrupt footer.
+        throw VectorclinicError.isInstance(error) ? error : footerError(error);
+      }
+    }, footerError);
   } catch (error) {
-    file.free();
+    freeQuietly(file);
     throw error;
+  }
+}
+
+/** Why parquet-wasm failed; a trap's own message ("unreachable") says nothing to a user. */
+function decodeFailure(error: unknown): string {
+  return isWasmTrap(error) ? `the WebAssembly Parquet decoder aborted on corrupt data (${errorReason(error)})` : errorReason(error);
+}
+
+/** After a WASM trap the module's memory may be inconsistent: freeing can trap again. */
+function freeQuietly(file: { free(): void }): void {
+  try {
+    file.free();
+  } catch {
+    // nothing more to release
   }
 }
 
@@ -165,7 +190,7 @@ class RowGroupReader {
   }
 
   free(): void {
-    this.file.free();
+    freeQuietly(this.file);
   }
 
   async probeDimension(): Promise<number> {
@@ -194,23 +219,36 @@ class RowGroupReader {
     const start = this.starts[group] as number;
     const expected = (this.starts[group + 1] as number) - start;
     let first = start;
-    try {
-      const stream = await this.file.stream({ rowGroups: [group], columns: [this.column.name], batchSize: batchRows });
-      for await (const batch of stream as unknown as AsyncIterable<{ intoIPCStream(): Uint8Array }>) {
-        const table = tableFromIPC(batch.intoIPCStream());
-        for (const data of table.getChildAt(0)?.data ?? []) {
-          yield { data, first };
-          first += data.length;
-        }
-      }
-    } catch (error) {
-      if (VectorclinicError.isInstance(error)) throw error;
-      throw new InputError(`cannot decode row group ${group} (rows ${start}..${start + expected - 1}): ${errorReason(error)}`, {
+    const groupError = (error: unknown): InputError =>
+      new InputError(`cannot decode row group ${group} (rows ${start}..${start + expected - 1}): ${decodeFailure(error)}`, {
         where: this.path,
         row: first,
         hint: 'the file is corrupt or truncated; re-export it',
         cause: error,
       });
+    // Every step that runs WASM is awaited inside containWasmTraps: a panic is this group's error.
+    const decodeNext = async (iterator: AsyncIterator<{ intoIPCStream(): Uint8Array }>): Promise<readonly Data[] | undefined> =>
+      containWasmTraps(async () => {
+        try {
+          const next = await iterator.next();
+          return next.done ? undefined : (tableFromIPC(next.value.intoIPCStream()).getChildAt(0)?.data ?? []);
+        } catch (error) {
+          throw VectorclinicError.isInstance(error) ? error : groupError(error);
+        }
+      }, groupError);
+    const stream = await containWasmTraps(async () => {
+      try {
+        return (await this.file.stream({ rowGroups: [group], columns: [this.column.name], batchSize: batchRows })) as unknown as AsyncIterable<{ intoIPCStream(): Uint8Array }>;
+      } catch (error) {
+        throw VectorclinicError.isInstance(error) ? error : groupError(error);
+      }
+    }, groupError);
+    const iterator = stream[Symbol.asyncIterator]();
+    for (let chunks = await decodeNext(iterator); chunks; chunks = await decodeNext(iterator)) {
+      for (const data of chunks) {
+        yield { data, first };
+        first += data.length;
+      }
     }
     if (first - start !== expected) {
       throw new InputError(`row group ${group} claims ${expected} rows but holds ${first - start}`, {
