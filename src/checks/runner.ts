@@ -1,7 +1,8 @@
 import { LABELS, severityRank, type Finding, type Label } from '../core/finding.js';
 import type { CheckOutcome } from '../core/report.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import type { Check, CheckContext, CheckResult } from './check.js';
+import { isGap, type Check, type CheckContext, type CheckGap, type CheckResult } from './check.js';
+import { missingInputReason } from './missing-inputs.js';
 
 export interface CheckRun {
   readonly findings: readonly Finding[];
@@ -20,8 +21,9 @@ export function createContext(): CheckContext {
 }
 
 /**
- * Run every check over the artifacts. A check whose artifacts are missing is not applicable; a
- * check that throws becomes an 'error' outcome — one broken check never aborts the report.
+ * Run every check over the artifacts. A check whose inputs are missing, or that says it could not
+ * run, is 'not run' (never passed), with what would let it run; a check that throws becomes an
+ * 'error' outcome — one broken check never aborts the report.
  */
 export function runChecks(artifacts: Artifacts, checks: readonly Check[], context = createContext()): CheckRun {
   const findings: Finding[] = [];
@@ -30,26 +32,38 @@ export function runChecks(artifacts: Artifacts, checks: readonly Check[], contex
     const { meta } = check;
     const missing = meta.requiredArtifacts.filter((name) => artifacts[name] === undefined);
     if (missing.length > 0) {
-      outcomes.push({ code: meta.code, title: meta.title, status: 'not-applicable', detail: `needs ${missing.join(', ')}` });
+      outcomes.push(notRunOutcome(check, missingInputReason(meta, missing, artifacts)));
       continue;
     }
-    let results: readonly CheckResult[];
+    let returned: readonly (CheckResult | CheckGap)[];
     try {
-      const returned = check.run(artifacts, context);
-      results = returned === null ? [] : Array.isArray(returned) ? returned : [returned as CheckResult];
+      const value = check.run(artifacts, context);
+      returned = value === null ? [] : Array.isArray(value) ? value : [value as CheckResult | CheckGap];
     } catch (error) {
-      outcomes.push({ code: meta.code, title: meta.title, status: 'error', detail: error instanceof Error ? error.message : String(error) });
+      outcomes.push({ code: meta.code, title: meta.title, status: 'error', result: 'error', detail: error instanceof Error ? error.message : String(error) });
       continue;
     }
-    if (results.length === 0) {
-      outcomes.push({ code: meta.code, title: meta.title, status: 'pass' });
+    const gaps = returned.filter(isGap);
+    const results = returned.filter((value): value is CheckResult => !isGap(value));
+    const notChecked = gaps.length ? { notChecked: gaps.map((gap) => gap.notRun) } : {};
+    if (results.length > 0) {
+      const finding = mergeResults(check, results);
+      findings.push(finding);
+      outcomes.push({ code: meta.code, title: finding.title, status: finding.severity, result: 'finding', ...notChecked });
       continue;
     }
-    const finding = mergeResults(check, results);
-    findings.push(finding);
-    outcomes.push({ code: meta.code, title: finding.title, status: finding.severity });
+    const ran = gaps.find((gap) => gap.ranTitle !== undefined);
+    if (gaps.length > 0 && !ran) {
+      outcomes.push(notRunOutcome(check, gaps.map((gap) => gap.notRun).join('; ')));
+      continue;
+    }
+    outcomes.push({ code: meta.code, title: ran?.ranTitle ?? meta.title, status: 'pass', result: 'passed', ...notChecked });
   }
   return { findings, outcomes, context };
+}
+
+function notRunOutcome(check: Check, reason: string): CheckOutcome {
+  return { code: check.meta.code, title: check.meta.title, status: 'not-applicable', result: 'not-run', detail: reason };
 }
 
 /** One finding per code: a check that found several things reports them together. */

@@ -6,13 +6,30 @@ export const REPORT_SCHEMA = 1;
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
+/**
+ * The three things a check can end as, plus a crash: it passed, it found something, or it could not
+ * run (its inputs were missing) — never shown as passed.
+ */
+export type CheckResultState = 'passed' | 'finding' | 'not-run' | 'error';
+
 /** What happened to each check in a run: JUnit/SARIF reporters list all of them, not only findings. */
 export interface CheckOutcome {
   readonly code: FindingCode;
   readonly title: string;
+  /** The finding's severity, 'pass', 'not-applicable' (= not run) or 'error'. Kept for older readers; `result` is the three-state field. */
   readonly status: 'pass' | 'info' | 'warn' | 'fail' | 'not-applicable' | 'error';
-  /** Why a check did not apply, or the error it hit. */
+  /** passed, finding, not-run or error (added in schema 1; absent in older reports). */
+  readonly result?: CheckResultState;
+  /** Not run: why, and what would let it run, in plain words. Error: the error it hit. */
   readonly detail?: string;
+  /** Parts of a check that ran that could not be checked, each with what would let it run. */
+  readonly notChecked?: readonly string[];
+}
+
+/** The outcome's three-state result, also for reports written before `result` existed. */
+export function outcomeResult(outcome: CheckOutcome): CheckResultState {
+  if (outcome.result) return outcome.result;
+  return outcome.status === 'pass' ? 'passed' : outcome.status === 'not-applicable' ? 'not-run' : outcome.status === 'error' ? 'error' : 'finding';
 }
 
 /** The one object every reporter renders and the library API returns. */

@@ -1,5 +1,5 @@
 import type { Severity } from '../core/finding.js';
-import type { Report } from '../core/report.js';
+import { outcomeResult, type Report } from '../core/report.js';
 
 /** SARIF levels: a fail blocks (error), a warn annotates (warning), info is a note. */
 const LEVELS: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { fail: 'error', warn: 'warning', info: 'note' };
@@ -36,9 +36,7 @@ export function formatSarif(report: Report): string {
           {
             executionSuccessful: !report.checks.some((check) => check.status === 'error'),
             endTimeUtc: report.generatedAt,
-            toolExecutionNotifications: report.checks
-              .filter((check) => check.status === 'error')
-              .map((check) => ({ level: 'error', message: { text: `${check.code}: ${check.detail ?? 'the check crashed'}` } })),
+            toolExecutionNotifications: executionNotifications(report, ruleIndex),
           },
         ],
         results,
@@ -47,6 +45,22 @@ export function formatSarif(report: Report): string {
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/**
+ * Checks that crashed (error), could not run, or ran only in part (note): a check that did not run
+ * is reported here, tied to its rule, never as a passing or failing result.
+ */
+function executionNotifications(report: Report, ruleIndex: ReadonlyMap<string, number>): object[] {
+  return report.checks.flatMap((check) => {
+    const associatedRule = { id: check.code, index: ruleIndex.get(check.code) ?? -1 };
+    const result = outcomeResult(check);
+    if (result === 'error') return [{ level: 'error', message: { text: `${check.code}: ${check.detail ?? 'the check crashed'}` }, associatedRule }];
+    if (result === 'not-run') {
+      return [{ level: 'note', message: { text: `${check.code} not run: ${check.detail ?? 'its inputs were missing'}` }, associatedRule, properties: { result: 'not-run' } }];
+    }
+    return (check.notChecked ?? []).map((reason) => ({ level: 'note', message: { text: `${check.code} ran in part; not checked: ${reason}` }, associatedRule, properties: { result: 'partly-run' } }));
+  });
 }
 
 /** A URI reference for a file path or store URL (spaces and the like percent-encoded). */

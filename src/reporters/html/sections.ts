@@ -1,6 +1,6 @@
 import { count, figure, percent } from '../../core/format.js';
 import type { EvidenceValue, Finding, Severity } from '../../core/finding.js';
-import type { CheckOutcome, Report } from '../../core/report.js';
+import { outcomeResult, type CheckOutcome, type Report } from '../../core/report.js';
 import { LABEL_MEANINGS } from '../label-meanings.js';
 import { escapeHtml, withCode } from './escape.js';
 import type { PlotFigure } from './plots.js';
@@ -12,6 +12,7 @@ const EVIDENCE_ITEMS_SHOWN = 12;
 export function verdictSection(report: Report): string {
   const counts = SEVERITY_ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
   const passed = report.checks.filter((c) => c.status === 'pass').length;
+  const notRun = report.checks.filter((c) => outcomeResult(c) === 'not-run').length;
   const headline =
     report.verdict === 'pass'
       ? 'This store can retrieve: no check failed.'
@@ -25,7 +26,7 @@ export function verdictSection(report: Report): string {
   <div class="gauge" role="img" aria-label="verdict ${report.verdict}"><span>${report.verdict.toUpperCase()}</span></div>
   <div class="headline">
     <h2>${escapeHtml(headline)}</h2>
-    <p class="counts">${counts.map(([severity, n]) => `<span class="count count-${severity}">${n} ${severity}</span>`).join('')}<span class="count count-pass">${passed} passed</span></p>
+    <p class="counts">${counts.map(([severity, n]) => `<span class="count count-${severity}">${n} ${severity}</span>`).join('')}<span class="count count-pass">${passed} passed</span>${notRun ? `<a class="count count-not-run" href="#not-run">${notRun} not run</a>` : ''}</p>
     <ul class="labels">${labels}</ul>
   </div>
 </section>`;
@@ -103,14 +104,18 @@ ${figures
 }
 
 export function checksSection(report: Report): string {
-  const passed = report.checks.filter((c) => c.status === 'pass');
-  const skipped = report.checks.filter((c) => c.status === 'not-applicable' || c.status === 'error');
-  const item = (check: CheckOutcome, mark: string): string =>
-    `<li class="check-${check.status}"><span class="mark">${mark}</span> ${escapeHtml(check.title)} <code>${check.code}</code>${check.detail ? ` <small>${escapeHtml(check.detail)}</small>` : ''}</li>`;
+  const passed = report.checks.filter((c) => outcomeResult(c) === 'passed');
+  const notRun = report.checks.filter((c) => outcomeResult(c) === 'not-run');
+  const partly = report.checks.flatMap((c) => (c.notChecked ?? []).map((reason) => ({ check: c, reason })));
+  const errored = report.checks.filter((c) => outcomeResult(c) === 'error');
+  const item = (check: CheckOutcome, mark: string, detail = check.detail): string =>
+    `<li class="check-${outcomeResult(check)}"><span class="mark">${mark}</span> ${escapeHtml(check.title)} <code>${check.code}</code>${detail ? ` <small>${escapeHtml(detail)}</small>` : ''}</li>`;
+  const gaps = [...notRun.map((check) => item(check, '–')), ...partly.map(({ check, reason }) => item(check, '–', `in part: ${reason}`))];
   return `<section class="checks" id="checks">
   <h2>Passed checks (${passed.length})</h2>
-  <ul class="passed">${passed.map((check) => item(check, '✓')).join('')}</ul>
-  ${skipped.length ? `<h3>Not run (${skipped.length})</h3><ul class="skipped">${skipped.map((check) => item(check, check.status === 'error' ? '!' : '–')).join('')}</ul>` : ''}
+  <ul class="passed">${passed.map((check) => item(check, '✓', undefined)).join('')}</ul>
+  ${gaps.length ? `<h3 id="not-run">Not run (${notRun.length}${partly.length ? `, and ${partly.length} in part` : ''}): not checked, so not passed</h3><ul class="skipped">${gaps.join('')}</ul>` : ''}
+  ${errored.length ? `<h3>Check errors (${errored.length})</h3><ul class="skipped">${errored.map((check) => item(check, '!')).join('')}</ul>` : ''}
   ${report.notes.length ? `<h3>Notes</h3><ul class="notes">${report.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}
 </section>`;
 }

@@ -20,7 +20,7 @@ small { color: var(--muted); }
 .headline h2 { margin: 0 0 8px; font-size: 22px; }
 .counts { margin: 0 0 10px; display: flex; gap: 8px; flex-wrap: wrap; }
 .count { padding: 2px 10px; border-radius: 12px; font-size: 13px; font-weight: 600; background: var(--panel); }
-.count-fail { color: var(--fail); } .count-warn { color: var(--warn); } .count-info { color: var(--info); } .count-pass { color: var(--pass); }
+.count-fail { color: var(--fail); } .count-warn { color: var(--warn); } .count-info { color: var(--info); } .count-pass { color: var(--pass); } .count-not-run { color: var(--muted); text-decoration: none; }
 .labels { list-style: none; margin: 0; padding: 0; }
 .label { margin: 2px 0; color: var(--muted); }
 .label strong { display: inline-block; min-width: 52px; color: var(--ink); background: #e8eaed; border-radius: 4px; padding: 0 6px; margin-right: 6px; text-align: center; }
