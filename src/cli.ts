@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { endQuietlyOnClosedPipe } from './cli/closed-pipe.js';
 import { reportError } from './cli/errors.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './report/tool-version.js';
@@ -43,5 +44,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 const exitCode = await main(process.argv);
 process.exitCode = exitCode;

@@ -7,7 +7,8 @@ import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
-import { emit, useColor } from './output.js';
+import { assertFileInput } from './inputs.js';
+import { assertReportOut, emit, useColor } from './output.js';
 import { integerOption, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
@@ -57,6 +58,10 @@ export function checkCommand(): Command {
     .option('-q, --quiet', 'no progress and no log lines on stderr (the report is still written)')
     .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
     .action(async (target: string, flags: CheckFlags) => {
+      assertFileInput(target, '<target>');
+      assertFileInput(flags.queries, '--queries');
+      assertFileInput(flags.vectors, '--vectors');
+      assertReportOut(flags.out);
       const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
       let report: Report;
       try {
