@@ -5,6 +5,7 @@ import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
+import { withCommandLine } from '../report/invocation.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
 import { assertFileInput } from './inputs.js';
@@ -84,10 +85,12 @@ export function checkCommand(): Command {
       } finally {
         progress.stop();
       }
-      logContract(progress, report);
       const format = flags.json ? 'json' : flags.format;
+      const color = !flags.out && useColor(process.stdout, flags.color);
+      report = withCommandLine(report, process.argv.slice(2), { format, failOn: flags.failOn, out: flags.out, quiet: flags.quiet, verbose: flags.verbose, color });
+      logContract(progress, report);
       const reporter = await loadReporter(format);
-      emit(reporter(report, { color: !flags.out && useColor(process.stdout, flags.color), failOn: flags.failOn }), flags.out);
+      emit(reporter(report, { color, failOn: flags.failOn }), flags.out);
       if (flags.out) progress.log(`wrote the ${format} report to ${flags.out}`);
       process.exitCode = report.findings.some((finding) => failsGate(finding.severity, flags.failOn)) ? EXIT.failFindings : EXIT.ok;
     });

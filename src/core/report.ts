@@ -1,4 +1,4 @@
-import type { Finding, FindingCode, Label } from './finding.js';
+import type { EvidenceValue, Finding, FindingCode, Label } from './finding.js';
 import type { ReportComparison, ReportPlots } from './plots.js';
 import type { DeclaredPolicy, ObservedPolicy } from './policy.js';
 
@@ -49,8 +49,34 @@ export interface Report {
   readonly notes: readonly string[];
   /** Data behind the HTML report's plots (added in schema 1; absent in older reports). */
   readonly plots?: ReportPlots;
+  /** What was run: command, effective options, inputs, tool version (added in schema 1; absent in older reports). */
+  readonly invocation?: ReportInvocation;
   /** Before/after figures when a command changed the store (rebuild). */
   readonly comparison?: ReportComparison;
+}
+
+/** One input of a run: a file (size, modification time, SHA-256 when cheap), a folder of files, or a store URL (redacted). */
+export interface ReportInput {
+  readonly role: 'target' | 'queries' | 'vectors' | 'manifest';
+  readonly path: string;
+  readonly kind: 'file' | 'folder' | 'store';
+  readonly bytes?: number;
+  /** Folders: the files read from it (their bytes summed in `bytes`). */
+  readonly files?: number;
+  readonly modifiedAt?: string;
+  /** Files up to 256 MiB. */
+  readonly sha256?: string;
+}
+
+export interface ReportInvocation {
+  /** The command that was run (CLI), or the equivalent command of a library call: pasting it re-runs the check. Secrets redacted. */
+  readonly command: string;
+  /** The CLI's arguments after `vectorclinic`, secrets redacted (absent for library calls). */
+  readonly argv?: readonly string[];
+  /** Every option in effect after defaults and the store manifest (metric, dim, sample, seed, format …). */
+  readonly options: Readonly<Record<string, EvidenceValue>>;
+  readonly inputs: readonly ReportInput[];
+  readonly tool: { readonly name: 'vectorclinic'; readonly version: string; readonly node: string };
 }
 
 export interface ReportAudit {

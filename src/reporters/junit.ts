@@ -34,6 +34,7 @@ export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
     ['labels', report.labels.join(' ')],
     ['fail-on', failOn],
     ['tool-version', report.tool.version],
+    ...(report.invocation ? invocationFacts(report) : []),
   ];
   const properties = facts
     .map(([name, value]) => `      <property ${attributes({ name, value })}/>`)
@@ -48,6 +49,16 @@ ${cases.join('\n')}
   </testsuite>
 </testsuites>
 `;
+}
+
+/** The command and each input's fingerprint, so a CI run can be reproduced from its test report. */
+function invocationFacts(report: Report): [string, string][] {
+  const invocation = report.invocation;
+  if (!invocation) return [];
+  return [
+    ['command', invocation.command],
+    ...invocation.inputs.map((input): [string, string] => [`input.${input.role}`, [input.path, input.bytes !== undefined ? `${input.bytes} bytes` : '', input.modifiedAt ?? '', input.sha256 ? `sha256:${input.sha256}` : ''].filter(Boolean).join(' ')]),
+  ];
 }
 
 function testcase(check: CheckOutcome, finding: Finding | undefined, failOn: FailOn, kind: string): string {

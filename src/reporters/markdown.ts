@@ -11,6 +11,7 @@ export function formatMarkdown(report: Report): string {
   const { stats, policy } = report;
   const lines: string[] = [];
   lines.push(`## ${ICONS[report.verdict]} vectorclinic: ${report.verdict.toUpperCase()} — \`${inline(report.target)}\``, '');
+  if (report.invocation) lines.push(`\`${inline(report.invocation.command).replace(/`/g, "'")}\``, '');
   if (report.labels.length) lines.push(report.labels.map((label) => `**${label}** ${LABEL_MEANINGS[label]}`).join('<br>'), '');
   lines.push(
     '| | declared | observed |',

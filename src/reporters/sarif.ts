@@ -1,5 +1,5 @@
 import type { Severity } from '../core/finding.js';
-import { outcomeResult, type Report } from '../core/report.js';
+import { outcomeResult, type Report, type ReportInput } from '../core/report.js';
 
 /** SARIF levels: a fail blocks (error), a warn annotates (warning), info is a note. */
 const LEVELS: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { fail: 'error', warn: 'warning', info: 'note' };
@@ -34,11 +34,13 @@ export function formatSarif(report: Report): string {
         tool: { driver: { name: 'vectorclinic', version: report.tool.version, semanticVersion: report.tool.version, rules } },
         invocations: [
           {
+            ...(report.invocation ? { commandLine: report.invocation.command, ...(report.invocation.argv ? { arguments: [...report.invocation.argv] } : {}) } : {}),
             executionSuccessful: !report.checks.some((check) => check.status === 'error'),
             endTimeUtc: report.generatedAt,
             toolExecutionNotifications: executionNotifications(report, ruleIndex),
           },
         ],
+        ...(report.invocation?.inputs.length ? { artifacts: report.invocation.inputs.map(sarifArtifact) } : {}),
         results,
         properties: { verdict: report.verdict, labels: report.labels, target: report.target, kind: report.kind },
       },
@@ -61,6 +63,18 @@ function executionNotifications(report: Report, ruleIndex: ReadonlyMap<string, n
     }
     return (check.notChecked ?? []).map((reason) => ({ level: 'note', message: { text: `${check.code} ran in part; not checked: ${reason}` }, associatedRule, properties: { result: 'partly-run' } }));
   });
+}
+
+/** An input of the run with its size, modification time and SHA-256 (when the report has them). */
+function sarifArtifact(input: ReportInput): object {
+  return {
+    location: { uri: artifactUri(input.path) },
+    roles: [input.role === 'target' ? 'analysisTarget' : 'referencedOnCommandLine'],
+    ...(input.bytes !== undefined ? { length: input.bytes } : {}),
+    ...(input.modifiedAt ? { lastModifiedTimeUtc: input.modifiedAt } : {}),
+    ...(input.sha256 ? { hashes: { 'sha-256': input.sha256 } } : {}),
+    properties: { role: input.role, kind: input.kind },
+  };
 }
 
 /** A URI reference for a file path or store URL (spaces and the like percent-encoded). */

@@ -26,7 +26,8 @@ export function formatText(report: Report, options: TextOptions): string {
     pass: (text) => c.bold(c.green(text)),
   };
   const { stats, policy } = report;
-  const lines: string[] = [`${c.bold('vectorclinic check')} ${report.target}`, ''];
+  // The exact command that produced this report: pasting it gives the same report (same seed).
+  const lines: string[] = [report.invocation ? c.bold(report.invocation.command) : `${c.bold('vectorclinic check')} ${report.target}`, ''];
   lines.push(
     ...pairs([
       ['verdict', badge[report.verdict](report.verdict.toUpperCase())],

@@ -119,3 +119,21 @@ export function checksSection(report: Report): string {
   ${report.notes.length ? `<h3>Notes</h3><ul class="notes">${report.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}
 </section>`;
 }
+
+/** What was run: the exact command, every option in effect, each input with size, time and SHA-256. */
+export function invocationSection(report: Report): string {
+  const invocation = report.invocation;
+  if (!invocation) return '';
+  const options = Object.entries(invocation.options).map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`);
+  const inputs = invocation.inputs.map(
+    (input) =>
+      `<tr><th>${input.role}</th><td><code>${escapeHtml(input.path)}</code></td><td>${input.bytes !== undefined ? `${count(input.bytes)} bytes${input.files !== undefined ? ` in ${count(input.files)} files` : ''}` : input.kind}</td><td>${escapeHtml(input.modifiedAt ?? '')}</td><td><small>${input.sha256 ? `sha256 ${input.sha256}` : ''}</small></td></tr>`,
+  );
+  return `<section class="invocation" id="invocation">
+  <h2>What was run</h2>
+  <pre class="command"><code>${escapeHtml(invocation.command)}</code></pre>
+  <table class="facts"><tbody>${inputs.join('')}</tbody></table>
+  <details><summary>Options in effect (after defaults and the store manifest)</summary><table class="facts"><tbody>${options.join('')}</tbody></table></details>
+  <p class="quiet">vectorclinic ${escapeHtml(invocation.tool.version)} on Node ${escapeHtml(invocation.tool.node)}</p>
+</section>`;
+}

@@ -53,7 +53,8 @@ td { font-variant-numeric: tabular-nums; }
 .plot-caption { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 .checks ul { list-style: none; padding: 0; margin: 0; columns: 2; }
 .checks li { margin: 3px 0; break-inside: avoid; }
-.check-pass .mark { color: var(--pass); font-weight: 700; }
+.check-passed .mark { color: var(--pass); font-weight: 700; }
+.invocation pre.command { background: var(--panel); padding: 8px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .quiet { color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding: 12px 32px; }
 @media (max-width: 720px) { .policy { grid-template-columns: 1fr; } .verdict { flex-direction: column; align-items: flex-start; } .checks ul { columns: 1; } }
