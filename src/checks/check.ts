@@ -21,8 +21,13 @@ export interface CheckMeta {
    * to …"); artifacts not listed get the runner's general wording (src/checks/missing-inputs.ts).
    */
   readonly needs?: Readonly<Partial<Record<ArtifactName, string>>>;
-  /** The general fix; findings may give a more specific one. */
+  /** The general fix, in no one engine's terms; findings may give a more specific one. */
   readonly fix: string;
+  /**
+   * The general fix in one store's own terms, by source kind (pgvector, lancedb, faiss …): added
+   * to the fix only on that kind of store, so a plain .npy never gets pgvector advice.
+   */
+  readonly storeFix?: Readonly<Record<string, string>>;
 }
 
 /** What a check reports when it finds something (null when the store passes it). */

@@ -51,7 +51,15 @@ export default defineCheck({
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'sample', 'declared', 'source'],
-    fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (cosine space, vector_cosine_ops); then rebuild the index with `vectorclinic rebuild`.',
+    fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (a cosine index); then rebuild the index with `vectorclinic rebuild`.',
+    storeFix: {
+      pgvector: 'In pgvector: index with vector_cosine_ops and order queries by <=>.',
+      pglite: 'In pgvector: index with vector_cosine_ops and order queries by <=>.',
+      lancedb: 'In LanceDB: create the index and search with distance_type "cosine".',
+      chroma: 'In Chroma: create the collection with the cosine distance space.',
+      hnswlib: "In hnswlib: build the index with space 'cosine'.",
+      faiss: 'In FAISS: faiss.normalize_L2 the vectors and queries, and use an inner-product index.',
+    },
   },
   run(artifacts, context) {
     return [metricAgreement(artifacts, context), indexBypass(artifacts), whiteningVersusPolicy(artifacts, context)].filter((result): result is CheckResult => result !== null);

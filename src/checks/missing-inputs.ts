@@ -29,3 +29,18 @@ function generalReason(name: ArtifactName, artifacts: Artifacts): string {
       return 'an input it needs could not be read from this target';
   }
 }
+
+/** What each input is, for the check pages ("Runs on: …"); inputs every target has are not listed. */
+const INPUT_WORDS: Readonly<Partial<Record<ArtifactName, string>>> = {
+  queries: 'query vectors (`--queries FILE`)',
+  reference: 'the embeddings an index was built from (`--vectors FILE`)',
+  index: 'an index (an index file or a live store with an index)',
+  annAudit: 'an index vectorclinic can search (an index file or a live store)',
+  pushdown: 'a live store that counts its rows itself',
+};
+
+/** "any target", or the inputs beyond the vectors themselves that the check needs, in plain words. */
+export function inputsInWords(required: readonly ArtifactName[]): string {
+  const words = required.flatMap((name) => INPUT_WORDS[name] ?? []);
+  return words.length ? words.join(', ') : 'any target (it needs only the vectors)';
+}

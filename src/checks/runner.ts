@@ -47,7 +47,7 @@ export function runChecks(artifacts: Artifacts, checks: readonly Check[], contex
     const results = returned.filter((value): value is CheckResult => !isGap(value));
     const notChecked = gaps.length ? { notChecked: gaps.map((gap) => gap.notRun) } : {};
     if (results.length > 0) {
-      const finding = mergeResults(check, results);
+      const finding = mergeResults(check, results, artifacts.source.kind);
       findings.push(finding);
       outcomes.push({ code: meta.code, title: finding.title, status: finding.severity, result: 'finding', ...notChecked });
       continue;
@@ -67,7 +67,7 @@ function notRunOutcome(check: Check, reason: string): CheckOutcome {
 }
 
 /** One finding per code: a check that found several things reports them together. */
-function mergeResults(check: Check, results: readonly CheckResult[]): Finding {
+function mergeResults(check: Check, results: readonly CheckResult[], kind: string): Finding {
   const ordered = [...results].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
   const top = ordered[0] as CheckResult;
   const labels = new Set<Label>(check.meta.labels);
@@ -78,9 +78,14 @@ function mergeResults(check: Check, results: readonly CheckResult[]): Finding {
     title: top.title ?? (top.severity === 'info' ? check.meta.title : check.meta.failureTitle),
     message: ordered.map((result) => result.message).join(' '),
     evidence: Object.assign({}, ...ordered.slice().reverse().map((result) => result.evidence)),
-    fix: ordered.find((result) => result.fix)?.fix ?? check.meta.fix,
+    fix: ordered.find((result) => result.fix)?.fix ?? generalFix(check, kind),
     labels: sortLabels(labels),
   };
+}
+
+function generalFix(check: Check, kind: string): string {
+  const local = check.meta.storeFix?.[kind];
+  return local ? `${check.meta.fix} ${local}` : check.meta.fix;
 }
 
 export function sortLabels(labels: Iterable<Label>): Label[] {

@@ -1,6 +1,7 @@
 import { count, figure, percent } from '../core/format.js';
-import type { EvidenceValue, Finding, Severity } from '../core/finding.js';
+import type { Finding, Severity } from '../core/finding.js';
 import { outcomeResult, type Report } from '../core/report.js';
+import { evidenceMeaning, evidenceName, evidenceValue } from './evidence-display.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
 
 const ICONS: Readonly<Record<Severity | 'pass', string>> = { fail: '❌', warn: '⚠️', info: 'ℹ️', pass: '✅' };
@@ -55,7 +56,7 @@ function notRunItems(report: Report): string[] {
 }
 
 function details(finding: Finding): string[] {
-  const evidence = Object.entries(finding.evidence).map(([key, value]) => `| ${cell(key)} | ${cell(evidenceText(value))} |`);
+  const evidence = Object.entries(finding.evidence).map(([key, value]) => `| ${cell(evidenceName(key))} | ${cell(evidenceValue(key, value))} | ${cell(evidenceMeaning(finding.code, key))} |`);
   return [
     `<details${finding.severity === 'fail' ? ' open' : ''}><summary><b>${finding.severity}</b> <code>${finding.code}</code> ${html(finding.title)}</summary>`,
     '',
@@ -63,14 +64,10 @@ function details(finding: Finding): string[] {
     '',
     `**Fix:** ${inline(finding.fix)}`,
     '',
-    ...(evidence.length ? ['| evidence | value |', '|---|---|', ...evidence, ''] : []),
+    ...(evidence.length ? ['| evidence | value | meaning |', '|---|---|---|', ...evidence, ''] : []),
     '</details>',
     '',
   ];
-}
-
-function evidenceText(value: EvidenceValue): string {
-  return typeof value === 'number' ? figure(value) : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Text inside a table cell: pipes and newlines would break the row. */

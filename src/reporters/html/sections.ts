@@ -1,13 +1,12 @@
 import { count, figure, percent } from '../../core/format.js';
-import type { EvidenceValue, Finding, Severity } from '../../core/finding.js';
+import type { Finding, Severity } from '../../core/finding.js';
 import { outcomeResult, type CheckOutcome, type Report } from '../../core/report.js';
+import { evidenceMeaning, evidenceName, evidenceValue } from '../evidence-display.js';
 import { LABEL_MEANINGS } from '../label-meanings.js';
 import { escapeHtml, withCode } from './escape.js';
 import type { PlotFigure } from './plots.js';
 
 const SEVERITY_ORDER: readonly Severity[] = ['fail', 'warn', 'info'];
-/** Evidence arrays longer than this are cut in the page (the JSON report keeps them whole). */
-const EVIDENCE_ITEMS_SHOWN = 12;
 
 export function verdictSection(report: Report): string {
   const counts = SEVERITY_ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
@@ -66,8 +65,9 @@ export function findingsSection(report: Report): string {
 }
 
 function findingCard(finding: Finding): string {
+  // Readable names and units; the check's description of each field beside it; the JSON key on hover.
   const evidence = Object.entries(finding.evidence)
-    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(evidenceText(value))}</td></tr>`)
+    .map(([key, value]) => `<tr><th title="${escapeHtml(key)}">${escapeHtml(evidenceName(key))}</th><td>${escapeHtml(evidenceValue(key, value))}</td><td><small>${escapeHtml(evidenceMeaning(finding.code, key))}</small></td></tr>`)
     .join('');
   return `<details class="finding finding-${finding.severity}" id="finding-${finding.code}"${finding.severity === 'info' ? '' : ' open'}>
   <summary><span class="badge badge-${finding.severity}">${finding.severity}</span> <span class="title">${escapeHtml(finding.title)}</span> <code class="code">${finding.code}</code> ${finding.labels.map((label) => `<span class="chip">${label}</span>`).join('')}</summary>
@@ -75,14 +75,6 @@ function findingCard(finding: Finding): string {
   <div class="fix"><strong>Fix</strong> ${withCode(finding.fix)}</div>
   <details class="evidence"><summary>Evidence</summary><table><tbody>${evidence}</tbody></table></details>
 </details>`;
-}
-
-function evidenceText(value: EvidenceValue): string {
-  if (typeof value === 'number') return figure(value);
-  if (Array.isArray(value) && value.length > EVIDENCE_ITEMS_SHOWN) {
-    return `${JSON.stringify(value.slice(0, EVIDENCE_ITEMS_SHOWN))} … and ${value.length - EVIDENCE_ITEMS_SHOWN} more`;
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export function plotsSection(figures: readonly PlotFigure[]): string {

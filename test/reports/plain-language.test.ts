@@ -1,0 +1,74 @@
+/**
+ * What users read is in their words: evidence with readable names, units and meanings (not JSON
+ * keys), the fix as the most visible line, and engine-specific advice only for that engine.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { check } from '../../src/api/check.js';
+import metricMismatch from '../../src/checks/metric-mismatch.js';
+import { runChecks } from '../../src/checks/runner.js';
+import type { Report } from '../../src/core/report.js';
+import type { Artifacts } from '../../src/gather/artifacts.js';
+import { normalizedCopy } from '../../src/math/vectors.js';
+import { formatHtml } from '../../src/reporters/html.js';
+import { formatMarkdown } from '../../src/reporters/markdown.js';
+import { formatText } from '../../src/reporters/text.js';
+import { DIM, DOCS, loadRows, QUERIES, writeNpy } from './demo-stores.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-plain-'));
+/** Raw documents searched with normalized queries under inner product: a normalization-drift finding. */
+let drift: Report;
+/** Raw documents with no metric declared: metric-mismatch's general advice. */
+let undeclared: Report;
+
+before(async () => {
+  const docs = join(folder, 'docs.npy');
+  const queries = join(folder, 'queries.npy');
+  writeNpy(docs, await loadRows(DOCS, 1000), 1000, DIM);
+  writeNpy(queries, normalizedCopy(await loadRows(QUERIES, 200), 200, DIM), 200, DIM);
+  drift = await check(docs, { metric: 'ip', queries });
+  undeclared = await check(docs);
+});
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+test('HTML and Markdown show evidence by readable name, with units and the meaning of each field', () => {
+  const finding = drift.findings.find((f) => f.code === 'normalization-drift');
+  assert.ok(finding, 'the drift store has a normalization-drift finding');
+  assert.ok('queryNormP50' in finding.evidence);
+  const html = formatHtml(drift);
+  const card = html.slice(html.indexOf('id="finding-normalization-drift"'), html.indexOf('</details>\n</details>', html.indexOf('id="finding-normalization-drift"')));
+  assert.match(card, /<th title="queryNormP50">query norm median<\/th><td>1<\/td><td><small>median query norm<\/small><\/td>/);
+  assert.doesNotMatch(card, />queryNormP50</, 'no JSON key as a row name');
+  const markdown = formatMarkdown(drift);
+  assert.match(markdown, /\| query norm median \| 1 \| median query norm \|/);
+  assert.match(markdown, /\| evidence \| value \| meaning \|/);
+  for (const finding of drift.findings) for (const key of Object.keys(finding.evidence)) if (/[a-z][A-Z]/.test(key)) assert.ok(!markdown.includes(`| ${key} |`), `${key} shown raw`);
+});
+
+test('the fix is the most visible line of a finding in the terminal: bold, never dimmed', () => {
+  const colored = formatText(drift, { color: true });
+  const fixLines = colored.split('\n').filter((line) => line.includes('fix: '));
+  assert.ok(fixLines.length > 0);
+  for (const line of fixLines) {
+    assert.match(line, /\x1b\[1mfix: /);
+    assert.doesNotMatch(line, /\x1b\[2m/);
+  }
+});
+
+test("engine-specific advice only for that engine: no pgvector terms for a plain .npy, pgvector's own on pgvector", () => {
+  const general = undeclared.findings.find((f) => f.code === 'metric-mismatch');
+  assert.ok(general);
+  assert.doesNotMatch(general.fix, /vector_cosine_ops|<=>|ivfflat|ef_search/);
+  // The same finding on a pgvector store (the runner adds the check's advice for the source's kind).
+  const onKind = (kind: string) => {
+    const artifacts = { source: { kind } } as unknown as Artifacts;
+    const run = runChecks(artifacts, [{ meta: { ...metricMismatch.meta, requiredArtifacts: [] }, run: () => ({ severity: 'warn', message: 'raw vectors, cosine model', evidence: {} }) }]);
+    return run.findings[0]?.fix ?? '';
+  };
+  assert.match(onKind('pgvector'), /vector_cosine_ops/);
+  assert.match(onKind('lancedb'), /distance_type "cosine"/);
+  assert.doesNotMatch(onKind('npy'), /vector_cosine_ops|distance_type/);
+});
