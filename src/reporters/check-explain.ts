@@ -54,7 +54,7 @@ export function explainLabel(label: Label, checks: readonly CheckMeta[], color: 
 /** What a label on a finding tells the reader beyond its one-line meaning. */
 const LABEL_DETAILS: Readonly<Record<Label, string>> = {
   'No.8':
-    'A No.8 finding means the store, as it is, cannot return what it should for some or all queries: wrong or broken vectors, a metric or normalization that ranks by the wrong thing, an index that misses neighbours. Fix the data or the index; the application code is not at fault.',
+    'A No.8 finding means the store, as it is, does not return everything it should: for some queries (a warning) or for many (a failure). The causes: wrong or broken vectors, a metric or normalization that ranks by the wrong thing, an index that misses neighbours. Fix the data or the index; the application code is not at fault.',
   'No.14':
     'A No.14 finding means the order in which the store was built contributed: the index was trained or built before the data was clean or complete (centroids learned from too few or from other vectors). Rebuilding from the clean data, in the right order, fixes it.',
   'No.16':

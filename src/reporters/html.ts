@@ -29,7 +29,7 @@ export function formatHtml(report: Report): string {
 ${verdictSection(report)}
 ${policySection(report)}
 ${findingsSection(report)}
-${plotsSection(figures)}
+${plotsSection(figures, report)}
 ${checksSection(report)}
 ${invocationSection(report)}
 </main>

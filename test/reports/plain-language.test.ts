@@ -23,6 +23,8 @@ const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-plain-'));
 let drift: Report;
 /** Raw documents with no metric declared: metric-mismatch's general advice. */
 let undeclared: Report;
+/** Raw documents declared cosine: one warning (metric-mismatch, No.8). */
+let warned: Report;
 
 before(async () => {
   const docs = join(folder, 'docs.npy');
@@ -31,6 +33,7 @@ before(async () => {
   writeNpy(queries, normalizedCopy(await loadRows(QUERIES, 200), 200, DIM), 200, DIM);
   drift = await check(docs, { metric: 'ip', queries });
   undeclared = await check(docs);
+  warned = await check(docs, { metric: 'cosine' });
 });
 after(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -71,4 +74,27 @@ test("engine-specific advice only for that engine: no pgvector terms for a plain
   assert.match(onKind('pgvector'), /vector_cosine_ops/);
   assert.match(onKind('lancedb'), /distance_type "cosine"/);
   assert.doesNotMatch(onKind('npy'), /vector_cosine_ops|distance_type/);
+});
+
+test('HTML: a striking plot number says whether it matters, from the outcome of the check that judges it', () => {
+  const html = formatHtml(undeclared);
+  const figure = html.slice(html.indexOf('id="plot-k-occurrence"'), html.indexOf('</figure>', html.indexOf('id="plot-k-occurrence"')));
+  assert.match(figure, /k-occurrence \(hubness\): skewness [\d.]+ \([\d.]+ without hubs\)/);
+  assert.match(figure, /<p class="plot-verdict plot-verdict-passed">Does it matter\? No: neighbor-collapse passed \(Neighbour lists depend on the query\) — nothing here crosses its thresholds\.<\/p>/);
+  assert.doesNotMatch(html, /if hub-free/);
+  const warnedHtml = formatHtml(warned);
+  const norms = warnedHtml.slice(warnedHtml.indexOf('id="plot-norm-histogram"'), warnedHtml.indexOf('</figure>', warnedHtml.indexOf('id="plot-norm-histogram"')));
+  assert.match(norms, /plot-verdict-passed">Does it matter\? No: mixed-norm-shards passed/);
+});
+
+test('HTML: the headline agrees with the verdict and with the label meanings shown beside it', () => {
+  assert.equal(warned.verdict, 'warn');
+  assert.deepEqual(warned.labels, ['No.8']);
+  const headline = (report: Report): string => /<h2>([^<]+)<\/h2>/.exec(formatHtml(report))?.[1] ?? '';
+  const warnHtml = formatHtml(warned);
+  assert.equal(headline(warned), 'This store retrieves, but not everything it should: the warnings below say what to fix.');
+  assert.match(warnHtml, /<li class="label"><strong>No\.8<\/strong> retrieval health: the store does not return everything it should<\/li>/);
+  assert.doesNotMatch(warnHtml, /cannot return/, 'a WARN page never says the store cannot return');
+  const notRun = undeclared.checks.filter((check) => check.result === 'not-run').length;
+  assert.equal(headline(undeclared), `This store can retrieve: no check that ran found a problem (${notRun} could not run: see below).`);
 });

@@ -12,12 +12,13 @@ export function verdictSection(report: Report): string {
   const counts = SEVERITY_ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
   const passed = report.checks.filter((c) => c.status === 'pass').length;
   const notRun = report.checks.filter((c) => outcomeResult(c) === 'not-run').length;
+  // Worded to agree with the labels beside it (No.8: "does not return everything it should") and to claim nothing for checks that did not run.
   const headline =
     report.verdict === 'pass'
-      ? 'This store can retrieve: no check failed.'
+      ? `This store can retrieve: no check that ran found a problem${notRun ? ` (${notRun} could not run: see below)` : ''}.`
       : report.verdict === 'warn'
-        ? 'This store retrieves, with problems worth fixing.'
-        : 'This store cannot be trusted to retrieve.';
+        ? 'This store retrieves, but not everything it should: the warnings below say what to fix.'
+        : 'This store cannot be trusted to retrieve: the failures below say what to fix.';
   const labels = report.labels.length
     ? report.labels.map((label) => `<li class="label"><strong>${label}</strong> ${escapeHtml(LABEL_MEANINGS[label])}</li>`).join('')
     : '<li class="label none">No failure family applies.</li>';
@@ -77,7 +78,7 @@ function findingCard(finding: Finding): string {
 </details>`;
 }
 
-export function plotsSection(figures: readonly PlotFigure[]): string {
+export function plotsSection(figures: readonly PlotFigure[], report: Report): string {
   if (figures.length === 0) return '';
   return `<section class="plots" id="plots">
   <h2>What the vectors look like</h2>
@@ -86,6 +87,7 @@ ${figures
   .map(
     (plot) => `  <figure class="plot" id="plot-${plot.id}" data-plot="${plot.id}">
     <figcaption><strong>${escapeHtml(plot.title)}</strong></figcaption>
+    ${plotVerdict(plot, report)}
     <div class="plot-body">${plot.svg}</div>
     <p class="plot-caption">${escapeHtml(plot.caption)}</p>
   </figure>`,
@@ -93,6 +95,26 @@ ${figures
   .join('\n')}
   </div>
 </section>`;
+}
+
+/**
+ * Whether what a plot shows matters, from the check that judges it: a striking number beside a
+ * passing check is context, not a problem, and the page says so.
+ */
+function plotVerdict(plot: PlotFigure, report: Report): string {
+  const outcome = plot.judgedBy ? report.checks.find((check) => check.code === plot.judgedBy) : undefined;
+  if (!outcome) return '';
+  const finding = report.findings.find((candidate) => candidate.code === outcome.code);
+  const result = outcomeResult(outcome);
+  const text =
+    result === 'passed'
+      ? `Does it matter? No: ${outcome.code} passed (${outcome.title}) — nothing here crosses its thresholds.`
+      : result === 'finding' && finding
+        ? `Does it matter? ${finding.severity === 'info' ? 'Not as a problem' : 'Yes'}: ${outcome.code} reports "${finding.title}" (${finding.severity}) — see the finding above.`
+        : result === 'not-run'
+          ? `Not judged: ${outcome.code} did not run (${outcome.detail ?? 'its inputs were missing'}); the plot is context only.`
+          : `Not judged: ${outcome.code} could not complete; the plot is context only.`;
+  return `<p class="plot-verdict plot-verdict-${result === 'finding' && finding ? finding.severity : result}">${escapeHtml(text)}</p>`;
 }
 
 export function checksSection(report: Report): string {

@@ -50,6 +50,8 @@ td { font-variant-numeric: tabular-nums; }
 .plot-body { overflow-x: auto; }
 .plot-body svg { max-width: 100%; height: auto; }
 .plot-body > figure { margin: 0; }
+.plot-verdict { font-size: 13px; margin: 4px 0 6px; padding: 4px 8px; border-radius: 4px; background: var(--panel); }
+.plot-verdict-passed { color: var(--pass); } .plot-verdict-warn { color: var(--warn); } .plot-verdict-fail { color: var(--fail); } .plot-verdict-not-run, .plot-verdict-info { color: var(--muted); }
 .plot-caption { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 .checks ul { list-style: none; padding: 0; margin: 0; columns: 2; }
 .checks li { margin: 3px 0; break-inside: avoid; }
