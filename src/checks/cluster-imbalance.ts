@@ -62,7 +62,11 @@ export default defineCheck({
   },
   run(artifacts, context) {
     const ivf = artifacts.index?.ivf;
-    if (!ivf || ivf.nlist < 2) return notRun(`this index (${artifacts.index?.type ?? 'unknown type'}) has no inverted lists (IVF) whose balance could be measured`);
+    if (!ivf || ivf.nlist < 2) {
+      const type = artifacts.index?.type ?? 'unknown';
+      if (ivf) return notRun(`this ${type} index has a single list: there is nothing to balance`);
+      return notRun(/ivf/i.test(type) ? `the list sizes of this ${type} index could not be read from the store` : `this ${type} index has no inverted lists (IVF) to balance`);
+    }
     const sizes = Array.from(ivf.listSizes, Number);
     const total = sizes.reduce((a, b) => a + b, 0);
     // Fewer vectors than lists is empty-index's finding.

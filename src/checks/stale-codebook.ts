@@ -24,6 +24,8 @@ const FOREIGN_FAIL_SHARE = 0.1;
 /** The share's 95% lower bound must clear this, so small samples cannot warn by chance. */
 const SIGNIFICANT_SHARE = 0.015;
 const MIN_ROWS = 200;
+/** Index types that are trained (IVF lists, PQ/SQ codes): a codebook missing from the artifacts was unreadable, not absent. */
+const TRAINED_INDEX = /ivf|pq|sq/i;
 
 export default defineCheck({
   meta: {
@@ -78,9 +80,12 @@ function coverage(artifacts: Artifacts, context: CheckContext): CheckReturn {
   const drift = declaredDrift(artifacts, context);
   const manifestMeasured = drift !== undefined && (drift.rowsChecked >= MIN_ROWS || drift.codebookMatches !== undefined);
   if (codebookMeasured) return null;
-  const noCodebook = artifacts.index
-    ? `this ${artifacts.index.type} index has no trained codebook (IVF centroids, PQ or SQ codes) whose fit could be measured`
-    : 'a plain vector file has no codebook (IVF centroids, PQ or SQ codes): check the index file or store built from these vectors';
+  const type = artifacts.index?.type;
+  const noCodebook = !type
+    ? 'a plain vector file has no codebook (IVF centroids, PQ or SQ codes): check the index file or store built from these vectors'
+    : TRAINED_INDEX.test(type)
+      ? `the codebook of this ${type} index could not be read from the store, so its fit was not measured`
+      : `this ${type} index has no trained codebook (IVF centroids, PQ or SQ codes)`;
   if (manifestMeasured) return partlyRun('Stored vectors fit the distribution the store manifest recorded', noCodebook);
   return notRun(`${noCodebook}; and no store manifest (written by \`vectorclinic rebuild\` or \`guard\`) records the vectors the store was built from`);
 }
