@@ -177,6 +177,11 @@ function undeclared(state: string, evidence: BaseEvidence, indexMetric: string |
         ? `Vectors are unit length (median norm ${figure(evidence.normP50)}): cosine, inner product and L2 rank them identically${indexMetric ? `, so the index's ${indexMetric} is safe` : ''}.`
         : `Vectors are not unit length (median norm ${figure(evidence.normP50)}): only ${safe} ranks them as a cosine model intends; pass --metric to check against your model.`,
     evidence,
+    // Nothing is wrong yet: the general fix (normalize, rebuild) would contradict a store of unit vectors.
+    fix:
+      state === 'unit'
+        ? 'Nothing to fix in the vectors. Pass --metric with the metric your embedding model was trained for so the index can be judged against it.'
+        : 'Pass --metric with the metric your embedding model was trained for; for a cosine model, normalize the vectors (and queries) or search them with a cosine index.',
   };
 }
 

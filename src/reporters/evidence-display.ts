@@ -34,6 +34,10 @@ export function evidenceValue(key: string, value: EvidenceValue): string {
     return figure(value);
   }
   if (value === null) return 'n/a';
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number')) {
+    const shown = value.slice(0, ITEMS_SHOWN).map((item) => (typeof item === 'number' ? figure(item) : item)).join(', ');
+    return value.length > ITEMS_SHOWN ? `${shown} … and ${value.length - ITEMS_SHOWN} more` : shown || 'none';
+  }
   if (Array.isArray(value) && value.length > ITEMS_SHOWN) return `${JSON.stringify(value.slice(0, ITEMS_SHOWN))} … and ${value.length - ITEMS_SHOWN} more`;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

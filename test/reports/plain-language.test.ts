@@ -61,10 +61,15 @@ test('the fix is the most visible line of a finding in the terminal: bold, never
   }
 });
 
-test("engine-specific advice only for that engine: no pgvector terms for a plain .npy, pgvector's own on pgvector", () => {
+test("engine-specific advice only for that engine: no pgvector terms for a plain .npy, pgvector's own on pgvector", async () => {
   const general = undeclared.findings.find((f) => f.code === 'metric-mismatch');
   assert.ok(general);
   assert.doesNotMatch(general.fix, /vector_cosine_ops|<=>|ivfflat|ef_search/);
+  assert.match(general.fix, /^Pass --metric/, 'no metric declared: the fix is to declare it');
+  const unitStore = await check(new URL('../../demo/data/docs.npy', import.meta.url).pathname);
+  const unitInfo = unitStore.findings.find((f) => f.code === 'metric-mismatch');
+  assert.equal(unitInfo?.severity, 'info');
+  assert.match(unitInfo?.fix ?? '', /^Nothing to fix in the vectors/, 'unit vectors are never told to normalize');
   // The same finding on a pgvector store (the runner adds the check's advice for the source's kind).
   const onKind = (kind: string) => {
     const artifacts = { source: { kind } } as unknown as Artifacts;
