@@ -47,7 +47,7 @@ export interface CheckResult {
  * A check, or part of one, that could not run on this store: never shown as passed. `notRun` says
  * what was missing and what would let it run, in plain words ("pass --queries FILE to compare your
  * query vectors with the store"). When the rest of the check did run, `ranTitle` is the passing
- * title of that rest ("Stored vectors are normalized as the policy declares").
+ * title of that rest ("Stored vectors match the normalization the policy declares").
  */
 export interface CheckGap {
   readonly notRun: string;

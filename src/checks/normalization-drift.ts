@@ -7,7 +7,7 @@ import { defineCheck, notRun, partlyRun, type CheckGap, type CheckResult } from 
 
 const QUERIES_HINT = 'pass --queries FILE (vectors your application searches with) to compare your query vectors with the store';
 /** What a run without queries checks: the store against its declared policy. */
-const POLICY_ONLY_TITLE = 'Stored vectors are normalized as the policy declares';
+const POLICY_ONLY_TITLE = 'Stored vectors match the normalization the policy declares';
 
 /** Same bar as metric-mismatch: losing one neighbour in ten is a retrieval failure. */
 const AGREEMENT_FAIL_BELOW = 0.9;

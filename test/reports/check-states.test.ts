@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { check } from '../../src/api/check.js';
+import { guardFile } from '../../src/guard/guard-file.js';
 import type { CheckOutcome, Report } from '../../src/core/report.js';
 import { formatHtml } from '../../src/reporters/html.js';
 import { formatJunit } from '../../src/reporters/junit.js';
@@ -23,6 +24,8 @@ const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-states-'));
 let bare: Report;
 /** The same file with --queries and --dim: the query-side checks run. */
 let withInputs: Report;
+/** The file after `guard` (normalized, with a store manifest declaring it), checked without queries. */
+let guarded: Report;
 
 before(async () => {
   const docs = join(folder, 'docs.npy');
@@ -31,6 +34,9 @@ before(async () => {
   writeNpy(queries, await loadRows(QUERIES, 200), 200, DIM);
   bare = await check(docs);
   withInputs = await check(docs, { queries, dim: DIM });
+  const clean = join(folder, 'clean.npy');
+  await guardFile({ input: docs, out: clean, dim: DIM, metric: 'cosine' });
+  guarded = await check(clean);
 });
 after(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -70,6 +76,17 @@ test('with --queries and --dim the same checks run and pass', () => {
   assert.equal(dims.result, 'passed');
   assert.equal(dims.title, 'Dimensions match the model');
   assert.equal(dims.notChecked, undefined);
+});
+
+test('a check that ran in part (the manifest policy, but no queries) passes under a title naming only what it checked', () => {
+  const drift = outcome(guarded, 'normalization-drift');
+  assert.equal(drift.result, 'passed');
+  assert.equal(drift.title, 'Stored vectors match the normalization the policy declares');
+  assert.match((drift.notChecked ?? []).join(' '), /queries were not compared with the store: pass --queries FILE/);
+  // The manifest declares the dimension: dimension-mismatch ran in full.
+  assert.equal(outcome(guarded, 'dimension-mismatch').title, 'Dimensions match the model');
+  assert.equal(outcome(guarded, 'dimension-mismatch').notChecked, undefined);
+  assert.equal(outcome(guarded, 'stale-codebook').result, 'passed', 'the manifest lets stale-codebook compare rows with the recorded distribution');
 });
 
 test('text: a check that did not run is listed under NOT RUN with its reason, never under PASSED', () => {
