@@ -16,11 +16,6 @@ export interface CheckMeta {
   readonly evidence: Readonly<Record<string, string>>;
   readonly labels: readonly Label[];
   readonly requiredArtifacts: readonly ArtifactName[];
-  /**
-   * What to tell the user when a required artifact is missing, in plain words ("pass --queries FILE
-   * to …"); artifacts not listed get the runner's general wording (src/checks/missing-inputs.ts).
-   */
-  readonly needs?: Readonly<Partial<Record<ArtifactName, string>>>;
   /** The general fix, in no one engine's terms; findings may give a more specific one. */
   readonly fix: string;
   /**

@@ -1,15 +1,14 @@
 import type { ArtifactName, Artifacts } from '../gather/artifacts.js';
-import type { CheckMeta } from './check.js';
 
 /**
  * Why a check could not run when an input it needs is missing, in the user's words: what was
  * missing and what would let it run. Internal artifact names never reach the report.
  */
-export function missingInputReason(meta: CheckMeta, missing: readonly ArtifactName[], artifacts: Artifacts): string {
-  return missing.map((name) => meta.needs?.[name] ?? generalReason(name, artifacts)).join('; ');
+export function missingInputReason(missing: readonly ArtifactName[], artifacts: Artifacts): string {
+  return missing.map((name) => inputReason(name, artifacts)).join('; ');
 }
 
-function generalReason(name: ArtifactName, artifacts: Artifacts): string {
+function inputReason(name: ArtifactName, artifacts: Artifacts): string {
   switch (name) {
     case 'queries':
       return 'no query vectors were given: pass --queries FILE (vectors your application searches with) to run it';

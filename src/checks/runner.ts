@@ -32,7 +32,7 @@ export function runChecks(artifacts: Artifacts, checks: readonly Check[], contex
     const { meta } = check;
     const missing = meta.requiredArtifacts.filter((name) => artifacts[name] === undefined);
     if (missing.length > 0) {
-      outcomes.push(notRunOutcome(check, missingInputReason(meta, missing, artifacts)));
+      outcomes.push(notRunOutcome(check, missingInputReason(missing, artifacts)));
       continue;
     }
     let returned: readonly (CheckResult | CheckGap)[];
