@@ -62,6 +62,8 @@ export function formatText(report: Report, options: TextOptions): string {
   const errored = report.checks.filter((outcome) => outcome.status === 'error');
   if (errored.length) lines.push('', c.bold(c.red(`CHECK ERRORS (${errored.length})`)), ...errored.map((outcome) => `  ${c.red('!')} ${outcome.code}: ${outcome.detail ?? ''}`));
   if (report.notes.length) lines.push('', ...report.notes.map((note) => c.dim(`note: ${note}`)));
+  const first = report.findings.find((finding) => finding.severity !== 'info');
+  if (first) lines.push('', c.dim(`what a finding or label means: vectorclinic explain ${first.code}${report.labels[0] ? `, vectorclinic explain ${report.labels[0]}` : ''}`));
   lines.push('', summaryLine(report, badge));
   return `${lines.join('\n')}\n`;
 }

@@ -51,6 +51,11 @@ test('HTML and Markdown show evidence by readable name, with units and the meani
   for (const finding of drift.findings) for (const key of Object.keys(finding.evidence)) if (/[a-z][A-Z]/.test(key)) assert.ok(!markdown.includes(`| ${key} |`), `${key} shown raw`);
 });
 
+test('the terminal report points to explain for its findings and labels, and says nothing of it on a clean store', () => {
+  assert.match(formatText(warned, { color: false }), /^what a finding or label means: vectorclinic explain metric-mismatch, vectorclinic explain No\.8$/m);
+  assert.doesNotMatch(formatText(undeclared, { color: false }), /vectorclinic explain/);
+});
+
 test('the fix is the most visible line of a finding in the terminal: bold, never dimmed', () => {
   const colored = formatText(drift, { color: true });
   const fixLines = colored.split('\n').filter((line) => line.includes('fix: '));
