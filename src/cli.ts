@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { endQuietlyOnClosedPipe } from './cli/closed-pipe.js';
 import { installCrashHandler } from './cli/crash-handler.js';
 import { reportError } from './cli/errors.js';
 import { EXIT } from './errors.js';
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 installCrashHandler();
 const exitCode = await main(process.argv);
 process.exitCode = exitCode;

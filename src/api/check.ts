@@ -1,12 +1,13 @@
 import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
 import type { DeclaredPolicy } from '../core/policy.js';
-import type { Report } from '../core/report.js';
+import type { Report, ReportInvocation } from '../core/report.js';
 import { UsageError } from '../errors.js';
 import { storedVectorsReference } from '../gather/exact-reference.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
 import { mergeDeclared, readManifest } from '../manifest/manifest.js';
 import { buildReport } from '../report/build-report.js';
+import { commandLine, describeInvocation, flagWords } from '../report/invocation.js';
 import { openSource } from '../sources/open-source.js';
 import type { VectorSource } from '../sources/source.js';
 import { checkOptionsSchema, OVERLAP_K, type CheckOptions, type CheckOptionsInput } from './check-options.js';
@@ -39,7 +40,8 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     const declared = mergeDeclared(flags, manifest);
     const notes = manifestNotes(flags, manifest);
     const report = await checkSource(source, settings, declared, callbacks);
-    return notes.length ? { ...report, notes: [...report.notes, ...notes] } : report;
+    const invocation = checkInvocation(target, settings, declared, fileManifest?.path);
+    return { ...report, ...(notes.length ? { notes: [...report.notes, ...notes] } : {}), invocation };
   } finally {
     await source.close();
   }
@@ -79,6 +81,21 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
   } finally {
     await Promise.all(others.map((other) => other.close()));
   }
+}
+
+/** Options with a CLI flag of the same name: what the equivalent command line carries. */
+const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field'] as const;
+
+/** The library call as the command that re-runs it, with every option in effect (after defaults and the manifest). */
+function checkInvocation(target: string, settings: CheckOptions, declared: DeclaredPolicy, manifestPath: string | undefined): ReportInvocation {
+  const defaults = checkOptionsSchema.parse({});
+  const given = Object.fromEntries(FLAG_OPTIONS.map((name) => [name, settings[name]]));
+  return describeInvocation(
+    commandLine(['check', target, ...flagWords(given, defaults)]),
+    undefined,
+    { ...settings, metric: declared.metric, dim: declared.dim, model: declared.model, normalized: declared.normalized, policyFrom: declared.from },
+    [['target', target], ['queries', settings.queries], ['vectors', settings.vectors], ['manifest', manifestPath]],
+  );
 }
 
 function parseOptions(options: CheckOptionsInput): CheckOptions {

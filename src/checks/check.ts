@@ -16,8 +16,13 @@ export interface CheckMeta {
   readonly evidence: Readonly<Record<string, string>>;
   readonly labels: readonly Label[];
   readonly requiredArtifacts: readonly ArtifactName[];
-  /** The general fix; findings may give a more specific one. */
+  /** The general fix, in no one engine's terms; findings may give a more specific one. */
   readonly fix: string;
+  /**
+   * The general fix in one store's own terms, by source kind (pgvector, lancedb, faiss …): added
+   * to the fix only on that kind of store, so a plain .npy never gets pgvector advice.
+   */
+  readonly storeFix?: Readonly<Record<string, string>>;
 }
 
 /** What a check reports when it finds something (null when the store passes it). */
@@ -33,6 +38,34 @@ export interface CheckResult {
   readonly extraLabels?: readonly Label[];
 }
 
+/**
+ * A check, or part of one, that could not run on this store: never shown as passed. `notRun` says
+ * what was missing and what would let it run, in plain words ("pass --queries FILE to compare your
+ * query vectors with the store"). When the rest of the check did run, `ranTitle` is the passing
+ * title of that rest ("Stored vectors match the normalization the policy declares").
+ */
+export interface CheckGap {
+  readonly notRun: string;
+  readonly ranTitle?: string;
+}
+
+/** The whole check could not run: why, and what would let it. */
+export function notRun(reason: string): CheckGap {
+  return { notRun: reason };
+}
+
+/** Part of the check could not run (`reason`); the rest ran and, if it found nothing, passes as `ranTitle`. */
+export function partlyRun(ranTitle: string, reason: string): CheckGap {
+  return { notRun: reason, ranTitle };
+}
+
+export function isGap(value: CheckResult | CheckGap): value is CheckGap {
+  return typeof (value as CheckGap).notRun === 'string';
+}
+
+/** What a check's run returns: findings, gaps (what it could not check), both, or null for a clean pass. */
+export type CheckReturn = CheckResult | CheckGap | readonly (CheckResult | CheckGap)[] | null;
+
 /** Shared, memoized derived data (neighbour lists, geometry) so checks never recompute each other's work. */
 export interface CheckContext {
   memo<T>(key: string, compute: () => T): T;
@@ -40,8 +73,8 @@ export interface CheckContext {
 
 export interface Check {
   readonly meta: CheckMeta;
-  /** Pure: reads artifacts (and memoized derivations of them), returns findings. */
-  run(artifacts: Artifacts, context: CheckContext): CheckResult | readonly CheckResult[] | null;
+  /** Pure: reads artifacts (and memoized derivations of them), returns findings and what it could not check. */
+  run(artifacts: Artifacts, context: CheckContext): CheckReturn;
 }
 
 export function defineCheck(check: Check): Check {

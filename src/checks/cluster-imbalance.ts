@@ -3,7 +3,7 @@ import type { Label } from '../core/finding.js';
 import { ivfSample, type IvfSample } from '../computed/ivf-sample.js';
 import { nearDuplicates } from '../computed/near-duplicates.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { defineCheck, type CheckContext, type CheckResult } from './check.js';
+import { defineCheck, notRun, type CheckContext, type CheckResult } from './check.js';
 
 /**
  * Imbalance factor nlist·Σnᵢ²/(Σnᵢ)² is the work of a search relative to equal lists (queries land
@@ -62,7 +62,11 @@ export default defineCheck({
   },
   run(artifacts, context) {
     const ivf = artifacts.index?.ivf;
-    if (!ivf || ivf.nlist < 2) return null;
+    if (!ivf || ivf.nlist < 2) {
+      const type = artifacts.index?.type ?? 'unknown';
+      if (ivf) return notRun(`this ${type} index has a single list: there is nothing to balance`);
+      return notRun(/ivf/i.test(type) ? `the list sizes of this ${type} index could not be read from the store` : `this ${type} index has no inverted lists (IVF) to balance`);
+    }
     const sizes = Array.from(ivf.listSizes, Number);
     const total = sizes.reduce((a, b) => a + b, 0);
     // Fewer vectors than lists is empty-index's finding.

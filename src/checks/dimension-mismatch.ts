@@ -1,7 +1,7 @@
 import { count, rowList } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
 import type { RowStats } from '../gather/row-stats.js';
-import { defineCheck, type CheckResult } from './check.js';
+import { defineCheck, partlyRun, type CheckGap, type CheckResult } from './check.js';
 
 /**
  * A column that is exactly zero in every one of this many non-zero rows is no accident of a dense
@@ -22,7 +22,7 @@ export default defineCheck({
       'dropped values): the stored shape looks right while the information is gone. Rows of different lengths ' +
       '(JSON arrays) mean several models or a broken writer.',
     decides:
-      `Fails when the stored dimension differs from --dim (or the policy's), when a column is exactly zero in every one of at least ${ZERO_COLUMN_MIN_ROWS} valid rows (a warning from ${ZERO_COLUMN_WARN_ROWS}), or when any row has a different length.`,
+      `Fails when the stored dimension differs from --dim (or the policy's), when a column is exactly zero in every one of at least ${ZERO_COLUMN_MIN_ROWS} valid rows (a warning from ${ZERO_COLUMN_WARN_ROWS}), or when any row has a different length. Without --dim, a policy or --queries, the stored dimension is not compared with the model's.`,
     evidence: {
       storedDim: 'dimension of the stored vectors',
       declaredDim: 'dimension the model produces (--dim or the policy)',
@@ -38,7 +38,7 @@ export default defineCheck({
     fix: "Re-embed with the model the index expects and write every vector at the model's full dimension; never truncate or pad to fit a schema — change the schema (and rebuild the index) instead.",
   },
   run({ rowStats, source, declared, queries }) {
-    const results: CheckResult[] = [];
+    const results: (CheckResult | CheckGap)[] = [];
     const storedDim = source.dim;
     // An index that transforms vectors (PCA) takes the model's dimension and stores fewer: compare its input.
     const inputDim = source.index?.transform?.inputDim ?? storedDim;
@@ -70,6 +70,9 @@ export default defineCheck({
         message: `${count(rowStats.rowIssues.count)} rows do not have ${storedDim} values (rows ${rowList(rows, rowStats.rowIssues.count)}; lengths found: ${Object.entries(lengths).map(([length, n]) => `${length} × ${n}`).join(', ') || 'unparsable'}). They were left out of every other measurement.`,
         evidence: { storedDim, raggedRows: rowStats.rowIssues.count, raggedLengths: lengths, firstRaggedRows: rows } as Evidence,
       });
+    }
+    if (declared.dim === undefined && !queries) {
+      results.push(partlyRun('Every row has the stored dimension, with no empty columns', "the model's dimension was not compared: pass --dim N (the dimension your embedding model produces) or --queries FILE"));
     }
     return results;
   },

@@ -51,7 +51,15 @@ export default defineCheck({
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'sample', 'declared', 'source'],
-    fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (cosine space, vector_cosine_ops); then rebuild the index with `vectorclinic rebuild`.',
+    fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (a cosine index); then rebuild the index with `vectorclinic rebuild`.',
+    storeFix: {
+      pgvector: 'In pgvector: index with vector_cosine_ops and order queries by <=>.',
+      pglite: 'In pgvector: index with vector_cosine_ops and order queries by <=>.',
+      lancedb: 'In LanceDB: create the index and search with distance_type "cosine".',
+      chroma: 'In Chroma: create the collection with the cosine distance space.',
+      hnswlib: "In hnswlib: build the index with space 'cosine'.",
+      faiss: 'In FAISS: faiss.normalize_L2 the vectors and queries, and use an inner-product index.',
+    },
   },
   run(artifacts, context) {
     return [metricAgreement(artifacts, context), indexBypass(artifacts), whiteningVersusPolicy(artifacts, context)].filter((result): result is CheckResult => result !== null);
@@ -169,6 +177,11 @@ function undeclared(state: string, evidence: BaseEvidence, indexMetric: string |
         ? `Vectors are unit length (median norm ${figure(evidence.normP50)}): cosine, inner product and L2 rank them identically${indexMetric ? `, so the index's ${indexMetric} is safe` : ''}.`
         : `Vectors are not unit length (median norm ${figure(evidence.normP50)}): only ${safe} ranks them as a cosine model intends; pass --metric to check against your model.`,
     evidence,
+    // Nothing is wrong yet: the general fix (normalize, rebuild) would contradict a store of unit vectors.
+    fix:
+      state === 'unit'
+        ? 'Nothing to fix in the vectors. Pass --metric with the metric your embedding model was trained for so the index can be judged against it.'
+        : 'Pass --metric with the metric your embedding model was trained for; for a cosine model, normalize the vectors (and queries) or search them with a cosine index.',
   };
 }
 

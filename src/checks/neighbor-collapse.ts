@@ -1,7 +1,7 @@
 import { count, figure, percent, round } from '../core/format.js';
 import { collapse } from '../computed/collapse.js';
 import { geometry } from '../computed/geometry.js';
-import { defineCheck } from './check.js';
+import { defineCheck, notRun } from './check.js';
 
 /**
  * Unrelated random queries share ~k/N of their neighbours in a healthy store (≈0). Above 0.35
@@ -39,7 +39,7 @@ export default defineCheck({
   },
   run(artifacts, context) {
     const measured = collapse(artifacts, context);
-    if (!measured) return null;
+    if (!measured) return notRun('too few valid rows to measure neighbour overlap between random queries');
     const shape = geometry(artifacts, context);
     const evidence = {
       overlapAt20: round(measured.overlap, 4),

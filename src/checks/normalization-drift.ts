@@ -3,7 +3,11 @@ import { normRegimes, type NormRegimes } from '../computed/norm-regimes.js';
 import { rankingAgreement } from '../computed/ranking-agreement.js';
 import { effectiveMetric } from '../computed/search-metric.js';
 import { isotropyEvidence, queryIsotropy, storeIsotropy } from '../computed/whitening.js';
-import { defineCheck, type CheckResult } from './check.js';
+import { defineCheck, notRun, partlyRun, type CheckGap, type CheckResult } from './check.js';
+
+const QUERIES_HINT = 'pass --queries FILE (vectors your application searches with) to compare your query vectors with the store';
+/** What a run without queries checks: the store against its declared policy. */
+const POLICY_ONLY_TITLE = 'Stored vectors match the normalization the policy declares';
 
 /** Same bar as metric-mismatch: losing one neighbour in ten is a retrieval failure. */
 const AGREEMENT_FAIL_BELOW = 0.9;
@@ -22,7 +26,7 @@ export default defineCheck({
       'With --queries: compares the measured norm state of the queries and of the stored vectors. A unit-norm corpus ' +
       'searched with raw queries keeps its ranking (warn: scores and thresholds shift). A raw corpus searched with ' +
       `unit queries fails when the index's metric then returns under ${percent(AGREEMENT_FAIL_BELOW, 0)} of the declared-metric top-10, ` +
-      "and warns otherwise. Whitened stored vectors (isotropic spectrum, see metric-mismatch) searched with queries that keep the model's raw geometry, or the reverse, fail. Without queries: fails when the policy declares normalized vectors and the store holds raw ones.",
+      "and warns otherwise. Whitened stored vectors (isotropic spectrum, see metric-mismatch) searched with queries that keep the model's raw geometry, or the reverse, fail. Without queries: fails when the policy (a store manifest) declares normalized vectors and the store holds raw ones; without queries or such a policy it does not run.",
     evidence: {
       queryNormState: "'unit' or 'raw' (measured on the query file)",
       storeNormState: "'unit', 'raw' or 'mixed' (measured on the store)",
@@ -39,7 +43,7 @@ export default defineCheck({
   },
   run(artifacts, context) {
     const store = normRegimes(artifacts.rowStats);
-    const findings: CheckResult[] = [];
+    const findings: (CheckResult | CheckGap)[] = [];
     const policy = artifacts.declared.normalized;
     if (policy === true && (store.state === 'raw' || store.state === 'mixed')) {
       findings.push({
@@ -62,6 +66,8 @@ export default defineCheck({
       if (drift) findings.push(drift);
       const whitening = whiteningDrift(artifacts, context);
       if (whitening) findings.push(whitening);
+    } else {
+      findings.push(policy === undefined ? notRun(`no query vectors were given: ${QUERIES_HINT}`) : partlyRun(POLICY_ONLY_TITLE, `queries were not compared with the store: ${QUERIES_HINT}`));
     }
     return findings;
   },

@@ -1,7 +1,8 @@
 import { LABELS, severityRank, type Finding, type Label } from '../core/finding.js';
 import type { CheckOutcome } from '../core/report.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import type { Check, CheckContext, CheckResult } from './check.js';
+import { isGap, type Check, type CheckContext, type CheckGap, type CheckResult } from './check.js';
+import { missingInputReason } from './missing-inputs.js';
 
 export interface CheckRun {
   readonly findings: readonly Finding[];
@@ -20,8 +21,9 @@ export function createContext(): CheckContext {
 }
 
 /**
- * Run every check over the artifacts. A check whose artifacts are missing is not applicable; a
- * check that throws becomes an 'error' outcome — one broken check never aborts the report.
+ * Run every check over the artifacts. A check whose inputs are missing, or that says it could not
+ * run, is 'not run' (never passed), with what would let it run; a check that throws becomes an
+ * 'error' outcome — one broken check never aborts the report.
  */
 export function runChecks(artifacts: Artifacts, checks: readonly Check[], context = createContext()): CheckRun {
   const findings: Finding[] = [];
@@ -30,30 +32,42 @@ export function runChecks(artifacts: Artifacts, checks: readonly Check[], contex
     const { meta } = check;
     const missing = meta.requiredArtifacts.filter((name) => artifacts[name] === undefined);
     if (missing.length > 0) {
-      outcomes.push({ code: meta.code, title: meta.title, status: 'not-applicable', detail: `needs ${missing.join(', ')}` });
+      outcomes.push(notRunOutcome(check, missingInputReason(missing, artifacts)));
       continue;
     }
-    let results: readonly CheckResult[];
+    let returned: readonly (CheckResult | CheckGap)[];
     try {
-      const returned = check.run(artifacts, context);
-      results = returned === null ? [] : Array.isArray(returned) ? returned : [returned as CheckResult];
+      const value = check.run(artifacts, context);
+      returned = value === null ? [] : Array.isArray(value) ? value : [value as CheckResult | CheckGap];
     } catch (error) {
-      outcomes.push({ code: meta.code, title: meta.title, status: 'error', detail: error instanceof Error ? error.message : String(error) });
+      outcomes.push({ code: meta.code, title: meta.title, status: 'error', result: 'error', detail: error instanceof Error ? error.message : String(error) });
       continue;
     }
-    if (results.length === 0) {
-      outcomes.push({ code: meta.code, title: meta.title, status: 'pass' });
+    const gaps = returned.filter(isGap);
+    const results = returned.filter((value): value is CheckResult => !isGap(value));
+    const notChecked = gaps.length ? { notChecked: gaps.map((gap) => gap.notRun) } : {};
+    if (results.length > 0) {
+      const finding = mergeResults(check, results, artifacts.source.kind);
+      findings.push(finding);
+      outcomes.push({ code: meta.code, title: finding.title, status: finding.severity, result: 'finding', ...notChecked });
       continue;
     }
-    const finding = mergeResults(check, results);
-    findings.push(finding);
-    outcomes.push({ code: meta.code, title: finding.title, status: finding.severity });
+    const ran = gaps.find((gap) => gap.ranTitle !== undefined);
+    if (gaps.length > 0 && !ran) {
+      outcomes.push(notRunOutcome(check, gaps.map((gap) => gap.notRun).join('; ')));
+      continue;
+    }
+    outcomes.push({ code: meta.code, title: ran?.ranTitle ?? meta.title, status: 'pass', result: 'passed', ...notChecked });
   }
   return { findings, outcomes, context };
 }
 
+function notRunOutcome(check: Check, reason: string): CheckOutcome {
+  return { code: check.meta.code, title: check.meta.title, status: 'not-applicable', result: 'not-run', detail: reason };
+}
+
 /** One finding per code: a check that found several things reports them together. */
-function mergeResults(check: Check, results: readonly CheckResult[]): Finding {
+function mergeResults(check: Check, results: readonly CheckResult[], kind: string): Finding {
   const ordered = [...results].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
   const top = ordered[0] as CheckResult;
   const labels = new Set<Label>(check.meta.labels);
@@ -64,9 +78,14 @@ function mergeResults(check: Check, results: readonly CheckResult[]): Finding {
     title: top.title ?? (top.severity === 'info' ? check.meta.title : check.meta.failureTitle),
     message: ordered.map((result) => result.message).join(' '),
     evidence: Object.assign({}, ...ordered.slice().reverse().map((result) => result.evidence)),
-    fix: ordered.find((result) => result.fix)?.fix ?? check.meta.fix,
+    fix: ordered.find((result) => result.fix)?.fix ?? generalFix(check, kind),
     labels: sortLabels(labels),
   };
+}
+
+function generalFix(check: Check, kind: string): string {
+  const local = check.meta.storeFix?.[kind];
+  return local ? `${check.meta.fix} ${local}` : check.meta.fix;
 }
 
 export function sortLabels(labels: Iterable<Label>): Label[] {

@@ -12,7 +12,7 @@ import {
 import { declaredDrift } from '../computed/declared-drift.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
-import { defineCheck, type CheckContext, type CheckResult } from './check.js';
+import { defineCheck, notRun, partlyRun, type CheckContext, type CheckReturn, type CheckResult } from './check.js';
 
 /**
  * Manifest evidence. By construction 1% of the reference rows fall below its 1st percentile of
@@ -24,6 +24,8 @@ const FOREIGN_FAIL_SHARE = 0.1;
 /** The share's 95% lower bound must clear this, so small samples cannot warn by chance. */
 const SIGNIFICANT_SHARE = 0.015;
 const MIN_ROWS = 200;
+/** Index types that are trained (IVF lists, PQ/SQ codes): a codebook missing from the artifacts was unreadable, not absent. */
+const TRAINED_INDEX = /ivf|pq|sq/i;
 
 export default defineCheck({
   meta: {
@@ -43,7 +45,8 @@ export default defineCheck({
       `PQ: exp(entropy) of each sub-quantizer's code use relative to even use over the stored codes; fails under ${percent(CODE_SHARE_STALE, 0)}, warns under ${percent(CODE_SHARE_WARN, 0)}. ` +
       `SQ: share of components at the ends of the trained range; warns from ${percent(SQ_SATURATION_WARN, 0)}, fails from ${percent(SQ_SATURATION_STALE, 0)}. ` +
       `Manifest: the share of sampled rows whose cosine to the recorded mean direction is below the recorded 1st percentile (1% expected); warns from ${percent(FOREIGN_WARN_SHARE, 0)} ` +
-      `(when its 95% lower bound exceeds ${percent(SIGNIFICANT_SHARE, 1)}), fails from ${percent(FOREIGN_FAIL_SHARE, 0)}, with at least ${MIN_ROWS} rows; warns when the index's codebook no longer hashes to the manifest's fingerprint.`,
+      `(when its 95% lower bound exceeds ${percent(SIGNIFICANT_SHARE, 1)}), fails from ${percent(FOREIGN_FAIL_SHARE, 0)}, with at least ${MIN_ROWS} rows; warns when the index's codebook no longer hashes to the manifest's fingerprint. ` +
+      'With neither a codebook nor a store manifest (a plain vector file, an HNSW or flat index) it does not run.',
     evidence: {
       coarseFit: 'Σ distance to own centroid / Σ distance to the mean (≥ 1: centroids do not fit)',
       offsetShare: 'share of residual energy that is a per-list offset (vectors beside, not around, their centroid)',
@@ -65,9 +68,27 @@ export default defineCheck({
     fix: 'Retrain the index on the vectors it now holds (after any model change, normalization or whitening), then re-add them: `vectorclinic rebuild <vectors> --metric <m>`; keep the model, preprocessing and index build in one versioned step.',
   },
   run(artifacts, context) {
-    return [...codebookResults(artifacts, context), ...manifestResults(artifacts, context)];
+    const results = [...codebookResults(artifacts, context), ...manifestResults(artifacts, context)];
+    if (results.length > 0) return results;
+    return coverage(artifacts, context);
   },
 });
+
+/** Nothing found: say which evidence was actually measured, so a store with no codebook is not shown as passing. */
+function coverage(artifacts: Artifacts, context: CheckContext): CheckReturn {
+  const codebookMeasured = artifacts.index !== undefined && codebookFit(artifacts, context).verdict !== 'unknown';
+  const drift = declaredDrift(artifacts, context);
+  const manifestMeasured = drift !== undefined && (drift.rowsChecked >= MIN_ROWS || drift.codebookMatches !== undefined);
+  if (codebookMeasured) return null;
+  const type = artifacts.index?.type;
+  const noCodebook = !type
+    ? 'a plain vector file has no codebook (IVF centroids, PQ or SQ codes): check the index file or store built from these vectors'
+    : TRAINED_INDEX.test(type)
+      ? `the codebook of this ${type} index could not be read from the store, so its fit was not measured`
+      : `this ${type} index has no trained codebook (IVF centroids, PQ or SQ codes)`;
+  if (manifestMeasured) return partlyRun('Stored vectors fit the distribution the store manifest recorded', noCodebook);
+  return notRun(`${noCodebook}; and no store manifest (written by \`vectorclinic rebuild\` or \`guard\`) records the vectors the store was built from`);
+}
 
 function explain(fit: CodebookFit, type: string): string {
   const parts: string[] = [];

@@ -5,9 +5,11 @@ import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
+import { withCommandLine } from '../report/invocation.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
-import { emit, useColor } from './output.js';
+import { assertFileInput } from './inputs.js';
+import { assertReportOut, emit, useColor } from './output.js';
 import { integerOption, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
@@ -57,6 +59,10 @@ export function checkCommand(): Command {
     .option('-q, --quiet', 'no progress and no log lines on stderr (the report is still written)')
     .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
     .action(async (target: string, flags: CheckFlags) => {
+      assertFileInput(target, '<target>');
+      assertFileInput(flags.queries, '--queries');
+      assertFileInput(flags.vectors, '--vectors');
+      assertReportOut(flags.out);
       const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
       let report: Report;
       try {
@@ -79,10 +85,12 @@ export function checkCommand(): Command {
       } finally {
         progress.stop();
       }
-      logContract(progress, report);
       const format = flags.json ? 'json' : flags.format;
+      const color = !flags.out && useColor(process.stdout, flags.color);
+      report = withCommandLine(report, process.argv.slice(2), { format, failOn: flags.failOn, out: flags.out, quiet: flags.quiet, verbose: flags.verbose, color });
+      logContract(progress, report);
       const reporter = await loadReporter(format);
-      emit(reporter(report, { color: !flags.out && useColor(process.stdout, flags.color), failOn: flags.failOn }), flags.out);
+      emit(reporter(report, { color, failOn: flags.failOn }), flags.out);
       if (flags.out) progress.log(`wrote the ${format} report to ${flags.out}`);
       process.exitCode = report.findings.some((finding) => failsGate(finding.severity, flags.failOn)) ? EXIT.failFindings : EXIT.ok;
     });

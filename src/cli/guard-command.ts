@@ -3,6 +3,7 @@ import { count } from '../core/format.js';
 import { METRICS, type Metric } from '../core/policy.js';
 import { EXIT } from '../errors.js';
 import { guardFile, type GuardFileResult } from '../guard/guard-file.js';
+import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
 import { integerOption } from './parse.js';
 
@@ -31,6 +32,7 @@ export function guardCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 every row accepted, 1 some rows rejected (the output holds the rest), 2 bad usage or unreadable input.')
     .action(async (input: string, flags: GuardFlags, command: Command) => {
+      assertFileInput(input, '<input>');
       const normalizeGiven = command.getOptionValueSource('normalize') === 'cli';
       const result = await guardFile({
         input,

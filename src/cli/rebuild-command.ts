@@ -6,6 +6,7 @@ import { INDEX_TYPES, type IndexType } from '../rebuild/params.js';
 import { rebuild } from '../rebuild/rebuild.js';
 import type { FindingSummary, RebuildResult } from '../rebuild/types.js';
 import { ENGINES } from '../rebuild/engines/index.js';
+import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
 import { integerOption } from './parse.js';
 
@@ -56,6 +57,7 @@ export function rebuildCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 plan printed or rebuild done and the result passes check, 1 the rebuilt store still fails a check, 2 bad usage or unreadable input.')
     .action(async (source: string, flags: RebuildFlags) => {
+      for (const [path, flag] of [[source, '<source>'], [flags.ids, '--ids']] as const) assertFileInput(path, flag);
       const hnsw = { ...(flags.m ? { M: flags.m } : {}), ...(flags.efConstruction ? { efConstruction: flags.efConstruction } : {}), ...(flags.efSearch ? { efSearch: flags.efSearch } : {}) };
       const result = await rebuild({
         source,

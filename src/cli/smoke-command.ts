@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../errors.js';
 import type { QueryEmbedding } from '../smoke/embed.js';
 import { compareSmoke, smoke, type SmokeOptions } from '../smoke/smoke.js';
 import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
+import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
 
 interface SmokeFlags {
@@ -46,6 +47,7 @@ export function smokeCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 smoke ran (and met --min-recall), 1 recall@10 below --min-recall, 2 bad usage or unreadable input.')
     .action(async (target: string | undefined, flags: SmokeFlags) => {
+      for (const [path, flag] of [[target, '[target]'], [flags.questions, '--questions'], [flags.queryVectors, '--query-vectors'], [flags.ids, '--ids']] as const) assertFileInput(path, flag);
       const options: SmokeOptions = {
         questions: flags.questions,
         embedding: embeddingFrom(flags),

@@ -1,4 +1,4 @@
-import type { Finding, FindingCode, Label } from './finding.js';
+import type { EvidenceValue, Finding, FindingCode, Label } from './finding.js';
 import type { ReportComparison, ReportPlots } from './plots.js';
 import type { DeclaredPolicy, ObservedPolicy } from './policy.js';
 
@@ -6,13 +6,30 @@ export const REPORT_SCHEMA = 1;
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
+/**
+ * The three things a check can end as, plus a crash: it passed, it found something, or it could not
+ * run (its inputs were missing) — never shown as passed.
+ */
+export type CheckResultState = 'passed' | 'finding' | 'not-run' | 'error';
+
 /** What happened to each check in a run: JUnit/SARIF reporters list all of them, not only findings. */
 export interface CheckOutcome {
   readonly code: FindingCode;
   readonly title: string;
+  /** The finding's severity, 'pass', 'not-applicable' (= not run) or 'error'. Kept for older readers; `result` is the three-state field. */
   readonly status: 'pass' | 'info' | 'warn' | 'fail' | 'not-applicable' | 'error';
-  /** Why a check did not apply, or the error it hit. */
+  /** passed, finding, not-run or error (added in schema 1; absent in older reports). */
+  readonly result?: CheckResultState;
+  /** Not run: why, and what would let it run, in plain words. Error: the error it hit. */
   readonly detail?: string;
+  /** Parts of a check that ran that could not be checked, each with what would let it run. */
+  readonly notChecked?: readonly string[];
+}
+
+/** The outcome's three-state result, also for reports written before `result` existed. */
+export function outcomeResult(outcome: CheckOutcome): CheckResultState {
+  if (outcome.result) return outcome.result;
+  return outcome.status === 'pass' ? 'passed' : outcome.status === 'not-applicable' ? 'not-run' : outcome.status === 'error' ? 'error' : 'finding';
 }
 
 /** The one object every reporter renders and the library API returns. */
@@ -32,8 +49,34 @@ export interface Report {
   readonly notes: readonly string[];
   /** Data behind the HTML report's plots (added in schema 1; absent in older reports). */
   readonly plots?: ReportPlots;
+  /** What was run: command, effective options, inputs, tool version (added in schema 1; absent in older reports). */
+  readonly invocation?: ReportInvocation;
   /** Before/after figures when a command changed the store (rebuild). */
   readonly comparison?: ReportComparison;
+}
+
+/** One input of a run: a file (size, modification time, SHA-256 when cheap), a folder of files, or a store URL (redacted). */
+export interface ReportInput {
+  readonly role: 'target' | 'queries' | 'vectors' | 'manifest';
+  readonly path: string;
+  readonly kind: 'file' | 'folder' | 'store';
+  readonly bytes?: number;
+  /** Folders: the files read from it (their bytes summed in `bytes`). */
+  readonly files?: number;
+  readonly modifiedAt?: string;
+  /** Files up to 256 MiB. */
+  readonly sha256?: string;
+}
+
+export interface ReportInvocation {
+  /** The command that was run (CLI), or the equivalent command of a library call: pasting it re-runs the check. Secrets redacted. */
+  readonly command: string;
+  /** The CLI's arguments after `vectorclinic`, secrets redacted (absent for library calls). */
+  readonly argv?: readonly string[];
+  /** Every option in effect after defaults and the store manifest (metric, dim, sample, seed, format …). */
+  readonly options: Readonly<Record<string, EvidenceValue>>;
+  readonly inputs: readonly ReportInput[];
+  readonly tool: { readonly name: 'vectorclinic'; readonly version: string; readonly node: string };
 }
 
 export interface ReportAudit {

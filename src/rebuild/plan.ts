@@ -53,7 +53,7 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
     maskBoilerplate: Boolean(options.maskBoilerplate),
     guard,
     steps,
-    estimate: { ...estimate, seconds: Number(figure(estimate.seconds, 2)), basis: 'rough: per-unit costs measured on a shared 2-core machine, ±50%' },
+    estimate: { ...estimate, seconds: Number(figure(estimate.seconds, 2)), basis: 'rough estimate, ±50%: build time depends on the machine' },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CheckMeta } from '../checks/check.js';
+import { inputsInWords } from '../checks/missing-inputs.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
 
 /**
@@ -34,7 +35,7 @@ export function checkDoc(meta: CheckMeta): string {
     '',
     ...meta.labels.map((label) => `- **${label}**: ${LABEL_MEANINGS[label]}`),
     '',
-    `Needs: ${meta.requiredArtifacts.map((name) => `\`${name}\``).join(', ')}.`,
+    `Runs on: ${inputsInWords(meta.requiredArtifacts)}.`,
     '',
   ].join('\n');
 }

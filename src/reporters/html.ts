@@ -1,7 +1,7 @@
 import type { Report } from '../core/report.js';
 import { escapeHtml } from './html/escape.js';
 import { plotFigures } from './html/plots.js';
-import { checksSection, findingsSection, plotsSection, policySection, verdictSection } from './html/sections.js';
+import { checksSection, findingsSection, invocationSection, plotsSection, policySection, verdictSection } from './html/sections.js';
 import { STYLES } from './html/styles.js';
 
 /**
@@ -29,8 +29,9 @@ export function formatHtml(report: Report): string {
 ${verdictSection(report)}
 ${policySection(report)}
 ${findingsSection(report)}
-${plotsSection(figures)}
+${plotsSection(figures, report)}
 ${checksSection(report)}
+${invocationSection(report)}
 </main>
 <footer>Report schema ${report.schema}. Plots are measured on a seeded sample (seed ${report.stats.seed}); the JSON report (<code>--format json</code>) holds every number shown here.</footer>
 </body>

@@ -4,8 +4,9 @@ import { failsGate, type FailOn } from './fail-threshold.js';
 
 /**
  * JUnit XML for CI test tabs (Jenkins, GitLab, GitHub test reporters): one testcase per check,
- * findings at or above --fail-on as <failure>, lesser findings as <system-out>, checks that did
- * not apply as <skipped>, checks that crashed as <error>. Validated against the Jenkins
+ * findings at or above --fail-on as <failure>, lesser findings as <system-out>, checks that could
+ * not run as <skipped> (with what would let them run), checks that crashed as <error>; parts of a
+ * check that could not run are named in its <system-out>. Validated against the Jenkins
  * junit-10.xsd in tests.
  */
 export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
@@ -33,6 +34,7 @@ export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
     ['labels', report.labels.join(' ')],
     ['fail-on', failOn],
     ['tool-version', report.tool.version],
+    ...(report.invocation ? invocationFacts(report) : []),
   ];
   const properties = facts
     .map(([name, value]) => `      <property ${attributes({ name, value })}/>`)
@@ -49,12 +51,23 @@ ${cases.join('\n')}
 `;
 }
 
+/** The command and each input's fingerprint, so a CI run can be reproduced from its test report. */
+function invocationFacts(report: Report): [string, string][] {
+  const invocation = report.invocation;
+  if (!invocation) return [];
+  return [
+    ['command', invocation.command],
+    ...invocation.inputs.map((input): [string, string] => [`input.${input.role}`, [input.path, input.bytes !== undefined ? `${input.bytes} bytes` : '', input.modifiedAt ?? '', input.sha256 ? `sha256:${input.sha256}` : ''].filter(Boolean).join(' ')]),
+  ];
+}
+
 function testcase(check: CheckOutcome, finding: Finding | undefined, failOn: FailOn, kind: string): string {
   const head = `    <testcase ${attributes({ classname: `vectorclinic.${kind}`, name: `${check.code}: ${check.title}`, time: '0' })}`;
-  if (check.status === 'not-applicable') return `${head}>\n      <skipped ${attributes({ message: check.detail ?? 'not applicable' })}/>\n    </testcase>`;
+  if (check.status === 'not-applicable') return `${head}>\n      <skipped ${attributes({ message: `not run: ${check.detail ?? 'its inputs were missing'}` })}/>\n    </testcase>`;
   if (check.status === 'error') return `${head}>\n      <error ${attributes({ type: 'check-error', message: check.detail ?? 'the check crashed' })}/>\n    </testcase>`;
-  if (!finding) return `${head}/>`;
-  const body = text(`${finding.message}\nfix: ${finding.fix}\nlabels: ${finding.labels.join(' ')}\nevidence: ${JSON.stringify(finding.evidence)}`);
+  const notChecked = check.notChecked?.length ? `not checked: ${check.notChecked.join('; ')}\n` : '';
+  if (!finding) return notChecked ? `${head}>\n      <system-out>${text(notChecked)}</system-out>\n    </testcase>` : `${head}/>`;
+  const body = text(`${finding.message}\nfix: ${finding.fix}\nlabels: ${finding.labels.join(' ')}\nevidence: ${JSON.stringify(finding.evidence)}${notChecked ? `\n${notChecked}` : ''}`);
   if (failsGate(finding.severity, failOn)) {
     return `${head}>\n      <failure ${attributes({ type: `${finding.severity}:${finding.code}`, message: finding.title })}>${body}</failure>\n    </testcase>`;
   }

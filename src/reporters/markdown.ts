@@ -1,6 +1,7 @@
 import { count, figure, percent } from '../core/format.js';
-import type { EvidenceValue, Finding, Severity } from '../core/finding.js';
-import type { Report } from '../core/report.js';
+import type { Finding, Severity } from '../core/finding.js';
+import { outcomeResult, type Report } from '../core/report.js';
+import { evidenceMeaning, evidenceName, evidenceValue } from './evidence-display.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
 
 const ICONS: Readonly<Record<Severity | 'pass', string>> = { fail: '❌', warn: '⚠️', info: 'ℹ️', pass: '✅' };
@@ -11,6 +12,7 @@ export function formatMarkdown(report: Report): string {
   const { stats, policy } = report;
   const lines: string[] = [];
   lines.push(`## ${ICONS[report.verdict]} vectorclinic: ${report.verdict.toUpperCase()} — \`${inline(report.target)}\``, '');
+  if (report.invocation) lines.push(`\`${inline(report.invocation.command).replace(/`/g, "'")}\``, '');
   if (report.labels.length) lines.push(report.labels.map((label) => `**${label}** ${LABEL_MEANINGS[label]}`).join('<br>'), '');
   lines.push(
     '| | declared | observed |',
@@ -33,16 +35,28 @@ export function formatMarkdown(report: Report): string {
   }
   const passed = report.checks.filter((check) => check.status === 'pass');
   if (passed.length) lines.push(`<details><summary>${passed.length} checks passed</summary>`, '', ...passed.map((check) => `- ✅ ${inline(check.title)} (\`${check.code}\`)`), '', '</details>', '');
+  const gaps = notRunItems(report);
+  const notRun = report.checks.filter((check) => outcomeResult(check) === 'not-run').length;
+  const partly = gaps.length - notRun;
+  if (gaps.length) lines.push(`<details><summary>${notRun} not run${partly ? `, and ${partly} in part` : ''}: not checked, so not passed</summary>`, '', ...gaps, '', '</details>', '');
   for (const note of report.notes) lines.push(`> ${inline(note)}`, '');
   const tally = ORDER.map((severity) => [severity, report.findings.filter((finding) => finding.severity === severity).length] as const)
     .filter(([, n]) => n > 0)
     .map(([severity, n]) => `${n} ${severity}`);
-  lines.push(`**${report.verdict.toUpperCase()}**: ${[...tally, `${passed.length} passed`].join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s · vectorclinic ${report.tool.version}`);
+  lines.push(`**${report.verdict.toUpperCase()}**: ${[...tally, `${passed.length} passed`, ...(notRun ? [`${notRun} not run`] : [])].join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s · vectorclinic ${report.tool.version}`);
   return `${lines.join('\n')}\n`;
 }
 
+/** Checks that could not run, and parts of checks that ran without them, each with what would let it run. */
+function notRunItems(report: Report): string[] {
+  return report.checks.flatMap((check) => {
+    if (outcomeResult(check) === 'not-run') return [`- ⏭️ ${inline(check.title)} (\`${check.code}\`): ${inline(check.detail ?? 'its inputs were missing')}`];
+    return (check.notChecked ?? []).map((reason) => `- ⏭️ \`${check.code}\`, in part: ${inline(reason)}`);
+  });
+}
+
 function details(finding: Finding): string[] {
-  const evidence = Object.entries(finding.evidence).map(([key, value]) => `| ${cell(key)} | ${cell(evidenceText(value))} |`);
+  const evidence = Object.entries(finding.evidence).map(([key, value]) => `| ${cell(evidenceName(key))} | ${cell(evidenceValue(key, value))} | ${cell(evidenceMeaning(finding.code, key))} |`);
   return [
     `<details${finding.severity === 'fail' ? ' open' : ''}><summary><b>${finding.severity}</b> <code>${finding.code}</code> ${html(finding.title)}</summary>`,
     '',
@@ -50,14 +64,10 @@ function details(finding: Finding): string[] {
     '',
     `**Fix:** ${inline(finding.fix)}`,
     '',
-    ...(evidence.length ? ['| evidence | value |', '|---|---|', ...evidence, ''] : []),
+    ...(evidence.length ? ['| evidence | value | meaning |', '|---|---|---|', ...evidence, ''] : []),
     '</details>',
     '',
   ];
-}
-
-function evidenceText(value: EvidenceValue): string {
-  return typeof value === 'number' ? figure(value) : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Text inside a table cell: pipes and newlines would break the row. */

@@ -1,5 +1,5 @@
 import type { Severity } from '../core/finding.js';
-import type { Report } from '../core/report.js';
+import { outcomeResult, type Report, type ReportInput } from '../core/report.js';
 
 /** SARIF levels: a fail blocks (error), a warn annotates (warning), info is a note. */
 const LEVELS: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { fail: 'error', warn: 'warning', info: 'note' };
@@ -34,19 +34,47 @@ export function formatSarif(report: Report): string {
         tool: { driver: { name: 'vectorclinic', version: report.tool.version, semanticVersion: report.tool.version, rules } },
         invocations: [
           {
+            ...(report.invocation ? { commandLine: report.invocation.command, ...(report.invocation.argv ? { arguments: [...report.invocation.argv] } : {}) } : {}),
             executionSuccessful: !report.checks.some((check) => check.status === 'error'),
             endTimeUtc: report.generatedAt,
-            toolExecutionNotifications: report.checks
-              .filter((check) => check.status === 'error')
-              .map((check) => ({ level: 'error', message: { text: `${check.code}: ${check.detail ?? 'the check crashed'}` } })),
+            toolExecutionNotifications: executionNotifications(report, ruleIndex),
           },
         ],
+        ...(report.invocation?.inputs.length ? { artifacts: report.invocation.inputs.map(sarifArtifact) } : {}),
         results,
         properties: { verdict: report.verdict, labels: report.labels, target: report.target, kind: report.kind },
       },
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/**
+ * Checks that crashed (error), could not run, or ran only in part (note): a check that did not run
+ * is reported here, tied to its rule, never as a passing or failing result.
+ */
+function executionNotifications(report: Report, ruleIndex: ReadonlyMap<string, number>): object[] {
+  return report.checks.flatMap((check) => {
+    const associatedRule = { id: check.code, index: ruleIndex.get(check.code) ?? -1 };
+    const result = outcomeResult(check);
+    if (result === 'error') return [{ level: 'error', message: { text: `${check.code}: ${check.detail ?? 'the check crashed'}` }, associatedRule }];
+    if (result === 'not-run') {
+      return [{ level: 'note', message: { text: `${check.code} not run: ${check.detail ?? 'its inputs were missing'}` }, associatedRule, properties: { result: 'not-run' } }];
+    }
+    return (check.notChecked ?? []).map((reason) => ({ level: 'note', message: { text: `${check.code} ran in part; not checked: ${reason}` }, associatedRule, properties: { result: 'partly-run' } }));
+  });
+}
+
+/** An input of the run with its size, modification time and SHA-256 (when the report has them). */
+function sarifArtifact(input: ReportInput): object {
+  return {
+    location: { uri: artifactUri(input.path) },
+    roles: [input.role === 'target' ? 'analysisTarget' : 'referencedOnCommandLine'],
+    ...(input.bytes !== undefined ? { length: input.bytes } : {}),
+    ...(input.modifiedAt ? { lastModifiedTimeUtc: input.modifiedAt } : {}),
+    ...(input.sha256 ? { hashes: { 'sha-256': input.sha256 } } : {}),
+    properties: { role: input.role, kind: input.kind },
+  };
 }
 
 /** A URI reference for a file path or store URL (spaces and the like percent-encoded). */

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { count, figure, percent } from '../core/format.js';
 import type { Finding, Severity } from '../core/finding.js';
-import type { Report } from '../core/report.js';
+import { outcomeResult, type Report } from '../core/report.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
 
 export interface TextOptions {
@@ -26,7 +26,8 @@ export function formatText(report: Report, options: TextOptions): string {
     pass: (text) => c.bold(c.green(text)),
   };
   const { stats, policy } = report;
-  const lines: string[] = [`${c.bold('vectorclinic check')} ${report.target}`, ''];
+  // The exact command that produced this report: pasting it gives the same report (same seed).
+  const lines: string[] = [report.invocation ? c.bold(report.invocation.command) : `${c.bold('vectorclinic check')} ${report.target}`, ''];
   lines.push(
     ...pairs([
       ['verdict', badge[report.verdict](report.verdict.toUpperCase())],
@@ -52,15 +53,17 @@ export function formatText(report: Report, options: TextOptions): string {
     const group = report.findings.filter((finding) => finding.severity === severity);
     if (group.length === 0) continue;
     lines.push('', badge[severity](`${severity.toUpperCase()} (${group.length})`));
-    for (const finding of group) lines.push(...formatFinding(finding, badge[severity], c.dim));
+    for (const finding of group) lines.push(...formatFinding(finding, badge[severity], c.dim, c.bold));
   }
   const passed = report.checks.filter((outcome) => outcome.status === 'pass');
   if (passed.length) lines.push('', c.bold(`PASSED (${passed.length})`), ...passed.map((outcome) => `  ${c.green('✓')} ${outcome.title}  ${c.dim(outcome.code)}`));
-  const skipped = report.checks.filter((outcome) => outcome.status === 'not-applicable');
-  if (skipped.length) lines.push('', c.bold(`NOT APPLICABLE (${skipped.length})`), ...skipped.map((outcome) => `  ${c.dim('–')} ${outcome.code}  ${c.dim(outcome.detail ?? '')}`));
+  const gaps = notRunLines(report);
+  if (gaps.length) lines.push('', c.bold(`NOT RUN (${notRunCount(report)}): not checked, so not passed`), ...gaps.flatMap(([head, reason]) => [`  – ${head}`, ...wrap(reason, WRAP).map((line) => `${INDENT}${c.dim(line)}`)]));
   const errored = report.checks.filter((outcome) => outcome.status === 'error');
   if (errored.length) lines.push('', c.bold(c.red(`CHECK ERRORS (${errored.length})`)), ...errored.map((outcome) => `  ${c.red('!')} ${outcome.code}: ${outcome.detail ?? ''}`));
   if (report.notes.length) lines.push('', ...report.notes.map((note) => c.dim(`note: ${note}`)));
+  const first = report.findings.find((finding) => finding.severity !== 'info');
+  if (first) lines.push('', c.dim(`what a finding or label means: vectorclinic explain ${first.code}${report.labels[0] ? `, vectorclinic explain ${report.labels[0]}` : ''}`));
   lines.push('', summaryLine(report, badge));
   return `${lines.join('\n')}\n`;
 }
@@ -76,20 +79,38 @@ function describeDeclared(report: Report): string {
   return parts.join(', ');
 }
 
-function formatFinding(finding: Finding, paint: Paint, dim: Paint): string[] {
+/** Title, what is wrong, then the fix: the line to act on, so it is bold rather than dimmed. */
+function formatFinding(finding: Finding, paint: Paint, dim: Paint, bold: Paint): string[] {
   return [
     `  ${paint(finding.severity.padEnd(4))} ${finding.code}  ${finding.title}  ${dim(finding.labels.join(' '))}`,
     ...wrap(finding.message, WRAP).map((line) => `${INDENT}${line}`),
-    ...wrap(`fix: ${finding.fix}`, WRAP).map((line) => `${INDENT}${dim(line)}`),
+    ...wrap(`fix: ${finding.fix}`, WRAP).map((line) => `${INDENT}${bold(line)}`),
   ];
+}
+
+/** "3" or "3, and 1 check in part": the header counts checks the way the summary line does. */
+function notRunCount(report: Report): string {
+  const whole = report.checks.filter((outcome) => outcomeResult(outcome) === 'not-run').length;
+  const partly = report.checks.filter((outcome) => outcomeResult(outcome) !== 'not-run' && outcome.notChecked?.length).length;
+  return partly ? `${whole}, and ${partly} ${partly === 1 ? 'check' : 'checks'} in part` : String(whole);
+}
+
+/** Checks that did not run, and parts of checks that ran without them: what each needs to run. */
+function notRunLines(report: Report): [string, string][] {
+  return report.checks.flatMap((outcome): [string, string][] => {
+    const result = outcomeResult(outcome);
+    if (result === 'not-run') return [[`${outcome.code}  ${outcome.title}`, outcome.detail ?? 'its inputs were missing']];
+    return (outcome.notChecked ?? []).map((reason): [string, string] => [`${outcome.code}  (in part)`, reason]);
+  });
 }
 
 function summaryLine(report: Report, badge: Record<Severity | 'pass', Paint>): string {
   const counts = ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
   const parts = counts.filter(([, n]) => n > 0).map(([severity, n]) => `${n} ${severity}`);
   const passed = report.checks.filter((outcome) => outcome.status === 'pass').length;
+  const notRun = report.checks.filter((outcome) => outcome.status === 'not-applicable').length;
   const labels = report.labels.length ? ` [${report.labels.join(' ')}]` : '';
-  return `${badge[report.verdict](report.verdict.toUpperCase())}${labels}: ${[...parts, `${passed} passed`].join(', ')} in ${(report.durationMs / 1000).toFixed(1)}s`;
+  return `${badge[report.verdict](report.verdict.toUpperCase())}${labels}: ${[...parts, `${passed} passed`, ...(notRun ? [`${notRun} not run`] : [])].join(', ')} in ${(report.durationMs / 1000).toFixed(1)}s`;
 }
 
 /** Two columns, keys padded to one width. */

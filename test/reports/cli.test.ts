@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { checkByCode } from '../../src/checks/registry.js';
 import { checkDoc } from '../../src/reporters/check-doc.js';
+import { explainCheck } from '../../src/reporters/check-explain.js';
 import { DIM, DOCS, loadRows, writeNpy } from './demo-stores.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -30,7 +31,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env,
 test('--fail-on sets the exit code: a warning passes by default and fails with --fail-on warn', () => {
   const plain = run(['check', warnOnly, '--metric', 'cosine']);
   assert.equal(plain.status, 0, plain.stderr);
-  assert.match(plain.stdout, /^WARN \[No\.8\]: 1 warn, \d+ passed in /m);
+  assert.match(plain.stdout, /^WARN \[No\.8\]: 1 warn, \d+ passed, \d+ not run in /m);
   assert.equal(plain.stderr, '', 'nothing on stderr in a pipe');
 
   const strict = run(['check', warnOnly, '--metric', 'cosine', '--fail-on', 'warn', '--json', '--verbose']);
@@ -65,12 +66,32 @@ test('progress shows rows/s and ETA on a terminal, and nothing under CI', () => 
   assert.doesNotMatch(ci.stdout, /rows\/s/);
 });
 
-test('explain prints the check documentation; an unknown code is a usage error (exit 2, no stack)', () => {
+test('explain prints the check documentation for a terminal (plain in a pipe), Markdown on request; labels too; typos get a suggestion', () => {
   const explained = run(['explain', 'mixed-norm-shards']);
   assert.equal(explained.status, 0);
-  assert.equal(explained.stdout, checkDoc(checkByCode('mixed-norm-shards')!.meta));
+  assert.equal(explained.stdout, `${explainCheck(checkByCode('mixed-norm-shards')!.meta, false)}\n`);
+  assert.doesNotMatch(explained.stdout, /^#|\||`|\*\*|\x1b\[/m, 'no Markdown and no colour codes in a pipe');
+  assert.match(explained.stdout, /^FIX\n {2}Normalize/m);
+  assert.match(explained.stdout, /^ {2}minority share {2}share of the smaller population$/m, 'evidence with readable names');
+  assert.doesNotMatch(explained.stdout, /annAudit|rowStats|requiredArtifacts/);
+  const forced: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '1' };
+  delete forced.NO_COLOR;
+  const colored = run(['explain', 'mixed-norm-shards'], forced);
+  assert.match(colored.stdout, /\x1b\[1mFIX/);
+  assert.equal(run(['explain', 'mixed-norm-shards', '--markdown']).stdout, checkDoc(checkByCode('mixed-norm-shards')!.meta));
+
+  for (const spelling of ['No.8', 'no.14', 'NO16']) {
+    const label = run(['explain', spelling]);
+    assert.equal(label.status, 0, `${spelling}: ${label.stderr}`);
+    assert.match(label.stdout, /^No\.(8|14|16): \S/);
+    assert.match(label.stdout, /REPORTED BY\n {2}[a-z-]+ /);
+  }
+  assert.match(run(['explain', 'no.14']).stdout, /stale-codebook/);
+
+  const typo = run(['explain', 'ann-recal']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /^vectorclinic: explain: unknown finding code 'ann-recal'; did you mean 'ann-recall'\?\n {2}fix: known codes: .*zero-vectors.*labels: No\.8, No\.14, No\.16/);
   const unknown = run(['explain', 'no-such-code']);
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /^vectorclinic: explain: unknown finding code 'no-such-code'\n {2}fix: known codes: .*zero-vectors/);
-  assert.doesNotMatch(unknown.stderr, /\n\s+at /);
+  assert.doesNotMatch(unknown.stderr, /did you mean|\n\s+at /);
 });

@@ -108,7 +108,7 @@ test('JUnit output validates against the Jenkins junit-10.xsd (xmllint) with one
     }
   }
   assert.match(formatJunit(reports.empty), /<testcase [^>]*name="empty-index: [^"]*"[^>]*>\s*<failure /);
-  assert.match(formatJunit(reports.healthy), /<skipped message="needs annAudit"\/>/);
+  assert.match(formatJunit(reports.healthy), /<skipped message="not run: the target has no approximate index to search: [^"]+"\/>/);
   // The schema check is not vacuous: a testcase without its required name is rejected.
   assert.equal(validates(formatJunit(reports.healthy).replace(/<testcase classname="[^"]*" name="[^"]*"/, '<testcase')).ok, false);
 });
@@ -138,7 +138,7 @@ test('text output: grouped by severity, numbers aligned, colour only when asked,
   assert.match(colored, /\x1b\[31m/);
   const lines = plain.trimEnd().split('\n');
   assert.ok(plain.indexOf('\nFAIL (') < plain.indexOf('\nWARN ('), 'fail group before warn group');
-  assert.match(lines[lines.length - 1] as string, /^FAIL \[No\.8[^\]]*\]: \d+ fail, \d+ warn, \d+ passed in \d+\.\ds$/);
+  assert.match(lines[lines.length - 1] as string, /^FAIL \[No\.8[^\]]*\]: \d+ fail, \d+ warn, \d+ passed, \d+ not run in \d+\.\ds$/);
   // The measures block: every number ends in the same column.
   const measures = lines.filter((line) => /^ {2}(rows|dimensions|sampled|norm min|norm median|norm max|overlap@20|PC1 share|mean cosine) +\S/.test(line));
   assert.equal(measures.length, 9);

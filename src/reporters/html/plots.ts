@@ -1,4 +1,5 @@
 import { figure as formatFigure, percent } from '../../core/format.js';
+import type { FindingCode } from '../../core/finding.js';
 import type { ComparedMeasure, ReportComparison, ReportPlots } from '../../core/plots.js';
 import { Plot, renderPlot } from './svg-document.js';
 
@@ -8,6 +9,8 @@ export interface PlotFigure {
   readonly title: string;
   readonly svg: string;
   readonly caption: string;
+  /** The check whose verdict says whether what the plot shows matters (its outcome is printed beside the plot). */
+  readonly judgedBy?: FindingCode;
 }
 
 const WIDTH = 560;
@@ -61,6 +64,7 @@ function normHistogram(plot: NonNullable<ReportPlots['normHistogram']>): PlotFig
   const by = plot.groupedBy === 'segment' ? 'per shard / segment' : plot.groupedBy === 'regime' ? 'split into unit-length and raw rows' : '';
   return {
     id: 'norm-histogram',
+    judgedBy: 'mixed-norm-shards',
     title: `Row norms${by ? ` (${by})` : ''}`,
     svg,
     caption:
@@ -86,6 +90,7 @@ function pcaScree(plot: NonNullable<ReportPlots['pcaScree']>): PlotFigure {
   });
   return {
     id: 'pca-scree',
+    judgedBy: 'neighbor-collapse',
     title: `PCA scree (PC1 ${percent(plot.shares[0] ?? NaN, 1)})`,
     svg,
     caption: `Variance of the unit-normalized, centered vectors (${plot.rows.toLocaleString('en-US')} rows) on each principal component. A tall first bar means the vectors crowd into one direction (anisotropy): neighbours then depend on that direction more than on meaning.`,
@@ -108,6 +113,7 @@ function neighborOverlap(plot: NonNullable<ReportPlots['neighborOverlap']>): Plo
   });
   return {
     id: 'neighbor-overlap',
+    judgedBy: 'neighbor-collapse',
     title: `Neighbour overlap of ${plot.matrix.length} random queries (mean ${formatFigure(plot.mean, 3)})`,
     svg,
     caption: `Each cell: the share of top-${plot.k} neighbours (${plot.metric}) two probe queries (${plot.origin === 'queries' ? 'from --queries' : 'held-out rows'}) have in common. Healthy is white off the diagonal; red blocks or rows mean the same rows come back whatever the query.`,
@@ -131,7 +137,8 @@ function kOccurrence(plot: NonNullable<ReportPlots['kOccurrence']>): PlotFigure 
   const hub = plot.hubs[0];
   return {
     id: 'k-occurrence',
-    title: `k-occurrence (hubness): skewness ${formatFigure(plot.skewness, 3)} vs ${formatFigure(plot.skewnessIfUniform, 3)} if hub-free`,
+    judgedBy: 'neighbor-collapse',
+    title: `k-occurrence (hubness): skewness ${formatFigure(plot.skewness, 3)} (${formatFigure(plot.skewnessIfUniform, 3)} without hubs)`,
     svg,
     caption:
       `How many of the ${plot.queries} probe top-${plot.k} lists each of ${plot.baseRows.toLocaleString('en-US')} base rows appears in; the dashed line is the mean (${formatFigure(plot.expected, 3)}). ` +
@@ -156,6 +163,7 @@ function ivfListSizes(plot: NonNullable<ReportPlots['ivfListSizes']>): PlotFigur
   });
   return {
     id: 'ivf-list-sizes',
+    judgedBy: 'cluster-imbalance',
     title: `IVF list sizes: imbalance ${formatFigure(plot.imbalance, 3)}, ${plot.emptyLists} of ${plot.nlist} lists empty`,
     svg,
     caption: `Vectors per inverted list; the dashed line is the even share (${formatFigure(mean, 3)}). A few huge lists and many empty ones mean the centroids were trained on other data (stale codebook, trained before the data was clean or present): probes then scan the wrong lists.`,
@@ -186,6 +194,7 @@ function recallCurves(curves: NonNullable<ReportPlots['recallCurves']>): PlotFig
   });
   return {
     id: 'recall-curves',
+    judgedBy: 'ann-recall',
     title: `Recall@${curves[0]?.k ?? 10} against exact search`,
     svg,
     caption: `${curves.map((curve) => curve.label).join('; ')}. The circled point is the current setting; whiskers are 95% intervals; dashed lines are the warn (${percent(RECALL_WARN_LINE, 0)}) and fail (${percent(RECALL_FAIL_LINE, 0)}) bars. A curve that climbs means a search parameter fixes it; a flat low one means rebuild.`,

@@ -1,23 +1,24 @@
 import { count, figure, percent } from '../../core/format.js';
-import type { EvidenceValue, Finding, Severity } from '../../core/finding.js';
-import type { CheckOutcome, Report } from '../../core/report.js';
+import type { Finding, Severity } from '../../core/finding.js';
+import { outcomeResult, type CheckOutcome, type Report } from '../../core/report.js';
+import { evidenceMeaning, evidenceName, evidenceValue } from '../evidence-display.js';
 import { LABEL_MEANINGS } from '../label-meanings.js';
 import { escapeHtml, withCode } from './escape.js';
 import type { PlotFigure } from './plots.js';
 
 const SEVERITY_ORDER: readonly Severity[] = ['fail', 'warn', 'info'];
-/** Evidence arrays longer than this are cut in the page (the JSON report keeps them whole). */
-const EVIDENCE_ITEMS_SHOWN = 12;
 
 export function verdictSection(report: Report): string {
   const counts = SEVERITY_ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
   const passed = report.checks.filter((c) => c.status === 'pass').length;
+  const notRun = report.checks.filter((c) => outcomeResult(c) === 'not-run').length;
+  // Worded to agree with the labels beside it (No.8: "does not return everything it should") and to claim nothing for checks that did not run.
   const headline =
     report.verdict === 'pass'
-      ? 'This store can retrieve: no check failed.'
+      ? `This store can retrieve: no check that ran found a problem${notRun ? ` (${notRun} could not run: see below)` : ''}.`
       : report.verdict === 'warn'
-        ? 'This store retrieves, with problems worth fixing.'
-        : 'This store cannot be trusted to retrieve.';
+        ? 'This store retrieves, but not everything it should: the warnings below say what to fix.'
+        : 'This store cannot be trusted to retrieve: the failures below say what to fix.';
   const labels = report.labels.length
     ? report.labels.map((label) => `<li class="label"><strong>${label}</strong> ${escapeHtml(LABEL_MEANINGS[label])}</li>`).join('')
     : '<li class="label none">No failure family applies.</li>';
@@ -25,7 +26,7 @@ export function verdictSection(report: Report): string {
   <div class="gauge" role="img" aria-label="verdict ${report.verdict}"><span>${report.verdict.toUpperCase()}</span></div>
   <div class="headline">
     <h2>${escapeHtml(headline)}</h2>
-    <p class="counts">${counts.map(([severity, n]) => `<span class="count count-${severity}">${n} ${severity}</span>`).join('')}<span class="count count-pass">${passed} passed</span></p>
+    <p class="counts">${counts.map(([severity, n]) => `<span class="count count-${severity}">${n} ${severity}</span>`).join('')}<span class="count count-pass">${passed} passed</span>${notRun ? `<a class="count count-not-run" href="#not-run">${notRun} not run</a>` : ''}</p>
     <ul class="labels">${labels}</ul>
   </div>
 </section>`;
@@ -65,8 +66,9 @@ export function findingsSection(report: Report): string {
 }
 
 function findingCard(finding: Finding): string {
+  // Readable names and units; the check's description of each field beside it; the JSON key on hover.
   const evidence = Object.entries(finding.evidence)
-    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(evidenceText(value))}</td></tr>`)
+    .map(([key, value]) => `<tr><th title="${escapeHtml(key)}">${escapeHtml(evidenceName(key))}</th><td>${escapeHtml(evidenceValue(key, value))}</td><td><small>${escapeHtml(evidenceMeaning(finding.code, key))}</small></td></tr>`)
     .join('');
   return `<details class="finding finding-${finding.severity}" id="finding-${finding.code}"${finding.severity === 'info' ? '' : ' open'}>
   <summary><span class="badge badge-${finding.severity}">${finding.severity}</span> <span class="title">${escapeHtml(finding.title)}</span> <code class="code">${finding.code}</code> ${finding.labels.map((label) => `<span class="chip">${label}</span>`).join('')}</summary>
@@ -76,15 +78,7 @@ function findingCard(finding: Finding): string {
 </details>`;
 }
 
-function evidenceText(value: EvidenceValue): string {
-  if (typeof value === 'number') return figure(value);
-  if (Array.isArray(value) && value.length > EVIDENCE_ITEMS_SHOWN) {
-    return `${JSON.stringify(value.slice(0, EVIDENCE_ITEMS_SHOWN))} … and ${value.length - EVIDENCE_ITEMS_SHOWN} more`;
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-export function plotsSection(figures: readonly PlotFigure[]): string {
+export function plotsSection(figures: readonly PlotFigure[], report: Report): string {
   if (figures.length === 0) return '';
   return `<section class="plots" id="plots">
   <h2>What the vectors look like</h2>
@@ -93,6 +87,7 @@ ${figures
   .map(
     (plot) => `  <figure class="plot" id="plot-${plot.id}" data-plot="${plot.id}">
     <figcaption><strong>${escapeHtml(plot.title)}</strong></figcaption>
+    ${plotVerdict(plot, report)}
     <div class="plot-body">${plot.svg}</div>
     <p class="plot-caption">${escapeHtml(plot.caption)}</p>
   </figure>`,
@@ -102,15 +97,57 @@ ${figures
 </section>`;
 }
 
+/**
+ * Whether what a plot shows matters, from the check that judges it: a striking number beside a
+ * passing check is context, not a problem, and the page says so.
+ */
+function plotVerdict(plot: PlotFigure, report: Report): string {
+  const outcome = plot.judgedBy ? report.checks.find((check) => check.code === plot.judgedBy) : undefined;
+  if (!outcome) return '';
+  const finding = report.findings.find((candidate) => candidate.code === outcome.code);
+  const result = outcomeResult(outcome);
+  const text =
+    result === 'passed'
+      ? `Does it matter? No: ${outcome.code} passed (${outcome.title}) — nothing here crosses its thresholds.`
+      : result === 'finding' && finding
+        ? `Does it matter? ${finding.severity === 'info' ? 'Not as a problem' : 'Yes'}: ${outcome.code} reports "${finding.title}" (${finding.severity}) — see the finding above.`
+        : result === 'not-run'
+          ? `Not judged: ${outcome.code} did not run (${outcome.detail ?? 'its inputs were missing'}); the plot is context only.`
+          : `Not judged: ${outcome.code} could not complete; the plot is context only.`;
+  return `<p class="plot-verdict plot-verdict-${result === 'finding' && finding ? finding.severity : result}">${escapeHtml(text)}</p>`;
+}
+
 export function checksSection(report: Report): string {
-  const passed = report.checks.filter((c) => c.status === 'pass');
-  const skipped = report.checks.filter((c) => c.status === 'not-applicable' || c.status === 'error');
-  const item = (check: CheckOutcome, mark: string): string =>
-    `<li class="check-${check.status}"><span class="mark">${mark}</span> ${escapeHtml(check.title)} <code>${check.code}</code>${check.detail ? ` <small>${escapeHtml(check.detail)}</small>` : ''}</li>`;
+  const passed = report.checks.filter((c) => outcomeResult(c) === 'passed');
+  const notRun = report.checks.filter((c) => outcomeResult(c) === 'not-run');
+  const partly = report.checks.flatMap((c) => (c.notChecked ?? []).map((reason) => ({ check: c, reason })));
+  const errored = report.checks.filter((c) => outcomeResult(c) === 'error');
+  const item = (check: CheckOutcome, mark: string, detail = check.detail): string =>
+    `<li class="check-${outcomeResult(check)}"><span class="mark">${mark}</span> ${escapeHtml(check.title)} <code>${check.code}</code>${detail ? ` <small>${escapeHtml(detail)}</small>` : ''}</li>`;
+  const gaps = [...notRun.map((check) => item(check, '–')), ...partly.map(({ check, reason }) => item(check, '–', `in part: ${reason}`))];
   return `<section class="checks" id="checks">
   <h2>Passed checks (${passed.length})</h2>
-  <ul class="passed">${passed.map((check) => item(check, '✓')).join('')}</ul>
-  ${skipped.length ? `<h3>Not run (${skipped.length})</h3><ul class="skipped">${skipped.map((check) => item(check, check.status === 'error' ? '!' : '–')).join('')}</ul>` : ''}
+  <ul class="passed">${passed.map((check) => item(check, '✓', undefined)).join('')}</ul>
+  ${gaps.length ? `<h3 id="not-run">Not run (${notRun.length}${partly.length ? `, and ${partly.length} in part` : ''}): not checked, so not passed</h3><ul class="skipped">${gaps.join('')}</ul>` : ''}
+  ${errored.length ? `<h3>Check errors (${errored.length})</h3><ul class="skipped">${errored.map((check) => item(check, '!')).join('')}</ul>` : ''}
   ${report.notes.length ? `<h3>Notes</h3><ul class="notes">${report.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : ''}
+</section>`;
+}
+
+/** What was run: the exact command, every option in effect, each input with size, time and SHA-256. */
+export function invocationSection(report: Report): string {
+  const invocation = report.invocation;
+  if (!invocation) return '';
+  const options = Object.entries(invocation.options).map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`);
+  const inputs = invocation.inputs.map(
+    (input) =>
+      `<tr><th>${input.role}</th><td><code>${escapeHtml(input.path)}</code></td><td>${input.bytes !== undefined ? `${count(input.bytes)} bytes${input.files !== undefined ? ` in ${count(input.files)} files` : ''}` : input.kind}</td><td>${escapeHtml(input.modifiedAt ?? '')}</td><td><small>${input.sha256 ? `sha256 ${input.sha256}` : ''}</small></td></tr>`,
+  );
+  return `<section class="invocation" id="invocation">
+  <h2>What was run</h2>
+  <pre class="command"><code>${escapeHtml(invocation.command)}</code></pre>
+  <table class="facts"><tbody>${inputs.join('')}</tbody></table>
+  <details><summary>Options in effect (after defaults and the store manifest)</summary><table class="facts"><tbody>${options.join('')}</tbody></table></details>
+  <p class="quiet">vectorclinic ${escapeHtml(invocation.tool.version)} on Node ${escapeHtml(invocation.tool.node)}</p>
 </section>`;
 }

@@ -20,7 +20,7 @@ small { color: var(--muted); }
 .headline h2 { margin: 0 0 8px; font-size: 22px; }
 .counts { margin: 0 0 10px; display: flex; gap: 8px; flex-wrap: wrap; }
 .count { padding: 2px 10px; border-radius: 12px; font-size: 13px; font-weight: 600; background: var(--panel); }
-.count-fail { color: var(--fail); } .count-warn { color: var(--warn); } .count-info { color: var(--info); } .count-pass { color: var(--pass); }
+.count-fail { color: var(--fail); } .count-warn { color: var(--warn); } .count-info { color: var(--info); } .count-pass { color: var(--pass); } .count-not-run { color: var(--muted); text-decoration: none; }
 .labels { list-style: none; margin: 0; padding: 0; }
 .label { margin: 2px 0; color: var(--muted); }
 .label strong { display: inline-block; min-width: 52px; color: var(--ink); background: #e8eaed; border-radius: 4px; padding: 0 6px; margin-right: 6px; text-align: center; }
@@ -50,10 +50,13 @@ td { font-variant-numeric: tabular-nums; }
 .plot-body { overflow-x: auto; }
 .plot-body svg { max-width: 100%; height: auto; }
 .plot-body > figure { margin: 0; }
+.plot-verdict { font-size: 13px; margin: 4px 0 6px; padding: 4px 8px; border-radius: 4px; background: var(--panel); }
+.plot-verdict-passed { color: var(--pass); } .plot-verdict-warn { color: var(--warn); } .plot-verdict-fail { color: var(--fail); } .plot-verdict-not-run, .plot-verdict-info { color: var(--muted); }
 .plot-caption { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 .checks ul { list-style: none; padding: 0; margin: 0; columns: 2; }
 .checks li { margin: 3px 0; break-inside: avoid; }
-.check-pass .mark { color: var(--pass); font-weight: 700; }
+.check-passed .mark { color: var(--pass); font-weight: 700; }
+.invocation pre.command { background: var(--panel); padding: 8px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .quiet { color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding: 12px 32px; }
 @media (max-width: 720px) { .policy { grid-template-columns: 1fr; } .verdict { flex-direction: column; align-items: flex-start; } .checks ul { columns: 1; } }

@@ -1,0 +1,45 @@
+import type { ArtifactName, Artifacts } from '../gather/artifacts.js';
+
+/**
+ * Why a check could not run when an input it needs is missing, in the user's words: what was
+ * missing and what would let it run. Internal artifact names never reach the report.
+ */
+export function missingInputReason(missing: readonly ArtifactName[], artifacts: Artifacts): string {
+  return missing.map((name) => inputReason(name, artifacts)).join('; ');
+}
+
+function inputReason(name: ArtifactName, artifacts: Artifacts): string {
+  switch (name) {
+    case 'queries':
+      return 'no query vectors were given: pass --queries FILE (vectors your application searches with) to run it';
+    case 'reference':
+      return artifacts.index
+        ? 'the embeddings the index was built from were not given: pass --vectors FILE to run it'
+        : 'it compares an index with the embeddings it was built from: run it on an index file or store with --vectors FILE';
+    case 'index':
+      return 'the target holds no index: it runs on an index file (FAISS, hnswlib, usearch) or a live store with an index';
+    case 'annAudit':
+      return artifacts.index
+        ? 'the index could not be searched in this run, so its recall was not measured (the notes say why)'
+        : 'the target has no approximate index to search: recall is measured on an index file (FAISS, hnswlib, usearch) or a live store (pgvector, LanceDB, Chroma)';
+    case 'pushdown':
+      return 'the target is not a live store that counts its rows itself';
+    default:
+      return 'an input it needs could not be read from this target';
+  }
+}
+
+/** What each input is, for the check pages ("Runs on: …"); inputs every target has are not listed. */
+const INPUT_WORDS: Readonly<Partial<Record<ArtifactName, string>>> = {
+  queries: 'query vectors (`--queries FILE`)',
+  reference: 'the embeddings an index was built from (`--vectors FILE`)',
+  index: 'an index (an index file or a live store with an index)',
+  annAudit: 'an index vectorclinic can search (an index file or a live store)',
+  pushdown: 'a live store that counts its rows itself',
+};
+
+/** "any target", or the inputs beyond the vectors themselves that the check needs, in plain words. */
+export function inputsInWords(required: readonly ArtifactName[]): string {
+  const words = required.flatMap((name) => INPUT_WORDS[name] ?? []);
+  return words.length ? words.join(', ') : 'any target (it needs only the vectors)';
+}
