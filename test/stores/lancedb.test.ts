@@ -84,7 +84,7 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     const report = await check(`lancedb://${dir}/pq`, OPTIONS);
     const finding = report.findings.find((f) => f.code === 'ann-recall');
     assert.ok(finding, 'PQ-compressed distances lose neighbours');
-    assert.deepEqual(finding.evidence.parameter, { name: 'refineFactor', current: 1 });
+    assert.deepEqual(finding.evidence.parameter, { name: 'refineFactor', current: 1, from: 'index' });
     const sweep = finding.evidence.sweep as { value: number; recall: number }[];
     assert.ok(Math.max(...sweep.map((point) => point.recall)) >= (finding.evidence.recallAt10 as number) + 0.05, 'refining recovers recall');
     assert.match(finding.fix, /Set refineFactor to at least/);
