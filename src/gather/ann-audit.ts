@@ -118,7 +118,9 @@ export async function auditAnn(
   const { mean, low, high } = meanRecall(current, exact, k);
   const sweep: AnnAudit['sweep'][number][] = [];
   const skipped: number[] = [];
-  for (const value of (tuning?.sweep ?? []).filter((candidate) => candidate !== setting?.value)) {
+  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
+  const sweepValues = tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? []);
+  for (const value of sweepValues.filter((candidate) => candidate !== setting?.value)) {
     if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
       skipped.push(value);
       continue;

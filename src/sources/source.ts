@@ -111,6 +111,8 @@ export interface SearchTuning {
   readonly assumed?: string;
   /** Other names a store manifest may record this setting under (rebuild records usearch's expansion_search as efSearch). */
   readonly aliases?: readonly string[];
+  /** The sweep to run when the audited value is another one (from --search or a manifest); default: `sweep`. */
+  sweepFrom?(value: number): readonly number[];
 }
 
 export interface ScanOptions {

@@ -100,6 +100,10 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
     assert.deepEqual(report.stats.audit?.setting, { name: 'nprobe', value: 8, from: 'option' });
     assert.equal(annRecall(report), undefined, 'nprobe 8 passes');
     await assert.rejects(check(file('fresh-ivfpq.faiss'), { ...cosine, search: { efSearch: 8 } }), UsageError);
+    // The sweep doubles from the audited value, not from the one the file stores (nprobe 1).
+    const from2 = await check(file('fresh-ivfpq.faiss'), { ...cosine, search: { nprobe: 2 } });
+    const curve = from2.plots?.recallCurves?.find((candidate) => candidate.source === 'ann-audit');
+    assert.deepEqual(curve?.points.map((point) => [point.x, point.current ?? false]), [[2, true], [4, false], [8, false], [16, false]]);
   });
 });
 

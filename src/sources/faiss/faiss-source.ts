@@ -204,8 +204,11 @@ export class FaissSource implements VectorSource {
 
   private tuning(): SearchTuning | undefined {
     const { hnsw, ivf } = this.resolved;
-    if (hnsw) return { name: 'efSearch', current: hnsw.graph.efSearch, sweep: doublings(hnsw.graph.efSearch, Math.max(hnsw.graph.efSearch, this.layout.rows)) };
-    if (ivf) return { name: 'nprobe', current: ivf.nprobe, sweep: doublings(ivf.nprobe, ivf.nlist) };
+    if (hnsw) {
+      const limit = (value: number): number => Math.max(value, this.layout.rows);
+      return { name: 'efSearch', current: hnsw.graph.efSearch, sweep: doublings(hnsw.graph.efSearch, limit(hnsw.graph.efSearch)), sweepFrom: (value) => doublings(value, limit(value)) };
+    }
+    if (ivf) return { name: 'nprobe', current: ivf.nprobe, sweep: doublings(ivf.nprobe, ivf.nlist), sweepFrom: (value) => doublings(value, ivf.nlist) };
     return undefined;
   }
 
