@@ -15,6 +15,7 @@ import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 import { fixture } from './fixtures.js';
 
 // ann-recall's advice must agree with the other findings and with the data: issue 13, items 4 and 5.
+const ROOT = new URL('../../', import.meta.url).pathname;
 const MAKE_FIXTURES = new URL('../../scripts/fixtures/faiss/make_ann_advice_fixtures.py', import.meta.url).pathname;
 const hasFaiss = spawnSync(pythonForFaiss(), ['-c', 'import faiss, numpy'], { stdio: 'ignore' }).status === 0;
 const cosine = { metric: 'cosine', dim: DIM } as const;
@@ -155,6 +156,24 @@ describe('hnswlib files: the search setting audited is the one the application u
     assert.match(finding.message, /Assumed search setting/);
     assert.match(finding.message, /No efSearch up to 400 reaches 90%/);
     assert.doesNotMatch(finding.message + finding.fix, PARAMETER_FIX);
+  });
+
+  test('the CLI: `check --search efSearch=10` gates (exit 1 under --fail-on warn), a malformed or unknown setting exits 2', () => {
+    const cli = (...args: string[]): { code: number | null; stdout: string; stderr: string } => {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const bare = join(dir, 'bare', 'docs.hnsw');
+    assert.equal(cli(bare, '--metric', 'cosine', '--fail-on', 'warn', '-q').code, 0, 'the assumed default is not warned');
+    const gated = cli(bare, '--metric', 'cosine', '--fail-on', 'warn', '--search', 'efSearch=10', '--format', 'json', '-q');
+    assert.equal(gated.code, 1);
+    assert.deepEqual(JSON.parse(gated.stdout).stats.audit.setting, { name: 'efSearch', value: 10, from: 'option' });
+    const malformed = cli(bare, '--search', 'efSearch=ten');
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /--search takes name=value with a positive integer value/);
+    const unknown = cli(bare, '--search', 'ef_search=64');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unsupported search setting ef_search=64[\s\S]*hnswlib takes efSearch/);
   });
 
   test('--search on a plain vector file is a usage error', async () => {
