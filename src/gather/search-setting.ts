@@ -42,7 +42,7 @@ export function describeSetting(setting: SearchSetting): string {
   const origin: Record<SearchSettingOrigin, string> = {
     option: 'as --search sets it',
     manifest: 'as the store manifest records it',
-    index: 'as the index stores it',
+    index: 'as the index or store is configured',
     default: "the library's default, assumed",
   };
   return `${setting.name} ${setting.value} (${origin[setting.from]})`;
