@@ -30,7 +30,7 @@ export default defineCheck({
     decides:
       `Searches random sampled rows (and --queries) with the index and exactly, and averages recall@10 with a 95% interval. Warns below ${RECALL_WARN_BELOW}, fails below ${RECALL_FAIL_BELOW}. ` +
       'The index is searched at the setting the application uses: --search, else the one the store manifest records (what `rebuild` set), else the one the index stores (FAISS nprobe/efSearch). ' +
-      "hnswlib and usearch files and LanceDB tables do not store theirs: the library default is then an assumption, stated with the recall there and the settings that reach 95% and 99%; the verdict then rests on the best setting measured, so a clean index is never warned for a setting nobody recorded. " +
+      "hnswlib and usearch files and LanceDB tables do not store theirs, and a FAISS file holding FAISS's own default (nprobe 1, efSearch 16) says nothing about what the application sets: the default is then an assumption, stated with the recall there and the settings that reach 95% and 99%; the verdict then rests on the best setting measured, so a clean index is never warned for a setting nobody recorded. " +
       `The search is repeated at other settings: a parameter fix is offered only when a setting reaches ${percent(RECALL_WARN_BELOW, 0)} (the smallest reaching ${percent(FIX_TARGET, 0)} when one does), with its interval; when the curve stays below, the index must be rebuilt, and the finding says what the best setting reached. ` +
       'No parameter fix is offered when another check puts the cause in the build (stale-codebook). Exact answers come from --vectors when given (true recall); otherwise from the vectors the index stores, and when those are lossy reconstructions (PQ, SQ) the finding says the quantization loss is not included. ' +
       'Runs within --audit-budget seconds (default 25): when the budget cuts it, recall is measured on fewer queries (the interval widens) or fewer sweep points, and the finding says so (info when recall still passes).',
@@ -70,6 +70,15 @@ export default defineCheck({
     const judged = assumed ? best.recall : audit.recall;
 
     if (judged >= RECALL_WARN_BELOW) {
+      if (audit.exactBasis === 'decoded' && causes.length) {
+        return {
+          severity: 'info',
+          title: 'Index recall not judged: measured against vectors the codebook no longer fits',
+          message: `The index returns ${at}.${basis} ${capitalize(causes.map((cause) => cause.reason).join('; '))}: recall against its decoded vectors does not show what retrieval loses.${cuts}`,
+          evidence,
+          fix: causes[0]!.fix,
+        };
+      }
       if (assumed && audit.recall < RECALL_WARN_BELOW) {
         const fixPoint = fixPointOf(audit, causes);
         return {
@@ -83,15 +92,6 @@ export default defineCheck({
           fix: fixPoint
             ? `If the application searches at the default, set ${audit.tuning!.name} to at least ${fixPoint.value}; record it (\`vectorclinic rebuild\` writes it into the manifest) or pass --search ${audit.tuning!.name}=${fixPoint.value} to check.`
             : `Pass --search ${audit.tuning!.name}=N with the value the application sets.`,
-        };
-      }
-      if (audit.exactBasis === 'decoded' && causes.length) {
-        return {
-          severity: 'info',
-          title: 'Index recall not judged: measured against vectors the codebook no longer fits',
-          message: `The index returns ${at}.${basis} ${capitalize(causes.map((cause) => cause.reason).join('; '))}: recall against its decoded vectors does not show what retrieval loses.${cuts}`,
-          evidence,
-          fix: causes[0]!.fix,
         };
       }
       if (audit.cuts.length === 0) return null;

@@ -35,8 +35,8 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('stale IVF-PQ: no parameter fix while stale-codebook fails, and the decoded-vector basis is stated', async () => {
-    // Real model-B queries at nprobe 1: against the decoded vectors a wider probe looks like it recovers (52% → 97%).
-    const report = await check(file('stale-ivfpq.faiss'), { ...cosine, queries: file('queries-b.npy') });
+    // Real model-B queries, at nprobe 1 as the application sets it: against the decoded vectors a wider probe looks like it recovers (52% → 97%).
+    const report = await check(file('stale-ivfpq.faiss'), { ...cosine, queries: file('queries-b.npy'), search: { nprobe: 1 } });
     assert.equal(severityOf(report, 'stale-codebook'), 'fail');
     const finding = annRecall(report)!;
     assert.ok(finding, 'recall at nprobe 1 is below the line');
@@ -74,7 +74,7 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
   });
 
   test('fresh IVF-PQ at nprobe 1: the parameter fix names the setting that reaches 95%, with its interval', async () => {
-    const report = await check(file('fresh-ivfpq.faiss'), { ...cosine, queries: file('queries-b.npy') });
+    const report = await check(file('fresh-ivfpq.faiss'), { ...cosine, queries: file('queries-b.npy'), search: { nprobe: 1 } });
     assert.equal(severityOf(report, 'stale-codebook'), undefined);
     const finding = annRecall(report)!;
     const reaches = finding.evidence.reaches as Record<string, number | null>;
@@ -82,6 +82,14 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
     assert.match(finding.message, new RegExp(`Raising nprobe to ${reaches['95%']} brings it to [\\d.]+%, 95% interval [\\d.]+%–[\\d.]+%, the 95% target: a parameter fix`));
     assert.equal(finding.fix, `Set nprobe to at least ${reaches['95%']} for queries against this index.`);
     assert.match(finding.message, /reconstructed vectors/, 'PQ: the basis is still stated');
+
+    // Without --search, the nprobe 1 in the file is FAISS's untouched default: stated, not warned.
+    const unset = await check(file('fresh-ivfpq.faiss'), { ...cosine, queries: file('queries-b.npy') });
+    assert.deepEqual(unset.stats.audit?.setting, { name: 'nprobe', value: 1, from: 'default' });
+    const info = annRecall(unset)!;
+    assert.equal(info.severity, 'info');
+    assert.match(info.message, /Assumed search setting: the file stores FAISS's default nprobe 1/);
+    assert.equal(unset.verdict, 'pass');
   });
 
   test('HNSW with M 4: when no efSearch reaches 90% the fix is a rebuild, and the best setting is named', async () => {
@@ -93,7 +101,7 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
     assert.doesNotMatch(finding.message, PARAMETER_FIX, finding.message);
     assert.match(finding.message, new RegExp(`No efSearch up to \\d+ reaches 90%: the best, efSearch ${best.value}, gives [\\d.]+%, 95% interval`));
     assert.match(finding.fix, /larger M and efConstruction \(this one: M 4, efConstruction 8/);
-    assert.deepEqual(finding.evidence.parameter, { name: 'efSearch', current: 16, from: 'index' });
+    assert.deepEqual(finding.evidence.parameter, { name: 'efSearch', current: 20, from: 'index' });
   });
 
   test('--search on a FAISS index audits (and gates) that value; an unknown name is a usage error', async () => {
