@@ -184,6 +184,17 @@ describe('hnswlib files: the search setting audited is the one the application u
     assert.match(unknown.stderr, /unsupported search setting ef_search=64[\s\S]*hnswlib takes efSearch/);
   });
 
+  test('rows missing from the index (count-mismatch): the fix is to re-add them, not a larger M or efSearch', async () => {
+    const report = await check(fixture('missing-batch.hnswlib'), { ...cosine, vectors: fixture('reference.npy') });
+    assert.equal(severityOf(report, 'count-mismatch'), 'fail');
+    const finding = annRecall(report)!;
+    assert.ok(finding.severity === 'warn' || finding.severity === 'fail', 'a quarter of the true neighbours are not in the index');
+    assert.deepEqual(finding.evidence.rebuildCauses, ['count-mismatch']);
+    assert.match(finding.message, /does not hold the --vectors rows exact search returns \(count-mismatch\): no search setting fixes that/);
+    assert.match(finding.fix, /^Re-add the missing or overwritten rows/);
+    assert.doesNotMatch(finding.fix, /larger M|efSearch/);
+  });
+
   test('--search on a plain vector file is a usage error', async () => {
     await assert.rejects(check(join(dir, 'docs.npy'), { ...cosine, search: { efSearch: 64 } }), (error) => error instanceof UsageError && /has no index to search/.test(error.message));
   });
