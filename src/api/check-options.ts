@@ -25,6 +25,13 @@ export const checkOptionsSchema = z
     scanBudgetBytes: z.number().nonnegative().optional(),
     /** Seconds the ANN-vs-exact recall audit may take; what it cuts is reported (queries measured, sweep points skipped). */
     auditBudget: z.number().positive().max(86_400).default(DEFAULT_AUDIT_BUDGET_SECONDS),
+    /**
+     * Search-time settings the application uses, as the engine names them (efSearch, nprobe,
+     * expansion_search, hnsw.ef_search, ...): the index is audited, and gated, at them. Default:
+     * what the store manifest records, else what the index stores, else the library default (then
+     * an assumption, reported as such and never warned on).
+     */
+    search: z.record(z.string().min(1), z.number().int().positive()).optional(),
   })
   .strict();
 

@@ -70,6 +70,7 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
       k: OVERLAP_K,
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
       auditBudgetSeconds: settings.auditBudget,
+      ...(settings.search ? { search: settings.search } : {}),
       ...(querySource ? { queries: { source: querySource } } : {}),
       ...(referenceSource ? { reference: { source: referenceSource } } : {}),
       // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.

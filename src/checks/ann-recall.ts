@@ -1,6 +1,10 @@
 import { count, percent, round } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
-import type { AnnAudit } from '../gather/artifacts.js';
+import { rebuildCauses, type RebuildCause } from '../computed/rebuild-causes.js';
+import { bestPoint, pointText, reachText, recallCurve, RECALL_TARGETS, smallestReaching, type CurvePoint } from '../computed/recall-curve.js';
+import type { AnnAudit, Artifacts } from '../gather/artifacts.js';
+import { describeSetting } from '../gather/search-setting.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../rebuild/params.js';
 import { defineCheck } from './check.js';
 
 /**
@@ -9,8 +13,10 @@ import { defineCheck } from './check.js';
  */
 const RECALL_WARN_BELOW = 0.9;
 const RECALL_FAIL_BELOW = 0.5;
-/** A sweep that gains this much recall shows the knob, not the index, is the problem. */
-const SWEEP_GAIN = 0.05;
+/** A parameter fix aims at the first recall target (95%); one that only clears the warning line still counts, and says so. */
+const FIX_TARGET = RECALL_TARGETS[0];
+const DECODED_BASIS =
+  "Measured against the index's own reconstructed vectors: the quantization loss is not included (pass --vectors with the embeddings the index was built from to measure true recall).";
 
 export default defineCheck({
   meta: {
@@ -22,11 +28,14 @@ export default defineCheck({
       'low, or built on data it no longer fits (stale centroids, a graph built with tiny M), it silently returns a ' +
       'different top-k than exact search over the same vectors.',
     decides:
-      `Searches random sampled rows (and --queries) with the index as configured and exactly, and averages recall@10. Warns below ${RECALL_WARN_BELOW}, fails below ${RECALL_FAIL_BELOW}. ` +
-      `Repeats the search at larger parameter values: if recall climbs by ${SWEEP_GAIN} or more the fix is a parameter, otherwise a rebuild. ` +
+      `Searches random sampled rows (and --queries) with the index and exactly, and averages recall@10 with a 95% interval. Warns below ${RECALL_WARN_BELOW}, fails below ${RECALL_FAIL_BELOW}. ` +
+      'The index is searched at the setting the application uses: --search, else the one the store manifest records (what `rebuild` set), else the one the index stores (FAISS nprobe/efSearch). ' +
+      "hnswlib and usearch files and LanceDB tables do not store theirs, and a FAISS file holding FAISS's own default (nprobe 1, efSearch 16) says nothing about what the application sets: the default is then an assumption, stated with the recall there and the settings that reach 95% and 99%; the verdict then rests on the best setting measured, so a clean index is never warned for a setting nobody recorded. " +
+      `The search is repeated at other settings: a parameter fix is offered only when a setting reaches ${percent(RECALL_WARN_BELOW, 0)} (the smallest reaching ${percent(FIX_TARGET, 0)} when one does), with its interval; when the curve stays below, the index must be rebuilt, and the finding says what the best setting reached. ` +
+      'No parameter fix (and no graph advice) is offered when another check puts the cause elsewhere: stale-codebook (retrain), count-mismatch (re-add the rows). Exact answers come from --vectors when given (true recall); otherwise from the vectors the index stores, and when those are lossy reconstructions (PQ, SQ) the finding says the quantization loss is not included. ' +
       'Runs within --audit-budget seconds (default 25): when the budget cuts it, recall is measured on fewer queries (the interval widens) or fewer sweep points, and the finding says so (info when recall still passes).',
     evidence: {
-      recallAt10: 'mean recall@10 of the index against exact search',
+      recallAt10: 'mean recall@10 of the index against exact search, at the audited setting',
       interval95: '95% interval of that mean',
       queries: 'queries the recall is measured on, and their origin',
       plannedQueries: 'queries the audit drew (more than `queries` when the budget cut it)',
@@ -34,60 +43,145 @@ export default defineCheck({
       seconds: 'the seconds the audit took',
       cuts: 'what the budget cut: queries not measured, sweep points measured on fewer queries or skipped',
       exactMethod: 'how the exact answer was computed',
-      parameter: 'the search-time knob and its current value',
-      sweep: 'recall at larger values of the knob, and the queries each was measured on',
+      exactBasis: "what exact search ran over: 'reference' (--vectors, true recall), 'stored' (the index's own lossless vectors), 'decoded' (its lossy reconstructions: quantization loss not included)",
+      parameter: "the search-time knob, the audited value, and where it came from ('option' --search, 'manifest', 'index', or 'default' when assumed)",
+      sweep: 'recall at other values of the knob, with 95% intervals and the queries each was measured on',
+      reaches: 'the smallest measured setting reaching 95% and 99% recall (null: none measured does)',
+      bestRecall: 'the highest recall any measured setting gave, and that setting',
+      rebuildCauses: "other checks' findings that put the cause in the build, so no parameter fix is offered",
     },
     labels: ['No.8'],
     requiredArtifacts: ['annAudit'],
-    fix: 'Raise the search parameter where the sweep shows recall recovering (e.g. SET hnsw.ef_search, ivfflat.probes, nprobe; LanceDB .ef(n), .nprobes(n)); if it does not recover, rebuild the index on the current data with `vectorclinic rebuild`.',
+    fix: 'Raise the search parameter where the sweep shows recall reaching the target (e.g. SET hnsw.ef_search, ivfflat.probes, nprobe; LanceDB .ef(n), .nprobes(n)); if no setting reaches it, rebuild the index on the current data with `vectorclinic rebuild`.',
   },
-  run({ annAudit }) {
-    if (!annAudit) return null;
-    if (annAudit.recall >= RECALL_WARN_BELOW) {
-      if (annAudit.cuts.length === 0) return null;
+  run(artifacts, context) {
+    const audit = artifacts.annAudit;
+    if (!audit) return null;
+    const causes = rebuildCauses(artifacts, context);
+    const assumed = audit.tuning?.from === 'default';
+    const best = bestPoint(audit);
+    const evidence = evidenceOf(audit, causes);
+    const basis = audit.exactBasis === 'decoded' ? ` ${DECODED_BASIS}` : '';
+    const cuts = audit.cuts.length ? ` The audit budget cut: ${audit.cuts.join('; ')}.` : '';
+    const measured = `${percent(audit.recall, 1)} of the exact top-${audit.k} (95% interval ${percent(audit.recallLow, 1)}–${percent(audit.recallHigh, 1)}, ${count(audit.queries)} queries)`;
+    const at = audit.tuning && !assumed ? `${measured} at ${describeSetting(settingOf(audit))}` : measured;
+    const assumption = `Assumed search setting: ${audit.tuning?.assumed ?? 'the setting is not recorded'}`;
+    // An assumed setting says nothing about the application: judge what the index can do at its best measured setting.
+    const judged = assumed ? best.recall : audit.recall;
+
+    if (judged >= RECALL_WARN_BELOW) {
+      if (audit.exactBasis === 'decoded' && causes.length) {
+        return {
+          severity: 'info',
+          title: 'Index recall not judged: measured against vectors the codebook no longer fits',
+          message: `The index returns ${at}.${basis} ${capitalize(causes.map((cause) => cause.reason).join('; '))}: recall against its decoded vectors does not show what retrieval loses.${cuts}`,
+          evidence,
+          fix: causes[0]!.fix,
+        };
+      }
+      if (assumed && audit.recall < RECALL_WARN_BELOW) {
+        const fixPoint = fixPointOf(audit, causes);
+        return {
+          severity: 'info',
+          title: 'Index recall at an assumed search setting: not judged',
+          message:
+            `${assumption}, and no --search or store manifest gives the one your application uses. ` +
+            `At that default the index returns ${at}; ${reachText(audit, RECALL_TARGETS[0])} and ${reachText(audit, RECALL_TARGETS[1])}.${basis}${cuts} ` +
+            `A larger setting (best: ${audit.tuning!.name} ${best.value}, ${percent(best.recall, 1)}) brings the index above this check's ${percent(RECALL_WARN_BELOW, 0)} line, so nothing is warned for a setting nobody recorded; pass --search ${audit.tuning!.name}=N to audit (and gate on) the value the application sets.`,
+          evidence,
+          fix: fixPoint
+            ? `If the application searches at the default, set ${audit.tuning!.name} to at least ${fixPoint.value}; record it (\`vectorclinic rebuild\` writes it into the manifest) or pass --search ${audit.tuning!.name}=${fixPoint.value} to check.`
+            : `Pass --search ${audit.tuning!.name}=N with the value the application sets.`,
+        };
+      }
+      if (audit.cuts.length === 0) return null;
       return {
         severity: 'info',
         title: 'Index recall measured within the audit budget, with less than planned',
-        message:
-          `The index returns ${percent(annAudit.recall, 1)} of the exact top-${annAudit.k} (95% interval ${percent(annAudit.recallLow, 1)}–${percent(annAudit.recallHigh, 1)}, ` +
-          `${count(annAudit.queries)} of ${count(annAudit.plannedQueries)} queries). The audit budget cut: ${annAudit.cuts.join('; ')}.`,
-        evidence: evidenceOf(annAudit),
+        message: `The index returns ${percent(audit.recall, 1)} of the exact top-${audit.k} (95% interval ${percent(audit.recallLow, 1)}–${percent(audit.recallHigh, 1)}, ${count(audit.queries)} of ${count(audit.plannedQueries)} queries).${basis}${cuts}`,
+        evidence,
         fix: 'Nothing to fix in the store; raise --audit-budget for a narrower interval and the full sweep.',
       };
     }
-    const best = annAudit.sweep.reduce((top, point) => (point.recall > top.recall ? point : top), { value: annAudit.tuning?.current ?? 0, recall: annAudit.recall });
-    const parameterFix = annAudit.tuning !== undefined && best.recall - annAudit.recall >= SWEEP_GAIN;
-    const knob = annAudit.tuning?.name ?? 'the search parameter';
+
+    const fixPoint = assumed ? undefined : fixPointOf(audit, causes);
+    const knob = audit.tuning?.name ?? 'the search parameter';
+    let advice = '';
+    if (causes.length) {
+      advice = ` ${capitalize(causes.map((cause) => cause.reason).join('; '))}: no search setting fixes that${audit.sweep.length ? ` (the best measured, ${knob} ${best.value}, gives ${pointText(best)} against ${audit.exactBasis === 'decoded' ? 'the same decoded vectors' : 'exact search'})` : ''}.`;
+    } else if (fixPoint) {
+      advice = ` Raising ${knob} to ${fixPoint.value} brings it to ${pointText(fixPoint)}, ${fixPoint.recall >= FIX_TARGET ? `the ${percent(FIX_TARGET, 0)} target` : `above this check's ${percent(RECALL_WARN_BELOW, 0)} line but short of ${percent(FIX_TARGET, 0)}`}: a parameter fix.`;
+    } else if (audit.sweep.length) {
+      advice = ` ${capitalize(reachText(audit, RECALL_WARN_BELOW))}: the best, ${knob} ${best.value}, gives ${pointText(best)}. The index itself must be rebuilt.`;
+    }
+    const intro = assumed
+      ? `${assumption}. At that default the index returns ${at}.`
+      : `The index returns ${at}.`;
     return {
-      severity: annAudit.recall < RECALL_FAIL_BELOW ? 'fail' : 'warn',
-      message:
-        `The index returns ${percent(annAudit.recall, 1)} of the exact top-${annAudit.k} (95% interval ${percent(annAudit.recallLow, 1)}–${percent(annAudit.recallHigh, 1)}, ${count(annAudit.queries)} queries).` +
-        (annAudit.cuts.length ? ` The audit budget cut: ${annAudit.cuts.join('; ')}.` : '') +
-        (annAudit.sweep.length
-          ? parameterFix
-            ? ` Raising ${knob} to ${best.value} brings it to ${percent(best.recall, 1)}: a parameter fix.`
-            : ` Raising ${knob} (up to ${Math.max(...annAudit.sweep.map((p) => p.value))}) does not help (best ${percent(best.recall, 1)}): the index itself must be rebuilt.`
-          : ''),
-      evidence: evidenceOf(annAudit),
-      fix: parameterFix
-        ? `Set ${knob} to at least ${best.value} for queries against this index.`
-        : 'Rebuild the index on the current data (retrain IVF centroids / rebuild the graph with larger M and efConstruction): `vectorclinic rebuild`.',
+      severity: judged < RECALL_FAIL_BELOW ? 'fail' : 'warn',
+      message: `${intro}${basis}${cuts}${advice}`,
+      evidence,
+      fix: causes.length
+        ? causes[0]!.fix
+        : fixPoint
+          ? `Set ${knob} to at least ${fixPoint.value} for queries against this index${audit.tuning?.from === 'manifest' ? ', and record it in the manifest (`vectorclinic rebuild --apply` writes it)' : ''}.`
+          : rebuildAdvice(artifacts),
     };
   },
 });
 
-function evidenceOf(annAudit: AnnAudit): Evidence {
+/**
+ * The setting to recommend: the smallest measured one above the audited value reaching the 95%
+ * target, else the smallest clearing the warning line; none when another check puts the cause in
+ * the build.
+ */
+function fixPointOf(audit: AnnAudit, causes: readonly RebuildCause[]): CurvePoint | undefined {
+  if (causes.length || !audit.tuning) return undefined;
+  const current = audit.tuning.current;
+  const above = (target: number): CurvePoint | undefined => recallCurve(audit).find((point) => point.value > current && point.recall >= target);
+  return above(FIX_TARGET) ?? above(RECALL_WARN_BELOW);
+}
+
+function settingOf(audit: AnnAudit): Parameters<typeof describeSetting>[0] {
+  const tuning = audit.tuning!;
+  return { name: tuning.name, value: tuning.current, from: tuning.from };
+}
+
+/** What to rebuild with, in the index's own terms. */
+function rebuildAdvice(artifacts: Artifacts): string {
+  const index = artifacts.index;
+  const params = index?.params ?? {};
+  if (index?.ivf) {
+    return `Retrain the index on the current data with more lists (this one has nlist ${index.ivf.nlist})${params.pqM !== undefined ? ` and more PQ sub-quantizers (now ${params.pqM})` : ''}, then re-add the vectors: \`vectorclinic rebuild\`.`;
+  }
+  if (params.M !== undefined) {
+    return `Rebuild the graph with a larger M and efConstruction (this one: M ${params.M}, efConstruction ${params.efConstruction ?? 'unknown'}; \`vectorclinic rebuild\` uses M ${HNSW_M}, efConstruction ${HNSW_EF_CONSTRUCTION}).`;
+  }
+  return 'Rebuild the index on the current data (retrain IVF centroids / rebuild the graph with larger M and efConstruction): `vectorclinic rebuild`.';
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function evidenceOf(audit: AnnAudit, causes: readonly RebuildCause[]): Evidence {
+  const best = bestPoint(audit);
+  const reach = (target: number): number | null => smallestReaching(audit, target)?.value ?? null;
   return {
-    recallAt10: round(annAudit.recall, 4),
-    interval95: [round(annAudit.recallLow, 4), round(annAudit.recallHigh, 4)],
-    queries: annAudit.queries,
-    plannedQueries: annAudit.plannedQueries,
-    origin: annAudit.origin,
-    exactMethod: annAudit.exactMethod,
-    parameter: annAudit.tuning ? { name: annAudit.tuning.name, current: annAudit.tuning.current } : null,
-    sweep: annAudit.sweep.map((point) => ({ value: point.value, recall: round(point.recall, 4), queries: point.queries })),
-    budgetSeconds: annAudit.budgetSeconds ?? null,
-    seconds: round(annAudit.seconds, 3),
-    cuts: [...annAudit.cuts],
+    recallAt10: round(audit.recall, 4),
+    interval95: [round(audit.recallLow, 4), round(audit.recallHigh, 4)],
+    queries: audit.queries,
+    plannedQueries: audit.plannedQueries,
+    origin: audit.origin,
+    exactMethod: audit.exactMethod,
+    exactBasis: audit.exactBasis,
+    parameter: audit.tuning ? { name: audit.tuning.name, current: audit.tuning.current, from: audit.tuning.from } : null,
+    sweep: audit.sweep.map((point) => ({ value: point.value, recall: round(point.recall, 4), interval95: [round(point.low, 4), round(point.high, 4)], queries: point.queries })),
+    reaches: audit.tuning ? { '95%': reach(RECALL_TARGETS[0]), '99%': reach(RECALL_TARGETS[1]) } : null,
+    bestRecall: { value: audit.tuning ? best.value : null, recall: round(best.recall, 4) },
+    rebuildCauses: causes.map((cause) => cause.code),
+    budgetSeconds: audit.budgetSeconds ?? null,
+    seconds: round(audit.seconds, 3),
+    cuts: [...audit.cuts],
   };
 }

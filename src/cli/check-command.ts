@@ -10,7 +10,7 @@ import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-thresh
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
 import { assertFileInput } from './inputs.js';
 import { assertReportOut, emit, useColor } from './output.js';
-import { integerOption, secondsOption } from './parse.js';
+import { integerOption, searchSetting, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
 interface CheckFlags {
@@ -23,6 +23,7 @@ interface CheckFlags {
   auditBudget: number;
   queries?: string;
   vectors?: string;
+  search?: Record<string, number>;
   field?: string;
   format: string;
   json?: boolean;
@@ -50,6 +51,11 @@ export function checkCommand(): Command {
     )
     .option('--queries <file>', 'real query vectors (same formats): used as probes and checked for normalization drift')
     .option('--vectors <file>', 'the embeddings the index was built from (row r = id r): checks counts, missing ids and recall against them')
+    .option(
+      '--search <name=value>',
+      "the search setting the application uses, as the engine names it, repeatable: efSearch=128 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF), expansion_search=64 (usearch), hnsw.ef_search=100 (pgvector); audited and gated at that value (default: the store manifest's, else the index's own, else the library default, reported as assumed)",
+      searchSetting,
+    )
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
     .addOption(new Option('--format <format>', 'report format: text, json, html (one self-contained page), md (PR comments), junit, sarif').choices(REPORT_FORMATS).default('text'))
     .option('--json', 'shorthand for --format json')
@@ -78,6 +84,7 @@ export function checkCommand(): Command {
             auditBudget: flags.auditBudget,
             ...(flags.queries ? { queries: flags.queries } : {}),
             ...(flags.vectors ? { vectors: flags.vectors } : {}),
+            ...(flags.search ? { search: flags.search } : {}),
             ...(flags.field ? { field: flags.field } : {}),
           },
           { onProgress: progress.onProgress },

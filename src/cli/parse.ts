@@ -18,3 +18,10 @@ export function secondsOption(flag: string): (value: string) => number {
     return parsed;
   };
 }
+
+/** Commander parser for a repeatable `--search name=value` (a search-time setting as the engine names it), collected into a record. */
+export function searchSetting(value: string, previous: Record<string, number> | undefined): Record<string, number> {
+  const match = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(value);
+  if (!match || !(Number(match[2]) > 0)) throw new InvalidArgumentError(`--search takes name=value with a positive integer value, got '${value}' (e.g. efSearch=128)`);
+  return { ...previous, [match[1] as string]: Number(match[2]) };
+}

@@ -7,6 +7,7 @@ import { compareSmoke, smoke, type SmokeOptions } from '../smoke/smoke.js';
 import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
 import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
+import { searchSetting } from './parse.js';
 
 interface SmokeFlags {
   questions: string;
@@ -70,13 +71,6 @@ export function smokeCommand(): Command {
       emit(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result), undefined);
       process.exitCode = belowMinimum(result, flags) ? EXIT.failFindings : EXIT.ok;
     });
-}
-
-/** One `name=value` search setting, collected into a record. */
-function searchSetting(value: string, previous: Record<string, number> | undefined): Record<string, number> {
-  const match = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(value);
-  if (!match) throw new InvalidArgumentError(`--search takes name=value with a positive integer value, got '${value}' (e.g. ef=128)`);
-  return { ...previous, [match[1] as string]: Number(match[2]) };
 }
 
 function fraction(value: string): number {

@@ -23,6 +23,11 @@ export interface DeclaredPolicy {
   readonly codebook?: CodebookFingerprint;
   /** How the vectors the policy was built from are distributed: rows from another model stand out. */
   readonly reference?: ReferenceDistribution;
+  /**
+   * The index's numeric parameters as the manifest records them (efSearch, nprobe, M, ...): the
+   * search setting among them is the one `rebuild` told the application to use, so it is the one audited.
+   */
+  readonly indexParams?: Readonly<Record<string, number>>;
 }
 
 export interface CodebookFingerprint {

@@ -84,6 +84,10 @@ export interface ReportAudit {
   readonly queries: number;
   readonly plannedQueries: number;
   readonly exactMethod: string;
+  /** What exact search ran over: the original embeddings (--vectors), the stored vectors, or lossy reconstructions. */
+  readonly exactBasis: 'reference' | 'stored' | 'decoded';
+  /** The search setting the recall was measured at and where it came from (--search, manifest, index, or an assumed default). */
+  readonly setting: { readonly name: string; readonly value: number; readonly from: string } | null;
   readonly seconds: number;
   readonly budgetSeconds: number | null;
   readonly cuts: readonly string[];

@@ -7,6 +7,7 @@ import { exactSearch } from '../math/top-k.js';
 import { SearchBudgetExceeded } from '../sources/search-budget.js';
 import type { SearchRequest, SearchResult, VectorSource } from '../sources/source.js';
 import type { AnnAudit, VectorSample } from './artifacts.js';
+import type { SearchSetting } from './search-setting.js';
 
 /** recall@10 is what RAG users feel: the top-10 chunks handed to the model. */
 export const AUDIT_K = 10;
@@ -49,6 +50,12 @@ export interface AuditOptions {
   readonly k?: number;
   /** Seconds the audit may take; undefined: no limit. */
   readonly budgetSeconds?: number;
+  /** The setting of the source's knob to audit at (resolveSearchSetting); default: the source's own current value. */
+  readonly setting?: SearchSetting;
+  /** Further search settings (--search) applied to every search of the audit. */
+  readonly search?: Readonly<Record<string, number>>;
+  /** What the exact answers are computed over (see AnnAudit.exactBasis); default 'stored'. */
+  readonly exactBasis?: AnnAudit['exactBasis'];
 }
 
 /** The audit, or why there is none although the source can search. */
@@ -101,20 +108,26 @@ export async function auditAnn(
   } else {
     return {};
   }
-  const current = await source.search({ ...request(exact.ids.length), ...deadline(CURRENT_SHARE) });
+  const tuning = source.searchTuning;
+  const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
+  // The index's own value needs no parameter; one from --search or a manifest is applied explicitly.
+  const currentParams = { ...options.search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
+  const current = await source.search({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
   const measured = current.ids.length;
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
-  const tuning = source.searchTuning;
-  const sweep: { value: number; recall: number; queries: number }[] = [];
+  const sweep: AnnAudit['sweep'][number][] = [];
   const skipped: number[] = [];
-  for (const value of tuning?.sweep ?? []) {
+  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
+  const sweepValues = tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? []);
+  for (const value of sweepValues.filter((candidate) => candidate !== setting?.value)) {
     if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
       skipped.push(value);
       continue;
     }
-    const result = await source.search({ ...request(measured), params: { [tuning!.name]: value }, ...deadline(1) });
-    sweep.push({ value, recall: meanRecall(result, exact, k).mean, queries: result.ids.length });
+    const result = await source.search({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
+    const point = meanRecall(result, exact, k);
+    sweep.push({ value, recall: point.mean, low: point.low, high: point.high, queries: result.ids.length });
     if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);
   }
   if (skipped.length) cuts.push(`${tuning!.name} ${skipped.join(', ')} not measured (${budgetText} ran out)`);
@@ -125,10 +138,11 @@ export async function auditAnn(
       plannedQueries: queries.count,
       origin: queries.origin,
       exactMethod,
+      exactBasis: options.exactBasis ?? 'stored',
       recall: mean,
       recallLow: low,
       recallHigh: high,
-      ...(tuning ? { tuning: { name: tuning.name, current: tuning.current } } : {}),
+      ...(setting ? { tuning: { name: setting.name, current: setting.value, from: setting.from, ...(setting.assumed ? { assumed: setting.assumed } : {}) } } : {}),
       sweep,
       seconds: (performance.now() - started) / 1000,
       ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
@@ -170,12 +184,18 @@ export function meanRecall(found: SearchResult, exact: SearchResult, k: number):
   return { mean: hits / slots, low, high };
 }
 
-/** Audit queries: the user's real queries when given (and of the right dimension), else sampled stored rows. */
-export function pickAuditQueries(sample: VectorSample, queries: VectorSample | undefined, seed: number): AuditQueries {
+/**
+ * Audit queries: the user's real queries when given (and of the right dimension); else rows of the
+ * original embeddings when exact answers come from them (--vectors: true recall is for real
+ * vectors, not the index's reconstructions of them); else sampled stored rows.
+ */
+export function pickAuditQueries(sample: VectorSample, queries: VectorSample | undefined, seed: number, reference?: ExactReference): AuditQueries {
   const useQueries = queries !== undefined && queries.dim === sample.dim && queries.count > 0;
-  const valid = validRowsOf(useQueries ? queries : sample);
+  const useReference = !useQueries && reference !== undefined && reference.dim === sample.dim && reference.count > 0;
+  const base: VectorSample = useQueries ? queries : useReference ? { dim: reference.dim, count: reference.count, rows: [], data: reference.data } : sample;
+  const valid = validRowsOf(base);
   const rng = new Rng(seed ^ 0xa0d1);
   // Shuffled: a budget that cuts the audit keeps a prefix, and any prefix must be a random sample.
   const picks = shuffle(sampleIndices(valid.count, AUDIT_QUERIES, rng), rng);
-  return { data: selectRows(valid.data, valid.dim, picks), count: picks.length, dim: valid.dim, origin: useQueries ? 'queries' : 'sampled-rows' };
+  return { data: selectRows(valid.data, valid.dim, picks), count: picks.length, dim: valid.dim, origin: useQueries ? 'queries' : useReference ? 'reference-rows' : 'sampled-rows' };
 }

@@ -1,6 +1,7 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import type { IndexDescription, PushdownStats, SourceDescription } from '../sources/source.js';
 import type { RowStats } from './row-stats.js';
+import type { SearchSettingOrigin } from './search-setting.js';
 
 /** Rows drawn uniformly at random (seeded) from the source, in ascending row order. */
 export interface VectorSample {
@@ -31,21 +32,32 @@ export interface AnnAudit {
   /** Queries the audit drew (AUDIT_QUERIES, or fewer when the store has fewer valid rows). */
   readonly plannedQueries: number;
   /** Where the queries came from. */
-  readonly origin: 'queries' | 'sampled-rows';
+  readonly origin: 'queries' | 'sampled-rows' | 'reference-rows';
   /** How the exact answer was computed (e.g. "pgvector sequential scan", "exact search over the --vectors file"). */
   readonly exactMethod: string;
+  /**
+   * What exact search ran over: 'reference' the original embeddings (--vectors); 'stored' the
+   * vectors the index holds, losslessly; 'decoded' the index's own lossy reconstructions (PQ, SQ,
+   * int8), so the recall leaves out what quantization loses.
+   */
+  readonly exactBasis: 'reference' | 'stored' | 'decoded';
   /** Mean recall@k of the index's results against the exact top-k. */
   readonly recall: number;
   /** 95% interval of the mean recall over queries. */
   readonly recallLow: number;
   readonly recallHigh: number;
-  /** The search-time knob and its current value, when the engine has one. */
-  readonly tuning?: { readonly name: string; readonly current: number };
   /**
-   * Recall at larger settings of the knob: a parameter fix when it climbs, a rebuild when it does
-   * not. Measured on the first `queries` of the audit's queries (the budget may cut a point short).
+   * The search-time knob and the value the recall above was measured at, when the engine has one:
+   * from --search, the store manifest, the index itself, or the library default ('default', an
+   * assumption: `assumed` says why).
    */
-  readonly sweep: readonly { readonly value: number; readonly recall: number; readonly queries: number }[];
+  readonly tuning?: { readonly name: string; readonly current: number; readonly from: SearchSettingOrigin; readonly assumed?: string };
+  /**
+   * Recall at other settings of the knob (larger ones, and smaller ones where the engine's sweep
+   * has them), each with its 95% interval: a parameter fix when one reaches the target, a rebuild
+   * when none does. Measured on the first `queries` of the audit's queries (the budget may cut a point short).
+   */
+  readonly sweep: readonly { readonly value: number; readonly recall: number; readonly low: number; readonly high: number; readonly queries: number }[];
   /** Wall time the audit took. */
   readonly seconds: number;
   /** The time budget it ran under (--audit-budget), when there was one. */

@@ -2,13 +2,15 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
-import { auditAnn, pickAuditQueries, type AuditOutcome, type ExactReference } from './ann-audit.js';
+import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
 import { SampleCollector } from './sample-collector.js';
+import { pointText, reachText, RECALL_TARGETS } from '../computed/recall-curve.js';
+import { assertSearchable, resolveSearchSetting } from './search-setting.js';
 
 export interface GatherOptions {
   readonly sampleSize: number;
@@ -29,6 +31,8 @@ export interface GatherOptions {
   readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
   /** Seconds the ANN audit may take (--audit-budget); undefined: no limit. */
   readonly auditBudgetSeconds?: number;
+  /** Search settings the application uses (--search): the audit searches with them and gates on them. */
+  readonly search?: Readonly<Record<string, number>>;
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
   /**
@@ -72,12 +76,20 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
   let annAudit: AnnAudit | undefined;
   const notes: string[] = [];
+  assertSearchable(options.search, source.search !== undefined, description.target);
   if (source.search) {
     // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
     const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
-    const outcome = await auditWithProgress(source, sample, queries, exact, options);
+    const exactBasis: AnnAudit['exactBasis'] = source.supportsExactSearch ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
+    const setting = resolveSearchSetting(source.searchTuning, declared, options.search);
+    const outcome = await auditWithProgress(source, sample, queries, exact, options, {
+      exactBasis,
+      ...(setting ? { setting } : {}),
+      ...(options.search ? { search: options.search } : {}),
+    });
     annAudit = outcome.audit;
     if (outcome.note) notes.push(outcome.note);
+    if (annAudit) notes.push(...auditNotes(annAudit));
   }
   // ...and which search path worked once the audit ran: the final description carries both.
   const final = await source.describe();
@@ -109,12 +121,33 @@ async function auditWithProgress(
   queries: QuerySet | undefined,
   exact: ExactReference | undefined,
   options: GatherOptions,
+  audit: AuditOptions,
 ): Promise<AuditOutcome> {
-  const auditQueries = pickAuditQueries(sample, queries, options.seed);
+  const auditQueries = pickAuditQueries(sample, queries, options.seed, audit.exactBasis === 'reference' ? exact : undefined);
   options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const outcome = await auditAnn(source, auditQueries, exact, options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds });
+  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }) });
   options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
   return outcome;
+}
+
+/**
+ * What the audit rests on, stated in the report whatever its verdict: an assumed search setting
+ * (with the recall there and the settings that reach 95% / 99%), or exact answers over lossy
+ * reconstructions.
+ */
+function auditNotes(audit: AnnAudit): string[] {
+  const notes: string[] = [];
+  const tuning = audit.tuning;
+  if (tuning?.from === 'default') {
+    notes.push(
+      `${tuning.assumed ?? `${tuning.name} is not recorded`}: the index was audited there (recall@10 ${pointText({ recall: audit.recall, low: audit.recallLow, high: audit.recallHigh })}); ` +
+        `${RECALL_TARGETS.map((target) => reachText(audit, target)).join(', ')}. Pass --search ${tuning.name}=N to audit the value your application sets.`,
+    );
+  }
+  if (audit.exactBasis === 'decoded') {
+    notes.push("index recall is measured against the index's own reconstructed vectors: the quantization loss is not included (pass --vectors with the embeddings it was built from for true recall).");
+  }
+  return notes;
 }
 
 /** One pass over every row: per-row facts for all rows, and the sampled rows copied on the way. */

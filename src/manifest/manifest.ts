@@ -127,7 +127,12 @@ export function manifestPolicy(loaded: LoadedManifest): DeclaredPolicy {
     manifest: loaded.path,
     ...(manifest.codebook ? { codebook: { training: manifest.codebook.training, ...(manifest.codebook.codebook ? { codebook: manifest.codebook.codebook } : {}) } } : {}),
     ...(manifest.reference ? { reference: manifest.reference } : {}),
+    ...(manifest.index ? { indexParams: numericParams(manifest.index.params) } : {}),
   };
+}
+
+function numericParams(params: Readonly<Record<string, number | string | boolean>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(params).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }
 
 /**

@@ -74,6 +74,8 @@ function reportAudit(audit: AnnAudit): ReportAudit {
     queries: audit.queries,
     plannedQueries: audit.plannedQueries,
     exactMethod: audit.exactMethod,
+    exactBasis: audit.exactBasis,
+    setting: audit.tuning ? { name: audit.tuning.name, value: audit.tuning.current, from: audit.tuning.from } : null,
     seconds: round(audit.seconds, 3),
     budgetSeconds: audit.budgetSeconds ?? null,
     cuts: [...audit.cuts],

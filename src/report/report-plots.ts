@@ -129,7 +129,7 @@ function annAuditCurves(artifacts: Artifacts): RecallCurve[] {
   const current = audit.tuning?.current ?? 0;
   const points = [
     { x: current, recall: round(audit.recall, 4), low: round(audit.recallLow, 4), high: round(audit.recallHigh, 4), current: true },
-    ...audit.sweep.filter((point) => point.value !== current).map((point) => ({ x: point.value, recall: round(point.recall, 4) })),
+    ...audit.sweep.filter((point) => point.value !== current).map((point) => ({ x: point.value, recall: round(point.recall, 4), low: round(point.low, 4), high: round(point.high, 4) })),
   ].sort((a, b) => a.x - b.x);
   return [{ source: 'ann-audit', label: `index vs exact search (${audit.exactMethod})`, k: audit.k, x: audit.tuning?.name ?? 'search setting', points }];
 }

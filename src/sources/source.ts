@@ -102,8 +102,17 @@ export interface SearchTuning {
   readonly name: string;
   /** The value searches use now. */
   readonly current: number;
-  /** Larger values worth trying, to tell a parameter fix from a rebuild. */
+  /** Other values worth trying (mostly larger), to tell a parameter fix from a rebuild and name the settings that reach 95% / 99%. */
   readonly sweep: readonly number[];
+  /**
+   * Set when the index does not store this setting (hnswlib, usearch files): `current` is then the
+   * library's default, an assumption about the application. Says why, for the report.
+   */
+  readonly assumed?: string;
+  /** Other names a store manifest may record this setting under (rebuild records usearch's expansion_search as efSearch). */
+  readonly aliases?: readonly string[];
+  /** The sweep to run when the audited value is another one (from --search or a manifest); default: `sweep`. */
+  sweepFrom?(value: number): readonly number[];
 }
 
 export interface ScanOptions {

@@ -34,7 +34,8 @@ test('raw vectors in an inner-product or L2 index declared cosine: metric-mismat
 test('broken hnswlib files report their exact codes', async () => {
   assert.deepEqual(problems(await check(fixture('empty.hnswlib'), cosine)), ['empty-index:fail']);
   assert.deepEqual(problems(await check(fixture('duplicate-labels.hnswlib'), cosine)), ['id-collision:fail']);
-  assert.deepEqual(problems(await check(fixture('low-m.hnswlib'), cosine)), ['ann-recall:fail']);
+  // efSearch is not stored in hnswlib files: judged at the best setting measured (about 60%), below the 90% line.
+  assert.deepEqual(problems(await check(fixture('low-m.hnswlib'), cosine)), ['ann-recall:warn']);
 });
 
 test('with --vectors: a clean index holds exactly the reference rows and finds their neighbours', async () => {

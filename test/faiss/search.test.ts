@@ -28,7 +28,9 @@ for (const [name, facts] of Object.entries(FIXTURES)) {
 
 test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', async () => {
   const ivf = FaissSource.open(fixturePath('ivfflat_ip_unit'));
-  assert.deepEqual(ivf.searchTuning, { name: 'nprobe', current: 4, sweep: [8, 16] });
+  const { sweepFrom, ...ivfTuning } = ivf.searchTuning!;
+  assert.deepEqual(ivfTuning, { name: 'nprobe', current: 4, sweep: [8, 16] });
+  assert.deepEqual(sweepFrom?.(2), [4, 8, 16], 'audited at another value (--search), the sweep doubles from it');
   const rows = await ivf.readRows([3, 200, 400]);
   const all = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 16 } });
   const reference = await ivf.ownVectorsReference();
@@ -39,7 +41,8 @@ test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', as
   await ivf.close();
 
   const hnsw = FaissSource.open(fixturePath('hnsw_ip_unit'));
-  assert.deepEqual(hnsw.searchTuning, { name: 'efSearch', current: 32, sweep: [64, 128, 256] });
+  const { sweepFrom: _hnswSweepFrom, ...hnswTuning } = hnsw.searchTuning!;
+  assert.deepEqual(hnswTuning, { name: 'efSearch', current: 32, sweep: [64, 128, 256] });
   await hnsw.close();
 
   const flat = FaissSource.open(fixturePath('flat_ip_unit'));

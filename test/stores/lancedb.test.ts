@@ -84,10 +84,18 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     const report = await check(`lancedb://${dir}/pq`, OPTIONS);
     const finding = report.findings.find((f) => f.code === 'ann-recall');
     assert.ok(finding, 'PQ-compressed distances lose neighbours');
-    assert.deepEqual(finding.evidence.parameter, { name: 'refineFactor', current: 1 });
+    // LanceDB stores no query settings: refineFactor 1 is an assumption, stated but not warned on.
+    assert.equal(finding.severity, 'info');
+    assert.deepEqual(finding.evidence.parameter, { name: 'refineFactor', current: 1, from: 'default' });
     const sweep = finding.evidence.sweep as { value: number; recall: number }[];
     assert.ok(Math.max(...sweep.map((point) => point.recall)) >= (finding.evidence.recallAt10 as number) + 0.05, 'refining recovers recall');
-    assert.match(finding.fix, /Set refineFactor to at least/);
+    assert.match(finding.fix, /set refineFactor to at least/);
+
+    // Told the application's setting, the check gates on it.
+    const gated = await check(`lancedb://${dir}/pq`, { ...OPTIONS, search: { refineFactor: 1 } });
+    const gate = gated.findings.find((f) => f.code === 'ann-recall');
+    assert.ok(gate?.severity === 'warn' || gate?.severity === 'fail', gate?.severity);
+    assert.match(gate!.fix, /^Set refineFactor to at least \d+/);
   });
 
   test('IVF_HNSW_SQ: ann-recall sweeps ef from LanceDB\'s default (1.5 × k), not nprobes or refineFactor', async () => {

@@ -157,7 +157,7 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
       const report = await check(url('clean'), OPTIONS);
       assert.deepEqual(problems(report), { 'ann-recall': 'fail' });
       const finding = report.findings.find((f) => f.code === 'ann-recall');
-      assert.deepEqual(finding?.evidence.parameter, { name: 'hnsw.ef_search', current: 4 });
+      assert.deepEqual(finding?.evidence.parameter, { name: 'hnsw.ef_search', current: 4, from: 'index' });
       assert.ok((finding?.evidence.recallAt10 as number) <= 0.4, 'at most ef_search results come back');
       assert.match(finding?.fix ?? '', /Set hnsw\.ef_search to at least/);
     } finally {

@@ -197,7 +197,7 @@ function recallCurves(curves: NonNullable<ReportPlots['recallCurves']>): PlotFig
     judgedBy: 'ann-recall',
     title: `Recall@${curves[0]?.k ?? 10} against exact search`,
     svg,
-    caption: `${curves.map((curve) => curve.label).join('; ')}. The circled point is the current setting; whiskers are 95% intervals; dashed lines are the warn (${percent(RECALL_WARN_LINE, 0)}) and fail (${percent(RECALL_FAIL_LINE, 0)}) bars. A curve that climbs means a search parameter fixes it; a flat low one means rebuild.`,
+    caption: `${curves.map((curve) => curve.label).join('; ')}. The circled point is the current setting; whiskers are 95% intervals; dashed lines are the warn (${percent(RECALL_WARN_LINE, 0)}) and fail (${percent(RECALL_FAIL_LINE, 0)}) bars. A setting that reaches the warn bar is a parameter fix; a curve that stays below it means rebuild.`,
   };
 }
 

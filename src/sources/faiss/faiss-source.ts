@@ -31,6 +31,9 @@ import { QueryTopK, SCORE_BLOCK_ROWS, type SearchMetric } from './search/scoring
  * 2^25 floats (128 MB; 100 audit queries then cost ~7 GFLOP). Larger indexes need --vectors.
  */
 const REFERENCE_MAX_FLOATS = 1 << 25;
+/** FAISS's defaults (IndexIVF::nprobe, HNSW::efSearch): what a file holds when nobody set them. */
+const FAISS_DEFAULT_NPROBE = 1;
+const FAISS_DEFAULT_EF_SEARCH = 16;
 /** Sweeps try the current search parameter doubled, up to this many times. */
 const SWEEP_STEPS = 3;
 
@@ -204,8 +207,12 @@ export class FaissSource implements VectorSource {
 
   private tuning(): SearchTuning | undefined {
     const { hnsw, ivf } = this.resolved;
-    if (hnsw) return { name: 'efSearch', current: hnsw.graph.efSearch, sweep: doublings(hnsw.graph.efSearch, Math.max(hnsw.graph.efSearch, this.layout.rows)) };
-    if (ivf) return { name: 'nprobe', current: ivf.nprobe, sweep: doublings(ivf.nprobe, ivf.nlist) };
+    if (hnsw) {
+      const limit = (value: number): number => Math.max(value, this.layout.rows);
+      const current = hnsw.graph.efSearch;
+      return { name: 'efSearch', current, sweep: doublings(current, limit(current)), sweepFrom: (value) => doublings(value, limit(value)), ...unsetDefault('efSearch', current, FAISS_DEFAULT_EF_SEARCH) };
+    }
+    if (ivf) return { name: 'nprobe', current: ivf.nprobe, sweep: doublings(ivf.nprobe, ivf.nlist), sweepFrom: (value) => doublings(value, ivf.nlist), ...unsetDefault('nprobe', ivf.nprobe, FAISS_DEFAULT_NPROBE) };
     return undefined;
   }
 
@@ -339,6 +346,17 @@ function loadCentroids(file: LocalFile, ivf: IvfNode): Float32Array | undefined 
 }
 
 /** current·2, current·4, ... (at most SWEEP_STEPS values), the last one capped at `limit`. */
+/**
+ * A stored value equal to FAISS's constructor default says nothing about the application: it is what
+ * an index whose setting was never touched holds, and applications set nprobe/efSearch at search
+ * time. Such a value is audited as an assumption (stated, not warned on), like hnswlib's efSearch.
+ */
+function unsetDefault(name: string, value: number, faissDefault: number): { assumed?: string } {
+  return value === faissDefault
+    ? { assumed: `the file stores FAISS's default ${name} ${faissDefault}, the value of an index whose ${name} was never set (applications set it at search time)` }
+    : {};
+}
+
 function doublings(current: number, limit: number): number[] {
   const values: number[] = [];
   for (let value = current * 2; values.length < SWEEP_STEPS && current < limit; value *= 2) {

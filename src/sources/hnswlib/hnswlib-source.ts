@@ -85,7 +85,12 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   ) {
     if (metric.searchSpace) {
       this.search = (request) => this.searchIndex(request);
-      this.searchTuning = { name: 'efSearch', current: HNSWLIB_DEFAULT_EF, sweep: EF_SWEEP };
+      this.searchTuning = {
+        name: 'efSearch',
+        current: HNSWLIB_DEFAULT_EF,
+        sweep: EF_SWEEP,
+        assumed: `efSearch is not stored in hnswlib files; ${HNSWLIB_DEFAULT_EF} is hnswlib's default (what LangChain.js uses unless the application calls setEf)`,
+      };
     }
   }
 
@@ -205,7 +210,6 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   private notes(): string[] {
     const { header, elements } = this;
     const notes = [...this.metric.notes];
-    notes.push(`efSearch is not stored in hnswlib files: searches use ${HNSWLIB_DEFAULT_EF} (hnswlib's default, what LangChain.js uses) unless the application calls setEf.`);
     notes.push(`graph: M ${header.M}, efConstruction ${header.efConstruction}, ${this.levels.elementsPerLevel.length} levels, capacity ${header.maxElements} elements.`);
     if (!elements) notes.push('labels not read when opening (large index): they are read during the full scan.');
     if (elements && elements.deletedRows.length > 0) {

@@ -62,7 +62,13 @@ function normTolerance(layout: UsearchLayout): number {
 }
 
 export class UsearchSource implements VectorSource, SelfReferencing {
-  readonly searchTuning: SearchTuning = { name: 'expansion_search', current: USEARCH_DEFAULT_EXPANSION, sweep: EXPANSION_SWEEP };
+  readonly searchTuning: SearchTuning = {
+    name: 'expansion_search',
+    current: USEARCH_DEFAULT_EXPANSION,
+    sweep: EXPANSION_SWEEP,
+    assumed: `expansion_search is not stored in usearch files; ${USEARCH_DEFAULT_EXPANSION} is usearch's default`,
+    aliases: ['efSearch'],
+  };
   private library: Promise<UsearchLoad> | undefined;
   private libraryProblem: string | undefined;
   /** Slot of each live row, when deleted slots have to be skipped. */
@@ -205,7 +211,6 @@ export class UsearchSource implements VectorSource, SelfReferencing {
   private notes(): string[] {
     const { layout } = this;
     const notes = [`usearch ${layout.version} index: metric '${layout.metric}', ${layout.scalar.name} vectors, connectivity ${layout.connectivity}.`];
-    notes.push(`expansion_search is not stored in usearch files: searches use ${USEARCH_DEFAULT_EXPANSION} (usearch's default) unless the application sets it.`);
     if (layout.scalar.normalizes) notes.push(`${layout.scalar.name} storage: usearch normalized every vector to unit length before quantizing it, whatever the metric; read-back values are decoded approximations.`);
     if (layout.deleted > 0) notes.push(`${layout.deleted} removed entries still occupy slots in the file; they are left out of every statistic here.`);
     if (!this.nodes) notes.push('keys not read when opening (large graph): id checks are skipped.');

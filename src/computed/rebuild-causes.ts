@@ -1,0 +1,45 @@
+import type { CheckContext } from '../checks/check.js';
+import type { FindingCode } from '../core/finding.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import countMismatch from '../checks/count-mismatch.js';
+import { codebookFit } from './codebook-fit.js';
+
+/** A finding of another check that puts the cause in how the index was built, not in how it is searched. */
+export interface RebuildCause {
+  readonly code: FindingCode;
+  /** Why no search setting can fix it, for the message ("its codebook was trained for other vectors"). */
+  readonly reason: string;
+  /** What to do instead of raising the search setting. */
+  readonly fix: string;
+}
+
+/**
+ * Causes that make any search-parameter or graph advice wrong: computed from the same measurements
+ * (or the same pure check) the owning checks report, so ann-recall's advice cannot contradict them
+ * (stale-codebook fails ⇒ retrain, whatever a sweep over decoded vectors seems to show;
+ * count-mismatch fails ⇒ re-add the rows, not "a larger M").
+ */
+export function rebuildCauses(artifacts: Artifacts, context: CheckContext): RebuildCause[] {
+  const causes: RebuildCause[] = [];
+  if (artifacts.index) {
+    const fit = codebookFit(artifacts, context);
+    // stale-codebook reports exactly these verdicts (fail for 'stale', warn for 'degraded').
+    if (fit.verdict === 'stale' || fit.verdict === 'degraded') {
+      causes.push({
+        code: 'stale-codebook',
+        reason: "the index's codebook was trained for other vectors (stale-codebook)",
+        fix: 'Retrain the index on the vectors it now holds and re-add them (`vectorclinic rebuild <vectors> --metric <m>`); raising the search setting cannot fix a codebook that does not fit.',
+      });
+    }
+  }
+  // count-mismatch's own decision (a pure check, same artifacts): the index lacks or overwrote rows exact search returns.
+  const missing = artifacts.reference ? countMismatch.run(artifacts, context) : null;
+  if (missing && (!Array.isArray(missing) || missing.length > 0)) {
+    causes.push({
+      code: 'count-mismatch',
+      reason: `the index does not hold the --vectors rows exact search returns (count-mismatch)`,
+      fix: 'Re-add the missing or overwritten rows, or rebuild from the embeddings in one pass (`vectorclinic rebuild <vectors>`): no search setting returns vectors the index does not hold.',
+    });
+  }
+  return causes;
+}
