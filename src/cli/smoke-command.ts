@@ -45,7 +45,7 @@ export function smokeCommand(): Command {
     .option('--seed <n>', 'seed for --sample', integerOption('--seed', 0), 0)
     .option('--compare <targets...>', 'run the same questions against two targets: --compare <before> <after>')
     .addOption(new Option('--metric <metric>', 'metric for exact search over plain vector files (default: manifest, else cosine)').choices(METRICS))
-    .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the ids rebuild recorded')
+    .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the id list guard or rebuild recorded')
     .option('--id-field <name>', 'field of --ids holding the id', 'id')
     .option('--text-field <name>', 'field of --ids holding the document text (for span questions)', 'text')
     .option('--search <name=value>', "a search-time setting as the engine names it, repeatable: e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
