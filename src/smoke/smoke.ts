@@ -92,7 +92,11 @@ async function resolveExpectedIds(target: string, questions: readonly SmokeQuest
       `only ${count(found.size)} of ${count(expected.length)} distinct expected ids (${figure((100 * found.size) / expected.length, 3)}%) exist in the target, which answers in ${space}: recall would measure the id mapping, not retrieval`,
       {
         where: target,
-        hint: `the questions expect ids like ${asked}; the target returns ${answered || 'no ids'}. pass --ids FILE.jsonl (the document id of each stored row, in row order; --id-field NAME if the id is not in "${options.idField ?? 'id'}"), or ask questions in the target's ids`,
+        hint: `the questions expect ids like ${asked}; the target returns ${answered || 'no ids'}. ${
+          options.ids
+            ? `check that --ids ${options.ids} holds the ids the questions use, one line per stored row in row order (--id-field NAME if they are not in "${options.idField ?? 'id'}")`
+            : `pass --ids FILE.jsonl (the document id of each stored row, in row order; --id-field NAME if the id is not in "id")`
+        }, or ask questions in the target's ids`,
       },
     );
   }

@@ -135,6 +135,13 @@ test('smoke refuses to score when most expected ids are not in the target: row n
     assert.match(error.hint ?? '', /expect ids like "n:\d{8}".*the target returns "\d+".*--ids FILE\.jsonl.*--id-field/);
     return true;
   });
+  // The right file, the wrong field: the message points at --ids / --id-field as given.
+  await assert.rejects(smoke(DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS, idField: 'text' }), (error: unknown) => {
+    assert.ok(VectorclinicError.isInstance(error));
+    assert.match(error.message, /which answers in the ids in .*docs\.jsonl/);
+    assert.match(error.hint ?? '', /check that --ids .*docs\.jsonl holds the ids the questions use.*--id-field NAME if they are not in "text"/);
+    return true;
+  });
   const cli = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries], { encoding: 'utf8' });
   assert.equal(cli.status, 2, cli.stderr);
   assert.equal(cli.stdout, '', 'no recall printed');
