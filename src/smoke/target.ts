@@ -53,15 +53,17 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
   if (loaded && engine && loaded.manifest.index) return engineSearcher(target, loaded, engine, options);
   const source = await openSource(target, options.metric ? { metric: options.metric } : {});
   const description = await source.describe();
-  const known = documentIdsFor(loaded, description.rows, options);
+  // A live store answers in its own ids (keys, id column, aliases): --ids only lends span questions their texts.
+  const store = Boolean(source.documentIds || source.knownDocumentIds);
+  const known = store ? { origin: "the store's own ids" } : documentIdsFor(loaded, description.rows, options);
   const rowIds = known.ids;
   const withText = (ids: readonly string[]): RetrievedRow => retrieved(ids, options.texts);
   if (source.search) {
     const search = source.search.bind(source);
     const idSpace: IdSpace = rowIds
       ? rowIdSpace(rowIds, known.origin)
-      : source.knownDocumentIds
-        ? { description: "the store's own ids", known: source.knownDocumentIds.bind(source) }
+      : store
+        ? { description: known.origin, ...(source.knownDocumentIds ? { known: source.knownDocumentIds.bind(source) } : {}) }
         : description.index?.ids
           ? labelSpace(description.index.ids.values)
           : rowNumberSpace(description.index?.ntotal ?? description.rows);
@@ -71,7 +73,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
       dim: description.dim,
       async search(queries, queryCount, k) {
         const result = await search({ queries, count: queryCount, k, ...(params ? { params } : {}) });
-        const documents = source.documentIds && !rowIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
+        const documents = source.documentIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
         return result.ids.map((list, q) => list.map((id, i) => withText(documents?.[q]?.[i] ?? (typeof id === 'number' && rowIds ? (rowIds[id] ?? [String(id)]) : [String(id)]))));
       },
       idSpace,
