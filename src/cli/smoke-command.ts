@@ -127,7 +127,7 @@ function scopeLines(result: SmokeResult): string[] {
   const lines = [result.sample ? `a random sample of ${count(result.sample.size)} of ${count(result.questionsInFile)} questions (seed ${result.sample.seed})` : `all ${count(result.questions)} questions`];
   const { ids } = result;
   if (ids.note) lines.push(`expected ids not checked against the target: ${ids.note}`);
-  else if (ids.found !== undefined && ids.found < ids.expected) lines.push(`${count(ids.expected - ids.found)} of ${count(ids.expected)} expected ids are not in the target (${ids.space}): their questions count as misses`);
+  else if (ids.found !== undefined && ids.found < ids.expected) lines.push(`${count(ids.expected - ids.found)} of ${count(ids.expected)} expected ids are not in the target, which answers in ${ids.space}: their questions count as misses`);
   return lines;
 }
 

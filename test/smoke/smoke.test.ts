@@ -173,7 +173,7 @@ test('a store holding half or more of the expected documents is scored (the rest
   assert.equal(scored.ids.found, Math.ceil(expected.length / 2));
   const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', enough.path, '--questions', questions, '--query-vectors', queries, '--ids', enough.ids], { encoding: 'utf8' });
   assert.equal(text.status, 0, text.stderr);
-  assert.match(text.stdout, new RegExp(`${expected.length - Math.ceil(expected.length / 2)} of ${expected.length} expected ids are not in the target .*: their questions count as misses`));
+  assert.match(text.stdout, new RegExp(`${expected.length - Math.ceil(expected.length / 2)} of ${expected.length} expected ids are not in the target, which answers in the ids in .*: their questions count as misses`));
   const few = store(Math.ceil(expected.length / 2) - 1, 'few');
   await assert.rejects(smoke(few.path, { questions, embedding, ids: few.ids }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && new RegExp(`only ${Math.ceil(expected.length / 2) - 1} of ${expected.length} distinct`).test(error.message));
 });
