@@ -38,7 +38,7 @@ const INDEX = pathToFileURL(fileURLToPath(new URL('../../src/index.ts', import.m
 const FAISS_FIXTURE = fileURLToPath(new URL('../fixtures/faiss/flat_ip_unit.faiss', import.meta.url));
 const DOCS = 600;
 const QUESTIONS = 60;
-/** Rows of the pgvector table the in-place rebuild example rewrites (PGlite builds its HNSW index in WASM). */
+/** Rows of each pgvector table (`docs` checked, `items` rebuilt in place): PGlite runs Postgres in WASM, in this process. */
 const ITEMS = 300;
 const MODEL_DIM = '768';
 
@@ -142,11 +142,11 @@ async function writeFixtures(dir: string): Promise<void> {
   lance.close();
 }
 
-test('README: every sh and ts example runs as written (mechanical substitutions in the header above)', { timeout: 120_000 }, async (t) => {
+test('README: every sh and ts example runs as written (mechanical substitutions in the header above)', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vc-readme-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await writeFixtures(dir);
-  const unit = { data: await loadRows('docs.f32.npy', DOCS, { normalize: true }), count: DOCS, dim: DIM };
+  const unit = { data: await loadRows('docs.f32.npy', ITEMS, { normalize: true }), count: ITEMS, dim: DIM };
   const raw = { data: await loadRows('docs.f32.npy', ITEMS), count: ITEMS, dim: DIM };
   const db = await PGlite.create({ extensions: { vector } });
   await buildPgvectorStore(db, { table: 'docs', vectors: unit, index: { method: 'hnsw', opclass: 'vector_cosine_ops' } });
