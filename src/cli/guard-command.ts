@@ -15,6 +15,8 @@ interface GuardFlags {
   normalize: boolean;
   rejectDuplicates?: boolean;
   model?: string;
+  ids?: string;
+  idField: string;
   format: 'text' | 'json';
 }
 
@@ -29,6 +31,8 @@ export function guardCommand(): Command {
     .option('--no-normalize', 'keep lengths as they are (default: normalize for cosine)')
     .option('--reject-duplicates', 'drop exact copies of earlier rows instead of only flagging them')
     .option('--model <id>', 'model id to record in the manifest')
+    .option('--ids <file.jsonl>', 'document id of each input row (JSONL, row order): kept for every accepted row (default: input row numbers)')
+    .option('--id-field <name>', 'field of --ids holding the id', 'id')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 every row accepted, 1 some rows rejected (the output holds the rest), 2 bad usage or unreadable input.')
     .action(async (input: string, flags: GuardFlags, command: Command) => {
@@ -43,6 +47,7 @@ export function guardCommand(): Command {
         ...(flags.quarantine ? { quarantine: flags.quarantine } : {}),
         rejectDuplicates: Boolean(flags.rejectDuplicates),
         ...(flags.model ? { model: flags.model } : {}),
+        ...(flags.ids ? { ids: flags.ids, idField: flags.idField } : {}),
       });
       emit(flags.format === 'json' ? `${JSON.stringify({ schema: 1, ...result }, null, 2)}\n` : formatGuard(result), undefined);
       process.exitCode = result.totals.rejected > 0 ? EXIT.failFindings : EXIT.ok;
@@ -57,7 +62,7 @@ function formatGuard(result: GuardFileResult): string {
     `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`,
     `  normalized ${count(totals.rescaled)} rows, ${count(totals.alreadyUnit)} already unit length; exact copies flagged ${count(totals.duplicatesFlagged)}`,
     ...result.firstRejected.slice(0, 8).map((row) => `  row ${row.row}: ${row.cause} — ${row.detail}`),
-    `  wrote ${result.out} and ${result.manifest}${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`,
+    `  wrote ${result.out}, ${result.manifest} and the id of every accepted row (${result.ids})${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
 }

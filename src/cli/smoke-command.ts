@@ -7,7 +7,9 @@ import { compareSmoke, smoke, type SmokeOptions } from '../smoke/smoke.js';
 import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
 import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
-import { searchSetting } from './parse.js';
+import { integerOption, searchSetting } from './parse.js';
+import { MIN_SAMPLE } from '../smoke/types.js';
+import type { Interval } from '../smoke/intervals.js';
 
 interface SmokeFlags {
   questions: string;
@@ -17,6 +19,8 @@ interface SmokeFlags {
   model?: string;
   apiKeyEnv?: string;
   all?: boolean;
+  sample?: number;
+  seed: number;
   compare?: string[];
   metric?: Metric;
   ids?: string;
@@ -37,10 +41,12 @@ export function smokeCommand(): Command {
     .option('--base-url <url>', 'embeddings API base, e.g. https://api.openai.com/v1 (POST <base>/embeddings)')
     .option('--model <id>', 'embedding model for --embed')
     .option('--api-key-env <name>', 'environment variable holding the API key (default: none sent)')
-    .option('--all', 'every question in the file (default: the first 5)')
+    .option('--all', 'every question in the file (the default; kept for older scripts)')
+    .option('--sample <n>', `score a seeded random sample of n questions (at least ${MIN_SAMPLE}) instead of every one`, integerOption('--sample', 1))
+    .option('--seed <n>', 'seed for --sample', integerOption('--seed', 0), 0)
     .option('--compare <targets...>', 'run the same questions against two targets: --compare <before> <after>')
     .addOption(new Option('--metric <metric>', 'metric for exact search over plain vector files (default: manifest, else cosine)').choices(METRICS))
-    .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the ids rebuild recorded')
+    .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the id list guard or rebuild recorded')
     .option('--id-field <name>', 'field of --ids holding the id', 'id')
     .option('--text-field <name>', 'field of --ids holding the document text (for span questions)', 'text')
     .option('--search <name=value>', "a search-time setting as the engine names it, repeatable: e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
@@ -52,7 +58,8 @@ export function smokeCommand(): Command {
       const options: SmokeOptions = {
         questions: flags.questions,
         embedding: embeddingFrom(flags),
-        all: Boolean(flags.all),
+        all: true,
+        ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
         ...(flags.metric ? { metric: flags.metric } : {}),
         ...(flags.ids ? { ids: flags.ids } : {}),
         idField: flags.idField,
@@ -93,14 +100,38 @@ function embeddingFrom(flags: SmokeFlags): QueryEmbedding {
   throw new UsageError('no query vectors', { where: 'smoke', hint: 'pass --query-vectors q.npy (row i = question i) or --embed openai-compatible --base-url ... --model ...' });
 }
 
+/** "0.248 [0.230, 0.267]" */
+function withInterval(value: number, interval: Pick<Interval, 'low' | 'high'>): string {
+  return `${figure(value, 3)} [${figure(interval.low, 3)}, ${figure(interval.high, 3)}]`;
+}
+
 function headline(result: SmokeResult): string {
-  return `recall@1 ${figure(result.recall.at1, 3)}  @5 ${figure(result.recall.at5, 3)}  @10 ${figure(result.recall.at10, 3)}  MRR ${figure(result.mrr, 3)}  distinct top-10 ${percent(result.distinctTopK, 0)}`;
+  const { intervals } = result;
+  return `recall@1 ${withInterval(result.recall.at1, intervals.recallAt1)}  @5 ${withInterval(result.recall.at5, intervals.recallAt5)}  @10 ${withInterval(result.recall.at10, intervals.recallAt10)}  MRR ${withInterval(result.mrr, intervals.mrr)}  distinct top-10 ${percent(result.distinctTopK, 0)}`;
+}
+
+/** Which interval method each figure used, in words. */
+function intervalNote(result: SmokeResult): string {
+  const methods = new Set(Object.values(result.intervals).map((interval) => interval.method));
+  const named = [...methods].map((method) => (method === 'wilson' ? 'Wilson score (one answer per question)' : 'percentile bootstrap over questions, 2,000 resamples'));
+  return `[95% intervals: ${named.join('; ')}]`;
+}
+
+/** Which questions ran and whether their expected ids are in the target. */
+function scopeLines(result: SmokeResult): string[] {
+  const lines = [result.sample ? `a random sample of ${count(result.sample.size)} of ${count(result.questionsInFile)} questions (seed ${result.sample.seed})` : `all ${count(result.questions)} questions`];
+  const { ids } = result;
+  if (ids.note) lines.push(`expected ids not checked against the target: ${ids.note}`);
+  else if (ids.found !== undefined && ids.found < ids.expected) lines.push(`${count(ids.expected - ids.found)} of ${count(ids.expected)} expected ids are not in the target, which answers in ${ids.space}: their questions count as misses`);
+  return lines;
 }
 
 function formatResult(result: SmokeResult): string {
   const lines = [
     `vectorclinic smoke ${result.target}: ${count(result.questions)} of ${count(result.questionsInFile)} questions, ${result.method}`,
     `  ${headline(result)}`,
+    `  ${intervalNote(result)}`,
+    ...scopeLines(result).map((line) => `  ${line}`),
   ];
   if (result.questions <= 20) {
     for (const outcome of result.perQuestion) {
@@ -112,13 +143,18 @@ function formatResult(result: SmokeResult): string {
 
 function formatComparison(comparison: SmokeComparison): string {
   const signed = (value: number): string => `${value >= 0 ? '+' : ''}${figure(value, 3)}`;
+  const change = (value: number, interval: { low: number; high: number }): string =>
+    `${signed(value)} [${signed(interval.low)}, ${signed(interval.high)}]${interval.low <= 0 && interval.high >= 0 ? ' (not distinguishable from no change)' : ''}`;
   return [
     `vectorclinic smoke: ${count(comparison.after.questions)} questions`,
     `  before ${comparison.before.target} (${comparison.before.method})`,
     `    ${headline(comparison.before)}`,
+    ...scopeLines(comparison.before).slice(1).map((line) => `    ${line}`),
     `  after  ${comparison.after.target} (${comparison.after.method})`,
     `    ${headline(comparison.after)}`,
-    `  change recall@10 ${signed(comparison.delta.recallAt10)}, MRR ${signed(comparison.delta.mrr)}`,
+    ...scopeLines(comparison.after).slice(1).map((line) => `    ${line}`),
+    `  change recall@10 ${change(comparison.delta.recallAt10, comparison.deltaIntervals.recallAt10)}, MRR ${change(comparison.delta.mrr, comparison.deltaIntervals.mrr)}`,
+    `  ${intervalNote(comparison.after)}; changes: paired bootstrap over the same questions`,
     '',
   ].join('\n');
 }

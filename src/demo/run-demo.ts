@@ -57,7 +57,7 @@ process.stdout.write(
     `a live store:               npx vectorclinic check "pglite://${storeDir}?table=docs" --metric cosine   (or postgres://user@host/db?table=docs)`,
     'fix it:                     npx vectorclinic rebuild demo/out/broken-docs.npy --metric cosine --index hnsw --dedup --ids demo/data/docs.jsonl --out demo/out/docs.hnsw --apply',
     `fix the live store:         npx vectorclinic rebuild "pglite://${storeDir}?table=docs" --out "pglite://${storeDir}?table=docs" --metric cosine --index hnsw   (a plan; add --apply to do it)`,
-    'prove it:                   npx vectorclinic smoke demo/out/docs.hnsw --questions demo/data/questions.jsonl --query-vectors demo/data/queries.npy --all',
+    'prove it:                   npx vectorclinic smoke demo/out/docs.hnsw --questions demo/data/questions.jsonl --query-vectors demo/data/queries.npy',
     'why a finding fails:        npx vectorclinic explain mixed-norm-shards',
   ].join('\n') + '\n',
 );

@@ -9,7 +9,13 @@ export type RejectCause = 'dimension' | 'nonfinite' | 'zero' | 'duplicate' | 'ex
 
 export type RowId = string | number;
 
-export interface GuardOptions {
+/**
+ * What `createGuard` takes. `onBad: 'quarantine'` needs the `quarantine` file it appends to, so the
+ * type requires it (and createGuard refuses it at run time for plain JavaScript callers).
+ */
+export type GuardOptions = GuardSettings & ({ readonly onBad?: 'reject' | 'throw'; readonly quarantine?: string } | { readonly onBad: 'quarantine'; readonly quarantine: string });
+
+export interface GuardSettings {
   /** Every row must have exactly this many values. */
   readonly dim: number;
   readonly metric: Metric;
@@ -18,7 +24,7 @@ export interface GuardOptions {
   /** reject (default): drop and report; quarantine: also append them to `quarantine`; throw: refuse the batch. */
   readonly onBad?: BadRowAction;
   /** JSONL file rejected rows are appended to (required with onBad 'quarantine'). */
-  readonly quarantine?: string;
+  readonly quarantine?: string | undefined;
   /** Exact copies of an already-seen row: 'flag' (default: accepted, reported) or 'reject'. */
   readonly duplicates?: 'flag' | 'reject';
   /** Ids the store already holds: rows reusing them are rejected (reported, never overwritten). */

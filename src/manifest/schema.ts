@@ -55,7 +55,14 @@ export const manifestSchema = z.object({
     })
     .optional(),
   /** Row number → document id, one JSON string per line (ids of rows the index returns by position). */
-  ids: fileRecord.extend({ count: z.number().int().nonnegative(), aliases: z.number().int().nonnegative().optional() }).optional(),
+  ids: fileRecord
+    .extend({
+      count: z.number().int().nonnegative(),
+      aliases: z.number().int().nonnegative().optional(),
+      /** Set when the entries are row numbers of an earlier file (no ids were given): `--ids` with one id per row of it maps them. */
+      rowNumbersOf: z.object({ source: z.string(), rows: z.number().int().nonnegative() }).optional(),
+    })
+    .optional(),
   /** What the rebuild that wrote this manifest did. */
   build: z.record(z.string(), z.unknown()).optional(),
 });

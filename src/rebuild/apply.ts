@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { createManifest } from '../manifest/create.js';
-import { readIdColumn, writeIdSidecar } from '../manifest/ids.js';
+import { writeIdSidecar } from '../manifest/ids.js';
 import { readManifest } from '../manifest/manifest.js';
 import type { StoreManifest } from '../manifest/schema.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
@@ -16,6 +16,7 @@ import { loadThroughGuard } from './load.js';
 import { indexParamsFor } from './params.js';
 import { newBuildId, removeOrphanSidecars, sidecarPath } from './sidecars.js';
 import { reachStep } from './steps.js';
+import { documentIdsFor } from '../manifest/document-ids.js';
 import { codebookFingerprintOfTraining, trainingSample } from './training.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from './types.js';
 import { encodeWhitening } from './whiten.js';
@@ -47,10 +48,10 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
   const staleTempsRemoved = [...recoverPendingCommit(out), ...removeStaleTemps(out)];
   const previous = readPreviousManifest(out);
   staleTempsRemoved.push(...removeOrphanSidecars(out, previous));
-  const documentIds = options.ids ? readIdColumn(options.ids, options.idField) : undefined;
-  if (documentIds && documentIds.length !== description.rows) {
-    throw new InputError(`the id file has ${documentIds.length} ids for ${description.rows} rows`, { where: options.ids, hint: 'give one id line per source row, in the same order' });
-  }
+  const sourceIds = documentIdsFor(readManifest(options.source), description.rows, options);
+  const documentIds = sourceIds.ids;
+  // Ids that are row numbers say of which file, so `--ids` with one id per row of it can map them later.
+  const rowNumbersOf = documentIds ? sourceIds.rowNumbersOf : { source: description.target, rows: description.rows };
 
   await reachStep('load', options.onStep);
   const loaded = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
@@ -58,11 +59,12 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
 
   await reachStep('clean', options.onStep);
   const { data, count, cleaning } = cleanRows(loaded, options);
-  const idOf = (position: number): string => {
+  // A source row's ids: its own, then any an earlier rebuild folded into it.
+  const idsOf = (position: number): readonly string[] => {
     const row = loaded.sourceRows[position] as number;
-    return documentIds ? (documentIds[row] as string) : String(row);
+    return documentIds ? (documentIds[row] as readonly string[]) : [String(row)];
   };
-  const rowIds = Array.from(cleaning.keep, (position) => [idOf(position), ...(cleaning.folded.get(position) ?? []).map(idOf)]);
+  const rowIds = Array.from(cleaning.keep, (position) => [...idsOf(position), ...(cleaning.folded.get(position) ?? []).flatMap(idsOf)]);
 
   await reachStep('transform', options.onStep);
   const { whitening, reference } = transformRows({ data, count, dim, cleaning }, plan, options);
@@ -97,7 +99,7 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
       index: { file: basename(out), bytes: statSync(indexTemp).size, sha256: sha256File(indexTemp), engine: engine.name, type: built.type, params: built.params },
       ...(training ? { codebook: { training: codebookFingerprintOfTraining(training, params), ...(built.codebookSha256 ? { codebook: built.codebookSha256 } : {}), trainingRows: training.count, params: { ...built.params } } } : {}),
       reference,
-      ids: { ...fileRecord(idsPath), count, aliases: cleaning.duplicatesRemoved },
+      ids: { ...fileRecord(idsPath), count, aliases: cleaning.duplicatesRemoved, ...(rowNumbersOf ? { rowNumbersOf } : {}) },
       build: {
         source: description.target,
         sourceRows: description.rows,

@@ -31,8 +31,7 @@ export function rebuildGuard(dim: number, options: RebuildGuardOptions): Guard {
     dim,
     metric: options.metric,
     normalize: options.normalize,
-    onBad: options.quarantine ? 'quarantine' : 'reject',
-    ...(options.quarantine ? { quarantine: options.quarantine } : {}),
+    ...(options.quarantine ? { onBad: 'quarantine' as const, quarantine: options.quarantine } : { onBad: 'reject' as const }),
     trackIds: false,
   });
 }

@@ -7,6 +7,8 @@ import type { SourceDescription, VectorSource } from '../sources/source.js';
 import { chooseEngine } from './engines/index.js';
 import { storeTargetFor } from './stores/targets.js';
 import { estimateRebuild } from './estimate.js';
+import { documentIdsFor } from '../manifest/document-ids.js';
+import { readManifest } from '../manifest/manifest.js';
 import { flattenParams, indexParamsFor } from './params.js';
 import { BOILERPLATE_MIN_COPIES } from './clean.js';
 import type { RebuildOptions, RebuildPlan } from './types.js';
@@ -21,6 +23,8 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
   const store = storeTargetFor(options);
   const engine = store ? { name: store.engine } : chooseEngine(options.out, options.index, options.engine);
   const normalize = options.metric === 'cosine';
+  // Read (and count-checked) now, so a wrong id file stops the plan, not only --apply.
+  const ids = store?.inPlace ? { origin: "the table's own ids (kept in place)" } : documentIdsFor(readManifest(options.source), description.rows, options);
   const guard = await dryRunGuard(source, description, dim, options);
   const params = indexParamsFor(options, Math.max(1, guard.accepted), dim);
   const estimate = estimateRebuild(guard.accepted, dim, engine.name, params, { dedup: Boolean(options.dedup || options.maskBoilerplate), whiten: Boolean(options.whiten) });
@@ -39,6 +43,7 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
           `write to a temp file beside ${options.out}, fsync, rename over it (the old index stays intact until then)`,
           `write ${options.out}.vectorclinic.json (policy manifest) and the row → id list`,
         ]),
+    `document ids: ${ids.origin}`,
     ...(options.checkBeforeAfter === false ? [] : ['run check before and after and print both']),
   ];
   return {
@@ -52,6 +57,7 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
     dedup: Boolean(options.dedup),
     maskBoilerplate: Boolean(options.maskBoilerplate),
     guard,
+    ids: ids.origin,
     steps,
     estimate: { ...estimate, seconds: Number(figure(estimate.seconds, 2)), basis: 'rough estimate, ±50%: build time depends on the machine' },
   };

@@ -49,6 +49,8 @@ export interface RebuildPlan {
   readonly maskBoilerplate: boolean;
   /** What the guard will do, measured by scanning the source (every row). */
   readonly guard: GuardTotals;
+  /** Where each row's document id comes from: --ids, the source's manifest (a guard's id list), or row numbers. */
+  readonly ids: string;
   /** Human-readable steps, in order. */
   readonly steps: readonly string[];
   readonly estimate: { readonly peakMemoryBytes: number; readonly indexBytes: number; readonly seconds: number; readonly basis: string };

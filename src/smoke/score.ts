@@ -1,3 +1,4 @@
+import { meanInterval } from './intervals.js';
 import { SMOKE_DEPTH, type QuestionOutcome, type SmokeQuestion, type SmokeResult } from './types.js';
 
 /** What a retrieved row is: its ids (the first is its own, the rest near-duplicates folded into it) and text. */
@@ -34,10 +35,11 @@ export function scoreQuestion(question: SmokeQuestion, top: readonly RetrievedRo
 /** Aggregate: mean recall@1/5/10, MRR, and how many questions got a top 10 of their own. */
 export function summarizeOutcomes(
   scored: readonly ReturnType<typeof scoreQuestion>[],
-  context: Pick<SmokeResult, 'target' | 'method' | 'questionsInFile' | 'queryVectors'>,
+  context: Pick<SmokeResult, 'target' | 'method' | 'questionsInFile' | 'queryVectors' | 'ids' | 'sample'>,
 ): SmokeResult {
   const n = scored.length;
   const mean = (value: (outcome: ReturnType<typeof scoreQuestion>) => number): number => (n ? scored.reduce((sum, outcome) => sum + value(outcome), 0) / n : 0);
+  const interval = (value: (outcome: ReturnType<typeof scoreQuestion>) => number) => meanInterval(scored.map(value));
   const keys = scored.map((outcome) => [...outcome.top].sort().join('\u0000'));
   const seen = new Map<string, number>();
   for (const key of keys) seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -47,8 +49,14 @@ export function summarizeOutcomes(
     ...context,
     questions: n,
     recall: { at1: mean((o) => o.recallAt(1)), at5: mean((o) => o.recallAt(5)), at10: mean((o) => o.recallAt(10)) },
-    mrr: mean((o) => (o.rank ? 1 / o.rank : 0)),
+    mrr: mean(reciprocalRank),
+    intervals: { recallAt1: interval((o) => o.recallAt(1)), recallAt5: interval((o) => o.recallAt(5)), recallAt10: interval((o) => o.recallAt(10)), mrr: interval(reciprocalRank) },
     distinctTopK: distinct,
     perQuestion: scored.map(({ recallAt: _unused, ...outcome }) => outcome),
   };
+}
+
+/** 1/rank of the first answer within the top 10, 0 without one. */
+export function reciprocalRank(outcome: Pick<QuestionOutcome, 'rank'>): number {
+  return outcome.rank ? 1 / outcome.rank : 0;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Metric } from '../core/policy.js';
 import { count } from '../core/format.js';
 import { InputError, UsageError } from '../errors.js';
-import { readIdColumn, readIdSidecar } from '../manifest/ids.js';
+import { documentIdsFor } from '../manifest/document-ids.js';
 import { manifestFilePath, readManifest, type LoadedManifest } from '../manifest/manifest.js';
 import { exactSearch } from '../math/top-k.js';
 import { engineByName } from '../rebuild/engines/index.js';
@@ -19,7 +19,16 @@ export interface Searcher {
   readonly description: string;
   readonly dim: number;
   search(queries: Float32Array, queryCount: number, k: number): Promise<RetrievedRow[][]>;
+  /** The ids the target answers in, and which of some ids it holds (undefined: the target cannot say). */
+  readonly idSpace: IdSpace;
   close(): Promise<void>;
+}
+
+export interface IdSpace {
+  /** In words: "row numbers 0–19,999", "the ids in docs.jsonl", "the store's own ids". */
+  readonly description: string;
+  /** Which of `ids` the target holds; absent when the target cannot look ids up. */
+  readonly known?: (ids: readonly string[]) => Promise<Set<string>>;
 }
 
 export interface SearcherOptions {
@@ -44,19 +53,30 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
   if (loaded && engine && loaded.manifest.index) return engineSearcher(target, loaded, engine, options);
   const source = await openSource(target, options.metric ? { metric: options.metric } : {});
   const description = await source.describe();
-  const rowIds = rowIdsFor(options, loaded, description.rows);
-  const withText = (ids: string[]): RetrievedRow => retrieved(ids, options.texts);
+  // A live store answers in its own ids (keys, id column, aliases): --ids only lends span questions their texts.
+  const store = Boolean(source.documentIds || source.knownDocumentIds);
+  const known = store ? { origin: "the store's own ids" } : documentIdsFor(loaded, description.rows, options);
+  const rowIds = known.ids;
+  const withText = (ids: readonly string[]): RetrievedRow => retrieved(ids, options.texts);
   if (source.search) {
     const search = source.search.bind(source);
+    const idSpace: IdSpace = rowIds
+      ? rowIdSpace(rowIds, known.origin)
+      : store
+        ? { description: known.origin, ...(source.knownDocumentIds ? { known: source.knownDocumentIds.bind(source) } : {}) }
+        : description.index?.ids
+          ? labelSpace(description.index.ids.values)
+          : rowNumberSpace(description.index?.ntotal ?? description.rows);
     const { params, shown } = await storeSearchSettings(source, options);
     return {
       description: `${description.kind} search (${description.index?.type ?? 'index'}${shown})`,
       dim: description.dim,
       async search(queries, queryCount, k) {
         const result = await search({ queries, count: queryCount, k, ...(params ? { params } : {}) });
-        const documents = source.documentIds && !rowIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
+        const documents = source.documentIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
         return result.ids.map((list, q) => list.map((id, i) => withText(documents?.[q]?.[i] ?? (typeof id === 'number' && rowIds ? (rowIds[id] ?? [String(id)]) : [String(id)]))));
       },
+      idSpace,
       close: () => source.close(),
     };
   }
@@ -78,6 +98,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
           .map((row) => withText(rowIds?.[row] ?? [String(row)])),
       );
     },
+    idSpace: rowIds ? rowIdSpace(rowIds, known.origin) : rowNumberSpace(description.rows),
     close: async () => undefined,
   };
 }
@@ -91,7 +112,8 @@ function engineSearcher(target: string, loaded: LoadedManifest, engine: NonNulla
       hint: 'it was modified after `rebuild` wrote it (or a rebuild was interrupted): re-run `vectorclinic rebuild --apply`',
     });
   }
-  const rowIds = rowIdsFor(options, loaded, manifest.rows);
+  const known = documentIdsFor(loaded, manifest.rows, options);
+  const rowIds = known.ids;
   const whitening = manifest.whitening.applied && manifest.whitening.transform ? readWhitening(manifestFilePath(loaded.path, manifest.whitening.transform), manifest.dim, manifest.whitening.shrinkage ?? 0) : undefined;
   const space = manifest.metric === 'l2' ? 'l2' : 'ip';
   const params = { ...index.params, ...fileSearchSettings(index.params, options.search, target) };
@@ -111,6 +133,7 @@ function engineSearcher(target: string, loaded: LoadedManifest, engine: NonNulla
           .map((row) => retrieved(rowIds?.[row] ?? [String(row)], options.texts)),
       );
     },
+    idSpace: rowIds ? rowIdSpace(rowIds, known.origin) : rowNumberSpace(manifest.rows),
     close: async () => rmSync(workDir, { recursive: true, force: true }),
   };
 }
@@ -151,22 +174,26 @@ async function documentIdsOf(lookup: (ids: readonly string[]) => Promise<string[
 }
 
 /** A retrieved row: its ids, and (for span questions) the texts of the documents they name. */
-function retrieved(ids: string[], texts: ReadonlyMap<string, string> | undefined): RetrievedRow {
+function retrieved(ids: readonly string[], texts: ReadonlyMap<string, string> | undefined): RetrievedRow {
   return { ids, ...(texts ? { text: ids.map((id) => texts.get(id) ?? '').join('\n') } : {}) };
 }
 
-/** Row → ids: --ids wins, then the id list a rebuild recorded, else row numbers. */
-function rowIdsFor(options: SearcherOptions, loaded: LoadedManifest | undefined, rows: number): string[][] | undefined {
-  if (options.ids) {
-    const ids = readIdColumn(options.ids, options.idField);
-    if (ids.length !== rows) throw new InputError(`the id file has ${ids.length} ids for ${rows} rows`, { where: options.ids, hint: 'one id line per stored row, in the same order' });
-    return ids.map((id) => [id]);
-  }
-  const sidecar = loaded?.manifest.ids;
-  if (!loaded || !sidecar) return undefined;
-  const ids = readIdSidecar(manifestFilePath(loaded.path, sidecar));
-  if (ids.length !== rows) {
-    throw new InputError(`the id list names ${ids.length} rows, the index holds ${rows}`, { where: manifestFilePath(loaded.path, sidecar), hint: 'the index was replaced without its manifest (an interrupted rebuild?): re-run `vectorclinic rebuild --apply`' });
-  }
-  return ids;
+/** A file searched by position without an id list answers in row numbers. */
+function rowNumberSpace(rows: number): IdSpace {
+  return {
+    description: rows > 0 ? `row numbers 0–${count(rows - 1)}` : 'row numbers (it holds no rows)',
+    known: async (ids) => new Set(ids.filter((id) => /^(0|[1-9]\d*)$/.test(id) && Number(id) < rows)),
+  };
+}
+
+/** Ids of the rows (each row's own id and the near-duplicates folded into it). */
+function rowIdSpace(rowIds: readonly (readonly string[])[], origin: string): IdSpace {
+  const all = new Set(rowIds.flat());
+  return { description: origin, known: async (ids) => new Set(ids.filter((id) => all.has(id))) };
+}
+
+/** Index files with their own ids (FAISS IDMap, hnswlib labels, usearch keys) answer in them. */
+function labelSpace(values: BigInt64Array | readonly bigint[]): IdSpace {
+  const all = new Set(Array.from(values, String));
+  return { description: "the index's own ids (labels)", known: async (ids) => new Set(ids.filter((id) => all.has(id))) };
 }

@@ -39,6 +39,11 @@ export interface VectorSource {
    * row ids or keys): each entry the row's id and any ids folded into it (a rebuild's `aliases`).
    */
   documentIds?(ids: readonly string[]): Promise<string[][]>;
+  /**
+   * Which of these document ids the store holds (as a row's own id or a folded alias): lets smoke
+   * tell questions about other ids from a store that cannot find them.
+   */
+  knownDocumentIds?(ids: readonly string[]): Promise<Set<string>>;
   /** The policy manifest a rebuild wrote into the store's own metadata, if any (live stores). */
   storedManifest?(): Promise<LoadedManifest | undefined>;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -62,6 +62,14 @@ describe('rebuild into LanceDB', { timeout: 600_000 }, () => {
       const recorded = await smoke(url, { questions, embedding, all: true });
       assert.match(recorded.method, /ef 128 as its manifest records/);
       assert.ok(recorded.recall.at1 >= 0.8, JSON.stringify(recorded.perQuestion.filter((q) => q.rank !== 1)));
+      assert.deepEqual(recorded.ids, { expected: asked.length, found: asked.length, space: "the store's own ids" });
+      // Span questions take their texts from --ids; the store still answers in its own ids (not row ids).
+      const texts = `${dir}-texts.jsonl`;
+      writeFileSync(texts, Array.from({ length: LANCE_ROWS }, (_, row) => JSON.stringify({ id: String(row + 1), text: `the text of document ${row + 1}.` })).join('\n') + '\n');
+      const spans = `${dir}-spans.jsonl`;
+      writeFileSync(spans, asked.map((row) => JSON.stringify({ question: `document ${row + 1}`, spans: [`text of document ${row + 1}.`] })).join('\n') + '\n');
+      const bySpan = await smoke(url, { questions: spans, embedding, ids: texts });
+      assert.equal(bySpan.recall.at1, recorded.recall.at1, JSON.stringify(bySpan.perQuestion.map((q) => q.top[0])));
       const chosen = await smoke(url, { questions, embedding, all: true, search: { ef: 20 } });
       assert.match(chosen.method, /ef 20\)/);
       await assert.rejects(smoke(url, { questions, embedding, search: { ef_search: 20 } }), (error: Error & { exitCode?: number }) => {
@@ -71,6 +79,7 @@ describe('rebuild into LanceDB', { timeout: 600_000 }, () => {
       });
     } finally {
       cleanup();
+      for (const file of [`${dir}-texts.jsonl`, `${dir}-spans.jsonl`]) rmSync(file, { force: true });
     }
   });
 

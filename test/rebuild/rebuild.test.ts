@@ -140,5 +140,7 @@ test('usage errors: engine/type mismatch, unknown extension, wrong id count', as
   await assert.rejects(rebuild({ source, out: join(dir, 'missing', 'x.hnsw'), metric: 'cosine', index: 'hnsw' }), usage(/cannot write into .*missing \(ENOENT\)/));
   writeFileSync(join(dir, 'ids.jsonl'), '{"id": "a"}\n');
   await assert.rejects(rebuild({ source, out: join(dir, 'x.npy'), metric: 'cosine', index: 'flat', ids: join(dir, 'ids.jsonl'), apply: true }), usage(/1 ids for 100 rows/));
+  // The plan alone (no --apply) refuses it too.
+  await assert.rejects(rebuild({ source, out: join(dir, 'x.npy'), metric: 'cosine', index: 'flat', ids: join(dir, 'ids.jsonl') }), usage(/1 ids for 100 rows/));
   assert.ok(!existsSync(join(dir, 'x.npy')));
 });

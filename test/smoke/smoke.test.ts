@@ -11,6 +11,8 @@ import { VectorclinicError } from '../../src/errors.js';
 import { exactSearch } from '../../src/math/top-k.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
 import { compareSmoke, smoke } from '../../src/smoke/index.js';
+import { guardFile } from '../../src/guard/guard-file.js';
+import { wilsonInterval } from '../../src/math/bounds.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 
 const QUESTIONS = 150;
@@ -71,15 +73,109 @@ test('exact search over a vector file: recall@k and MRR agree with an independen
   assert.ok(hit && hit.top[hit.rank! - 1] === hit.expected[0]);
 });
 
-test('by default only the first five questions run; a store too small to tell questions apart shows zero distinct top-10s', async (t) => {
+test('by default every question runs; a store too small to tell questions apart shows zero distinct top-10s', async (t) => {
   const dir = tempDir(t);
-  const { questions, queries } = await subset(dir);
+  const { queries } = await subset(dir);
   const tiny = join(dir, 'tiny.npy');
   writeNpy(tiny, await loadRows('docs.f32.npy', 10), 10, DIM);
+  // Questions in the tiny store's own id space (its row numbers), so every expected id exists.
+  const questions = join(dir, 'rows.jsonl');
+  writeFileSync(questions, queryLines().slice(0, QUESTIONS).map((q, i) => JSON.stringify({ question: q.question, expected: [String(i % 10)] })).join('\n') + '\n');
   const result = await smoke(tiny, { questions, embedding: { kind: 'file', path: queries } });
-  assert.equal(result.questions, 5);
+  assert.equal(result.questions, QUESTIONS);
   assert.equal(result.questionsInFile, QUESTIONS);
+  assert.equal(result.sample, undefined);
+  assert.deepEqual(result.ids, { expected: 10, found: 10, space: 'row numbers 0–9' });
   assert.equal(result.distinctTopK, 0);
+});
+
+test('--sample: a stated, seeded sample of at least 200 questions; smaller samples are refused', async (t) => {
+  const dir = tempDir(t);
+  const questions = join(dir, 'q.jsonl');
+  writeFileSync(questions, queryLines().slice(0, 400).map((q) => JSON.stringify(q)).join('\n') + '\n');
+  const embedding = { kind: 'file' as const, path: `${DATA_DIR}queries.f32.npy` };
+  const sampled = await smoke(DOC_VECTORS, { questions, embedding, ids: DOCS, sample: 250, seed: 7 });
+  assert.equal(sampled.questions, 250);
+  assert.deepEqual(sampled.sample, { size: 250, seed: 7 });
+  const again = await smoke(DOC_VECTORS, { questions, embedding, ids: DOCS, sample: 250, seed: 7 });
+  assert.deepEqual(again.perQuestion, sampled.perQuestion, 'the same seed draws the same questions');
+  // Row i of the query file still embeds line i: the sampled questions are answered like in the full run.
+  const full = await smoke(DOC_VECTORS, { questions, embedding, ids: DOCS });
+  const byQuestion = new Map(full.perQuestion.map((outcome) => [outcome.question, outcome.rank]));
+  for (const outcome of sampled.perQuestion) assert.equal(outcome.rank, byQuestion.get(outcome.question));
+  await assert.rejects(smoke(DOC_VECTORS, { questions, embedding, ids: DOCS, sample: 50 }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && /too small/.test(error.message) && error.where === '--sample');
+});
+
+test('every recall figure and MRR carries a 95% interval: Wilson for one answer per question, bootstrap otherwise', async (t) => {
+  const dir = tempDir(t);
+  const { questions, queries } = await subset(dir);
+  const result = await smoke(DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS });
+  const hits10 = result.perQuestion.filter((outcome) => outcome.rank !== null).length;
+  assert.deepEqual(result.intervals.recallAt10, { ...wilsonInterval(hits10, QUESTIONS), method: 'wilson' });
+  for (const [figure, interval] of [[result.recall.at1, result.intervals.recallAt1], [result.recall.at5, result.intervals.recallAt5], [result.recall.at10, result.intervals.recallAt10], [result.mrr, result.intervals.mrr]] as const) {
+    assert.ok(interval.low <= figure && figure <= interval.high, `${figure} in [${interval.low}, ${interval.high}]`);
+    assert.ok(interval.high - interval.low > 0.02 && interval.high - interval.low < 0.3, '150 questions: an interval of a few hundredths');
+  }
+  assert.equal(result.intervals.mrr.method, 'bootstrap');
+  // Two expected answers per question, one of them never retrieved: per-question recall is 0 or 0.5, so bootstrap.
+  const halves = join(dir, 'halves.jsonl');
+  writeFileSync(halves, queryLines().slice(0, QUESTIONS).map((q) => JSON.stringify({ question: q.question, expected: [...q.expected, 'n:00002684'] })).join('\n') + '\n');
+  const twoAnswers = await smoke(DOC_VECTORS, { questions: halves, embedding: { kind: 'file', path: queries }, ids: DOCS });
+  assert.equal(twoAnswers.intervals.recallAt10.method, 'bootstrap');
+  assert.ok(twoAnswers.intervals.recallAt10.low <= twoAnswers.recall.at10 && twoAnswers.recall.at10 <= twoAnswers.intervals.recallAt10.high);
+});
+
+test('smoke refuses to score when most expected ids are not in the target: row numbers asked for document ids', async (t) => {
+  const dir = tempDir(t);
+  const { questions, queries } = await subset(dir);
+  await assert.rejects(smoke(DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries } }), (error: unknown) => {
+    assert.ok(VectorclinicError.isInstance(error));
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, /only 0 of 150 distinct expected ids \(0%\) exist in the target, which answers in row numbers 0–19,999/);
+    assert.match(error.hint ?? '', /expect ids like "n:\d{8}".*the target returns "\d+".*--ids FILE\.jsonl.*--id-field/);
+    return true;
+  });
+  // The right file, the wrong field: the message points at --ids / --id-field as given.
+  await assert.rejects(smoke(DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS, idField: 'text' }), (error: unknown) => {
+    assert.ok(VectorclinicError.isInstance(error));
+    assert.match(error.message, /which answers in the ids in .*docs\.jsonl/);
+    assert.match(error.hint ?? '', /check that --ids .*docs\.jsonl holds the ids the questions use.*--id-field NAME if they are not in "text"/);
+    return true;
+  });
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries], { encoding: 'utf8' });
+  assert.equal(cli.status, 2, cli.stderr);
+  assert.equal(cli.stdout, '', 'no recall printed');
+  assert.match(cli.stderr, /only 0 of 150 distinct expected ids/);
+});
+
+test('a store holding half or more of the expected documents is scored (the rest count as misses and are named); less is refused', async (t) => {
+  const dir = tempDir(t);
+  const { questions, queries } = await subset(dir);
+  const docIds = readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const rowOf = new Map(docIds.map((id, row) => [id, row]));
+  const expected = [...new Set(queryLines().slice(0, QUESTIONS).flatMap((q) => q.expected))];
+  const all = await loadRows('docs.f32.npy', 20_000);
+  /** A store of the documents answering the first `held` distinct expected ids, plus 500 others. */
+  const store = (held: number, name: string): { path: string; ids: string } => {
+    const rows = [...new Set([...expected.slice(0, held).map((id) => rowOf.get(id) as number), ...Array.from({ length: 500 }, (_, i) => 19_000 + i)])];
+    const data = new Float32Array(rows.length * DIM);
+    rows.forEach((row, i) => data.set(all.subarray(row * DIM, (row + 1) * DIM), i * DIM));
+    const path = join(dir, `${name}.npy`);
+    writeNpy(path, data, rows.length, DIM);
+    const ids = join(dir, `${name}.ids.jsonl`);
+    writeFileSync(ids, rows.map((row) => JSON.stringify({ id: docIds[row] })).join('\n') + '\n');
+    return { path, ids };
+  };
+  const embedding = { kind: 'file' as const, path: queries };
+  const enough = store(Math.ceil(expected.length / 2), 'half');
+  const scored = await smoke(enough.path, { questions, embedding, ids: enough.ids });
+  assert.equal(scored.ids.expected, expected.length);
+  assert.equal(scored.ids.found, Math.ceil(expected.length / 2));
+  const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', enough.path, '--questions', questions, '--query-vectors', queries, '--ids', enough.ids], { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, new RegExp(`${expected.length - Math.ceil(expected.length / 2)} of ${expected.length} expected ids are not in the target, which answers in the ids in .*: their questions count as misses`));
+  const few = store(Math.ceil(expected.length / 2) - 1, 'few');
+  await assert.rejects(smoke(few.path, { questions, embedding, ids: few.ids }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && new RegExp(`only ${Math.ceil(expected.length / 2) - 1} of ${expected.length} distinct`).test(error.message));
 });
 
 test('openai-compatible embeddings: a local server answering /v1/embeddings gives the same result as the vector file', async (t) => {
@@ -127,6 +223,47 @@ test('--compare: the same questions against a model-swapped store and the right 
   const comparison = await compareSmoke(`${DATA_DIR}docs_model_b.f32.npy`, DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, all: true, ids: DOCS });
   assert.ok(comparison.after.recall.at10 > comparison.before.recall.at10 + 0.1, JSON.stringify(comparison.delta));
   assert.equal(comparison.delta.recallAt10, comparison.after.recall.at10 - comparison.before.recall.at10);
+  const { recallAt10 } = comparison.deltaIntervals;
+  assert.ok(recallAt10.low > 0 && recallAt10.low <= comparison.delta.recallAt10 && comparison.delta.recallAt10 <= recallAt10.high, JSON.stringify(recallAt10));
+  // The same target twice: no change, and an interval that says so.
+  const same = await compareSmoke(DOC_VECTORS, DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS });
+  assert.deepEqual(same.deltaIntervals.recallAt10, { low: 0, high: 0, method: 'paired bootstrap' });
+  const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--compare', `${DATA_DIR}docs_model_b.f32.npy`, DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /change recall@10 \+0\.\d+ \[\+0\.\d+, \+0\.\d+\]/);
+  assert.match(text.stdout, /@10 0\.\d+ \[0\.\d+, 0\.\d+\]/);
+});
+
+test('--compare refuses targets whose id spaces differ: no improvement from row numbers becoming document ids', async (t) => {
+  const dir = tempDir(t);
+  const { questions, queries } = await subset(dir);
+  const embedding = { kind: 'file' as const, path: queries };
+  const all = await loadRows('docs.f32.npy', 20_000);
+  // The guarded copy keeps every document's id; the raw file answers in row numbers.
+  const guarded = join(dir, 'guarded.npy');
+  await guardFile({ input: DOC_VECTORS, out: guarded, dim: DIM, metric: 'cosine', ids: DOCS });
+  await assert.rejects(compareSmoke(DOC_VECTORS, guarded, { questions, embedding }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && /only 0 of 150 distinct expected ids/.test(error.message) && error.where === DOC_VECTORS);
+  // Two stores each holding a different two thirds of the expected documents: each is scored alone, the pair is not compared.
+  const docIds = readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const rowOf = new Map(docIds.map((id, row) => [id, row]));
+  const expected = [...new Set(queryLines().slice(0, QUESTIONS).flatMap((q) => q.expected))];
+  const third = Math.floor(expected.length / 3);
+  const part = async (ids: readonly string[], name: string): Promise<string> => {
+    const rows = ids.map((id) => rowOf.get(id) as number);
+    const input = join(dir, `${name}-in.npy`);
+    const data = new Float32Array(rows.length * DIM);
+    rows.forEach((row, i) => data.set(all.subarray(row * DIM, (row + 1) * DIM), i * DIM));
+    writeNpy(input, data, rows.length, DIM);
+    const idFile = join(dir, `${name}-ids.jsonl`);
+    writeFileSync(idFile, ids.map((id) => JSON.stringify({ id })).join('\n') + '\n');
+    const out = join(dir, `${name}.npy`);
+    await guardFile({ input, out, dim: DIM, metric: 'cosine', ids: idFile });
+    return out;
+  };
+  const first = await part(expected.slice(0, 2 * third), 'first');
+  const last = await part(expected.slice(expected.length - 2 * third), 'last');
+  assert.ok((await smoke(first, { questions, embedding })).ids.found! >= expected.length / 2);
+  await assert.rejects(compareSmoke(first, last, { questions, embedding }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && error.where === '--compare' && /hold different documents/.test(error.message));
 });
 
 test('span questions are scored against document text', async (t) => {
@@ -165,7 +302,13 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS, ...args], { encoding: 'utf8' });
   const ok = run('--format', 'json');
   assert.equal(ok.status, 0, ok.stderr);
-  assert.equal((JSON.parse(ok.stdout) as { questions: number }).questions, 5);
+  const json = JSON.parse(ok.stdout) as { questions: number; intervals: { recallAt10: { low: number; high: number; method: string } } };
+  assert.equal(json.questions, QUESTIONS);
+  assert.equal(json.intervals.recallAt10.method, 'wilson');
+  const text = run();
+  assert.match(text.stdout, /recall@1 [\d.]+ \[[\d.]+, [\d.]+\] {2}@5 [\d.]+ \[[\d.]+, [\d.]+\] {2}@10 [\d.]+ \[[\d.]+, [\d.]+\] {2}MRR [\d.]+ \[[\d.]+, [\d.]+\]/);
+  assert.match(text.stdout, /95% intervals: Wilson score \(one answer per question\); percentile bootstrap over questions/);
+  assert.match(text.stdout, /all 150 questions/);
   const gated = run('--min-recall', '0.99', '--all');
   assert.equal(gated.status, 1);
   const usage = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions], { encoding: 'utf8' });

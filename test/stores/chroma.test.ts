@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,8 @@ import { check } from '../../src/api/check.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
 import { closedPort, loadDocs, problems, REPO_ROOT } from './helpers.js';
 import { openChroma } from '../../src/sources/stores/chroma/connector.js';
+import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { smoke } from '../../src/smoke/index.js';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 const ROWS = 3000;
@@ -82,6 +84,33 @@ describe('Chroma collections through a local Chroma server (npx chroma run)', { 
     const report = await check(`chroma://127.0.0.1:${port}/raw_ip`, OPTIONS);
     assert.equal(problems(report)['metric-mismatch'], 'fail');
     assert.equal(report.findings.find((f) => f.code === 'metric-mismatch')?.evidence.indexMetric, 'ip');
+  });
+
+  test('smoke answers in the collection ids; questions about ids it does not hold are refused, not scored 0', async () => {
+    const unit = await loadDocs(ROWS, true);
+    const dir2 = mkdtempSync(join(tmpdir(), 'vectorclinic-chroma-smoke-'));
+    try {
+      const asked = [0, 7, 300, 901];
+      const queries = join(dir2, 'q.npy');
+      const vectors = new Float32Array(asked.length * DIM);
+      asked.forEach((row, i) => vectors.set(unit.data.subarray(row * DIM, (row + 1) * DIM), i * DIM));
+      writeNpy(queries, vectors, asked.length, DIM);
+      const own = join(dir2, 'own.jsonl');
+      writeFileSync(own, asked.map((row) => JSON.stringify({ question: `document ${row}`, expected: [`doc-${row}`] })).join('\n') + '\n');
+      const result = await smoke(`chroma://127.0.0.1:${port}/clean`, { questions: own, embedding: { kind: 'file', path: queries } });
+      assert.deepEqual(result.ids, { expected: 4, found: 4, space: "the store's own ids" });
+      assert.equal(result.recall.at1, 1, 'each document is its own nearest neighbour');
+      const foreign = join(dir2, 'foreign.jsonl');
+      writeFileSync(foreign, asked.map((row) => JSON.stringify({ question: `document ${row}`, expected: [String(row)] })).join('\n') + '\n');
+      await assert.rejects(smoke(`chroma://127.0.0.1:${port}/clean`, { questions: foreign, embedding: { kind: 'file', path: queries } }), (error: Error & { exitCode?: number; hint?: string }) => {
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, /only 0 of 4 distinct expected ids/);
+        assert.match(error.hint ?? '', /the target returns "doc-\d+"/);
+        return true;
+      });
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 
   test('a missing collection or server: exit 2 naming the store, token redacted', async () => {

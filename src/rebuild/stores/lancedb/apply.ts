@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import type { Metric } from '../../../core/policy.js';
 import { InputError, StoreError } from '../../../errors.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
-import { readIdColumn } from '../../../manifest/ids.js';
 import { encodeStoreManifest, MANIFEST_METADATA_KEY } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { storeFailure } from '../../../sources/stores/store-errors.js';
@@ -16,6 +15,8 @@ import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js'
 import { newTableBatch, newTableSchema, replaceVectors, vectorField } from './arrow-rows.js';
 import { DEFAULT_LANCE_COLUMN, type LancedbOut } from './out-url.js';
 import { finishSwap, recoverInterrupted, stagingTableName, swapIn, writeSwapJournal } from './swap.js';
+import { documentIdsFor } from '../../../manifest/document-ids.js';
+import { readManifest } from '../../../manifest/manifest.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
@@ -49,8 +50,7 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
     }
     original = inPlace ? await connection.openTable(out.table) : undefined;
     const versionAtRead = original ? await original.version() : undefined;
-    const documentIds = !inPlace && options.ids ? readIdColumn(options.ids, options.idField) : undefined;
-    if (documentIds && documentIds.length !== description.rows) throw new InputError(`the id file has ${documentIds.length} ids for ${description.rows} rows`, { where: options.ids, hint: 'give one id line per source row, in the same order' });
+    const documentIds = inPlace ? undefined : documentIdsFor(readManifest(options.source), description.rows, options).ids?.map((entry) => entry[0] as string);
 
     await reachStep('load', options.onStep);
     const dim = options.dim ?? description.dim;

@@ -1,6 +1,5 @@
 import { InputError, StoreError, UsageError } from '../../../errors.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
-import { readIdColumn } from '../../../manifest/ids.js';
 import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { readCatalog, type PgvectorCatalog } from '../../../sources/stores/pgvector/catalog.js';
@@ -16,6 +15,8 @@ import type { PgvectorOut } from './out-url.js';
 import { guardKeyedRows } from './keyed-guard.js';
 import { readKeyedRows } from './read-table.js';
 import { applyStagedRows, commentOnColumn, createIndexStatement, insertRows, opclassFor, qualifiedRelation, sizeMaintenanceMemory, type VectorColumnType } from './write-table.js';
+import { documentIdsFor } from '../../../manifest/document-ids.js';
+import { readManifest } from '../../../manifest/manifest.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
@@ -130,8 +131,7 @@ async function rebuildIntoNewTable(
       hint: 'write a new table and point the application at it, or rebuild this table in place by giving the same URL as the source',
     });
   }
-  const documentIds = options.ids ? readIdColumn(options.ids, options.idField) : undefined;
-  if (documentIds && documentIds.length !== description.rows) throw new InputError(`the id file has ${documentIds.length} ids for ${description.rows} rows`, { where: options.ids, hint: 'give one id line per source row, in the same order' });
+  const documentIds = documentIdsFor(readManifest(options.source), description.rows, options).ids?.map((entry) => entry[0] as string);
   await reachStep('load', options.onStep);
   const dim = options.dim ?? description.dim;
   const loaded: LoadedRows = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });

@@ -113,6 +113,17 @@ export class ChromaSource extends StoreSource {
     }
   }
 
+  /** Document ids among `ids` the collection holds (Chroma's search answers in its own ids). */
+  async knownDocumentIds(ids: readonly string[]): Promise<Set<string>> {
+    const wanted = [...new Set(ids)];
+    const found = new Set<string>();
+    for (let start = 0; start < wanted.length; start += PAGE_ROWS) {
+      const result = await this.guard('look up ids', () => this.collection.get({ ids: wanted.slice(start, start + PAGE_ROWS), include: [] as never }));
+      for (const id of result.ids) found.add(id);
+    }
+    return found;
+  }
+
   private async page(offset: number, limit: number): Promise<{ ids: string[]; embeddings: (number[] | null | undefined)[] }> {
     const result = await this.guard('read records', () => this.collection.get({ offset, limit, include: ['embeddings'] as never }));
     return { ids: result.ids, embeddings: (result.embeddings ?? []) as (number[] | null)[] };

@@ -158,6 +158,33 @@ export class LancedbSource extends StoreSource {
     return rowIds.map((id) => byRow.get(id) ?? [id]);
   }
 
+  /**
+   * Document ids among `ids` the table holds: one pass over the `id` (and `aliases`) column, or
+   * over the row ids when there is no `id` column (search then answers in row ids).
+   */
+  async knownDocumentIds(ids: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(ids);
+    const found = new Set<string>();
+    if (wanted.size === 0) return found;
+    const schema = await this.guard('read the schema', () => this.table.schema());
+    const names = schema.fields.map((field) => field.name);
+    const columns = names.includes('id') ? ['id', ...(names.includes('aliases') ? ['aliases'] : [])] : [this.column.name];
+    await this.guard('read document ids', async () => {
+      const query = names.includes('id') ? this.table.query().select(columns) : this.table.query().select(columns).withRowId();
+      for await (const batch of query) {
+        const own = batch.getChild(names.includes('id') ? 'id' : '_rowid');
+        const aliases = names.includes('id') ? batch.getChild('aliases') : null;
+        for (let i = 0; i < batch.numRows; i++) {
+          const id = own?.get(i);
+          if (id !== null && id !== undefined && wanted.has(String(id))) found.add(String(id));
+          const folded = aliases?.get(i) as ArrayLike<unknown> | null | undefined;
+          if (folded) for (const alias of Array.from(folded, String)) if (wanted.has(alias)) found.add(alias);
+        }
+      }
+    });
+    return found;
+  }
+
   /** The manifest a rebuild wrote into the vector field's metadata. */
   async storedManifest(): Promise<LoadedManifest | undefined> {
     const { rows } = await this.describe();

@@ -97,6 +97,21 @@ export class PgvectorSource extends StoreSource {
     return keys.map((key) => byKey.get(key) ?? [key]);
   }
 
+  /** Document ids among `ids` that are a row's key or one of its aliases. */
+  async knownDocumentIds(ids: readonly string[]): Promise<Set<string>> {
+    const { catalog } = this;
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return new Set();
+    const hasAliases = await this.guard('read the table columns', () =>
+      this.session.query<{ n: number }>("SELECT 1 AS n FROM pg_attribute WHERE attrelid = $1::oid AND attname = 'aliases' AND atttypid = 'text[]'::regtype AND NOT attisdropped", [catalog.oid]),
+    );
+    const aliases = hasAliases.length && catalog.key.kind !== 'ctid' ? ` UNION SELECT a FROM ${catalog.relation}, unnest(aliases) AS a WHERE aliases && $1::text[] AND a = ANY($1::text[])` : '';
+    const rows = await this.guard('look up document ids', () =>
+      readOnlyTransaction(this.session, () => this.session.query<{ k: string }>(`SELECT ${catalog.key.sql}::text AS k FROM ${catalog.relation} WHERE ${catalog.key.sql}::text = ANY($1::text[])${aliases}`, [wanted])),
+    );
+    return new Set(rows.map((row) => row.k));
+  }
+
   async storedManifest(): Promise<LoadedManifest | undefined> {
     const { rows } = await this.describe();
     const { catalog } = this;
