@@ -1,7 +1,7 @@
-import { ChromaClient } from 'chromadb';
 import { StoreError, UsageError } from '../../../errors.js';
 import type { SourceOptions } from '../../formats.js';
 import type { StoreConnector } from '../../stores.js';
+import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { redactTarget, rejectUnknownParams } from '../store-url.js';
 import { ChromaRequestTimeout, RequestClock } from './request-timeout.js';
@@ -36,6 +36,7 @@ export async function openChroma(target: string, _options: SourceOptions, tuning
   if (!name || name.includes('/')) throw new UsageError('give one collection name after the host', { where: shown, hint: 'chroma://host:port/collection' });
   const params = url.searchParams;
   const token = params.get('token');
+  const { ChromaClient } = await loadDriver('chromadb', shown);
   const client = new ChromaClient({
     host: url.hostname || 'localhost',
     port: url.port ? Number(url.port) : DEFAULT_PORT,

@@ -1,4 +1,4 @@
-import { connect, type Connection, type Table } from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
 import type { Field } from 'apache-arrow';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { InputError, StoreError, UsageError } from '../../../errors.js';
 import type { SourceOptions } from '../../formats.js';
 import type { StorageType } from '../../source.js';
 import type { StoreConnector } from '../../stores.js';
+import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parsePathUrl, redactTarget, rejectUnknownParams } from '../store-url.js';
 import { LancedbSource, type LanceVectorColumn } from './source.js';
@@ -20,6 +21,7 @@ export const LANCEDB_CONNECTOR: StoreConnector = {
 /** Open lancedb://PATH/TABLE; `engineExactMaxRows` moves the switch to the one-pass exact scan (tests compare both paths). */
 export async function openLancedb(target: string, _options: SourceOptions, tuning: { readonly engineExactMaxRows?: number } = {}): Promise<LancedbSource> {
   const shown = redactTarget(target);
+  const { connect } = await loadDriver('@lancedb/lancedb', shown);
   const { path, params } = parsePathUrl(target, 'lancedb');
   rejectUnknownParams(params, ['column'], target);
   const trimmed = path.replace(/\/+$/, '');

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type { ClientConfig } from 'pg';
 import { userInfo } from 'node:os';
 import { UsageError } from '../../../errors.js';
+import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { redactTarget } from '../store-url.js';
 import { lookupPassword } from './password.js';
@@ -26,6 +27,7 @@ export async function connectPostgres(url: URL, target: string, options: { reado
   const database = params.get('dbname') ?? (decodeURIComponent(url.pathname.replace(/^\//, '')) || process.env.PGDATABASE || user);
   const urlPassword = params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined);
   const password = urlPassword ?? lookupPassword({ host, port, database, user });
+  const { default: pg } = await loadDriver('pg', target);
   const client = new pg.Client({
     host,
     port,
@@ -62,7 +64,7 @@ export async function connectPostgres(url: URL, target: string, options: { reado
   };
 }
 
-function sslFor(mode: string | null, target: string): pg.ClientConfig['ssl'] {
+function sslFor(mode: string | null, target: string): ClientConfig['ssl'] {
   switch (mode ?? 'disable') {
     case 'disable':
     case 'allow':
