@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { check } from '../api/check.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
@@ -7,7 +8,10 @@ import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
-import { emit, useColor } from './output.js';
+import { reportError } from './errors.js';
+import { collect, combinedExitCode, writeSummary, type TargetResult } from './check-targets.js';
+import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
+import { useColor } from './output.js';
 import { integerOption, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
@@ -22,9 +26,10 @@ interface CheckFlags {
   queries?: string;
   vectors?: string;
   field?: string;
-  format: string;
+  format: string[];
   json?: boolean;
-  out?: string;
+  out: string[];
+  outDir?: string;
   color?: boolean;
   failOn: FailOn;
   quiet?: boolean;
@@ -34,7 +39,7 @@ interface CheckFlags {
 export function checkCommand(): Command {
   return new Command('check')
     .description('health-check a vector file, index file or store: can it actually retrieve?')
-    .argument('<target>', 'vector file (.npy .fvecs .bvecs .jsonl .parquet .arrow), index file, or store URL')
+    .argument('<targets...>', 'vector file (.npy .fvecs .bvecs .jsonl .parquet .arrow), index file, or store URL; several = several reports and one exit code (a quoted glob such as "shards/*.npy" is one sharded target)')
     .addOption(new Option('--metric <metric>', 'metric the embedding model was trained for').choices(METRICS))
     .addOption(new Option('--dim <n>', 'dimension the model produces').argParser(integerOption('--dim', 1)))
     .option('--model <id>', 'model id the store should hold (recorded in the report)')
@@ -49,42 +54,60 @@ export function checkCommand(): Command {
     .option('--queries <file>', 'real query vectors (same formats): used as probes and checked for normalization drift')
     .option('--vectors <file>', 'the embeddings the index was built from (row r = id r): checks counts, missing ids and recall against them')
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
-    .addOption(new Option('--format <format>', 'report format: text, json, html (one self-contained page), md (PR comments), junit, sarif').choices(REPORT_FORMATS).default('text'))
+    .addOption(new Option('-f, --format <format>', `report format, repeatable: ${REPORT_FORMATS.join(', ')} (html: one self-contained page; md: PR comments)`).argParser(collect).default([], 'text'))
     .option('--json', 'shorthand for --format json')
-    .option('--out <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout; repeatable, each file\'s extension (.json .html .md .xml .sarif .txt) naming its format').argParser(collect).default([]))
+    .option('--out-dir <dir>', 'write one report per --format (and per target) into this directory: DIR/<target>.<ext>')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (CI gate)').choices(FAIL_ON_LEVELS).default('fail'))
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
     .option('-q, --quiet', 'no progress and no log lines on stderr (the report is still written)')
     .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
-    .action(async (target: string, flags: CheckFlags) => {
-      const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
-      let report: Report;
-      try {
-        report = await check(
-          target,
-          {
-            ...(flags.metric ? { metric: flags.metric } : {}),
-            ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
-            ...(flags.model ? { model: flags.model } : {}),
-            sample: flags.sample,
-            seed: flags.seed,
-            full: Boolean(flags.full),
-            auditBudget: flags.auditBudget,
-            ...(flags.queries ? { queries: flags.queries } : {}),
-            ...(flags.vectors ? { vectors: flags.vectors } : {}),
-            ...(flags.field ? { field: flags.field } : {}),
-          },
-          { onProgress: progress.onProgress },
-        );
-      } finally {
-        progress.stop();
+    .action(async (targets: string[], flags: CheckFlags) => {
+      const formats = flags.json ? [...flags.format, 'json'] : flags.format;
+      const plans = planOutputs({ formats, outs: flags.out, ...(flags.outDir !== undefined ? { outDir: flags.outDir } : {}) }, targets, REPORT_FORMATS);
+      if (flags.outDir !== undefined) mkdirSync(flags.outDir, { recursive: true });
+      const results: TargetResult[] = [];
+      for (const [position, target] of targets.entries()) {
+        const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
+        let report: Report;
+        try {
+          report = await check(
+            target,
+            {
+              ...(flags.metric ? { metric: flags.metric } : {}),
+              ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+              ...(flags.model ? { model: flags.model } : {}),
+              sample: flags.sample,
+              seed: flags.seed,
+              full: Boolean(flags.full),
+              auditBudget: flags.auditBudget,
+              ...(flags.queries ? { queries: flags.queries } : {}),
+              ...(flags.vectors ? { vectors: flags.vectors } : {}),
+              ...(flags.field ? { field: flags.field } : {}),
+            },
+            { onProgress: progress.onProgress },
+          );
+        } catch (error) {
+          // One unreadable target among several: say so, check the rest, exit 2 at the end.
+          if (targets.length === 1) throw error;
+          results.push({ target, exitCode: reportError(error) });
+          continue;
+        } finally {
+          progress.stop();
+        }
+        logContract(progress, report);
+        const plan = plans[position] as PlannedOutput[];
+        const rendered = [];
+        for (const output of plan) {
+          const reporter = await loadReporter(output.format);
+          rendered.push({ output, text: reporter(report, { color: !output.path && useColor(process.stdout, flags.color), failOn: flags.failOn }) });
+        }
+        for (const path of writeOutputs(rendered)) if (!flags.quiet) process.stderr.write(`vectorclinic: wrote ${path}\n`);
+        const failed = report.findings.some((finding) => failsGate(finding.severity, flags.failOn));
+        results.push({ target, report, exitCode: failed ? EXIT.failFindings : EXIT.ok });
       }
-      logContract(progress, report);
-      const format = flags.json ? 'json' : flags.format;
-      const reporter = await loadReporter(format);
-      emit(reporter(report, { color: !flags.out && useColor(process.stdout, flags.color), failOn: flags.failOn }), flags.out);
-      if (flags.out) progress.log(`wrote the ${format} report to ${flags.out}`);
-      process.exitCode = report.findings.some((finding) => failsGate(finding.severity, flags.failOn)) ? EXIT.failFindings : EXIT.ok;
+      if (targets.length > 1) writeSummary(results, plans, flags);
+      process.exitCode = combinedExitCode(results);
     });
 }
 

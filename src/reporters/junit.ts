@@ -61,14 +61,14 @@ function testcase(check: CheckOutcome, finding: Finding | undefined, failOn: Fai
   return `${head}>\n      <system-out>${text(`${finding.severity}: ${finding.title}\n`)}${body}</system-out>\n    </testcase>`;
 }
 
-function attributes(values: Readonly<Record<string, string | number>>): string {
+export function attributes(values: Readonly<Record<string, string | number>>): string {
   return Object.entries(values)
     .map(([name, value]) => `${name}="${text(String(value)).replace(/"/g, '&quot;').replace(/\n/g, '&#10;')}"`)
     .join(' ');
 }
 
 /** XML text: escaped, and without the control characters XML 1.0 cannot hold at all. */
-function text(value: string): string {
+export function text(value: string): string {
   return value
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
     .replace(/&/g, '&amp;')

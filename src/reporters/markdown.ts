@@ -61,7 +61,7 @@ function evidenceText(value: EvidenceValue): string {
 }
 
 /** Text inside a table cell: pipes and newlines would break the row. */
-function cell(text: string): string {
+export function cell(text: string): string {
   return inline(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
