@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { check } from '../api/check.js';
+import { CONFIG_FILE } from './config/config-file.js';
+import { checkSettingsFor, configFor, configuredOutputs } from './config/check-settings.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
 import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 import { METRICS } from '../core/policy.js';
@@ -12,6 +14,7 @@ import { reportError } from './errors.js';
 import { collect, combinedExitCode, writeSummary, type TargetResult } from './check-targets.js';
 import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
 import { useColor } from './output.js';
+import { activeFindings } from '../report/accepted-findings.js';
 import { integerOption, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
@@ -34,6 +37,8 @@ interface CheckFlags {
   failOn: FailOn;
   quiet?: boolean;
   verbose?: boolean;
+  config?: string | boolean;
+  baseline: string[];
 }
 
 export function checkCommand(): Command {
@@ -62,31 +67,27 @@ export function checkCommand(): Command {
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
     .option('-q, --quiet', 'no progress and no log lines on stderr (the report is still written)')
     .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
-    .action(async (targets: string[], flags: CheckFlags) => {
-      const formats = flags.json ? [...flags.format, 'json'] : flags.format;
-      const plans = planOutputs({ formats, outs: flags.out, ...(flags.outDir !== undefined ? { outDir: flags.outDir } : {}) }, targets, REPORT_FORMATS);
-      if (flags.outDir !== undefined) mkdirSync(flags.outDir, { recursive: true });
+    .option('--config <file>', `settings from this file instead of the nearest ${CONFIG_FILE} upward from here`)
+    .option('--no-config', `ignore any ${CONFIG_FILE}`)
+    .addOption(new Option('--baseline <report.json>', 'fail only on findings not in this earlier JSON report (same code and target, same or lower severity); repeatable').argParser(collect).default([]))
+    .action(async (targets: string[], flags: CheckFlags, command: Command) => {
+      const loaded = configFor(flags.config);
+      const fromCli = flags.json || flags.format.length > 0 || flags.out.length > 0 || flags.outDir !== undefined;
+      const configured = fromCli ? { formats: [] } : configuredOutputs(loaded);
+      const formats = flags.json ? [...flags.format, 'json'] : fromCli ? flags.format : configured.formats;
+      const outDir = fromCli ? flags.outDir : configured.outDir;
+      const plans = planOutputs({ formats, outs: flags.out, ...(outDir !== undefined ? { outDir } : {}) }, targets, REPORT_FORMATS);
+      if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
       const results: TargetResult[] = [];
       for (const [position, target] of targets.entries()) {
         const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
         let report: Report;
+        let failOn: FailOn;
         try {
-          report = await check(
-            target,
-            {
-              ...(flags.metric ? { metric: flags.metric } : {}),
-              ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
-              ...(flags.model ? { model: flags.model } : {}),
-              sample: flags.sample,
-              seed: flags.seed,
-              full: Boolean(flags.full),
-              auditBudget: flags.auditBudget,
-              ...(flags.queries ? { queries: flags.queries } : {}),
-              ...(flags.vectors ? { vectors: flags.vectors } : {}),
-              ...(flags.field ? { field: flags.field } : {}),
-            },
-            { onProgress: progress.onProgress },
-          );
+          const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline);
+          failOn = settings.failOn;
+          if (loaded) progress.log(`config: ${loaded.path}${settings.matched.length ? ` (targets matched: ${settings.matched.join(', ')})` : ''}`);
+          report = await check(target, settings.options, { onProgress: progress.onProgress });
         } catch (error) {
           // One unreadable target among several: say so, check the rest, exit 2 at the end.
           if (targets.length === 1) throw error;
@@ -100,10 +101,10 @@ export function checkCommand(): Command {
         const rendered = [];
         for (const output of plan) {
           const reporter = await loadReporter(output.format);
-          rendered.push({ output, text: reporter(report, { color: !output.path && useColor(process.stdout, flags.color), failOn: flags.failOn }) });
+          rendered.push({ output, text: reporter(report, { color: !output.path && useColor(process.stdout, flags.color), failOn }) });
         }
         for (const path of writeOutputs(rendered)) if (!flags.quiet) process.stderr.write(`vectorclinic: wrote ${path}\n`);
-        const failed = report.findings.some((finding) => failsGate(finding.severity, flags.failOn));
+        const failed = activeFindings(report).some((finding) => failsGate(finding.severity, failOn));
         results.push({ target, report, exitCode: failed ? EXIT.failFindings : EXIT.ok });
       }
       if (targets.length > 1) writeSummary(results, plans, flags);

@@ -6,6 +6,9 @@ import type { QueryEmbedding } from '../smoke/embed.js';
 import { compareSmoke, smoke, type SmokeOptions } from '../smoke/smoke.js';
 import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
 import { belowMinimum, formatSmokeJunit, formatSmokeMarkdown, type SmokeOutcome } from '../reporters/smoke-formats.js';
+import { configFor } from './config/check-settings.js';
+import { CONFIG_FILE } from './config/config-file.js';
+import { settingsForTarget } from './config/target-settings.js';
 import { formatFromPath, writeOutputs } from './outputs.js';
 
 interface SmokeFlags {
@@ -24,6 +27,7 @@ interface SmokeFlags {
   format: SmokeFormat;
   out?: string;
   quiet?: boolean;
+  config?: string | boolean;
   minRecall?: number;
   search?: Record<string, number>;
 }
@@ -49,6 +53,8 @@ export function smokeCommand(): Command {
     .addOption(new Option('-f, --format <format>', 'output format: text, json, md (PR comments), junit (CI test tabs); default: from the -o extension, else text').choices(SMOKE_FORMATS))
     .option('-o, --out <file>', 'write the result to a file instead of stdout (.json .md .xml name the format)')
     .option('-q, --quiet', 'no "wrote FILE" line on stderr')
+    .option('--config <file>', `the target's search settings and metric (when not given here) from this file instead of the nearest ${CONFIG_FILE}`)
+    .option('--no-config', `ignore any ${CONFIG_FILE}`)
     .addHelpText('after', '\nExit codes: 0 smoke ran (and met --min-recall), 1 recall@10 below --min-recall, 2 bad usage or unreadable input.')
     .action(async (target: string | undefined, flags: SmokeFlags) => {
       const options: SmokeOptions = {
@@ -69,10 +75,20 @@ export function smokeCommand(): Command {
         return;
       }
       if (!target) throw new UsageError('no target given', { where: 'smoke', hint: 'vectorclinic smoke <index or vector file> --questions q.jsonl --query-vectors q.npy' });
-      const result = await smoke(target, options);
+      const result = await smoke(target, withConfiguredSearch(options, target, flags.config));
       writeSmoke(result, flags, formatResult);
       process.exitCode = belowMinimum(result, flags) ? EXIT.failFindings : EXIT.ok;
     });
+}
+
+/** A config file's `search` and `metric` for this target, where the command line gives none. */
+function withConfiguredSearch(options: SmokeOptions, target: string, config: string | boolean | undefined): SmokeOptions {
+  const { settings } = settingsForTarget(configFor(config), target);
+  return {
+    ...options,
+    ...(options.search === undefined && settings.search ? { search: settings.search } : {}),
+    ...(options.metric === undefined && settings.metric ? { metric: settings.metric } : {}),
+  };
 }
 
 /** One `name=value` search setting, collected into a record. */

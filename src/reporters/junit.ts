@@ -13,7 +13,7 @@ export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
   const cases = report.checks.map((check) => testcase(check, findings.get(check.code), failOn, report.kind));
   const failures = report.checks.filter((check) => {
     const finding = findings.get(check.code);
-    return finding !== undefined && failsGate(finding.severity, failOn);
+    return finding !== undefined && !finding.accepted && failsGate(finding.severity, failOn);
   }).length;
   const errors = report.checks.filter((check) => check.status === 'error').length;
   const skipped = report.checks.filter((check) => check.status === 'not-applicable').length;
@@ -55,6 +55,10 @@ function testcase(check: CheckOutcome, finding: Finding | undefined, failOn: Fai
   if (check.status === 'error') return `${head}>\n      <error ${attributes({ type: 'check-error', message: check.detail ?? 'the check crashed' })}/>\n    </testcase>`;
   if (!finding) return `${head}/>`;
   const body = text(`${finding.message}\nfix: ${finding.fix}\nlabels: ${finding.labels.join(' ')}\nevidence: ${JSON.stringify(finding.evidence)}`);
+  if (finding.accepted) {
+    const how = finding.accepted.by === 'baseline' ? 'baseline' : 'suppressed';
+    return `${head}>\n      <system-out>${text(`${finding.severity} (${how}: ${finding.accepted.reason}; ${finding.accepted.source}; not counted): ${finding.title}\n`)}${body}</system-out>\n    </testcase>`;
+  }
   if (failsGate(finding.severity, failOn)) {
     return `${head}>\n      <failure ${attributes({ type: `${finding.severity}:${finding.code}`, message: finding.title })}>${body}</failure>\n    </testcase>`;
   }

@@ -144,4 +144,12 @@ test('smoke --format md | junit | json, and -o naming the format', async () => {
   const xml = readFileSync(junit, 'utf8');
   assert.equal(xml.match(/<failure /g)?.length, 1);
   assert.equal(xml.match(/<testcase /g)?.length, 21);
+
+  // A config's search settings for this target apply when --search is not given: an exact file has none to take.
+  const config = join(folder, 'smoke.config.json');
+  writeFileSync(config, JSON.stringify({ targets: [{ match: `${DATA_DIR}docs.f32.npy`, search: { ef: 64 } }] }));
+  const configured = smoke('--config', config);
+  assert.equal(configured.status, 2);
+  assert.match(configured.stderr, /is searched exactly: it has no search settings/);
+  assert.equal(smoke('--config', config, '--no-config').status, 0);
 });
