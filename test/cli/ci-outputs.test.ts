@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { planOutputs } from '../../src/cli/outputs.js';
 import { REPORT_FORMATS } from '../../src/reporters/index.js';
+import { assertReportSchema } from '../helpers/report-schema.js';
 import { DATA_DIR, DIM as SHARED_DIM, loadRows as loadShared } from '../rebuild/shared-data.js';
 import { DIM, DOCS, loadRows, writeNpy } from '../reports/demo-stores.js';
 
@@ -81,6 +82,7 @@ test('several formats from one run: -o by extension, each file written whole, a 
   assert.equal(result.stdout, '');
   for (const file of files) assert.match(result.stderr, new RegExp(`^vectorclinic: wrote ${file}$`, 'm'));
   const report = JSON.parse(readFileSync(files[0] as string, 'utf8'));
+  assertReportSchema(report);
   assert.deepEqual(report.findings.map((finding: { code: string }) => finding.code), ['metric-mismatch']);
   assert.match(readFileSync(files[1] as string, 'utf8'), /^<!doctype html>/);
   assert.match(readFileSync(files[2] as string, 'utf8'), /^## .*vectorclinic: WARN/);
@@ -99,6 +101,7 @@ test('several targets: one report per target and format in --out-dir, a summary,
   assert.equal(JSON.parse(readFileSync(join(dir, 'raw.npy.json'), 'utf8')).verdict, 'warn');
   assert.equal(JSON.parse(readFileSync(join(dir, 'flat_nan_zero.faiss.json'), 'utf8')).verdict, 'fail');
   validJunit(join(dir, 'flat_nan_zero.faiss.xml'));
+  for (const name of ['raw.npy.json', 'flat_nan_zero.faiss.json']) assertReportSchema(readFileSync(join(dir, name), 'utf8'), name);
   assert.match(result.stderr, /missing\.npy: no such file/);
   assert.match(result.stderr, /^3 targets: 1 fail, 1 warn, 0 pass, 1 not checked \(exit 2\)$/m);
   assert.match(result.stderr, /^ {2}FAIL {3}\S*flat_nan_zero\.faiss {2}\d+ fail, \d+ warn$/m);

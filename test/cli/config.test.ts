@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { CONFIG_FILE } from '../../src/cli/config/config-file.js';
 import { createManifest, writeManifest } from '../../src/manifest/index.js';
+import { assertReportSchema } from '../helpers/report-schema.js';
 import { DIM, DOCS, loadRows, writeNpy } from '../reports/demo-stores.js';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
@@ -90,6 +91,7 @@ test('a suppression with its reason: shown in every format, marked, not counted 
   const reports = join(project, 'reports');
   assert.deepEqual(readdirSync(reports).sort(), ['raw.npy.html', 'raw.npy.json', 'raw.npy.md', 'raw.npy.sarif', 'raw.npy.txt', 'raw.npy.xml']);
   const report = JSON.parse(readFileSync(join(reports, 'raw.npy.json'), 'utf8'));
+  assertReportSchema(report, 'suppressed');
   assert.equal(report.verdict, 'pass');
   assert.deepEqual(report.labels, []);
   assert.deepEqual(report.findings[0].accepted, { by: 'suppression', reason, source: `${join(project, CONFIG_FILE)} targets[0]` });
@@ -141,6 +143,7 @@ test('--baseline: only findings not in the baseline count; a finding that got wo
   const again = run(['check', FAILING, '--json', '--baseline', baseline]);
   assert.equal(again.status, 0, again.stderr);
   const report = JSON.parse(again.stdout);
+  assertReportSchema(report, 'baselined');
   assert.equal(report.verdict, 'pass');
   assert.deepEqual(codes(report, false), []);
   assert.ok(report.findings.every((finding: { accepted: { by: string; source: string } }) => finding.accepted.by === 'baseline' && finding.accepted.source === baseline));

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { Rng } from '../../src/math/rng.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { writeNpy } from '../helpers/npy.js';
+import { assertReportSchema } from '../helpers/report-schema.js';
 
 /**
  * What a new user does outside the clone: pack the package (its `prepare` builds it), install the
@@ -86,6 +87,10 @@ test('the packed tarball installs into an empty project without the store driver
   const npy = run('npx', ['--no', 'vectorclinic', 'check', 'vectors.npy', '--metric', 'l2', '--format', 'json'], project);
   assert.ok(npy.status === 0 || npy.status === 1, npy.stderr);
   assert.equal(JSON.parse(npy.stdout).stats.rows, 1000);
+  assertReportSchema(npy.stdout, 'installed .npy check');
+  // The published schema ships in the package, importable by its subpath.
+  const shipped = "import { createRequire } from 'node:module'; const path = createRequire(import.meta.url).resolve('vectorclinic/schema/report.schema.json'); console.log(JSON.parse((await import('node:fs')).readFileSync(path, 'utf8')).title);";
+  assert.equal(ok(run(process.execPath, ['--input-type=module', '-e', shipped], project), 'resolve the shipped schema').trim(), 'vectorclinic report (schema 1)');
 
   const faiss = run('npx', ['--no', 'vectorclinic', 'check', 'index.faiss', '--format', 'json'], project);
   assert.ok(faiss.status === 0 || faiss.status === 1, faiss.stderr);
@@ -120,4 +125,5 @@ test('a store target without its driver: exit 2 naming the package; installed, t
   const report = JSON.parse(checked.stdout);
   assert.equal(report.kind, 'pglite');
   assert.equal(report.stats.rows, 1000);
+  assertReportSchema(report, 'installed pglite check');
 });
