@@ -31,14 +31,14 @@ interface CheckFlags {
   field?: string;
   format: string[];
   json?: boolean;
-  out: string[];
+  out?: string[];
   outDir?: string;
   color?: boolean;
   failOn: FailOn;
   quiet?: boolean;
   verbose?: boolean;
   config?: string | boolean;
-  baseline: string[];
+  baseline?: string[];
 }
 
 export function checkCommand(): Command {
@@ -61,7 +61,7 @@ export function checkCommand(): Command {
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
     .addOption(new Option('-f, --format <format>', `report format, repeatable: ${REPORT_FORMATS.join(', ')} (html: one self-contained page; md: PR comments)`).argParser(collect).default([], 'text'))
     .option('--json', 'shorthand for --format json')
-    .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout; repeatable, each file\'s extension (.json .html .md .xml .sarif .txt) naming its format').argParser(collect).default([]))
+    .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout; repeatable, each file\'s extension (.json .html .md .xml .sarif .txt) naming its format').argParser(collect))
     .option('--out-dir <dir>', 'write one report per --format (and per target) into this directory: DIR/<target>.<ext>')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (CI gate)').choices(FAIL_ON_LEVELS).default('fail'))
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
@@ -69,14 +69,14 @@ export function checkCommand(): Command {
     .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
     .option('--config <file>', `settings from this file instead of the nearest ${CONFIG_FILE} upward from here`)
     .option('--no-config', `ignore any ${CONFIG_FILE}`)
-    .addOption(new Option('--baseline <report.json>', 'fail only on findings not in this earlier JSON report (same code and target, same or lower severity); repeatable').argParser(collect).default([]))
+    .addOption(new Option('--baseline <report.json>', 'fail only on findings not in this earlier JSON report (same code and target, same or lower severity); repeatable').argParser(collect))
     .action(async (targets: string[], flags: CheckFlags, command: Command) => {
       const loaded = configFor(flags.config);
-      const fromCli = flags.json || flags.format.length > 0 || flags.out.length > 0 || flags.outDir !== undefined;
+      const fromCli = flags.json || flags.format.length > 0 || (flags.out ?? []).length > 0 || flags.outDir !== undefined;
       const configured = fromCli ? { formats: [] } : configuredOutputs(loaded);
       const formats = flags.json ? [...flags.format, 'json'] : fromCli ? flags.format : configured.formats;
       const outDir = fromCli ? flags.outDir : configured.outDir;
-      const plans = planOutputs({ formats, outs: flags.out, ...(outDir !== undefined ? { outDir } : {}) }, targets, REPORT_FORMATS);
+      const plans = planOutputs({ formats, outs: flags.out ?? [], ...(outDir !== undefined ? { outDir } : {}) }, targets, REPORT_FORMATS);
       if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
       const results: TargetResult[] = [];
       for (const [position, target] of targets.entries()) {
@@ -84,7 +84,7 @@ export function checkCommand(): Command {
         let report: Report;
         let failOn: FailOn;
         try {
-          const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline);
+          const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline ?? []);
           failOn = settings.failOn;
           if (loaded) progress.log(`config: ${loaded.path}${settings.matched.length ? ` (targets matched: ${settings.matched.join(', ')})` : ''}`);
           report = await check(target, settings.options, { onProgress: progress.onProgress });
