@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { check } from '../api/check.js';
 import { METRICS, type Metric } from '../core/policy.js';
 import { UsageError } from '../errors.js';
+import { redactTarget } from '../sources/stores/store-url.js';
 import { CONFIG_FILE, configSchema, type ConfigFile } from './config/config-file.js';
 import { integerOption } from './parse.js';
 
@@ -46,7 +47,8 @@ export function initCommand(): Command {
         else if (!flags.metric && !report.policy.declared.metric) notes.push(`metric ${metric} is the index's metric: check that it is the model's`);
         config.targets = [
           {
-            match: target,
+            // As reports show it: a password in a store URL never lands in a file teams commit.
+            match: redactTarget(target),
             ...(metric ? { metric } : {}),
             dim: flags.dim ?? report.policy.declared.dim ?? report.stats.dim,
             ...(flags.queries ? { queries: flags.queries } : {}),
@@ -56,7 +58,7 @@ export function initCommand(): Command {
         const open = report.findings.filter((finding) => finding.severity !== 'info');
         if (open.length) {
           notes.push(
-            `the first check has ${open.length} finding(s) at warn or fail (${open.map((finding) => `${finding.severity} ${finding.code}`).join(', ')}): fix them, suppress each with a reason ("suppress": [{ "code", "reason" }]), or accept today's state with \`vectorclinic check ${target} -o baseline.json\` and then \`--baseline baseline.json\``,
+            `the first check has ${open.length} finding(s) at warn or fail (${open.map((finding) => `${finding.severity} ${finding.code}`).join(', ')}): fix them, suppress each with a reason ("suppress": [{ "code", "reason" }]), or accept today's state with \`vectorclinic check ${redactTarget(target)} -o baseline.json\` and then \`--baseline baseline.json\``,
           );
         }
       }

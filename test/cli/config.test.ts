@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { CONFIG_FILE } from '../../src/cli/config/config-file.js';
+import { matchesTarget } from '../../src/cli/config/target-settings.js';
 import { createManifest, writeManifest } from '../../src/manifest/index.js';
 import { assertReportSchema } from '../helpers/report-schema.js';
 import { DIM, DOCS, loadRows, writeNpy } from '../reports/demo-stores.js';
@@ -190,4 +191,19 @@ test('init writes a config from a first check, never overwrites one without --fo
   const checked = run(['check', RAW, '--json', '--dim', '64']);
   assert.equal(JSON.parse(checked.stdout).policy.declared.dim, 64, 'the flag overrides the recorded dim');
   assert.equal(JSON.parse(run(['check', RAW, '--json']).stdout).policy.declared.dim, 128);
+});
+
+test('target patterns: path globs relative to the config folder, URL patterns against the redacted URL (no secret in a config)', () => {
+  const base = '/repo';
+  assert.equal(matchesTarget('data/*.npy', '/repo/data/a.npy', base), true);
+  assert.equal(matchesTarget('data/*.npy', '/repo/data/deep/a.npy', base), false);
+  assert.equal(matchesTarget('data/**/*.npy', '/repo/data/deep/er/a.npy', base), true);
+  assert.equal(matchesTarget('data/**/*.npy', '/repo/data/a.npy', base), true);
+  assert.equal(matchesTarget('postgres://*', '/repo/postgres.npy', base), false);
+  assert.equal(matchesTarget('*.npy', 'postgres://app@db/x.npy', base), false);
+  assert.equal(matchesTarget('postgres://app:***@db/rag?table=items', 'postgres://app:s3cret@db/rag?table=items', base), true);
+  assert.equal(matchesTarget('postgres://app@db/rag?table=*', 'postgres://app:s3cret@db/rag?table=items', base), false);
+  assert.equal(matchesTarget('postgres://*/rag?table=items', 'postgres://app:s3cret@db/rag?table=items', base), true);
+  assert.equal(matchesTarget('postgres://*', 'postgres://app:s3cret@db/rag?table=items', base), true);
+  assert.equal(matchesTarget('lancedb://*', 'postgres://app@db/rag?table=items', base), false);
 });

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SuppressionRule } from '../../report/accepted-findings.js';
+import { redactTarget } from '../../sources/stores/store-url.js';
 import type { LoadedConfig, TargetSettings } from './config-file.js';
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -41,16 +42,21 @@ export function settingsForTarget(loaded: LoadedConfig | undefined, target: stri
 }
 
 /**
- * Does a `match` pattern name this target? URL patterns match the target as written; path
+ * Does a `match` pattern name this target? URL patterns match the target as reports show it,
+ * password redacted (`postgres://app:***@db/rag*`), so no config needs a secret, and their `*`
+ * spans any characters; path
  * patterns are relative to the config file's folder and match the target's resolved path
  * (`*` within a folder, `**` across folders, `?` one character).
  */
 export function matchesTarget(pattern: string, target: string, directory: string): boolean {
-  if (URL_LIKE.test(pattern) || URL_LIKE.test(target)) return URL_LIKE.test(target) && globRegExp(pattern).test(target);
+  const urlPattern = URL_LIKE.test(pattern);
+  if (urlPattern !== URL_LIKE.test(target)) return false;
+  if (urlPattern) return globRegExp(pattern, true).test(redactTarget(target));
   return globRegExp(resolve(directory, pattern)).test(resolve(target));
 }
 
-function globRegExp(glob: string): RegExp {
+/** `anyCharacter`: in URL patterns `*` also spans '/' (`postgres://*` is every Postgres target). */
+function globRegExp(glob: string, anyCharacter = false): RegExp {
   let source = '';
   for (let i = 0; i < glob.length; i++) {
     const char = glob[i] as string;
@@ -63,7 +69,7 @@ function globRegExp(glob: string): RegExp {
         source += '.*';
         i += 1;
       }
-    } else if (char === '*') source += '[^/]*';
+    } else if (char === '*') source += anyCharacter ? '.*' : '[^/]*';
     else if (char === '?') source += '[^/]';
     else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
