@@ -1,20 +1,20 @@
-import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
 import { check } from '../api/check.js';
-import { CONFIG_FILE } from './config/config-file.js';
-import { checkSettingsFor, configFor, configuredOutputs } from './config/check-settings.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
-import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
+import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
+import { activeFindings } from '../report/accepted-findings.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
-import { reportError } from './errors.js';
 import { collect, combinedExitCode, writeSummary, type TargetResult } from './check-targets.js';
-import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
+import { checkSettingsFor, configFor, configuredOutputs } from './config/check-settings.js';
+import { CONFIG_FILE } from './config/config-file.js';
+import { reportError } from './errors.js';
 import { useColor } from './output.js';
-import { activeFindings } from '../report/accepted-findings.js';
+import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
 import { integerOption, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
