@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -111,6 +111,22 @@ test('several targets: one report per target and format in --out-dir, a summary,
   assert.equal(text.stdout.match(/^vectorclinic check /gm)?.length, 2, 'both reports on stdout');
   assert.match(text.stdout, /\n2 targets: 1 fail, 1 warn, 0 pass, 0 not checked \(exit 1\)\n {2}WARN /);
   assert.equal(text.stderr, '');
+});
+
+test('a quoted glob stays one sharded target (one report, its files as segments); the expanded files are several', async () => {
+  const shards = join(folder, 'shards');
+  mkdirSync(shards);
+  const rows = await loadRows(DOCS, 600);
+  writeNpy(join(shards, 'part-1.npy'), rows.subarray(0, 300 * DIM), 300, DIM);
+  writeNpy(join(shards, 'part-2.npy'), rows.subarray(300 * DIM), 300, DIM);
+  const one = run(['check', join(shards, '*.npy'), '--json', '--no-config']);
+  assert.equal(one.status, 0, one.stderr);
+  const report = JSON.parse(one.stdout);
+  assert.equal(report.stats.rows, 600);
+  assertReportSchema(report);
+  const several = run(['check', join(shards, 'part-1.npy'), join(shards, 'part-2.npy'), '-q', '--no-config']);
+  assert.equal(several.status, 0, several.stderr);
+  assert.match(several.stdout, /\n2 targets: 0 fail, 0 warn, 2 pass, 0 not checked \(exit 0\)\n/);
 });
 
 test('one target keeps today\'s behaviour: an unreadable target is exit 2 with no summary', () => {
