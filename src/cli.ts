@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   rebuild: async () => (await import('./cli/rebuild-command.js')).rebuildCommand(),
   smoke: async () => (await import('./cli/smoke-command.js')).smokeCommand(),
   explain: async () => (await import('./cli/explain-command.js')).explainCommand(),
+  init: async () => (await import('./cli/init-command.js')).initCommand(),
 };
 
 /** vectorclinic: one CLI for check, guard, rebuild and smoke. */

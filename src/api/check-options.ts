@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FINDING_CODES } from '../core/finding.js';
 import { METRICS } from '../core/policy.js';
 import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 
@@ -32,6 +33,12 @@ export const checkOptionsSchema = z
      * an assumption, reported as such and never warned on).
      */
     search: z.record(z.string().min(1), z.number().int().positive()).optional(),
+    /** Findings accepted for this target, each with a reason: shown marked, not counted in the verdict. */
+    suppress: z
+      .array(z.object({ code: z.enum(FINDING_CODES), reason: z.string().trim().min(1, 'a suppression needs a reason'), source: z.string().min(1).default('options') }).strict())
+      .default([]),
+    /** JSON reports of earlier runs: findings already in them (same code and target, same or lower severity) do not count. */
+    baseline: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

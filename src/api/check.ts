@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { storedVectorsReference } from '../gather/exact-reference.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
 import { mergeDeclared, readManifest } from '../manifest/manifest.js';
+import { acceptFindings, readBaseline, type SuppressionRule } from '../report/accepted-findings.js';
 import { buildReport } from '../report/build-report.js';
 import { commandLine, describeInvocation, flagWords } from '../report/invocation.js';
 import { openSource } from '../sources/open-source.js';
@@ -21,6 +22,8 @@ export interface CheckCallbacks {
  * Run the health check on a vector file, index file or store URL and return the report (the same
  * object `vectorclinic check --format json` prints). A store manifest beside a file
  * (`<file>.vectorclinic.json`) is the declared policy wherever the options leave a field open.
+ * Findings suppressed (options, manifest) or already in a baseline report stay in the report,
+ * marked `accepted`; the verdict and labels count only the others.
  */
 export async function check(target: string, options: CheckOptionsInput = {}, callbacks: CheckCallbacks = {}): Promise<Report> {
   const settings = parseOptions(options);
@@ -30,6 +33,8 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     ...(settings.model ? { model: settings.model } : {}),
     from: 'options',
   };
+  // Read first: a wrong baseline path is exit 2 before a minute of checking.
+  const baselines = settings.baseline.map(readBaseline);
   const fileManifest = readManifest(target);
   const metric = flags.metric ?? fileManifest?.manifest.metric;
   const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(metric ? { metric } : {}) };
@@ -41,7 +46,8 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     const notes = manifestNotes(flags, manifest);
     const report = await checkSource(source, settings, declared, callbacks);
     const invocation = checkInvocation(target, settings, declared, fileManifest?.path);
-    return { ...report, ...(notes.length ? { notes: [...report.notes, ...notes] } : {}), invocation };
+    const rules: SuppressionRule[] = [...settings.suppress, ...(manifest?.manifest.suppress ?? []).map((rule) => ({ ...rule, source: manifest?.path ?? 'store manifest' }))];
+    return acceptFindings({ ...report, ...(notes.length ? { notes: [...report.notes, ...notes] } : {}), invocation }, rules, baselines);
   } finally {
     await source.close();
   }
@@ -85,7 +91,7 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
 }
 
 /** Options with a CLI flag of the same name: what the equivalent command line carries. */
-const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field'] as const;
+const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'search', 'baseline'] as const;
 
 /** The library call as the command that re-runs it, with every option in effect (after defaults and the manifest). */
 function checkInvocation(target: string, settings: CheckOptions, declared: DeclaredPolicy, manifestPath: string | undefined): ReportInvocation {

@@ -1,15 +1,22 @@
 import { Command, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
 import { check } from '../api/check.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
-import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
 import { METRICS } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
+import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
+import { activeFindings } from '../report/accepted-findings.js';
 import { withCommandLine } from '../report/invocation.js';
 import { FAIL_ON_LEVELS, failsGate, type FailOn } from '../reporters/fail-threshold.js';
 import { loadReporter, REPORT_FORMATS } from '../reporters/index.js';
+import { collect, combinedExitCode, writeSummary, type TargetResult } from './check-targets.js';
+import { checkSettingsFor, configFor, configuredOutputs } from './config/check-settings.js';
+import { CONFIG_FILE } from './config/config-file.js';
+import { reportError } from './errors.js';
 import { assertFileInput } from './inputs.js';
-import { assertReportOut, emit, useColor } from './output.js';
+import { assertReportOut, useColor } from './output.js';
+import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
 import { integerOption, searchSetting, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
@@ -25,19 +32,22 @@ interface CheckFlags {
   vectors?: string;
   search?: Record<string, number>;
   field?: string;
-  format: string;
+  format: string[];
   json?: boolean;
-  out?: string;
+  out?: string[];
+  outDir?: string;
   color?: boolean;
   failOn: FailOn;
   quiet?: boolean;
   verbose?: boolean;
+  config?: string | boolean;
+  baseline?: string[];
 }
 
 export function checkCommand(): Command {
   return new Command('check')
     .description('health-check a vector file, index file or store: can it actually retrieve?')
-    .argument('<target>', 'vector file (.npy .fvecs .bvecs .jsonl .parquet .arrow), index file, or store URL')
+    .argument('<targets...>', 'vector file (.npy .fvecs .bvecs .jsonl .parquet .arrow), index file, or store URL; several = several reports and one exit code (a quoted glob such as "shards/*.npy" is one sharded target)')
     .addOption(new Option('--metric <metric>', 'metric the embedding model was trained for').choices(METRICS))
     .addOption(new Option('--dim <n>', 'dimension the model produces').argParser(integerOption('--dim', 1)))
     .option('--model <id>', 'model id the store should hold (recorded in the report)')
@@ -57,49 +67,62 @@ export function checkCommand(): Command {
       searchSetting,
     )
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
-    .addOption(new Option('--format <format>', 'report format: text, json, html (one self-contained page), md (PR comments), junit, sarif').choices(REPORT_FORMATS).default('text'))
+    .addOption(new Option('-f, --format <format>', `report format, repeatable: ${REPORT_FORMATS.join(', ')} (html: one self-contained page; md: PR comments)`).argParser(collect).default([], 'text'))
     .option('--json', 'shorthand for --format json')
-    .option('--out <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout; repeatable, each file\'s extension (.json .html .md .xml .sarif .txt) naming its format').argParser(collect))
+    .option('--out-dir <dir>', 'write one report per --format (and per target) into this directory: DIR/<target>.<ext>')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (CI gate)').choices(FAIL_ON_LEVELS).default('fail'))
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
     .option('-q, --quiet', 'no progress and no log lines on stderr (the report is still written)')
     .option('-v, --verbose', 'log each phase and the vector dimension at every hop to stderr')
-    .action(async (target: string, flags: CheckFlags) => {
-      assertFileInput(target, '<target>');
+    .option('--config <file>', `settings from this file instead of the nearest ${CONFIG_FILE} upward from here`)
+    .option('--no-config', `ignore any ${CONFIG_FILE}`)
+    .addOption(new Option('--baseline <report.json>', 'fail only on findings not in this earlier JSON report (same code and target, same or lower severity); repeatable').argParser(collect))
+    .action(async (targets: string[], flags: CheckFlags, command: Command) => {
+      for (const target of targets) assertFileInput(target, '<target>');
       assertFileInput(flags.queries, '--queries');
       assertFileInput(flags.vectors, '--vectors');
-      assertReportOut(flags.out);
-      const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
-      let report: Report;
-      try {
-        report = await check(
-          target,
-          {
-            ...(flags.metric ? { metric: flags.metric } : {}),
-            ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
-            ...(flags.model ? { model: flags.model } : {}),
-            sample: flags.sample,
-            seed: flags.seed,
-            full: Boolean(flags.full),
-            auditBudget: flags.auditBudget,
-            ...(flags.queries ? { queries: flags.queries } : {}),
-            ...(flags.vectors ? { vectors: flags.vectors } : {}),
-            ...(flags.search ? { search: flags.search } : {}),
-            ...(flags.field ? { field: flags.field } : {}),
-          },
-          { onProgress: progress.onProgress },
-        );
-      } finally {
-        progress.stop();
+      const loaded = configFor(flags.config);
+      const fromCli = flags.json || flags.format.length > 0 || (flags.out ?? []).length > 0 || flags.outDir !== undefined;
+      const configured = fromCli ? { formats: [] } : configuredOutputs(loaded);
+      const formats = flags.json ? [...flags.format, 'json'] : fromCli ? flags.format : configured.formats;
+      const outDir = fromCli ? flags.outDir : configured.outDir;
+      const plans = planOutputs({ formats, outs: flags.out ?? [], ...(outDir !== undefined ? { outDir } : {}) }, targets, REPORT_FORMATS);
+      for (const output of plans.flat()) assertReportOut(output.path);
+      if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
+      const results: TargetResult[] = [];
+      for (const [position, target] of targets.entries()) {
+        const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });
+        let report: Report;
+        let failOn: FailOn;
+        try {
+          const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline ?? []);
+          failOn = settings.failOn;
+          if (loaded) progress.log(`config: ${loaded.path}${settings.matched.length ? ` (targets matched: ${settings.matched.join(', ')})` : ''}`);
+          report = await check(target, settings.options, { onProgress: progress.onProgress });
+        } catch (error) {
+          // One unreadable target among several: say so, check the rest, exit 2 at the end.
+          if (targets.length === 1) throw error;
+          results.push({ target, exitCode: reportError(error) });
+          continue;
+        } finally {
+          progress.stop();
+        }
+        const plan = plans[position] as PlannedOutput[];
+        const stdoutColor = plan.some((output) => !output.path) && useColor(process.stdout, flags.color);
+        report = withCommandLine(report, process.argv.slice(2), { format: plan.map((output) => output.format).join(','), failOn, out: plan.flatMap((output) => (output.path ? [output.path] : [])).join(',') || undefined, quiet: flags.quiet, verbose: flags.verbose, color: stdoutColor });
+        logContract(progress, report);
+        const rendered = [];
+        for (const output of plan) {
+          const reporter = await loadReporter(output.format);
+          rendered.push({ output, text: reporter(report, { color: !output.path && stdoutColor, failOn }) });
+        }
+        for (const path of writeOutputs(rendered)) if (!flags.quiet) process.stderr.write(`vectorclinic: wrote ${path}\n`);
+        const failed = activeFindings(report).some((finding) => failsGate(finding.severity, failOn));
+        results.push({ target, report, exitCode: failed ? EXIT.failFindings : EXIT.ok });
       }
-      const format = flags.json ? 'json' : flags.format;
-      const color = !flags.out && useColor(process.stdout, flags.color);
-      report = withCommandLine(report, process.argv.slice(2), { format, failOn: flags.failOn, out: flags.out, quiet: flags.quiet, verbose: flags.verbose, color });
-      logContract(progress, report);
-      const reporter = await loadReporter(format);
-      emit(reporter(report, { color, failOn: flags.failOn }), flags.out);
-      if (flags.out) progress.log(`wrote the ${format} report to ${flags.out}`);
-      process.exitCode = report.findings.some((finding) => failsGate(finding.severity, flags.failOn)) ? EXIT.failFindings : EXIT.ok;
+      if (targets.length > 1) writeSummary(results, plans, flags);
+      process.exitCode = combinedExitCode(results);
     });
 }
 

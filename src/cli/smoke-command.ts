@@ -6,10 +6,14 @@ import type { QueryEmbedding } from '../smoke/embed.js';
 import { compareSmoke, smoke, type SmokeOptions } from '../smoke/smoke.js';
 import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
 import { assertFileInput } from './inputs.js';
-import { emit } from './output.js';
 import { integerOption, searchSetting } from './parse.js';
 import { MIN_SAMPLE } from '../smoke/types.js';
 import type { Interval } from '../smoke/intervals.js';
+import { belowMinimum, formatSmokeJunit, formatSmokeMarkdown, type SmokeOutcome } from '../reporters/smoke-formats.js';
+import { configFor } from './config/check-settings.js';
+import { CONFIG_FILE } from './config/config-file.js';
+import { settingsForTarget } from './config/target-settings.js';
+import { formatFromPath, writeOutputs } from './outputs.js';
 
 interface SmokeFlags {
   questions: string;
@@ -26,7 +30,10 @@ interface SmokeFlags {
   ids?: string;
   idField: string;
   textField: string;
-  format: 'text' | 'json';
+  format: SmokeFormat;
+  out?: string;
+  quiet?: boolean;
+  config?: string | boolean;
   minRecall?: number;
   search?: Record<string, number>;
 }
@@ -51,7 +58,11 @@ export function smokeCommand(): Command {
     .option('--text-field <name>', 'field of --ids holding the document text (for span questions)', 'text')
     .option('--search <name=value>', "a search-time setting as the engine names it, repeatable: e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
     .option('--min-recall <x>', 'fail (exit 1) when recall@10 (of the after target, with --compare) is below x', fraction)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format: text, json, md (PR comments), junit (CI test tabs); default: from the -o extension, else text').choices(SMOKE_FORMATS))
+    .option('-o, --out <file>', 'write the result to a file instead of stdout (.json .md .xml name the format)')
+    .option('-q, --quiet', 'no "wrote FILE" line on stderr')
+    .option('--config <file>', `the target's search settings and metric (when not given here) from this file instead of the nearest ${CONFIG_FILE}`)
+    .option('--no-config', `ignore any ${CONFIG_FILE}`)
     .addHelpText('after', '\nExit codes: 0 smoke ran (and met --min-recall), 1 recall@10 below --min-recall, 2 bad usage or unreadable input.')
     .action(async (target: string | undefined, flags: SmokeFlags) => {
       for (const [path, flag] of [[target, '[target]'], [flags.questions, '--questions'], [flags.queryVectors, '--query-vectors'], [flags.ids, '--ids']] as const) assertFileInput(path, flag);
@@ -69,15 +80,25 @@ export function smokeCommand(): Command {
       if (flags.compare) {
         if (flags.compare.length !== 2 || target) throw new UsageError('--compare takes exactly two targets and no other target', { where: '--compare', hint: 'vectorclinic smoke --compare before.npy after.hnsw --questions q.jsonl ...' });
         const comparison = await compareSmoke(flags.compare[0] as string, flags.compare[1] as string, options);
-        emit(flags.format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : formatComparison(comparison), undefined);
-        process.exitCode = belowMinimum(comparison.after, flags) ? EXIT.failFindings : EXIT.ok;
+        writeSmoke(comparison, flags, formatComparison);
+        process.exitCode = belowMinimum(comparison, flags) ? EXIT.failFindings : EXIT.ok;
         return;
       }
       if (!target) throw new UsageError('no target given', { where: 'smoke', hint: 'vectorclinic smoke <index or vector file> --questions q.jsonl --query-vectors q.npy' });
-      const result = await smoke(target, options);
-      emit(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result), undefined);
+      const result = await smoke(target, withConfiguredSearch(options, target, flags.config));
+      writeSmoke(result, flags, formatResult);
       process.exitCode = belowMinimum(result, flags) ? EXIT.failFindings : EXIT.ok;
     });
+}
+
+/** A config file's `search` and `metric` for this target, where the command line gives none. */
+function withConfiguredSearch(options: SmokeOptions, target: string, config: string | boolean | undefined): SmokeOptions {
+  const { settings } = settingsForTarget(configFor(config), target);
+  return {
+    ...options,
+    ...(options.search === undefined && settings.search ? { search: settings.search } : {}),
+    ...(options.metric === undefined && settings.metric ? { metric: settings.metric } : {}),
+  };
 }
 
 function fraction(value: string): number {
@@ -86,8 +107,18 @@ function fraction(value: string): number {
   return parsed;
 }
 
-function belowMinimum(result: SmokeResult, flags: SmokeFlags): boolean {
-  return flags.minRecall !== undefined && result.recall.at10 < flags.minRecall;
+const SMOKE_FORMATS = ['text', 'json', 'md', 'junit'] as const;
+type SmokeFormat = (typeof SMOKE_FORMATS)[number];
+
+/** Render in the asked format (or the one -o's extension names) and write to stdout or -o. */
+function writeSmoke<T extends SmokeOutcome>(outcome: T, flags: SmokeFlags, asText: (outcome: T) => string): void {
+  const fromPath = flags.out ? formatFromPath(flags.out) : undefined;
+  const format: SmokeFormat = flags.format ?? (SMOKE_FORMATS as readonly string[]).find((name) => name === fromPath) as SmokeFormat | undefined ?? 'text';
+  const gate = flags.minRecall !== undefined ? { minRecall: flags.minRecall } : {};
+  const rendered =
+    format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : format === 'md' ? formatSmokeMarkdown(outcome, gate) : format === 'junit' ? formatSmokeJunit(outcome, gate) : asText(outcome);
+  const output = flags.out === undefined ? { format } : { format, path: flags.out };
+  for (const path of writeOutputs([{ output, text: rendered }])) if (!flags.quiet) process.stderr.write(`vectorclinic: wrote ${path}\n`);
 }
 
 function embeddingFrom(flags: SmokeFlags): QueryEmbedding {

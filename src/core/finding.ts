@@ -48,6 +48,19 @@ export interface Finding {
   /** The concrete fix for this store. */
   readonly fix: string;
   readonly labels: readonly Label[];
+  /**
+   * Set when the team accepted this finding: suppressed with a reason (config file, store manifest,
+   * options) or already in the --baseline report. Still shown in every report, marked; it does
+   * not count toward the verdict, the labels or the exit code.
+   */
+  readonly accepted?: AcceptedFinding;
+}
+
+export interface AcceptedFinding {
+  readonly by: 'suppression' | 'baseline';
+  readonly reason: string;
+  /** Where the acceptance is written: the config file, the manifest, or the baseline report. */
+  readonly source: string;
 }
 
 export function severityRank(severity: Severity): number {

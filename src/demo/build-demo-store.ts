@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { buildPgvectorStore, readVectorFile, type BuiltStore } from '../sources/stores/pgvector/build-store.js';
+import { loadDrivers } from '../sources/stores/drivers.js';
 
 /**
  * The demo's live store: the bundled documents in an embedded Postgres (PGlite + pgvector), with
@@ -8,7 +9,7 @@ import { buildPgvectorStore, readVectorFile, type BuiltStore } from '../sources/
  */
 export async function buildDemoStore(vectorsPath: string, dataDir: string): Promise<BuiltStore> {
   rmSync(dataDir, { recursive: true, force: true });
-  const [{ PGlite }, { vector }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
+  const [{ PGlite }, { vector }] = await loadDrivers('@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'the demo store');
   const db = await PGlite.create({ dataDir, extensions: { vector } });
   try {
     return await buildPgvectorStore(db, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FINDING_CODES } from '../core/finding.js';
 import { METRICS } from '../core/policy.js';
 
 export const MANIFEST_SCHEMA = 1;
@@ -65,6 +66,8 @@ export const manifestSchema = z.object({
     .optional(),
   /** What the rebuild that wrote this manifest did. */
   build: z.record(z.string(), z.unknown()).optional(),
+  /** Findings the store's owners accepted for this store, each with its reason (shown, not counted). */
+  suppress: z.array(z.object({ code: z.enum(FINDING_CODES), reason: z.string().trim().min(1, 'a suppression needs a reason') }).strict()).optional(),
 });
 
 export type StoreManifest = z.infer<typeof manifestSchema>;

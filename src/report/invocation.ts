@@ -49,7 +49,10 @@ export function flagWords(options: RecordedOptions, defaults: RecordedOptions): 
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined || value === null || value === defaults[name] || value === false) continue;
     const flag = `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-    words.push(...(value === true ? [flag] : [flag, String(value)]));
+    // Repeatable flags: a list gives one flag per item, a record one `name=value` per entry (--search).
+    if (Array.isArray(value)) for (const item of value) words.push(flag, String(item));
+    else if (typeof value === 'object') for (const [key, setting] of Object.entries(value)) words.push(flag, `${key}=${String(setting)}`);
+    else words.push(...(value === true ? [flag] : [flag, String(value)]));
   }
   return words;
 }

@@ -14,7 +14,7 @@ export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
   const cases = report.checks.map((check) => testcase(check, findings.get(check.code), failOn, report.kind));
   const failures = report.checks.filter((check) => {
     const finding = findings.get(check.code);
-    return finding !== undefined && failsGate(finding.severity, failOn);
+    return finding !== undefined && !finding.accepted && failsGate(finding.severity, failOn);
   }).length;
   const errors = report.checks.filter((check) => check.status === 'error').length;
   const skipped = report.checks.filter((check) => check.status === 'not-applicable').length;
@@ -68,20 +68,24 @@ function testcase(check: CheckOutcome, finding: Finding | undefined, failOn: Fai
   const notChecked = check.notChecked?.length ? `not checked: ${check.notChecked.join('; ')}\n` : '';
   if (!finding) return notChecked ? `${head}>\n      <system-out>${text(notChecked)}</system-out>\n    </testcase>` : `${head}/>`;
   const body = text(`${finding.message}\nfix: ${finding.fix}\nlabels: ${finding.labels.join(' ')}\nevidence: ${JSON.stringify(finding.evidence)}${notChecked ? `\n${notChecked}` : ''}`);
+  if (finding.accepted) {
+    const how = finding.accepted.by === 'baseline' ? 'baseline' : 'suppressed';
+    return `${head}>\n      <system-out>${text(`${finding.severity} (${how}: ${finding.accepted.reason}; ${finding.accepted.source}; not counted): ${finding.title}\n`)}${body}</system-out>\n    </testcase>`;
+  }
   if (failsGate(finding.severity, failOn)) {
     return `${head}>\n      <failure ${attributes({ type: `${finding.severity}:${finding.code}`, message: finding.title })}>${body}</failure>\n    </testcase>`;
   }
   return `${head}>\n      <system-out>${text(`${finding.severity}: ${finding.title}\n`)}${body}</system-out>\n    </testcase>`;
 }
 
-function attributes(values: Readonly<Record<string, string | number>>): string {
+export function attributes(values: Readonly<Record<string, string | number>>): string {
   return Object.entries(values)
     .map(([name, value]) => `${name}="${text(String(value)).replace(/"/g, '&quot;').replace(/\n/g, '&#10;')}"`)
     .join(' ');
 }
 
 /** XML text: escaped, and without the control characters XML 1.0 cannot hold at all. */
-function text(value: string): string {
+export function text(value: string): string {
   return value
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
     .replace(/&/g, '&amp;')

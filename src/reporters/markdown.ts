@@ -26,10 +26,11 @@ export function formatMarkdown(report: Report): string {
       `overlap@20 ${stats.overlapAt20 === null ? 'n/a' : figure(stats.overlapAt20, 3)}, PC1 ${stats.pc1Ratio === null ? 'n/a' : percent(stats.pc1Ratio, 1)}.`,
     '',
   );
-  const findings = ORDER.flatMap((severity) => report.findings.filter((finding) => finding.severity === severity));
+  // Counted findings first; accepted ones (suppressed, baselined) after them, marked.
+  const findings = [false, true].flatMap((accepted) => ORDER.flatMap((severity) => report.findings.filter((finding) => finding.severity === severity && Boolean(finding.accepted) === accepted)));
   if (findings.length) {
     lines.push('| | code | finding | labels |', '|---|---|---|---|');
-    for (const finding of findings) lines.push(`| ${ICONS[finding.severity]} ${finding.severity} | \`${finding.code}\` | ${cell(finding.title)} | ${finding.labels.join(' ')} |`);
+    for (const finding of findings) lines.push(`| ${finding.accepted ? `${acceptedTag(finding)} (${finding.severity})` : `${ICONS[finding.severity]} ${finding.severity}`} | \`${finding.code}\` | ${cell(finding.title)} | ${finding.labels.join(' ')} |`);
     lines.push('');
     for (const finding of findings) lines.push(...details(finding));
   }
@@ -40,9 +41,11 @@ export function formatMarkdown(report: Report): string {
   const partly = gaps.length - notRun;
   if (gaps.length) lines.push(`<details><summary>${notRun} not run${partly ? `, and ${partly} in part` : ''}: not checked, so not passed</summary>`, '', ...gaps, '', '</details>', '');
   for (const note of report.notes) lines.push(`> ${inline(note)}`, '');
-  const tally = ORDER.map((severity) => [severity, report.findings.filter((finding) => finding.severity === severity).length] as const)
+  const accepted = report.findings.filter((finding) => finding.accepted).length;
+  const tally = ORDER.map((severity) => [severity, report.findings.filter((finding) => finding.severity === severity && !finding.accepted).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([severity, n]) => `${n} ${severity}`);
+    .map(([severity, n]) => `${n} ${severity}`)
+    .concat(accepted ? [`${accepted} accepted (suppressed or in the baseline; not counted)`] : []);
   lines.push(`**${report.verdict.toUpperCase()}**: ${[...tally, `${passed.length} passed`, ...(notRun ? [`${notRun} not run`] : [])].join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s · vectorclinic ${report.tool.version}`);
   return `${lines.join('\n')}\n`;
 }
@@ -55,11 +58,16 @@ function notRunItems(report: Report): string[] {
   });
 }
 
+function acceptedTag(finding: Finding): string {
+  return finding.accepted?.by === 'baseline' ? 'baseline' : 'suppressed';
+}
+
 function details(finding: Finding): string[] {
   const evidence = Object.entries(finding.evidence).map(([key, value]) => `| ${cell(evidenceName(key))} | ${cell(evidenceValue(key, value))} | ${cell(evidenceMeaning(finding.code, key))} |`);
   return [
-    `<details${finding.severity === 'fail' ? ' open' : ''}><summary><b>${finding.severity}</b> <code>${finding.code}</code> ${html(finding.title)}</summary>`,
+    `<details${finding.severity === 'fail' && !finding.accepted ? ' open' : ''}><summary><b>${finding.accepted ? `${acceptedTag(finding)} ` : ''}${finding.severity}</b> <code>${finding.code}</code> ${html(finding.title)}</summary>`,
     '',
+    ...(finding.accepted ? [`**${acceptedTag(finding)}:** ${inline(finding.accepted.reason)} (${inline(finding.accepted.source)}); not counted in the verdict.`, ''] : []),
     inline(finding.message),
     '',
     `**Fix:** ${inline(finding.fix)}`,
@@ -71,7 +79,7 @@ function details(finding: Finding): string[] {
 }
 
 /** Text inside a table cell: pipes and newlines would break the row. */
-function cell(text: string): string {
+export function cell(text: string): string {
   return inline(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 

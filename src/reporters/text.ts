@@ -50,10 +50,20 @@ export function formatText(report: Report, options: TextOptions): string {
     ], c.dim),
   );
   for (const severity of ORDER) {
-    const group = report.findings.filter((finding) => finding.severity === severity);
+    const group = report.findings.filter((finding) => finding.severity === severity && !finding.accepted);
     if (group.length === 0) continue;
     lines.push('', badge[severity](`${severity.toUpperCase()} (${group.length})`));
     for (const finding of group) lines.push(...formatFinding(finding, badge[severity], c.dim, c.bold));
+  }
+  // Accepted findings stay in view, with who accepted them and why; they do not count.
+  const accepted = report.findings.filter((finding) => finding.accepted);
+  if (accepted.length) {
+    lines.push('', c.bold(`ACCEPTED (${accepted.length}): suppressed or in the baseline, not counted`));
+    for (const finding of accepted) {
+      lines.push(...formatFinding(finding, c.dim, c.dim, c.bold));
+      const how = finding.accepted?.by === 'baseline' ? 'baseline' : 'suppressed';
+      lines.push(...wrap(`${how}: ${finding.accepted?.reason} (${finding.accepted?.source})`, WRAP).map((line) => `${INDENT}${line}`));
+    }
   }
   const passed = report.checks.filter((outcome) => outcome.status === 'pass');
   if (passed.length) lines.push('', c.bold(`PASSED (${passed.length})`), ...passed.map((outcome) => `  ${c.green('✓')} ${outcome.title}  ${c.dim(outcome.code)}`));
@@ -62,7 +72,7 @@ export function formatText(report: Report, options: TextOptions): string {
   const errored = report.checks.filter((outcome) => outcome.status === 'error');
   if (errored.length) lines.push('', c.bold(c.red(`CHECK ERRORS (${errored.length})`)), ...errored.map((outcome) => `  ${c.red('!')} ${outcome.code}: ${outcome.detail ?? ''}`));
   if (report.notes.length) lines.push('', ...report.notes.map((note) => c.dim(`note: ${note}`)));
-  const first = report.findings.find((finding) => finding.severity !== 'info');
+  const first = report.findings.find((finding) => finding.severity !== 'info' && !finding.accepted);
   if (first) lines.push('', c.dim(`what a finding or label means: vectorclinic explain ${first.code}${report.labels[0] ? `, vectorclinic explain ${report.labels[0]}` : ''}`));
   lines.push('', summaryLine(report, badge));
   return `${lines.join('\n')}\n`;
@@ -105,8 +115,9 @@ function notRunLines(report: Report): [string, string][] {
 }
 
 function summaryLine(report: Report, badge: Record<Severity | 'pass', Paint>): string {
-  const counts = ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
-  const parts = counts.filter(([, n]) => n > 0).map(([severity, n]) => `${n} ${severity}`);
+  const counts = ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity && !f.accepted).length] as const);
+  const accepted = report.findings.filter((f) => f.accepted).length;
+  const parts = [...counts.filter(([, n]) => n > 0).map(([severity, n]) => `${n} ${severity}`), ...(accepted ? [`${accepted} accepted`] : [])];
   const passed = report.checks.filter((outcome) => outcome.status === 'pass').length;
   const notRun = report.checks.filter((outcome) => outcome.status === 'not-applicable').length;
   const labels = report.labels.length ? ` [${report.labels.join(' ')}]` : '';

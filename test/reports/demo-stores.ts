@@ -18,6 +18,7 @@ import { normalizedCopy } from '../../src/math/vectors.js';
 import { buildReport } from '../../src/report/build-report.js';
 import { openSource } from '../../src/sources/open-source.js';
 import type { RowBlock, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../../src/sources/source.js';
+import { assertReportSchema } from '../helpers/report-schema.js';
 
 const DATA = new URL('../../../shared/data/wordnet-ft128/', import.meta.url);
 export const DOCS = new URL('docs.f32.npy', DATA).pathname;
@@ -79,7 +80,9 @@ export async function reportFor(source: VectorSource, declared: DeclaredPolicy =
     scanBudgetBytes: 2 ** 34,
     ...(queries ? { queries: { source: queries } } : {}),
   });
-  return buildReport(artifacts, runChecks(artifacts, CHECKS), startedAt);
+  const report = buildReport(artifacts, runChecks(artifacts, CHECKS), startedAt);
+  assertReportSchema(report, report.target);
+  return report;
 }
 
 /** `check()` on a .npy written to `folder` (optionally with a --queries matrix written beside it). */

@@ -13,6 +13,10 @@ import { formatJunit } from '../../src/reporters/junit.js';
 import { formatMarkdown } from '../../src/reporters/markdown.js';
 import { formatSarif } from '../../src/reporters/sarif.js';
 import { formatText } from '../../src/reporters/text.js';
+import { formatJson } from '../../src/reporters/json.js';
+import { acceptFindings } from '../../src/report/accepted-findings.js';
+import { reportJsonSchemaText } from '../../src/report/report-schema.js';
+import { assertReportSchema, REPORT_SCHEMA_PATH, reportSchemaAccepts } from '../helpers/report-schema.js';
 import type { FindingCode } from '../../src/core/finding.js';
 import { buildReports, type ReportName } from './report-fixtures.js';
 
@@ -204,4 +208,19 @@ test('plot data agrees with the report figures it illustrates', () => {
   assert.equal(curve!.points.filter((point) => point.current).length, 1);
   assert.deepEqual(curve!.points.map((p) => p.x), [...curve!.points.map((p) => p.x)].sort((a, b) => a - b));
   assert.equal(reports.healthy.plots!.ivfListSizes, undefined);
+});
+
+test('every report matches the published JSON Schema (schema/report.schema.json), which is generated from the zod schema', () => {
+  assert.equal(readFileSync(REPORT_SCHEMA_PATH, 'utf8'), reportJsonSchemaText(), 'schema/report.schema.json is stale: run npm run schema');
+  for (const [name, report] of all()) assertReportSchema(formatJson(report), name);
+  // A report with accepted findings (suppressed, baselined) is schema 1 too.
+  const accepted = acceptFindings(reports.kitchenSink, [{ code: reports.kitchenSink.findings[0]!.code, reason: 'known', source: 'test' }], []);
+  assertReportSchema(accepted, 'accepted');
+  // The validator is not vacuous: an unknown verdict, a finding code that does not exist, a suppression without a reason.
+  const json = JSON.parse(formatJson(accepted));
+  assert.equal(reportSchemaAccepts({ ...json, verdict: 'maybe' }), false);
+  assert.equal(reportSchemaAccepts({ ...json, findings: [{ ...json.findings[0], code: 'no-such-code' }] }), false);
+  assert.equal(reportSchemaAccepts({ ...json, findings: [{ ...json.findings[0], accepted: { by: 'suppression', reason: '', source: 'x' } }] }), false);
+  // Open objects: a later tool's extra field still validates.
+  assert.equal(reportSchemaAccepts({ ...json, invocation: { argv: [] } }), true);
 });

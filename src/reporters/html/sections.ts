@@ -9,7 +9,8 @@ import type { PlotFigure } from './plots.js';
 const SEVERITY_ORDER: readonly Severity[] = ['fail', 'warn', 'info'];
 
 export function verdictSection(report: Report): string {
-  const counts = SEVERITY_ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity).length] as const);
+  const counts = SEVERITY_ORDER.map((severity) => [severity, report.findings.filter((f) => f.severity === severity && !f.accepted).length] as const);
+  const accepted = report.findings.filter((f) => f.accepted).length;
   const passed = report.checks.filter((c) => c.status === 'pass').length;
   const notRun = report.checks.filter((c) => outcomeResult(c) === 'not-run').length;
   // Worded to agree with the labels beside it (No.8: "does not return everything it should") and to claim nothing for checks that did not run.
@@ -26,7 +27,7 @@ export function verdictSection(report: Report): string {
   <div class="gauge" role="img" aria-label="verdict ${report.verdict}"><span>${report.verdict.toUpperCase()}</span></div>
   <div class="headline">
     <h2>${escapeHtml(headline)}</h2>
-    <p class="counts">${counts.map(([severity, n]) => `<span class="count count-${severity}">${n} ${severity}</span>`).join('')}<span class="count count-pass">${passed} passed</span>${notRun ? `<a class="count count-not-run" href="#not-run">${notRun} not run</a>` : ''}</p>
+    <p class="counts">${counts.map(([severity, n]) => `<span class="count count-${severity}">${n} ${severity}</span>`).join('')}<span class="count count-pass">${passed} passed</span>${notRun ? `<a class="count count-not-run" href="#not-run">${notRun} not run</a>` : ''}${accepted ? `<span class="count count-accepted">${accepted} accepted (not counted)</span>` : ''}</p>
     <ul class="labels">${labels}</ul>
   </div>
 </section>`;
@@ -58,7 +59,8 @@ export function policySection(report: Report): string {
 
 export function findingsSection(report: Report): string {
   if (report.findings.length === 0) return '<section class="findings" id="findings"><h2>Findings</h2><p class="quiet">None: every applicable check passed.</p></section>';
-  const groups = SEVERITY_ORDER.map((severity) => report.findings.filter((f) => f.severity === severity)).filter((group) => group.length > 0);
+  // Counted findings first, then the accepted ones (suppressed or in the baseline), marked.
+  const groups = [false, true].flatMap((accepted) => SEVERITY_ORDER.map((severity) => report.findings.filter((f) => f.severity === severity && Boolean(f.accepted) === accepted))).filter((group) => group.length > 0);
   return `<section class="findings" id="findings">
   <h2>Findings</h2>
   ${groups.map((group) => group.map(findingCard).join('\n')).join('\n')}
@@ -70,9 +72,12 @@ function findingCard(finding: Finding): string {
   const evidence = Object.entries(finding.evidence)
     .map(([key, value]) => `<tr><th title="${escapeHtml(key)}">${escapeHtml(evidenceName(key))}</th><td>${escapeHtml(evidenceValue(key, value))}</td><td><small>${escapeHtml(evidenceMeaning(finding.code, key))}</small></td></tr>`)
     .join('');
-  return `<details class="finding finding-${finding.severity}" id="finding-${finding.code}"${finding.severity === 'info' ? '' : ' open'}>
-  <summary><span class="badge badge-${finding.severity}">${finding.severity}</span> <span class="title">${escapeHtml(finding.title)}</span> <code class="code">${finding.code}</code> ${finding.labels.map((label) => `<span class="chip">${label}</span>`).join('')}</summary>
-  <p class="message">${withCode(finding.message)}</p>
+  const accepted = finding.accepted
+    ? `\n  <p class="accepted"><strong>${finding.accepted.by === 'baseline' ? 'Baseline' : 'Suppressed'}</strong> ${escapeHtml(finding.accepted.reason)} (${escapeHtml(finding.accepted.source)}); not counted in the verdict.</p>`
+    : '';
+  return `<details class="finding finding-${finding.severity}${finding.accepted ? ' finding-accepted' : ''}" id="finding-${finding.code}"${finding.severity === 'info' || finding.accepted ? '' : ' open'}>
+  <summary><span class="badge badge-${finding.severity}">${finding.severity}</span>${finding.accepted ? ` <span class="badge badge-accepted">${finding.accepted.by === 'baseline' ? 'baseline' : 'suppressed'}</span>` : ''} <span class="title">${escapeHtml(finding.title)}</span> <code class="code">${finding.code}</code> ${finding.labels.map((label) => `<span class="chip">${label}</span>`).join('')}</summary>
+  <p class="message">${withCode(finding.message)}</p>${accepted}
   <div class="fix"><strong>Fix</strong> ${withCode(finding.fix)}</div>
   <details class="evidence"><summary>Evidence</summary><table><tbody>${evidence}</tbody></table></details>
 </details>`;

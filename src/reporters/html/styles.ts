@@ -37,6 +37,7 @@ td { font-variant-numeric: tabular-nums; }
 .finding .title { font-weight: 600; }
 .badge { display: inline-block; min-width: 44px; text-align: center; color: #fff; border-radius: 4px; font-size: 12px; font-weight: 700; text-transform: uppercase; padding: 1px 6px; }
 .badge-fail { background: var(--fail); } .badge-warn { background: var(--warn); } .badge-info { background: var(--info); }
+.badge-accepted { background: #6b7280; } .count-accepted { color: #6b7280; } .finding-accepted { opacity: 0.75; } .accepted { font-style: italic; }
 .code { color: var(--muted); }
 .chip { display: inline-block; font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; color: var(--muted); }
 .message { margin: 10px 0; }

@@ -1,4 +1,4 @@
-import { connect, Index, type Connection, type Table as LanceTable } from '@lancedb/lancedb';
+import type { Connection, Index, Table as LanceTable } from '@lancedb/lancedb';
 import type { Table } from 'apache-arrow';
 import { existsSync } from 'node:fs';
 import type { Metric } from '../../../core/policy.js';
@@ -6,6 +6,7 @@ import { InputError, StoreError } from '../../../errors.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { encodeStoreManifest, MANIFEST_METADATA_KEY } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
+import { loadDriver } from '../../../sources/stores/drivers.js';
 import { storeFailure } from '../../../sources/stores/store-errors.js';
 import { loadThroughGuard } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
@@ -38,12 +39,13 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
   const startedAt = performance.now();
   const recovered = recoverInterrupted(out);
   if (!existsSync(out.databaseDir)) throw new InputError(`no LanceDB database directory ${out.databaseDir}`, { where: out.shown, hint: 'create the directory first (lancedb.connect() takes it)' });
+  const lancedb = await loadDriver('@lancedb/lancedb', out.shown);
   let connection: Connection | undefined;
   let staging: LanceTable | undefined;
   let original: LanceTable | undefined;
   const stagingName = stagingTableName(out);
   try {
-    connection = await connect(out.databaseDir);
+    connection = await lancedb.connect(out.databaseDir);
     const names = await connection.tableNames();
     if (!inPlace && names.includes(out.table)) {
       throw new StoreError(`table ${out.table} already exists`, { where: out.shown, hint: 'write a new table and point the application at it, or rebuild this table in place by giving the same URL as the source' });
@@ -86,7 +88,7 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
         else staging = await connection.createTable(stagingName, batch);
       }
     }
-    const indexConfig = lanceIndex(params, options.metric);
+    const indexConfig = lanceIndex(lancedb.Index, params, options.metric);
     if (indexConfig && staging) await staging.createIndex(column, { config: indexConfig, replace: true });
 
     await reachStep('verify', options.onStep);
@@ -159,7 +161,7 @@ async function vectorColumnOf(table: LanceTable, dim: number, out: LancedbOut): 
 }
 
 /** LanceDB's builder for the plan's index: hnsw → IVF_HNSW_SQ (one partition), ivfpq → IVF_PQ, ivfflat → IVF_FLAT. */
-function lanceIndex(params: IndexParams, metric: Metric): Index | undefined {
+function lanceIndex(Index: typeof import('@lancedb/lancedb').Index, params: IndexParams, metric: Metric): Index | undefined {
   const distanceType = DISTANCE[metric];
   if (params.type === 'hnsw') return Index.hnswSq({ distanceType, m: params.hnsw.M, efConstruction: params.hnsw.efConstruction, numPartitions: HNSW_PARTITIONS });
   if (params.type === 'ivfpq') return Index.ivfPq({ distanceType, numPartitions: params.ivfpq.nlist, numSubVectors: params.ivfpq.m, numBits: params.ivfpq.nbits });

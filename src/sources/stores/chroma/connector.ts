@@ -1,7 +1,7 @@
-import { ChromaClient } from 'chromadb';
 import { StoreError, UsageError } from '../../../errors.js';
 import type { SourceOptions } from '../../formats.js';
 import type { StoreConnector } from '../../stores.js';
+import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parseStoreUrl } from '../store-url.js';
 import { ChromaRequestTimeout, RequestClock } from './request-timeout.js';
@@ -33,6 +33,7 @@ export async function openChroma(target: string, _options: SourceOptions, tuning
   const token = params.get('token');
   const host = url.host || 'localhost';
   const port = url.port ?? DEFAULT_PORT;
+  const { ChromaClient } = await loadDriver('chromadb', shown);
   const client = new ChromaClient({
     host,
     port,

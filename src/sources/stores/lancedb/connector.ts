@@ -1,4 +1,4 @@
-import { connect, type Connection, type Table } from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
 import type { Field } from 'apache-arrow';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { InputError, StoreError, UsageError } from '../../../errors.js';
 import type { SourceOptions } from '../../formats.js';
 import type { StorageType } from '../../source.js';
 import type { StoreConnector } from '../../stores.js';
+import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parsePathUrl } from '../store-url.js';
 import { LancedbSource, type LanceVectorColumn } from './source.js';
@@ -21,6 +22,7 @@ export const LANCEDB_CONNECTOR: StoreConnector = {
 export async function openLancedb(target: string, _options: SourceOptions, tuning: { readonly engineExactMaxRows?: number } = {}): Promise<LancedbSource> {
   const { path, params, shown } = parsePathUrl(target, 'lancedb');
   params.expectOnly(['column']);
+  const { connect } = await loadDriver('@lancedb/lancedb', shown);
   const trimmed = path.replace(/\/+$/, '');
   const tableName = basename(trimmed).replace(/\.lance$/, '');
   const databaseDir = resolve(dirname(trimmed));

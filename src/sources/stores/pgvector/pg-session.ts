@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type { ClientConfig } from 'pg';
 import { userInfo } from 'node:os';
 import { UsageError } from '../../../errors.js';
+import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parsePort, type StoreUrl } from '../store-url.js';
 import { lookupPassword } from './password.js';
@@ -44,6 +45,7 @@ export async function connectPostgres(url: StoreUrl, options: { readonly writabl
   const { host, port, user, database } = postgresAddress(url);
   const urlPassword = params.get('password') ?? url.password;
   const password = urlPassword ?? lookupPassword({ host, port, database, user });
+  const { default: pg } = await loadDriver('pg', target);
   const client = new pg.Client({
     host,
     port,
@@ -80,7 +82,7 @@ export async function connectPostgres(url: StoreUrl, options: { readonly writabl
   };
 }
 
-function sslFor(mode: string | undefined, target: string): pg.ClientConfig['ssl'] {
+function sslFor(mode: string | undefined, target: string): ClientConfig['ssl'] {
   switch (mode ?? 'disable') {
     case 'disable':
     case 'allow':

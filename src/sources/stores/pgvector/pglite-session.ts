@@ -1,9 +1,9 @@
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
+import type { PGlite } from '@electric-sql/pglite';
 import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../../errors.js';
+import { loadDrivers } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { describePostgresError, describePostgresWriteError } from './postgres-errors.js';
 import { SESSION_SETUP, WRITER_SETUP, type SqlSession } from './sql-session.js';
@@ -29,6 +29,7 @@ export async function pgliteSession(db: PGlite): Promise<SqlSession> {
  */
 export async function openPgliteDirectoryForWrite(path: string, target: string): Promise<SqlSession> {
   const directory = resolve(path);
+  const [{ PGlite }, { vector }] = await loadDrivers('@electric-sql/pglite', '@electric-sql/pglite-pgvector', target);
   if (!existsSync(directory) || !statSync(directory).isDirectory() || !existsSync(join(directory, 'PG_VERSION'))) {
     throw new InputError('not a PGlite / Postgres data directory (no PG_VERSION file)', { where: target, hint: 'point at the directory passed to new PGlite(dataDir)' });
   }
@@ -58,6 +59,7 @@ export async function openPgliteDirectoryForWrite(path: string, target: string):
  */
 export async function openPgliteDirectory(path: string, target: string): Promise<SqlSession> {
   const source = resolve(path);
+  const [{ PGlite }, { vector }] = await loadDrivers('@electric-sql/pglite', '@electric-sql/pglite-pgvector', target);
   if (!existsSync(source) || !statSync(source).isDirectory()) {
     throw new InputError('no such directory', { where: target, hint: 'give the PGlite data directory: pglite://PATH?table=T&column=C' });
   }
