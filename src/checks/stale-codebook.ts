@@ -5,6 +5,8 @@ import {
   COARSE_FIT_STALE,
   codebookFit,
   OFFSET_DRIFT,
+  RETRAIN_GAIN_STALE,
+  RETRAIN_GAIN_WARN,
   SQ_SATURATION_STALE,
   SQ_SATURATION_WARN,
   type CodebookFit,
@@ -39,13 +41,18 @@ export default defineCheck({
       "even without an index: the manifest records the mean direction of the vectors the store was built from and how tightly rows align with it.",
     decides:
       `IVF: over sampled rows, the distance to their own coarse centroid against the distance to a single centre (their mean) in the quantizer's geometry; fails at ${COARSE_FIT_STALE} or more ` +
-      `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list. ` +
+      `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list (unless a retrain measurably would not help). ` +
+      `Retraining: k-means in the quantizer's geometry retrained on a seeded half of the sampled rows (at most nlist centroids, at least 39 rows each); the other half's distortion with the index's centroids over that with the retrained ones, with a 95% bootstrap interval. ` +
+      `The retrained side is handicapped (fewer rows, no more centroids), so a codebook trained on this data scores below 1; warns when the interval's lower bound exceeds ${RETRAIN_GAIN_WARN} (a retrain measurably helps), fails above ${RETRAIN_GAIN_STALE}. ` +
       `PQ: exp(entropy) of each sub-quantizer's code use relative to even use over the stored codes; fails under ${percent(CODE_SHARE_STALE, 0)}, warns under ${percent(CODE_SHARE_WARN, 0)}. ` +
       `SQ: share of components at the ends of the trained range; warns from ${percent(SQ_SATURATION_WARN, 0)}, fails from ${percent(SQ_SATURATION_STALE, 0)}. ` +
       `Manifest: the share of sampled rows whose cosine to the recorded mean direction is below the recorded 1st percentile (1% expected); warns from ${percent(FOREIGN_WARN_SHARE, 0)} ` +
       `(when its 95% lower bound exceeds ${percent(SIGNIFICANT_SHARE, 1)}), fails from ${percent(FOREIGN_FAIL_SHARE, 0)}, with at least ${MIN_ROWS} rows; warns when the index's codebook no longer hashes to the manifest's fingerprint.`,
     evidence: {
       coarseFit: 'Σ distance to own centroid / Σ distance to the mean (≥ 1: centroids do not fit)',
+      retrainGain: 'held-out distortion with the index centroids / with centroids retrained on a sample (> 1: retraining helps)',
+      retrainGainInterval: '95% bootstrap interval of retrainGain over the held-out rows',
+      retrainCentroids: 'centroids of the retrained quantizer (≤ nlist) and the rows it was trained and judged on',
       offsetShare: 'share of residual energy that is a per-list offset (vectors beside, not around, their centroid)',
       pqCodeShareMean: 'mean effective share of PQ codes in use (1 = even use of all centroids)',
       pqCodeShareMin: 'the lowest sub-quantizer share',
@@ -74,6 +81,12 @@ function explain(fit: CodebookFit, type: string): string {
   if (fit.coarseFit !== undefined && fit.reasons.includes('coarse-fit')) {
     parts.push(
       `The ${type} coarse centroids do not fit the stored vectors: their distance to their own centroid is ${figure(fit.coarseFit, 3)}× their distance to the plain mean of the vectors (k-means on this data gives well under 1), measured on ${count(fit.rowsMeasured)} sampled rows.`,
+    );
+  }
+  if (fit.retrain && fit.reasons.includes('retrain-gain')) {
+    const { gain, interval, centroids, trainingRows, heldOutRows } = fit.retrain;
+    parts.push(
+      `Retraining would measurably help: ${count(centroids)} centroids retrained by k-means on ${count(trainingRows)} sampled rows place ${count(heldOutRows)} held-out rows ${figure(gain, 3)}× closer than the index's own centroids (95% interval ${figure(interval[0], 3)}–${figure(interval[1], 3)}; a codebook trained on this data scores under 1), so the centroids were trained for other vectors (before whitening or normalization, or another model).`,
     );
   }
   if (fit.offsetShare !== undefined && fit.reasons.includes('offset')) {
@@ -108,6 +121,9 @@ function codebookResults(artifacts: Artifacts, context: CheckContext): CheckResu
       evidence: {
         coarseFit: fit.coarseFit === undefined ? null : round(fit.coarseFit, 4),
         offsetShare: fit.offsetShare === undefined ? null : round(fit.offsetShare, 4),
+        retrainGain: fit.retrain ? round(fit.retrain.gain, 4) : null,
+        retrainGainInterval: fit.retrain ? fit.retrain.interval.map((value) => round(value, 4)) : null,
+        retrainCentroids: fit.retrain ? { centroids: fit.retrain.centroids, trainingRows: fit.retrain.trainingRows, heldOutRows: fit.retrain.heldOutRows } : null,
         pqCodeShareMean: fit.codeShareMean === undefined ? null : round(fit.codeShareMean, 4),
         pqCodeShareMin: fit.codeShareMin === undefined ? null : round(fit.codeShareMin, 4),
         sqSaturatedShare: fit.saturatedShare === undefined ? null : round(fit.saturatedShare, 5),
