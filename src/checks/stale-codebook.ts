@@ -12,6 +12,7 @@ import {
   type CodebookFit,
 } from '../computed/codebook-fit.js';
 import { declaredDrift } from '../computed/declared-drift.js';
+import { fingerprintComparison } from '../computed/model-fingerprint.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
 import { defineCheck, type CheckContext, type CheckResult } from './check.js';
@@ -141,7 +142,9 @@ function manifestResults(artifacts: Artifacts, context: CheckContext): CheckResu
   if (!drift) return [];
   const manifest = artifacts.declared.manifest ?? null;
   const results: CheckResult[] = [];
-  if (drift.rowsChecked >= MIN_ROWS) {
+  // A store refilled entirely by another model is model-changed's finding, not rows added later.
+  const refilled = fingerprintComparison(artifacts, context)?.changed === true;
+  if (drift.rowsChecked >= MIN_ROWS && !refilled) {
     const foreign = Math.round(drift.foreignShare * drift.rowsChecked);
     const { low } = wilsonInterval(foreign, drift.rowsChecked);
     if (drift.foreignShare >= FOREIGN_WARN_SHARE && low > SIGNIFICANT_SHARE) {
