@@ -107,7 +107,7 @@ const PG_ROWS = 600;
 const unitA = normalized({ data: modelA.data.slice(0, ROWS * 128), rows: ROWS, dim: 128 });
 const unitB = normalized({ data: modelB.data.slice(0, ROWS * 128), rows: ROWS, dim: 128 });
 
-test('pgvector: a table and its copy re-embedded by another model; an unchanged copy passes', async () => {
+test('pgvector: a table and its copy re-embedded by another model (PGlite; the unchanged-copy control runs on LanceDB below)', async () => {
   const build = async (path: string, matrix: Matrix) => {
     const db = await PGlite.create({ dataDir: path, extensions: { vector } });
     try {
@@ -116,17 +116,14 @@ test('pgvector: a table and its copy re-embedded by another model; an unchanged 
       await db.close();
     }
   };
-  const [original, copy, reembedded] = ['pg-before', 'pg-copy', 'pg-after'].map((name) => join(dir, name)) as [string, string, string];
+  const [original, reembedded] = ['pg-before', 'pg-after'].map((name) => join(dir, name)) as [string, string];
   const small = (matrix: Matrix): Matrix => ({ data: matrix.data.slice(0, PG_ROWS * 128), rows: PG_ROWS, dim: 128 });
   await build(original, small(unitA));
-  await build(copy, small(unitA));
   await build(reembedded, small(unitB));
-  const unchanged = await diff(`pglite://${original}?table=docs`, `pglite://${copy}?table=docs`);
-  assert.equal(unchanged.verdict, 'pass', JSON.stringify(unchanged.findings));
-  assert.equal(unchanged.pairing, 'row');
   const report = await diff(`pglite://${original}?table=docs`, `pglite://${reembedded}?table=docs`);
   assert.equal(codes(report)['distribution-drift'], 'warn');
   assert.equal(codes(report)['neighbor-stability'], 'fail');
+  assert.equal(report.pairing, 'row', 'rows pair by primary-key order');
 });
 
 test('LanceDB: a table and its re-embedded copy in one database', async () => {
