@@ -43,8 +43,9 @@ export default defineCheck({
     decides:
       `IVF: over sampled rows, the distance to their own coarse centroid against the distance to a single centre (their mean) in the quantizer's geometry; fails at ${COARSE_FIT_STALE} or more ` +
       `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list (unless a retrain measurably would not help). ` +
-      `Retraining: k-means in the quantizer's geometry retrained on a seeded half of the sampled rows (at most nlist centroids, at least 39 rows each); the other half's distortion with the index's centroids over that with the retrained ones, with a 95% bootstrap interval. ` +
-      `The retrained side is handicapped (fewer rows, no more centroids), so a codebook trained on this data scores below 1; warns when the interval's lower bound exceeds ${RETRAIN_GAIN_WARN} (a retrain measurably helps), fails above ${RETRAIN_GAIN_STALE}. ` +
+      `Retraining: the coarse quantizer refitted in its own geometry on a seeded half of the sampled rows — k-means with nlist centroids when there are 39 rows per centroid, else one k-means step (each list's centroid moved to the mean of its rows) — ` +
+      `and the other half's distortion with the index's centroids over that with the refitted ones, with a 95% bootstrap interval. ` +
+      `The refit is handicapped (half the rows, or a single step), so a codebook trained on this data scores below 1; warns when the interval's lower bound exceeds ${RETRAIN_GAIN_WARN} (a retrain measurably helps), fails above ${RETRAIN_GAIN_STALE}. ` +
       `PQ: exp(entropy) of each sub-quantizer's code use relative to even use over the stored codes; fails under ${percent(CODE_SHARE_STALE, 0)}, warns under ${percent(CODE_SHARE_WARN, 0)}. ` +
       `SQ: share of components at the ends of the trained range; warns from ${percent(SQ_SATURATION_WARN, 0)}, fails from ${percent(SQ_SATURATION_STALE, 0)}. ` +
       `Manifest: the share of sampled rows whose cosine to the recorded mean direction is below the recorded 1st percentile (1% expected); warns from ${percent(FOREIGN_WARN_SHARE, 0)} ` +
@@ -53,7 +54,7 @@ export default defineCheck({
       coarseFit: 'Σ distance to own centroid / Σ distance to the mean (≥ 1: centroids do not fit)',
       retrainGain: 'held-out distortion with the index centroids / with centroids retrained on a sample (> 1: retraining helps)',
       retrainGainInterval: '95% bootstrap interval of retrainGain over the held-out rows',
-      retrainCentroids: 'centroids of the retrained quantizer (≤ nlist) and the rows it was trained and judged on',
+      retrainCentroids: "how the quantizer was refitted ('k-means' or 'list-means'), the centroids refitted, and the rows it was fitted and judged on",
       offsetShare: 'share of residual energy that is a per-list offset (vectors beside, not around, their centroid)',
       pqCodeShareMean: 'mean effective share of PQ codes in use (1 = even use of all centroids)',
       pqCodeShareMin: 'the lowest sub-quantizer share',
@@ -85,9 +86,10 @@ function explain(fit: CodebookFit, type: string): string {
     );
   }
   if (fit.retrain && fit.reasons.includes('retrain-gain')) {
-    const { gain, interval, centroids, trainingRows, heldOutRows } = fit.retrain;
+    const { gain, interval, method, centroids, trainingRows, heldOutRows } = fit.retrain;
+    const how = method === 'k-means' ? `${count(centroids)} centroids retrained by k-means on ${count(trainingRows)} sampled rows` : `the ${count(centroids)} lists' centroids moved to the mean of their rows (one k-means step on ${count(trainingRows)} sampled rows)`;
     parts.push(
-      `Retraining would measurably help: ${count(centroids)} centroids retrained by k-means on ${count(trainingRows)} sampled rows place ${count(heldOutRows)} held-out rows ${figure(gain, 3)}× closer than the index's own centroids (95% interval ${figure(interval[0], 3)}–${figure(interval[1], 3)}; a codebook trained on this data scores under 1), so the centroids were trained for other vectors (before whitening or normalization, or another model).`,
+      `Retraining would measurably help: ${how} place ${count(heldOutRows)} held-out rows ${figure(gain, 3)}× closer than the index's own centroids (95% interval ${figure(interval[0], 3)}–${figure(interval[1], 3)}; a codebook trained on this data scores under 1), so the centroids were trained for other vectors (before whitening or normalization, or another model).`,
     );
   }
   if (fit.offsetShare !== undefined && fit.reasons.includes('offset')) {
@@ -124,7 +126,7 @@ function codebookResults(artifacts: Artifacts, context: CheckContext): CheckResu
         offsetShare: fit.offsetShare === undefined ? null : round(fit.offsetShare, 4),
         retrainGain: fit.retrain ? round(fit.retrain.gain, 4) : null,
         retrainGainInterval: fit.retrain ? fit.retrain.interval.map((value) => round(value, 4)) : null,
-        retrainCentroids: fit.retrain ? { centroids: fit.retrain.centroids, trainingRows: fit.retrain.trainingRows, heldOutRows: fit.retrain.heldOutRows } : null,
+        retrainCentroids: fit.retrain ? { method: fit.retrain.method, centroids: fit.retrain.centroids, trainingRows: fit.retrain.trainingRows, heldOutRows: fit.retrain.heldOutRows } : null,
         pqCodeShareMean: fit.codeShareMean === undefined ? null : round(fit.codeShareMean, 4),
         pqCodeShareMin: fit.codeShareMin === undefined ? null : round(fit.codeShareMin, 4),
         sqSaturatedShare: fit.saturatedShare === undefined ? null : round(fit.saturatedShare, 5),

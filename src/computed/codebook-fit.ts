@@ -34,9 +34,8 @@ export const SQ_SATURATION_WARN = 0.01;
 export const SQ_SATURATION_STALE = 0.1;
 /**
  * Retraining gain (held-out distortion with the index's centroids / with centroids retrained on a
- * sample). The retrained side is handicapped (half the sample, at most as many centroids), so a
- * codebook trained on this data scores below 1 (0.86–0.97 measured on fresh FAISS IVF indexes,
- * 1.02 on one trained on crowded data). A 95% lower bound above 1.05 means a retrain cuts the
+ * sample). The retrained side is handicapped (half the sample, or one k-means step), so a codebook
+ * trained on this data scores below 1 (0.87–0.99 measured on fresh FAISS IVF indexes, nlist 2–256). A 95% lower bound above 1.05 means a retrain cuts the
  * coarse distortion by at least 5%, beyond k-means' own run-to-run spread: the codebook is stale.
  * Above 1.5 it explains the vectors far worse than a retrain would: fail.
  */
@@ -44,7 +43,7 @@ export const RETRAIN_GAIN_WARN = 1.05;
 export const RETRAIN_GAIN_STALE = 1.5;
 /** Fewer sampled rows than this measure the coarse fit too noisily to judge. */
 const MIN_FIT_ROWS = 50;
-/** FAISS asks for 39 training rows per centroid; the retrained quantizer gets no more centroids than that allows. */
+/** FAISS asks for 39 training rows per centroid: k-means with nlist centroids needs that many sampled rows. */
 const TRAINING_ROWS_PER_CENTROID = 39;
 /** Bootstrap resamples of the held-out rows for the interval of the retraining gain. */
 const BOOTSTRAP_RESAMPLES = 400;
@@ -55,7 +54,9 @@ export interface RetrainGain {
   readonly gain: number;
   /** 95% bootstrap interval of that ratio over the held-out rows. */
   readonly interval: readonly [number, number];
-  /** Centroids the retrained quantizer has (≤ nlist: capped at one per 39 training rows). */
+  /** 'k-means': retrained with nlist centroids; 'list-means': each list's centroid moved to its rows' mean (too few rows for k-means). */
+  readonly method: 'k-means' | 'list-means';
+  /** Centroids retrained (or lists moved). */
   readonly centroids: number;
   readonly trainingRows: number;
   readonly heldOutRows: number;
@@ -181,36 +182,40 @@ function coarseMeasures(sample: IvfSample | undefined): { fit: number; offset: n
 }
 
 /**
- * Retrain the coarse quantizer (same geometry, k-means) on a seeded half of the sampled rows and
- * compare the held-out half's distortion: to the centroid of the list each row is stored in, and to
- * the nearest retrained centroid. Held-out rows keep the comparison honest (k-means always fits its
- * own training rows), and the retrained side is handicapped (fewer rows, at most as many
- * centroids), so a gain above 1 is a lower estimate of what a real retrain gives.
+ * Retrain the coarse quantizer on a seeded half of the sampled rows and compare the held-out
+ * half's distortion: to the centroid of the list each row is stored in, and to the retrained
+ * centroids. Held-out rows keep the comparison honest (a fit always suits its own training rows),
+ * and the retrained side is handicapped (fewer rows), so a gain above 1 is a lower estimate of
+ * what a real retrain gives. With enough rows (39 per centroid) it is k-means with the index's
+ * nlist; with more lists than that allows, one k-means step on the index's own lists (each
+ * centroid moved to the mean of its training rows), which a retrain can only improve on.
  */
 export function retrainGain(sample: IvfSample, seed: number): RetrainGain | undefined {
   const { dim, count, vectors, lists, centroids, geometry } = sample;
+  const nlist = sample.ivf.nlist;
   const trainingCount = Math.floor(count / 2);
-  const k = Math.min(sample.ivf.nlist, Math.floor(trainingCount / TRAINING_ROWS_PER_CENTROID));
-  if (count < 2 * MIN_FIT_ROWS || k < 2) return undefined;
+  if (count < 2 * MIN_FIT_ROWS || nlist < 2) return undefined;
   const rng = new Rng(seed ^ 0xc0de);
   const training = new Set(sampleIndices(count, trainingCount, rng));
   const heldOut: number[] = [];
   for (let i = 0; i < count; i++) if (!training.has(i)) heldOut.push(i);
-  const retrained = kmeans(selectRows(vectors, dim, [...training]), trainingCount, dim, k, geometry, seed ^ 0x5eed);
   const test = selectRows(vectors, dim, heldOut);
   const now = new Float64Array(heldOut.length);
-  for (let t = 0; t < heldOut.length; t++) {
-    const i = heldOut[t] as number;
-    const list = lists[i] as number;
-    let distance = 0;
-    for (let j = 0; j < dim; j++) {
-      const x = vectors[i * dim + j] as number;
-      const c = centroids[list * dim + j] as number;
-      distance += geometry === 'l2' ? (x - c) ** 2 : x * c;
-    }
-    now[t] = geometry === 'l2' ? distance : 1 - distance;
+  for (let t = 0; t < heldOut.length; t++) now[t] = distanceTo(vectors, heldOut[t] as number, centroids, lists[heldOut[t] as number] as number, dim, geometry);
+  let after: Float64Array;
+  let method: RetrainGain['method'];
+  let fitted: number;
+  if (trainingCount >= nlist * TRAINING_ROWS_PER_CENTROID) {
+    const retrained = kmeans(selectRows(vectors, dim, [...training]), trainingCount, dim, nlist, geometry, seed ^ 0x5eed);
+    after = Float64Array.from(assign(test, heldOut.length, dim, retrained, nlist, geometry).distance);
+    method = 'k-means';
+    fitted = nlist;
+  } else {
+    const refit = listMeans(vectors, [...training], lists, centroids, nlist, dim, geometry);
+    after = Float64Array.from(heldOut, (row) => distanceTo(vectors, row, refit.centroids, lists[row] as number, dim, geometry));
+    method = 'list-means';
+    fitted = refit.moved;
   }
-  const after = assign(test, heldOut.length, dim, retrained, k, geometry).distance;
   const ratio = (picks: (t: number) => number): number => {
     let a = 0;
     let b = 0;
@@ -226,5 +231,47 @@ export function retrainGain(sample: IvfSample, seed: number): RetrainGain | unde
   for (let r = 0; r < BOOTSTRAP_RESAMPLES; r++) resampled.push(ratio(() => rng.nextInt(heldOut.length)));
   resampled.sort((a, b) => a - b);
   const at = (q: number): number => resampled[Math.min(resampled.length - 1, Math.floor(q * resampled.length))] as number;
-  return { gain, interval: [at(0.025), at(0.975)], centroids: k, trainingRows: trainingCount, heldOutRows: heldOut.length };
+  return { gain, interval: [at(0.025), at(0.975)], method, centroids: fitted, trainingRows: trainingCount, heldOutRows: heldOut.length };
+}
+
+/** Squared L2 (positions) or 1 − cosine (directions) from a row to one centroid. */
+function distanceTo(vectors: Float32Array, row: number, centroids: Float32Array, list: number, dim: number, geometry: 'l2' | 'ip'): number {
+  let sum = 0;
+  for (let j = 0; j < dim; j++) {
+    const x = vectors[row * dim + j] as number;
+    const c = centroids[list * dim + j] as number;
+    sum += geometry === 'l2' ? (x - c) ** 2 : x * c;
+  }
+  return geometry === 'l2' ? sum : 1 - sum;
+}
+
+/** Each list's centroid moved to the mean of its training rows (unit length for directions); lists without rows keep theirs. */
+function listMeans(
+  vectors: Float32Array,
+  rows: readonly number[],
+  lists: Int32Array,
+  centroids: Float32Array,
+  nlist: number,
+  dim: number,
+  geometry: 'l2' | 'ip',
+): { centroids: Float32Array; moved: number } {
+  const sums = new Float64Array(nlist * dim);
+  const sizes = new Int32Array(nlist);
+  for (const row of rows) {
+    const list = lists[row] as number;
+    sizes[list] = (sizes[list] as number) + 1;
+    for (let j = 0; j < dim; j++) sums[list * dim + j] = (sums[list * dim + j] as number) + (vectors[row * dim + j] as number);
+  }
+  const refit = Float32Array.from(centroids);
+  let moved = 0;
+  for (let list = 0; list < nlist; list++) {
+    const size = sizes[list] as number;
+    if (size === 0) continue;
+    moved++;
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += ((sums[list * dim + j] as number) / size) ** 2;
+    const scale = geometry === 'ip' ? (norm > 0 ? 1 / Math.sqrt(norm) : 0) : 1;
+    for (let j = 0; j < dim; j++) refit[list * dim + j] = ((sums[list * dim + j] as number) / size) * (geometry === 'ip' ? scale : 1);
+  }
+  return { centroids: refit, moved };
 }

@@ -36,3 +36,13 @@ test('the same rows in an index trained on them: retraining would not help, at a
     assert.equal(report.findings.find((finding) => finding.code === 'stale-codebook'), undefined, `seed ${seed}`);
   }
 });
+
+test('with more lists than the sample can retrain by k-means, one k-means step on the lists still tells reuse from fresh', async () => {
+  // 1,200 sampled rows: 600 to refit 32 lists, under FAISS's 39 rows per centroid.
+  const reuse = await check(fixture('ivfpq_whitened_reuse'), { metric: 'cosine', dim: 128, sample: 1200 });
+  const stale = reuse.findings.find((finding) => finding.code === 'stale-codebook')!;
+  assert.equal((stale.evidence.retrainCentroids as { method: string }).method, 'list-means');
+  assert.ok((stale.evidence.reasons as string[]).includes('retrain-gain'));
+  const fresh = await check(fixture('ivfpq_whitened_fresh'), { metric: 'cosine', dim: 128, sample: 1200 });
+  assert.equal(fresh.findings.find((finding) => finding.code === 'stale-codebook'), undefined);
+});
