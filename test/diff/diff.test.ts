@@ -85,6 +85,19 @@ test('10% of the rows re-embedded by model B: partial drift and partial neighbou
   assert.ok(stability.lowest.every((entry) => docIds.includes(entry.id)), 'the ids reported are document ids');
 });
 
+test('recall change on 2,000 known-answer questions: a 10% re-embed loses answers (paired test), an unchanged copy does not', async () => {
+  const questions = { questions: join(WORDNET_DIR, 'queries.jsonl'), queryVectors: join(WORDNET_DIR, 'queries.f32.npy'), ids: beforeIds, afterIds: beforeIds, sample: 1000 };
+  const broken = await diff(before, file('a-10b-recall.npy', partlyReembedded(modelA, modelB, 0.1, 5)), questions);
+  const recall = broken.findings.find((f) => f.code === 'recall-change')!;
+  assert.equal(recall.severity, 'fail', recall.message);
+  const stats = broken.stats.recall as { recallAt10: { before: number; after: number }; lost: number; gained: number; pValue: number };
+  assert.equal(stats.recallAt10.before, 0.248, 'exact cosine recall@10 of model A (the data set README)');
+  assert.ok(stats.recallAt10.after < stats.recallAt10.before && stats.lost > stats.gained && stats.pValue < 0.05);
+  const same = await diff(before, before, questions);
+  assert.equal(same.findings.find((f) => f.code === 'recall-change')?.severity, 'info');
+  assert.equal(same.verdict, 'pass');
+});
+
 test('the CLI: exit 1 at --fail-on warn on drift, 0 on no change, 2 on a missing file; json/md/html render', () => {
   const run = (...args: string[]) => spawnSync(TSX, [CLI, 'diff', ...args], { encoding: 'utf8' });
   const drifted = file('a-10b-cli.npy', partlyReembedded(modelA, modelB, 0.1, 5));
