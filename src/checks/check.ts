@@ -40,6 +40,11 @@ export interface CheckContext {
 
 export interface Check {
   readonly meta: CheckMeta;
+  /**
+   * Why the check cannot judge this store although its artifacts exist (e.g. it compares against a
+   * manifest the store does not have); undefined when it can. Reported as not-applicable, never as a pass.
+   */
+  notApplicable?(artifacts: Artifacts): string | undefined;
   /** Pure: reads artifacts (and memoized derivations of them), returns findings. */
   run(artifacts: Artifacts, context: CheckContext): CheckResult | readonly CheckResult[] | null;
 }

@@ -40,6 +40,12 @@ export default defineCheck({
       'Embed queries with the model that produced these vectors, or re-embed the corpus with the recorded model; if the change is intended, ' +
       'rebuild so the index, its codebooks and the manifest are written for the new model: `vectorclinic rebuild <vectors> --metric <m> --model <name> --apply`.',
   },
+  notApplicable({ declared, sample }) {
+    if (!declared.reference) return 'needs a store manifest with a model fingerprint (written by `vectorclinic guard` or `rebuild`)';
+    if (declared.reference.meanDirection.length !== sample.dim) return `the manifest records ${declared.reference.meanDirection.length} dimensions, the store holds ${sample.dim} (see dimension-mismatch)`;
+    if (sample.count < MIN_FINGERPRINT_ROWS) return `needs at least ${MIN_FINGERPRINT_ROWS} sampled rows, the store gave ${sample.count}`;
+    return undefined;
+  },
   run(artifacts, context) {
     const comparison = fingerprintComparison(artifacts, context);
     if (!comparison?.changed) return null;

@@ -33,6 +33,11 @@ export function runChecks(artifacts: Artifacts, checks: readonly Check[], contex
       outcomes.push({ code: meta.code, title: meta.title, status: 'not-applicable', detail: `needs ${missing.join(', ')}` });
       continue;
     }
+    const inapplicable = check.notApplicable?.(artifacts);
+    if (inapplicable) {
+      outcomes.push({ code: meta.code, title: meta.title, status: 'not-applicable', detail: inapplicable });
+      continue;
+    }
     let results: readonly CheckResult[];
     try {
       const returned = check.run(artifacts, context);

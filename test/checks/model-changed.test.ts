@@ -118,3 +118,11 @@ test('a manifest written before the fingerprint still reads and is compared by i
   assert.equal(changed?.severity, 'fail');
   assert.equal(changed?.evidence.basis, 'mean-direction');
 });
+
+test('without a manifest the check says it could not run, never that the model matches', async () => {
+  const path = join(dir, 'no-manifest.npy');
+  writeNpy(path, modelA.data, modelA.rows, modelA.dim);
+  const outcome = (await check(path, { metric: 'cosine', dim: 128 })).checks.find((c) => c.code === 'model-changed');
+  assert.equal(outcome?.status, 'not-applicable');
+  assert.match(outcome?.detail ?? '', /manifest/);
+});
