@@ -205,11 +205,12 @@ function shapeFindings(before: SnapshotSummary, after: SnapshotSummary, pairing:
   }
   if (before.rows !== after.rows || pairing.onlyBefore || pairing.onlyAfter) {
     const ids = pairing.by === 'id' ? ` (${count(pairing.onlyBefore)} ids only before, ${count(pairing.onlyAfter)} only after)` : '';
+    const emptied = after.rows === 0 && before.rows > 0;
     findings.push({
       code: 'count-change',
-      severity: 'info',
-      title: 'The row count changed',
-      message: `${count(before.rows)} rows → ${count(after.rows)}${ids}.`,
+      severity: emptied ? 'fail' : 'info',
+      title: emptied ? 'AFTER is empty' : 'The row count changed',
+      message: `${count(before.rows)} rows → ${count(after.rows)}${ids}.${emptied ? ' Every query against AFTER returns nothing.' : ''}`,
       evidence: { before: before.rows, after: after.rows, onlyBefore: pairing.onlyBefore, onlyAfter: pairing.onlyAfter, repeatedIds: pairing.repeated },
     });
   }
