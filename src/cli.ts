@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   guard: async () => (await import('./cli/guard-command.js')).guardCommand(),
   rebuild: async () => (await import('./cli/rebuild-command.js')).rebuildCommand(),
   smoke: async () => (await import('./cli/smoke-command.js')).smokeCommand(),
+  diff: async () => (await import('./cli/diff-command.js')).diffCommand(),
   explain: async () => (await import('./cli/explain-command.js')).explainCommand(),
   init: async () => (await import('./cli/init-command.js')).initCommand(),
 };

@@ -22,4 +22,6 @@ export { EngineError, FAISS_INSTALL, INDEX_TYPES, REBUILD_STEPS, rebuild } from 
 export type { FindingSummary, IndexType, RebuildOptions, RebuildPlan, RebuildResult, RebuildStep } from './rebuild/index.js';
 
 export { compareSmoke, smoke } from './smoke/index.js';
+export { diff } from './diff/diff.js';
+export type { DiffCode, DiffFinding, DiffOptions, DiffReport, SnapshotSummary } from './diff/types.js';
 export type { QueryEmbedding, QuestionOutcome, SmokeComparison, SmokeOptions, SmokeResult } from './smoke/index.js';

@@ -9,6 +9,7 @@ import emptyIndex from './empty-index.js';
 import idCollision from './id-collision.js';
 import metricMismatch from './metric-mismatch.js';
 import mixedNormShards from './mixed-norm-shards.js';
+import modelChanged from './model-changed.js';
 import neighborCollapse from './neighbor-collapse.js';
 import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
@@ -27,6 +28,7 @@ export const CHECKS: readonly Check[] = [
   normalizationDrift,
   mixedNormShards,
   duplicateRows,
+  modelChanged,
   staleCodebook,
   clusterImbalance,
   neighborCollapse,

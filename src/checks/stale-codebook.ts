@@ -5,11 +5,14 @@ import {
   COARSE_FIT_STALE,
   codebookFit,
   OFFSET_DRIFT,
+  RETRAIN_GAIN_STALE,
+  RETRAIN_GAIN_WARN,
   SQ_SATURATION_STALE,
   SQ_SATURATION_WARN,
   type CodebookFit,
 } from '../computed/codebook-fit.js';
 import { declaredDrift } from '../computed/declared-drift.js';
+import { fingerprintComparison } from '../computed/model-fingerprint.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
 import { defineCheck, notRun, partlyRun, type CheckContext, type CheckReturn, type CheckResult } from './check.js';
@@ -41,7 +44,10 @@ export default defineCheck({
       "even without an index: the manifest records the mean direction of the vectors the store was built from and how tightly rows align with it.",
     decides:
       `IVF: over sampled rows, the distance to their own coarse centroid against the distance to a single centre (their mean) in the quantizer's geometry; fails at ${COARSE_FIT_STALE} or more ` +
-      `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list. ` +
+      `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list (unless a retrain measurably would not help). ` +
+      `Retraining: the coarse quantizer refitted in its own geometry on a seeded half of the sampled rows — k-means with nlist centroids when there are 39 rows per centroid, else one k-means step (each list's centroid moved to the mean of its rows) — ` +
+      `and the other half's distortion with the index's centroids over that with the refitted ones, with a 95% bootstrap interval. ` +
+      `The refit is handicapped (half the rows, or a single step), so a codebook trained on this data scores below 1; warns when the interval's lower bound exceeds ${RETRAIN_GAIN_WARN} (a retrain measurably helps), fails above ${RETRAIN_GAIN_STALE}. ` +
       `PQ: exp(entropy) of each sub-quantizer's code use relative to even use over the stored codes; fails under ${percent(CODE_SHARE_STALE, 0)}, warns under ${percent(CODE_SHARE_WARN, 0)}. ` +
       `SQ: share of components at the ends of the trained range; warns from ${percent(SQ_SATURATION_WARN, 0)}, fails from ${percent(SQ_SATURATION_STALE, 0)}. ` +
       `Manifest: the share of sampled rows whose cosine to the recorded mean direction is below the recorded 1st percentile (1% expected); warns from ${percent(FOREIGN_WARN_SHARE, 0)} ` +
@@ -49,6 +55,9 @@ export default defineCheck({
       'With neither a codebook nor a store manifest (a plain vector file, an HNSW or flat index) it does not run.',
     evidence: {
       coarseFit: 'Σ distance to own centroid / Σ distance to the mean (≥ 1: centroids do not fit)',
+      retrainGain: 'held-out distortion with the index centroids / with centroids retrained on a sample (> 1: retraining helps)',
+      retrainGainInterval: '95% bootstrap interval of retrainGain over the held-out rows',
+      retrainCentroids: "how the quantizer was refitted ('k-means' or 'list-means'), the centroids refitted, and the rows it was fitted and judged on",
       offsetShare: 'share of residual energy that is a per-list offset (vectors beside, not around, their centroid)',
       pqCodeShareMean: 'mean effective share of PQ codes in use (1 = even use of all centroids)',
       pqCodeShareMin: 'the lowest sub-quantizer share',
@@ -97,6 +106,13 @@ function explain(fit: CodebookFit, type: string): string {
       `The ${type} coarse centroids do not fit the stored vectors: their distance to their own centroid is ${figure(fit.coarseFit, 3)}× their distance to the plain mean of the vectors (k-means on this data gives well under 1), measured on ${count(fit.rowsMeasured)} sampled rows.`,
     );
   }
+  if (fit.retrain && fit.reasons.includes('retrain-gain')) {
+    const { gain, interval, method, centroids, trainingRows, heldOutRows } = fit.retrain;
+    const how = method === 'k-means' ? `${count(centroids)} centroids retrained by k-means on ${count(trainingRows)} sampled rows` : `the ${count(centroids)} lists' centroids moved to the mean of their rows (one k-means step on ${count(trainingRows)} sampled rows)`;
+    parts.push(
+      `Retraining would measurably help: ${how} place ${count(heldOutRows)} held-out rows ${figure(gain, 3)}× closer than the index's own centroids (95% interval ${figure(interval[0], 3)}–${figure(interval[1], 3)}; a codebook trained on this data scores under 1), so the centroids were trained for other vectors (before whitening or normalization, or another model).`,
+    );
+  }
   if (fit.offsetShare !== undefined && fit.reasons.includes('offset')) {
     parts.push(`${percent(fit.offsetShare, 0)} of the vectors' offset from their centroid is shared within each list: the vectors sit beside their centroids, not around them.`);
   }
@@ -129,6 +145,9 @@ function codebookResults(artifacts: Artifacts, context: CheckContext): CheckResu
       evidence: {
         coarseFit: fit.coarseFit === undefined ? null : round(fit.coarseFit, 4),
         offsetShare: fit.offsetShare === undefined ? null : round(fit.offsetShare, 4),
+        retrainGain: fit.retrain ? round(fit.retrain.gain, 4) : null,
+        retrainGainInterval: fit.retrain ? fit.retrain.interval.map((value) => round(value, 4)) : null,
+        retrainCentroids: fit.retrain ? { method: fit.retrain.method, centroids: fit.retrain.centroids, trainingRows: fit.retrain.trainingRows, heldOutRows: fit.retrain.heldOutRows } : null,
         pqCodeShareMean: fit.codeShareMean === undefined ? null : round(fit.codeShareMean, 4),
         pqCodeShareMin: fit.codeShareMin === undefined ? null : round(fit.codeShareMin, 4),
         sqSaturatedShare: fit.saturatedShare === undefined ? null : round(fit.saturatedShare, 5),
@@ -146,7 +165,9 @@ function manifestResults(artifacts: Artifacts, context: CheckContext): CheckResu
   if (!drift) return [];
   const manifest = artifacts.declared.manifest ?? null;
   const results: CheckResult[] = [];
-  if (drift.rowsChecked >= MIN_ROWS) {
+  // A store refilled entirely by another model is model-changed's finding, not rows added later.
+  const refilled = fingerprintComparison(artifacts, context)?.changed === true;
+  if (drift.rowsChecked >= MIN_ROWS && !refilled) {
     const foreign = Math.round(drift.foreignShare * drift.rowsChecked);
     const { low } = wilsonInterval(foreign, drift.rowsChecked);
     if (drift.foreignShare >= FOREIGN_WARN_SHARE && low > SIGNIFICANT_SHARE) {

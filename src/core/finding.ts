@@ -20,6 +20,7 @@ export const FINDING_CODES = [
   'duplicate-rows',
   'neighbor-collapse',
   'stale-codebook',
+  'model-changed',
   'cluster-imbalance',
   'id-collision',
   'empty-index',

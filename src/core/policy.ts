@@ -50,6 +50,28 @@ export interface ReferenceDistribution {
   readonly alignment: { readonly p01: number; readonly p50: number };
   /** Median row norm as stored. */
   readonly medianNorm: number;
+  /** Compact, dimension-independent fingerprint of the model's geometry (src/manifest/fingerprint.ts). */
+  readonly fingerprint?: ModelFingerprint;
+}
+
+/** What identifies an embedding model's vectors, in about 80 numbers whatever the dimension. */
+export interface ModelFingerprint {
+  readonly version: 1;
+  /** Seed of the Gaussian random projection (regenerated, never stored). */
+  readonly seed: number;
+  /** Dimensions of the projection. */
+  readonly dims: number;
+  readonly rows: number;
+  /** Unit mean direction of the projected unit rows. */
+  readonly direction: readonly number[];
+  /** Quantiles of held-out rows' projected cosine to that direction (fitted on the other half). */
+  readonly alignment: { readonly p01: number; readonly p05: number; readonly p50: number };
+  /** Mean pairwise cosine of the rows (‖mean unit row‖²). */
+  readonly meanCosine: number;
+  /** Top centered principal-component shares of the unit rows. */
+  readonly spectrum: readonly number[];
+  /** Row norm quantiles as stored. */
+  readonly norms: { readonly p05: number; readonly p50: number; readonly p95: number };
 }
 
 /** What the tool measured about the store. */

@@ -30,8 +30,18 @@ export function createManifest(fields: ManifestFields): StoreManifest {
     rows: fields.rows,
     ...(fields.index ? { index: { ...fields.index, params: { ...fields.index.params } } } : {}),
     ...(fields.codebook ? { codebook: fields.codebook } : {}),
-    ...(fields.reference ? { reference: { ...fields.reference, meanDirection: [...fields.reference.meanDirection] } } : {}),
+    ...(fields.reference ? { reference: referenceRecord(fields.reference) } : {}),
     ...(fields.ids ? { ids: fields.ids } : {}),
     ...(fields.build ? { build: { ...fields.build } } : {}),
+  };
+}
+
+function referenceRecord(reference: ReferenceDistribution): NonNullable<StoreManifest['reference']> {
+  const { fingerprint, ...rest } = reference;
+  return {
+    ...rest,
+    meanDirection: [...reference.meanDirection],
+    alignment: { ...reference.alignment },
+    ...(fingerprint ? { fingerprint: { ...fingerprint, direction: [...fingerprint.direction], alignment: { ...fingerprint.alignment }, spectrum: [...fingerprint.spectrum], norms: { ...fingerprint.norms } } } : {}),
   };
 }

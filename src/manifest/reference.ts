@@ -2,9 +2,12 @@ import type { ReferenceDistribution } from '../core/policy.js';
 import { round } from '../core/format.js';
 import { kernels } from '../math/kernels.js';
 import { rowNorms, squaredNorm } from '../math/vectors.js';
+import { measureFingerprint } from './fingerprint.js';
 
 /** Quantiles of row alignment are stable to about ±0.005 from this many rows; more adds nothing. */
 const REFERENCE_ROWS = 20_000;
+/** Held-out 1st percentiles need a few hundred rows per half. */
+const MIN_FINGERPRINT_ROWS = 400;
 
 /** Each row's cosine to a unit direction (zero rows give NaN), through the dot kernel. */
 export function alignmentTo(direction: ArrayLike<number>, data: Float32Array, count: number, dim: number): Float64Array {
@@ -53,5 +56,6 @@ export function measureReference(data: Float32Array, count: number, dim: number)
     meanDirection: Array.from(direction, (value) => round(value, 7)),
     alignment: { p01: round(quantile(alignment, 0.01)), p50: round(quantile(alignment, 0.5)) },
     medianNorm: round(quantile(norms, 0.5)),
+    ...(picked >= MIN_FINGERPRINT_ROWS ? { fingerprint: measureFingerprint(rows, picked, dim) } : {}),
   };
 }

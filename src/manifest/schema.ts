@@ -53,6 +53,20 @@ export const manifestSchema = z.object({
       meanDirection: z.array(z.number()),
       alignment: z.object({ p01: z.number(), p50: z.number() }),
       medianNorm: z.number(),
+      /** Added later: manifests written before it still read (the check falls back to meanDirection). */
+      fingerprint: z
+        .object({
+          version: z.literal(1),
+          seed: z.number().int(),
+          dims: z.number().int().positive(),
+          rows: z.number().int().nonnegative(),
+          direction: z.array(z.number()),
+          alignment: z.object({ p01: z.number(), p05: z.number(), p50: z.number() }),
+          meanCosine: z.number(),
+          spectrum: z.array(z.number()),
+          norms: z.object({ p05: z.number(), p50: z.number(), p95: z.number() }),
+        })
+        .optional(),
     })
     .optional(),
   /** Row number → document id, one JSON string per line (ids of rows the index returns by position). */

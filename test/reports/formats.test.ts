@@ -30,6 +30,7 @@ const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
   missingRows: ['count-mismatch'],
   repeatedIds: ['id-collision'],
   staleFaiss: ['stale-codebook', 'cluster-imbalance'],
+  modelSwap: ['model-changed'],
   healthy: [],
 };
 

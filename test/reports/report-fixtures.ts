@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
+import { measureReference } from '../../src/manifest/reference.js';
 import { normalizedCopy } from '../../src/math/vectors.js';
 import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVectors, IvfTestStore, loadRows, QUERIES, reportFor, reportForFile } from './demo-stores.js';
 
 const ROWS = 2000;
 
-export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'healthy';
+export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'modelSwap' | 'healthy';
 
 /**
  * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
@@ -20,7 +21,8 @@ export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'stal
  * normalized queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once;
  * missingRows / repeatedIds: real hnswlib index files (test/fixtures/ann) missing a batch of the
  * reference vectors, and holding repeated labels; staleFaiss: a real FAISS IVFPQ file whose codebook
- * was trained on another model (test/fixtures/faiss).
+ * was trained on another model (test/fixtures/faiss); modelSwap: model-B rows behind a policy whose
+ * fingerprint was recorded on model-A rows (a store refilled by another model).
  */
 export async function buildReports(): Promise<{ reports: Record<ReportName, Report>; cleanup: () => void }> {
   const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-reports-'));
@@ -40,6 +42,9 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
     missingRows: await check(annFixture('missing-batch.hnswlib'), { metric: 'cosine', vectors: annFixture('reference.npy') }),
     repeatedIds: await check(annFixture('duplicate-labels.hnswlib'), { metric: 'cosine' }),
     staleFaiss: await check(new URL('../fixtures/faiss/ivfpq_ip_stale.faiss', import.meta.url).pathname, { metric: 'cosine' }),
+    modelSwap: await reportForFile(folder, 'model-swap.npy', normalizedCopy(await loadRows(DOCS_MODEL_B, ROWS), ROWS, DIM), ROWS, {
+      declared: { metric: 'cosine', dim: DIM, normalized: true, reference: measureReference(healthy, ROWS, DIM), from: 'manifest' },
+    }),
     healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
   };
   return { reports, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
