@@ -7,6 +7,7 @@ import {
   OFFSET_DRIFT,
   RETRAIN_GAIN_STALE,
   RETRAIN_GAIN_WARN,
+  RETRAIN_GAIN_WARN_ONE_STEP,
   SQ_SATURATION_STALE,
   SQ_SATURATION_WARN,
   type CodebookFit,
@@ -47,7 +48,7 @@ export default defineCheck({
       `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list (unless a retrain measurably would not help). ` +
       `Retraining: the coarse quantizer refitted in its own geometry on a seeded half of the sampled rows — k-means with nlist centroids when there are 39 rows per centroid, else one k-means step (each list's centroid moved to the mean of its rows) — ` +
       `and the other half's distortion with the index's centroids over that with the refitted ones, with a 95% bootstrap interval. ` +
-      `The refit is handicapped (half the rows, or a single step), so a codebook trained on this data scores below 1; warns when the interval's lower bound exceeds ${RETRAIN_GAIN_WARN} (a retrain measurably helps), fails above ${RETRAIN_GAIN_STALE}. ` +
+      `The refit is handicapped (half the rows, or a single step), so a codebook trained on this data scores below 1; warns when the interval's lower bound exceeds ${RETRAIN_GAIN_WARN} (a retrain measurably helps; ${RETRAIN_GAIN_WARN_ONE_STEP} for the single step, which on a fresh IVF-PQ index also measures the shared PQ codebook's per-list bias and FAISS's unconverged k-means: 1.08–1.12 on a clean one), fails above ${RETRAIN_GAIN_STALE}. ` +
       `PQ: exp(entropy) of each sub-quantizer's code use relative to even use over the stored codes; fails under ${percent(CODE_SHARE_STALE, 0)}, warns under ${percent(CODE_SHARE_WARN, 0)}. ` +
       `SQ: share of components at the ends of the trained range; warns from ${percent(SQ_SATURATION_WARN, 0)}, fails from ${percent(SQ_SATURATION_STALE, 0)}. ` +
       `Manifest: the share of sampled rows whose cosine to the recorded mean direction is below the recorded 1st percentile (1% expected); warns from ${percent(FOREIGN_WARN_SHARE, 0)} ` +

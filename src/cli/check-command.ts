@@ -88,8 +88,9 @@ export function checkCommand(): Command {
       const formats = flags.json ? [...flags.format, 'json'] : fromCli ? flags.format : configured.formats;
       const outDir = fromCli ? flags.outDir : configured.outDir;
       const plans = planOutputs({ formats, outs: flags.out ?? [], ...(outDir !== undefined ? { outDir } : {}) }, targets, REPORT_FORMATS);
-      for (const output of plans.flat()) assertReportOut(output.path);
+      // --out-dir is created on request; then every report path must be writable before any work.
       if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
+      for (const output of plans.flat()) assertReportOut(output.path);
       const results: TargetResult[] = [];
       for (const [position, target] of targets.entries()) {
         const progress = progressDisplay({ stream: process.stderr, quiet: Boolean(flags.quiet), verbose: Boolean(flags.verbose) && !flags.quiet });

@@ -10,16 +10,17 @@ import { FIXTURES_DIR } from './fixtures.js';
  */
 const fixture = (name: string) => `${FIXTURES_DIR}${name}.faiss`;
 
-test('IVF-Flat centroids trained before whitening: stale-codebook says a retrain measurably helps', async () => {
+test('IVF-Flat centroids trained before whitening (1,000 rows, nlist 16): no all-clear, and no retrain claim the single step cannot back', async () => {
+  // 500 training rows are too few for k-means with 16 lists, so the gain comes from one k-means step,
+  // whose 1.08–1.12 here is also what a clean IVF-PQ index shows (test/ann/ann-advice.test.ts): not
+  // enough to claim a retrain helps. The store still gets a warning: its whitening is recorded nowhere.
   const report = await check(fixture('ivfflat_whitened_reuse'), { metric: 'cosine', dim: 128 });
   const stale = report.findings.find((finding) => finding.code === 'stale-codebook');
-  assert.ok(stale, `expected stale-codebook, got ${report.findings.map((f) => f.code).join(', ')}`);
-  assert.ok(stale.severity === 'warn' || stale.severity === 'fail');
-  assert.ok((stale.evidence.reasons as string[]).includes('retrain-gain'));
-  assert.ok((stale.evidence.coarseFit as number) < 1, 'the old single-centre test alone would not have caught it');
-  const [low] = stale.evidence.retrainGainInterval as number[];
-  assert.ok((low as number) > 1.05, `retrain gain lower bound ${low}`);
-  assert.match(stale.message, /Retraining would measurably help/);
+  if (stale) assert.ok(!(stale.evidence.reasons as string[]).includes('retrain-gain') || (stale.evidence.retrainGainInterval as number[])[0]! > 1.25);
+  const whitened = report.findings.find((finding) => finding.code === 'metric-mismatch');
+  assert.ok(whitened && whitened.severity !== 'info', 'the unrecorded whitening is a warning');
+  assert.match(whitened.message, /whitened/);
+  assert.notEqual(report.verdict, 'pass');
 });
 
 test('IVF-PQ codebooks trained before whitening: the retrain gain is reported with the PQ evidence', async () => {

@@ -30,7 +30,8 @@ import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
  *   proves the command is accepted and fails cleanly (exit 2, naming the server): no Chroma server
  *   is started here (test/stores/chroma.test.ts runs one);
  * - `import … from 'vectorclinic'` imports src/index.ts; a `console.log(…); // text` line must print text;
- * - `npm …` lines are the project's own scripts (install, the demo, the test suite itself): not run.
+ * - `npm …` and `git …` lines are installation and the project's own scripts (install, the demo, the test
+ *   suite itself; test/package/install-tarball.test.ts installs the package): not run.
  */
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -176,7 +177,7 @@ test('README: every sh and ts example runs as written (mechanical substitutions 
     }
     for (const line of body.split('\n')) {
       const words = shellWords(line);
-      if (words.length === 0 || words[0] === 'npm') continue;
+      if (words.length === 0 || words[0] === 'npm' || words[0] === 'git') continue;
       assert.deepEqual(words.slice(0, 2), ['npx', 'vectorclinic'], `README line ${block.line}: an example that is not a vectorclinic command: ${line}`);
       commands.push({ line: line.trim(), args: words.slice(2).map((word) => word.replace(/^postgres:\/\/[^/]+\/[^?]+\?/, postgres).replace(/^chroma:\/\/localhost:8000\//, chroma)) });
     }
