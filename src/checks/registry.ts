@@ -8,10 +8,12 @@ import duplicateRows from './duplicate-rows.js';
 import emptyIndex from './empty-index.js';
 import idCollision from './id-collision.js';
 import metricMismatch from './metric-mismatch.js';
+import mixedModels from './mixed-models.js';
 import mixedNormShards from './mixed-norm-shards.js';
 import neighborCollapse from './neighbor-collapse.js';
 import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
+import queryModelMismatch from './query-model-mismatch.js';
 import staleCodebook from './stale-codebook.js';
 import zeroVectors from './zero-vectors.js';
 
@@ -25,7 +27,9 @@ export const CHECKS: readonly Check[] = [
   dimensionMismatch,
   metricMismatch,
   normalizationDrift,
+  queryModelMismatch,
   mixedNormShards,
+  mixedModels,
   duplicateRows,
   staleCodebook,
   clusterImbalance,
