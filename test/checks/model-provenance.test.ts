@@ -189,3 +189,70 @@ describe('query-model-mismatch', () => {
 function topic(letter: string): number[] {
   return partOfSpeech.flatMap((pos, i) => (pos === letter ? [i] : []));
 }
+
+describe('row-level contract', () => {
+  const raw = wordnet();
+  const base = (): Matrix => rows(raw, order.slice(0, ROWS));
+
+  function scaled(matrix: Matrix, factor: number, pick: (row: number) => boolean): Matrix {
+    const data = matrix.data.slice();
+    for (let r = 0; r < matrix.rows; r++) if (pick(r)) for (let j = 0; j < matrix.dim; j++) data[r * matrix.dim + j]! *= factor;
+    return { ...matrix, data };
+  }
+
+  for (const metric of ['ip', 'l2'] as const) {
+    test(`a raw shard written at 8× scale is mixed-norm-shards under ${metric}, located by row`, async () => {
+      const report = await check(save(scaled(base(), 8, (r) => r >= 6000)), { metric, dim: 128 });
+      const [finding] = warnings(report, 'mixed-norm-shards');
+      assert.ok(finding, JSON.stringify(report.findings));
+      assert.equal(finding.severity, 'fail');
+      const scales = finding.evidence.scales as { ratio: number; blocks: { firstRow: number }[]; interleaved: boolean };
+      assert.ok(Math.abs(scales.ratio - 8) < 0.5);
+      assert.equal(scales.interleaved, false);
+      assert.ok(Math.abs(scales.blocks[0]!.firstRow - 6000) < 20);
+    });
+  }
+
+  test('the same store under cosine gets an info that says it is harmless', async () => {
+    const report = await check(save(scaled(base(), 8, (r) => r % 10 === 0)), { metric: 'cosine', dim: 128 });
+    const finding = report.findings.find((f) => f.code === 'mixed-norm-shards');
+    assert.equal(finding?.severity, 'info');
+    assert.match(finding!.title, /harmless under cosine/);
+  });
+
+  test('raw vectors of one model at their natural spread of norms are one scale', async () => {
+    for (const matrix of [base(), rows(wordnet('docs_model_b.f32.npy'), order.slice(0, ROWS))]) {
+      const report = await check(save(matrix), { metric: 'ip', dim: 128 });
+      assert.equal(report.findings.find((f) => f.code === 'mixed-norm-shards'), undefined);
+    }
+  });
+
+  test('rows whose trailing dimensions are exactly zero are dimension-mismatch, with the rows listed', async () => {
+    const matrix = base();
+    const broken = [5, 77, 901, 4000, 7999];
+    for (const r of broken) matrix.data.fill(0, r * 128 + 64, (r + 1) * 128);
+    const report = await check(save(matrix), { metric: 'l2', dim: 128, sample: ROWS });
+    const [finding] = warnings(report, 'dimension-mismatch');
+    assert.ok(finding, JSON.stringify(report.findings));
+    const listed = (finding.evidence.trailingZeroRows as { row: number; zeroDims: number }[]).map((row) => row.row);
+    assert.deepEqual(listed, broken);
+  });
+
+  test('a clean store has no trailing-zero rows, even quantized to a coarse grid', async () => {
+    const matrix = base();
+    const data = matrix.data.map((v) => Math.round(v * 20) / 20);
+    const report = await check(save({ ...matrix, data }), { metric: 'l2', dim: 128 });
+    assert.deepEqual(warnings(report, 'dimension-mismatch'), []);
+  });
+
+  test('isotropic random vectors are named random, not whitened', async () => {
+    const rng = new Rng(9);
+    const data = new Float32Array(ROWS * 128).map(() => rng.nextGaussian());
+    const report = await check(save(normalized({ data, rows: ROWS, dim: 128 })), { metric: 'cosine', dim: 128 });
+    const [finding] = warnings(report, 'metric-mismatch');
+    assert.ok(finding, JSON.stringify(report.findings));
+    assert.match(finding.title, /random/);
+    assert.doesNotMatch(JSON.stringify(report), /look whitened/);
+    assert.notEqual(report.policy.observed.whitened, true);
+  });
+});
