@@ -105,6 +105,7 @@ function formatResult(result: SmokeResult): string {
   const lines = [
     `vectorclinic smoke ${result.target}: ${count(result.questions)} of ${count(result.questionsInFile)} questions, ${result.method}`,
     `  ${headline(result)}`,
+    ...(result.warnings ?? []).map((warning) => `  warning: ${warning}`),
   ];
   if (result.questions <= 20) {
     for (const outcome of result.perQuestion) {
@@ -120,8 +121,10 @@ function formatComparison(comparison: SmokeComparison): string {
     `vectorclinic smoke: ${count(comparison.after.questions)} questions`,
     `  before ${comparison.before.target} (${comparison.before.method})`,
     `    ${headline(comparison.before)}`,
+    ...(comparison.before.warnings ?? []).map((warning) => `    warning: ${warning}`),
     `  after  ${comparison.after.target} (${comparison.after.method})`,
     `    ${headline(comparison.after)}`,
+    ...(comparison.after.warnings ?? []).map((warning) => `    warning: ${warning}`),
     `  change recall@10 ${signed(comparison.delta.recallAt10)}, MRR ${signed(comparison.delta.mrr)}`,
     '',
   ].join('\n');

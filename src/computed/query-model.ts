@@ -45,46 +45,61 @@ export function queryModelFit(artifacts: Artifacts, context: CheckContext): Quer
   return context.memo('query-model-fit', () => {
     const queries = validQueries(artifacts, context);
     const store = validSample(artifacts, context);
-    if (!queries || queries.dim !== store.dim || queries.count < MIN_PART_ROWS || store.count < 2 * MIN_PART_ROWS) return undefined;
-    const dim = store.dim;
-    const rng = new Rng(artifacts.settings.seed ^ 0x9a7);
-    const storeUnit = unitValidSample(artifacts, context);
-    // Held-out rows and the pool are disjoint; both centered on the store's mean.
-    const heldOutCount = Math.min(HELD_OUT, Math.floor(store.count / 2));
-    const drawn = sampleIndices(store.count, Math.min(store.count, heldOutCount + POOL), rng);
-    const shuffledHeldOut = new Set(sampleIndices(drawn.length, heldOutCount, rng));
-    const heldOutRows = drawn.filter((_, i) => shuffledHeldOut.has(i));
-    const poolRows = drawn.filter((_, i) => !shuffledHeldOut.has(i));
-    const storeCentered = centeredUnit(selectRows(storeUnit, dim, drawn), drawn.length, dim);
-    const heldOut = selectRows(storeCentered, dim, drawn.map((_, i) => i).filter((i) => shuffledHeldOut.has(i)));
-    const pool = selectRows(storeCentered, dim, drawn.map((_, i) => i).filter((i) => !shuffledHeldOut.has(i)));
-    const queryPicked = sampleIndices(queries.count, Math.min(MAX_QUERIES, queries.count), rng);
-    const queryUnit = normalizedCopy(selectRows(queries.data, dim, queryPicked), queryPicked.length, dim);
-    const queryCentered = centeredUnit(queryUnit, queryPicked.length, dim);
-    const query = crossMatch(queryCentered, queryPicked.length, pool, poolRows.length, dim, rng);
-    const baseline = crossMatch(heldOut, heldOutRows.length, pool, poolRows.length, dim, rng);
-    const queryStructure = crossMatch(queryCentered, queryPicked.length, queryCentered, queryPicked.length, dim, rng, (i, j) => i === j);
-    const relation = query.excess / baseline.excess;
-    const relationUpper = (query.excess + Z * query.excessError) / baseline.excess;
-    const structured = (match: CrossMatch): boolean => match.excess - Z * match.excessError >= MIN_STRUCTURE;
-    const judged = Number.isFinite(relation) && structured(baseline) && structured(queryStructure);
-    const storeRaw = selectRows(storeUnit, dim, poolRows);
-    return {
-      queries: queryPicked.length,
-      heldOut: heldOutRows.length,
-      pool: poolRows.length,
-      query,
-      baseline,
-      queryStructure,
-      relation,
-      relationUpper,
-      queryBestMatchMedian: median(bestMatches(queryUnit, queryPicked.length, storeRaw, poolRows.length, dim)),
-      heldOutBestMatchMedian: median(bestMatches(selectRows(storeUnit, dim, heldOutRows), heldOutRows.length, storeRaw, poolRows.length, dim)),
-      meanDirectionCosine: meanDirectionCosine(queryUnit, queryPicked.length, selectRows(storeUnit, dim, drawn), drawn.length, dim),
-      judged,
-      mismatch: judged && relationUpper < RELATION_MAX,
-    };
+    if (!queries) return undefined;
+    return compareQueryModel(queries.data, queries.count, unitValidSample(artifacts, context), store.count, store.dim, artifacts.settings.seed, queries.dim);
   });
+}
+
+/**
+ * The test on plain matrices: `queries` (any norms, finite non-zero rows) against unit stored rows.
+ * Used by `check` (its sample) and by `smoke` (a sample it reads from the target).
+ */
+export function compareQueryModel(
+  queryData: Float32Array,
+  queryCount: number,
+  storeUnit: Float32Array,
+  storeCount: number,
+  dim: number,
+  seed: number,
+  queryDim = dim,
+): QueryModelFit | undefined {
+  if (queryDim !== dim || queryCount < MIN_PART_ROWS || storeCount < 2 * MIN_PART_ROWS) return undefined;
+  const rng = new Rng(seed ^ 0x9a7);
+  // Held-out rows and the pool are disjoint; both centered on the store's mean.
+  const heldOutCount = Math.min(HELD_OUT, Math.floor(storeCount / 2));
+  const drawn = sampleIndices(storeCount, Math.min(storeCount, heldOutCount + POOL), rng);
+  const isHeldOut = new Set(sampleIndices(drawn.length, heldOutCount, rng));
+  const heldOutRows = drawn.filter((_, i) => isHeldOut.has(i));
+  const poolRows = drawn.filter((_, i) => !isHeldOut.has(i));
+  const storeCentered = centeredUnit(selectRows(storeUnit, dim, drawn), drawn.length, dim);
+  const heldOut = selectRows(storeCentered, dim, drawn.map((_, i) => i).filter((i) => isHeldOut.has(i)));
+  const pool = selectRows(storeCentered, dim, drawn.map((_, i) => i).filter((i) => !isHeldOut.has(i)));
+  const queryPicked = sampleIndices(queryCount, Math.min(MAX_QUERIES, queryCount), rng);
+  const queryUnit = normalizedCopy(selectRows(queryData, dim, queryPicked), queryPicked.length, dim);
+  const queryCentered = centeredUnit(queryUnit, queryPicked.length, dim);
+  const query = crossMatch(queryCentered, queryPicked.length, pool, poolRows.length, dim, rng);
+  const baseline = crossMatch(heldOut, heldOutRows.length, pool, poolRows.length, dim, rng);
+  const queryStructure = crossMatch(queryCentered, queryPicked.length, queryCentered, queryPicked.length, dim, rng, (i, j) => i === j);
+  const relation = query.excess / baseline.excess;
+  const relationUpper = (query.excess + Z * query.excessError) / baseline.excess;
+  const structured = (match: CrossMatch): boolean => match.excess - Z * match.excessError >= MIN_STRUCTURE;
+  const judged = Number.isFinite(relation) && structured(baseline) && structured(queryStructure);
+  const storeRaw = selectRows(storeUnit, dim, poolRows);
+  return {
+    queries: queryPicked.length,
+    heldOut: heldOutRows.length,
+    pool: poolRows.length,
+    query,
+    baseline,
+    queryStructure,
+    relation,
+    relationUpper,
+    queryBestMatchMedian: median(bestMatches(queryUnit, queryPicked.length, storeRaw, poolRows.length, dim)),
+    heldOutBestMatchMedian: median(bestMatches(selectRows(storeUnit, dim, heldOutRows), heldOutRows.length, storeRaw, poolRows.length, dim)),
+    meanDirectionCosine: meanDirectionCosine(queryUnit, queryPicked.length, selectRows(storeUnit, dim, drawn), drawn.length, dim),
+    judged,
+    mismatch: judged && relationUpper < RELATION_MAX,
+  };
 }
 
 function bestMatches(probes: Float32Array, probeCount: number, base: Float32Array, baseCount: number, dim: number): number[] {

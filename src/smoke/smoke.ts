@@ -4,6 +4,7 @@ import { InputError, UsageError } from '../errors.js';
 import { embedQuestions, type QueryEmbedding } from './embed.js';
 import { readQuestions } from './questions.js';
 import { scoreQuestion, summarizeOutcomes } from './score.js';
+import { queryModelWarning } from './query-model.js';
 import { openSearcher } from './target.js';
 import { DEFAULT_QUESTIONS, SMOKE_DEPTH, type SmokeComparison, type SmokeResult } from './types.js';
 
@@ -44,7 +45,9 @@ export async function smoke(target: string, options: SmokeOptions): Promise<Smok
     }
     const lists = await searcher.search(vectors.data, vectors.count, SMOKE_DEPTH);
     const scored = questions.map((question, i) => scoreQuestion(question, lists[i] ?? []));
-    return summarizeOutcomes(scored, { target, method: searcher.description, questionsInFile: all.length, queryVectors: vectors.description });
+    const summary = summarizeOutcomes(scored, { target, method: searcher.description, questionsInFile: all.length, queryVectors: vectors.description });
+    const warning = await queryModelWarning(target, vectors);
+    return warning ? { ...summary, warnings: [warning] } : summary;
   } finally {
     await searcher.close();
   }
