@@ -17,16 +17,16 @@ export default defineCheck({
       'for the right question, and may crowd the results for the wrong ones. Norm checks cannot see it.',
     decides:
       'From the vectors alone. Candidate two-way splits of a sample come from the connected parts of its ' +
-      '10-nearest-neighbour graph, a spherical 2-means split, and the source\'s segments (shard files). For each split, ' +
+      'mutual 10-nearest-neighbour graph, a spherical 2-means split, and the source\'s segments (shard files). For each split, ' +
       'both parts are centered on their own mean, and each part\'s rows are matched (mean top-5 cosine) against their own ' +
       'part and against the other part, and again with the rows\' coordinates randomly permuted and sign-flipped ' +
       '(the same geometry in an unrelated coordinate system: the chance level). One model\'s topic clusters share its ' +
       'axes, so most of a part\'s excess over chance carries over to the other part (measured 0.2–0.97); two models ' +
       `share none (0 ± 0.05). The split is mixed when, in both directions, the upper 99.9% bound of the carried-over ` +
       `share is below ${RELATION_MAX} and each part has structure of its own (excess over chance ≥ 0.05). ` +
-      `A part needs ${MIN_PART_ROWS} sampled rows: with the default sample that is about 0.5% of the rows at 128 ` +
-      'dimensions and about 1% at 768 (the search uses up to 4,000 sampled rows, fewer at high dimension); a smaller ' +
-      'share of foreign rows is not detectable and the report cannot vouch for it.',
+      `A part needs ${MIN_PART_ROWS} of the (up to) 3,000 sampled rows the search uses, so foreign rows are detectable from about 1% of the store ` +
+      '(from 20 rows in smaller stores); a smaller share is not, and a pass does not vouch for it. ' +
+      'The neighbour graph and the 2-means split work in 64 random dimensions when the vectors have more (cosines kept to about ±0.13); the judgement uses every dimension.',
     evidence: {
       minorityShare: 'share of sampled rows in the smaller part (with its 95% interval)',
       parts: 'each part: sampled rows, share, and where its rows are (blocks of rows or segments)',

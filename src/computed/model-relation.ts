@@ -100,8 +100,9 @@ export function drawRows(data: Float32Array, dim: number, rows: readonly number[
   return { data: selectRows(data, dim, picked), rows: picked };
 }
 
-export function probeCount(rows: number): number {
-  return Math.min(MAX_PROBES, rows);
+/** Probes for a pool: 60 against a full pool, more against a small one (same cost), so a small part's error stays small. */
+export function probeCount(rows: number, pool = MAX_POOL): number {
+  return Math.min(rows, Math.max(MAX_PROBES, Math.floor((MAX_PROBES * MAX_POOL) / Math.max(1, pool))));
 }
 
 function topKMeans(

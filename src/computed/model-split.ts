@@ -4,7 +4,7 @@ import { wilsonInterval } from '../math/bounds.js';
 import { kernels } from '../math/kernels.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { UnionFind } from '../math/union-find.js';
-import { selectRows } from '../math/vectors.js';
+import { normalizeInPlace, selectRows } from '../math/vectors.js';
 import { centeredUnit, crossMatch, drawRows, poolSize, probeCount, type CrossMatch } from './model-relation.js';
 import { unitValidSample, validSample } from './valid-sample.js';
 
@@ -61,9 +61,13 @@ export interface ModelSplitSearch {
 
 /** A part needs this many sampled rows: 20 probes and a pool of 19 keep the excess's error near 0.01. */
 export const MIN_PART_ROWS = 20;
-/** Multiply-adds for the neighbour graph (rows² · dim): 1,400 rows at 768 dims, 3,400 at 128 (under a second). */
-const GRAPH_MULTIPLY_ADDS = 1.5e9;
-const MAX_GRAPH_ROWS = 4000;
+/**
+ * Rows the split is searched on. The neighbour graph is built in at most GRAPH_DIMS random
+ * dimensions (Johnson–Lindenstrauss: cosines kept to about ±0.13, far finer than the gap between a
+ * row's own-model neighbours and another model's rows), so its cost does not grow with the dimension.
+ */
+const MAX_GRAPH_ROWS = 3000;
+const GRAPH_DIMS = 64;
 const GRAPH_K = 10;
 /**
  * Below this share of its own structure carried across, two parts do not share a coordinate
@@ -76,7 +80,7 @@ const Z = 3.09;
 /** Smallest within-part excess over chance (cosine) that counts as a model's structure. */
 const MIN_STRUCTURE = 0.05;
 const MAX_SEGMENT_CANDIDATES = 4;
-const MAX_COMPONENT_CANDIDATES = 3;
+const MAX_COMPONENT_CANDIDATES = 5;
 
 export function modelSplit(artifacts: Artifacts, context: CheckContext): ModelSplitSearch | undefined {
   return context.memo('model-split', () => {
@@ -84,7 +88,7 @@ export function modelSplit(artifacts: Artifacts, context: CheckContext): ModelSp
     if (valid.count < 2 * MIN_PART_ROWS) return undefined;
     const dim = valid.dim;
     const rng = new Rng(artifacts.settings.seed ^ 0x3d1);
-    const m = Math.min(valid.count, MAX_GRAPH_ROWS, Math.floor(Math.sqrt(GRAPH_MULTIPLY_ADDS / dim)));
+    const m = Math.min(valid.count, MAX_GRAPH_ROWS);
     const picked = sampleIndices(valid.count, m, rng);
     const unit = selectRows(unitValidSample(artifacts, context), dim, picked);
     const rowNumbers = picked.map((i) => valid.rows[i] as number);
@@ -100,8 +104,10 @@ export function modelSplit(artifacts: Artifacts, context: CheckContext): ModelSp
       if (candidates.some((c) => c.minority.length === minority.length && c.minority.every((i) => key.has(i)))) return;
       candidates.push({ method, minority: minority.sort((a, b) => a - b) });
     };
-    for (const component of graphComponents(unit, m, dim).slice(0, MAX_COMPONENT_CANDIDATES)) add('neighbour-graph component', component);
-    const halves = twoMeans(unit, m, dim, rng);
+    const graphRows = dim > GRAPH_DIMS ? randomProjection(unit, m, dim, GRAPH_DIMS, rng) : unit;
+    const graphDim = Math.min(dim, GRAPH_DIMS);
+    for (const component of graphComponents(graphRows, m, graphDim).slice(0, MAX_COMPONENT_CANDIDATES)) add('neighbour-graph component', component);
+    const halves = twoMeans(graphRows, m, graphDim, rng);
     if (halves) add('2-means split', halves);
     for (const segment of segmentParts(artifacts, rowNumbers).slice(0, MAX_SEGMENT_CANDIDATES)) add(`segment ${segment.name}`, segment.members);
 
@@ -155,7 +161,7 @@ export function relate(unit: Float32Array, dim: number, part: readonly number[],
   const q = centeredUnit(selectRows(unit, dim, other), other.length, dim);
   const pool = poolSize(part.length, other.length);
   const all = part.map((_, i) => i);
-  const probes = drawRows(p, dim, all, probeCount(part.length), rng);
+  const probes = drawRows(p, dim, all, probeCount(part.length, pool), rng);
   const ownPool = drawRows(p, dim, all, pool + 1, rng);
   const otherPool = drawRows(q, dim, other.map((_, i) => i), pool, rng);
   const within = crossMatch(probes.data, probes.rows.length, ownPool.data, ownPool.rows.length, dim, rng, (i, j) => probes.rows[i] === ownPool.rows[j]);
@@ -166,10 +172,21 @@ export function relate(unit: Float32Array, dim: number, part: readonly number[],
   return { within, across, relation, relationUpper, structured };
 }
 
-/** Connected parts of the undirected k-nearest-neighbour graph (cosine), largest first, the largest left out. */
+/** Rows projected on `target` random Gaussian directions and re-normalized. */
+function randomProjection(unit: Float32Array, m: number, dim: number, target: number, rng: Rng): Float32Array {
+  const directions = new Float32Array(target * dim);
+  for (let i = 0; i < directions.length; i++) directions[i] = rng.nextGaussian();
+  const out = new Float32Array(m * target);
+  kernels().dot(unit, m, directions, target, dim, out);
+  normalizeInPlace(out, m, target);
+  return out;
+}
+
+/** Connected parts of the mutual k-nearest-neighbour graph (cosine), largest first, the largest left out. */
 function graphComponents(unit: Float32Array, m: number, dim: number): number[][] {
   const k = Math.min(GRAPH_K, m - 1);
   const uf = new UnionFind(m);
+  const lists = new Int32Array(m * k).fill(-1);
   const block = 64;
   const scores = new Float32Array(block * m);
   const best = new Float64Array(k);
@@ -193,7 +210,15 @@ function graphComponents(unit: Float32Array, m: number, dim: number): number[][]
         best[p] = s;
         bestIds[p] = j;
       }
-      for (const id of bestIds) if (id >= 0) uf.union(start + r, id);
+      lists.set(bestIds, (start + r) * k);
+    }
+  }
+  // Mutual neighbours only: one outlier row whose list reaches into another part is no bridge.
+  for (let i = 0; i < m; i++) {
+    for (let a = 0; a < k; a++) {
+      const j = lists[i * k + a] as number;
+      if (j <= i) continue;
+      for (let b = 0; b < k; b++) if (lists[j * k + b] === i) (uf.union(i, j), (b = k));
     }
   }
   const groups = uf.groups();
