@@ -37,7 +37,7 @@ const MAX_PROBES = 60;
 const MAX_POOL = 400;
 const TOP_K = 5;
 /** Unrelated coordinate systems drawn for the chance level (their mean is what is compared). */
-const NULL_DRAWS = 4;
+const NULL_DRAWS = 3;
 
 /** Rows centered on their own mean and scaled to unit length (a copy). */
 export function centeredUnit(data: Float32Array, count: number, dim: number): Float32Array {

@@ -59,14 +59,14 @@ export interface ModelSplitSearch {
   readonly best?: ModelSplit;
 }
 
-/** A part needs this many sampled rows: 20 probes and a pool of 19 keep the excess's error near 0.01. */
-export const MIN_PART_ROWS = 20;
+/** A part needs this many sampled rows: fewer leave the excess over chance too uncertain to bound (its probes and pool are the part itself). */
+export const MIN_PART_ROWS = 15;
 /**
  * Rows the split is searched on. The neighbour graph is built in at most GRAPH_DIMS random
  * dimensions (Johnson–Lindenstrauss: cosines kept to about ±0.13, far finer than the gap between a
  * row's own-model neighbours and another model's rows), so its cost does not grow with the dimension.
  */
-const MAX_GRAPH_ROWS = 3000;
+const MAX_GRAPH_ROWS = 2500;
 const GRAPH_DIMS = 64;
 const GRAPH_K = 10;
 /**
@@ -121,9 +121,10 @@ export function modelSplit(artifacts: Artifacts, context: CheckContext): ModelSp
   });
 }
 
-/** Mixed splits first, then the least related. */
+/** Mixed splits first, the one with the largest minority (it covers the most foreign rows); otherwise the least related. */
 function rank(split: ModelSplit): number {
-  return (split.mixed ? -10 : 0) + Math.max(split.forward.relationUpper, split.backward?.relationUpper ?? -Infinity);
+  if (split.mixed) return -10 - split.minorityShare;
+  return Math.max(split.forward.relationUpper, split.backward?.relationUpper ?? -Infinity);
 }
 
 function judgeSplit(unit: Float32Array, m: number, dim: number, rowNumbers: readonly number[], method: string, minority: readonly number[], rng: Rng): ModelSplit | undefined {
@@ -226,16 +227,16 @@ function graphComponents(unit: Float32Array, m: number, dim: number): number[][]
   return groups.length > 1 ? groups.slice(1) : [];
 }
 
-/** Spherical 2-means (k-means++ start, best of three): splits along the largest difference in direction. */
+/** Spherical 2-means (k-means++ start, best of two): splits along the largest difference in direction. */
 function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[] | undefined {
   let bestScore = -Infinity;
   let bestLabels: Uint8Array | undefined;
   const centroids = new Float32Array(2 * dim);
   const scores = new Float32Array(m * 2);
-  for (let restart = 0; restart < 3; restart++) {
+  for (let restart = 0; restart < 2; restart++) {
     const first = rng.nextInt(m);
     centroids.set(unit.subarray(first * dim, (first + 1) * dim), 0);
-    kernels().dot(unit, m, centroids, 1, dim, scores);
+    scoreAgainst(unit, m, dim, centroids, 1, scores);
     let total = 0;
     const weights = new Float64Array(m);
     for (let i = 0; i < m; i++) total += weights[i] = Math.max(0, 1 - (scores[i] as number)) ** 2;
@@ -246,7 +247,7 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
     const labels = new Uint8Array(m);
     let objective = 0;
     for (let iteration = 0; iteration < 20; iteration++) {
-      kernels().dot(unit, m, centroids, 2, dim, scores);
+      scoreAgainst(unit, m, dim, centroids, 2, scores);
       let changed = iteration === 0;
       objective = 0;
       for (let i = 0; i < m; i++) {
@@ -273,6 +274,17 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
   const members: number[] = [];
   bestLabels.forEach((label, i) => label === 1 && members.push(i));
   return members.length && members.length < m ? members : undefined;
+}
+
+/** Rows × 1 or 2 centroids: too small a product for a kernel call to pay off. */
+function scoreAgainst(unit: Float32Array, m: number, dim: number, centroids: Float32Array, count: number, out: Float32Array): void {
+  for (let i = 0; i < m; i++) {
+    for (let c = 0; c < count; c++) {
+      let dot = 0;
+      for (let j = 0; j < dim; j++) dot += (unit[i * dim + j] as number) * (centroids[c * dim + j] as number);
+      out[i * count + c] = dot;
+    }
+  }
 }
 
 /** Sampled rows grouped by the source segment (shard file) they come from, largest first. */
