@@ -24,7 +24,7 @@ export default defineCheck({
       'axes, so most of a part\'s excess over chance carries over to the other part (measured 0.2–0.97); two models ' +
       `share none (0 ± 0.05). The split is mixed when, in both directions, the upper 99.9% bound of the carried-over ` +
       `share is below ${RELATION_MAX} and each part has structure of its own (excess over chance ≥ 0.05). ` +
-      `A part needs ${MIN_PART_ROWS} of the (up to) 2,500 sampled rows the search uses, so foreign rows are detectable from about 1% of the store ` +
+      `A part needs ${MIN_PART_ROWS} of the (up to) 2,000 sampled rows the search uses, so foreign rows are detectable from about 1% of the store ` +
       `(from ${MIN_PART_ROWS} rows in smaller stores); a smaller share is not, and a pass does not vouch for it. ` +
       'The neighbour graph and the 2-means split work in 64 random dimensions when the vectors have more (cosines kept to about ±0.13); the judgement uses every dimension.',
     evidence: {

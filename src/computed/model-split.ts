@@ -66,7 +66,7 @@ export const MIN_PART_ROWS = 15;
  * dimensions (Johnson–Lindenstrauss: cosines kept to about ±0.13, far finer than the gap between a
  * row's own-model neighbours and another model's rows), so its cost does not grow with the dimension.
  */
-const MAX_GRAPH_ROWS = 2500;
+const MAX_GRAPH_ROWS = 2000;
 const GRAPH_DIMS = 64;
 const GRAPH_K = 10;
 /**
