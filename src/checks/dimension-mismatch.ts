@@ -1,5 +1,6 @@
 import { count, rowList } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
+import type { VectorSample } from '../gather/artifacts.js';
 import type { RowStats } from '../gather/row-stats.js';
 import { defineCheck, partlyRun, type CheckGap, type CheckResult } from './check.js';
 
@@ -22,7 +23,10 @@ export default defineCheck({
       'dropped values): the stored shape looks right while the information is gone. Rows of different lengths ' +
       '(JSON arrays) mean several models or a broken writer.',
     decides:
-      `Fails when the stored dimension differs from --dim (or the policy's), when a column is exactly zero in every one of at least ${ZERO_COLUMN_MIN_ROWS} valid rows (a warning from ${ZERO_COLUMN_WARN_ROWS}), or when any row has a different length. Without --dim, a policy or --queries, the stored dimension is not compared with the model's.`,
+      `Fails when the stored dimension differs from --dim (or the policy's), when a column is exactly zero in every one of at least ${ZERO_COLUMN_MIN_ROWS} valid rows (a warning from ${ZERO_COLUMN_WARN_ROWS}), or when any row has a different length. ` +
+      'Rows whose trailing block of dimensions is exactly zero (a half-written row, a cast that dropped values) fail too, found among the sampled rows: ' +
+      'a block counts when its length t makes chance impossible, i.e. rows × p₀ᵗ < 0.001 with p₀ the rate of exact zeros in the rows\' leading half (t ≥ 2 for dense float vectors). ' +
+      'Without --dim, a policy or --queries, the stored dimension is not compared with the model\'s.',
     evidence: {
       storedDim: 'dimension of the stored vectors',
       declaredDim: 'dimension the model produces (--dim or the policy)',
@@ -32,12 +36,13 @@ export default defineCheck({
       effectiveDim: 'stored dimension minus the all-zero columns',
       raggedRows: 'rows whose length differs from the stored dimension',
       raggedLengths: 'lengths found among those rows, with their counts',
+      trailingZeroRows: 'sampled rows whose last dimensions are exactly zero while other rows have values there (row, zero block length)',
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'source', 'declared'],
     fix: "Re-embed with the model the index expects and write every vector at the model's full dimension; never truncate or pad to fit a schema — change the schema (and rebuild the index) instead.",
   },
-  run({ rowStats, source, declared, queries }) {
+  run({ rowStats, source, declared, queries, sample }) {
     const results: (CheckResult | CheckGap)[] = [];
     const storedDim = source.dim;
     // An index that transforms vectors (PCA) takes the model's dimension and stores fewer: compare its input.
@@ -62,6 +67,8 @@ export default defineCheck({
     }
     const zeroColumns = zeroColumnFinding(rowStats, storedDim);
     if (zeroColumns) results.push(zeroColumns);
+    const halfWritten = trailingZeroFinding(sample, rowStats, storedDim);
+    if (halfWritten) results.push(halfWritten);
     if (rowStats.rowIssues.count > 0) {
       const lengths = Object.fromEntries(Object.entries(rowStats.rowIssues.lengths).map(([length, rows]) => [length, rows]));
       const rows = rowStats.rowIssues.first.map((issue) => issue.row);
@@ -94,5 +101,67 @@ function zeroColumnFinding(stats: RowStats, dim: number): CheckResult | null {
         ? `the vectors were cut to ${effectiveDim} dimensions and zero-padded back to ${dim}.`
         : `those values were lost (a bad cast or a writer that drops fields); only ${effectiveDim} dimensions carry information.`),
     evidence: { storedDim: dim, zeroColumns, zeroColumnsTrailing: trailing, effectiveDim },
+  };
+}
+
+/** Expected rows that end in a zero block by chance, under independent zeros, must stay below this. */
+const TRAILING_CHANCE = 0.001;
+
+/**
+ * Sampled rows whose last dimensions are exactly zero although other rows have values there: a
+ * row written half way, or a cast that dropped the tail. Columns zero in every row are the
+ * zero-column finding instead (truncate-then-pad applied to all rows).
+ */
+function trailingZeroFinding(sample: VectorSample, stats: RowStats, dim: number): CheckResult | null {
+  if (sample.count === 0 || dim < 4) return null;
+  let zeroTail = 0;
+  while (zeroTail < dim && stats.columnNonzero[dim - 1 - zeroTail] === 0) zeroTail++;
+  const width = dim - zeroTail;
+  const half = Math.floor(width / 2);
+  let zeros = 0;
+  let entries = 0;
+  const tails: { row: number; zeros: number }[] = [];
+  let validRows = 0;
+  for (let r = 0; r < sample.count; r++) {
+    const offset = r * dim;
+    let nonzero = false;
+    let finite = true;
+    for (let j = 0; j < dim; j++) {
+      const v = sample.data[offset + j] as number;
+      if (v !== 0) nonzero = true;
+      if (!Number.isFinite(v)) finite = false;
+    }
+    if (!nonzero || !finite) continue;
+    validRows++;
+    for (let j = 0; j < half; j++) if (sample.data[offset + j] === 0) zeros++;
+    entries += half;
+    let t = 0;
+    while (t < width && sample.data[offset + width - 1 - t] === 0) t++;
+    if (t > 0) tails.push({ row: sample.rows[r] as number, zeros: t });
+  }
+  if (!validRows) return null;
+  // An upper estimate of the zero rate (one more zero than seen): never 0, so t stays finite.
+  const p0 = (zeros + 1) / (entries + 1);
+  let minimum = 2;
+  while (minimum < width && validRows * p0 ** minimum >= TRAILING_CHANCE) minimum++;
+  const broken = tails.filter((tail) => tail.zeros >= minimum);
+  if (!broken.length) return null;
+  const rows = broken.map((tail) => tail.row);
+  const lengths = [...new Set(broken.map((tail) => tail.zeros))].sort((a, b) => a - b);
+  return {
+    severity: 'fail',
+    message:
+      `${count(broken.length)} of ${count(validRows)} sampled rows end in a block of exactly-zero dimensions (rows ${rowList(rows, rows.length)}; ` +
+      `zero blocks of ${lengths.slice(0, 6).join(', ')}${lengths.length > 6 ? ', …' : ''} dimensions, where other rows have values): half-written rows or a cast that dropped the tail. ` +
+      `By chance no row would end in ${minimum} or more zeros. Only ${dim - (lengths[0] as number)} or fewer of their dimensions carry information, so they rank wrongly for every query.`,
+    evidence: {
+      storedDim: dim,
+      trailingZeroRows: broken.slice(0, 50).map((tail) => ({ row: tail.row, zeroDims: tail.zeros })),
+      trailingZeroRowCount: broken.length,
+      trailingZeroSampledRows: validRows,
+      trailingZeroMinBlock: minimum,
+      scope: 'sample',
+    } as Evidence,
+    fix: 'Re-embed (or re-write) the rows listed in full, and find the writer that stops half way or casts to a shorter type.',
   };
 }

@@ -33,7 +33,8 @@ export default defineCheck({
       'warns when plain vectors need normalizing before a non-normalizing index, or when inner product is ' +
       `norm-dominated (over ${percent(NORM_DOMINANCE_WARN, 0)} of each top-10 are the same longest vectors). With no metric declared it reports the state and the safe metrics. ` +
       'Vectors whose spectrum is that of isotropic noise (PC1 within 1.5× the Marchenko–Pastur edge, mean pairwise cosine ~0) were whitened: ' +
-      'a warning unless the policy records the whitening (a fail when it says there is none); the reverse, a policy that says whitened over a model\'s raw geometry, warns.',
+      'a warning unless the policy records the whitening (a fail when it says there is none); the reverse, a policy that says whitened over a model\'s raw geometry, warns. ' +
+      'An isotropic spectrum whose rows also match their nearest rows no better than with their coordinates randomly permuted (the top-5 cosine excess over that chance level has a 99.9% lower bound ≤ 0) is not whitened but random: a mock or broken embedder (warn). Whitened embeddings keep their neighbourhoods.',
     evidence: {
       declaredMetric: 'metric the model was trained for (--metric or the policy)',
       indexMetric: 'metric the index computes, when the target is an index',
@@ -77,6 +78,18 @@ function whiteningVersusPolicy(artifacts: Artifacts, context: CheckContext): Che
   if (!shape) return null;
   const declared = artifacts.declared.whitened;
   const evidence = { ...isotropyEvidence(shape), policyWhitened: declared ?? null, indexMetric: artifacts.index?.metric ?? null };
+  if (shape.random) {
+    return {
+      severity: 'warn',
+      title: 'Vectors look random: a mock or broken embedder',
+      message:
+        `The stored vectors have no structure an embedding model gives: an isotropic spectrum (PC1 ${percent(shape.pc1Share, 2)} of the variance, the isotropic level is ${percent(shape.isotropicShare, 2)}; mean pairwise cosine ${figure(shape.meanCosine)}) ` +
+        `and rows match their nearest rows no better than with their coordinates randomly permuted (top-5 cosine excess ${figure(shape.structure?.excess ?? NaN, 2)} ± ${figure(shape.structure?.excessError ?? NaN, 2)}). ` +
+        'Whitened embeddings keep their neighbours; these look like random vectors from a mock, a placeholder or a broken embedding call, so no search over them can be meaningful.',
+      evidence,
+      fix: 'Check what wrote these vectors: a test double or random placeholder left in the pipeline, an embedding call failing silently, a wrong dtype or byte order when reading. Re-embed with the real model.',
+    };
+  }
   if (shape.whitened && declared !== true) {
     return {
       severity: declared === false ? 'fail' : 'warn',

@@ -3,7 +3,11 @@ import type { Evidence } from '../core/finding.js';
 import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import type { RegimeRuns } from '../gather/row-stats.js';
-import { defineCheck } from './check.js';
+import { distinctScales, scaleRegimes, SCALE_MIN_RATIO, SCALE_MIN_SEPARATION } from '../computed/scale-regimes.js';
+import { effectiveMetric } from '../computed/search-metric.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import { defineCheck, type CheckContext, type CheckResult } from './check.js';
+import { locatePart } from './part-location.js';
 
 /** A minority regime this large changes many result lists; below it, a warning. */
 const MIXED_FAIL_SHARE = 0.01;
@@ -35,6 +39,7 @@ export default defineCheck({
       regimeStarts: 'row where each contiguous regime starts (with its length)',
       interleaved: 'true when the regimes alternate row by row instead of forming shards',
       segments: 'per shard / source file: rows, unit share, mean norm',
+      scales: 'raw rows at two scales: median norm of each group, their ratio and separation (Ashman\'s D), where the smaller group sits',
     },
     labels: ['No.8', 'No.16'],
     requiredArtifacts: ['rowStats', 'source'],
@@ -43,6 +48,7 @@ export default defineCheck({
   run(artifacts, context) {
     const { rowStats, source } = artifacts;
     const regimes = normRegimes(rowStats);
+    if (regimes.state === 'raw') return scaleShards(artifacts, context);
     if (regimes.state !== 'mixed') return null;
     // Decoded through a codebook that does not fit, norms show the codebook, not the stored vectors.
     if (decodedNormsUnreliable(artifacts, context)) return null;
@@ -103,3 +109,52 @@ function contiguousRegimes(regimes: RegimeRuns, validRows: number): { regime: st
   return merged.filter((run) => run.rows >= minimum);
 }
 
+
+/** Raw rows written at two scales: harmful when the search ranks by length (inner product, L2). */
+function scaleShards(artifacts: Artifacts, context: CheckContext): CheckResult | null {
+  const scales = scaleRegimes(artifacts, context);
+  if (!distinctScales(scales)) return null;
+  const metric = effectiveMetric(artifacts);
+  const inMinority = new Set(scales.minorityRows);
+  const majority = artifacts.sample.rows.filter((row) => !inMinority.has(row));
+  const location = locatePart(scales.minorityRows, majority, artifacts.rowStats.segments ?? []);
+  const ratio = scales.highMedian / scales.lowMedian;
+  const which = scales.minorityIsLonger ? 'longer' : 'shorter';
+  const harmful = metric !== 'cosine';
+  const evidence = {
+    scales: {
+      lowMedianNorm: round(scales.lowMedian, 4),
+      highMedianNorm: round(scales.highMedian, 4),
+      ratio: round(ratio, 3),
+      separation: round(scales.separation, 2),
+      minorityShare: round(scales.minorityShare, 4),
+      minority: which,
+      sampledRows: scales.rows,
+      blocks: location.minority.blocks,
+      segments: location.minority.segments,
+      interleaved: location.interleaved,
+    },
+    metric,
+    scope: 'sample',
+  } as Evidence;
+  const message =
+    `The raw rows come at two scales: ${percent(scales.minorityShare, 1)} of the sampled rows (${location.minority.text}) have a median norm of ` +
+    `${figure(scales.minorityIsLonger ? scales.highMedian : scales.lowMedian)} against ${figure(scales.minorityIsLonger ? scales.lowMedian : scales.highMedian)} for the rest ` +
+    `(${figure(ratio, 3)}×, separation ${figure(scales.separation, 3)}).`;
+  if (!harmful) {
+    return {
+      severity: 'info',
+      title: 'Raw rows at two scales (harmless under cosine)',
+      message: `${message} Cosine divides the scale out, so rankings are unaffected; under inner product the longer rows would win every query, under L2 the shorter ones.`,
+      evidence,
+      fix: 'Nothing to do while every search uses cosine. Normalize at ingestion (`vectorclinic guard --metric cosine`) so an inner-product or L2 index over these rows stays safe.',
+    };
+  }
+  return {
+    severity: scales.minorityShare >= MIXED_FAIL_SHARE ? 'fail' : 'warn',
+    title: 'Raw rows at two scales in one store',
+    message: `${message} ${metric === 'ip' ? 'Under inner product the longer rows win' : 'Under L2 the shorter rows sit nearer every query and win'} queries by their length, not their meaning.`,
+    evidence,
+    fix: 'Find the writer that scales its vectors and rewrite its rows at the common scale (or L2-normalize every row and search by cosine), then rebuild the index.',
+  };
+}

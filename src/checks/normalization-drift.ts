@@ -15,7 +15,7 @@ const AGREEMENT_FAIL_BELOW = 0.9;
 export default defineCheck({
   meta: {
     code: 'normalization-drift',
-    title: 'Queries and stored vectors are preprocessed alike',
+    title: 'Queries and stored vectors are normalized alike',
     failureTitle: 'Queries and stored vectors are normalized differently',
     description:
       'The query path and the ingestion path must apply the same normalization. When documents were stored raw ' +

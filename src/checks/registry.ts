@@ -8,11 +8,13 @@ import duplicateRows from './duplicate-rows.js';
 import emptyIndex from './empty-index.js';
 import idCollision from './id-collision.js';
 import metricMismatch from './metric-mismatch.js';
+import mixedModels from './mixed-models.js';
 import mixedNormShards from './mixed-norm-shards.js';
 import modelChanged from './model-changed.js';
 import neighborCollapse from './neighbor-collapse.js';
 import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
+import queryModelMismatch from './query-model-mismatch.js';
 import staleCodebook from './stale-codebook.js';
 import zeroVectors from './zero-vectors.js';
 
@@ -26,7 +28,9 @@ export const CHECKS: readonly Check[] = [
   dimensionMismatch,
   metricMismatch,
   normalizationDrift,
+  queryModelMismatch,
   mixedNormShards,
+  mixedModels,
   duplicateRows,
   modelChanged,
   staleCodebook,

@@ -163,6 +163,7 @@ function formatResult(result: SmokeResult): string {
     `  ${headline(result)}`,
     `  ${intervalNote(result)}`,
     ...scopeLines(result).map((line) => `  ${line}`),
+    ...(result.warnings ?? []).map((warning) => `  warning: ${warning}`),
   ];
   if (result.questions <= 20) {
     for (const outcome of result.perQuestion) {
@@ -181,9 +182,11 @@ function formatComparison(comparison: SmokeComparison): string {
     `  before ${comparison.before.target} (${comparison.before.method})`,
     `    ${headline(comparison.before)}`,
     ...scopeLines(comparison.before).slice(1).map((line) => `    ${line}`),
+    ...(comparison.before.warnings ?? []).map((warning) => `    warning: ${warning}`),
     `  after  ${comparison.after.target} (${comparison.after.method})`,
     `    ${headline(comparison.after)}`,
     ...scopeLines(comparison.after).slice(1).map((line) => `    ${line}`),
+    ...(comparison.after.warnings ?? []).map((warning) => `    warning: ${warning}`),
     `  change recall@10 ${change(comparison.delta.recallAt10, comparison.deltaIntervals.recallAt10)}, MRR ${change(comparison.delta.mrr, comparison.deltaIntervals.mrr)}`,
     `  ${intervalNote(comparison.after)}; changes: paired bootstrap over the same questions`,
     '',

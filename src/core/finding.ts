@@ -26,6 +26,8 @@ export const FINDING_CODES = [
   'empty-index',
   'ann-recall',
   'count-mismatch',
+  'mixed-models',
+  'query-model-mismatch',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -7,6 +7,7 @@ import { embedQuestions, type QueryEmbedding } from './embed.js';
 import { pairedDifferenceInterval } from './intervals.js';
 import { readQuestions } from './questions.js';
 import { reciprocalRank, scoreQuestion, summarizeOutcomes } from './score.js';
+import { queryModelWarning } from './query-model.js';
 import { openSearcher, type Searcher } from './target.js';
 import type { RetrievedRow } from './score.js';
 import { redactTarget } from '../sources/stores/store-url.js';
@@ -62,7 +63,9 @@ async function scoredSmoke(target: string, options: SmokeOptions): Promise<{ res
     const scored = questions.map((question, i) => scoreQuestion(question, lists[i] ?? []));
     const sample = positions.length < all.length ? { size: positions.length, seed: options.seed ?? 0 } : undefined;
     // A store URL's password never reaches the report (text header, JSON target).
-    return { found, result: summarizeOutcomes(scored, { target: redactTarget(target), method: searcher.description, questionsInFile: all.length, queryVectors: vectors.description, ids, ...(sample ? { sample } : {}) }) };
+    const summary = summarizeOutcomes(scored, { target: redactTarget(target), method: searcher.description, questionsInFile: all.length, queryVectors: vectors.description, ids, ...(sample ? { sample } : {}) });
+    const warning = await queryModelWarning(target, vectors);
+    return { found, result: warning ? { ...summary, warnings: [warning] } : summary };
   } finally {
     await searcher.close();
   }

@@ -60,6 +60,8 @@ export interface SmokeResult {
   /** Share of questions whose top 10 is not identical to any other question's top 10 (1 = healthy, 0 = collapse). */
   readonly distinctTopK: number;
   readonly perQuestion: readonly QuestionOutcome[];
+  /** What the numbers rest on that looks wrong (e.g. query vectors from another model than the store's). */
+  readonly warnings?: readonly string[];
 }
 
 export interface SmokeComparison {

@@ -24,6 +24,7 @@ const DATA = new URL('../../../shared/data/wordnet-ft128/', import.meta.url);
 export const DOCS = new URL('docs.f32.npy', DATA).pathname;
 export const DOCS_MODEL_B = new URL('docs_model_b.f32.npy', DATA).pathname;
 export const QUERIES = new URL('queries.f32.npy', DATA).pathname;
+export const QUERIES_MODEL_B = new URL('queries_model_b.f32.npy', DATA).pathname;
 export const DIM = 128;
 
 /** The first `rows` rows of a shared .npy file, read with the project's own reader. */

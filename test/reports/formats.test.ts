@@ -25,6 +25,8 @@ const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
   kitchenSink: ['zero-vectors', 'nonfinite-values', 'dimension-mismatch', 'metric-mismatch', 'mixed-norm-shards', 'duplicate-rows'],
   collapsed: ['neighbor-collapse'],
   drift: ['normalization-drift'],
+  mixedModels: ['mixed-models'],
+  foreignQueries: ['query-model-mismatch'],
   empty: ['empty-index'],
   staleIvf: ['ann-recall'],
   missingRows: ['count-mismatch'],

@@ -9,16 +9,17 @@ import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { measureReference } from '../../src/manifest/reference.js';
 import { normalizedCopy } from '../../src/math/vectors.js';
-import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVectors, IvfTestStore, loadRows, QUERIES, reportFor, reportForFile } from './demo-stores.js';
+import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVectors, IvfTestStore, loadRows, QUERIES, QUERIES_MODEL_B, reportFor, reportForFile } from './demo-stores.js';
 
 const ROWS = 2000;
 
-export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'modelSwap' | 'healthy';
+export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'mixedModels' | 'foreignQueries' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'modelSwap' | 'healthy';
 
 /**
  * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
  * collapsed: rows squeezed towards one direction with hub rows; drift: raw documents searched with
- * normalized queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once;
+ * normalized queries; mixedModels: the last 30% of the rows from another model (a backfill after a
+ * model swap); foreignQueries: healthy rows searched with another model's queries; empty: no rows; staleIvf: IVF lists trained on another model, probed once;
  * missingRows / repeatedIds: real hnswlib index files (test/fixtures/ann) missing a batch of the
  * reference vectors, and holding repeated labels; staleFaiss: a real FAISS IVFPQ file whose codebook
  * was trained on another model (test/fixtures/faiss); modelSwap: model-B rows behind a policy whose
@@ -37,6 +38,10 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
       declared: { metric: 'ip', from: 'options' },
       queries: { data: normalizedCopy(await loadRows(QUERIES, 300), 300, DIM), rows: 300 },
     }),
+    mixedModels: await reportForFile(folder, 'mixed-models.npy', mixedModels(healthy, await loadRows(DOCS_MODEL_B, ROWS)), ROWS),
+    foreignQueries: await reportForFile(folder, 'foreign-queries.npy', healthy, ROWS, {
+      queries: { data: normalizedCopy(await loadRows(QUERIES_MODEL_B, 300), 300, DIM), rows: 300 },
+    }),
     empty: await reportForFile(folder, 'empty.npy', new Float32Array(0), 0),
     staleIvf: await reportFor(staleIvf),
     missingRows: await check(annFixture('missing-batch.hnswlib'), { metric: 'cosine', vectors: annFixture('reference.npy') }),
@@ -48,6 +53,14 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
     healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
   };
   return { reports, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+/** The first 70% of the rows from model A, the rest the same documents' model-B vectors, all unit length. */
+function mixedModels(modelA: Float32Array, modelB: Float32Array): Float32Array {
+  const out = modelA.slice();
+  const from = Math.round(0.7 * ROWS) * DIM;
+  out.set(normalizedCopy(modelB, ROWS, DIM).subarray(from), from);
+  return out;
 }
 
 function annFixture(name: string): string {
