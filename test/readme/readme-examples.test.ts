@@ -25,7 +25,7 @@ import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
  * - `768` (the examples' model dimension) becomes 128, the fixtures' dimension;
  * - `npx vectorclinic ARGS` runs the CLI from source (`node --import tsx src/cli.ts ARGS`);
  * - `postgres://USER@HOST/DB?…` points at a PGlite database served over the Postgres wire protocol
- *   (tables `docs` and `items`); `lancedb://./data/lancedb/docs` is used as written (the table is
+ *   (tables `docs`, `docs_v2` and `items`); `lancedb://./data/lancedb/docs` is used as written (the table is
  *   created there); `chroma://localhost:8000/…` points at a port nobody listens on, so that line
  *   proves the command is accepted and fails cleanly (exit 2, naming the server): no Chroma server
  *   is started here (test/stores/chroma.test.ts runs one);
@@ -152,6 +152,8 @@ test('README: every sh and ts example runs as written (mechanical substitutions 
   const db = await PGlite.create({ extensions: { vector } });
   await buildPgvectorStore(db, { table: 'docs', vectors: unit, index: { method: 'hnsw', opclass: 'vector_cosine_ops' } });
   await buildPgvectorStore(db, { table: 'items', vectors: raw });
+  // The diff example's "after" snapshot: the same documents re-embedded by the same model (no drift).
+  await buildPgvectorStore(db, { table: 'docs_v2', vectors: unit, index: { method: 'hnsw', opclass: 'vector_cosine_ops' } });
   // rebuild in place reads, checks and writes the table over more than one connection.
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 8 });
   await server.start();

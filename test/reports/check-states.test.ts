@@ -71,7 +71,7 @@ test('JSON: checks whose inputs are missing are not run, with what would let the
 
 test('with --queries and --dim the same checks run and pass', () => {
   assert.equal(outcome(withInputs, 'normalization-drift').result, 'passed');
-  assert.equal(outcome(withInputs, 'normalization-drift').title, 'Queries and stored vectors are preprocessed alike');
+  assert.equal(outcome(withInputs, 'normalization-drift').title, 'Queries and stored vectors are normalized alike');
   const dims = outcome(withInputs, 'dimension-mismatch');
   assert.equal(dims.result, 'passed');
   assert.equal(dims.title, 'Dimensions match the model');
@@ -94,7 +94,7 @@ test('text: a check that did not run is listed under NOT RUN with its reason, ne
   const passed = section(text, 'PASSED');
   const notRun = section(text, 'NOT RUN');
   assert.doesNotMatch(passed, /normalization-drift|stale-codebook|ann-recall|Dimensions match the model/);
-  assert.match(notRun, /normalization-drift {2}Queries and stored vectors are preprocessed alike\n\s+no query vectors were given: pass --queries FILE/);
+  assert.match(notRun, /normalization-drift {2}Queries and stored vectors are normalized alike\n\s+no query vectors were given: pass --queries FILE/);
   assert.match(notRun, /dimension-mismatch {2}\(in part\)/);
   const notRunCount = bare.checks.filter((check) => check.result === 'not-run').length;
   assert.match(text, new RegExp(`^NOT RUN \\(${notRunCount}, and 1 check in part\\)`, 'm'));
@@ -106,12 +106,12 @@ test('Markdown and HTML: not-run checks sit in their own list, apart from the pa
   const passedBlock = markdown.slice(markdown.indexOf('checks passed</summary>'), markdown.indexOf('</details>', markdown.indexOf('checks passed</summary>')));
   assert.doesNotMatch(passedBlock, /normalization-drift|stale-codebook/);
   assert.match(markdown, /not run, and 1 in part: not checked, so not passed<\/summary>/);
-  assert.match(markdown, /- ⏭️ Queries and stored vectors are preprocessed alike \(`normalization-drift`\): no query vectors were given/);
+  assert.match(markdown, /- ⏭️ Queries and stored vectors are normalized alike \(`normalization-drift`\): no query vectors were given/);
 
   const html = formatHtml(bare);
   const passedList = html.slice(html.indexOf('<ul class="passed">'), html.indexOf('</ul>', html.indexOf('<ul class="passed">')));
   assert.doesNotMatch(passedList, /normalization-drift|stale-codebook|ann-recall/);
-  assert.match(html, /<li class="check-not-run"><span class="mark">–<\/span> Queries and stored vectors are preprocessed alike <code>normalization-drift<\/code> <small>no query vectors were given/);
+  assert.match(html, /<li class="check-not-run"><span class="mark">–<\/span> Queries and stored vectors are normalized alike <code>normalization-drift<\/code> <small>no query vectors were given/);
   assert.match(html, /class="count count-not-run" href="#not-run">\d+ not run</);
 });
 

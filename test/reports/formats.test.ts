@@ -225,5 +225,7 @@ test('every report matches the published JSON Schema (schema/report.schema.json)
   assert.equal(reportSchemaAccepts({ ...json, findings: [{ ...json.findings[0], code: 'no-such-code' }] }), false);
   assert.equal(reportSchemaAccepts({ ...json, findings: [{ ...json.findings[0], accepted: { by: 'suppression', reason: '', source: 'x' } }] }), false);
   // Open objects: a later tool's extra field still validates.
-  assert.equal(reportSchemaAccepts({ ...json, invocation: { argv: [] } }), true);
+  assert.equal(reportSchemaAccepts({ ...json, laterField: { argv: [] } }), true);
+  // Declared fields are checked: an invocation without its command is not schema 1.
+  assert.equal(reportSchemaAccepts({ ...json, invocation: { argv: [] } }), false);
 });
