@@ -1,0 +1,357 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Metric } from '../core/policy.js';
+import type { NeighborLists } from './top-k.js';
+import { normalizedCopy } from './vectors.js';
+
+/**
+ * Exact top-k on every core: the fused WebAssembly kernel (src/math/wasm/exact-top-k.wat) scores
+ * queries × rows in register tiles and keeps each query's k best as it goes, so no score matrix
+ * is ever stored; the rows are split into one contiguous range per thread (this one plus worker
+ * threads, all on one shared WebAssembly memory), and the per-thread lists are merged at the end.
+ * Rows pass through the shared memory in chunks, so the extra memory is bounded whatever N is.
+ *
+ * Results are those of `exactSearch` (src/math/top-k.ts), ties aside: same metric conventions
+ * (cosine over unit rows, zero rows scoring 0; L2 by 2q·x − ‖x‖²; inner product), same rounding
+ * of every dot product, the row seen first kept among equal scores.
+ */
+
+/** Next to this module both in src/ (run by tsx) and in dist/ (copied by scripts/copy-assets.mjs). */
+const WASM_URL = new URL('./wasm/exact-top-k.wasm', import.meta.url);
+const PAGE_BYTES = 65536;
+const MAX_PAGES = 65536;
+/** Bytes readable after every array: a row's tail is one masked 16-byte load. */
+const TAIL_SLACK = 16;
+/** Rows copied into the shared memory per round: big enough to amortize a round, small next to the 4 GiB cap. */
+const CHUNK_BYTES = 256 << 20;
+/** Rows every query passes over before the next block: ~512 KiB of them stay in the 2 MiB L2 while the queries stream. */
+const BLOCK_BYTES = 512 << 10;
+/**
+ * Below this many multiply-adds one thread finishes before a worker thread has started (~30 ms
+ * from dist/ on the 2-core development machine, several times that under tsx).
+ */
+const PARALLEL_MIN_MULTIPLY_ADDS = 2e9;
+
+export const METRIC_MODES: Readonly<Record<Metric, number>> = { ip: 0, cosine: 1, l2: 2 };
+
+export interface ExactTopKOptions {
+  /**
+   * Threads to use, this one included. Default: os.availableParallelism(), or one when the
+   * search is too small to repay starting workers.
+   */
+  readonly threads?: number;
+  /** Rows copied into the kernel's memory per round (default: 256 MiB of them); bounds the extra memory. */
+  readonly chunkRows?: number;
+}
+
+/** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: WasmApi };
+
+export interface TopKExports {
+  prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
+  search(
+    q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number,
+    bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number,
+  ): void;
+}
+
+let compiled: object | undefined;
+
+/** The fused kernel instantiated on `memory` (compiled once per thread). */
+export function instantiateTopK(memory: WasmMemory): TopKExports {
+  compiled ??= new wasmApi.Module(readFileSync(WASM_URL));
+  return new wasmApi.Instance(compiled, { env: { memory } }).exports as TopKExports;
+}
+
+/** One thread's share of a round: rows [from, to) of the chunk in memory. */
+export interface RangeTask {
+  readonly thread: number;
+  readonly from: number;
+  readonly to: number;
+  /** Row id of the chunk's first row. */
+  readonly chunkStart: number;
+}
+
+/** Where everything lives in the shared memory, and the call that searches one range. */
+export interface Layout {
+  readonly queries: number;
+  readonly queryCount: number;
+  readonly dim: number;
+  readonly mode: number;
+  readonly k: number;
+  /** Per thread: f64 scores, i32 ids, i32 sizes. */
+  readonly states: readonly { readonly scores: number; readonly ids: number; readonly sizes: number }[];
+  readonly chunk: number;
+  readonly terms: number;
+  readonly blockRows: number;
+}
+
+/** Normalize / measure the range's rows, then offer them to the thread's lists. */
+export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask): void {
+  const count = task.to - task.from;
+  if (count <= 0) return;
+  const rowBytes = layout.dim * 4;
+  const rows = layout.chunk + task.from * rowBytes;
+  const terms = layout.terms + task.from * 4;
+  const state = layout.states[task.thread]!;
+  kernel.prepare_rows(rows, count, layout.dim, layout.mode, terms);
+  kernel.search(
+    layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k,
+    state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows,
+  );
+}
+
+/**
+ * Exact k-nearest neighbours of `queryCount` queries among `baseCount` rows under `metric`, on
+ * `options.threads` threads. Resolves to the same lists as `exactSearch` without `exclude`.
+ */
+export async function exactTopK(
+  queries: Float32Array,
+  queryCount: number,
+  base: Float32Array,
+  baseCount: number,
+  dim: number,
+  metric: Metric,
+  k: number,
+  options: ExactTopKOptions = {},
+): Promise<NeighborLists> {
+  const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
+  if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options.chunkRows);
+  const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options.chunkRows);
+  const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+  try {
+    await pool.ready;
+    for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
+      const tasks = run.loadChunk(base, chunkStart, threads);
+      const others = pool.run(tasks.slice(1));
+      searchRange(run.kernel, run.layout, tasks[0]!);
+      await others;
+    }
+  } finally {
+    await pool.close();
+  }
+  return run.result();
+}
+
+/** `exactTopK` on the calling thread only, synchronously. */
+export function exactTopKSync(
+  queries: Float32Array,
+  queryCount: number,
+  base: Float32Array,
+  baseCount: number,
+  dim: number,
+  metric: Metric,
+  k: number,
+  chunkRows?: number,
+): NeighborLists {
+  const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, chunkRows);
+  for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
+    for (const task of run.loadChunk(base, chunkStart, 1)) searchRange(run.kernel, run.layout, task);
+  }
+  return run.result();
+}
+
+/** Threads worth using: the requested (or every) core, but one when the work is too small to share. */
+export function threadCount(queryCount: number, baseCount: number, dim: number, requested?: number): number {
+  if (baseCount === 0 || (requested === undefined && queryCount * baseCount * dim < PARALLEL_MIN_MULTIPLY_ADDS)) return 1;
+  const wanted = Math.max(1, Math.floor(requested ?? availableParallelism()));
+  return Math.min(wanted, Math.max(1, Math.floor(baseCount / 4)));
+}
+
+/** One search: the shared memory, its layout, and this thread's kernel instance on it. */
+class Run {
+  readonly memory: WasmMemory;
+  readonly layout: Layout;
+  readonly kernel: TopKExports;
+  readonly chunkRows: number;
+  private readonly kk: number;
+
+  constructor(
+    queries: Float32Array,
+    private readonly queryCount: number,
+    private readonly baseCount: number,
+    private readonly dim: number,
+    metric: Metric,
+    k: number,
+    threads: number,
+    chunkRows = Math.floor(CHUNK_BYTES / Math.max(4, dim * 4)),
+  ) {
+    this.kk = Math.max(0, Math.min(k, baseCount));
+    const rowBytes = Math.max(4, dim * 4);
+    this.chunkRows = Math.max(1, Math.min(baseCount, Math.floor(chunkRows)));
+    let end = 0;
+    const take = (bytes: number): number => {
+      const at = end;
+      end = alignUp(at + bytes + TAIL_SLACK);
+      return at;
+    };
+    const queriesAt = take(queryCount * dim * 4);
+    const states = Array.from({ length: threads }, () => ({
+      scores: take(queryCount * this.kk * 8),
+      ids: take(queryCount * this.kk * 4),
+      sizes: take(queryCount * 4),
+    }));
+    const termsAt = take(this.chunkRows * 4);
+    const chunkAt = take(this.chunkRows * dim * 4);
+    const pages = Math.ceil(end / PAGE_BYTES);
+    if (pages > MAX_PAGES) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
+    this.memory = new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
+    const unitQueries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
+    new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
+    this.layout = {
+      queries: queriesAt,
+      queryCount,
+      dim,
+      mode: METRIC_MODES[metric],
+      k: this.kk,
+      states,
+      chunk: chunkAt,
+      terms: termsAt,
+      blockRows: Math.max(4, Math.floor(BLOCK_BYTES / rowBytes) & ~3),
+    };
+    this.kernel = instantiateTopK(this.memory);
+  }
+
+  /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
+  loadChunk(base: Float32Array, chunkStart: number, threads: number): RangeTask[] {
+    const rows = Math.min(this.chunkRows, this.baseCount - chunkStart);
+    const { dim } = this;
+    if (this.kk === 0 || this.queryCount === 0) return [];
+    new Float32Array(this.memory.buffer, this.layout.chunk, rows * dim).set(base.subarray(chunkStart * dim, (chunkStart + rows) * dim));
+    // Ranges in whole tiles of 4 rows, so every thread runs the fast tile on all but its last rows.
+    const per = Math.ceil(rows / threads / 4) * 4;
+    return Array.from({ length: threads }, (_, thread) => ({
+      thread,
+      from: Math.min(rows, thread * per),
+      to: Math.min(rows, (thread + 1) * per),
+      chunkStart,
+    }));
+  }
+
+  /** Each query's lists of every thread merged: best score first, the lower row among equal scores. */
+  result(): NeighborLists {
+    const { queryCount, kk } = this;
+    const ids = new Int32Array(queryCount * kk).fill(-1);
+    const scores = new Float32Array(queryCount * kk).fill(-Infinity);
+    const buffer = this.memory.buffer;
+    const states = this.layout.states.map((state) => ({
+      scores: new Float64Array(buffer, state.scores, queryCount * kk),
+      ids: new Int32Array(buffer, state.ids, queryCount * kk),
+      sizes: new Int32Array(buffer, state.sizes, queryCount),
+    }));
+    const candidates: { id: number; score: number }[] = [];
+    for (let q = 0; q < queryCount; q++) {
+      candidates.length = 0;
+      for (const state of states) {
+        const size = state.sizes[q] as number;
+        for (let i = 0; i < size; i++) candidates.push({ id: state.ids[q * kk + i] as number, score: state.scores[q * kk + i] as number });
+      }
+      candidates.sort((a, b) => b.score - a.score || a.id - b.id);
+      const count = Math.min(kk, candidates.length);
+      for (let i = 0; i < count; i++) {
+        ids[q * kk + i] = candidates[i]!.id;
+        scores[q * kk + i] = candidates[i]!.score;
+      }
+    }
+    return { queries: queryCount, k: kk, ids, scores };
+  }
+}
+
+/** What the main thread sends a worker. */
+export type WorkerRequest = { readonly type: 'search'; readonly task: RangeTask };
+export type WorkerReply = { readonly type: 'ready' } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
+
+/** Worker threads searching their ranges of each chunk on the shared memory. */
+class WorkerPool {
+  readonly ready: Promise<void>;
+  private readonly workers: Worker[];
+  private pending: { resolve: () => void; reject: (error: Error) => void; left: number } | undefined;
+  private failure: Error | undefined;
+
+  constructor(memory: WasmMemory, layout: Layout, count: number) {
+    this.workers = Array.from({ length: count }, () => startWorker({ memory, layout }));
+    this.ready = Promise.all(this.workers.map((worker) => this.waitReady(worker))).then(() => {});
+    for (const worker of this.workers) {
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'done') this.settle();
+        else if (reply.type === 'error') this.fail(new Error(`exact top-k worker: ${reply.message}`));
+      });
+      worker.on('error', (error) => this.fail(error));
+    }
+  }
+
+  /** Resolves when every worker has searched its task. */
+  run(tasks: readonly RangeTask[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, left: tasks.length };
+      if (tasks.length === 0) resolve();
+      tasks.forEach((task, i) => this.workers[i]!.postMessage({ type: 'search', task } satisfies WorkerRequest));
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private waitReady(worker: Worker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: WorkerReply): void => {
+        if (reply.type === 'error') reject(new Error(`exact top-k worker: ${reply.message}`));
+        if (reply.type !== 'ready') return;
+        worker.off('message', onMessage);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`exact top-k worker exited (${code}) before it started`)));
+    });
+  }
+
+  private settle(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    pending.left--;
+    if (pending.left === 0) {
+      this.pending = undefined;
+      pending.resolve();
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(error);
+  }
+}
+
+/**
+ * The worker module sits next to this one: .js in dist/, .ts when run from src/ by tsx. Node 20
+ * does not pass tsx's module hooks on to worker threads, so a .ts worker registers them itself.
+ */
+function startWorker(workerData: { memory: WasmMemory; layout: Layout }): Worker {
+  const extension = extname(fileURLToPath(import.meta.url));
+  const workerFile = new URL(`./exact-top-k-worker${extension}`, import.meta.url);
+  if (extension !== '.ts') return new Worker(workerFile, { workerData });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
