@@ -4,7 +4,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metric } from '../core/policy.js';
-import type { NeighborLists } from './top-k.js';
+import { kernels } from './kernels.js';
+import { exactSearchReference, type NeighborLists } from './top-k.js';
 import { normalizedCopy } from './vectors.js';
 
 /**
@@ -68,6 +69,18 @@ export interface TopKExports {
 }
 
 let compiled: object | undefined;
+let unavailable = false;
+
+/** Whether the fused kernel's module loads here (false when the .wasm file is missing or invalid). */
+export function fusedTopKAvailable(): boolean {
+  if (compiled || unavailable) return !unavailable;
+  try {
+    compiled = new wasmApi.Module(readFileSync(WASM_URL));
+  } catch {
+    unavailable = true;
+  }
+  return !unavailable;
+}
 
 /** The fused kernel instantiated on `memory` (compiled once per thread). */
 export function instantiateTopK(memory: WasmMemory): TopKExports {
@@ -127,6 +140,8 @@ export async function exactTopK(
   k: number,
   options: ExactTopKOptions = {},
 ): Promise<NeighborLists> {
+  // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
+  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k);
   const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
   if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options.chunkRows);
   const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options.chunkRows);

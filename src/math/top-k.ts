@@ -1,3 +1,4 @@
+import { exactTopKSync, fusedTopKAvailable } from './exact-top-k.js';
 import { kernels } from './kernels.js';
 import { normalizedCopy, rowNorms } from './vectors.js';
 import type { Metric } from '../core/policy.js';
@@ -20,6 +21,23 @@ const QUERY_BLOCK = 64;
  * `exclude(queryIndex, baseIndex)` drops pairs (a query's own row when it is in the base).
  */
 export function exactSearch(
+  queries: Float32Array,
+  queryCount: number,
+  base: Float32Array,
+  baseCount: number,
+  dim: number,
+  metric: Metric,
+  k: number,
+  exclude?: (queryIndex: number, baseIndex: number) => boolean,
+): NeighborLists {
+  // The fused kernel gives the same lists without a score matrix; the loop below serves exclusions
+  // and the reference kernels (VECTORCLINIC_KERNELS=js, or no WebAssembly).
+  if (!exclude && kernels().name === 'wasm' && fusedTopKAvailable()) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k);
+  return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, exclude);
+}
+
+/** `exactSearch` through the dot kernel and a score matrix block: the reference the fused kernel is tested against. */
+export function exactSearchReference(
   queries: Float32Array,
   queryCount: number,
   base: Float32Array,

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Metric } from '../../src/core/policy.js';
-import { exactTopK, exactTopKSync } from '../../src/math/exact-top-k.js';
+import { exactTopK, exactTopKSync, fusedTopKAvailable } from '../../src/math/exact-top-k.js';
 import { Rng } from '../../src/math/rng.js';
-import { exactSearch, type NeighborLists } from '../../src/math/top-k.js';
+import { exactSearchReference as exactSearch, type NeighborLists } from '../../src/math/top-k.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 
 const METRICS: readonly Metric[] = ['ip', 'cosine', 'l2'];
+
+test('the fused kernel loads (npm test builds it): the comparisons below run it, not the fallback', () => {
+  assert.ok(fusedTopKAvailable());
+});
 
 /**
  * The engine's lists against `exactSearch`: the same score at every rank (to float32 rounding of a
