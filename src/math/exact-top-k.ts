@@ -46,6 +46,8 @@ export interface ExactTopKOptions {
   readonly threads?: number;
   /** Rows copied into the kernel's memory per round (default: 256 MiB of them); bounds the extra memory. */
   readonly chunkRows?: number;
+  /** Rows no list may hold (e.g. the queries' own rows when the queries are drawn from the base). */
+  readonly excludedRows?: ReadonlySet<number>;
 }
 
 /** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
@@ -64,7 +66,7 @@ export interface TopKExports {
   prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
   search(
     q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number,
-    bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number,
+    bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number,
   ): void;
 }
 
@@ -109,6 +111,8 @@ export interface Layout {
   readonly chunk: number;
   readonly terms: number;
   readonly blockRows: number;
+  /** u8 per row, 1 = excluded from every list; 0 when nothing is. */
+  readonly excluded: number;
 }
 
 /** Normalize / measure the range's rows, then offer them to the thread's lists. */
@@ -122,7 +126,7 @@ export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask
   kernel.prepare_rows(rows, count, layout.dim, layout.mode, terms);
   kernel.search(
     layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k,
-    state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows,
+    state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows, layout.excluded,
   );
 }
 
@@ -141,10 +145,10 @@ export async function exactTopK(
   options: ExactTopKOptions = {},
 ): Promise<NeighborLists> {
   // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
-  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k);
+  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, options.excludedRows);
   const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
-  if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options.chunkRows);
-  const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options.chunkRows);
+  if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
+  const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options);
   const pool = new WorkerPool(run.memory, run.layout, threads - 1);
   try {
     await pool.ready;
@@ -169,9 +173,9 @@ export function exactTopKSync(
   dim: number,
   metric: Metric,
   k: number,
-  chunkRows?: number,
+  options: Omit<ExactTopKOptions, 'threads'> = {},
 ): NeighborLists {
-  const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, chunkRows);
+  const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, options);
   for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
     for (const task of run.loadChunk(base, chunkStart, 1)) searchRange(run.kernel, run.layout, task);
   }
@@ -201,11 +205,13 @@ class Run {
     metric: Metric,
     k: number,
     threads: number,
-    chunkRows = Math.floor(CHUNK_BYTES / Math.max(4, dim * 4)),
+    options: Omit<ExactTopKOptions, 'threads'>,
   ) {
     this.kk = Math.max(0, Math.min(k, baseCount));
     const rowBytes = Math.max(4, dim * 4);
+    const chunkRows = options.chunkRows ?? Math.floor(CHUNK_BYTES / rowBytes);
     this.chunkRows = Math.max(1, Math.min(baseCount, Math.floor(chunkRows)));
+    const excludedRows = options.excludedRows?.size ? options.excludedRows : undefined;
     let end = 0;
     const take = (bytes: number): number => {
       const at = end;
@@ -218,6 +224,7 @@ class Run {
       ids: take(queryCount * this.kk * 4),
       sizes: take(queryCount * 4),
     }));
+    const excludedAt = excludedRows ? take(baseCount) : 0;
     const termsAt = take(this.chunkRows * 4);
     const chunkAt = take(this.chunkRows * dim * 4);
     const pages = Math.ceil(end / PAGE_BYTES);
@@ -226,6 +233,10 @@ class Run {
     // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
     const unitQueries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
     new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
+    if (excludedRows) {
+      const mask = new Uint8Array(this.memory.buffer, excludedAt, baseCount);
+      for (const row of excludedRows) if (row >= 0 && row < baseCount) mask[row] = 1;
+    }
     this.layout = {
       queries: queriesAt,
       queryCount,
@@ -236,6 +247,7 @@ class Run {
       chunk: chunkAt,
       terms: termsAt,
       blockRows: Math.max(4, Math.floor(BLOCK_BYTES / rowBytes) & ~3),
+      excluded: excludedAt,
     };
     this.kernel = instantiateTopK(this.memory);
   }

@@ -111,3 +111,18 @@ test('k = 0, no queries, no rows: empty lists, no workers needed', async () => {
   const none = await exactTopK(data, 2, data, 0, dim, 'ip', 3);
   assert.equal(none.k, 0);
 });
+
+test('excluded rows (probe queries drawn from the base) never rank, as in the reference loop', async () => {
+  const docs = head(wordnet(), 3000);
+  const picks = [0, 5, 17, 2999, 1234];
+  const queries = new Float32Array(picks.length * docs.dim);
+  picks.forEach((row, i) => queries.set(docs.data.subarray(row * docs.dim, (row + 1) * docs.dim), i * docs.dim));
+  const excluded = new Set(picks);
+  for (const metric of METRICS) {
+    const want = exactSearch(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, excluded);
+    const got = await exactTopK(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { threads: 2, chunkRows: 1000, excludedRows: excluded });
+    assertSameLists(got, want, metric);
+    assertSameLists(exactTopKSync(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { excludedRows: excluded }), want, `${metric} sync`);
+    for (const row of picks) assert.ok(!Array.from(got.ids).includes(row), `${metric}: excluded row ${row} ranked`);
+  }
+});

@@ -23,6 +23,7 @@
   (global $sizes (mut i32) (i32.const 0))       ;; i32 per query: entries filled so far
   (global $terms (mut i32) (i32.const 0))       ;; f32 per row (L2: ‖x‖²)
   (global $first_id (mut i32) (i32.const 0))    ;; id of the row at x
+  (global $excluded (mut i32) (i32.const 0))    ;; u8 per row id, non-zero = never ranks; 0 = no mask
 
   ;; --- row preparation ----------------------------------------------------------------------
   ;; mode 1: normalize `count` rows of `dim` floats at `x` in place (zero or non-finite norm → 0);
@@ -72,6 +73,7 @@
     (param $q i32) (param $nq i32) (param $x i32) (param $nx i32) (param $dim i32)
     (param $terms i32) (param $mode i32) (param $k i32)
     (param $best_scores i32) (param $best_ids i32) (param $sizes i32) (param $first_id i32) (param $block_rows i32)
+    (param $excluded i32)
     (local $row_bytes i32) (local $tail_mask v128) (local $b0 i32) (local $b_end i32) (local $i i32) (local $r i32)
     (global.set $mode (local.get $mode))
     (global.set $k (local.get $k))
@@ -80,6 +82,7 @@
     (global.set $sizes (local.get $sizes))
     (global.set $terms (local.get $terms))
     (global.set $first_id (local.get $first_id))
+    (global.set $excluded (local.get $excluded))
     (local.set $row_bytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $tail_mask
       (i32x4.lt_u (v128.const i32x4 0 1 2 3) (i32x4.splat (i32.and (local.get $dim) (i32.const 3)))))
@@ -301,10 +304,14 @@
     (call $offer (local.get $i) (i32.add (local.get $r) (i32.const 3))
       (call $exact (f32x4.extract_lane 3 (local.get $dots)) (i32.add (local.get $r) (i32.const 3)))))
 
-  ;; Insert row r (id first_id + r) into query i's sorted list when it beats the k-th best.
+  ;; Insert row r (id first_id + r) into query i's sorted list when it beats the k-th best and is not excluded.
   (func $offer (param $i i32) (param $r i32) (param $score f64)
     (local $size_at i32) (local $size i32) (local $pos i32) (local $scores i32) (local $ids i32) (local $prev f64)
     (if (f64.ne (local.get $score) (local.get $score)) (then (return)))
+    (if (global.get $excluded)
+      (then
+        (if (i32.load8_u (i32.add (global.get $excluded) (i32.add (global.get $first_id) (local.get $r))))
+          (then (return)))))
     (local.set $scores (i32.add (global.get $best_scores) (i32.shl (i32.mul (local.get $i) (global.get $k)) (i32.const 3))))
     (local.set $ids (i32.add (global.get $best_ids) (i32.shl (i32.mul (local.get $i) (global.get $k)) (i32.const 2))))
     (local.set $size_at (i32.add (global.get $sizes) (i32.shl (local.get $i) (i32.const 2))))
