@@ -151,7 +151,12 @@ export async function exactTopK(
   const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options);
   const pool = new WorkerPool(run.memory, run.layout, threads - 1);
   try {
-    await pool.ready;
+    const started = await pool.ready.then(
+      () => true,
+      () => false,
+    );
+    // Workers that cannot start (thread limits, a sandbox) cost speed, not the answer.
+    if (!started) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
     for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
       const tasks = run.loadChunk(base, chunkStart, threads);
       const others = pool.run(tasks.slice(1));
@@ -307,6 +312,7 @@ class WorkerPool {
   private readonly workers: Worker[];
   private pending: { resolve: () => void; reject: (error: Error) => void; left: number } | undefined;
   private failure: Error | undefined;
+  private closing = false;
 
   constructor(memory: WasmMemory, layout: Layout, count: number) {
     this.workers = Array.from({ length: count }, () => startWorker({ memory, layout }));
@@ -317,6 +323,10 @@ class WorkerPool {
         else if (reply.type === 'error') this.fail(new Error(`exact top-k worker: ${reply.message}`));
       });
       worker.on('error', (error) => this.fail(error));
+      // A worker that dies without an error event (killed, out of memory) must not leave the search waiting.
+      worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`exact top-k worker exited (code ${code})`));
+      });
     }
   }
 
@@ -331,6 +341,7 @@ class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
