@@ -37,6 +37,7 @@ const BLOCK_BYTES = 512 << 10;
 const PARALLEL_MIN_MULTIPLY_ADDS = 2e9;
 
 export const METRIC_MODES: Readonly<Record<Metric, number>> = { ip: 0, cosine: 1, l2: 2 };
+const COSINE_ZERO_NEVER_RANKS = 3;
 
 export interface ExactTopKOptions {
   /**
@@ -48,6 +49,8 @@ export interface ExactTopKOptions {
   readonly chunkRows?: number;
   /** Rows no list may hold (e.g. the queries' own rows when the queries are drawn from the base). */
   readonly excludedRows?: ReadonlySet<number>;
+  /** Cosine: zero rows never rank (the streaming search's convention) instead of scoring 0 (exactSearch's). */
+  readonly zeroRowsNeverRank?: boolean;
 }
 
 /** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
@@ -200,7 +203,7 @@ class Run {
   readonly layout: Layout;
   readonly kernel: TopKExports;
   readonly chunkRows: number;
-  private readonly kk: number;
+  readonly kk: number;
 
   constructor(
     queries: Float32Array,
@@ -246,7 +249,7 @@ class Run {
       queries: queriesAt,
       queryCount,
       dim,
-      mode: METRIC_MODES[metric],
+      mode: metric === 'cosine' && options.zeroRowsNeverRank ? COSINE_ZERO_NEVER_RANKS : METRIC_MODES[metric],
       k: this.kk,
       states,
       chunk: chunkAt,
@@ -260,9 +263,15 @@ class Run {
   /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
   loadChunk(base: Float32Array, chunkStart: number, threads: number): RangeTask[] {
     const rows = Math.min(this.chunkRows, this.baseCount - chunkStart);
+    return this.loadRows(base.subarray(chunkStart * this.dim, (chunkStart + rows) * this.dim), rows, chunkStart, threads);
+  }
+
+  /** Copy `rows` rows (at most chunkRows) whose first has id `firstId` into memory, one range per thread. */
+  loadRows(data: Float32Array, rows: number, firstId: number, threads: number): RangeTask[] {
     const { dim } = this;
+    const chunkStart = firstId;
     if (this.kk === 0 || this.queryCount === 0) return [];
-    new Float32Array(this.memory.buffer, this.layout.chunk, rows * dim).set(base.subarray(chunkStart * dim, (chunkStart + rows) * dim));
+    new Float32Array(this.memory.buffer, this.layout.chunk, rows * dim).set(data.subarray(0, rows * dim));
     // Ranges in whole tiles of 4 rows, so every thread runs the fast tile on all but its last rows.
     const per = Math.ceil(rows / threads / 4) * 4;
     return Array.from({ length: threads }, (_, thread) => ({
@@ -301,6 +310,55 @@ class Run {
     return { queries: queryCount, k: kk, ids, scores };
   }
 }
+
+/**
+ * The fused kernel over rows that arrive in blocks (a store scan, a cursor), on the calling
+ * thread: each block passes through the kernel memory once and only the lists are kept, so memory
+ * is one chunk plus queries × k whatever the row count. Row ids are positions in the stream.
+ */
+export class ExactTopKAccumulator {
+  private readonly run: Run;
+  private seen = 0;
+
+  constructor(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}) {
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
+    this.run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, 1, { ...options, chunkRows });
+  }
+
+  /** Rows offered so far. */
+  get rows(): number {
+    return this.seen;
+  }
+
+  /** Offer `count` rows (row-major `data`); they get positions rows … rows + count − 1. */
+  add(data: Float32Array, count: number): void {
+    const { dim } = this.run.layout;
+    for (let start = 0; start < count; start += this.run.chunkRows) {
+      const rows = Math.min(this.run.chunkRows, count - start);
+      for (const task of this.run.loadRows(data.subarray(start * dim, (start + rows) * dim), rows, this.seen + start, 1)) {
+        searchRange(this.run.kernel, this.run.layout, task);
+      }
+    }
+    this.seen += count;
+  }
+
+  /** Calls `visit` with every position some list holds now. */
+  forEachListed(visit: (position: number) => void): void {
+    const { queryCount, k, states } = this.run.layout;
+    const state = states[0]!;
+    const sizes = new Int32Array(this.run.memory.buffer, state.sizes, queryCount);
+    const ids = new Int32Array(this.run.memory.buffer, state.ids, queryCount * k);
+    for (let q = 0; q < queryCount; q++) for (let i = 0; i < (sizes[q] as number); i++) visit(ids[q * k + i] as number);
+  }
+
+  /** Per query, positions best first (−1 pads lists shorter than k). */
+  lists(): NeighborLists {
+    return this.run.result();
+  }
+}
+
+/** Stream blocks pass through 16 MiB of kernel memory at a time. */
+const STREAM_CHUNK_BYTES = 16 << 20;
 
 /** What the main thread sends a worker. */
 export type WorkerRequest = { readonly type: 'search'; readonly task: RangeTask };

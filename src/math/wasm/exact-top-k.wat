@@ -16,7 +16,7 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Set by each `search` call; per instance, so per thread.
-  (global $mode (mut i32) (i32.const 0))        ;; 0 inner product, 1 cosine, 2 L2
+  (global $mode (mut i32) (i32.const 0))        ;; 0 inner product, 1 or 3 cosine, 2 L2
   (global $k (mut i32) (i32.const 0))
   (global $best_scores (mut i32) (i32.const 0)) ;; f64 × k per query, best first
   (global $best_ids (mut i32) (i32.const 0))    ;; i32 × k per query
@@ -27,7 +27,8 @@
 
   ;; --- row preparation ----------------------------------------------------------------------
   ;; mode 1: normalize `count` rows of `dim` floats at `x` in place (zero or non-finite norm → 0);
-  ;; mode 2: terms[r] = ‖x_r‖² as above; mode 0: nothing.
+  ;; mode 3: the same, but such rows become NaN (never rank); mode 2: terms[r] = ‖x_r‖² as above;
+  ;; mode 0: nothing.
   (func (export "prepare_rows") (param $x i32) (param $count i32) (param $dim i32) (param $mode i32) (param $terms i32)
     (local $r i32) (local $p i32) (local $end i32) (local $sum f64) (local $v f64) (local $norm f32) (local $scale f64)
     (if (i32.eqz (local.get $mode)) (then (return)))
@@ -50,8 +51,10 @@
             (f32.store (i32.add (local.get $terms) (i32.shl (local.get $r) (i32.const 2)))
               (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $norm)) (f64.promote_f32 (local.get $norm))))))
           (else
+            ;; A zero (or NaN) row stays zero (mode 1), or becomes NaN so it never ranks (mode 3).
             (local.set $scale
-              (select (f64.div (f64.const 1) (f64.promote_f32 (local.get $norm))) (f64.const 0)
+              (select (f64.div (f64.const 1) (f64.promote_f32 (local.get $norm)))
+                (select (f64.const nan) (f64.const 0) (i32.eq (local.get $mode) (i32.const 3)))
                 (f32.gt (local.get $norm) (f32.const 0))))
             (local.set $p (local.get $x))
             (block $scale_done
