@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { instantiateTopK, searchRange, type Layout, type TopKExports, type WorkerReply, type WorkerRequest } from './exact-top-k.js';
+import { instantiateTopK, searchChunk, type Layout, type TopKExports, type WorkerReply, type WorkerRequest } from './exact-top-k.js';
 
 /** A worker thread of `exactTopK`: searches the ranges it is sent, on the shared memory it was given. */
 
@@ -15,7 +15,7 @@ try {
 }
 port.on('message', (request: WorkerRequest) => {
   try {
-    searchRange(kernel, layout, request.task);
+    searchChunk(kernel, layout, memory, request.task);
     port.postMessage({ type: 'done' } satisfies WorkerReply);
   } catch (error) {
     port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply);

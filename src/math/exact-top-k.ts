@@ -93,6 +93,29 @@ export function instantiateTopK(memory: WasmMemory): TopKExports {
   return new wasmApi.Instance(compiled, { env: { memory } }).exports as TopKExports;
 }
 
+/**
+ * A round over the chunk in memory: every thread takes slices of `sliceRows` rows from a shared
+ * counter until none is left, so a thread the OS slows down (other processes on its core) takes
+ * fewer slices instead of holding up the round.
+ */
+export interface ChunkTask {
+  readonly thread: number;
+  readonly rows: number;
+  readonly sliceRows: number;
+  /** Row id of the chunk's first row. */
+  readonly chunkStart: number;
+}
+
+/** Search slices of the chunk until the shared counter runs past its end. */
+export function searchChunk(kernel: TopKExports, layout: Layout, memory: { readonly buffer: ArrayBufferLike }, task: ChunkTask): void {
+  const counter = new Int32Array(memory.buffer, layout.counter, 1);
+  for (;;) {
+    const from = Atomics.add(counter, 0, 1) * task.sliceRows;
+    if (from >= task.rows) return;
+    searchRange(kernel, layout, { thread: task.thread, from, to: Math.min(task.rows, from + task.sliceRows), chunkStart: task.chunkStart });
+  }
+}
+
 /** One thread's share of a round: rows [from, to) of the chunk in memory. */
 export interface RangeTask {
   readonly thread: number;
@@ -116,6 +139,8 @@ export interface Layout {
   readonly blockRows: number;
   /** u8 per row, 1 = excluded from every list; 0 when nothing is. */
   readonly excluded: number;
+  /** i32: the next slice of the chunk to search. */
+  readonly counter: number;
 }
 
 /** Normalize / measure the range's rows, then offer them to the thread's lists. */
@@ -163,7 +188,7 @@ export async function exactTopK(
     for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
       const tasks = run.loadChunk(base, chunkStart, threads);
       const others = pool.run(tasks.slice(1));
-      searchRange(run.kernel, run.layout, tasks[0]!);
+      if (tasks[0]) searchChunk(run.kernel, run.layout, run.memory, tasks[0]);
       await others;
     }
   } finally {
@@ -185,7 +210,7 @@ export function exactTopKSync(
 ): NeighborLists {
   const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, options);
   for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
-    for (const task of run.loadChunk(base, chunkStart, 1)) searchRange(run.kernel, run.layout, task);
+    for (const task of run.loadChunk(base, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
   }
   return run.result();
 }
@@ -233,6 +258,7 @@ class Run {
       sizes: take(queryCount * 4),
     }));
     const excludedAt = excludedRows ? take(baseCount) : 0;
+    const counterAt = take(4);
     const termsAt = take(this.chunkRows * 4);
     const chunkAt = take(this.chunkRows * dim * 4);
     const pages = Math.ceil(end / PAGE_BYTES);
@@ -256,30 +282,27 @@ class Run {
       terms: termsAt,
       blockRows: Math.max(4, Math.floor(BLOCK_BYTES / rowBytes) & ~3),
       excluded: excludedAt,
+      counter: counterAt,
     };
     this.kernel = instantiateTopK(this.memory);
   }
 
   /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
-  loadChunk(base: Float32Array, chunkStart: number, threads: number): RangeTask[] {
+  loadChunk(base: Float32Array, chunkStart: number, threads: number): ChunkTask[] {
     const rows = Math.min(this.chunkRows, this.baseCount - chunkStart);
     return this.loadRows(base.subarray(chunkStart * this.dim, (chunkStart + rows) * this.dim), rows, chunkStart, threads);
   }
 
   /** Copy `rows` rows (at most chunkRows) whose first has id `firstId` into memory, one range per thread. */
-  loadRows(data: Float32Array, rows: number, firstId: number, threads: number): RangeTask[] {
+  loadRows(data: Float32Array, rows: number, firstId: number, threads: number): ChunkTask[] {
     const { dim } = this;
-    const chunkStart = firstId;
     if (this.kk === 0 || this.queryCount === 0) return [];
     new Float32Array(this.memory.buffer, this.layout.chunk, rows * dim).set(data.subarray(0, rows * dim));
-    // Ranges in whole tiles of 4 rows, so every thread runs the fast tile on all but its last rows.
-    const per = Math.ceil(rows / threads / 4) * 4;
-    return Array.from({ length: threads }, (_, thread) => ({
-      thread,
-      from: Math.min(rows, thread * per),
-      to: Math.min(rows, (thread + 1) * per),
-      chunkStart,
-    }));
+    Atomics.store(new Int32Array(this.memory.buffer, this.layout.counter, 1), 0, 0);
+    // ~16 slices per thread, in whole L2 blocks (whole tiles of 4 rows): fine enough to even out
+    // a slowed thread, coarse enough that taking a slice costs nothing.
+    const sliceRows = Math.max(this.layout.blockRows, Math.ceil(rows / (threads * 16) / this.layout.blockRows) * this.layout.blockRows);
+    return Array.from({ length: threads }, (_, thread) => ({ thread, rows, sliceRows, chunkStart: firstId }));
   }
 
   /** Each query's lists of every thread merged: best score first, the lower row among equal scores. */
@@ -336,7 +359,7 @@ export class ExactTopKAccumulator {
     for (let start = 0; start < count; start += this.run.chunkRows) {
       const rows = Math.min(this.run.chunkRows, count - start);
       for (const task of this.run.loadRows(data.subarray(start * dim, (start + rows) * dim), rows, this.seen + start, 1)) {
-        searchRange(this.run.kernel, this.run.layout, task);
+        searchChunk(this.run.kernel, this.run.layout, this.run.memory, task);
       }
     }
     this.seen += count;
@@ -361,7 +384,7 @@ export class ExactTopKAccumulator {
 const STREAM_CHUNK_BYTES = 16 << 20;
 
 /** What the main thread sends a worker. */
-export type WorkerRequest = { readonly type: 'search'; readonly task: RangeTask };
+export type WorkerRequest = { readonly type: 'search'; readonly task: ChunkTask };
 export type WorkerReply = { readonly type: 'ready' } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
 
 /** Worker threads searching their ranges of each chunk on the shared memory. */
@@ -389,7 +412,7 @@ class WorkerPool {
   }
 
   /** Resolves when every worker has searched its task. */
-  run(tasks: readonly RangeTask[]): Promise<void> {
+  run(tasks: readonly ChunkTask[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject, left: tasks.length };
