@@ -263,7 +263,8 @@ class Run {
     const chunkAt = take(this.chunkRows * dim * 4);
     const pages = Math.ceil(end / PAGE_BYTES);
     if (pages > MAX_PAGES) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
-    this.memory = new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    // Sized once, never grown: a shared memory reserves its maximum up front.
+    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
     const unitQueries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
     new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
@@ -356,6 +357,8 @@ export class ExactTopKAccumulator {
   /** Offer `count` rows (row-major `data`); they get positions rows … rows + count − 1. */
   add(data: Float32Array, count: number): void {
     const { dim } = this.run.layout;
+    // Positions are int32 inside the kernel.
+    if (this.seen + count > 0x7fffffff) throw new RangeError(`exact top-k: more than 2^31 − 1 rows in one stream`);
     for (let start = 0; start < count; start += this.run.chunkRows) {
       const rows = Math.min(this.run.chunkRows, count - start);
       for (const task of this.run.loadRows(data.subarray(start * dim, (start + rows) * dim), rows, this.seen + start, 1)) {
