@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Metric } from '../../src/core/policy.js';
 import { exactTopK, exactTopKSync, fusedTopKAvailable } from '../../src/math/exact-top-k.js';
+import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
 import { Rng } from '../../src/math/rng.js';
 import { exactSearchReference as exactSearch, type NeighborLists } from '../../src/math/top-k.js';
 import { head, wordnet } from '../helpers/wordnet.js';
@@ -124,5 +125,25 @@ test('excluded rows (probe queries drawn from the base) never rank, as in the re
     assertSameLists(got, want, metric);
     assertSameLists(exactTopKSync(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { excludedRows: excluded }), want, `${metric} sync`);
     for (const row of picks) assert.ok(!Array.from(got.ids).includes(row), `${metric}: excluded row ${row} ranked`);
+  }
+});
+
+test('with the reference kernels (VECTORCLINIC_KERNELS=js) the engine answers through the reference loop', async () => {
+  const rng = new Rng(3);
+  const dim = 12;
+  const queries = gaussian(5, dim, rng);
+  const base = gaussian(300, dim, rng);
+  const fast = kernels();
+  useKernels(jsKernels);
+  try {
+    for (const metric of METRICS) {
+      const want = exactSearch(queries, 5, base, 300, dim, metric, 10);
+      const got = await exactTopK(queries, 5, base, 300, dim, metric, 10, { threads: 2 });
+      assert.deepEqual(Array.from(got.ids), Array.from(want.ids), metric);
+      // Bit-equal scores: the reference kernels accumulate in float64, the fused kernel in float32 lanes.
+      assert.deepEqual(Array.from(got.scores), Array.from(want.scores), metric);
+    }
+  } finally {
+    useKernels(fast);
   }
 });
