@@ -21,8 +21,8 @@ export function findNumpy(): Python | { readonly problem: string } {
   return { problem: `no Python with numpy found (tried ${PYTHONS.join(', ')})` };
 }
 
-function runPython<T>(python: Python, script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): T {
-  const result = spawnSync(python.command, ['-c', script, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 20 });
+export function runPython<T>(python: Python, script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, maxBuffer = 1 << 20): T {
+  const result = spawnSync(python.command, ['-c', script, ...args], { encoding: 'utf8', env, maxBuffer });
   if (result.status !== 0) throw new Error(`numpy reference failed: ${result.stderr.trim().split('\n').at(-1) ?? result.status}`);
   return JSON.parse(result.stdout) as T;
 }

@@ -14,6 +14,7 @@ import { openSource } from '../sources/open-source.js';
 import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { writeBenchFaiss, writeBenchHnswlib } from './index-files.js';
+import { topKSection, type TopKBenchSettings } from './top-k-bench.js';
 import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
 
 /**
@@ -32,7 +33,9 @@ const USAGE = `usage: npm run bench -- [options]
   --repeats 3          timed runs per figure; the best is shown (default 3)
   --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
   --index-size 2       GiB of vectors in each index file section (d) checks (default 2)
-  --only scan,check,dot,index   run only these sections
+  --topk-rows 100000  --topk-dims 128,768  --topk-queries 1000  --topk-faiss-queries 100
+                       exact top-10 section (e): rows N (list), dims, queries, queries FAISS runs
+  --only scan,check,dot,index,topk   run only these sections
   --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
 
 interface Settings {
@@ -46,6 +49,7 @@ interface Settings {
   readonly sections: Set<string>;
   readonly indexSize: number;
   readonly directory: string | undefined;
+  readonly topK: TopKBenchSettings;
 }
 
 function parseSettings(): Settings {
@@ -58,7 +62,11 @@ function parseSettings(): Settings {
       'dot-queries': { type: 'string', default: '1000' },
       'dot-base': { type: 'string', default: '100000' },
       'dot-dims': { type: 'string', default: '128,768' },
-      only: { type: 'string', default: 'scan,check,dot,index' },
+      only: { type: 'string', default: 'scan,check,dot,index,topk' },
+      'topk-rows': { type: 'string', default: '100000' },
+      'topk-dims': { type: 'string', default: '128,768' },
+      'topk-queries': { type: 'string', default: '1000' },
+      'topk-faiss-queries': { type: 'string', default: '100' },
       'index-size': { type: 'string', default: '2' },
       dir: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -84,6 +92,14 @@ function parseSettings(): Settings {
     sections: new Set(values.only.split(',')),
     indexSize: numbers(values['index-size'], 'index-size')[0] as number,
     directory: values.dir,
+    topK: {
+      queries: Math.round(numbers(values['topk-queries'], 'topk-queries')[0] as number),
+      rows: numbers(values['topk-rows'], 'topk-rows').map(Math.round),
+      dims: numbers(values['topk-dims'], 'topk-dims').map(Math.round),
+      k: 10,
+      repeats: Math.round(numbers(values.repeats, 'repeats')[0] as number),
+      faissQueries: Math.round(numbers(values['topk-faiss-queries'], 'topk-faiss-queries')[0] as number),
+    },
   };
 }
 
@@ -386,6 +402,7 @@ async function main(): Promise<void> {
     if (needCheck) await checkSection(settings.sizes.map((size) => files.get(size) as BenchFile), settings, directory);
     if (settings.sections.has('dot')) dotSection(settings, python);
     if (needIndex) await indexSection(settings, directory, python);
+    if (settings.sections.has('topk')) await topKSection(settings.topK, python, directory, table);
   } finally {
     if (!settings.directory) rmSync(directory, { recursive: true, force: true });
   }

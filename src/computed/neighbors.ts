@@ -16,7 +16,7 @@ export function neighborLists(artifacts: Artifacts, context: CheckContext, metri
     const probes = probeSet(artifacts, context);
     if (!probes) return undefined;
     const excluded = probes.excluded;
-    const exclude = excluded.size ? (_query: number, base: number) => excluded.has(base) : undefined;
+    const exclude = excluded.size ? excluded : undefined;
     if (metric === 'cosine') {
       const queries = normalizedCopy(probes.queries, probes.queryCount, probes.dim);
       return exactSearch(queries, probes.queryCount, unitValidSample(artifacts, context), probes.baseCount, probes.dim, 'ip', k, exclude);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from './rng.js';
 import { ExactTopKStream } from './streaming-top-k.js';
-import { exactSearch } from './top-k.js';
+import { exactSearchReference as exactSearch } from './top-k.js';
 
 const DIM = 24;
 const ROWS = 1500;

@@ -1,4 +1,5 @@
 import type { Metric } from '../core/policy.js';
+import { ExactTopKAccumulator, fusedTopKAvailable } from './exact-top-k.js';
 import { kernels } from './kernels.js';
 import { TopKSelector } from './top-k.js';
 import { normalizedCopy } from './vectors.js';
@@ -18,6 +19,8 @@ export class ExactTopKStream {
   private readonly selectors: TopKSelector[];
   /** Ids of rows that entered some query's top-k, by their position in the stream. */
   private readonly idsByPosition = new Map<number, string>();
+  /** The fused kernel keeps the lists when it can run here; the selectors below otherwise. */
+  private readonly fused: ExactTopKAccumulator | undefined;
   private scores = new Float32Array(0);
   private rowTerms = new Float64Array(0);
   private seen = 0;
@@ -29,6 +32,8 @@ export class ExactTopKStream {
     private readonly metric: Metric,
     private readonly k: number,
   ) {
+    this.fused =
+      kernels().name === 'wasm' && fusedTopKAvailable() ? new ExactTopKAccumulator(queries, queryCount, dim, metric, k, { zeroRowsNeverRank: true }) : undefined;
     this.queries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
     this.selectors = Array.from({ length: queryCount }, () => new TopKSelector(k));
   }
@@ -41,6 +46,16 @@ export class ExactTopKStream {
   /** Score `count` rows (row-major `data`) whose ids are `ids[i]`. */
   add(data: Float32Array, count: number, ids: readonly string[]): void {
     if (count === 0) return;
+    if (this.fused) {
+      const first = this.seen;
+      this.fused.add(data, count);
+      this.seen += count;
+      this.fused.forEachListed((position) => {
+        if (position >= first) this.idsByPosition.set(position, ids[position - first] as string);
+      });
+      if (this.idsByPosition.size > 4 * this.queryCount * this.k) this.prune();
+      return;
+    }
     const { dim, queryCount } = this;
     if (this.scores.length < queryCount * count) this.scores = new Float32Array(queryCount * count);
     if (this.rowTerms.length < count) this.rowTerms = new Float64Array(count);
@@ -66,6 +81,14 @@ export class ExactTopKStream {
 
   /** Per query, the ids of its top-k rows, best first. */
   result(): string[][] {
+    if (this.fused) {
+      const lists = this.fused.lists();
+      return Array.from({ length: this.queryCount }, (_, q) =>
+        Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k))
+          .filter((position) => position >= 0)
+          .map((position) => this.idsByPosition.get(position) as string),
+      );
+    }
     const top = new Int32Array(this.k);
     const unused = new Float32Array(this.k);
     return this.selectors.map((selector) => {
@@ -99,6 +122,7 @@ export class ExactTopKStream {
   /** Forget ids no list holds any more. */
   private prune(): void {
     const live = new Set<number>();
+    this.fused?.forEachListed((position) => live.add(position));
     const top = new Int32Array(this.k);
     const unused = new Float32Array(this.k);
     for (const selector of this.selectors) {

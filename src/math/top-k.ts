@@ -1,3 +1,4 @@
+import { exactTopKSync, fusedTopKAvailable } from './exact-top-k.js';
 import { kernels } from './kernels.js';
 import { normalizedCopy, rowNorms } from './vectors.js';
 import type { Metric } from '../core/policy.js';
@@ -16,8 +17,9 @@ export interface NeighborLists {
 const QUERY_BLOCK = 64;
 
 /**
- * Exact k-nearest-neighbour search under `metric`, brute force through the dot kernel.
- * `exclude(queryIndex, baseIndex)` drops pairs (a query's own row when it is in the base).
+ * Exact k-nearest-neighbour search under `metric`, brute force. `exclude` drops base rows: a set
+ * drops them for every query (the queries' own rows when they are drawn from the base), a
+ * function `exclude(queryIndex, baseIndex)` drops single pairs (served by the slower reference loop).
  */
 export function exactSearch(
   queries: Float32Array,
@@ -27,8 +29,28 @@ export function exactSearch(
   dim: number,
   metric: Metric,
   k: number,
-  exclude?: (queryIndex: number, baseIndex: number) => boolean,
+  exclude?: ((queryIndex: number, baseIndex: number) => boolean) | ReadonlySet<number>,
 ): NeighborLists {
+  // The fused kernel gives the same lists without a score matrix; the reference loop serves
+  // per-pair exclusions and the reference kernels (VECTORCLINIC_KERNELS=js, or no WebAssembly).
+  if (typeof exclude !== 'function' && kernels().name === 'wasm' && fusedTopKAvailable()) {
+    return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, exclude ? { excludedRows: exclude } : {});
+  }
+  return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, exclude);
+}
+
+/** `exactSearch` through the dot kernel and a score matrix block: the reference the fused kernel is tested against. */
+export function exactSearchReference(
+  queries: Float32Array,
+  queryCount: number,
+  base: Float32Array,
+  baseCount: number,
+  dim: number,
+  metric: Metric,
+  k: number,
+  exclude?: ((queryIndex: number, baseIndex: number) => boolean) | ReadonlySet<number>,
+): NeighborLists {
+  const skip = typeof exclude === 'function' ? exclude : exclude?.size ? (_query: number, row: number) => exclude.has(row) : undefined;
   const kk = Math.min(k, baseCount);
   const q = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries;
   const b = metric === 'cosine' ? normalizedCopy(base, baseCount, dim) : base;
@@ -45,7 +67,7 @@ export function exactSearch(
       selector.reset();
       const offset = r * baseCount;
       for (let j = 0; j < baseCount; j++) {
-        if (exclude?.(queryIndex, j)) continue;
+        if (skip?.(queryIndex, j)) continue;
         // For L2, ‖q−x‖² = ‖q‖² − 2q·x + ‖x‖²; ‖q‖² is constant per query so it cannot change the order.
         const score = baseNorms2 ? 2 * (block[offset + j] as number) - (baseNorms2[j] as number) : (block[offset + j] as number);
         selector.offer(j, score);

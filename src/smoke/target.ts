@@ -6,7 +6,7 @@ import { count } from '../core/format.js';
 import { InputError, UsageError } from '../errors.js';
 import { documentIdsFor } from '../manifest/document-ids.js';
 import { manifestFilePath, readManifest, type LoadedManifest } from '../manifest/manifest.js';
-import { exactSearch } from '../math/top-k.js';
+import { exactTopK } from '../math/exact-top-k.js';
 import { engineByName } from '../rebuild/engines/index.js';
 import { normalizeInPlace } from '../math/vectors.js';
 import { applyWhitening, readWhitening } from '../rebuild/whiten.js';
@@ -91,7 +91,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
     description: `exact ${metric} search over ${count(description.rows)} rows`,
     dim: description.dim,
     async search(queries, queryCount, k) {
-      const lists = exactSearch(queries, queryCount, all.data, description.rows, description.dim, metric, k);
+      const lists = await exactTopK(queries, queryCount, all.data, description.rows, description.dim, metric, k);
       return Array.from({ length: queryCount }, (_, q) =>
         Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k))
           .filter((row) => row >= 0)

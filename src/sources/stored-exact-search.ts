@@ -18,7 +18,10 @@ export async function exactSearchStored(
   const selectors = Array.from({ length: request.count }, () => new TopKSelector(request.k));
   for await (const block of source.scan()) {
     const rowOf = (index: number): number => (block.rows ? (block.rows[index] as number) : block.start + index);
-    const lists = exactSearch(request.queries, request.count, block.data, block.count, dim, metric, request.k, (_, index) => idOf(rowOf(index)) === undefined);
+    // Rows search never returns, as a set: the fused kernel skips them without a per-pair callback.
+    const unreturnable = new Set<number>();
+    for (let index = 0; index < block.count; index++) if (idOf(rowOf(index)) === undefined) unreturnable.add(index);
+    const lists = exactSearch(request.queries, request.count, block.data, block.count, dim, metric, request.k, unreturnable);
     for (let q = 0; q < lists.queries; q++) {
       for (let i = 0; i < lists.k; i++) {
         const index = lists.ids[q * lists.k + i] as number;

@@ -1,0 +1,479 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Metric } from '../core/policy.js';
+import { kernels } from './kernels.js';
+import { exactSearchReference, type NeighborLists } from './top-k.js';
+import { normalizedCopy } from './vectors.js';
+
+/**
+ * Exact top-k on every core: the fused WebAssembly kernel (src/math/wasm/exact-top-k.wat) scores
+ * queries × rows in register tiles and keeps each query's k best as it goes, so no score matrix
+ * is ever stored; the rows are split into one contiguous range per thread (this one plus worker
+ * threads, all on one shared WebAssembly memory), and the per-thread lists are merged at the end.
+ * Rows pass through the shared memory in chunks, so the extra memory is bounded whatever N is.
+ *
+ * Results are those of `exactSearch` (src/math/top-k.ts), ties aside: same metric conventions
+ * (cosine over unit rows, zero rows scoring 0; L2 by 2q·x − ‖x‖²; inner product), same rounding
+ * of every dot product, the row seen first kept among equal scores.
+ */
+
+/** Next to this module both in src/ (run by tsx) and in dist/ (copied by scripts/copy-assets.mjs). */
+const WASM_URL = new URL('./wasm/exact-top-k.wasm', import.meta.url);
+const PAGE_BYTES = 65536;
+const MAX_PAGES = 65536;
+/** Bytes readable after every array: a row's tail is one masked 16-byte load. */
+const TAIL_SLACK = 16;
+/** Rows copied into the shared memory per round: big enough to amortize a round, small next to the 4 GiB cap. */
+const CHUNK_BYTES = 256 << 20;
+/** Rows every query passes over before the next block: ~512 KiB of them stay in the 2 MiB L2 while the queries stream. */
+const BLOCK_BYTES = 512 << 10;
+/**
+ * Below this many multiply-adds one thread finishes before a worker thread has started (~30 ms
+ * from dist/ on the 2-core development machine, several times that under tsx).
+ */
+const PARALLEL_MIN_MULTIPLY_ADDS = 2e9;
+
+export const METRIC_MODES: Readonly<Record<Metric, number>> = { ip: 0, cosine: 1, l2: 2 };
+const COSINE_ZERO_NEVER_RANKS = 3;
+
+export interface ExactTopKOptions {
+  /**
+   * Threads to use, this one included. Default: os.availableParallelism(), or one when the
+   * search is too small to repay starting workers.
+   */
+  readonly threads?: number;
+  /** Rows copied into the kernel's memory per round (default: 256 MiB of them); bounds the extra memory. */
+  readonly chunkRows?: number;
+  /** Rows no list may hold (e.g. the queries' own rows when the queries are drawn from the base). */
+  readonly excludedRows?: ReadonlySet<number>;
+  /** Cosine: zero rows never rank (the streaming search's convention) instead of scoring 0 (exactSearch's). */
+  readonly zeroRowsNeverRank?: boolean;
+}
+
+/** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: WasmApi };
+
+export interface TopKExports {
+  prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
+  search(
+    q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number,
+    bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number,
+  ): void;
+}
+
+let compiled: object | undefined;
+let unavailable = false;
+
+/** Whether the fused kernel's module loads here (false when the .wasm file is missing or invalid). */
+export function fusedTopKAvailable(): boolean {
+  if (compiled || unavailable) return !unavailable;
+  try {
+    compiled = new wasmApi.Module(readFileSync(WASM_URL));
+  } catch {
+    unavailable = true;
+  }
+  return !unavailable;
+}
+
+/** The fused kernel instantiated on `memory` (compiled once per thread). */
+export function instantiateTopK(memory: WasmMemory): TopKExports {
+  compiled ??= new wasmApi.Module(readFileSync(WASM_URL));
+  return new wasmApi.Instance(compiled, { env: { memory } }).exports as TopKExports;
+}
+
+/**
+ * A round over the chunk in memory: every thread takes slices of `sliceRows` rows from a shared
+ * counter until none is left, so a thread the OS slows down (other processes on its core) takes
+ * fewer slices instead of holding up the round.
+ */
+export interface ChunkTask {
+  readonly thread: number;
+  readonly rows: number;
+  readonly sliceRows: number;
+  /** Row id of the chunk's first row. */
+  readonly chunkStart: number;
+}
+
+/** Search slices of the chunk until the shared counter runs past its end. */
+export function searchChunk(kernel: TopKExports, layout: Layout, memory: { readonly buffer: ArrayBufferLike }, task: ChunkTask): void {
+  const counter = new Int32Array(memory.buffer, layout.counter, 1);
+  for (;;) {
+    const from = Atomics.add(counter, 0, 1) * task.sliceRows;
+    if (from >= task.rows) return;
+    searchRange(kernel, layout, { thread: task.thread, from, to: Math.min(task.rows, from + task.sliceRows), chunkStart: task.chunkStart });
+  }
+}
+
+/** One thread's share of a round: rows [from, to) of the chunk in memory. */
+export interface RangeTask {
+  readonly thread: number;
+  readonly from: number;
+  readonly to: number;
+  /** Row id of the chunk's first row. */
+  readonly chunkStart: number;
+}
+
+/** Where everything lives in the shared memory, and the call that searches one range. */
+export interface Layout {
+  readonly queries: number;
+  readonly queryCount: number;
+  readonly dim: number;
+  readonly mode: number;
+  readonly k: number;
+  /** Per thread: f64 scores, i32 ids, i32 sizes. */
+  readonly states: readonly { readonly scores: number; readonly ids: number; readonly sizes: number }[];
+  readonly chunk: number;
+  readonly terms: number;
+  readonly blockRows: number;
+  /** u8 per row, 1 = excluded from every list; 0 when nothing is. */
+  readonly excluded: number;
+  /** i32: the next slice of the chunk to search. */
+  readonly counter: number;
+}
+
+/** Normalize / measure the range's rows, then offer them to the thread's lists. */
+export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask): void {
+  const count = task.to - task.from;
+  if (count <= 0) return;
+  const rowBytes = layout.dim * 4;
+  const rows = layout.chunk + task.from * rowBytes;
+  const terms = layout.terms + task.from * 4;
+  const state = layout.states[task.thread]!;
+  kernel.prepare_rows(rows, count, layout.dim, layout.mode, terms);
+  kernel.search(
+    layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k,
+    state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows, layout.excluded,
+  );
+}
+
+/**
+ * Exact k-nearest neighbours of `queryCount` queries among `baseCount` rows under `metric`, on
+ * `options.threads` threads. Resolves to the same lists as `exactSearch` without `exclude`.
+ */
+export async function exactTopK(
+  queries: Float32Array,
+  queryCount: number,
+  base: Float32Array,
+  baseCount: number,
+  dim: number,
+  metric: Metric,
+  k: number,
+  options: ExactTopKOptions = {},
+): Promise<NeighborLists> {
+  // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
+  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, options.excludedRows);
+  const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
+  if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
+  const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options);
+  const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+  try {
+    const started = await pool.ready.then(
+      () => true,
+      () => false,
+    );
+    // Workers that cannot start (thread limits, a sandbox) cost speed, not the answer.
+    if (!started) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
+    for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
+      const tasks = run.loadChunk(base, chunkStart, threads);
+      const others = pool.run(tasks.slice(1));
+      if (tasks[0]) searchChunk(run.kernel, run.layout, run.memory, tasks[0]);
+      await others;
+    }
+  } finally {
+    await pool.close();
+  }
+  return run.result();
+}
+
+/** `exactTopK` on the calling thread only, synchronously. */
+export function exactTopKSync(
+  queries: Float32Array,
+  queryCount: number,
+  base: Float32Array,
+  baseCount: number,
+  dim: number,
+  metric: Metric,
+  k: number,
+  options: Omit<ExactTopKOptions, 'threads'> = {},
+): NeighborLists {
+  const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, options);
+  for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
+    for (const task of run.loadChunk(base, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
+  }
+  return run.result();
+}
+
+/** Threads worth using: the requested (or every) core, but one when the work is too small to share. */
+export function threadCount(queryCount: number, baseCount: number, dim: number, requested?: number): number {
+  if (baseCount === 0 || (requested === undefined && queryCount * baseCount * dim < PARALLEL_MIN_MULTIPLY_ADDS)) return 1;
+  const wanted = Math.max(1, Math.floor(requested ?? availableParallelism()));
+  return Math.min(wanted, Math.max(1, Math.floor(baseCount / 4)));
+}
+
+/** One search: the shared memory, its layout, and this thread's kernel instance on it. */
+class Run {
+  readonly memory: WasmMemory;
+  readonly layout: Layout;
+  readonly kernel: TopKExports;
+  readonly chunkRows: number;
+  readonly kk: number;
+
+  constructor(
+    queries: Float32Array,
+    private readonly queryCount: number,
+    private readonly baseCount: number,
+    private readonly dim: number,
+    metric: Metric,
+    k: number,
+    threads: number,
+    options: Omit<ExactTopKOptions, 'threads'>,
+  ) {
+    this.kk = Math.max(0, Math.min(k, baseCount));
+    const rowBytes = Math.max(4, dim * 4);
+    const chunkRows = options.chunkRows ?? Math.floor(CHUNK_BYTES / rowBytes);
+    this.chunkRows = Math.max(1, Math.min(baseCount, Math.floor(chunkRows)));
+    const excludedRows = options.excludedRows?.size ? options.excludedRows : undefined;
+    let end = 0;
+    const take = (bytes: number): number => {
+      const at = end;
+      end = alignUp(at + bytes + TAIL_SLACK);
+      return at;
+    };
+    const queriesAt = take(queryCount * dim * 4);
+    const states = Array.from({ length: threads }, () => ({
+      scores: take(queryCount * this.kk * 8),
+      ids: take(queryCount * this.kk * 4),
+      sizes: take(queryCount * 4),
+    }));
+    const excludedAt = excludedRows ? take(baseCount) : 0;
+    const counterAt = take(4);
+    const termsAt = take(this.chunkRows * 4);
+    const chunkAt = take(this.chunkRows * dim * 4);
+    const pages = Math.ceil(end / PAGE_BYTES);
+    if (pages > MAX_PAGES) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
+    // Sized once, never grown: a shared memory reserves its maximum up front.
+    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+    // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
+    const unitQueries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
+    new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
+    if (excludedRows) {
+      const mask = new Uint8Array(this.memory.buffer, excludedAt, baseCount);
+      for (const row of excludedRows) if (row >= 0 && row < baseCount) mask[row] = 1;
+    }
+    this.layout = {
+      queries: queriesAt,
+      queryCount,
+      dim,
+      mode: metric === 'cosine' && options.zeroRowsNeverRank ? COSINE_ZERO_NEVER_RANKS : METRIC_MODES[metric],
+      k: this.kk,
+      states,
+      chunk: chunkAt,
+      terms: termsAt,
+      blockRows: Math.max(4, Math.floor(BLOCK_BYTES / rowBytes) & ~3),
+      excluded: excludedAt,
+      counter: counterAt,
+    };
+    this.kernel = instantiateTopK(this.memory);
+  }
+
+  /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
+  loadChunk(base: Float32Array, chunkStart: number, threads: number): ChunkTask[] {
+    const rows = Math.min(this.chunkRows, this.baseCount - chunkStart);
+    return this.loadRows(base.subarray(chunkStart * this.dim, (chunkStart + rows) * this.dim), rows, chunkStart, threads);
+  }
+
+  /** Copy `rows` rows (at most chunkRows) whose first has id `firstId` into memory, one range per thread. */
+  loadRows(data: Float32Array, rows: number, firstId: number, threads: number): ChunkTask[] {
+    const { dim } = this;
+    if (this.kk === 0 || this.queryCount === 0) return [];
+    new Float32Array(this.memory.buffer, this.layout.chunk, rows * dim).set(data.subarray(0, rows * dim));
+    Atomics.store(new Int32Array(this.memory.buffer, this.layout.counter, 1), 0, 0);
+    // ~16 slices per thread, in whole L2 blocks (whole tiles of 4 rows): fine enough to even out
+    // a slowed thread, coarse enough that taking a slice costs nothing.
+    const sliceRows = Math.max(this.layout.blockRows, Math.ceil(rows / (threads * 16) / this.layout.blockRows) * this.layout.blockRows);
+    return Array.from({ length: threads }, (_, thread) => ({ thread, rows, sliceRows, chunkStart: firstId }));
+  }
+
+  /** Each query's lists of every thread merged: best score first, the lower row among equal scores. */
+  result(): NeighborLists {
+    const { queryCount, kk } = this;
+    const ids = new Int32Array(queryCount * kk).fill(-1);
+    const scores = new Float32Array(queryCount * kk).fill(-Infinity);
+    const buffer = this.memory.buffer;
+    const states = this.layout.states.map((state) => ({
+      scores: new Float64Array(buffer, state.scores, queryCount * kk),
+      ids: new Int32Array(buffer, state.ids, queryCount * kk),
+      sizes: new Int32Array(buffer, state.sizes, queryCount),
+    }));
+    const candidates: { id: number; score: number }[] = [];
+    for (let q = 0; q < queryCount; q++) {
+      candidates.length = 0;
+      for (const state of states) {
+        const size = state.sizes[q] as number;
+        for (let i = 0; i < size; i++) candidates.push({ id: state.ids[q * kk + i] as number, score: state.scores[q * kk + i] as number });
+      }
+      candidates.sort((a, b) => b.score - a.score || a.id - b.id);
+      const count = Math.min(kk, candidates.length);
+      for (let i = 0; i < count; i++) {
+        ids[q * kk + i] = candidates[i]!.id;
+        scores[q * kk + i] = candidates[i]!.score;
+      }
+    }
+    return { queries: queryCount, k: kk, ids, scores };
+  }
+}
+
+/**
+ * The fused kernel over rows that arrive in blocks (a store scan, a cursor), on the calling
+ * thread: each block passes through the kernel memory once and only the lists are kept, so memory
+ * is one chunk plus queries × k whatever the row count. Row ids are positions in the stream.
+ */
+export class ExactTopKAccumulator {
+  private readonly run: Run;
+  private seen = 0;
+
+  constructor(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}) {
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
+    this.run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, 1, { ...options, chunkRows });
+  }
+
+  /** Rows offered so far. */
+  get rows(): number {
+    return this.seen;
+  }
+
+  /** Offer `count` rows (row-major `data`); they get positions rows … rows + count − 1. */
+  add(data: Float32Array, count: number): void {
+    const { dim } = this.run.layout;
+    // Positions are int32 inside the kernel.
+    if (this.seen + count > 0x7fffffff) throw new RangeError(`exact top-k: more than 2^31 − 1 rows in one stream`);
+    for (let start = 0; start < count; start += this.run.chunkRows) {
+      const rows = Math.min(this.run.chunkRows, count - start);
+      for (const task of this.run.loadRows(data.subarray(start * dim, (start + rows) * dim), rows, this.seen + start, 1)) {
+        searchChunk(this.run.kernel, this.run.layout, this.run.memory, task);
+      }
+    }
+    this.seen += count;
+  }
+
+  /** Calls `visit` with every position some list holds now. */
+  forEachListed(visit: (position: number) => void): void {
+    const { queryCount, k, states } = this.run.layout;
+    const state = states[0]!;
+    const sizes = new Int32Array(this.run.memory.buffer, state.sizes, queryCount);
+    const ids = new Int32Array(this.run.memory.buffer, state.ids, queryCount * k);
+    for (let q = 0; q < queryCount; q++) for (let i = 0; i < (sizes[q] as number); i++) visit(ids[q * k + i] as number);
+  }
+
+  /** Per query, positions best first (−1 pads lists shorter than k). */
+  lists(): NeighborLists {
+    return this.run.result();
+  }
+}
+
+/** Stream blocks pass through 16 MiB of kernel memory at a time. */
+const STREAM_CHUNK_BYTES = 16 << 20;
+
+/** What the main thread sends a worker. */
+export type WorkerRequest = { readonly type: 'search'; readonly task: ChunkTask };
+export type WorkerReply = { readonly type: 'ready' } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
+
+/** Worker threads searching their ranges of each chunk on the shared memory. */
+class WorkerPool {
+  readonly ready: Promise<void>;
+  private readonly workers: Worker[];
+  private pending: { resolve: () => void; reject: (error: Error) => void; left: number } | undefined;
+  private failure: Error | undefined;
+  private closing = false;
+
+  constructor(memory: WasmMemory, layout: Layout, count: number) {
+    this.workers = Array.from({ length: count }, () => startWorker({ memory, layout }));
+    this.ready = Promise.all(this.workers.map((worker) => this.waitReady(worker))).then(() => {});
+    for (const worker of this.workers) {
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'done') this.settle();
+        else if (reply.type === 'error') this.fail(new Error(`exact top-k worker: ${reply.message}`));
+      });
+      worker.on('error', (error) => this.fail(error));
+      // A worker that dies without an error event (killed, out of memory) must not leave the search waiting.
+      worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`exact top-k worker exited (code ${code})`));
+      });
+    }
+  }
+
+  /** Resolves when every worker has searched its task. */
+  run(tasks: readonly ChunkTask[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, left: tasks.length };
+      if (tasks.length === 0) resolve();
+      tasks.forEach((task, i) => this.workers[i]!.postMessage({ type: 'search', task } satisfies WorkerRequest));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private waitReady(worker: Worker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: WorkerReply): void => {
+        if (reply.type === 'error') reject(new Error(`exact top-k worker: ${reply.message}`));
+        if (reply.type !== 'ready') return;
+        worker.off('message', onMessage);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`exact top-k worker exited (${code}) before it started`)));
+    });
+  }
+
+  private settle(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    pending.left--;
+    if (pending.left === 0) {
+      this.pending = undefined;
+      pending.resolve();
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(error);
+  }
+}
+
+/**
+ * The worker module sits next to this one: .js in dist/, .ts when run from src/ by tsx. Node 20
+ * does not pass tsx's module hooks on to worker threads, so a .ts worker registers them itself.
+ */
+function startWorker(workerData: { memory: WasmMemory; layout: Layout }): Worker {
+  const extension = extname(fileURLToPath(import.meta.url));
+  const workerFile = new URL(`./exact-top-k-worker${extension}`, import.meta.url);
+  if (extension !== '.ts') return new Worker(workerFile, { workerData });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}

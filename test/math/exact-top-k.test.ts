@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Metric } from '../../src/core/policy.js';
+import { exactTopK, exactTopKSync, fusedTopKAvailable } from '../../src/math/exact-top-k.js';
+import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
+import { Rng } from '../../src/math/rng.js';
+import { exactSearchReference as exactSearch, type NeighborLists } from '../../src/math/top-k.js';
+import { head, wordnet } from '../helpers/wordnet.js';
+
+const METRICS: readonly Metric[] = ['ip', 'cosine', 'l2'];
+
+test('the fused kernel loads (npm test builds it): the comparisons below run it, not the fallback', () => {
+  assert.ok(fusedTopKAvailable());
+});
+
+/**
+ * The engine's lists against `exactSearch`: the same score at every rank (to float32 rounding of a
+ * near-tie) and the same ids except where two rows tie within that rounding.
+ */
+function assertSameLists(got: NeighborLists, want: NeighborLists, label: string): void {
+  assert.equal(got.queries, want.queries, label);
+  assert.equal(got.k, want.k, label);
+  let differing = 0;
+  for (let i = 0; i < want.ids.length; i++) {
+    const a = got.scores[i] as number;
+    const b = want.scores[i] as number;
+    if (a !== b) assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${label}: score at slot ${i}: ${a} vs ${b}`);
+    if (got.ids[i] === want.ids[i]) continue;
+    differing++;
+    const q = Math.floor(i / want.k);
+    const wantScores = Array.from(want.scores.subarray(q * want.k, (q + 1) * want.k));
+    const gotAt = Array.from(want.ids.subarray(q * want.k, (q + 1) * want.k)).indexOf(got.ids[i] as number);
+    // A swapped pair or a row entering at the last ranks must be a near-tie.
+    const tie = gotAt >= 0 ? Math.abs((wantScores[gotAt] as number) - b) : Math.abs(a - b);
+    assert.ok(tie <= 1e-6 * Math.max(1, Math.abs(b)), `${label}: query ${q} rank ${i % want.k}: id ${got.ids[i]} vs ${want.ids[i]} (not a tie)`);
+  }
+  assert.ok(differing <= want.ids.length * 0.01, `${label}: ${differing} of ${want.ids.length} slots differ`);
+}
+
+function gaussian(rows: number, dim: number, rng: Rng): Float32Array {
+  const data = new Float32Array(rows * dim);
+  for (let i = 0; i < data.length; i++) data[i] = rng.nextGaussian();
+  return data;
+}
+
+test('random data, every metric, odd shapes: the engine answers as exactSearch does, on one thread and on several', async () => {
+  const rng = new Rng(20);
+  // dims around the 4-float SIMD width, query counts off the 2-query tile, row counts off the 4-row tile.
+  for (const [queryCount, baseCount, dim, k] of [
+    [7, 203, 3, 5],
+    [1, 50, 1, 10],
+    [12, 1001, 13, 10],
+    [33, 2999, 130, 10],
+    [5, 3, 8, 10], // k above the row count
+  ] as const) {
+    const queries = gaussian(queryCount, dim, rng);
+    const base = gaussian(baseCount, dim, rng);
+    for (const metric of METRICS) {
+      const want = exactSearch(queries, queryCount, base, baseCount, dim, metric, k);
+      const label = `${metric} ${queryCount}×${baseCount}×${dim} k=${k}`;
+      assertSameLists(exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k), want, `${label} sync`);
+      // Small chunks: rows pass through the kernel memory in several rounds, split over 3 threads.
+      const chunkRows = Math.max(4, Math.ceil(baseCount / 3));
+      assertSameLists(await exactTopK(queries, queryCount, base, baseCount, dim, metric, k, { threads: 3, chunkRows }), want, `${label} threads`);
+    }
+  }
+});
+
+test('real embeddings (wordnet-ft128, unnormalized): identical lists for every metric, one thread and two', async () => {
+  const docs = wordnet();
+  const queries = head(wordnet('queries.f32.npy'), 200);
+  for (const metric of METRICS) {
+    const want = exactSearch(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10);
+    assertSameLists(exactTopKSync(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10), want, `${metric} sync`);
+    assertSameLists(await exactTopK(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10, { threads: 2, chunkRows: 6000 }), want, `${metric} threads`);
+  }
+});
+
+test('zero and NaN rows rank as in exactSearch: zero scores 0 under cosine, NaN never ranks', async () => {
+  const rng = new Rng(7);
+  const dim = 16;
+  const base = gaussian(40, dim, rng);
+  base.fill(0, 3 * dim, 4 * dim);
+  base[10 * dim + 5] = NaN;
+  // Queries whose dot with most rows is negative, so the zero row's 0 enters the top 10.
+  const queries = new Float32Array(2 * dim);
+  for (let q = 0; q < 2; q++) for (let j = 0; j < dim; j++) queries[q * dim + j] = -(base[j] as number) * (q + 1);
+  for (const metric of METRICS) {
+    const want = exactSearch(queries, 2, base, 40, dim, metric, 10);
+    const got = await exactTopK(queries, 2, base, 40, dim, metric, 10, { threads: 2 });
+    assertSameLists(got, want, metric);
+    assert.ok(!Array.from(got.ids).includes(10), `${metric}: the NaN row ranked`);
+  }
+});
+
+test('equal rows: the lower row id wins the tie, across threads as within one', async () => {
+  const dim = 8;
+  const row = Float32Array.from({ length: dim }, (_, j) => j + 1);
+  const base = new Float32Array(64 * dim);
+  for (let r = 0; r < 64; r++) base.set(row, r * dim);
+  for (const metric of METRICS) {
+    const got = await exactTopK(row, 1, base, 64, dim, metric, 5, { threads: 2, chunkRows: 20 });
+    assert.deepEqual(Array.from(got.ids), [0, 1, 2, 3, 4], metric);
+  }
+});
+
+test('k = 0, no queries, no rows: empty lists, no workers needed', async () => {
+  const dim = 4;
+  const data = new Float32Array(8 * dim).fill(1);
+  assert.equal((await exactTopK(data, 2, data, 8, dim, 'ip', 0, { threads: 2 })).ids.length, 0);
+  assert.equal((await exactTopK(data, 0, data, 8, dim, 'ip', 3, { threads: 2 })).ids.length, 0);
+  const none = await exactTopK(data, 2, data, 0, dim, 'ip', 3);
+  assert.equal(none.k, 0);
+});
+
+test('excluded rows (probe queries drawn from the base) never rank, as in the reference loop', async () => {
+  const docs = head(wordnet(), 3000);
+  const picks = [0, 5, 17, 2999, 1234];
+  const queries = new Float32Array(picks.length * docs.dim);
+  picks.forEach((row, i) => queries.set(docs.data.subarray(row * docs.dim, (row + 1) * docs.dim), i * docs.dim));
+  const excluded = new Set(picks);
+  for (const metric of METRICS) {
+    const want = exactSearch(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, excluded);
+    const got = await exactTopK(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { threads: 2, chunkRows: 1000, excludedRows: excluded });
+    assertSameLists(got, want, metric);
+    assertSameLists(exactTopKSync(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { excludedRows: excluded }), want, `${metric} sync`);
+    for (const row of picks) assert.ok(!Array.from(got.ids).includes(row), `${metric}: excluded row ${row} ranked`);
+  }
+});
+
+test('with the reference kernels (VECTORCLINIC_KERNELS=js) the engine answers through the reference loop', async () => {
+  const rng = new Rng(3);
+  const dim = 12;
+  const queries = gaussian(5, dim, rng);
+  const base = gaussian(300, dim, rng);
+  const fast = kernels();
+  useKernels(jsKernels);
+  try {
+    for (const metric of METRICS) {
+      const want = exactSearch(queries, 5, base, 300, dim, metric, 10);
+      const got = await exactTopK(queries, 5, base, 300, dim, metric, 10, { threads: 2 });
+      assert.deepEqual(Array.from(got.ids), Array.from(want.ids), metric);
+      // Bit-equal scores: the reference kernels accumulate in float64, the fused kernel in float32 lanes.
+      assert.deepEqual(Array.from(got.scores), Array.from(want.scores), metric);
+    }
+  } finally {
+    useKernels(fast);
+  }
+});
