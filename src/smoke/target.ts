@@ -161,7 +161,12 @@ async function storeSearchSettings(source: VectorSource, options: SearcherOption
   if (options.search) return { params: { ...options.search }, shown: show({ ...options.search }, '') };
   const knob = source.searchTuning?.name;
   const recorded = knob ? (await source.storedManifest?.())?.manifest.index?.params[knob] : undefined;
-  if (!knob || typeof recorded !== 'number' || !(recorded > 0)) return { shown: '' };
+  if (!knob || typeof recorded !== 'number' || !(recorded > 0)) {
+    // A file that does not store its setting (a bare hnswlib file) is searched at the library's
+    // default: say it is an assumption, so the recall is not read as the application's.
+    const tuning = source.searchTuning;
+    return { shown: tuning?.assumed ? `, ${tuning.name} ${tuning.current} assumed (${tuning.assumed}; --search ${tuning.name}=N for the application's)` : '' };
+  }
   return { params: { [knob]: recorded }, shown: show({ [knob]: recorded }, ' as its manifest records') };
 }
 

@@ -322,3 +322,23 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   assert.equal(exact.status, 2);
   assert.match(exact.stderr, /is searched exactly: it has no search settings/);
 });
+
+test('a bare hnswlib file (no manifest) is searched at the library default, and the result says that value is assumed', async (t) => {
+  const dir = tempDir(t);
+  const { queries } = await subset(dir);
+  const rows = 1_000;
+  const docs = await loadRows('docs.f32.npy', rows);
+  const hnswlibNode = (await import('hnswlib-node')).default;
+  const index = new hnswlibNode.HierarchicalNSW('cosine', DIM);
+  index.initIndex(rows, 16, 100, 0);
+  for (let r = 0; r < rows; r++) index.addPoint(Array.from(docs.subarray(r * DIM, (r + 1) * DIM)), r);
+  const file = join(dir, 'bare.hnswlib');
+  index.writeIndexSync(file);
+  const questions = join(dir, 'rows.jsonl');
+  writeFileSync(questions, queryLines().slice(0, QUESTIONS).map((q, i) => JSON.stringify({ question: q.question, expected: [String(i % rows)] })).join('\n') + '\n');
+  const result = await smoke(file, { questions, embedding: { kind: 'file', path: queries }, metric: 'cosine' });
+  assert.match(result.method, /efSearch 10 assumed \(efSearch is not stored in hnswlib files;.*--search efSearch=N/);
+  const chosen = await smoke(file, { questions, embedding: { kind: 'file', path: queries }, metric: 'cosine', search: { efSearch: 64 } });
+  assert.match(chosen.method, /efSearch 64/);
+  assert.doesNotMatch(chosen.method, /assumed/);
+});
