@@ -5,6 +5,8 @@ import { EXIT, UsageError } from '../errors.js';
 import type { QueryEmbedding } from '../smoke/embed.js';
 import { compareSmoke, smoke, type SmokeOptions } from '../smoke/smoke.js';
 import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
+import type { ReportInvocation } from '../core/report.js';
+import { commandLine, describeInvocation } from '../report/invocation.js';
 import { assertFileInput } from './inputs.js';
 import { integerOption, searchSetting } from './parse.js';
 import { MIN_SAMPLE } from '../smoke/types.js';
@@ -80,15 +82,28 @@ export function smokeCommand(): Command {
       if (flags.compare) {
         if (flags.compare.length !== 2 || target) throw new UsageError('--compare takes exactly two targets and no other target', { where: '--compare', hint: 'vectorclinic smoke --compare before.npy after.hnsw --questions q.jsonl ...' });
         const comparison = await compareSmoke(flags.compare[0] as string, flags.compare[1] as string, options);
-        writeSmoke(comparison, flags, formatComparison);
+        writeSmoke({ ...comparison, invocation: smokeInvocation(flags, options, [['target', flags.compare[0]], ['target', flags.compare[1]]]) }, flags, formatComparison);
         process.exitCode = belowMinimum(comparison, flags) ? EXIT.failFindings : EXIT.ok;
         return;
       }
       if (!target) throw new UsageError('no target given', { where: 'smoke', hint: 'vectorclinic smoke <index or vector file> --questions q.jsonl --query-vectors q.npy' });
-      const result = await smoke(target, withConfiguredSearch(options, target, flags.config));
-      writeSmoke(result, flags, formatResult);
+      const effective = withConfiguredSearch(options, target, flags.config);
+      const result = await smoke(target, effective);
+      writeSmoke({ ...result, invocation: smokeInvocation(flags, effective, [['target', target]]) }, flags, formatResult);
       process.exitCode = belowMinimum(result, flags) ? EXIT.failFindings : EXIT.ok;
     });
+}
+
+/** The exact command, the options in effect and every input read, as check reports record them. */
+function smokeInvocation(flags: SmokeFlags, options: SmokeOptions, targets: readonly (readonly ['target', string | undefined])[]): ReportInvocation {
+  const argv = process.argv.slice(2);
+  const { embedding: _embedding, questions: _questions, ...settings } = options;
+  return describeInvocation(commandLine(argv), argv, { ...settings, search: options.search ? { ...options.search } : undefined, format: flags.format, out: flags.out, minRecall: flags.minRecall }, [
+    ...targets,
+    ['questions', flags.questions],
+    ['queries', flags.queryVectors],
+    ['ids', flags.ids],
+  ]);
 }
 
 /** A config file's `search` and `metric` for this target, where the command line gives none. */

@@ -57,7 +57,8 @@ export interface Report {
 
 /** One input of a run: a file (size, modification time, SHA-256 when cheap), a folder of files, or a store URL (redacted). */
 export interface ReportInput {
-  readonly role: 'target' | 'queries' | 'vectors' | 'manifest';
+  /** check: target, queries, vectors, manifest; smoke also: questions (known answers), ids (the document id file). */
+  readonly role: 'target' | 'queries' | 'vectors' | 'manifest' | 'questions' | 'ids';
   readonly path: string;
   readonly kind: 'file' | 'folder' | 'store';
   readonly bytes?: number;

@@ -42,7 +42,7 @@ const check = z.object({
 });
 
 const input = z.looseObject({
-  role: z.enum(['target', 'queries', 'vectors', 'manifest']),
+  role: z.enum(['target', 'queries', 'vectors', 'manifest', 'questions', 'ids']),
   path: z.string().describe('as given; store URLs with passwords and secret parameters replaced by ***'),
   kind: z.enum(['file', 'folder', 'store']),
   bytes: z.number().nonnegative().optional(),

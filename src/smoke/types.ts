@@ -1,6 +1,7 @@
 /** Smoke runs report recall at these cut-offs; 10 is also how deep every search goes. */
 export const SMOKE_KS = [1, 5, 10] as const;
 export const SMOKE_DEPTH = 10;
+import type { ReportInvocation } from '../core/report.js';
 import type { Interval } from './intervals.js';
 
 /**
@@ -38,6 +39,8 @@ export interface QuestionOutcome {
 
 export interface SmokeResult {
   readonly schema: 1;
+  /** What was run (the CLI adds it): the exact command, options, and each input with size, time and SHA-256. */
+  readonly invocation?: ReportInvocation;
   readonly target: string;
   /** How the target was searched, e.g. "hnswlib index (efSearch 128)" or "exact cosine search over 20,000 rows". */
   readonly method: string;
@@ -66,6 +69,8 @@ export interface SmokeResult {
 
 export interface SmokeComparison {
   readonly schema: 1;
+  /** What was run (the CLI adds it): the exact command, options, and each input with size, time and SHA-256. */
+  readonly invocation?: ReportInvocation;
   readonly before: SmokeResult;
   readonly after: SmokeResult;
   /** after − before. */

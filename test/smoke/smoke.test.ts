@@ -305,6 +305,11 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   const json = JSON.parse(ok.stdout) as { questions: number; intervals: { recallAt10: { low: number; high: number; method: string } } };
   assert.equal(json.questions, QUESTIONS);
   assert.equal(json.intervals.recallAt10.method, 'wilson');
+  // The JSON records what was run, as check reports do: the exact command and every input read.
+  const { invocation } = JSON.parse(ok.stdout) as { invocation: { command: string; inputs: { role: string; path: string; sha256?: string }[] } };
+  assert.equal(invocation.command, `vectorclinic smoke ${DOC_VECTORS} --questions ${questions} --query-vectors ${queries} --ids ${DOCS} --format json`);
+  assert.deepEqual(invocation.inputs.map((input) => input.role), ['target', 'questions', 'queries', 'ids']);
+  assert.ok(invocation.inputs.every((input) => /^[0-9a-f]{64}$/.test(input.sha256 ?? '')), 'files under 256 MiB are hashed');
   const text = run();
   assert.match(text.stdout, /recall@1 [\d.]+ \[[\d.]+, [\d.]+\] {2}@5 [\d.]+ \[[\d.]+, [\d.]+\] {2}@10 [\d.]+ \[[\d.]+, [\d.]+\] {2}MRR [\d.]+ \[[\d.]+, [\d.]+\]/);
   assert.match(text.stdout, /95% intervals: Wilson score \(one answer per question\); percentile bootstrap over questions/);
