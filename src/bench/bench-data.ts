@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { npyHeader } from '../rebuild/files/npy-writer.js';
 
 /** Rows of these are planted so the zero/non-finite counts of both tools can be compared. */
 export const ZERO_ROW_EVERY = 100_003;
@@ -23,12 +24,7 @@ const WRITE_BLOCK_ROWS = 16_384;
  */
 export function writeBenchNpy(path: string, targetBytes: number, dim: number, seed: number): BenchFile {
   const rows = Math.max(1, Math.floor(targetBytes / (dim * 4)));
-  const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const padded = Math.ceil((10 + header.length + 1) / 64) * 64 - 10;
-  const preamble = Buffer.alloc(10 + padded);
-  preamble.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  preamble.writeUInt16LE(padded, 8);
-  preamble.write(header.padEnd(padded - 1, ' ') + '\n', 10, 'latin1');
+  const preamble = npyHeader(rows, dim);
   const fd = openSync(path, 'w');
   let zeroRows = 0;
   let nonfiniteRows = 0;

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { exactTopK } from '../math/exact-top-k.js';
+import { writeNpy } from '../rebuild/files/npy-writer.js';
 import type { NeighborLists } from '../math/top-k.js';
 import { runPython, type Python } from './numpy-reference.js';
 
@@ -78,23 +78,6 @@ function randomRows(rows: number, dim: number, seed: number): Float32Array {
     data[i] = (state >>> 0) / 2 ** 32 - 0.5;
   }
   return data;
-}
-
-function writeNpy(path: string, data: Float32Array, rows: number, dim: number): void {
-  const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const padded = Math.ceil((10 + header.length + 1) / 64) * 64 - 10;
-  const preamble = Buffer.alloc(10 + padded);
-  preamble.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  preamble.writeUInt16LE(padded, 8);
-  preamble.write(header.padEnd(padded - 1, ' ') + '\n', 10, 'latin1');
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, preamble);
-    const step = 1 << 26;
-    for (let at = 0; at < data.byteLength; at += step) writeSync(fd, new Uint8Array(data.buffer, data.byteOffset + at, Math.min(step, data.byteLength - at)));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Share of the first `queries` lists whose ids agree (as sets) with ours. */
