@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { VectorclinicError } from '../../src/errors.js';
@@ -50,6 +52,27 @@ test('an unknown column type id is refused at its byte', async () => {
   const error = await refusal('type-80.arrow');
   assert.match(error?.message ?? '', /unknown column type id 80/);
   assert.equal(error?.byteOffset, 1927);
+});
+
+test('a negative FixedSizeList size (an int32 in the footer set to -1) is refused at the schema, not read as dimension -1', async () => {
+  // Found by a rotating fuzz seed (796661899): the footer's copy of the schema stores listSize at byte 126448.
+  const bytes = readFileSync(join(fixtures, 'columnar', 'fixed-f32.arrow'));
+  assert.equal(bytes.readInt32LE(126448), 128, 'the fixture still stores listSize 128 at this byte');
+  bytes.writeInt32LE(-1, 126448);
+  const dir = mkdtempSync(join(tmpdir(), 'vectorclinic-negative-dim-'));
+  const path = join(dir, 'negative-dim.arrow');
+  writeFileSync(path, bytes);
+  try {
+    const error = await openSource(path).then(async (source) => {
+      await source.close();
+      return undefined;
+    }, (failure: unknown) => failure);
+    assert.ok(VectorclinicError.isInstance(error), `an input error, not ${String(error)}`);
+    assert.match(error.message, /a vector dimension of -1 is impossible/);
+    assert.equal(error.where, path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a valid type apache-arrow cannot read (LargeList) is named as unsupported, not a crash', async () => {
