@@ -1,5 +1,5 @@
 /**
- * The fuzz seed: VECTORCLINIC_FUZZ_SEED when set (CI rotates it, e.g. to the run number), else a
+ * The fuzz seed: VECTORCLINIC_FUZZ_SEED when set (to replay a campaign's failure), else a
  * fixed default, so a plain `npm test` is reproducible and a failure names the seed to rerun with.
  */
 export const DEFAULT_FUZZ_SEED = 20261207;

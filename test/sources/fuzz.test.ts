@@ -15,7 +15,7 @@ import { blockRows, range, scanAll, tempDir } from './helpers.js';
  * another exception, a hang, or an allocation sized by an unchecked count.
  */
 
-/** VECTORCLINIC_FUZZ_SEED rotates it (see test/fuzz/seed.ts). */
+/** VECTORCLINIC_FUZZ_SEED replays another seed (see test/fuzz/seed.ts). */
 const SEED = fuzzSeed(20251125);
 const RUNS = 300;
 
