@@ -3,6 +3,7 @@
 // Node 20's --test cannot glob .ts files itself, so the list is built here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,7 +27,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+// Node runs availableParallelism() - 1 test files at once: one at a time on a 2-core CI machine,
+// where many files wait on I/O (an embedded database starting, npm installing the packed tarball).
+// One file per core keeps both busy; VECTORCLINIC_TEST_CONCURRENCY overrides it.
+const concurrency = Number(process.env.VECTORCLINIC_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
   // LanceDB's index builder logs a warning per empty partition of the deliberately small test tables.
