@@ -10,7 +10,7 @@ import { openSource } from '../sources/open-source.js';
 import { normToleranceFor } from '../sources/files/norm-tolerance.js';
 import { applyRebuild, type AppliedRebuild } from './apply.js';
 import { chooseEngine } from './engines/index.js';
-import { assertWritableTarget } from './files/atomic.js';
+import { assertWritableTarget } from '../io/atomic.js';
 import { acquireOutputLock, type OutputLock } from './files/output-lock.js';
 import { MemorySource } from './memory-source.js';
 import { INDEX_TYPES } from './params.js';
