@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { FindingCode } from '../core/finding.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import countMismatch from '../checks/count-mismatch.js';

@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts, VectorSample } from '../gather/artifacts.js';
 import { normalizedCopy, rowNorms } from '../math/vectors.js';
 

@@ -1,5 +1,5 @@
 import { round } from '../core/format.js';
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { meanPairwiseCosine, principalShares } from '../math/principal-component.js';
 import { Rng, sampleIndices } from '../math/rng.js';
