@@ -315,3 +315,28 @@ export interface CodeUsage {
   /** SQ: share of components coded at either end of the trained range (values at or beyond it). */
   readonly saturatedShare?: number;
 }
+
+/** Options a reader may need beyond the path. */
+export interface SourceOptions {
+  /** JSONL / Parquet / Arrow: the column or field holding the embedding. */
+  readonly field?: string;
+  /** The declared metric, for formats that do not store one (hnswlib). */
+  readonly metric?: Metric;
+}
+
+/** A file format vectorclinic reads: recognised by its magic bytes first, its extension second. */
+export interface FileFormat {
+  readonly name: string;
+  readonly extensions: readonly string[];
+  /** True when the first bytes of the file identify this format. */
+  readonly sniff?: (head: Uint8Array) => boolean;
+  open(path: string, options: SourceOptions): VectorSource | Promise<VectorSource>;
+}
+
+/** A live store reached by URL (postgres://, lancedb://, chroma://, ...). */
+export interface StoreConnector {
+  readonly schemes: readonly string[];
+  /** Shown in errors and --help: the URL shape this connector takes. */
+  readonly example: string;
+  open(url: string, options: SourceOptions): Promise<VectorSource>;
+}

@@ -1,6 +1,5 @@
 import { StoreError, UsageError } from '../../../errors.js';
-import type { SourceOptions } from '../../formats.js';
-import type { StoreConnector } from '../../stores.js';
+import type { SourceOptions, StoreConnector } from '../../source.js';
 import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parseStoreUrl } from '../store-url.js';

@@ -1,6 +1,5 @@
 import type { Metric } from '../../../core/policy.js';
-import type { SourceOptions } from '../../formats.js';
-import type { StoreConnector } from '../../stores.js';
+import type { SourceOptions, StoreConnector } from '../../source.js';
 import { storeFailure } from '../store-errors.js';
 import { parsePathUrl, parseStoreUrl } from '../store-url.js';
 import { readCatalog, type TableChoice } from './catalog.js';
