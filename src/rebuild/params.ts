@@ -1,8 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { RebuildOptions } from './types.js';
-
-export const INDEX_TYPES = ['hnsw', 'ivfpq', 'ivfflat', 'flat'] as const;
-export type IndexType = (typeof INDEX_TYPES)[number];
+import type { IndexType, RebuildOptions } from './types.js';
 
 /** Graph degree and build beam that keep HNSW recall@10 above 0.95 on typical embeddings (hnswlib's own advice for high recall). */
 export const HNSW_M = 32;

@@ -13,7 +13,7 @@ import { chooseEngine } from './engines/index.js';
 import { assertWritableTarget } from '../io/atomic.js';
 import { acquireOutputLock, type OutputLock } from './files/output-lock.js';
 import { MemorySource } from './memory-source.js';
-import { INDEX_TYPES } from './params.js';
+import { INDEX_TYPES } from './types.js';
 import { planRebuild } from './plan.js';
 import { storeTargetFor, type StoreTarget } from './stores/targets.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
