@@ -9,7 +9,7 @@ import { Rng, sampleIndices } from '../math/rng.js';
 import { exactSearch } from '../math/top-k.js';
 import { normalizedCopy, rowNorms } from '../math/vectors.js';
 import { smoke } from '../smoke/smoke.js';
-import { redactTarget } from '../sources/stores/store-url.js';
+import { redactTarget } from '../engines/store-url.js';
 import type { SmokeResult } from '../smoke/types.js';
 import { openSnapshot, pairRows, readRowsInOrder, type Pairing, type Snapshot } from './snapshot.js';
 import type { DiffFinding, DiffOptions, DiffReport, SnapshotSummary } from './types.js';

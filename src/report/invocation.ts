@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EvidenceValue } from '../core/finding.js';
 import type { Report, ReportInput, ReportInvocation } from '../core/report.js';
 import { sha256File } from '../io/sha256.js';
-import { redactTarget } from '../sources/stores/store-url.js';
+import { redactTarget } from '../engines/store-url.js';
 import { toolVersion } from '../core/tool-version.js';
 
 /** Inputs up to this size are hashed for the report: well under a second of reading, even on a slow disk. */

@@ -1,5 +1,6 @@
 import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
+import type { StorageType } from '../core/storage-type.js';
 
 /**
  * The spec every reader and store connector implements. Checks never see a source: the gather
@@ -148,17 +149,8 @@ export interface RowIssue {
   readonly length?: number;
 }
 
-export type StorageType =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'bfloat16'
-  | 'int8'
-  | 'uint8'
-  | 'binary'
-  | 'sq'
-  | 'pq'
-  | 'unknown';
+/** How the stored vectors are encoded (core/storage-type.ts; re-exported here for the readers). */
+export type { StorageType } from '../core/storage-type.js';
 
 export interface SourceDescription {
   /** Reader kind: 'npy', 'fvecs', 'jsonl', 'faiss', 'pgvector', ... */

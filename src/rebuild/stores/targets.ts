@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import type { SourceDescription, VectorSource } from '../../sources/source.js';
 import type { Metric } from '../../core/policy.js';
-import { quoteIdent } from '../../sources/stores/pgvector/sql-session.js';
+import { quoteIdent } from '../../engines/pgvector/sql-session.js';
 import { flattenParams, type IndexParams } from '../params.js';
 import type { IndexType } from '../types.js';
 import { applyLancedbRebuild } from './lancedb/apply.js';
