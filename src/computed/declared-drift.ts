@@ -1,6 +1,6 @@
 import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { codebookHash } from '../manifest/codebook.js';
+import { codebookHash } from './codebook-hash.js';
 import { alignmentTo, quantile } from '../manifest/reference.js';
 import { validSample } from './valid-sample.js';
 
