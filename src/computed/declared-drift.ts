@@ -1,7 +1,8 @@
 import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { codebookHash } from './codebook-hash.js';
-import { alignmentTo, quantile } from '../manifest/reference.js';
+import { alignmentTo } from '../manifest/reference.js';
+import { quantile } from '../math/quantile.js';
 import { validSample } from './valid-sample.js';
 
 /** How far the stored vectors have moved from what the store's manifest recorded at build time. */

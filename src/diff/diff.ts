@@ -3,7 +3,7 @@ import { severityRank } from '../core/finding.js';
 import type { Metric } from '../core/policy.js';
 import { UsageError } from '../errors.js';
 import { projectionMatrix, projectUnitRows } from '../manifest/fingerprint.js';
-import { quantile } from '../manifest/reference.js';
+import { quantile } from '../math/quantile.js';
 import { domainClassifier, neighbourTwoSampleTest, type DomainClassifierResult, type NeighbourTestResult } from '../math/domain-classifier.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { exactSearch } from '../math/top-k.js';
