@@ -35,6 +35,13 @@ module.exports = {
   forbidden: [
     ...layerRules,
     {
+      name: 'writer-not-into-connector',
+      comment: 'a rebuild writer and a reading connector share engine code through src/engines/<engine>/, never each other',
+      severity: 'error',
+      from: { path: '^src/rebuild/', pathNot: TESTS },
+      to: { path: '^src/sources/stores/' },
+    },
+    {
       name: 'no-circular',
       comment: 'an import loop (type-only imports included): the modules cannot be read, tested or moved one at a time',
       severity: 'error',
