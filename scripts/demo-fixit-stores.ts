@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { rebuild, smoke, type SmokeResult } from '../src/index.js';
 import { readIdColumn } from '../src/manifest/ids.js';
 import { corrupt, DATA, DIM, NAN_ROWS, NORMALIZED_SHARE, readAll, ROWS, smokeLine, ZERO_ROWS } from './demo-data.js';
-import { formatVectorText } from '../src/sources/stores/pgvector/vector-text.js';
+import { formatVectorText } from '../src/engines/pgvector/vector-text.js';
 
 const line = (label: string, result: SmokeResult): string => smokeLine(label, result, 54);
 

@@ -9,7 +9,7 @@ import { check, rebuild, smoke, type SmokeResult } from '../src/index.js';
 import { createManifest, describeFile, writeManifest } from '../src/manifest/index.js';
 import { readIdColumn, writeIdSidecar } from '../src/manifest/ids.js';
 import { faissEngine } from '../src/rebuild/engines/faiss.js';
-import { writeNpy } from '../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../src/io/npy-writer.js';
 import { normalizedCopy } from '../src/math/vectors.js';
 import { corrupt, DATA, DIM, readAll, ROWS, smokeLine, ZERO_ROWS, NAN_ROWS } from './demo-data.js';
 

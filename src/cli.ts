@@ -4,7 +4,7 @@ import { endQuietlyOnClosedPipe } from './cli/closed-pipe.js';
 import { installCrashHandler } from './cli/crash-handler.js';
 import { reportError } from './cli/errors.js';
 import { EXIT } from './errors.js';
-import { toolVersion } from './report/tool-version.js';
+import { toolVersion } from './core/tool-version.js';
 
 /**
  * Every subcommand, in help order: add new ones here. Each loads its module only when it runs

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { npyHeader } from '../rebuild/files/npy-writer.js';
+import { npyHeader } from '../io/npy-writer.js';
 
 /** Rows of these are planted so the zero/non-finite counts of both tools can be compared. */
 export const ZERO_ROW_EVERY = 100_003;

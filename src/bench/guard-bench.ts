@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGuard } from '../guard/guard.js';
 import { kernels } from '../math/kernels.js';
-import { writeNpy } from '../rebuild/files/npy-writer.js';
+import { writeNpy } from '../io/npy-writer.js';
 import { findNumpy } from './numpy-reference.js';
 
 const DEFAULT_ROWS = 50_000;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { exactTopK } from '../math/exact-top-k.js';
-import { writeNpy } from '../rebuild/files/npy-writer.js';
+import { writeNpy } from '../io/npy-writer.js';
 import type { NeighborLists } from '../math/top-k.js';
 import { runPython, type Python } from './numpy-reference.js';
 

@@ -1,10 +1,10 @@
 import { count, percent, round } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
-import { rebuildCauses, type RebuildCause } from '../computed/rebuild-causes.js';
-import { bestPoint, pointText, reachText, recallCurve, RECALL_TARGETS, smallestReaching, type CurvePoint } from '../computed/recall-curve.js';
+import { rebuildCauses, type RebuildCause } from './rebuild-causes.js';
+import { bestPoint, pointText, reachText, recallCurve, RECALL_TARGETS, smallestReaching, type CurvePoint } from '../gather/recall-curve.js';
 import type { AnnAudit, Artifacts } from '../gather/artifacts.js';
 import { describeSetting } from '../gather/search-setting.js';
-import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../rebuild/params.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../core/hnsw-defaults.js';
 import { defineCheck } from './check.js';
 
 /**

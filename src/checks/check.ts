@@ -1,4 +1,5 @@
 import type { Evidence, FindingCode, Label, Severity } from '../core/finding.js';
+import type { CheckContext } from '../computed/check-context.js';
 import type { ArtifactName, Artifacts } from '../gather/artifacts.js';
 
 /** Everything a reader of the report (or `vectorclinic explain`) needs to know about a check. */
@@ -65,11 +66,6 @@ export function isGap(value: CheckResult | CheckGap): value is CheckGap {
 
 /** What a check's run returns: findings, gaps (what it could not check), both, or null for a clean pass. */
 export type CheckReturn = CheckResult | CheckGap | readonly (CheckResult | CheckGap)[] | null;
-
-/** Shared, memoized derived data (neighbour lists, geometry) so checks never recompute each other's work. */
-export interface CheckContext {
-  memo<T>(key: string, compute: () => T): T;
-}
 
 export interface Check {
   readonly meta: CheckMeta;

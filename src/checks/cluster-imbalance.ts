@@ -3,7 +3,8 @@ import type { Label } from '../core/finding.js';
 import { ivfSample, type IvfSample } from '../computed/ivf-sample.js';
 import { nearDuplicates } from '../computed/near-duplicates.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { defineCheck, notRun, type CheckContext, type CheckResult } from './check.js';
+import type { CheckContext } from '../computed/check-context.js';
+import { defineCheck, notRun, type CheckResult } from './check.js';
 
 /**
  * Imbalance factor nlist·Σnᵢ²/(Σnᵢ)² is the work of a search relative to equal lists (queries land

@@ -6,7 +6,8 @@ import { normRegimes } from '../computed/norm-regimes.js';
 import { safeMetrics } from '../computed/observed-policy.js';
 import { isotropyEvidence, storeIsotropy } from '../computed/whitening.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { defineCheck, type CheckContext, type CheckResult } from './check.js';
+import type { CheckContext } from '../computed/check-context.js';
+import { defineCheck, type CheckResult } from './check.js';
 
 /**
  * An index that returns fewer than 90% of the neighbours the model's metric would is wrong for

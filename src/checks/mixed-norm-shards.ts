@@ -6,7 +6,8 @@ import type { RegimeRuns } from '../gather/row-stats.js';
 import { distinctScales, scaleRegimes, SCALE_MIN_RATIO, SCALE_MIN_SEPARATION } from '../computed/scale-regimes.js';
 import { effectiveMetric } from '../computed/search-metric.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { defineCheck, type CheckContext, type CheckResult } from './check.js';
+import type { CheckContext } from '../computed/check-context.js';
+import { defineCheck, type CheckResult } from './check.js';
 import { locatePart } from './part-location.js';
 
 /** A minority regime this large changes many result lists; below it, a warning. */

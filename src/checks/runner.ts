@@ -1,7 +1,8 @@
 import { LABELS, severityRank, type Finding, type Label } from '../core/finding.js';
 import type { CheckOutcome } from '../core/report.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { isGap, type Check, type CheckContext, type CheckGap, type CheckResult } from './check.js';
+import type { CheckContext } from '../computed/check-context.js';
+import { isGap, type Check, type CheckGap, type CheckResult } from './check.js';
 import { missingInputReason } from './missing-inputs.js';
 
 export interface CheckRun {

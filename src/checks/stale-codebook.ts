@@ -16,7 +16,8 @@ import { declaredDrift } from '../computed/declared-drift.js';
 import { fingerprintComparison } from '../computed/model-fingerprint.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
-import { defineCheck, notRun, partlyRun, type CheckContext, type CheckReturn, type CheckResult } from './check.js';
+import type { CheckContext } from '../computed/check-context.js';
+import { defineCheck, notRun, partlyRun, type CheckReturn, type CheckResult } from './check.js';
 
 /**
  * Manifest evidence. By construction 1% of the reference rows fall below its 1st percentile of

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { check } from '../api/check.js';
 import { METRICS, type Metric } from '../core/policy.js';
 import { UsageError } from '../errors.js';
-import { redactTarget } from '../sources/stores/store-url.js';
+import { redactTarget } from '../engines/store-url.js';
 import { CONFIG_FILE, configSchema, type ConfigFile } from './config/config-file.js';
 import { integerOption } from './parse.js';
 

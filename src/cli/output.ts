@@ -1,6 +1,6 @@
 import { statSync, writeFileSync, type Stats } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { assertWritableTarget, writeFileAtomic } from '../rebuild/files/atomic.js';
+import { assertWritableTarget, writeFileAtomic } from '../io/atomic.js';
 
 /** Colour only on a terminal, never when NO_COLOR is set (https://no-color.org) or --no-color is given. */
 export function useColor(stream: NodeJS.WriteStream, requested: boolean | undefined): boolean {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { count, figure } from '../core/format.js';
 import { METRICS, type Metric } from '../core/policy.js';
 import { EXIT } from '../errors.js';
-import { INDEX_TYPES, type IndexType } from '../rebuild/params.js';
+import { INDEX_TYPES, type IndexType } from '../rebuild/types.js';
 import { rebuild } from '../rebuild/rebuild.js';
 import type { FindingSummary, RebuildResult } from '../rebuild/types.js';
 import { ENGINES } from '../rebuild/engines/index.js';

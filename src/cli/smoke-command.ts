@@ -11,7 +11,7 @@ import { assertFileInput } from './inputs.js';
 import { integerOption, searchSetting } from './parse.js';
 import { MIN_SAMPLE } from '../smoke/types.js';
 import type { Interval } from '../smoke/intervals.js';
-import { belowMinimum, formatSmokeJunit, formatSmokeMarkdown, type SmokeOutcome } from '../reporters/smoke-formats.js';
+import { belowMinimum, formatSmokeJunit, formatSmokeMarkdown, type SmokeOutcome } from '../smoke/smoke-formats.js';
 import { configFor } from './config/check-settings.js';
 import { CONFIG_FILE } from './config/config-file.js';
 import { settingsForTarget } from './config/target-settings.js';

@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { assign, kmeans } from '../math/kmeans.js';
 import { Rng, sampleIndices } from '../math/rng.js';

@@ -1,7 +1,8 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { codebookHash } from '../manifest/codebook.js';
-import { alignmentTo, quantile } from '../manifest/reference.js';
+import { codebookHash } from './codebook-hash.js';
+import { alignmentTo } from '../manifest/reference.js';
+import { quantile } from '../math/quantile.js';
 import { validSample } from './valid-sample.js';
 
 /** How far the stored vectors have moved from what the store's manifest recorded at build time. */

@@ -1,6 +1,6 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { meanPairwiseCosine, principalShares, type PrincipalShares } from '../math/principal-component.js';
+import { meanPairwiseCosine, principalShares, rowsWithinBudget, type PrincipalShares } from '../math/principal-component.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { selectRows } from '../math/vectors.js';
 import { unitValidSample, validSample } from './valid-sample.js';
@@ -18,11 +18,6 @@ export interface Geometry {
 
 /** Components in the scree plot: anisotropy shows in the first few; ten show where the tail starts. */
 export const SCREE_COMPONENTS = 10;
-/**
- * Multiply-adds allowed for the principal-component matrix (min(n,d)² · max(n,d)): about 0.03 s
- * with the SIMD kernel. 128-d data keeps all 5,000 sampled rows; 768-d about 1,000 (PC1 share to ±0.01).
- */
-const PCA_MAX_MULTIPLY_ADDS = 6e8;
 
 interface UnitRows {
   /** Every valid sampled row, unit length. */
@@ -69,18 +64,4 @@ export function geometry(artifacts: Artifacts, context: CheckContext): Geometry 
 export function pcaScree(artifacts: Artifacts, context: CheckContext): { readonly rows: number; readonly shares: readonly number[] } | undefined {
   const pca = principal(artifacts, context);
   return pca && pca.shares.centered.length ? { rows: pca.rows, shares: pca.shares.centered } : undefined;
-}
-
-/** The most rows whose principal-component matrix fits the multiply-add budget. */
-export function rowsWithinBudget(available: number, dim: number): number {
-  const cost = (n: number): number => Math.min(n, dim) ** 2 * Math.max(n, dim);
-  if (cost(available) <= PCA_MAX_MULTIPLY_ADDS) return available;
-  let low = 3;
-  let high = available;
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    if (cost(middle) <= PCA_MAX_MULTIPLY_ADDS) low = middle;
-    else high = middle;
-  }
-  return low;
 }

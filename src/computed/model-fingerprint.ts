@@ -1,7 +1,8 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { alignmentToDirection, projectionMatrix, projectUnitRows } from '../manifest/fingerprint.js';
-import { alignmentTo, quantile } from '../manifest/reference.js';
+import { alignmentTo } from '../manifest/reference.js';
+import { quantile } from '../math/quantile.js';
 import { wilsonInterval } from '../math/bounds.js';
 import { geometry, pcaScree } from './geometry.js';
 import { validSample } from './valid-sample.js';

@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Metric } from '../core/policy.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { listAgreement } from '../math/top-k.js';

@@ -1,16 +1,9 @@
-import type { CheckContext } from '../checks/check.js';
-import type { Artifacts, VectorSample } from '../gather/artifacts.js';
-import { normalizedCopy, rowNorms } from '../math/vectors.js';
+import type { CheckContext } from './check-context.js';
+import type { Artifacts } from '../gather/artifacts.js';
+import { validRowsOf, type ValidRows } from '../gather/valid-rows.js';
+import { normalizedCopy } from '../math/vectors.js';
 
-/** Sampled rows that are finite and not all-zero: the population every geometric measure uses. */
-export interface ValidRows {
-  readonly dim: number;
-  readonly count: number;
-  /** Source row number of each row. */
-  readonly rows: readonly number[];
-  readonly data: Float32Array;
-  readonly norms: Float32Array;
-}
+export type { ValidRows } from '../gather/valid-rows.js';
 
 export function validSample(artifacts: Artifacts, context: CheckContext): ValidRows {
   return context.memo('valid-sample', () => validRowsOf(artifacts.sample));
@@ -27,22 +20,4 @@ export function unitValidSample(artifacts: Artifacts, context: CheckContext): Fl
 export function validQueries(artifacts: Artifacts, context: CheckContext): ValidRows | undefined {
   const queries = artifacts.queries;
   return queries ? context.memo('valid-queries', () => validRowsOf(queries)) : undefined;
-}
-
-export function validRowsOf(sample: VectorSample): ValidRows {
-  const { dim, count, data } = sample;
-  const norms = rowNorms(data, count, dim);
-  const keep: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const norm = norms[i] as number;
-    if (norm > 0 && Number.isFinite(norm)) keep.push(i);
-  }
-  if (keep.length === count) return { dim, count, rows: sample.rows, data, norms };
-  const out = new Float32Array(keep.length * dim);
-  const outNorms = new Float32Array(keep.length);
-  keep.forEach((index, i) => {
-    out.set(data.subarray(index * dim, (index + 1) * dim), i * dim);
-    outNorms[i] = norms[index] as number;
-  });
-  return { dim, count: keep.length, rows: keep.map((index) => sample.rows[index] as number), data: out, norms: outNorms };
 }

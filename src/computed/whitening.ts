@@ -1,10 +1,11 @@
 import { round } from '../core/format.js';
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { meanPairwiseCosine, principalShares } from '../math/principal-component.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { normalizedCopy, selectRows } from '../math/vectors.js';
-import { geometry, rowsWithinBudget } from './geometry.js';
+import { rowsWithinBudget } from '../math/principal-component.js';
+import { geometry } from './geometry.js';
 import { crossMatch, type CrossMatch } from './model-relation.js';
 import { unitValidSample, validQueries, validSample } from './valid-sample.js';
 

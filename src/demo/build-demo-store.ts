@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { buildPgvectorStore, readVectorFile, type BuiltStore } from '../sources/stores/pgvector/build-store.js';
-import { loadDrivers } from '../sources/stores/drivers.js';
+import { loadDrivers } from '../engines/drivers.js';
 
 /**
  * The demo's live store: the bundled documents in an embedded Postgres (PGlite + pgvector), with

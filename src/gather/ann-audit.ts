@@ -2,7 +2,7 @@ import type { Metric } from '../core/policy.js';
 import { wilsonInterval } from '../math/bounds.js';
 import { Rng, sampleIndices, shuffle } from '../math/rng.js';
 import { selectRows } from '../math/vectors.js';
-import { validRowsOf } from '../computed/valid-sample.js';
+import { validRowsOf } from './valid-rows.js';
 import { exactTopK } from '../math/exact-top-k.js';
 import { SearchBudgetExceeded } from '../sources/search-budget.js';
 import type { SearchRequest, SearchResult, VectorSource } from '../sources/source.js';

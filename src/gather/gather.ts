@@ -9,7 +9,7 @@ import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
 import { SampleCollector } from './sample-collector.js';
-import { pointText, reachText, RECALL_TARGETS } from '../computed/recall-curve.js';
+import { pointText, reachText, RECALL_TARGETS } from './recall-curve.js';
 import { assertSearchable, resolveSearchSetting } from './search-setting.js';
 
 export interface GatherOptions {

@@ -1,5 +1,5 @@
 import type { Metric, ReferenceDistribution } from '../core/policy.js';
-import { toolVersion } from '../report/tool-version.js';
+import { toolVersion } from '../core/tool-version.js';
 import { MANIFEST_SCHEMA, type ManifestFile, type StoreManifest } from './schema.js';
 
 export interface ManifestFields {

@@ -1,11 +1,10 @@
 import type { ModelFingerprint } from '../core/policy.js';
 import { round } from '../core/format.js';
-import { rowsWithinBudget } from '../computed/geometry.js';
 import { kernels } from '../math/kernels.js';
-import { principalShares } from '../math/principal-component.js';
+import { principalShares, rowsWithinBudget } from '../math/principal-component.js';
 import { Rng, shuffle } from '../math/rng.js';
 import { normalizedCopy, rowNorms } from '../math/vectors.js';
-import { quantile } from './reference.js';
+import { quantile } from '../math/quantile.js';
 
 /**
  * A compact fingerprint of an embedding model's geometry, recorded in the store manifest and

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../rebuild/files/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /**
  * Document ids for row positions. A rebuild writes one line per stored row: a JSON array whose first

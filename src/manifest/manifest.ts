@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { DeclaredPolicy } from '../core/policy.js';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../rebuild/files/atomic.js';
-import { sha256File } from '../rebuild/files/sha256.js';
-import { parsePathUrl, schemeOf } from '../sources/stores/store-url.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { sha256File } from '../io/sha256.js';
+import { parsePathUrl, schemeOf } from '../engines/store-url.js';
 import { MANIFEST_SUFFIX, manifestSchema, type ManifestFile, type StoreManifest } from './schema.js';
 
 export function manifestPathFor(target: string): string {

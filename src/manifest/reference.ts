@@ -1,6 +1,7 @@
 import type { ReferenceDistribution } from '../core/policy.js';
 import { round } from '../core/format.js';
 import { kernels } from '../math/kernels.js';
+import { quantile } from '../math/quantile.js';
 import { rowNorms, squaredNorm } from '../math/vectors.js';
 import { measureFingerprint } from './fingerprint.js';
 
@@ -32,11 +33,6 @@ export function meanDirection(data: Float32Array, count: number, dim: number): F
   length = Math.sqrt(length);
   if (length > 0) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / length;
   return mean;
-}
-
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1))))] as number;
 }
 
 /**

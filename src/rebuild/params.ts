@@ -1,12 +1,9 @@
 import { UsageError } from '../errors.js';
-import type { RebuildOptions } from './types.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../core/hnsw-defaults.js';
+import type { IndexType, RebuildOptions } from './types.js';
 
-export const INDEX_TYPES = ['hnsw', 'ivfpq', 'ivfflat', 'flat'] as const;
-export type IndexType = (typeof INDEX_TYPES)[number];
+export { HNSW_EF_CONSTRUCTION, HNSW_M } from '../core/hnsw-defaults.js';
 
-/** Graph degree and build beam that keep HNSW recall@10 above 0.95 on typical embeddings (hnswlib's own advice for high recall). */
-export const HNSW_M = 32;
-export const HNSW_EF_CONSTRUCTION = 200;
 /** Search beam: at least this, and at least 2·k (searches below ~k lose recall fast). */
 export const HNSW_EF_SEARCH = 128;
 /** FAISS's k-means warns below 39 training points per centroid: clusters are noise below that. */

@@ -1,6 +1,6 @@
 import { Rng, sampleIndices } from '../math/rng.js';
 import { selectRows } from '../math/vectors.js';
-import { sha256Of } from './files/sha256.js';
+import { sha256Of } from '../io/sha256.js';
 import type { IndexParams } from './params.js';
 
 /** A seeded uniform sample of rows for IVF/PQ training (all rows when there are few). */

@@ -1,7 +1,9 @@
 import type { Metric } from '../core/policy.js';
 import type { Severity } from '../core/finding.js';
 import type { GuardTotals } from '../guard/types.js';
-import type { IndexType } from './params.js';
+
+export const INDEX_TYPES = ['hnsw', 'ivfpq', 'ivfflat', 'flat'] as const;
+export type IndexType = (typeof INDEX_TYPES)[number];
 
 export interface RebuildOptions {
   /** Vector file (or anything `check` opens) holding the embeddings to rebuild from. */

@@ -7,7 +7,7 @@ import { geometry } from '../computed/geometry.js';
 import { observedPolicy } from '../computed/observed-policy.js';
 import type { AnnAudit, Artifacts } from '../gather/artifacts.js';
 import { reportPlots } from './report-plots.js';
-import { toolVersion } from './tool-version.js';
+import { toolVersion } from '../core/tool-version.js';
 
 export function buildReport(artifacts: Artifacts, run: CheckRun, startedAt: number): Report {
   const { findings, outcomes, context } = run;

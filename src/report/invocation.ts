@@ -2,9 +2,9 @@ import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { EvidenceValue } from '../core/finding.js';
 import type { Report, ReportInput, ReportInvocation } from '../core/report.js';
-import { sha256File } from '../rebuild/files/sha256.js';
-import { redactTarget } from '../sources/stores/store-url.js';
-import { toolVersion } from './tool-version.js';
+import { sha256File } from '../io/sha256.js';
+import { redactTarget } from '../engines/store-url.js';
+import { toolVersion } from '../core/tool-version.js';
 
 /** Inputs up to this size are hashed for the report: well under a second of reading, even on a slow disk. */
 export const HASH_LIMIT_BYTES = 256 * 2 ** 20;

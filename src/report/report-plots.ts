@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from '../computed/check-context.js';
 import { round } from '../core/format.js';
 import type { IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots } from '../core/plots.js';
 import { collapse, kOccurrence, overlapMatrix } from '../computed/collapse.js';

@@ -1,4 +1,4 @@
-import { redactTarget } from '../sources/stores/store-url.js';
+import { redactTarget } from '../engines/store-url.js';
 import { InputError, StoreError, UsageError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
 

@@ -10,7 +10,7 @@ import { reciprocalRank, scoreQuestion, summarizeOutcomes } from './score.js';
 import { queryModelWarning } from './query-model.js';
 import { openSearcher, type Searcher } from './target.js';
 import type { RetrievedRow } from './score.js';
-import { redactTarget } from '../sources/stores/store-url.js';
+import { redactTarget } from '../engines/store-url.js';
 import { MIN_RESOLVED_SHARE, MIN_SAMPLE, SMOKE_DEPTH, type SmokeComparison, type SmokeQuestion, type SmokeResult } from './types.js';
 
 export interface SmokeOptions {

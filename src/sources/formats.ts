@@ -9,24 +9,7 @@ import { looksLikeHnswlib } from './hnswlib/header.js';
 import { openHnswlib } from './hnswlib/hnswlib-source.js';
 import { looksLikeUsearch } from './usearch/layout.js';
 import { openUsearch } from './usearch/usearch-source.js';
-import type { VectorSource } from './source.js';
-
-/** Options a reader may need beyond the path. */
-export interface SourceOptions {
-  /** JSONL / Parquet / Arrow: the column or field holding the embedding. */
-  readonly field?: string;
-  /** The declared metric, for formats that do not store one (hnswlib). */
-  readonly metric?: Metric;
-}
-
-/** A file format vectorclinic reads: recognised by its magic bytes first, its extension second. */
-export interface FileFormat {
-  readonly name: string;
-  readonly extensions: readonly string[];
-  /** True when the first bytes of the file identify this format. */
-  readonly sniff?: (head: Uint8Array) => boolean;
-  open(path: string, options: SourceOptions): VectorSource | Promise<VectorSource>;
-}
+import type { FileFormat } from './source.js';
 
 const startsWith = (head: Uint8Array, bytes: readonly number[]): boolean => bytes.every((byte, i) => head[i] === byte);
 

@@ -4,10 +4,10 @@ import { InputError, UsageError } from '../errors.js';
 import { expandGlob, hasGlob, listDirectory, type FileSet } from './files/file-set.js';
 import { LocalFile } from './files/local-file.js';
 import { openFileParts } from './files/multi-file-source.js';
-import { FILE_FORMATS, type FileFormat, type SourceOptions } from './formats.js';
-import type { VectorSource } from './source.js';
+import { FILE_FORMATS } from './formats.js';
+import type { FileFormat, SourceOptions, VectorSource } from './source.js';
 import { STORE_CONNECTORS } from './stores.js';
-import { parsePathUrl, redactTarget, schemeOf } from './stores/store-url.js';
+import { parsePathUrl, redactTarget, schemeOf } from '../engines/store-url.js';
 
 const SNIFF_BYTES = 64;
 /** Compressed containers users hand us by mistake: say so instead of "unknown format". */

@@ -1,5 +1,6 @@
 import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
+import type { StorageType } from '../core/storage-type.js';
 
 /**
  * The spec every reader and store connector implements. Checks never see a source: the gather
@@ -148,17 +149,8 @@ export interface RowIssue {
   readonly length?: number;
 }
 
-export type StorageType =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'bfloat16'
-  | 'int8'
-  | 'uint8'
-  | 'binary'
-  | 'sq'
-  | 'pq'
-  | 'unknown';
+/** How the stored vectors are encoded (core/storage-type.ts; re-exported here for the readers). */
+export type { StorageType } from '../core/storage-type.js';
 
 export interface SourceDescription {
   /** Reader kind: 'npy', 'fvecs', 'jsonl', 'faiss', 'pgvector', ... */
@@ -314,4 +306,29 @@ export interface CodeUsage {
   readonly effectiveCodeShare?: readonly number[];
   /** SQ: share of components coded at either end of the trained range (values at or beyond it). */
   readonly saturatedShare?: number;
+}
+
+/** Options a reader may need beyond the path. */
+export interface SourceOptions {
+  /** JSONL / Parquet / Arrow: the column or field holding the embedding. */
+  readonly field?: string;
+  /** The declared metric, for formats that do not store one (hnswlib). */
+  readonly metric?: Metric;
+}
+
+/** A file format vectorclinic reads: recognised by its magic bytes first, its extension second. */
+export interface FileFormat {
+  readonly name: string;
+  readonly extensions: readonly string[];
+  /** True when the first bytes of the file identify this format. */
+  readonly sniff?: (head: Uint8Array) => boolean;
+  open(path: string, options: SourceOptions): VectorSource | Promise<VectorSource>;
+}
+
+/** A live store reached by URL (postgres://, lancedb://, chroma://, ...). */
+export interface StoreConnector {
+  readonly schemes: readonly string[];
+  /** Shown in errors and --help: the URL shape this connector takes. */
+  readonly example: string;
+  open(url: string, options: SourceOptions): Promise<VectorSource>;
 }

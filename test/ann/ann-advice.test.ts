@@ -10,7 +10,7 @@ import type { Report } from '../../src/core/report.js';
 import { UsageError } from '../../src/errors.js';
 import { pythonForFaiss } from '../../src/rebuild/engines/faiss.js';
 import { FAISS_INSTALL, rebuild } from '../../src/rebuild/index.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 import { fixture } from './fixtures.js';
 

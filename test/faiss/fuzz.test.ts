@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { VectorclinicError } from '../../src/errors.js';
+import { storedVectorsReference } from '../../src/gather/exact-reference.js';
 import { FaissSource } from '../../src/sources/faiss/faiss-source.js';
 import { SUPPORTED_INDEX_FOURCCS } from '../../src/sources/faiss/fourcc.js';
 import { fuzzSeed } from '../fuzz/seed.js';
@@ -35,7 +36,7 @@ async function exercise(bytes: Uint8Array): Promise<'ok' | 'input-error'> {
     for await (const block of source.scan()) scanned += block.count;
     assert.equal(scanned, description.rows);
     if (source.search && sample.count > 0) await source.search({ queries: sample.data, count: sample.count, k: 5 });
-    await source.ownVectorsReference();
+    await storedVectorsReference(source, description);
     outcomes.ok++;
     return 'ok';
   } catch (error) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LocalFile } from '../../src/sources/files/local-file.js';
 import { applyChain } from '../../src/sources/faiss/apply-transforms.js';
+import { storedVectorsReference } from '../../src/gather/exact-reference.js';
 import { FaissSource } from '../../src/sources/faiss/faiss-source.js';
 import { parseFaissIndex } from '../../src/sources/faiss/parse-index.js';
 import { resolveIndex } from '../../src/sources/faiss/row-layout.js';
@@ -33,7 +34,7 @@ test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', as
   assert.deepEqual(sweepFrom?.(2), [4, 8, 16], 'audited at another value (--search), the sweep doubles from it');
   const rows = await ivf.readRows([3, 200, 400]);
   const all = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 16 } });
-  const reference = await ivf.ownVectorsReference();
+  const reference = await storedVectorsReference(ivf, await ivf.describe());
   const one = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 1 } });
   // Probing every list is exhaustive: each stored row finds itself first.
   assert.deepEqual(all.ids.map((ids) => ids[0]), [3, 200, 400].map((row) => reference!.ids[row]));
@@ -47,14 +48,14 @@ test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', as
 
   const flat = FaissSource.open(fixturePath('flat_ip_unit'));
   assert.equal(flat.searchTuning, undefined);
-  assert.equal(await flat.ownVectorsReference(), undefined, 'exhaustive indexes are exact by construction: no self-audit');
+  assert.equal(await storedVectorsReference(flat, await flat.describe()), undefined, 'exhaustive indexes are exact by construction: no self-audit');
   assert.equal((await flat.selfReference()).usable, false);
   await flat.close();
 });
 
 test('FAISS exact reference: the index vectors with the ids search returns', async () => {
   const source = FaissSource.open(fixturePath('idmap_ivf'));
-  const reference = (await source.ownVectorsReference())!;
+  const reference = (await storedVectorsReference(source, await source.describe()))!;
   const { rows, dim, index } = await source.describe();
   assert.equal(reference.count, rows);
   assert.equal(reference.dim, dim);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { VectorclinicError } from '../../src/errors.js';
-import type { SourceOptions } from '../../src/sources/formats.js';
+import type { SourceOptions, VectorSource } from '../../src/sources/source.js';
 import { openSource } from '../../src/sources/open-source.js';
-import type { VectorSource } from '../../src/sources/source.js';
 
 /**
  * The readers' contract on any input: a source that describes, samples, scans (and searches) the

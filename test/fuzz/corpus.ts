@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Message } from 'apache-arrow';
-import type { SourceOptions } from '../../src/sources/formats.js';
+import type { SourceOptions } from '../../src/sources/source.js';
 import { headAndTail, type Regions } from './mutants.js';
 
 /**

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readManifest } from '../../src/manifest/manifest.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { openNpy } from '../../src/sources/files/npy.js';
 import { DIM, loadRows } from '../rebuild/shared-data.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { npyHeader } from '../../src/rebuild/files/npy-writer.js';
+import { npyHeader } from '../../src/io/npy-writer.js';
 
 /** Write a C-order .npy (v1.0) file: what numpy.save writes for a 2-D array of `descr` values. */
 export function writeNpy(path: string, data: Float32Array | Uint16Array | Float64Array, rows: number, dim: number, descr = '<f4'): void {

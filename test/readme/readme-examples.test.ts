@@ -9,7 +9,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { closedPort } from '../stores/helpers.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';

@@ -8,7 +8,7 @@ import { VectorclinicError } from '../../src/errors.js';
 import { readManifest } from '../../src/manifest/manifest.js';
 import { FAISS_INSTALL, rebuild } from '../../src/rebuild/index.js';
 import { pythonForFaiss } from '../../src/rebuild/engines/faiss.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { DIM, loadRows } from './shared-data.js';
 
 const ROWS = 1500;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { check } from '../../src/api/check.js';
 import { VectorclinicError } from '../../src/errors.js';
 import { createManifest, describeFile, manifestPathFor, measureReference, readManifest, writeManifest } from '../../src/manifest/index.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { concat, DIM, loadRows } from './shared-data.js';
 
 const CLEAN_ROWS = 3000;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { rebuild } from '../../src/rebuild/index.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { smoke } from '../../src/smoke/index.js';
 import { loadDocs, snapshot } from '../stores/helpers.js';

@@ -7,7 +7,7 @@ import { VectorclinicError } from '../../src/errors.js';
 import { readIdSidecar } from '../../src/manifest/ids.js';
 import { manifestFilePath, readManifest } from '../../src/manifest/manifest.js';
 import { rebuild } from '../../src/rebuild/index.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { smoke } from '../../src/smoke/index.js';
 import { corruptStore } from './corrupt-store.js';
 import { DATA_DIR, DIM, loadRows } from './shared-data.js';

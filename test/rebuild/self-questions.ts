@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
 
 /**

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { commandLine, describeInvocation } from '../../src/report/invocation.js';
-import { toolVersion } from '../../src/report/tool-version.js';
+import { toolVersion } from '../../src/core/tool-version.js';
 import { formatHtml } from '../../src/reporters/html.js';
 import { formatJunit } from '../../src/reporters/junit.js';
 import { formatMarkdown } from '../../src/reporters/markdown.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { closedPort, loadDocs, REPO_ROOT } from '../stores/helpers.js';
 import type { DriverResult, DriverRun } from './cli-driver.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { check } from '../../src/api/check.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { rebuild } from '../../src/rebuild/index.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { loadDocs, runCli } from '../stores/helpers.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIdSidecar } from '../../src/manifest/ids.js';
 import { manifestFilePath, readManifest } from '../../src/manifest/manifest.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import type { SmokeResult } from '../../src/smoke/index.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 

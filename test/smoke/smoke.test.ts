@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VectorclinicError } from '../../src/errors.js';
 import { exactSearch } from '../../src/math/top-k.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { compareSmoke, smoke } from '../../src/smoke/index.js';
 import { guardFile } from '../../src/guard/guard-file.js';
 import { wilsonInterval } from '../../src/math/bounds.js';

@@ -9,7 +9,7 @@ import { check } from '../../src/api/check.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
 import { closedPort, loadDocs, problems, REPO_ROOT } from './helpers.js';
 import { openChroma } from '../../src/sources/stores/chroma/connector.js';
-import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { writeNpy } from '../../src/io/npy-writer.js';
 import { smoke } from '../../src/smoke/index.js';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 

@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { openPgvector } from '../../src/sources/stores/pgvector/connector.js';
-import { pgliteSession } from '../../src/sources/stores/pgvector/pglite-session.js';
-import { formatVectorText } from '../../src/sources/stores/pgvector/vector-text.js';
+import { pgliteSession } from '../../src/engines/pgvector/pglite-session.js';
+import { formatVectorText } from '../../src/engines/pgvector/vector-text.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 
 /** A few thousand rows: every query's engine scan stays fast, and there are enough rows for near-ties. */

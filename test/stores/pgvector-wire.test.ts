@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { openPgvector } from '../../src/sources/stores/pgvector/connector.js';
-import { pgliteSession } from '../../src/sources/stores/pgvector/pglite-session.js';
+import { pgliteSession } from '../../src/engines/pgvector/pglite-session.js';
 import { closedPort, loadDocs, problems, runCli } from './helpers.js';
 
 /** 2,000 rows keep each HNSW build near a second and each check a few seconds on a shared 2-core box. */

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SuppressionRule } from '../../report/accepted-findings.js';
-import { redactTarget } from '../../sources/stores/store-url.js';
+import { redactTarget } from '../../engines/store-url.js';
 import type { LoadedConfig, TargetSettings } from './config-file.js';
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;

@@ -1,4 +1,5 @@
-import type { IndexParams, IndexType } from '../params.js';
+import type { IndexParams } from '../params.js';
+import type { IndexType } from '../types.js';
 
 /** How an engine compares vectors: cosine is inner product over rows the rebuild normalized. */
 export type EngineSpace = 'ip' | 'l2';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
-import { writeNpy } from '../files/npy-writer.js';
+import { writeNpy } from '../../io/npy-writer.js';
 import type { BuildInput, IndexEngine, SearchSpec } from './engine.js';
 import { FAISS_SCRIPT } from './faiss-script.js';
 

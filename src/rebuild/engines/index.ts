@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { UsageError } from '../../errors.js';
-import type { IndexType } from '../params.js';
+import type { IndexType } from '../types.js';
 import type { IndexEngine } from './engine.js';
 import { faissEngine } from './faiss.js';
 import { hnswlibEngine } from './hnswlib.js';

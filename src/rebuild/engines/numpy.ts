@@ -1,7 +1,7 @@
 import { exactSearch } from '../../math/top-k.js';
 import { openNpy } from '../../sources/files/npy.js';
 import { EngineError } from '../errors.js';
-import { writeNpy } from '../files/npy-writer.js';
+import { writeNpy } from '../../io/npy-writer.js';
 import type { IndexEngine, SearchSpec } from './engine.js';
 
 async function readAll(spec: SearchSpec): Promise<{ data: Float32Array; rows: number }> {

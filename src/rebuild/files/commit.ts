@@ -2,7 +2,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { manifestPathFor, pendingManifestCommitted, pendingManifestPathFor } from '../../manifest/manifest.js';
 import type { StoreManifest } from '../../manifest/schema.js';
-import { fsyncDirectory, writeFileAtomic } from './atomic.js';
+import { fsyncDirectory, writeFileAtomic } from '../../io/atomic.js';
 
 /**
  * An index file and its manifest change together. Order: the pending manifest (naming the new

@@ -1,8 +1,9 @@
 import { UsageError } from '../../errors.js';
 import type { SourceDescription, VectorSource } from '../../sources/source.js';
 import type { Metric } from '../../core/policy.js';
-import { quoteIdent } from '../../sources/stores/pgvector/sql-session.js';
-import { flattenParams, type IndexParams, type IndexType } from '../params.js';
+import { quoteIdent } from '../../engines/pgvector/sql-session.js';
+import { flattenParams, type IndexParams } from '../params.js';
+import type { IndexType } from '../types.js';
 import { applyLancedbRebuild } from './lancedb/apply.js';
 import { parseLancedbOut, type LancedbOut } from './lancedb/out-url.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../types.js';

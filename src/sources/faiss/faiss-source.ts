@@ -1,7 +1,6 @@
 import { assertSearchSettings } from '../search-settings.js';
 import { UsageError } from '../../errors.js';
 import type { Metric } from '../../core/policy.js';
-import type { ExactReference } from '../../gather/ann-audit.js';
 import { LocalFile } from '../files/local-file.js';
 import type {
   IdDescription,
@@ -26,11 +25,6 @@ import { HnswSearcher } from './search/hnsw-search.js';
 import { IvfSearcher } from './search/ivf-search.js';
 import { QueryTopK, SCORE_BLOCK_ROWS, type SearchMetric } from './search/scoring.js';
 
-/**
- * Exact answers from the index's own vectors are computed by brute force over all of them: up to
- * 2^25 floats (128 MB; 100 audit queries then cost ~7 GFLOP). Larger indexes need --vectors.
- */
-const REFERENCE_MAX_FLOATS = 1 << 25;
 /** FAISS's defaults (IndexIVF::nprobe, HNSW::efSearch): what a file holds when nobody set them. */
 const FAISS_DEFAULT_NPROBE = 1;
 const FAISS_DEFAULT_EF_SEARCH = 16;
@@ -140,22 +134,6 @@ export class FaissSource implements VectorSource {
       idOf: (row) => this.idOf(row),
       description: `exact ${this.searchMetric === 'ip' ? 'inner-product' : 'L2'} search over the ${this.layout.codec.lossy ? 'decoded ' : ''}vectors stored in the index`,
     };
-  }
-
-  /**
-   * Exact answers over the index's own (decoded) vectors, for auditing its approximate search
-   * when no --vectors file is given; undefined when selfReference() says no or the vectors are
-   * too many to search by brute force.
-   */
-  async ownVectorsReference(): Promise<ExactReference | undefined> {
-    const plan = await this.selfReference();
-    if (!plan.usable) return undefined;
-    const data = this.reader.all(REFERENCE_MAX_FLOATS);
-    if (!data) return undefined;
-    const rows = this.layout.rows;
-    const ids: (number | bigint)[] = new Array(rows);
-    for (let row = 0; row < rows; row++) ids[row] = plan.idOf(row);
-    return { data, count: rows, dim: this.layout.dim, ids, metric: plan.metric, description: plan.description };
   }
 
   private idOf(row: number): number | bigint {

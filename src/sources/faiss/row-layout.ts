@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { InputError } from '../../errors.js';
-import { decodeElements } from '../files/decode.js';
+import { decodeElements } from '../../io/decode.js';
 import type { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { StorageType } from '../source.js';

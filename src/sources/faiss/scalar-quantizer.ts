@@ -1,4 +1,4 @@
-import { decodeElements } from '../files/decode.js';
+import { decodeElements } from '../../io/decode.js';
 import type { ScalarQuantizer } from './index-tree.js';
 
 /**

@@ -1,6 +1,6 @@
 import { DataType, Precision, type Data, type Field, type Schema } from 'apache-arrow';
 import { InputError } from '../../errors.js';
-import { decodeElements, type ElementType } from './decode.js';
+import { decodeElements, type ElementType } from '../../io/decode.js';
 import { checkDimension } from './dimension-limit.js';
 import { embeddingNameRank, modalLength } from './embedding-names.js';
 import type { VectorProblem } from './json-values.js';

@@ -1,6 +1,6 @@
 import { kernels } from '../../math/kernels.js';
 import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
-import { decodeElements, type ElementType } from './decode.js';
+import { decodeElements, type ElementType } from '../../io/decode.js';
 import type { LocalFile } from './local-file.js';
 
 /** Where the rows of a fixed-row-size file are and how each row is laid out. */

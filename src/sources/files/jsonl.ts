@@ -1,6 +1,5 @@
 import { InputError } from '../../errors.js';
-import type { SourceOptions } from '../formats.js';
-import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
+import type { RowBlock, ScanOptions, SourceDescription, SourceOptions, VectorSource } from '../source.js';
 import { checkDimension } from './dimension-limit.js';
 import { embeddingNameRank, EMBEDDING_NAMES, modalLength } from './embedding-names.js';
 import { describeJsonType, fieldReader, isPlainObject, numericArray, parseJsonLine, writeVector } from './json-values.js';

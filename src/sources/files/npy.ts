@@ -1,5 +1,5 @@
 import { InputError } from '../../errors.js';
-import type { ElementType } from './decode.js';
+import type { ElementType } from '../../io/decode.js';
 import { checkDimension } from './dimension-limit.js';
 import { FixedRowSource } from './fixed-row-source.js';
 import { LocalFile } from './local-file.js';

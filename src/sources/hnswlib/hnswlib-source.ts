@@ -1,7 +1,7 @@
 import { assertSearchSettings } from '../search-settings.js';
 import { totalmem } from 'node:os';
 import type { Metric } from '../../core/policy.js';
-import { decodeElements, type ElementType } from '../files/decode.js';
+import { decodeElements, type ElementType } from '../../io/decode.js';
 import { FixedRowSource } from '../files/fixed-row-source.js';
 import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';

@@ -1,6 +1,6 @@
 import type { RowBlock, RowIssue, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
 import { SearchBudgetExceeded } from '../search-budget.js';
-import { storeFailure } from './store-errors.js';
+import { storeFailure } from '../../engines/store-errors.js';
 
 /**
  * What every live store has in common, whatever the engine: a description read once from its

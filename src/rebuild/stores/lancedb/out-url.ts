@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { parsePathUrl, schemeOf } from '../../../sources/stores/store-url.js';
+import { parsePathUrl, schemeOf } from '../../../engines/store-url.js';
 
 /** The vector column a rebuild writes into a new table when the URL names none (LanceDB's own default). */
 export const DEFAULT_LANCE_COLUMN = 'vector';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDirectory, writeFileAtomic } from '../../files/atomic.js';
+import { fsyncDirectory, writeFileAtomic } from '../../../io/atomic.js';
 import type { LancedbOut } from './out-url.js';
 
 /**

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../../errors.js';
-import { connectPostgres, CONNECTION_PARAMS, postgresAddress } from '../../../sources/stores/pgvector/pg-session.js';
-import { openPgliteDirectoryForWrite } from '../../../sources/stores/pgvector/pglite-session.js';
-import type { SqlSession } from '../../../sources/stores/pgvector/sql-session.js';
-import { TABLE_PARAMS, tableChoiceOf } from '../../../sources/stores/pgvector/table-params.js';
-import { parsePathUrl, parseStoreUrl, schemeOf, type UrlParams } from '../../../sources/stores/store-url.js';
+import { connectPostgres, CONNECTION_PARAMS, postgresAddress } from '../../../engines/pgvector/pg-session.js';
+import { openPgliteDirectoryForWrite } from '../../../engines/pgvector/pglite-session.js';
+import type { SqlSession } from '../../../engines/pgvector/sql-session.js';
+import { TABLE_PARAMS, tableChoiceOf } from '../../../engines/pgvector/table-params.js';
+import { parsePathUrl, parseStoreUrl, schemeOf, type UrlParams } from '../../../engines/store-url.js';
 
 /** The vector column a rebuild writes when the URL names none (pgvector's documentation uses it). */
 export const DEFAULT_COLUMN = 'embedding';

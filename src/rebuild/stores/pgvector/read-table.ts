@@ -1,7 +1,7 @@
 import { InputError } from '../../../errors.js';
-import type { PgvectorCatalog } from '../../../sources/stores/pgvector/catalog.js';
-import { BINARY_TYPES, decodeRow } from '../../../sources/stores/pgvector/exact-scan.js';
-import type { SqlSession } from '../../../sources/stores/pgvector/sql-session.js';
+import type { PgvectorCatalog } from '../../../engines/pgvector/catalog.js';
+import { BINARY_TYPES, decodeRow } from '../../../engines/pgvector/vector-binary.js';
+import type { SqlSession } from '../../../engines/pgvector/sql-session.js';
 
 /** Rows per FETCH, as the exact audit's scan (same wire format, same trade-off). */
 const FETCH_ROWS = 2000;

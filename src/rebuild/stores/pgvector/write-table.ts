@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Metric } from '../../../core/policy.js';
-import { formatVectorText } from '../../../sources/stores/pgvector/vector-text.js';
-import { quoteIdent, toCount, type SqlSession } from '../../../sources/stores/pgvector/sql-session.js';
+import { formatVectorText } from '../../../engines/pgvector/vector-text.js';
+import { quoteIdent, toCount, type SqlSession } from '../../../engines/pgvector/sql-session.js';
 import type { IndexParams } from '../../params.js';
 
 /** Rows per INSERT: ~3 MB of vector text at 768 dimensions, well under any statement limit. */

@@ -1,10 +1,9 @@
 import { StoreError, UsageError } from '../../../errors.js';
-import type { SourceOptions } from '../../formats.js';
-import type { StoreConnector } from '../../stores.js';
-import { loadDriver } from '../drivers.js';
-import { storeFailure } from '../store-errors.js';
-import { parseStoreUrl } from '../store-url.js';
-import { ChromaRequestTimeout, RequestClock } from './request-timeout.js';
+import type { SourceOptions, StoreConnector } from '../../source.js';
+import { loadDriver } from '../../../engines/drivers.js';
+import { storeFailure } from '../../../engines/store-errors.js';
+import { parseStoreUrl } from '../../../engines/store-url.js';
+import { ChromaRequestTimeout, RequestClock } from '../../../engines/chroma/request-timeout.js';
 import { ChromaSource } from './source.js';
 
 const DEFAULT_PORT = 8000;

@@ -6,7 +6,7 @@ import { SearchBudgetExceeded } from '../../search-budget.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
-import type { RequestClock } from './request-timeout.js';
+import type { RequestClock } from '../../../engines/chroma/request-timeout.js';
 
 /** Rows per get() page: Chroma's own default batch is of this order. */
 const PAGE_ROWS = 1000;

@@ -3,12 +3,10 @@ import type { Field } from 'apache-arrow';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, StoreError, UsageError } from '../../../errors.js';
-import type { SourceOptions } from '../../formats.js';
-import type { StorageType } from '../../source.js';
-import type { StoreConnector } from '../../stores.js';
-import { loadDriver } from '../drivers.js';
-import { storeFailure } from '../store-errors.js';
-import { parsePathUrl } from '../store-url.js';
+import type { SourceOptions, StorageType, StoreConnector } from '../../source.js';
+import { loadDriver } from '../../../engines/drivers.js';
+import { storeFailure } from '../../../engines/store-errors.js';
+import { parsePathUrl } from '../../../engines/store-url.js';
 import { LancedbSource, type LanceVectorColumn } from './source.js';
 
 /** lancedb://PATH/TABLE: PATH the database directory (relative or absolute), TABLE its last segment. */

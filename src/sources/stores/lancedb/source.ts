@@ -6,7 +6,7 @@ import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, S
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import { assertSearchSettings } from '../../search-settings.js';
-import { readIvfPartitions, type IvfPartitions } from './index-file.js';
+import { readIvfPartitions, type IvfPartitions } from '../../../engines/lancedb/index-file.js';
 import { SearchBudgetExceeded, stopForDeadline } from '../../search-budget.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import { join } from 'node:path';

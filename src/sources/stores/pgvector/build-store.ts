@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { UsageError } from '../../../errors.js';
 import { openSource } from '../../open-source.js';
-import { quoteIdent } from './sql-session.js';
+import { quoteIdent } from '../../../engines/pgvector/sql-session.js';
 
 /** Rows per COPY batch: ~9 MB of binary (~20 MB of text) for 128-d vectors, small next to PGlite's own memory. */
 const COPY_BATCH_ROWS = 16_384;

@@ -1,15 +1,14 @@
 import type { Metric } from '../../../core/policy.js';
-import type { SourceOptions } from '../../formats.js';
-import type { StoreConnector } from '../../stores.js';
-import { storeFailure } from '../store-errors.js';
-import { parsePathUrl, parseStoreUrl } from '../store-url.js';
-import { readCatalog, type TableChoice } from './catalog.js';
-import { CONNECTION_PARAMS, connectPostgres } from './pg-session.js';
-import { openPgliteDirectory } from './pglite-session.js';
-import { describePostgresError } from './postgres-errors.js';
+import type { SourceOptions, StoreConnector } from '../../source.js';
+import { storeFailure } from '../../../engines/store-errors.js';
+import { parsePathUrl, parseStoreUrl } from '../../../engines/store-url.js';
+import { readCatalog, type TableChoice } from '../../../engines/pgvector/catalog.js';
+import { CONNECTION_PARAMS, connectPostgres } from '../../../engines/pgvector/pg-session.js';
+import { openPgliteDirectory } from '../../../engines/pgvector/pglite-session.js';
+import { describePostgresError } from '../../../engines/pgvector/postgres-errors.js';
 import { PgvectorSource, type PgvectorSourceOptions } from './source.js';
-import type { SqlSession } from './sql-session.js';
-import { TABLE_PARAMS, tableChoiceOf } from './table-params.js';
+import type { SqlSession } from '../../../engines/pgvector/sql-session.js';
+import { TABLE_PARAMS, tableChoiceOf } from '../../../engines/pgvector/table-params.js';
 
 /** postgres://user[:password]@host[:port]/db?table=T&column=C (also postgresql://). */
 export const POSTGRES_CONNECTOR: StoreConnector = {

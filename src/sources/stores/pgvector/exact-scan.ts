@@ -1,11 +1,11 @@
 import type { Metric } from '../../../core/policy.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
-import { decodeElements } from '../../files/decode.js';
 import type { SearchRequest, SearchResult } from '../../source.js';
 import { SearchBudgetExceeded } from '../../search-budget.js';
-import type { PgvectorCatalog, PgvectorIndex } from './catalog.js';
-import { readOnlyTransaction, type SqlSession } from './sql-session.js';
-import { formatVectorText, parseVectorText } from './vector-text.js';
+import type { PgvectorCatalog, PgvectorIndex } from '../../../engines/pgvector/catalog.js';
+import { readOnlyTransaction, type SqlSession } from '../../../engines/pgvector/sql-session.js';
+import { BINARY_TYPES, decodeRow } from '../../../engines/pgvector/vector-binary.js';
+import { formatVectorText } from '../../../engines/pgvector/vector-text.js';
 
 /**
  * Rows per FETCH: ~1.4 MB of base64 for 128-d vectors. Measured at 1M rows in PGlite: the same
@@ -14,9 +14,6 @@ import { formatVectorText, parseVectorText } from './vector-text.js';
 const FETCH_ROWS = 2000;
 /** The scan's end is projected from its speed once this many batches have arrived. */
 const PROJECT_AFTER_BATCHES = 5;
-
-/** The index types whose send format the one-pass scan decodes (sparsevec travels as text). */
-export const BINARY_TYPES: Readonly<Record<string, 'float32' | 'float16'>> = { vector: 'float32', halfvec: 'float16' };
 
 export interface ScanProgress {
   readonly done: number;
@@ -104,23 +101,6 @@ async function serverQueries(session: SqlSession, schema: string, type: string, 
     if (!decodeRow(row.v, binary, bytes, dim, type, out, q)) out.set(request.queries.subarray(q * dim, (q + 1) * dim), q * dim);
   });
   return out;
-}
-
-/**
- * One stored vector into row `slot` of `out`. Binary: base64 of pgvector's send format, int16 dim,
- * int16 unused, then big-endian float4 (vector) or float2 (halfvec). False for a vector of another length.
- */
-export function decodeRow(value: string, binary: 'float32' | 'float16' | undefined, bytes: Buffer | undefined, dim: number, type: string, out: Float32Array, slot: number): boolean {
-  if (!binary || !bytes) {
-    const parsed = parseVectorText(value, type as 'sparsevec');
-    if (!parsed || parsed.length !== dim) return false;
-    out.set(parsed, slot * dim);
-    return true;
-  }
-  const length = bytes.write(value, 'base64');
-  if (length !== bytes.length || bytes.readInt16BE(0) !== dim) return false;
-  decodeElements({ storage: binary, bytes: binary === 'float16' ? 2 : 4, littleEndian: false }, bytes, 4, dim, out, slot * dim);
-  return true;
 }
 
 /** When the scan will end at its speed since the first batch (undefined until it is measurable or when it is done). */

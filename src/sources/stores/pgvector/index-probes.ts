@@ -1,9 +1,9 @@
 import type { Metric } from '../../../core/policy.js';
 import type { ListBalanceEstimate, QueryPlanCheck } from '../../source.js';
-import type { PgvectorCatalog, PgvectorIndex } from './catalog.js';
-import { operatorFor } from './opclasses.js';
-import { readOnlyTransaction, toCount, type SqlSession } from './sql-session.js';
-import { formatVectorText } from './vector-text.js';
+import type { PgvectorCatalog, PgvectorIndex } from '../../../engines/pgvector/catalog.js';
+import { operatorFor } from '../../../engines/pgvector/opclasses.js';
+import { readOnlyTransaction, toCount, type SqlSession } from '../../../engines/pgvector/sql-session.js';
+import { formatVectorText } from '../../../engines/pgvector/vector-text.js';
 
 /**
  * Sampled rows whose own list is counted. A list holding a share s of the rows is hit by about

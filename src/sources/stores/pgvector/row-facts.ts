@@ -1,8 +1,8 @@
 import { Rng } from '../../../math/rng.js';
 import type { IndexBuildHistory, PushdownStats } from '../../source.js';
-import type { PgvectorCatalog, PgvectorIndex } from './catalog.js';
-import { readOnlyTransaction, toCount, type SqlSession } from './sql-session.js';
-import { formatVectorText } from './vector-text.js';
+import type { PgvectorCatalog, PgvectorIndex } from '../../../engines/pgvector/catalog.js';
+import { readOnlyTransaction, toCount, type SqlSession } from '../../../engines/pgvector/sql-session.js';
+import { formatVectorText } from '../../../engines/pgvector/vector-text.js';
 
 /** Ids of zero vectors and repeated ids listed as examples. */
 const FIRST_IDS = 20;

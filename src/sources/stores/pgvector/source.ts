@@ -7,13 +7,13 @@ import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
-import type { PgvectorCatalog, PgvectorIndex } from './catalog.js';
+import type { PgvectorCatalog, PgvectorIndex } from '../../../engines/pgvector/catalog.js';
 import { assertSearchSettings } from '../../search-settings.js';
 import { explainDeclaredQuery, LIST_PROBES, probeListBalance } from './index-probes.js';
-import { describePostgresError } from './postgres-errors.js';
+import { describePostgresError } from '../../../engines/pgvector/postgres-errors.js';
 import { readRowFacts, type RowFacts } from './row-facts.js';
-import { readOnlyTransaction, toCount, type SqlSession } from './sql-session.js';
-import { formatVectorText, parseVectorText } from './vector-text.js';
+import { readOnlyTransaction, toCount, type SqlSession } from '../../../engines/pgvector/sql-session.js';
+import { formatVectorText, parseVectorText } from '../../../engines/pgvector/vector-text.js';
 import { exactSearchByScan } from './exact-scan.js';
 import { stopForDeadline } from '../../search-budget.js';
 

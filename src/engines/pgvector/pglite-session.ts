@@ -2,7 +2,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InputError } from '../../../errors.js';
+import { InputError } from '../../errors.js';
 import { loadDrivers } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { describePostgresError, describePostgresWriteError } from './postgres-errors.js';

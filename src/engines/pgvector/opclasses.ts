@@ -1,4 +1,4 @@
-import type { Metric } from '../../../core/policy.js';
+import type { Metric } from '../../core/policy.js';
 
 /** The pgvector column types vectorclinic reads. */
 export const VECTOR_TYPES = ['vector', 'halfvec', 'sparsevec'] as const;

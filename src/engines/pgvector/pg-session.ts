@@ -1,6 +1,6 @@
 import type { ClientConfig } from 'pg';
 import { userInfo } from 'node:os';
-import { UsageError } from '../../../errors.js';
+import { UsageError } from '../../errors.js';
 import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parsePort, type StoreUrl } from '../store-url.js';

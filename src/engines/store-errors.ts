@@ -1,4 +1,4 @@
-import { StoreError, VectorclinicError } from '../../errors.js';
+import { StoreError, VectorclinicError } from '../errors.js';
 
 /** Node's network error codes, and what the user can do about each. */
 const NETWORK_HINTS: Readonly<Record<string, { readonly what: string; readonly hint: string }>> = {

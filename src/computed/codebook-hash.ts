@@ -1,4 +1,4 @@
-import { sha256Of } from '../rebuild/files/sha256.js';
+import { sha256Of } from '../io/sha256.js';
 import type { IndexDescription } from '../sources/source.js';
 
 /**

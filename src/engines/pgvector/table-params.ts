@@ -1,4 +1,4 @@
-import { UsageError } from '../../../errors.js';
+import { UsageError } from '../../errors.js';
 import { parseQualifiedName, type UrlParams } from '../store-url.js';
 import type { TableChoice } from './catalog.js';
 

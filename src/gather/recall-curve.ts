@@ -1,5 +1,5 @@
 import { percent } from '../core/format.js';
-import type { AnnAudit } from '../gather/artifacts.js';
+import type { AnnAudit } from './artifacts.js';
 
 /**
  * Recall levels the report names a setting for: 95% is what a well-built graph or IVF reaches at a

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../errors.js';
 import { parsePathUrl, parseQualifiedName, parseStoreUrl, redactTarget } from './store-url.js';
 
 test('passwords are redacted from userinfo and from secret query parameters', () => {

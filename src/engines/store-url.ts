@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * The one parser for store targets (postgres://, pglite://, lancedb://, chroma://, and the shapes

@@ -1,4 +1,4 @@
-import type { StorageType } from '../source.js';
+import type { StorageType } from '../core/storage-type.js';
 
 /** Element types a fixed-row file can store, with how to widen them to float32. */
 export interface ElementType {

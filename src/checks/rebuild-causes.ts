@@ -1,8 +1,8 @@
-import type { CheckContext } from '../checks/check.js';
+import type { CheckContext } from '../computed/check-context.js';
 import type { FindingCode } from '../core/finding.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import countMismatch from '../checks/count-mismatch.js';
-import { codebookFit } from './codebook-fit.js';
+import countMismatch from './count-mismatch.js';
+import { codebookFit } from '../computed/codebook-fit.js';
 
 /** A finding of another check that puts the cause in how the index was built, not in how it is searched. */
 export interface RebuildCause {

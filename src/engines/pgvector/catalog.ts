@@ -1,5 +1,5 @@
-import type { Metric } from '../../../core/policy.js';
-import { StoreError, UsageError } from '../../../errors.js';
+import type { Metric } from '../../core/policy.js';
+import { StoreError, UsageError } from '../../errors.js';
 import { operatorClass, VECTOR_TYPES, type DistanceOperator, type VectorType } from './opclasses.js';
 import { quoteIdent, toCount, type SqlSession } from './sql-session.js';
 

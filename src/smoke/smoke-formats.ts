@@ -1,7 +1,7 @@
 import { count, figure, percent } from '../core/format.js';
-import type { SmokeComparison, SmokeResult } from '../smoke/types.js';
-import { attributes, text } from './junit.js';
-import { cell } from './markdown.js';
+import type { SmokeComparison, SmokeResult } from './types.js';
+import { attributes, text } from '../reporters/junit.js';
+import { cell } from '../reporters/markdown.js';
 
 /** What decides a smoke run's exit code, so every format states the same gate. */
 export interface SmokeGate {
