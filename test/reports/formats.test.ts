@@ -34,6 +34,7 @@ const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
   staleFaiss: ['stale-codebook', 'cluster-imbalance'],
   modelSwap: ['model-changed'],
   healthy: [],
+  churnedTenants: ['filtered-recall', 'deleted-rows'],
 };
 
 // Both are CommonJS: under NodeNext the default import is module.exports, whose .default is the export.
