@@ -3,12 +3,6 @@ import type { Evidence } from '../core/finding.js';
 import type { DeletedRowsAudit } from '../gather/artifacts.js';
 import { defineCheck, notRun } from './check.js';
 
-/**
- * Postgres's own autovacuum starts at 20% dead tuples (autovacuum_vacuum_scale_factor 0.2): more
- * than that means clean-up is not keeping up. Shown as info while searches still come back whole.
- */
-const DEAD_SHARE_INFO = 0.2;
-
 export default defineCheck({
   meta: {
     code: 'deleted-rows',
@@ -21,7 +15,7 @@ export default defineCheck({
     decides:
       'Reads the deleted entries the engine counts (pgvector: n_dead_tup, last vacuum and autovacuum, index size and tuples; LanceDB: rows in deletion files, versions). ' +
       'When there are any, searches 50 sampled live rows at the index\'s settings: warns when a query returns fewer than min(10, live rows) rows or an id the store no longer holds (a measured consequence, not a sampling estimate); fails when half the queries come back short. ' +
-      `With no measured consequence, dead entries above ${percent(DEAD_SHARE_INFO, 0)} of the rows (where Postgres's own autovacuum would have run) are shown as info. A store that does not expose deleted entries: not run, with why.`,
+      "With no measured consequence, deleted entries beyond the share at which the engine's own clean-up would have acted (Postgres autovacuum: 20% of the rows; LanceDB compaction: 10%) are shown as info: clean-up is not keeping up. A store that does not expose deleted entries: not run, with why.",
     evidence: {
       deletedRows: 'deleted (dead) entries the store still holds, as the engine counts them',
       liveRows: 'rows searches should see',
@@ -53,11 +47,12 @@ export default defineCheck({
         fix: `${capitalize(facts.cleanup)}.`,
       };
     }
-    if (share < DEAD_SHARE_INFO) return null;
+    // Below the engine's own clean-up point nothing is overdue.
+    if (share <= facts.cleanupAt.share) return null;
     return {
       severity: 'info',
       title: 'Many deleted entries awaiting clean-up (search not affected yet)',
-      message: `${held} ${search ? `${search.queries} searches for live rows came back whole, so retrieval is not affected yet; ` : ''}clean-up is not keeping up, and the more dead entries a scan visits, the sooner filtered and LIMIT queries come back short.`,
+      message: `${held} ${search ? `${search.queries} searches for live rows came back whole, so retrieval is not affected yet; ` : ''}that is more than ${facts.cleanupAt.rule} allows before cleaning up, and the more dead entries a scan visits, the sooner filtered and LIMIT queries come back short.`,
       evidence,
       fix: `${capitalize(facts.cleanup)}.`,
     };

@@ -109,6 +109,8 @@ export interface DeletedRowFacts {
   readonly facts: Readonly<Record<string, string | number | boolean | null>>;
   /** The engine's clean-up, in its own terms (VACUUM, REINDEX, optimize()). */
   readonly cleanup: string;
+  /** The share of deleted entries at which the engine's own clean-up would act, and whose rule that is. */
+  readonly cleanupAt: { readonly share: number; readonly rule: string };
   /** Why the engine cannot say, when deletedRows is null. */
   readonly unavailable?: string;
 }

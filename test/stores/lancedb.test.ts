@@ -47,10 +47,27 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     const late = await create('late', rowsOf(unit, 0, 256), lancedb.Index.ivfFlat({ numPartitions: 4, distanceType: 'cosine' }));
     await late.add(rowsOf(unit, 256, ROWS, new Set([300, 301, 302])));
     late.close();
+    // Half the rows deleted after indexing, never compacted: deletion files beside the data and the index.
+    const deleted = await create('deleted', rowsOf(unit, 0, ROWS), lancedb.Index.ivfFlat({ numPartitions: 16, distanceType: 'cosine' }));
+    await deleted.delete(`id > ${ROWS / 2}`);
+    deleted.close();
     db.close();
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('deleted-rows: rows in deletion files are counted from the version metadata; searches still come back whole, so info only', async () => {
+    const report = await check(`lancedb://${dir}/deleted`, OPTIONS);
+    const found = report.findings.find((finding) => finding.code === 'deleted-rows');
+    assert.ok(found, 'deleted-rows raised');
+    assert.equal(found.severity, 'info');
+    assert.equal(found.evidence.deletedRows, ROWS / 2);
+    assert.equal(found.evidence.liveRows, ROWS / 2);
+    assert.equal((found.evidence.search as { shortQueries: number }).shortQueries, 0);
+    assert.match(found.fix, /optimize\(\)/);
+    const clean = await check(`lancedb://${dir}/clean`, OPTIONS);
+    assert.equal(clean.checks.find((outcome) => outcome.code === 'deleted-rows')?.result, 'passed');
+  });
 
   test('a clean table reports nothing at warn or fail, and no file changes (so no new table version)', async () => {
     const filesBefore = snapshot(dir);

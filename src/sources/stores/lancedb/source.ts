@@ -2,7 +2,7 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import type { Metric } from '../../../core/policy.js';
 import { UsageError } from '../../../errors.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
-import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
+import type { DeletedRowFacts, IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import { assertSearchSettings } from '../../search-settings.js';
@@ -139,6 +139,34 @@ export class LancedbSource extends StoreSource {
         : {}),
     };
     return { description, distance, ...(nlist ? { nlist } : {}) };
+  }
+
+  /**
+   * Rows deleted since the last compaction, from the latest version's own summary: LanceDB marks
+   * deletions in deletion files beside the data, and its index keeps their entries (filtered out at
+   * search time) until compaction and reindexing.
+   */
+  async deletedRows(): Promise<DeletedRowFacts> {
+    const { rows } = await this.describe();
+    const versions = await this.guard('list table versions', () => this.table.listVersions());
+    const latest = versions.reduce<(typeof versions)[number] | undefined>((best, version) => (best === undefined || version.version > best.version ? version : best), undefined);
+    const metadata = latest?.metadata ?? {};
+    const number = (key: string): number | null => (metadata[key] === undefined || !Number.isFinite(Number(metadata[key])) ? null : Number(metadata[key]));
+    const deleted = number('total_deletion_file_rows');
+    const cleanup = `compact the table and rebuild its index: table.optimize() (compaction drops deleted rows and reindexes), then table.cleanupOlderVersions() to free the old files`;
+    // LanceDB's compaction rewrites a fragment once a tenth of its rows are deleted (materialize_deletions_threshold 0.1).
+    const cleanupAt = { share: 0.1, rule: "LanceDB's compaction (materialize_deletions_threshold 0.1)" };
+    const facts = {
+      version: latest?.version ?? null,
+      versions: versions.length,
+      deletionFiles: number('total_deletion_files'),
+      physicalRows: number('total_data_file_rows'),
+      fragments: number('total_fragments'),
+    };
+    if (deleted === null) {
+      return { method: 'LanceDB version metadata', liveRows: rows, deletedRows: null, facts, cleanup, cleanupAt, unavailable: "this LanceDB version's metadata does not record deleted rows (total_deletion_file_rows)" };
+    }
+    return { method: `LanceDB version ${latest?.version} metadata (total_deletion_file_rows: rows marked deleted in deletion files, still in the data files and the index)`, liveRows: rows, deletedRows: deleted, facts, cleanup, cleanupAt };
   }
 
   async pushdownStats(): Promise<PushdownStats> {
