@@ -60,7 +60,7 @@ export default defineCheck({
       message: `${problems.length} of ${measured.length} filters lose matching rows (worst: ${worst.filter}, ${pointText(worst)}).${unfiltered} ${lines.join('. ')}.${skipped}${audit.remedyNote ? ` ${capitalize(audit.remedyNote)}.` : ''}`,
       evidence: evidenceOf(audit),
       fix: parameter
-        ? `A parameter fix: set ${parameter.label} for filtered queries (SET LOCAL in the transaction, or ALTER DATABASE/ROLE … SET for every session); it restored every affected filter measured here.`
+        ? `A parameter fix: ${parameter.label} on filtered queries${artifacts.source.kind === 'pgvector' || artifacts.source.kind === 'pglite' ? ' (SET LOCAL in the transaction, or ALTER DATABASE/ROLE … SET for every session)' : ''}; it restored every affected filter measured here.`
         : schemaFix(fixes.filter((entry) => !entry.remedy).map((entry) => entry.filter)),
     };
     return result;

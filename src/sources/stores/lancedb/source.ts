@@ -2,11 +2,12 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import type { Metric } from '../../../core/policy.js';
 import { UsageError } from '../../../errors.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
-import type { DeletedRowFacts, IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
+import type { DeletedRowFacts, FilteredSearch, IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import { assertSearchSettings } from '../../search-settings.js';
 import { readIvfPartitions, type IvfPartitions } from './index-file.js';
+import { lancedbFilteredSearch } from './filtered-search.js';
 import { SearchBudgetExceeded, stopForDeadline } from '../../search-budget.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import { join } from 'node:path';
@@ -54,6 +55,7 @@ interface LanceIndexFacts {
 /** A LanceDB table read in place: takes by offset, the index's own search, and bypassVectorIndex() for exact. */
 export class LancedbSource extends StoreSource {
   private index?: LanceIndexFacts;
+  readonly filteredSearch?: FilteredSearch;
 
   constructor(
     private readonly connection: Connection,
@@ -82,6 +84,16 @@ export class LancedbSource extends StoreSource {
         : nlist > LANCEDB_DEFAULT_NPROBES || !compressed
           ? tuningSweep('nprobes', Math.min(LANCEDB_DEFAULT_NPROBES, nlist), [2, 5, 10], nlist, `LanceDB tables store no query settings; nprobes ${LANCEDB_DEFAULT_NPROBES} is LanceDB's default unless the query calls .nprobes(n)`)
           : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX, "LanceDB tables store no query settings; without .refineFactor(n) a query ranks by the compressed distances only (refineFactor 1)");
+      const knob = this.searchTuning;
+      this.filteredSearch = lancedbFilteredSearch({
+        table,
+        column: column.name,
+        dim: column.dim,
+        distance: (['l2', 'cosine', 'dot'].includes(indexFacts.distance) ? indexFacts.distance : 'l2') as 'l2' | 'cosine' | 'dot',
+        target,
+        remedies: knob.sweep.map((value) => ({ label: `.${knob.name}(${value})`, settings: { [knob.name]: value } })),
+        guard: (action, work) => this.guard(action, work),
+      });
     }
   }
 
