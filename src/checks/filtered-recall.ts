@@ -61,20 +61,23 @@ export default defineCheck({
       evidence: evidenceOf(audit),
       fix: parameter
         ? `A parameter fix: ${parameter.label} on filtered queries${artifacts.source.kind === 'pgvector' || artifacts.source.kind === 'pglite' ? ' (SET LOCAL in the transaction, or ALTER DATABASE/ROLE … SET for every session)' : ''}; it restored every affected filter measured here.`
-        : schemaFix(fixes.filter((entry) => !entry.remedy).map((entry) => entry.filter)),
+        : schemaFix(fixes.filter((entry) => !entry.remedy).map((entry) => entry.filter), artifacts.source.kind),
     };
     return result;
   },
 });
 
-/** No setting restores these filters: they need an index of their own, or an exact plan. */
-function schemaFix(filters: readonly FilterAudit[]): string {
+/** No setting restores these filters: they need an index of their own, or an exact plan, in the engine's terms. */
+function schemaFix(filters: readonly FilterAudit[], kind: string): string {
   const first = filters[0]!;
-  return (
-    `A schema fix: no search setting measured restores ${filters.map((filter) => filter.filter).join(', ')}. ` +
-    `Give such filters their own index (a partial index: CREATE INDEX … ON table USING hnsw (embedding …) WHERE ${first.filter}), partition the table by ${first.column} with an index per partition, ` +
-    `or let small ones be searched exactly (a btree index on ${first.column}, so the planner filters before ranking).`
-  );
+  const names = filters.map((filter) => filter.filter).join(', ');
+  const own =
+    kind === 'lancedb'
+      ? `Give such tenants a table of their own, or search them exactly (a scalar index on ${first.column} keeps the pre-filter cheap, and .bypassVectorIndex() on a small filtered set is exact)`
+      : kind === 'chroma'
+        ? 'Give such tenants a collection of their own'
+        : `Give such filters their own index (a partial index: CREATE INDEX … USING hnsw (embedding …) WHERE ${first.filter}), partition the table by ${first.column} with an index per partition, or let small ones be searched exactly (a btree index on ${first.column}, so the planner filters before ranking)`;
+  return `A schema fix: no search setting measured restores ${names}. ${own}.`;
 }
 
 /** What is wrong with a filter's answers, or undefined when they are as good as the store's unfiltered ones. */
