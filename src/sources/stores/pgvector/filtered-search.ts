@@ -10,6 +10,8 @@ import { formatVectorText, parseVectorText } from './vector-text.js';
 
 /** A column with more distinct values than this is not a tenant/category column: not used for discovery. */
 export const DISCOVERY_MAX_DISTINCT = 100;
+/** Rows looked at before aggregating a column: more than DISCOVERY_MAX_DISTINCT values among them rules it out. */
+const DISCOVERY_PROBE_ROWS = 20_000;
 /** Columns looked at for discovery (each costs one GROUP BY over the table). */
 const DISCOVERY_MAX_COLUMNS = 8;
 const SCALAR_TYPES: Readonly<Record<string, FilterColumn['kind']>> = {
@@ -85,6 +87,16 @@ export function pgvectorFilteredSearch(options: PgvectorFilteredOptions): Filter
       const candidates = (await tableColumns()).filter((column) => SCALAR_TYPES[column.type] && column.name !== catalog.column.name && column.name !== catalog.key.name);
       const found: FilterColumn[] = [];
       for (const column of candidates.slice(0, DISCOVERY_MAX_COLUMNS)) {
+        // A cheap look at the first rows first: a document or free-text column is skipped without aggregating the whole table.
+        const [probe] = await guard('count filter values', () =>
+          readOnlyTransaction(session, () =>
+            session.query<{ n: unknown }>(`SELECT count(*) AS n FROM (SELECT DISTINCT v FROM (SELECT ${quoteIdent(column.name)} AS v FROM ${catalog.relation} WHERE ${quoteIdent(column.name)} IS NOT NULL LIMIT ${DISCOVERY_PROBE_ROWS}) s) d`),
+          ),
+        );
+        if (toCount(probe?.n) > DISCOVERY_MAX_DISTINCT) {
+          found.push({ name: column.name, kind: SCALAR_TYPES[column.type] as FilterColumn['kind'], distinct: toCount(probe?.n), rows: 0, values: [] });
+          continue;
+        }
         const rows = await guard('count filter values', () => readOnlyTransaction(session, () =>
           session.query<{ v: unknown; n: unknown }>(
             `SELECT ${quoteIdent(column.name)} AS v, count(*) AS n FROM ${catalog.relation} WHERE ${catalog.column.sql} IS NOT NULL AND ${quoteIdent(column.name)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${DISCOVERY_MAX_DISTINCT + 1}`,
