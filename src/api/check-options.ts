@@ -33,6 +33,11 @@ export const checkOptionsSchema = z
      * an assumption, reported as such and never warned on).
      */
     search: z.record(z.string().min(1), z.number().int().positive()).optional(),
+    /**
+     * Metadata filters the application searches with ("tenant_id = 7", repeatable): filtered-recall
+     * measures each. Default: filters discovered from the store's low-cardinality columns.
+     */
+    filter: z.array(z.string().min(1)).default([]),
     /** Findings accepted for this target, each with a reason: shown marked, not counted in the verdict. */
     suppress: z
       .array(z.object({ code: z.enum(FINDING_CODES), reason: z.string().trim().min(1, 'a suppression needs a reason'), source: z.string().min(1).default('options') }).strict())

@@ -10,6 +10,7 @@ import { acceptFindings, readBaseline, type SuppressionRule } from '../report/ac
 import { buildReport } from '../report/build-report.js';
 import { commandLine, describeInvocation, flagWords } from '../report/invocation.js';
 import { openSource } from '../sources/open-source.js';
+import { parseFilter } from '../sources/filters.js';
 import type { VectorSource } from '../sources/source.js';
 import { checkOptionsSchema, OVERLAP_K, type CheckOptions, type CheckOptionsInput } from './check-options.js';
 
@@ -77,6 +78,7 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
       auditBudgetSeconds: settings.auditBudget,
       ...(settings.search ? { search: settings.search } : {}),
+      filters: settings.filter.map(parseFilter),
       ...(querySource ? { queries: { source: querySource } } : {}),
       ...(referenceSource ? { reference: { source: referenceSource } } : {}),
       // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.
@@ -91,7 +93,7 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
 }
 
 /** Options with a CLI flag of the same name: what the equivalent command line carries. */
-const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'search', 'baseline'] as const;
+const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'search', 'filter', 'baseline'] as const;
 
 /** The library call as the command that re-runs it, with every option in effect (after defaults and the manifest). */
 function checkInvocation(target: string, settings: CheckOptions, declared: DeclaredPolicy, manifestPath: string | undefined): ReportInvocation {

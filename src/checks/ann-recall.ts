@@ -32,7 +32,7 @@ export default defineCheck({
       'The index is searched at the setting the application uses: --search, else the one the store manifest records (what `rebuild` set), else the one the index stores (FAISS nprobe/efSearch). ' +
       "hnswlib and usearch files and LanceDB tables do not store theirs, and a FAISS file holding FAISS's own default (nprobe 1, efSearch 16) says nothing about what the application sets: the default is then an assumption, stated with the recall there and the settings that reach 95% and 99%; the verdict then rests on the best setting measured, so a clean index is never warned for a setting nobody recorded. " +
       `The search is repeated at other settings: a parameter fix is offered only when a setting reaches ${percent(RECALL_WARN_BELOW, 0)} (the smallest reaching ${percent(FIX_TARGET, 0)} when one does), with its interval; when the curve stays below, the index must be rebuilt, and the finding says what the best setting reached. ` +
-      'No parameter fix (and no graph advice) is offered when another check puts the cause elsewhere: stale-codebook (retrain), count-mismatch (re-add the rows). Exact answers come from --vectors when given (true recall); otherwise from the vectors the index stores, and when those are lossy reconstructions (PQ, SQ) the finding says the quantization loss is not included. ' +
+      'No parameter fix (and no graph advice) is offered when another check puts the cause elsewhere: stale-codebook (retrain), count-mismatch (re-add the rows), deleted-rows when dead entries cut searches short (clean up; a larger setting only works around them). Exact answers come from --vectors when given (true recall); otherwise from the vectors the index stores, and when those are lossy reconstructions (PQ, SQ) the finding says the quantization loss is not included. ' +
       'Runs within --audit-budget seconds (default 25): when the budget cuts it, recall is measured on fewer queries (the interval widens) or fewer sweep points, and the finding says so (info when recall still passes).',
     evidence: {
       recallAt10: 'mean recall@10 of the index against exact search, at the audited setting',
@@ -107,7 +107,10 @@ export default defineCheck({
     const fixPoint = assumed ? undefined : fixPointOf(audit, causes);
     const knob = audit.tuning?.name ?? 'the search parameter';
     let advice = '';
-    if (causes.length) {
+    if (causes.length && causes.every((cause) => cause.code === 'deleted-rows')) {
+      // A wider search does reach past dead entries, at a cost on every query: the clean-up is the fix.
+      advice = ` ${capitalize(causes.map((cause) => cause.reason).join('; '))}: a larger ${knob} only works around them${audit.sweep.length ? ` (${knob} ${best.value} gives ${pointText(best)})` : ''}; clean them up first.`;
+    } else if (causes.length) {
       advice = ` ${capitalize(causes.map((cause) => cause.reason).join('; '))}: no search setting fixes that${audit.sweep.length ? ` (the best measured, ${knob} ${best.value}, gives ${pointText(best)} against ${audit.exactBasis === 'decoded' ? 'the same decoded vectors' : 'exact search'})` : ''}.`;
     } else if (fixPoint) {
       advice = ` Raising ${knob} to ${fixPoint.value} brings it to ${pointText(fixPoint)}, ${fixPoint.recall >= FIX_TARGET ? `the ${percent(FIX_TARGET, 0)} target` : `above this check's ${percent(RECALL_WARN_BELOW, 0)} line but short of ${percent(FIX_TARGET, 0)}`}: a parameter fix.`;

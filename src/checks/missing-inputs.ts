@@ -24,6 +24,12 @@ function inputReason(name: ArtifactName, artifacts: Artifacts): string {
         : 'the target has no approximate index to search: recall is measured on an index file (FAISS, hnswlib, usearch) or a live store (pgvector, LanceDB, Chroma)';
     case 'pushdown':
       return 'the target is not a live store that counts its rows itself';
+    case 'filteredRecall':
+      return artifacts.source.local
+        ? 'filtered search is measured in a live store (pgvector, LanceDB, Chroma) with a vector index'
+        : 'the store has no vector index that serves filtered queries (without one, a filtered query is an exact scan)';
+    case 'deletedRows':
+      return artifacts.source.local ? 'deleted entries are read from a live store (pgvector, LanceDB)' : 'this store does not expose its deleted entries';
     default:
       return 'an input it needs could not be read from this target';
   }
@@ -36,6 +42,8 @@ const INPUT_WORDS: Readonly<Partial<Record<ArtifactName, string>>> = {
   index: 'an index (an index file or a live store with an index)',
   annAudit: 'an index vectorclinic can search (an index file or a live store)',
   pushdown: 'a live store that counts its rows itself',
+  filteredRecall: 'a live store with a vector index (pgvector, LanceDB, Chroma); filters from `--filter` or discovered',
+  deletedRows: 'a live store that counts its deleted entries (pgvector, LanceDB)',
 };
 
 /** "any target", or the inputs beyond the vectors themselves that the check needs, in plain words. */

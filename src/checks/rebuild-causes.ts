@@ -41,5 +41,14 @@ export function rebuildCauses(artifacts: Artifacts, context: CheckContext): Rebu
       fix: 'Re-add the missing or overwritten rows, or rebuild from the embeddings in one pass (`vectorclinic rebuild <vectors>`): no search setting returns vectors the index does not hold.',
     });
   }
+  // deleted-rows' measured consequence: dead entries fill the index's candidate lists, so the cure is the engine's clean-up.
+  const deleted = artifacts.deletedRows;
+  if (deleted?.search && deleted.search.shortQueries > 0 && deleted.facts.deletedRows) {
+    causes.push({
+      code: 'deleted-rows',
+      reason: `the index still holds ${deleted.facts.deletedRows} deleted entries that crowd live rows out of its candidate lists (deleted-rows)`,
+      fix: `${deleted.facts.cleanup.charAt(0).toUpperCase()}${deleted.facts.cleanup.slice(1)}, then check again: recall measured through dead entries does not show what the index gives once they are gone.`,
+    });
+  }
   return causes;
 }

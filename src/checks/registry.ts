@@ -3,9 +3,11 @@ import annRecall from './ann-recall.js';
 import clusterImbalance from './cluster-imbalance.js';
 import type { Check } from './check.js';
 import countMismatch from './count-mismatch.js';
+import deletedRows from './deleted-rows.js';
 import dimensionMismatch from './dimension-mismatch.js';
 import duplicateRows from './duplicate-rows.js';
 import emptyIndex from './empty-index.js';
+import filteredRecall from './filtered-recall.js';
 import idCollision from './id-collision.js';
 import metricMismatch from './metric-mismatch.js';
 import mixedModels from './mixed-models.js';
@@ -37,6 +39,8 @@ export const CHECKS: readonly Check[] = [
   clusterImbalance,
   neighborCollapse,
   annRecall,
+  filteredRecall,
+  deletedRows,
 ];
 
 export function checkByCode(code: string): Check | undefined {

@@ -17,7 +17,7 @@ import { reportError } from './errors.js';
 import { assertFileInput } from './inputs.js';
 import { assertReportOut, useColor } from './output.js';
 import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
-import { integerOption, searchSetting, secondsOption } from './parse.js';
+import { filterOption, integerOption, searchSetting, secondsOption } from './parse.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
 interface CheckFlags {
@@ -31,6 +31,7 @@ interface CheckFlags {
   queries?: string;
   vectors?: string;
   search?: Record<string, number>;
+  filter?: string[];
   field?: string;
   format: string[];
   json?: boolean;
@@ -65,6 +66,12 @@ export function checkCommand(): Command {
       '--search <name=value>',
       "the search setting the application uses, as the engine names it, repeatable: efSearch=128 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF), expansion_search=64 (usearch), hnsw.ef_search=100 (pgvector); audited and gated at that value (default: the store manifest's, else the index's own, else the library default, reported as assumed)",
       searchSetting,
+    )
+    .addOption(
+      new Option(
+        '--filter <condition>',
+        `a metadata filter your application searches with, repeatable: "tenant_id = 7", "lang IN ('en', 'de')", "year >= 2020"; filtered-recall measures each (default: filters discovered from the store's low-cardinality columns)`,
+      ).argParser(filterOption),
     )
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
     .addOption(new Option('-f, --format <format>', `report format, repeatable: ${REPORT_FORMATS.join(', ')} (html: one self-contained page; md: PR comments)`).argParser(collect).default([], 'text'))

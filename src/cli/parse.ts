@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseFilter } from '../sources/filters.js';
 
 /** Commander argument parser for an integer flag with a lower bound. */
 export function integerOption(flag: string, minimum: number): (value: string) => number {
@@ -25,3 +26,15 @@ export function searchSetting(value: string, previous: Record<string, number> | 
   if (!match || !(Number(match[2]) > 0)) throw new InvalidArgumentError(`--search takes name=value with a positive integer value, got '${value}' (e.g. efSearch=128)`);
   return { ...previous, [match[1] as string]: Number(match[2]) };
 }
+
+/** Commander parser for a repeatable `--filter CONDITION`: checked against the filter grammar here (exit 2 before any work), collected as text. */
+export function filterOption(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseFilter(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? `${error.message} (${FILTER_EXAMPLE})` : String(error));
+  }
+  return [...(previous ?? []), value];
+}
+
+const FILTER_EXAMPLE = `e.g. --filter "tenant_id = 7" or --filter "lang IN ('en', 'de')"`;

@@ -28,6 +28,8 @@ export const FINDING_CODES = [
   'count-mismatch',
   'mixed-models',
   'query-model-mismatch',
+  'filtered-recall',
+  'deleted-rows',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

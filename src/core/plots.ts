@@ -14,6 +14,27 @@ export interface ReportPlots {
   readonly ivfListSizes?: IvfListSizesPlot;
   /** Recall curves: the ANN-vs-exact audit here; `smoke` and `rebuild` add theirs. */
   readonly recallCurves?: readonly RecallCurve[];
+  readonly filteredRecall?: FilteredRecallPlot;
+}
+
+/** filtered-recall per filter beside the same store's unfiltered recall, with 95% intervals. */
+export interface FilteredRecallPlot {
+  readonly k: number;
+  readonly unfiltered?: IntervalPoint;
+  readonly filters: readonly (IntervalPoint & {
+    readonly filter: string;
+    readonly selectivity: number;
+    readonly shortQueries: number;
+    readonly queries: number;
+    /** The first remedy that restored it, else the best one measured. */
+    readonly remedy?: IntervalPoint & { readonly label: string };
+  })[];
+}
+
+export interface IntervalPoint {
+  readonly recall: number;
+  readonly low: number;
+  readonly high: number;
 }
 
 export interface NormHistogramPlot {

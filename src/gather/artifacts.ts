@@ -1,5 +1,5 @@
 import type { DeclaredPolicy } from '../core/policy.js';
-import type { IndexDescription, PushdownStats, SourceDescription } from '../sources/source.js';
+import type { DeletedRowFacts, IndexDescription, PushdownStats, SourceDescription } from '../sources/source.js';
 import type { RowStats } from './row-stats.js';
 import type { SearchSettingOrigin } from './search-setting.js';
 
@@ -67,6 +67,69 @@ export interface AnnAudit {
 }
 
 /**
+ * The store's own filtered search against exact filtered search, per filter (given with --filter or
+ * discovered), with the engine's remedies measured on the same queries.
+ */
+export interface FilteredRecallAudit {
+  readonly k: number;
+  /** Filters measured (or attempted), in the order given or discovered. */
+  readonly filters: readonly FilterAudit[];
+  /** How the filters were chosen: given with --filter, or discovered (and what discovery looked at). */
+  readonly origin: 'option' | 'discovered';
+  readonly discovery?: string;
+  /** Why nothing could be measured (no filterable column), when nothing was. */
+  readonly notRun?: string;
+  /** The same store's unfiltered recall (the ANN audit), the level a filtered search should keep. */
+  readonly unfiltered?: { readonly recall: number; readonly low: number; readonly high: number };
+  /** Remedies the engine version cannot offer, and why. */
+  readonly remedyNote?: string;
+  readonly seconds: number;
+  readonly budgetSeconds?: number;
+  readonly cuts: readonly string[];
+}
+
+export interface FilterAudit {
+  /** The filter, canonical text. */
+  readonly filter: string;
+  readonly column: string;
+  /** Rows with a vector that match, and their share of all rows. */
+  readonly matchingRows: number;
+  readonly selectivity: number;
+  /** Queries measured, and where they came from: rows of the filtered set, or --queries. */
+  readonly queries: number;
+  readonly queryOrigin: 'filtered-rows' | 'queries';
+  /** Set when the filter was not measured (too few matching rows, the budget), with why. */
+  readonly skipped?: string;
+  /** recall@k of the store's own filtered search at its settings, with its 95% interval. */
+  readonly recall: number;
+  readonly low: number;
+  readonly high: number;
+  /** Queries answered with fewer rows than exact search found (min(k, matching rows)). */
+  readonly shortQueries: number;
+  /** Whether the engine served the query through its vector index (false: an exact plan such as a btree or partial index). */
+  readonly usesIndex?: boolean;
+  /** The engine's remedies measured on the same queries. */
+  readonly remedies: readonly RemedyPoint[];
+}
+
+export interface RemedyPoint {
+  readonly label: string;
+  readonly settings: Readonly<Record<string, string | number>>;
+  readonly recall: number;
+  readonly low: number;
+  readonly high: number;
+  readonly shortQueries: number;
+  readonly queries: number;
+}
+
+/** Deleted entries the store still holds, and what its own search returns because of them. */
+export interface DeletedRowsAudit {
+  readonly facts: DeletedRowFacts;
+  /** Sampled live rows searched for their k nearest at the index's settings: how many came back short. */
+  readonly search?: { readonly queries: number; readonly shortQueries: number; readonly expected: number; readonly missingIds: number; readonly missingExamples: readonly string[] };
+}
+
+/**
  * The embeddings an index was built from (--vectors), set against the index: counts, which ids
  * are missing or extra, and whether stored vectors are the rows their ids map to.
  */
@@ -125,6 +188,8 @@ export interface Artifacts {
   readonly queries?: QuerySet;
   readonly index?: IndexDescription;
   readonly annAudit?: AnnAudit;
+  readonly filteredRecall?: FilteredRecallAudit;
+  readonly deletedRows?: DeletedRowsAudit;
   readonly reference?: ReferenceVectors;
   /** Exact counts a live store computed over all its rows; preferred over the sample's estimates. */
   readonly pushdown?: PushdownStats;

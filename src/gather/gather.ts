@@ -11,6 +11,10 @@ import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
 import { SampleCollector } from './sample-collector.js';
 import { pointText, reachText, RECALL_TARGETS } from './recall-curve.js';
 import { assertSearchable, resolveSearchSetting } from './search-setting.js';
+import { auditFilteredRecall } from './filtered-audit.js';
+import { gatherDeletedRows } from './deleted-rows.js';
+import { UsageError } from '../errors.js';
+import type { FilterSpec } from '../sources/filters.js';
 
 export interface GatherOptions {
   readonly sampleSize: number;
@@ -33,6 +37,8 @@ export interface GatherOptions {
   readonly auditBudgetSeconds?: number;
   /** Search settings the application uses (--search): the audit searches with them and gates on them. */
   readonly search?: Readonly<Record<string, number>>;
+  /** Metadata filters the application searches with (--filter); none: filtered-recall discovers some. */
+  readonly filters?: readonly FilterSpec[];
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
   /**
@@ -62,6 +68,8 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const sampleTarget = options.full
     ? Math.min(description.rows, Math.floor(FULL_SAMPLE_BYTES / Math.max(1, description.dim * 4)))
     : options.sampleSize;
+  // A filter naming no column, or a value of the wrong type, is exit 2 before a minute of checking.
+  const filterCounts = await countFilters(source, options.filters ?? []);
   const sampleRows = sampleIndices(description.rows, sampleTarget, rng);
   const fullScan = options.full || (description.local && description.storage.bytes <= options.scanBudgetBytes);
 
@@ -91,6 +99,22 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     if (outcome.note) notes.push(outcome.note);
     if (annAudit) notes.push(...auditNotes(annAudit));
   }
+  if (options.filters?.length && !source.filteredSearch && description.local) {
+    throw new UsageError('--filter measures filtered search in a live store (pgvector, LanceDB, Chroma) with a vector index; this target is a file', { where: description.target });
+  }
+  const filteredRecall = source.filteredSearch
+    ? await auditFilteredRecall(source.filteredSearch, {
+        filters: options.filters ?? [],
+        counts: filterCounts,
+        rows: description.rows,
+        seed: options.seed,
+        ...(queries ? { queries } : {}),
+        ...(annAudit ? { annAudit } : {}),
+        ...(options.search ? { search: options.search } : {}),
+        ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }),
+      })
+    : undefined;
+  const deletedRows = await gatherDeletedRows(source, sample, options.seed);
   // ...and which search path worked once the audit ran: the final description carries both.
   const final = await source.describe();
   const settings: CheckSettings = {
@@ -109,10 +133,19 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ...(queries ? { queries } : {}),
     ...(final.index ? { index: final.index } : {}),
     ...(annAudit ? { annAudit } : {}),
+    ...(filteredRecall ? { filteredRecall } : {}),
+    ...(deletedRows ? { deletedRows } : {}),
     ...(reference ? { reference: reference.artifact } : {}),
     ...(pushdown ? { pushdown } : {}),
     ...(notes.length ? { notes } : {}),
   };
+}
+
+async function countFilters(source: VectorSource, filters: readonly FilterSpec[]): Promise<Map<FilterSpec, number>> {
+  const counts = new Map<FilterSpec, number>();
+  if (!source.filteredSearch) return counts;
+  for (const filter of filters) counts.set(filter, await source.filteredSearch.count(filter));
+  return counts;
 }
 
 async function auditWithProgress(

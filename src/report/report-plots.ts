@@ -1,6 +1,6 @@
 import type { CheckContext } from '../computed/check-context.js';
 import { round } from '../core/format.js';
-import type { IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots } from '../core/plots.js';
+import type { FilteredRecallPlot, IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots } from '../core/plots.js';
 import { collapse, kOccurrence, overlapMatrix } from '../computed/collapse.js';
 import { pcaScree } from '../computed/geometry.js';
 import { normRegimes } from '../computed/norm-regimes.js';
@@ -21,6 +21,7 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
   const occurrence = kOccurrence(artifacts, context);
   const ivf = ivfListSizes(artifacts);
   const recallCurves = annAuditCurves(artifacts);
+  const filteredRecall = filteredRecallPlot(artifacts);
   return {
     ...(normHistogram ? { normHistogram } : {}),
     ...(scree ? { pcaScree: { rows: scree.rows, shares: scree.shares.map((share) => round(share, 5)) } } : {}),
@@ -48,6 +49,7 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
       : {}),
     ...(ivf ? { ivfListSizes: ivf } : {}),
     ...(recallCurves.length ? { recallCurves } : {}),
+    ...(filteredRecall ? { filteredRecall } : {}),
   };
 }
 
@@ -132,4 +134,28 @@ function annAuditCurves(artifacts: Artifacts): RecallCurve[] {
     ...audit.sweep.filter((point) => point.value !== current).map((point) => ({ x: point.value, recall: round(point.recall, 4), low: round(point.low, 4), high: round(point.high, 4) })),
   ].sort((a, b) => a.x - b.x);
   return [{ source: 'ann-audit', label: `index vs exact search (${audit.exactMethod})`, k: audit.k, x: audit.tuning?.name ?? 'search setting', points }];
+}
+
+/** Each measured filter's recall with its interval, the remedy that restored it (or the best tried), and the unfiltered level. */
+function filteredRecallPlot(artifacts: Artifacts): FilteredRecallPlot | undefined {
+  const audit = artifacts.filteredRecall;
+  const measured = audit?.filters.filter((filter) => !filter.skipped) ?? [];
+  if (!audit || measured.length === 0) return undefined;
+  const point = (value: { recall: number; low: number; high: number }): { recall: number; low: number; high: number } => ({ recall: round(value.recall, 4), low: round(value.low, 4), high: round(value.high, 4) });
+  return {
+    k: audit.k,
+    ...(audit.unfiltered ? { unfiltered: point(audit.unfiltered) } : {}),
+    filters: measured.map((filter) => {
+      const restored = filter.remedies.find((remedy) => remedy.shortQueries === 0 && remedy.recall >= filter.recall && remedy.recall >= 0.9);
+      const remedy = restored ?? [...filter.remedies].sort((a, b) => b.recall - a.recall)[0];
+      return {
+        filter: filter.filter,
+        selectivity: round(filter.selectivity, 4),
+        shortQueries: filter.shortQueries,
+        queries: filter.queries,
+        ...point(filter),
+        ...(remedy ? { remedy: { label: remedy.label, ...point(remedy) } } : {}),
+      };
+    }),
+  };
 }

@@ -1,6 +1,7 @@
 import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
 import type { StorageType } from '../core/storage-type.js';
+import type { FilterSpec, FilterValue } from './filters.js';
 
 /**
  * The spec every reader and store connector implements. Checks never see a source: the gather
@@ -47,6 +48,72 @@ export interface VectorSource {
   knownDocumentIds?(ids: readonly string[]): Promise<Set<string>>;
   /** The policy manifest a rebuild wrote into the store's own metadata, if any (live stores). */
   storedManifest?(): Promise<LoadedManifest | undefined>;
+  /** Search restricted by a metadata filter, for live stores whose index serves filtered queries. */
+  readonly filteredSearch?: FilteredSearch;
+  /** Deleted entries the engine still holds (dead tuples, deletion files), when it exposes them. */
+  deletedRows?(): Promise<DeletedRowFacts>;
+}
+
+/** What filtered-recall needs from a store: its filterable columns, filtered rows, filtered search. */
+export interface FilteredSearch {
+  /** Scalar columns / metadata keys a filter may name, with their most frequent values (for discovery). */
+  columns(): Promise<readonly FilterColumn[]>;
+  /** Rows holding a vector that match; a filter naming no column of the store is a UsageError. */
+  count(filter: FilterSpec): Promise<number>;
+  /** Up to `count` vectors of matching rows, picked by `seed` (the same rows run after run). */
+  sampleVectors(filter: FilterSpec, count: number, seed: number): Promise<{ readonly data: Float32Array; readonly count: number }>;
+  /** Filtered top-k as the application gets it (the store's own plan, with `settings` applied), or exact. */
+  search(request: FilteredSearchRequest): Promise<FilteredSearchResult>;
+  /** Settings that may restore filtered recall, in the order worth trying (each a parameter fix). */
+  readonly remedies: readonly SearchRemedy[];
+  /** Remedies this engine version cannot offer, and why (pgvector < 0.8 has no iterative scan). */
+  readonly remedyNote?: string;
+}
+
+export interface FilterColumn {
+  readonly name: string;
+  readonly kind: 'number' | 'text' | 'boolean';
+  /** Distinct values among the rows counted; more than `values` lists when the column is not low-cardinality. */
+  readonly distinct: number;
+  /** Rows counted (with a vector). */
+  readonly rows: number;
+  /** Each value with its row count, most frequent first (all of them for a low-cardinality column). */
+  readonly values: readonly { readonly value: FilterValue; readonly rows: number }[];
+}
+
+export interface SearchRemedy {
+  /** How the report names it: "hnsw.iterative_scan = relaxed_order". */
+  readonly label: string;
+  readonly settings: Readonly<Record<string, string | number>>;
+}
+
+export interface FilteredSearchRequest extends Omit<SearchRequest, 'params'> {
+  readonly filter: FilterSpec;
+  /** Engine settings for this request only (a remedy). */
+  readonly settings?: Readonly<Record<string, string | number>>;
+}
+
+export interface FilteredSearchResult extends SearchResult {
+  /** Whether the engine served the filtered query through its vector index (false: an exact plan). */
+  readonly usesIndex?: boolean;
+}
+
+/** Deleted entries a store still holds, as the engine reports them. */
+export interface DeletedRowFacts {
+  /** How they were counted, for evidence ("pg_stat_user_tables"). */
+  readonly method: string;
+  /** Rows searches should see. */
+  readonly liveRows: number;
+  /** Deleted (dead, tombstoned) rows still stored: null when the engine does not say. */
+  readonly deletedRows: number | null;
+  /** Engine facts worth showing: last vacuum, index size, versions, deletion files. */
+  readonly facts: Readonly<Record<string, string | number | boolean | null>>;
+  /** The engine's clean-up, in its own terms (VACUUM, REINDEX, optimize()). */
+  readonly cleanup: string;
+  /** The share of deleted entries at which the engine's own clean-up would act, and whose rule that is. */
+  readonly cleanupAt: { readonly share: number; readonly rule: string };
+  /** Why the engine cannot say, when deletedRows is null. */
+  readonly unavailable?: string;
 }
 
 /** Counts a store computed over all of its rows (SQL aggregates, engine statistics). */

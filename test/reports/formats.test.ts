@@ -34,6 +34,7 @@ const EXPECTED_CODES: Readonly<Record<ReportName, readonly FindingCode[]>> = {
   staleFaiss: ['stale-codebook', 'cluster-imbalance'],
   modelSwap: ['model-changed'],
   healthy: [],
+  churnedTenants: ['filtered-recall', 'deleted-rows'],
 };
 
 // Both are CommonJS: under NodeNext the default import is module.exports, whose .default is the export.
@@ -170,6 +171,16 @@ test('the JSON report keeps its schema-1 fields and adds plots', () => {
   }
   assert.deepEqual(report.stats.dimensions, { declared: 96, stored: 128, sample: 128, queries: null, indexInput: null, indexOutput: null });
   assert.ok(report.plots.normHistogram && report.plots.pcaScree && report.plots.neighborOverlap && report.plots.kOccurrence);
+});
+
+test('filtered recall plot: one row per measured filter with the finding\'s figures, the unfiltered line, drawn in the HTML', () => {
+  const plot = reports.churnedTenants.plots!.filteredRecall!;
+  const finding = reports.churnedTenants.findings.find((candidate) => candidate.code === 'filtered-recall')!;
+  const measured = (finding.evidence.filters as { filter: string; recallAt10?: number }[]).filter((filter) => filter.recallAt10 !== undefined);
+  assert.deepEqual(plot.filters.map((filter) => [filter.filter, filter.recall]), measured.map((filter) => [filter.filter, filter.recallAt10]));
+  assert.equal(plot.unfiltered?.recall, (finding.evidence.unfilteredRecall as { recallAt10: number }).recallAt10);
+  assert.match(formatHtml(reports.churnedTenants), /data-plot="filtered-recall"/);
+  assert.equal(reports.healthy.plots!.filteredRecall, undefined);
 });
 
 test('plot data agrees with the report figures it illustrates', () => {

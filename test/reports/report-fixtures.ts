@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { measureReference } from '../../src/manifest/reference.js';
+import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
 import { normalizedCopy } from '../../src/math/vectors.js';
 import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVectors, IvfTestStore, loadRows, QUERIES, QUERIES_MODEL_B, reportFor, reportForFile } from './demo-stores.js';
 
 const ROWS = 2000;
 
-export type ReportName = 'kitchenSink' | 'collapsed' | 'drift' | 'mixedModels' | 'foreignQueries' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'modelSwap' | 'healthy';
+export type ReportName = 'churnedTenants' | 'kitchenSink' | 'collapsed' | 'drift' | 'mixedModels' | 'foreignQueries' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'modelSwap' | 'healthy';
 
 /**
  * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
@@ -51,8 +52,29 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
       declared: { metric: 'cosine', dim: DIM, normalized: true, reference: measureReference(healthy, ROWS, DIM), from: 'manifest' },
     }),
     healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
+    churnedTenants: await check(`pglite://${await churnedTenantStore(folder)}?table=docs`, { metric: 'cosine', sample: 200 }),
   };
   return { reports, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+/**
+ * A real PGlite + pgvector store at pgvector's defaults: HNSW over every row, a tenant column whose
+ * smallest tenant holds 1% of the rows (post-filtering at ef_search 40 loses them), and 80% of the
+ * rows deleted after the index was built, without VACUUM (dead entries the index still walks).
+ */
+async function churnedTenantStore(folder: string): Promise<string> {
+  const [{ PGlite }, { vector }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
+  const path = join(folder, 'churned-tenants');
+  const db = await PGlite.create(path, { extensions: { vector } });
+  const rows = await loadRows(DOCS, ROWS);
+  await buildPgvectorStore(db, { table: 'docs', vectors: { data: rows, count: ROWS, dim: DIM } });
+  await db.exec('ALTER TABLE docs ADD COLUMN tenant_id int');
+  await db.query('UPDATE docs SET tenant_id = CASE WHEN id % 100 = 0 THEN 1 WHEN id % 10 = 0 THEN 2 ELSE 3 END');
+  await db.query('VACUUM docs');
+  await db.exec('CREATE INDEX ON docs USING hnsw (embedding vector_cosine_ops)');
+  await db.exec('DELETE FROM docs WHERE id % 5 <> 0');
+  await db.close();
+  return path;
 }
 
 /** The first 70% of the rows from model A, the rest the same documents' model-B vectors, all unit length. */

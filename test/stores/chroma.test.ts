@@ -44,18 +44,20 @@ describe('Chroma collections through a local Chroma server (npx chroma run)', { 
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
-    const load = async (name: string, space: 'cosine' | 'ip' | 'l2', vectors: VectorRows): Promise<void> => {
+    const load = async (name: string, space: 'cosine' | 'ip' | 'l2', vectors: VectorRows, metadata?: (row: number) => Record<string, string | number>): Promise<void> => {
       const collection = await client.createCollection({ name, configuration: { hnsw: { space } }, embeddingFunction: null as never });
       for (let start = 0; start < vectors.count; start += 1000) {
         const end = Math.min(vectors.count, start + 1000);
         const ids = Array.from({ length: end - start }, (_, i) => `doc-${start + i}`);
         const embeddings = ids.map((_, i) => Array.from(vectors.data.subarray((start + i) * DIM, (start + i + 1) * DIM)));
-        await collection.add({ ids, embeddings });
+        await collection.add({ ids, embeddings, ...(metadata ? { metadatas: ids.map((_, i) => metadata(start + i)) } : {}) });
       }
     };
     await load('clean', 'cosine', await loadDocs(ROWS, true));
     // Raw vectors of a cosine model in an inner-product space.
     await load('raw_ip', 'ip', await loadDocs(ROWS, false));
+    // Tenants of 1%, 9% and 90% in metadata, searched with where.
+    await load('tenants', 'cosine', await loadDocs(ROWS, true), (row) => ({ tenant: row % 100 === 0 ? 'small' : row % 10 === 0 ? 'medium' : 'large', note: `n${row}` }));
   });
 
   after(() => {
@@ -78,6 +80,21 @@ describe('Chroma collections through a local Chroma server (npx chroma run)', { 
     assert.equal(report.stats.rows, ROWS);
     assert.equal(report.checks.find((outcome) => outcome.code === 'ann-recall')?.status, 'pass', 'the audit ran');
     assert.equal(await contents('clean'), before);
+  });
+
+  test('filtered-recall with where: tenants discovered from metadata at about 1% and 10%, measured against exact filtered search; an unknown key is exit 2', async () => {
+    const report = await check(`chroma://127.0.0.1:${port}/tenants`, OPTIONS);
+    const outcome = report.checks.find((candidate) => candidate.code === 'filtered-recall');
+    const found = report.findings.find((finding) => finding.code === 'filtered-recall');
+    // Chroma filters before it searches: a small tenant keeps its rows (the clean control for where).
+    assert.equal(outcome?.result, 'passed', found?.message);
+    await assert.rejects(check(`chroma://127.0.0.1:${port}/tenants`, { ...OPTIONS, filter: ['tenant_id = 1'] }), (error: Error & { exitCode?: number; hint?: string }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(String(error.hint), /tenant/);
+      return true;
+    });
+    const given = await check(`chroma://127.0.0.1:${port}/tenants`, { ...OPTIONS, filter: ["tenant IN ('small', 'medium')"] });
+    assert.equal(given.checks.find((candidate) => candidate.code === 'filtered-recall')?.result, 'passed');
   });
 
   test('raw vectors in an inner-product space for a cosine model: metric-mismatch fails', async () => {

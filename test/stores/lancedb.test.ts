@@ -47,10 +47,47 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     const late = await create('late', rowsOf(unit, 0, 256), lancedb.Index.ivfFlat({ numPartitions: 4, distanceType: 'cosine' }));
     await late.add(rowsOf(unit, 256, ROWS, new Set([300, 301, 302])));
     late.close();
+    // Half the rows deleted after indexing, never compacted: deletion files beside the data and the index.
+    const deleted = await create('deleted', rowsOf(unit, 0, ROWS), lancedb.Index.ivfFlat({ numPartitions: 16, distanceType: 'cosine' }));
+    await deleted.delete(`id > ${ROWS / 2}`);
+    deleted.close();
+    // A tenant column (1%, 9%, 90%) under IVF lists: 64 lists searched at LanceDB's default nprobes 20 miss a small tenant's rows; 8 lists do not.
+    const tenants = rowsOf(unit, 0, ROWS).map((row) => ({ ...row, tenant: Number(row.id) % 100 === 0 ? 1 : Number(row.id) % 10 === 0 ? 2 : 3 }));
+    for (const [name, lists] of [['tenants_wide', 64], ['tenants_narrow', 8]] as const) {
+      const table = await db.createTable(name, tenants);
+      await table.createIndex('vector', { config: lancedb.Index.ivfFlat({ numPartitions: lists, distanceType: 'cosine' }) });
+      table.close();
+    }
     db.close();
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('deleted-rows: rows in deletion files are counted from the version metadata; searches still come back whole, so info only', async () => {
+    const report = await check(`lancedb://${dir}/deleted`, OPTIONS);
+    const found = report.findings.find((finding) => finding.code === 'deleted-rows');
+    assert.ok(found, 'deleted-rows raised');
+    assert.equal(found.severity, 'info');
+    assert.equal(found.evidence.deletedRows, ROWS / 2);
+    assert.equal(found.evidence.liveRows, ROWS / 2);
+    assert.equal((found.evidence.search as { shortQueries: number }).shortQueries, 0);
+    assert.match(found.fix, /optimize\(\)/);
+    const clean = await check(`lancedb://${dir}/clean`, OPTIONS);
+    assert.equal(clean.checks.find((outcome) => outcome.code === 'deleted-rows')?.result, 'passed');
+  });
+
+  test('filtered-recall: a 1% tenant under 64 IVF lists loses rows at the default nprobes, and nprobes is the parameter fix; 8 lists are clean', async () => {
+    const report = await check(`lancedb://${dir}/tenants_wide`, { ...OPTIONS, filter: ['tenant = 1'] });
+    const found = report.findings.find((finding) => finding.code === 'filtered-recall');
+    assert.ok(found, 'filtered-recall raised');
+    const [small] = found.evidence.filters as { recallAt10: number; remedies: { setting: string; recallAt10: number; shortQueries: number }[] }[];
+    assert.ok(small!.recallAt10 < 0.9, JSON.stringify(small));
+    assert.ok(small!.remedies.find((remedy) => remedy.setting === '.postfilter() (for comparison: filter after the vector search)')!.recallAt10 < small!.recallAt10);
+    assert.match(found.fix, /A parameter fix: \.nprobes\(\d+\)/);
+    const clean = await check(`lancedb://${dir}/tenants_narrow`, OPTIONS);
+    const outcome = clean.checks.find((candidate) => candidate.code === 'filtered-recall');
+    assert.equal(outcome?.result, 'passed', JSON.stringify(clean.findings.find((finding) => finding.code === 'filtered-recall')?.message));
+  });
 
   test('a clean table reports nothing at warn or fail, and no file changes (so no new table version)', async () => {
     const filesBefore = snapshot(dir);

@@ -33,6 +33,8 @@ const targetSettings = {
   failOn: z.enum(FAIL_ON_LEVELS as [string, ...string[]]).optional(),
   /** Search-time settings as the engine names them (smoke; e.g. ef, hnsw.ef_search, nprobe). */
   search: z.record(z.string().regex(/^[A-Za-z_][\w.]*$/, 'a setting name as the engine spells it, e.g. ef or hnsw.ef_search'), z.number().int().positive()).optional(),
+  /** Metadata filters the application searches with (check --filter), e.g. "tenant_id = 7". */
+  filter: z.array(z.string().min(1)).optional(),
   suppress: z.array(suppression).optional(),
 };
 

@@ -34,6 +34,7 @@ export function plotFigures(plots: ReportPlots | undefined, comparison: ReportCo
     plots?.kOccurrence && kOccurrence(plots.kOccurrence),
     plots?.ivfListSizes && ivfListSizes(plots.ivfListSizes),
     plots?.recallCurves?.length ? recallCurves(plots.recallCurves) : undefined,
+    plots?.filteredRecall && filteredRecall(plots.filteredRecall),
     comparison && beforeAfter(comparison),
   ];
   return figures.filter((figure): figure is PlotFigure => figure !== undefined);
@@ -198,6 +199,38 @@ function recallCurves(curves: NonNullable<ReportPlots['recallCurves']>): PlotFig
     title: `Recall@${curves[0]?.k ?? 10} against exact search`,
     svg,
     caption: `${curves.map((curve) => curve.label).join('; ')}. The circled point is the current setting; whiskers are 95% intervals; dashed lines are the warn (${percent(RECALL_WARN_LINE, 0)}) and fail (${percent(RECALL_FAIL_LINE, 0)}) bars. A setting that reaches the warn bar is a parameter fix; a curve that stays below it means rebuild.`,
+  };
+}
+
+function filteredRecall(plot: NonNullable<ReportPlots['filteredRecall']>): PlotFigure {
+  const rows = plot.filters.map((filter) => ({ ...filter, label: `${filter.filter} (${percent(filter.selectivity, 1)})` }));
+  const remedies = rows.flatMap((row) => (row.remedy ? [{ ...row.remedy, label: row.label }] : []));
+  const unfiltered = plot.unfiltered;
+  const svg = renderPlot({
+    width: WIDTH,
+    height: Math.max(140, 34 * rows.length + 70),
+    marginLeft: 200,
+    x: { domain: [0, 1], label: `recall@${plot.k} →`, tickFormat: (value: number) => percent(value, 0), grid: true },
+    y: { label: null, domain: rows.map((row) => row.label) },
+    marks: [
+      ...(unfiltered
+        ? [Plot.rectX([unfiltered], { x1: 'low', x2: 'high', fill: COLORS.pass, fillOpacity: 0.12 }), Plot.ruleX([unfiltered.recall], { stroke: COLORS.pass, strokeWidth: 2 })]
+        : []),
+      Plot.ruleX([RECALL_WARN_LINE], { stroke: COLORS.warn, strokeDasharray: '4,3' }),
+      Plot.ruleY(remedies, { y: 'label', x1: 'low', x2: 'high', stroke: COLORS.before, dy: 8 }),
+      Plot.dot(remedies, { x: 'recall', y: 'label', r: 4, stroke: COLORS.before, fill: 'white', dy: 8 }),
+      Plot.ruleY(rows, { y: 'label', x1: 'low', x2: 'high', stroke: COLORS.accent }),
+      Plot.dot(rows, { x: 'recall', y: 'label', r: 5, fill: (row: { shortQueries: number }) => (row.shortQueries > 0 ? COLORS.fail : COLORS.accent) }),
+    ],
+  });
+  return {
+    id: 'filtered-recall',
+    judgedBy: 'filtered-recall',
+    title: `Filtered recall@${plot.k} per filter${unfiltered ? `, against unfiltered ${percent(unfiltered.recall, 1)}` : ''}`,
+    svg,
+    caption:
+      `Each row is a filter (its share of rows in brackets): the filled dot is the store's own filtered search at its settings, red when some queries came back with fewer rows than match; whiskers are 95% intervals. ` +
+      `${unfiltered ? 'The green line and band are the same store\'s unfiltered recall and its interval. ' : ''}The hollow grey dot below is the remedy that restored the filter, or the best one tried (${rows.flatMap((row) => (row.remedy ? [`${row.filter}: ${row.remedy.label}`] : [])).join('; ') || 'none measured'}). The dashed line is the ${percent(RECALL_WARN_LINE, 0)} bar.`,
   };
 }
 

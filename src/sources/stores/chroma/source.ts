@@ -4,9 +4,10 @@ import { UsageError } from '../../../errors.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import { SearchBudgetExceeded } from '../../search-budget.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
-import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
+import type { FilteredSearch, IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import type { RequestClock } from '../../../engines/chroma/request-timeout.js';
+import { chromaFilteredSearch } from './filtered-search.js';
 
 /** Rows per get() page: Chroma's own default batch is of this order. */
 const PAGE_ROWS = 1000;
@@ -25,6 +26,7 @@ const DEFAULT_EF_SEARCH = 100;
 export class ChromaSource extends StoreSource {
   private readonly metric: Metric;
   private dim = 0;
+  readonly filteredSearch: FilteredSearch;
 
   constructor(
     private readonly collection: Collection,
@@ -38,6 +40,14 @@ export class ChromaSource extends StoreSource {
     // Every Chroma collection is HNSW-indexed; ef_search is fixed per collection (changing it is a write), so there is no sweep.
     this.search = (request) => this.guard('query the collection', () => this.searchCollection(request));
     this.searchTuning = { name: 'hnsw ef_search (collection configuration)', current: this.efSearch(), sweep: [] };
+    this.filteredSearch = chromaFilteredSearch({
+      collection,
+      metric: this.metric,
+      target,
+      dimension: async () => (await this.describe()).dim,
+      rows: async () => (await this.describe()).rows,
+      guard: (action, work) => this.guard(action, work),
+    });
   }
 
   protected async load(): Promise<SourceDescription> {

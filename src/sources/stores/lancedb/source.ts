@@ -2,11 +2,12 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import type { Metric } from '../../../core/policy.js';
 import { UsageError } from '../../../errors.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
-import type { IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
+import type { DeletedRowFacts, FilteredSearch, IndexDescription, PushdownStats, QuantizerDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import { assertSearchSettings } from '../../search-settings.js';
 import { readIvfPartitions, type IvfPartitions } from '../../../engines/lancedb/index-file.js';
+import { lancedbFilteredSearch } from './filtered-search.js';
 import { SearchBudgetExceeded, stopForDeadline } from '../../search-budget.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import { join } from 'node:path';
@@ -54,6 +55,7 @@ interface LanceIndexFacts {
 /** A LanceDB table read in place: takes by offset, the index's own search, and bypassVectorIndex() for exact. */
 export class LancedbSource extends StoreSource {
   private index?: LanceIndexFacts;
+  readonly filteredSearch?: FilteredSearch;
 
   constructor(
     private readonly connection: Connection,
@@ -82,6 +84,16 @@ export class LancedbSource extends StoreSource {
         : nlist > LANCEDB_DEFAULT_NPROBES || !compressed
           ? tuningSweep('nprobes', Math.min(LANCEDB_DEFAULT_NPROBES, nlist), [2, 5, 10], nlist, `LanceDB tables store no query settings; nprobes ${LANCEDB_DEFAULT_NPROBES} is LanceDB's default unless the query calls .nprobes(n)`)
           : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX, "LanceDB tables store no query settings; without .refineFactor(n) a query ranks by the compressed distances only (refineFactor 1)");
+      const knob = this.searchTuning;
+      this.filteredSearch = lancedbFilteredSearch({
+        table,
+        column: column.name,
+        dim: column.dim,
+        distance: (['l2', 'cosine', 'dot'].includes(indexFacts.distance) ? indexFacts.distance : 'l2') as 'l2' | 'cosine' | 'dot',
+        target,
+        remedies: knob.sweep.map((value) => ({ label: `.${knob.name}(${value})`, settings: { [knob.name]: value } })),
+        guard: (action, work) => this.guard(action, work),
+      });
     }
   }
 
@@ -139,6 +151,34 @@ export class LancedbSource extends StoreSource {
         : {}),
     };
     return { description, distance, ...(nlist ? { nlist } : {}) };
+  }
+
+  /**
+   * Rows deleted since the last compaction, from the latest version's own summary: LanceDB marks
+   * deletions in deletion files beside the data, and its index keeps their entries (filtered out at
+   * search time) until compaction and reindexing.
+   */
+  async deletedRows(): Promise<DeletedRowFacts> {
+    const { rows } = await this.describe();
+    const versions = await this.guard('list table versions', () => this.table.listVersions());
+    const latest = versions.reduce<(typeof versions)[number] | undefined>((best, version) => (best === undefined || version.version > best.version ? version : best), undefined);
+    const metadata = latest?.metadata ?? {};
+    const number = (key: string): number | null => (metadata[key] === undefined || !Number.isFinite(Number(metadata[key])) ? null : Number(metadata[key]));
+    const deleted = number('total_deletion_file_rows');
+    const cleanup = `compact the table and rebuild its index: table.optimize() (compaction drops deleted rows and reindexes), then table.cleanupOlderVersions() to free the old files`;
+    // LanceDB's compaction rewrites a fragment once a tenth of its rows are deleted (materialize_deletions_threshold 0.1).
+    const cleanupAt = { share: 0.1, rule: "LanceDB's compaction (materialize_deletions_threshold 0.1)" };
+    const facts = {
+      version: latest?.version ?? null,
+      versions: versions.length,
+      deletionFiles: number('total_deletion_files'),
+      physicalRows: number('total_data_file_rows'),
+      fragments: number('total_fragments'),
+    };
+    if (deleted === null) {
+      return { method: 'LanceDB version metadata', liveRows: rows, deletedRows: null, facts, cleanup, cleanupAt, unavailable: "this LanceDB version's metadata does not record deleted rows (total_deletion_file_rows)" };
+    }
+    return { method: `LanceDB version ${latest?.version} metadata (total_deletion_file_rows: rows marked deleted in deletion files, still in the data files and the index)`, liveRows: rows, deletedRows: deleted, facts, cleanup, cleanupAt };
   }
 
   async pushdownStats(): Promise<PushdownStats> {

@@ -15,6 +15,12 @@ const FETCH_ROWS = 2000;
 /** The scan's end is projected from its speed once this many batches have arrived. */
 const PROJECT_AFTER_BATCHES = 5;
 
+/** An extra WHERE condition for the scan (filtered-recall), its values bound as $1, $2, … */
+export interface ScanFilter {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
 export interface ScanProgress {
   readonly done: number;
   readonly total: number;
@@ -41,6 +47,7 @@ export async function exactSearchByScan(
   totalRows: number,
   request: SearchRequest,
   onProgress?: (progress: ScanProgress) => void,
+  filter?: ScanFilter,
 ): Promise<SearchResult> {
   const { relation, key, extensionSchema: schema } = catalog;
   const type = index.storedType;
@@ -50,11 +57,13 @@ export async function exactSearchByScan(
     const queries = await serverQueries(session, schema, type, binary, request, dim);
     const stream = new ExactTopKStream(queries, request.count, dim, metric, request.k);
     const value = binary ? `encode(${schema}.${type}_send(${index.orderExpression}), 'base64')` : `(${index.orderExpression})::text`;
-    const where = [`${index.orderExpression} IS NOT NULL`, ...(index.predicate ? [`(${index.predicate})`] : [])].join(' AND ');
+    // A filtered answer is over every matching row, whatever a partial index covers.
+    const condition = filter ? filter.sql : index.predicate;
+    const where = [`${index.orderExpression} IS NOT NULL`, ...(condition ? [`(${condition})`] : [])].join(' AND ');
     // Key order makes ties go to the smallest key, run after run.
     const order = key.kind === 'ctid' ? '' : `ORDER BY ${key.sql}`;
     await session.query("SELECT set_config('synchronize_seqscans', 'off', true)");
-    await session.query(`DECLARE vectorclinic_exact NO SCROLL CURSOR FOR SELECT ${key.sql}::text AS k, ${value} AS v FROM ${relation} WHERE ${where} ${order}`);
+    await session.query(`DECLARE vectorclinic_exact NO SCROLL CURSOR FOR SELECT ${key.sql}::text AS k, ${value} AS v FROM ${relation} WHERE ${where} ${order}`, filter?.params);
     const fetch = (): Promise<{ k: string; v: string | null }[]> => session.query(`FETCH ${FETCH_ROWS} FROM vectorclinic_exact`);
     const block = new Float32Array(FETCH_ROWS * dim);
     const bytes = binary ? Buffer.alloc(4 + dim * (binary === 'float16' ? 2 : 4)) : undefined;

@@ -4,7 +4,7 @@ import type { Metric } from '../../../core/policy.js';
 import { InputError, UsageError } from '../../../errors.js';
 import { Rng, sampleIndices } from '../../../math/rng.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
-import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
+import type { DeletedRowFacts, FilteredSearch, IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 import { tuningSweep } from '../tuning.js';
 import type { PgvectorCatalog, PgvectorIndex } from '../../../engines/pgvector/catalog.js';
@@ -15,6 +15,8 @@ import { readRowFacts, type RowFacts } from './row-facts.js';
 import { readOnlyTransaction, toCount, type SqlSession } from '../../../engines/pgvector/sql-session.js';
 import { formatVectorText, parseVectorText } from '../../../engines/pgvector/vector-text.js';
 import { exactSearchByScan } from './exact-scan.js';
+import { pgvectorFilteredSearch } from './filtered-search.js';
+import { readDeadTuples } from './dead-tuples.js';
 import { stopForDeadline } from '../../search-budget.js';
 
 /**
@@ -57,6 +59,7 @@ export class PgvectorSource extends StoreSource {
   private readonly index?: PgvectorIndex;
   private facts?: Promise<RowFacts>;
   private dim = 0;
+  readonly filteredSearch?: FilteredSearch;
 
   constructor(
     private readonly session: SqlSession,
@@ -75,7 +78,21 @@ export class PgvectorSource extends StoreSource {
         index.method === 'hnsw'
           ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
           : tuningSweep('ivfflat.probes', catalog.settings.probes, [4, 16, 64], Math.max(1, index.options.lists ?? 1));
+      this.filteredSearch = pgvectorFilteredSearch({
+        session,
+        catalog,
+        index,
+        target,
+        dimension: async () => (await this.describe()).dim,
+        guard: (action, work) => this.guard(action, work),
+      });
     }
+  }
+
+  /** Dead tuples and vacuum history from the statistics views; index entries beyond the live rows. */
+  async deletedRows(): Promise<DeletedRowFacts> {
+    const { rows } = await this.describe();
+    return this.guard('read table statistics', () => readDeadTuples(this.session, this.catalog, this.index, rows));
   }
 
   async pushdownStats(): Promise<PushdownStats | undefined> {
