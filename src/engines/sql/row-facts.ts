@@ -110,18 +110,19 @@ export function aggregateStatement(request: RowFactsRequest): { sql: string; par
   const { dialect, table, vector } = request;
   const params = new SqlParams(dialect);
   const column = vector.column;
-  const sameDim = vector.sameDim(params);
   const selects = [
     'count(*) AS total',
     `count(${column}) AS vectors`,
-    `count(*) FILTER (WHERE ${sameDim} AND ${vector.isZero(params)}) AS zeros`,
+    `count(*) FILTER (WHERE ${vector.sameDim(params)} AND ${vector.isZero(params)}) AS zeros`,
   ];
-  if (vector.nonfinite) selects.push(`count(*) FILTER (WHERE ${column} IS NOT NULL AND ${sameDim} AND ${vector.nonfinite(params)}) AS nonfinite`);
-  // Exact duplicates: a DISTINCT over the vector's identity (never an approximate distinct count).
+  if (vector.nonfinite) selects.push(`count(*) FILTER (WHERE ${column} IS NOT NULL AND ${vector.sameDim(params)} AND ${vector.nonfinite(params)}) AS nonfinite`);
+  // Exact duplicates among valid rows (finite, not zero: the rows the file reader hashes), by a
+  // DISTINCT over the vector's identity — never an approximate distinct count.
+  const valid = (): string => `${column} IS NOT NULL AND ${vector.sameDim(params)} AND NOT (${vector.isZero(params)})${vector.nonfinite ? ` AND NOT (${vector.nonfinite(params)})` : ''}`;
   const identity = vector.identity(params).join(', ');
   selects.push(
-    `(SELECT count(*) FROM (SELECT DISTINCT ${identity} FROM ${table.relation} WHERE ${column} IS NOT NULL AND ${sameDim}) d) AS distinct_vectors`,
-    `count(*) FILTER (WHERE ${column} IS NOT NULL AND ${sameDim}) AS comparable`,
+    `(SELECT count(*) FROM (SELECT DISTINCT ${identity} FROM ${table.relation} WHERE ${valid()}) d) AS distinct_vectors`,
+    `count(*) FILTER (WHERE ${valid()}) AS comparable`,
   );
   if (table.idColumn) selects.push(`count(${table.idColumn.sql}) AS ids`, `count(DISTINCT ${table.idColumn.sql}) AS distinct_ids`);
   const extra = request.extraCounts?.(params) ?? {};

@@ -1,0 +1,31 @@
+import type { Metric } from '../../core/policy.js';
+import type { SqliteCatalog } from './catalog.js';
+import { sameDimension } from './vector-sql.js';
+
+/** libsql's distance function for an index metric (cosine is libsql's default). */
+export function distanceFunction(metric: Metric | 'other'): string | undefined {
+  if (metric === 'cosine') return 'vector_distance_cos';
+  if (metric === 'l2') return 'vector_distance_l2';
+  return undefined;
+}
+
+/** The key rows are ordered and named by: the table's id column, else its rowid. */
+export function keySql(catalog: SqliteCatalog): string {
+  const key = catalog.column.keyColumn;
+  return key ? `"${key.replace(/"/g, '""')}"` : 'rowid';
+}
+
+/** Top-k through a libsql vector index (DiskANN): ?1 the query blob, ?2 k. Answers in rowids. */
+export function indexSearchStatement(indexName: string): string {
+  return `SELECT CAST(id AS TEXT) AS id FROM vector_top_k('${indexName.replace(/'/g, "''")}', ?1, ?2)`;
+}
+
+/**
+ * The exact top-k: every row of the checked dimension ordered by the index's distance (rows whose
+ * distance is undefined — zero or NaN vectors under cosine — last). ?1 the query blob, ?2 k.
+ */
+export function exactSearchStatement(catalog: SqliteCatalog, distance: string, dim: number): string {
+  const column = catalog.columnSql;
+  const d = `${distance}(${column}, ?1)`;
+  return `SELECT CAST(rowid AS TEXT) AS id FROM ${catalog.relation} WHERE ${sameDimension(column, dim)} ORDER BY ${d} IS NULL, ${d} LIMIT ?2`;
+}

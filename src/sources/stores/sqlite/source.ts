@@ -1,0 +1,220 @@
+import { SQLITE_DIALECT } from '../../../engines/sql/dialect.js';
+import { readRowFacts, type RowFacts } from '../../../engines/sql/row-facts.js';
+import { keysAtRanks } from '../../../engines/sql/sample.js';
+import { describeKind, type SqliteCatalog } from '../../../engines/sqlite/catalog.js';
+import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql } from '../../../engines/sqlite/search-sql.js';
+import type { SqliteSession } from '../../../engines/sqlite/session.js';
+import { blobVector, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
+import { InputError } from '../../../errors.js';
+import { normToleranceFor } from '../../files/norm-tolerance.js';
+import { stopForDeadline } from '../../search-budget.js';
+import { assertSearchSettings } from '../../search-settings.js';
+import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
+import { StoreRowCollector, StoreSource } from '../store-source.js';
+
+/** Rows per block in a full scan. */
+const SCAN_BATCH_ROWS = 2000;
+/** Dense vectors wider than this are not embeddings we can hold a sample of. */
+const MAX_DIM = 65_536;
+
+/** A vector column of a SQLite file (sqlite-vec vec0, libsql F32_BLOB, plain float32 BLOB), read in place through libsql. */
+export class SqliteSource extends StoreSource {
+  private facts?: Promise<RowFacts>;
+  private dim = 0;
+  private readonly key: string;
+
+  constructor(
+    private readonly session: SqliteSession,
+    private readonly catalog: SqliteCatalog,
+    target: string,
+  ) {
+    super(target);
+    this.key = keySql(catalog);
+    const index = catalog.column.index;
+    const distance = index ? distanceFunction(index.metric) : undefined;
+    if (index && distance) {
+      this.search = (request) => this.guard('search the index', () => this.searchIndex(index.name, distance, request));
+      this.supportsExactSearch = true;
+      this.exactSearchMethod = `SQLite full scan ordered by ${distance} (every row of the table, no index)`;
+    }
+  }
+
+  async pushdownStats(): Promise<PushdownStats | undefined> {
+    await this.describe();
+    return (await this.rowFacts()).pushdown;
+  }
+
+  protected async load(): Promise<SourceDescription> {
+    this.dim = await this.guard('read the vector dimension', () => this.readDim());
+    const facts = await this.rowFacts();
+    const index = this.describeIndex(facts);
+    return {
+      kind: 'sqlite',
+      target: this.target,
+      rows: facts.vectorRows,
+      rowsExact: true,
+      dim: this.dim,
+      storage: { type: 'float32', bytes: facts.vectorRows * this.dim * 4, lossy: false },
+      normTolerance: normToleranceFor('float32', this.dim),
+      local: false,
+      ...(index ? { index } : {}),
+      notes: this.notes(facts),
+    };
+  }
+
+  private rowFacts(): Promise<RowFacts> {
+    const { catalog } = this;
+    this.facts ??= this.guard('count rows', () =>
+      readRowFacts({
+        dialect: SQLITE_DIALECT,
+        runner: this.session,
+        table: { relation: catalog.relation, tableName: catalog.column.table, key: this.key },
+        vector: sqliteVectorFacts(catalog.columnSql, this.dim),
+        full: true,
+      }),
+    );
+    return this.facts;
+  }
+
+  /** The declared dimension, or (plain BLOB columns) the most common whole-float32 blob length. */
+  private async readDim(): Promise<number> {
+    const { column, columnSql, relation } = this.catalog;
+    let dim = column.declaredDim;
+    if (dim <= 0) {
+      const [row] = await this.session.query<{ d: unknown }>(
+        `SELECT length(${columnSql}) / 4 AS d, count(*) AS n FROM ${relation} WHERE typeof(${columnSql}) = 'blob' AND length(${columnSql}) % 4 = 0 AND length(${columnSql}) > 0 GROUP BY 1 ORDER BY n DESC, d LIMIT 1`,
+      );
+      dim = Number(row?.d ?? 0);
+    }
+    if (dim > MAX_DIM) throw new InputError(`column ${column.column} holds ${dim}-dimensional vectors; vectorclinic checks dense vectors up to ${MAX_DIM} dimensions`, { where: this.target });
+    return dim;
+  }
+
+  private describeIndex(facts: RowFacts): IndexDescription | undefined {
+    const { column } = this.catalog;
+    if (column.kind === 'vec0') {
+      const metric = column.vec0Metric ?? 'l2';
+      return {
+        engine: 'sqlite-vec',
+        type: 'vec0',
+        metric,
+        metricSource: 'index',
+        normalizesInput: metric === 'cosine',
+        trained: true,
+        ntotal: facts.vectorRows,
+        params: { distance_metric: column.vec0MetricName ?? 'l2', knn: 'exact brute force' },
+      };
+    }
+    if (column.index) {
+      const { index } = column;
+      return {
+        engine: 'libsql',
+        type: 'libsql_vector_idx',
+        metric: index.metric,
+        metricSource: 'index',
+        normalizesInput: index.metric === 'cosine',
+        // DiskANN is a graph: nothing is trained, rows are inserted into it as they are written.
+        trained: true,
+        ntotal: facts.vectorRows,
+        params: { name: index.name, ...index.options },
+      };
+    }
+    return undefined;
+  }
+
+  private notes(facts: RowFacts): string[] {
+    const { column, candidates } = this.catalog;
+    const notes = [`SQLite ${describeKind(column)}, column ${column.table}.${column.column}, rows ordered by ${column.keyColumn ?? 'rowid'}`];
+    if (column.kind === 'vec0') {
+      notes.push('vec0 KNN (MATCH … AND k = ?) is an exact brute-force scan: there is no approximate index whose recall could fall short');
+      if (column.vec0Metric === 'cosine' && (facts.pushdown?.zeroRows || facts.pushdown?.nonfiniteRows)) {
+        notes.push('vec0 cosine KNN returns zero and NaN vectors with distance NULL, ranked ahead of every real match');
+      }
+    }
+    if (column.index?.metricDefaulted) notes.push(`index ${column.index.name} names no metric: libsql's default, cosine, applies`);
+    if (column.kind === 'f32-blob' && !column.index) notes.push('no libsql_vector_idx index on the column: every query is an exact scan (no recall loss, but O(rows) per query)');
+    if (column.kind === 'blob') notes.push(`untyped BLOB column: the dimension (${this.dim}) is the most common blob length / 4; other lengths are row issues`);
+    const others = candidates.filter((c) => c !== column && !(c.table === column.table && c.column === column.column));
+    if (others.length) notes.push(`other vector columns in this file: ${others.map((c) => `${c.table}.${c.column}`).join(', ')}`);
+    return notes;
+  }
+
+  async readRows(rows: readonly number[]): Promise<RowBlock> {
+    await this.describe();
+    const collector = new StoreRowCollector(this.dim, rows.length);
+    if (rows.length === 0) return collector.finish();
+    const { relation, columnSql } = this.catalog;
+    const values = await this.guard('read sampled rows', () =>
+      this.session.snapshot(async () => {
+        const keys = await keysAtRanks(SQLITE_DIALECT, this.session, { relation, key: this.key, column: columnSql }, rows);
+        const fetched = await this.session.query<{ k: unknown; v: unknown }>(
+          `SELECT CAST(${this.key} AS TEXT) AS k, ${columnSql} AS v FROM ${relation} WHERE ${this.key} IN (SELECT value FROM json_each(?1))`,
+          [this.keyList([...keys.values()])],
+        );
+        const byKey = new Map(fetched.map((row) => [String(row.k), row.v]));
+        return new Map([...keys].map(([rank, key]) => [rank, byKey.get(key)]));
+      }),
+    );
+    for (const row of rows) this.addRow(collector, row, values.get(row));
+    return collector.finish();
+  }
+
+  /** Keys as a JSON array of their own type: integer ids stay integers (rowids may pass 2^53, so never through Number). */
+  private keyList(keys: readonly string[]): string {
+    const integers = keys.every((key) => /^-?\d+$/.test(key));
+    return integers ? `[${keys.join(',')}]` : JSON.stringify(keys);
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+    await this.describe();
+    const { relation, columnSql } = this.catalog;
+    const batch = Math.max(1, Math.min(SCAN_BATCH_ROWS, Math.floor((options.blockFloats ?? SCAN_BATCH_ROWS * this.dim) / Math.max(1, this.dim))));
+    const rows = this.session.iterate<{ v: unknown }>(`SELECT ${columnSql} AS v FROM ${relation} WHERE ${columnSql} IS NOT NULL ORDER BY ${this.key}`);
+    let next = 0;
+    try {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const collector = new StoreRowCollector(this.dim, batch);
+        let taken = 0;
+        for (; taken < batch; taken++) {
+          const step = rows.next();
+          if (step.done) break;
+          this.addRow(collector, next++, step.value.v);
+        }
+        if (taken === 0) break;
+        yield collector.finish();
+        if (taken < batch) break;
+      }
+    } finally {
+      rows.return?.();
+    }
+  }
+
+  private addRow(collector: StoreRowCollector, row: number, value: unknown): void {
+    // Only rows with a vector are numbered; one deleted since it was numbered is simply gone.
+    if (value === null || value === undefined) return;
+    const vector = blobVector(value);
+    if (vector) collector.add(row, vector);
+    else collector.unparsable(row, typeof value === 'string' ? `text '${value.slice(0, 40)}', not a float32 blob` : 'a value that is not whole float32s');
+  }
+
+  /** Top-k rowids per query through the libsql index, or exactly by a full scan ordered by the index's distance. */
+  private async searchIndex(indexName: string, distance: string, request: SearchRequest): Promise<SearchResult> {
+    const { queries, count, k, exact, params } = request;
+    // libsql's vector index has no query-time setting (search_l is fixed when the index is built).
+    assertSearchSettings(params, [], 'libsql', this.target);
+    const sql = exact ? exactSearchStatement(this.catalog, distance, this.dim) : indexSearchStatement(indexName);
+    const ids: string[][] = [];
+    const dim = this.dim;
+    const started = performance.now();
+    for (let q = 0; q < count && !stopForDeadline(request, q, started); q++) {
+      const rows = await this.session.query<{ id: string }>(sql, [vectorBlob(queries.subarray(q * dim, (q + 1) * dim)), Math.max(1, Math.floor(k))]);
+      ids.push(rows.map((row) => row.id));
+    }
+    return { ids, ...(exact ? { method: this.exactSearchMethod } : {}) };
+  }
+
+  protected async disconnect(): Promise<void> {
+    await this.session.close();
+  }
+}

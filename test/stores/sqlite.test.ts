@@ -1,0 +1,190 @@
+import Database from 'libsql';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { getLoadablePath } from 'sqlite-vec';
+import { check } from '../../src/api/check.js';
+import { buildSqliteStore, type SqliteLayout, type SqliteStoreSpec } from '../../src/engines/sqlite/build-store.js';
+import type { LibsqlDatabase } from '../../src/engines/sqlite/session.js';
+import { openSqliteFile } from '../../src/engines/sqlite/session.js';
+import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
+import { openSource } from '../../src/sources/open-source.js';
+import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
+import { loadDocs, problems, snapshot } from './helpers.js';
+
+const ROWS = 2000;
+const DIM = 128;
+const OPTIONS = { metric: 'cosine', sample: 1000 } as const;
+
+/** Copy rows so a broken variant never changes the shared clean vectors. */
+function copyRows(rows: VectorRows): VectorRows {
+  return { data: rows.data.slice(), count: rows.count, dim: rows.dim };
+}
+
+function zeroRows(rows: VectorRows, which: readonly number[]): VectorRows {
+  const copy = copyRows(rows);
+  for (const row of which) copy.data.fill(0, row * DIM, (row + 1) * DIM);
+  return copy;
+}
+
+describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () => {
+  let dir: string;
+  let file: string;
+  let unit: VectorRows;
+  let raw: VectorRows;
+  const url = (table: string, path = file): string => `sqlite://${path}?table=${table}`;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vectorclinic-sqlite-'));
+    file = join(dir, 'app.db');
+    unit = await loadDocs(ROWS, true);
+    raw = await loadDocs(ROWS, false);
+    const db = new Database(file) as unknown as LibsqlDatabase;
+    db.loadExtension(getLoadablePath());
+    const build = (table: string, vectors: VectorRows, layout: SqliteLayout, extra: Partial<SqliteStoreSpec> = {}): void =>
+      buildSqliteStore(db, { table, vectors, layout, ...extra });
+    build('vec_clean', unit, { kind: 'vec0', metric: 'cosine' });
+    // A cosine model stored raw in a vec0 table whose KNN ranks by L2.
+    build('vec_raw_l2', raw, { kind: 'vec0' });
+    // sqlite-vec accepts zero and NaN vectors in a cosine table: KNN returns them with distance NULL.
+    const broken = zeroRows(unit, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    for (const row of [40, 41, 42, 43, 44]) broken.data[row * DIM + 3] = Number.NaN;
+    build('vec_zero_nan', broken, { kind: 'vec0', metric: 'cosine' });
+    // libsql F32_BLOB with a DiskANN index built on the empty table (a graph: that is fine).
+    build('f32_before', unit, { kind: 'f32-blob', index: { metric: 'cosine', buildBeforeData: true } });
+    build('blob_clean', unit, { kind: 'blob' });
+    // Untyped BLOBs: 3% of rows written by a 96-d model.
+    const ragged = new Map<number, unknown>();
+    for (let row = 1000; row < 1060; row++) ragged.set(row, Buffer.from(unit.data.buffer, unit.data.byteOffset + row * DIM * 4, 96 * 4));
+    build('blob_ragged', unit, { kind: 'blob' }, { replace: ragged });
+    // Half the rows normalized, half raw: a second writer that skipped normalization.
+    const mixed = copyRows(unit);
+    mixed.data.set(raw.data.subarray((ROWS / 2) * DIM), (ROWS / 2) * DIM);
+    build('blob_mixed', mixed, { kind: 'blob' });
+    build('blob_zeros', zeroRows(unit, Array.from({ length: 60 }, (_, i) => i * 30)), { kind: 'blob' });
+    build('blob_nulls', unit, { kind: 'blob' }, { nullRows: [5, 6] });
+    db.close();
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('clean vec0, libsql and BLOB tables: no warning at all, and the file is unchanged (bytes and mtime)', async () => {
+    const before = snapshot(dir);
+    for (const table of ['vec_clean', 'f32_before', 'blob_clean']) {
+      const report = await check(url(table), OPTIONS);
+      assert.deepEqual(problems(report), {}, table);
+      assert.equal(report.kind, 'sqlite');
+      assert.equal(report.stats.rows, ROWS);
+      assert.equal(report.stats.dim, DIM);
+    }
+    assert.deepEqual(snapshot(dir), before, 'no file written, created or touched');
+  });
+
+  test('the libsql index (built before the data) is audited against an exact scan; vec0 KNN is exact and says so', async () => {
+    const report = await check(url('f32_before'), OPTIONS);
+    assert.equal(report.stats.audit?.queries, 100);
+    assert.ok((report.stats.audit?.recallAt10 ?? 0) >= 0.95);
+    assert.match(String(report.stats.audit?.exactMethod), /vector_distance_cos/);
+    const source = await openSource(url('vec_clean'));
+    try {
+      const description = await source.describe();
+      assert.equal(description.index?.engine, 'sqlite-vec');
+      assert.equal(description.index?.metric, 'cosine');
+      assert.equal(source.search, undefined);
+      assert.ok(description.notes?.some((note) => /exact brute-force/.test(note)));
+    } finally {
+      await source.close();
+    }
+  });
+
+  test('raw vectors of a cosine model in an L2 vec0 table: metric-mismatch fails', async () => {
+    const report = await check(url('vec_raw_l2'), OPTIONS);
+    assert.equal(problems(report)['metric-mismatch'], 'fail');
+    assert.equal(report.findings.find((f) => f.code === 'metric-mismatch')?.evidence.indexMetric, 'l2');
+  });
+
+  test('zero and NaN vectors accepted by a cosine vec0 table are counted exactly by the engine', async () => {
+    const report = await check(url('vec_zero_nan'), OPTIONS);
+    const found = problems(report);
+    assert.ok(found['zero-vectors'], JSON.stringify(found));
+    assert.ok(found['nonfinite-values'], JSON.stringify(found));
+    const zero = report.findings.find((f) => f.code === 'zero-vectors');
+    assert.equal(zero?.evidence.count, 10);
+    assert.deepEqual((zero?.evidence.firstIds as string[]).slice(0, 3), ['11', '12', '13']);
+    const nonfinite = report.findings.find((f) => f.code === 'nonfinite-values')?.evidence;
+    assert.equal(nonfinite?.rows, 5);
+    assert.equal(nonfinite?.scope, 'store');
+  });
+
+  test('NULL vectors are counted by the engine: the rows no search can return', async () => {
+    const report = await check(url('blob_nulls'), OPTIONS);
+    assert.deepEqual(problems(report), { 'empty-index': 'warn' });
+    assert.equal(report.findings.find((f) => f.code === 'empty-index')?.evidence.nullRows, 2);
+    assert.equal(report.stats.rows, ROWS - 2);
+  });
+
+  test('ragged blobs in an untyped column are row issues: dimension-mismatch', async () => {
+    const report = await check(url('blob_ragged'), OPTIONS);
+    assert.ok(problems(report)['dimension-mismatch'], JSON.stringify(problems(report)));
+    assert.equal(report.stats.dim, DIM);
+  });
+
+  test('the same findings as the file reader on the same vectors (exported to .npy)', async () => {
+    for (const table of ['blob_clean', 'blob_mixed', 'blob_zeros']) {
+      const source = await openSource(url(table));
+      let npy: string;
+      try {
+        const rows: Float32Array[] = [];
+        for await (const block of source.scan()) rows.push(block.data.slice());
+        const data = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+        let at = 0;
+        for (const r of rows) {
+          data.set(r, at);
+          at += r.length;
+        }
+        npy = join(dir, `${table}.npy`);
+        writeNpy(npy, data, data.length / DIM, DIM);
+      } finally {
+        await source.close();
+      }
+      const fromStore = problems(await check(url(table), OPTIONS));
+      const fromFile = problems(await check(npy, OPTIONS));
+      assert.deepEqual(fromStore, fromFile, table);
+      if (table !== 'blob_clean') assert.notDeepEqual(fromStore, {}, `${table} is broken`);
+    }
+  });
+
+  test('read-only is enforced by SQLite: a write through the checker connection fails', async () => {
+    const session = await openSqliteFile(file, { shown: 'test' });
+    try {
+      await assert.rejects(session.query('DELETE FROM blob_clean'), /readonly|read-only|query_only/i);
+    } finally {
+      await session.close();
+    }
+    const db = new Database(file, { readonly: true }) as unknown as LibsqlDatabase;
+    assert.equal((db.prepare('SELECT count(*) AS n FROM blob_clean').all([]) as { n: number }[])[0]?.n, ROWS);
+    db.close();
+  });
+
+  test('discovery and errors: several vector tables, a missing file, a missing table, an unknown parameter', async () => {
+    await assert.rejects(check(`sqlite://${file}`), (error: Error & { exitCode?: number; hint?: string }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, /vector columns match/);
+      assert.match(error.hint ?? '', /table=T&column=C/);
+      return true;
+    });
+    await assert.rejects(check(`sqlite://${join(dir, 'missing.db')}`), (error: Error & { exitCode?: number }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, /no such SQLite file/);
+      return true;
+    });
+    await assert.rejects(check(url('nope')), (error: Error & { exitCode?: number; hint?: string }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.hint ?? '', /vec_clean\.embedding/);
+      return true;
+    });
+    await assert.rejects(check(`${url('vec_clean')}&colum=x`), /unknown URL parameter 'colum'/);
+  });
+});
