@@ -65,6 +65,14 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     build('blob_mixed', mixed, { kind: 'blob' });
     build('blob_zeros', zeroRows(unit, Array.from({ length: 60 }, (_, i) => i * 30)), { kind: 'blob' });
     build('blob_nulls', unit, { kind: 'blob' }, { nullRows: [5, 6] });
+    // 30 rows repeating earlier rows' vectors exactly.
+    const dups = copyRows(unit);
+    for (let row = 0; row < 30; row++) dups.data.copyWithin((1000 + row) * DIM, row * 7 * DIM, (row * 7 + 1) * DIM);
+    build('blob_dups', dups, { kind: 'blob' });
+    // A vec0 table keyed by text document ids (no rowid column to name).
+    db.exec('CREATE VIRTUAL TABLE vec_textkey USING vec0(doc TEXT PRIMARY KEY, embedding float[128] distance_metric=cosine)');
+    const insert = db.prepare('INSERT INTO vec_textkey(doc, embedding) VALUES (?1, ?2)');
+    for (let row = 0; row < ROWS; row++) insert.run([`n:${String(row).padStart(8, '0')}`, Buffer.from(unit.data.buffer, unit.data.byteOffset + row * DIM * 4, DIM * 4)]);
     db.close();
   });
 
@@ -123,6 +131,18 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     assert.deepEqual(problems(report), { 'empty-index': 'warn' });
     assert.equal(report.findings.find((f) => f.code === 'empty-index')?.evidence.nullRows, 2);
     assert.equal(report.stats.rows, ROWS - 2);
+  });
+
+  test('exact duplicate vectors are counted by the engine, and a vec0 table keyed by text ids is sampled through its key', async () => {
+    const source = await openSource(url('blob_dups'));
+    try {
+      assert.equal((await source.pushdownStats?.())?.duplicateVectorRows, 30);
+    } finally {
+      await source.close();
+    }
+    const report = await check(url('vec_textkey'), OPTIONS);
+    assert.deepEqual(problems(report), {});
+    assert.equal(report.stats.sampled, 1000);
   });
 
   test('ragged blobs in an untyped column are row issues: dimension-mismatch', async () => {

@@ -32,10 +32,11 @@ export interface VectorFacts {
   /** True for a vector holding NaN or ±Inf; undefined when the column type rejects them on input. */
   nonfinite?(params: SqlParams): string;
   /**
-   * Expressions whose values together identify a vector exactly: the number of distinct tuples is
-   * the number of distinct vectors (the column itself where the engine compares vectors cheaply).
+   * Cheap per-row values (e.g. two random projections) that are equal for equal vectors: rows whose
+   * tuple is unique are certainly not duplicates. Rows sharing a tuple are then compared exactly
+   * (the column itself), so the count is exact and the expensive comparison runs only on candidates.
    */
-  identity(params: SqlParams): readonly string[];
+  projections(params: SqlParams): readonly string[];
 }
 
 export interface RowFactsRequest {
@@ -80,7 +81,9 @@ export async function readRowFacts(request: RowFactsRequest): Promise<RowFacts> 
     const totalRows = count('total');
     const vectorRows = count('vectors');
     const zeroRows = count('zeros');
-    const duplicateVectorRows = Math.max(0, count('comparable') - count('distinct_vectors'));
+    // Distinct projections prove distinct vectors; only rows sharing one are compared exactly.
+    const candidates = count('comparable') - count('distinct_projections');
+    const duplicateVectorRows = candidates > 0 ? await exactDuplicates(dialect, runner, table, vector) : 0;
     const zeroIds = zeroRows > 0 ? await firstZeroIds(dialect, runner, table, vector) : [];
     const duplicateIdRows = table.idColumn ? Math.max(0, count('ids') - count('distinct_ids')) : undefined;
     const duplicateIdExamples = duplicateIdRows ? await repeatedIds(dialect, runner, table) : [];
@@ -118,16 +121,39 @@ export function aggregateStatement(request: RowFactsRequest): { sql: string; par
   if (vector.nonfinite) selects.push(`count(*) FILTER (WHERE ${column} IS NOT NULL AND ${vector.sameDim(params)} AND ${vector.nonfinite(params)}) AS nonfinite`);
   // Exact duplicates among valid rows (finite, not zero: the rows the file reader hashes), by a
   // DISTINCT over the vector's identity — never an approximate distinct count.
-  const valid = (): string => `${column} IS NOT NULL AND ${vector.sameDim(params)} AND NOT (${vector.isZero(params)})${vector.nonfinite ? ` AND NOT (${vector.nonfinite(params)})` : ''}`;
-  const identity = vector.identity(params).join(', ');
+  const projections = vector.projections(params).join(', ');
   selects.push(
-    `(SELECT count(*) FROM (SELECT DISTINCT ${identity} FROM ${table.relation} WHERE ${valid()}) d) AS distinct_vectors`,
-    `count(*) FILTER (WHERE ${valid()}) AS comparable`,
+    `(SELECT count(*) FROM (SELECT DISTINCT ${projections} FROM ${table.relation} WHERE ${validRow(vector, params)}) d) AS distinct_projections`,
+    `count(*) FILTER (WHERE ${validRow(vector, params)}) AS comparable`,
   );
   if (table.idColumn) selects.push(`count(${table.idColumn.sql}) AS ids`, `count(DISTINCT ${table.idColumn.sql}) AS distinct_ids`);
   const extra = request.extraCounts?.(params) ?? {};
   for (const [name, expression] of Object.entries(extra)) selects.push(`${expression} AS ${name}`);
   return { sql: `SELECT ${selects.join(', ')} FROM ${table.relation}`, params: params.values, extraNames: Object.keys(extra) };
+}
+
+/** Valid rows: a vector of the checked dimension, finite and not zero (the rows the file reader hashes for duplicates). */
+function validRow(vector: VectorFacts, params: SqlParams): string {
+  const nonfinite = vector.nonfinite ? ` AND NOT (${vector.nonfinite(params)})` : '';
+  return `${vector.column} IS NOT NULL AND ${vector.sameDim(params)} AND NOT (${vector.isZero(params)})${nonfinite}`;
+}
+
+/**
+ * Rows whose vector repeats another's, exactly: within each group of rows sharing their projections,
+ * the rows beyond the group's distinct vectors (the engine compares the vectors themselves).
+ */
+export function exactDuplicatesStatement(dialect: SqlDialect, table: FactsTable, vector: VectorFacts): { sql: string; params: unknown[] } {
+  const params = new SqlParams(dialect);
+  const projections = vector.projections(params).map((expression, i) => `${expression} AS p${i}`);
+  const groupBy = projections.map((_, i) => `p${i}`).join(', ');
+  const sql = `SELECT sum(c - dv) AS duplicates FROM (SELECT count(*) AS c, count(DISTINCT v) AS dv FROM (SELECT ${projections.join(', ')}, ${vector.column} AS v FROM ${table.relation} WHERE ${validRow(vector, params)}) x GROUP BY ${groupBy} HAVING count(*) > 1) g`;
+  return { sql, params: params.values };
+}
+
+async function exactDuplicates(dialect: SqlDialect, runner: SqlRunner, table: FactsTable, vector: VectorFacts): Promise<number> {
+  const { sql, params } = exactDuplicatesStatement(dialect, table, vector);
+  const [row] = await runner.query<{ duplicates: unknown }>(sql, params);
+  return toCount(row?.duplicates);
 }
 
 async function firstZeroIds(dialect: SqlDialect, runner: SqlRunner, table: FactsTable, vector: VectorFacts): Promise<string[]> {

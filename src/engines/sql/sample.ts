@@ -18,9 +18,10 @@ export async function keysAtRanks(dialect: SqlDialect, runner: SqlRunner, table:
   const params = new SqlParams(dialect);
   const list = params.bind(dialect.bindList(ranks));
   const rows = await runner.query<{ rn: unknown; k: unknown }>(
-    `SELECT w.value AS rn, ${dialect.asText('s.k')} AS k
+    // IN (a set the engine hashes or indexes), not a join: SQLite would rescan the list for every row.
+    `SELECT s.rn AS rn, ${dialect.asText('s.k')} AS k
        FROM (SELECT ${table.key} AS k, row_number() OVER (ORDER BY ${table.key}) - 1 AS rn FROM ${table.relation} WHERE ${table.column} IS NOT NULL) s
-       JOIN ${dialect.integerList(list)} ON w.value = s.rn`,
+       WHERE s.rn IN (SELECT w.value FROM ${dialect.integerList(list)})`,
     params.values,
   );
   return new Map(rows.map((row) => [toCount(row.rn), String(row.k)]));

@@ -1,4 +1,4 @@
-import type { SqlParams } from '../sql/dialect.js';
+import { Rng } from '../../math/rng.js';
 import type { VectorFacts } from '../sql/row-facts.js';
 
 /**
@@ -10,21 +10,45 @@ import type { VectorFacts } from '../sql/row-facts.js';
  * text form (`vector_extract`) then decides exactly: a zero vector prints only 0 and -0, a NaN or
  * ±Inf prints as such. The text is built for the few nominated rows only.
  */
-export function sqliteVectorFacts(column: string, dim: number): VectorFacts {
-  const zero = (params: SqlParams): string => params.bind(zeroBlob(dim));
+export function sqliteVectorFacts(column: string, dim: number, normColumn?: string): VectorFacts {
   // Every vector function errors on NULL or a blob of another length: each runs only on rows of the checked dimension.
   const guarded = (expression: string): string => `CASE WHEN ${sameDimension(column, dim)} THEN ${expression} END`;
-  const norm = (params: SqlParams): string => guarded(`vector_distance_l2(${column}, ${zero(params)})`);
+  const norm = normColumn ?? normExpression(column, dim);
   const text = guarded(`vector_extract(${column})`);
+  const directions = randomDirections(dim);
   return {
     column,
     sameDim: () => sameDimension(column, dim),
-    isZero: (params) => `${norm(params)} = 0 AND ${stripZeros(text)} = ''`,
+    isZero: () => `${norm} = 0 AND ${stripZeros(text)} = ''`,
     // A finite vector's float32 squares overflow only past norms of ~1.8e19: such rows are nominated, not counted.
-    nonfinite: (params) => `(${norm(params)} IS NULL OR ${norm(params)} > 1e18) AND (${text} LIKE '%nan%' OR ${text} LIKE '%inf%')`,
-    // SQLite compares blobs byte for byte: DISTINCT over the column counts distinct vectors exactly.
-    identity: () => [column],
+    nonfinite: () => `(${norm} IS NULL OR ${norm} > 1e18) AND (${text} LIKE '%nan%' OR ${text} LIKE '%inf%')`,
+    // Distances to two fixed random points: equal for equal vectors, and sorting two floats per row
+    // is far cheaper than sorting the blobs (the rows sharing both are then compared byte for byte).
+    projections: () => directions.map((direction) => guarded(`vector_distance_l2(${column}, ${blobLiteral(direction)})`)),
   };
+}
+
+/**
+ * The L2 norm in float32 (NULL for NaN, ∞ on overflow), NULL for rows of another dimension. A zero
+ * blob literal, not a bind parameter: the statements stay plain text any libsql client can send.
+ */
+export function normExpression(column: string, dim: number): string {
+  return `CASE WHEN ${sameDimension(column, dim)} THEN vector_distance_l2(${column}, zeroblob(${dim * 4})) END`;
+}
+
+/** Two fixed pseudo-random points (seeded: the statement is the same on every run). */
+function randomDirections(dim: number): Float32Array[] {
+  const rng = new Rng(0x6a09e667);
+  return [0, 1].map(() => {
+    const values = new Float32Array(dim);
+    for (let i = 0; i < dim; i++) values[i] = rng.nextGaussian();
+    return values;
+  });
+}
+
+/** A float32 vector as a SQL blob literal (X'…', little-endian). */
+export function blobLiteral(values: Float32Array): string {
+  return `X'${vectorBlob(values).toString('hex')}'`;
 }
 
 /** Rows holding a float32 blob of exactly `dim` values (untyped columns may hold anything). */

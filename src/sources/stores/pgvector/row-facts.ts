@@ -46,10 +46,10 @@ function pgvectorFacts(catalog: PgvectorCatalog, dim: number): VectorFacts {
     column: column.sql,
     sameDim: () => sameDim,
     isZero: () => `${norm}(${column.sql}) = 0`,
-    // Exact duplicates share every projection; two random float projections make a false match
-    // between different vectors vanishingly rare, and a hashed DISTINCT over two float8 columns is
-    // ~4× faster at 1M rows than count(DISTINCT ARRAY[…]), which sorts arrays (measured).
-    identity: (params) => randomProjections(dim, column.type).map((direction) => `${column.sql} OPERATOR(${schema}.<#>) ${params.bind(direction)}::${schema}.${column.type}`),
+    // Exact duplicates share every projection, and a hashed DISTINCT over two float8 columns is ~4×
+    // faster at 1M rows than count(DISTINCT ARRAY[…]), which sorts arrays (measured); rows sharing
+    // both projections are then compared as vectors (pgvector's btree equality).
+    projections: (params) => randomProjections(dim, column.type).map((direction) => `${column.sql} OPERATOR(${schema}.<#>) ${params.bind(direction)}::${schema}.${column.type}`),
   };
 }
 

@@ -4,7 +4,7 @@ import { keysAtRanks } from '../../../engines/sql/sample.js';
 import { describeKind, type SqliteCatalog } from '../../../engines/sqlite/catalog.js';
 import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql } from '../../../engines/sqlite/search-sql.js';
 import type { SqliteSession } from '../../../engines/sqlite/session.js';
-import { blobVector, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
+import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
 import { InputError } from '../../../errors.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import { stopForDeadline } from '../../search-budget.js';
@@ -16,6 +16,14 @@ import { StoreRowCollector, StoreSource } from '../store-source.js';
 const SCAN_BATCH_ROWS = 2000;
 /** Dense vectors wider than this are not embeddings we can hold a sample of. */
 const MAX_DIM = 65_536;
+
+/**
+ * The table as (k, v) read once per row: OFFSET keeps SQLite from flattening the subquery into the
+ * aggregate, where each mention of the column would read it again (a vec0 column read costs ~25 µs).
+ */
+function rowsOnce(key: string, catalog: SqliteCatalog, dim: number): string {
+  return `(SELECT k, v, ${normExpression('v', dim)} AS n FROM (SELECT ${key} AS k, ${catalog.columnSql} AS v FROM ${catalog.relation} LIMIT -1 OFFSET 0) LIMIT -1 OFFSET 0)`;
+}
 
 /** A vector column of a SQLite file (sqlite-vec vec0, libsql F32_BLOB, plain float32 BLOB), read in place through libsql. */
 export class SqliteSource extends StoreSource {
@@ -68,8 +76,8 @@ export class SqliteSource extends StoreSource {
       readRowFacts({
         dialect: SQLITE_DIALECT,
         runner: this.session,
-        table: { relation: catalog.relation, tableName: catalog.column.table, key: this.key },
-        vector: sqliteVectorFacts(catalog.columnSql, this.dim),
+        table: { relation: rowsOnce(this.key, catalog, this.dim), tableName: catalog.column.table, key: 'k' },
+        vector: sqliteVectorFacts('v', this.dim, 'n'),
         full: true,
       }),
     );
@@ -146,7 +154,9 @@ export class SqliteSource extends StoreSource {
     const { relation, columnSql } = this.catalog;
     const values = await this.guard('read sampled rows', () =>
       this.session.snapshot(async () => {
-        const keys = await keysAtRanks(SQLITE_DIALECT, this.session, { relation, key: this.key, column: columnSql }, rows);
+        // vec0 refuses NULL vectors: numbering by the key alone spares reading every vector.
+        const nonNull = this.catalog.column.kind === 'vec0' ? this.key : columnSql;
+        const keys = await keysAtRanks(SQLITE_DIALECT, this.session, { relation, key: this.key, column: nonNull }, rows);
         const fetched = await this.session.query<{ k: unknown; v: unknown }>(
           `SELECT CAST(${this.key} AS TEXT) AS k, ${columnSql} AS v FROM ${relation} WHERE ${this.key} IN (SELECT value FROM json_each(?1))`,
           [this.keyList([...keys.values()])],
