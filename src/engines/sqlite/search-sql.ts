@@ -24,8 +24,16 @@ export function indexSearchStatement(indexName: string): string {
  * The exact top-k: every row of the checked dimension ordered by the index's distance (rows whose
  * distance is undefined — zero or NaN vectors under cosine — last). ?1 the query blob, ?2 k.
  */
-export function exactSearchStatement(catalog: SqliteCatalog, distance: string, dim: number): string {
+export function exactSearchStatement(catalog: SqliteCatalog, distance: string, dim: number, id = 'rowid'): string {
   const column = catalog.columnSql;
   const d = `${distance}(${column}, ?1)`;
-  return `SELECT CAST(rowid AS TEXT) AS id FROM ${catalog.relation} WHERE ${sameDimension(column, dim)} ORDER BY ${d} IS NULL, ${d} LIMIT ?2`;
+  return `SELECT CAST(${id} AS TEXT) AS id FROM ${catalog.relation} WHERE ${sameDimension(column, dim)} ORDER BY ${d} IS NULL, ${d} LIMIT ?2`;
 }
+
+/** sqlite-vec's KNN (an exact brute-force scan): ?1 the query blob, ?2 k. Answers in the table's key, with the distance. */
+export function vec0KnnStatement(catalog: SqliteCatalog, key: string): string {
+  return `SELECT CAST(${key} AS TEXT) AS id, distance FROM ${catalog.relation} WHERE ${catalog.columnSql} MATCH ?1 AND k = ?2`;
+}
+
+/** sqlite-vec's largest k for a KNN query. */
+export const VEC0_MAX_K = 4096;

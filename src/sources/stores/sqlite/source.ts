@@ -2,7 +2,7 @@ import { SQLITE_DIALECT } from '../../../engines/sql/dialect.js';
 import { readRowFacts, type RowFacts } from '../../../engines/sql/row-facts.js';
 import { keysAtRanks } from '../../../engines/sql/sample.js';
 import { describeKind, type SqliteCatalog } from '../../../engines/sqlite/catalog.js';
-import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql } from '../../../engines/sqlite/search-sql.js';
+import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql, VEC0_MAX_K, vec0KnnStatement } from '../../../engines/sqlite/search-sql.js';
 import type { SqliteSession } from '../../../engines/sqlite/session.js';
 import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
 import { InputError } from '../../../errors.js';
@@ -12,6 +12,7 @@ import { assertSearchSettings } from '../../search-settings.js';
 import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription } from '../../source.js';
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 
+const VEC0_EXACT_METHOD = 'sqlite-vec KNN (an exact brute-force scan) with the rows it cannot rank (zero or NaN vectors, distance NULL) set aside';
 /** Rows per block in a full scan. */
 const SCAN_BATCH_ROWS = 2000;
 /** Dense vectors wider than this are not embeddings we can hold a sample of. */
@@ -44,6 +45,14 @@ export class SqliteSource extends StoreSource {
       this.search = (request) => this.guard('search the index', () => this.searchIndex(index.name, distance, request));
       this.supportsExactSearch = true;
       this.exactSearchMethod = `SQLite full scan ordered by ${distance} (every row of the table, no index)`;
+    }
+    const vec0Distance = catalog.column.kind === 'vec0' ? distanceFunction(catalog.column.vec0Metric ?? 'l2') : undefined;
+    if (vec0Distance) {
+      // vec0's KNN is what the application gets; its exact answer is the same scan with the rows it
+      // cannot rank (zero or NaN vectors: distance NULL, ranked first) set aside.
+      this.search = (request) => this.guard('search the vec0 table', () => this.searchVec0(vec0Distance, request));
+      this.supportsExactSearch = true;
+      this.exactSearchMethod = VEC0_EXACT_METHOD;
     }
   }
 
@@ -134,9 +143,9 @@ export class SqliteSource extends StoreSource {
     const { column, candidates } = this.catalog;
     const notes = [`SQLite ${describeKind(column)}, column ${column.table}.${column.column}, rows ordered by ${column.keyColumn ?? 'rowid'}`];
     if (column.kind === 'vec0') {
-      notes.push('vec0 KNN (MATCH … AND k = ?) is an exact brute-force scan: there is no approximate index whose recall could fall short');
+      notes.push('vec0 KNN (MATCH … AND k = ?) is an exact brute-force scan: its recall falls short only through rows it cannot rank');
       if (column.vec0Metric === 'cosine' && (facts.pushdown?.zeroRows || facts.pushdown?.nonfiniteRows)) {
-        notes.push('vec0 cosine KNN returns zero and NaN vectors with distance NULL, ranked ahead of every real match');
+        notes.push('vec0 cosine KNN returns zero and NaN vectors with distance NULL, ahead of real matches, once k exceeds the rows it can rank');
       }
     }
     if (column.index?.metricDefaulted) notes.push(`index ${column.index.name} names no metric: libsql's default, cosine, applies`);
@@ -222,6 +231,28 @@ export class SqliteSource extends StoreSource {
       ids.push(rows.map((row) => row.id));
     }
     return { ids, ...(exact ? { method: this.exactSearchMethod } : {}) };
+  }
+
+  /** vec0 KNN per query; `exact` asks for k plus the unrankable rows and drops those (NULL distance). */
+  private async searchVec0(distance: string, request: SearchRequest): Promise<SearchResult> {
+    const { queries, count, k, exact, params } = request;
+    assertSearchSettings(params, [], 'sqlite-vec', this.target);
+    const facts = (await this.rowFacts()).pushdown;
+    const unrankable = (facts?.zeroRows ?? 0) + (facts?.nonfiniteRows ?? 0);
+    const want = Math.max(1, Math.floor(k));
+    const fetch = exact ? want + unrankable : want;
+    // Beyond vec0's largest k, the exact answer is a scan ordered by the same distance (slower, as exact).
+    const scan = exact && fetch > VEC0_MAX_K;
+    const sql = scan ? exactSearchStatement(this.catalog, distance, this.dim, this.key) : vec0KnnStatement(this.catalog, this.key);
+    const ids: string[][] = [];
+    const dim = this.dim;
+    const started = performance.now();
+    for (let q = 0; q < count && !stopForDeadline(request, q, started); q++) {
+      const rows = await this.session.query<{ id: string; distance?: number | null }>(sql, [vectorBlob(queries.subarray(q * dim, (q + 1) * dim)), scan ? want : fetch]);
+      const ranked = exact && !scan ? rows.filter((row) => row.distance !== null && row.distance !== undefined) : rows;
+      ids.push(ranked.slice(0, want).map((row) => row.id));
+    }
+    return { ids, ...(exact ? { method: scan ? `SQLite full scan ordered by ${distance}` : VEC0_EXACT_METHOD } : {}) };
   }
 
   protected async disconnect(): Promise<void> {
