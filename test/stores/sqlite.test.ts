@@ -69,6 +69,7 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     const dups = copyRows(unit);
     for (let row = 0; row < 30; row++) dups.data.copyWithin((1000 + row) * DIM, row * 7 * DIM, (row * 7 + 1) * DIM);
     build('blob_dups', dups, { kind: 'blob' });
+    db.exec("CREATE TABLE f64 (id INTEGER PRIMARY KEY, e F64_BLOB(4)); INSERT INTO f64 VALUES (1, vector64('[1,2,3,4]'))");
     // A vec0 table keyed by text document ids (no rowid column to name).
     db.exec('CREATE VIRTUAL TABLE vec_textkey USING vec0(doc TEXT PRIMARY KEY, embedding float[128] distance_metric=cosine)');
     const insert = db.prepare('INSERT INTO vec_textkey(doc, embedding) VALUES (?1, ?2)');
@@ -213,5 +214,10 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
       return true;
     });
     await assert.rejects(check(`${url('vec_clean')}&colum=x`), /unknown URL parameter 'colum'/);
+    await assert.rejects(check(`${url('f64')}&column=e`), (error: Error & { exitCode?: number }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, /F64_BLOB\(4\): vectorclinic reads float32 vectors/);
+      return true;
+    });
   });
 });

@@ -77,7 +77,12 @@ export async function readSqliteCatalog(session: SqliteSession, choice: SqliteTa
     if (!table) throw new InputError(`no table ${choice.table} in this file`, { where: shown, hint: `vector columns here: ${list}` });
     // A named column that does not look like vectors (e.g. declared TEXT): check it as a float32 BLOB column anyway.
     const columns = await tableColumns(session, choice.table);
-    if (!columns.some((c) => c.name === choice.column)) throw new InputError(`table ${choice.table} has no column ${choice.column}`, { where: shown, hint: `its columns: ${columns.map((c) => c.name).join(', ')}` });
+    const named = columns.find((c) => c.name === choice.column);
+    if (!named) throw new InputError(`table ${choice.table} has no column ${choice.column}`, { where: shown, hint: `its columns: ${columns.map((c) => c.name).join(', ')}` });
+    // libsql's other vector types store other element formats: reading them as float32 would be garbage.
+    if (/^(F64_BLOB|FLOAT64|F16_BLOB|FLOAT16|FB16_BLOB|FLOATB16|F8_BLOB|FLOAT8|F1BIT_BLOB|FLOAT1BIT)\s*\(/i.test(named.type.trim())) {
+      throw new InputError(`column ${choice.table}.${choice.column} is ${named.type}: vectorclinic reads float32 vectors (F32_BLOB) from SQLite`, { where: shown, hint: 'check an export of the vectors as float32 (.npy), or store them as F32_BLOB' });
+    }
     const column: SqliteVectorColumn = { table: choice.table, column: choice.column, kind: 'blob', declaredDim: 0, ...keyColumnOf(columns) };
     return { column, relation: doubleQuote(column.table), columnSql: doubleQuote(column.column), candidates };
   }
@@ -123,7 +128,7 @@ async function vectorColumns(session: SqliteSession, master: readonly MasterRow[
     const columns = await tableColumns(session, row.name);
     const alias = keyColumnOf(columns);
     for (const column of columns) {
-      const f32 = /^F32_BLOB\s*\(\s*(\d+)\s*\)$/i.exec(column.type.trim());
+      const f32 = /^(?:F32_BLOB|FLOAT32)\s*\(\s*(\d+)\s*\)$/i.exec(column.type.trim());
       if (f32) {
         const index = indexes
           .filter((ix) => ix.tbl_name === row.name)
