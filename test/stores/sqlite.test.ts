@@ -9,6 +9,8 @@ import { check } from '../../src/api/check.js';
 import { buildSqliteStore, type SqliteLayout, type SqliteStoreSpec } from '../../src/engines/sqlite/build-store.js';
 import type { LibsqlDatabase } from '../../src/engines/sqlite/session.js';
 import { openSqliteFile } from '../../src/engines/sqlite/session.js';
+import { readSqliteCatalog } from '../../src/engines/sqlite/catalog.js';
+import { exactSearchByScan } from '../../src/engines/sqlite/exact-scan.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
 import { openSource } from '../../src/sources/open-source.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
@@ -110,6 +112,21 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
       assert.ok(description.notes?.some((note) => /exact brute-force/.test(note)));
     } finally {
       await source.close();
+    }
+  });
+
+  test('the one-pass exact search (large tables) gives the answers of the per-query SQL scans', async () => {
+    const session = await openSqliteFile(file, { shown: 'test' });
+    const source = await openSource(url('f32_before'));
+    try {
+      const catalog = await readSqliteCatalog(session, { table: 'f32_before' }, 'test');
+      const request = { queries: unit.data.slice(0, 20 * DIM), count: 20, k: 10, exact: true };
+      const scanned = await exactSearchByScan(session, catalog, { metric: 'cosine', dim: DIM, totalRows: ROWS }, request);
+      const perQuery = await source.search?.(request);
+      assert.deepEqual(scanned.ids.map((ids) => [...ids].sort()), perQuery?.ids.map((ids) => [...ids].sort()));
+    } finally {
+      await source.close();
+      await session.close();
     }
   });
 

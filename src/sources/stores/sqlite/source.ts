@@ -3,6 +3,7 @@ import { readRowFacts, type RowFacts } from '../../../engines/sql/row-facts.js';
 import { keysAtRanks } from '../../../engines/sql/sample.js';
 import { describeKind, type SqliteCatalog } from '../../../engines/sqlite/catalog.js';
 import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql, VEC0_MAX_K, vec0KnnStatement } from '../../../engines/sqlite/search-sql.js';
+import { exactSearchByScan } from '../../../engines/sqlite/exact-scan.js';
 import type { SqliteSession } from '../../../engines/sqlite/session.js';
 import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
 import { InputError } from '../../../errors.js';
@@ -13,6 +14,8 @@ import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequ
 import { StoreRowCollector, StoreSource } from '../store-source.js';
 
 const VEC0_EXACT_METHOD = 'sqlite-vec KNN (an exact brute-force scan) with the rows it cannot rank (zero or NaN vectors, distance NULL) set aside';
+/** Up to this many rows the exact answers are per-query SQL scans; above, one pass scored client-side. */
+export const ENGINE_EXACT_MAX_ROWS = 20_000;
 /** Rows per block in a full scan. */
 const SCAN_BATCH_ROWS = 2000;
 /** Dense vectors wider than this are not embeddings we can hold a sample of. */
@@ -222,6 +225,15 @@ export class SqliteSource extends StoreSource {
     const { queries, count, k, exact, params } = request;
     // libsql's vector index has no query-time setting (search_l is fixed when the index is built).
     assertSearchSettings(params, [], 'libsql', this.target);
+    const metric = this.catalog.column.index?.metric;
+    if (exact && (metric === 'cosine' || metric === 'l2')) {
+      const { rows: totalRows } = await this.describe();
+      // Above this size one pass for all queries beats a full scan per query.
+      if (totalRows > ENGINE_EXACT_MAX_ROWS) {
+        const result = await exactSearchByScan(this.session, this.catalog, { metric, dim: this.dim, totalRows }, request);
+        return { ...result, method: `one pass over the table (rowid, vector), exact ${metric} top-k computed client-side` };
+      }
+    }
     const sql = exact ? exactSearchStatement(this.catalog, distance, this.dim) : indexSearchStatement(indexName);
     const ids: string[][] = [];
     const dim = this.dim;
