@@ -14,7 +14,10 @@ import { exactSearchByScan } from '../../src/engines/sqlite/exact-scan.js';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
 import { openSource } from '../../src/sources/open-source.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
-import { loadDocs, problems, snapshot } from './helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { smoke } from '../../src/smoke/index.js';
+import { loadRows } from '../rebuild/shared-data.js';
+import { DOCS, loadDocs, problems, snapshot } from './helpers.js';
 
 const ROWS = 2000;
 const DIM = 128;
@@ -128,6 +131,34 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
       await source.close();
       await session.close();
     }
+  });
+
+  test('smoke on a vec0 table keyed by document ids answers in those ids, as exact search over the same vectors', async () => {
+    const docIds = readFileSync(DOCS.replace('docs.f32.npy', 'docs.jsonl'), 'utf8').trim().split('\n').slice(0, ROWS).map((line) => JSON.parse(line).id as string);
+    const held = new Set(docIds);
+    const lines = readFileSync(DOCS.replace('docs.f32.npy', 'queries.jsonl'), 'utf8').trim().split('\n');
+    const picked = lines.map((line, i) => ({ line, i })).filter(({ line }) => (JSON.parse(line).expected as string[]).every((id) => held.has(id)));
+    assert.ok(picked.length >= 50, `${picked.length} questions answerable from the first ${ROWS} documents`);
+    const allQueries = await loadRows('queries.f32.npy', lines.length);
+    const queries = new Float32Array(picked.length * DIM);
+    picked.forEach(({ i }, row) => queries.set(allQueries.subarray(i * DIM, (i + 1) * DIM), row * DIM));
+    const questions = join(dir, 'questions.jsonl');
+    writeFileSync(questions, `${picked.map(({ line }) => line).join('\n')}\n`);
+    writeNpy(join(dir, 'queries.npy'), queries, picked.length, DIM);
+    writeFileSync(join(dir, 'ids.jsonl'), `${docIds.map((id) => JSON.stringify({ id })).join('\n')}\n`);
+    const db = new Database(file) as unknown as LibsqlDatabase;
+    db.loadExtension(getLoadablePath());
+    db.exec(`CREATE VIRTUAL TABLE vec_docs USING vec0(doc TEXT PRIMARY KEY, embedding float[${DIM}] distance_metric=cosine)`);
+    const insert = db.prepare('INSERT INTO vec_docs(doc, embedding) VALUES (?1, ?2)');
+    docIds.forEach((id, row) => insert.run([id, Buffer.from(unit.data.buffer, unit.data.byteOffset + row * DIM * 4, DIM * 4)]));
+    db.close();
+    const embedding = { kind: 'file', path: join(dir, 'queries.npy') } as const;
+    const fromStore = await smoke(url('vec_docs'), { questions, embedding });
+    const npy = join(dir, 'docs.npy');
+    writeNpy(npy, unit.data, ROWS, DIM);
+    const fromFile = await smoke(npy, { questions, embedding, ids: join(dir, 'ids.jsonl'), metric: 'cosine' });
+    assert.deepEqual(fromStore.recall, fromFile.recall);
+    assert.ok(fromStore.recall.at10 > 0.2);
   });
 
   test('raw vectors of a cosine model in an L2 vec0 table: metric-mismatch fails', async () => {

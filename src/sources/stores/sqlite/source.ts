@@ -64,6 +64,22 @@ export class SqliteSource extends StoreSource {
     return (await this.rowFacts()).pushdown;
   }
 
+  /** Search answers in the table's own keys (vec0's primary key, the rowid / INTEGER PRIMARY KEY): each is its document id. */
+  async documentIds(keys: readonly string[]): Promise<string[][]> {
+    return keys.map((key) => [key]);
+  }
+
+  /** Which of these ids are keys of the table (smoke tells questions about other ids from misses). */
+  async knownDocumentIds(ids: readonly string[]): Promise<Set<string>> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return new Set();
+    const { relation } = this.catalog;
+    const rows = await this.guard('look up document ids', () =>
+      this.session.query<{ k: unknown }>(`SELECT CAST(${this.key} AS TEXT) AS k FROM ${relation} WHERE CAST(${this.key} AS TEXT) IN (SELECT value FROM json_each(?1))`, [JSON.stringify(wanted)]),
+    );
+    return new Set(rows.map((row) => String(row.k)));
+  }
+
   protected async load(): Promise<SourceDescription> {
     this.dim = await this.guard('read the vector dimension', () => this.readDim());
     const facts = await this.rowFacts();
