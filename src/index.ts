@@ -14,6 +14,7 @@ export { BadRowError, createGuard, reconcile } from './guard/index.js';
 export type * from './guard/types.js';
 export type { Reconciliation, StoreCounts } from './guard/reconcile.js';
 export { guardFile, type GuardFileOptions, type GuardFileResult } from './guard/guard-file.js';
+export { guardSqliteTable, type SqliteGuardOptions, type SqliteTableGuard } from './guard/sqlite-table.js';
 
 export { createManifest, describeFile, manifestPathFor, manifestPolicy, mergeDeclared, readManifest, writeManifest, MANIFEST_SUFFIX } from './manifest/index.js';
 export type { LoadedManifest, ManifestFields, StoreManifest } from './manifest/index.js';

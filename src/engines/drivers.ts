@@ -13,6 +13,9 @@ interface DriverModules {
   '@electric-sql/pglite-pgvector': typeof import('@electric-sql/pglite-pgvector');
   '@lancedb/lancedb': typeof import('@lancedb/lancedb');
   chromadb: typeof import('chromadb');
+  // A CommonJS module (`export =`): imported, it is the namespace with the class as `default`.
+  libsql: { default: typeof import('libsql') };
+  'sqlite-vec': typeof import('sqlite-vec');
 }
 
 export type DriverName = keyof DriverModules;
@@ -24,6 +27,8 @@ const DRIVERS: { readonly [Name in DriverName]: () => Promise<DriverModules[Name
   '@electric-sql/pglite-pgvector': () => import('@electric-sql/pglite-pgvector'),
   '@lancedb/lancedb': () => import('@lancedb/lancedb'),
   chromadb: () => import('chromadb'),
+  libsql: () => import('libsql'),
+  'sqlite-vec': () => import('sqlite-vec'),
 };
 
 /** Thrown when a target's driver package is not installed: exit 2 with the install command. */

@@ -1,7 +1,10 @@
 import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
 import type { StorageType } from '../core/storage-type.js';
+import type { PushdownStats } from '../core/pushdown-stats.js';
 import type { FilterSpec, FilterValue } from './filters.js';
+
+export type { PushdownStats };
 
 /**
  * The spec every reader and store connector implements. Checks never see a source: the gather
@@ -114,29 +117,6 @@ export interface DeletedRowFacts {
   readonly cleanupAt: { readonly share: number; readonly rule: string };
   /** Why the engine cannot say, when deletedRows is null. */
   readonly unavailable?: string;
-}
-
-/** Counts a store computed over all of its rows (SQL aggregates, engine statistics). */
-export interface PushdownStats {
-  /** How the counts were computed, for evidence ("one SQL aggregate over every row"). */
-  readonly method: string;
-  /** Rows the store holds, including rows without a vector. */
-  readonly totalRows: number;
-  /** Rows whose vector is missing (NULL): no search can return them. */
-  readonly nullRows?: number;
-  /** All-zero vectors among the rest. */
-  readonly zeroRows?: number;
-  /** Store ids (primary keys) of the first zero vectors. */
-  readonly zeroIds?: readonly string[];
-  /** Rows holding NaN or ±Inf (0 when the column type rejects them). */
-  readonly nonfiniteRows?: number;
-  /** Rows whose vector repeats an earlier row's vector exactly. */
-  readonly duplicateVectorRows?: number;
-  /** Rows whose id repeats another row's id, and the id column counted. */
-  readonly duplicateIdRows?: number;
-  readonly idColumn?: string;
-  /** A few of the repeated ids. */
-  readonly duplicateIdExamples?: readonly string[];
 }
 
 export interface SearchRequest {

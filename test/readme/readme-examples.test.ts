@@ -11,6 +11,10 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { writeNpy } from '../../src/io/npy-writer.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
+import Database from 'libsql';
+import { getLoadablePath } from 'sqlite-vec';
+import { buildSqliteStore } from '../../src/engines/sqlite/build-store.js';
+import type { LibsqlDatabase } from '../../src/engines/sqlite/session.js';
 import { closedPort } from '../stores/helpers.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 
@@ -28,7 +32,8 @@ import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
  *   (tables `docs`, `docs_v2` and `items`); `lancedb://./data/lancedb/docs` is used as written (the table is
  *   created there); `chroma://localhost:8000/…` points at a port nobody listens on, so that line
  *   proves the command is accepted and fails cleanly (exit 2, naming the server): no Chroma server
- *   is started here (test/stores/chroma.test.ts runs one);
+ *   is started here (test/stores/chroma.test.ts runs one); `sqlite://./app.db` is a file created there
+ *   (a cosine vec0 table `docs`);
  * - `import … from 'vectorclinic'` imports src/index.ts; a `console.log(…); // text` line must print text;
  * - `npm …` and `git …` lines are installation and the project's own scripts (install, the demo, the test
  *   suite itself; test/package/install-tarball.test.ts installs the package): not run.
@@ -161,6 +166,10 @@ test('README: every sh and ts example runs as written (mechanical substitutions 
     await server.stop();
     await db.close();
   });
+  const sqlite = new Database(join(dir, 'app.db')) as unknown as LibsqlDatabase;
+  sqlite.loadExtension(getLoadablePath());
+  buildSqliteStore(sqlite, { table: 'docs', vectors: unit, layout: { kind: 'vec0', metric: 'cosine' } });
+  sqlite.close();
   const postgres = `postgres://postgres@${server.getServerConn()}/postgres?`;
   const chroma = `chroma://127.0.0.1:${await closedPort()}/`;
 
