@@ -78,7 +78,7 @@ describe('normalization-drift', () => {
 describe('mixed-norm-shards', () => {
   const tester = new CheckTester(mixedNormShards);
 
-  test('a raw shard after a normalized one fails, located by row', () => {
+  test('a raw shard after a normalized one fails', () => {
     const finding = tester.finds(artifactsOf({ rows: spliced(unitA, rawA, 1200), declared: { metric: 'cosine' } }), 'fail');
     assert.deepEqual(finding.evidence.regimeStarts, [
       { regime: 'unit', start: 0, rows: 1200 },
@@ -158,6 +158,17 @@ describe('model-changed', () => {
 
 describe('stale-codebook', () => {
   const tester = new CheckTester(staleCodebook);
+  const reference = measureReference(unitA.data, unitA.count, unitA.dim);
+
+  test('rows of another model added after the build (outside the distribution the manifest recorded) fail', () => {
+    const finding = tester.finds(artifactsOf({ rows: spliced(unitA, unitB, 1200), declared: { reference } }), 'fail');
+    assert.ok(Math.abs((finding.evidence.foreignShare as number) - 0.2) < 0.03);
+    assert.equal(finding.evidence.expectedShare, 0.01);
+  });
+
+  test("the manifest's own distribution passes", () => {
+    assert.notEqual(tester.run(artifactsOf({ rows: unitA, declared: { reference } })).outcome.result, 'finding');
+  });
 
   test('not run on a plain vector file (no codebook, no manifest)', () => {
     tester.doesNotRun(artifactsOf({ rows: unitA }), /codebook/);
