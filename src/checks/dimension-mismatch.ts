@@ -36,6 +36,7 @@ export default defineCheck({
       effectiveDim: 'stored dimension minus the all-zero columns',
       raggedRows: 'rows whose length differs from the stored dimension',
       raggedLengths: 'lengths found among those rows, with their counts',
+      firstRaggedRows: 'the first rows whose length differs from the stored dimension',
       trailingZeroRows: 'sampled rows whose last dimensions are exactly zero while other rows have values there (row, zero block length)',
       trailingZeroRowCount: 'how many sampled rows end in such a zero block',
       trailingZeroSampledRows: 'valid sampled rows examined for zero tails',
