@@ -1,7 +1,6 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
-import { FixedRowSource } from '../sources/files/fixed-row-source.js';
-import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
+import type { RowBlock, ScanSummary, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
@@ -65,14 +64,14 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const sampleRows = sampleIndices(description.rows, sampleTarget, rng);
   const fullScan = options.full || (description.local && description.storage.bytes <= options.scanBudgetBytes);
 
-  const { rowStats, sample } = fullScan
+  const { rowStats, sample, learned } = fullScan
     ? await scanWithSample(source, description, sampleRows, options)
     : await sampleOnly(source, description, sampleRows, options);
 
   const pushdown = await gatherPushdown(source, fullScan);
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
-  // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
-  const scanned = fullScan ? await source.describe() : description;
+  // Index files learn per-row facts (labels) during a full scan: the scan returns them.
+  const scanned = learned ?? description;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
   let annAudit: AnnAudit | undefined;
   const notes: string[] = [];
@@ -150,15 +149,23 @@ function auditNotes(audit: AnnAudit): string[] {
   return notes;
 }
 
+/** Per-row facts and the sample; `learned`: the description as a full scan left it, when the scan learned something. */
+interface ScannedRows {
+  readonly rowStats: RowStats;
+  readonly sample: VectorSample;
+  readonly learned?: SourceDescription;
+}
+
 /** One pass over every row: per-row facts for all rows, and the sampled rows copied on the way. */
 async function scanWithSample(
   source: VectorSource,
   description: SourceDescription,
   sampleRows: readonly number[],
   options: GatherOptions,
-): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+): Promise<ScannedRows> {
   const threads = parallelScanThreads(source, description, options.scanThreads);
-  if (threads > 1 && source instanceof FixedRowSource) {
+  // parallelScanThreads gives more than one thread only to sources worker threads can reopen.
+  if (threads > 1) {
     return scanInParallel(source, description, sampleRows, threads, {
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (done) => options.onProgress?.({ phase: 'scan', done, total: description.rows }),
@@ -169,13 +176,32 @@ async function scanWithSample(
   const collector = new SampleCollector(sampleRows, dim);
   let done = 0;
   options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
-  for await (const block of source.scan({ signal: options.signal })) {
+  const summary = await eachBlock(source.scan({ signal: options.signal }), (block) => {
     stats.add(block);
     collector.take(block);
     done += block.count;
     options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
+  });
+  return { rowStats: stats.finish('full', description.rows), sample: collector.finish(), ...(summary ? { learned: summary.description } : {}) };
+}
+
+/** for await over a scan, keeping what the scan returns at its end (for await drops it). */
+async function eachBlock(scan: AsyncIterable<RowBlock, ScanSummary | void>, onBlock: (block: RowBlock) => void): Promise<ScanSummary | void> {
+  const iterator = scan[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        finished = true;
+        return next.value;
+      }
+      onBlock(next.value);
+    }
+  } finally {
+    // Like for await on an early exit: let the scan release its buffers and handles.
+    if (!finished) await iterator.return?.();
   }
-  return { rowStats: stats.finish('full', description.rows), sample: collector.finish() };
 }
 
 /** Sources too big (or too remote) to scan: per-row facts come from the sample and say so. */
@@ -184,7 +210,7 @@ async function sampleOnly(
   description: SourceDescription,
   sampleRows: readonly number[],
   options: GatherOptions,
-): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+): Promise<ScannedRows> {
   options.onProgress?.({ phase: 'sample', done: 0, total: sampleRows.length, dim: description.dim });
   const block = await source.readRows(sampleRows);
   options.onProgress?.({ phase: 'sample', done: sampleRows.length, total: sampleRows.length, dim: description.dim });

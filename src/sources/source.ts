@@ -10,9 +10,11 @@ export interface VectorSource {
   describe(): Promise<SourceDescription>;
   /**
    * Every row in order, as blocks. A block's `data` may be a view into a reused buffer: it is
-   * valid only until the next block is requested.
+   * valid only until the next block is requested. A source that learns facts by reading every row
+   * (the labels of a large hnswlib index) returns them when the iteration ends, so a caller never
+   * has to describe() again to get them.
    */
-  scan(options?: ScanOptions): AsyncIterable<RowBlock>;
+  scan(options?: ScanOptions): AsyncIterable<RowBlock, ScanSummary | void>;
   /** The given rows (ascending, distinct row numbers), in that order. */
   readRows(rows: readonly number[]): Promise<RowBlock>;
   /** Release file handles / connections. Safe to call twice. */
@@ -46,6 +48,24 @@ export interface VectorSource {
   knownDocumentIds?(ids: readonly string[]): Promise<Set<string>>;
   /** The policy manifest a rebuild wrote into the store's own metadata, if any (live stores). */
   storedManifest?(): Promise<LoadedManifest | undefined>;
+  /**
+   * Present when worker threads can reopen this source on their own and scan ranges of its rows
+   * (local fixed-row files): what lets a full scan run on several threads.
+   */
+  readonly rangeScanning?: RangeScanning;
+}
+
+/** A source that worker threads can reopen from plain data, each scanning one range of rows. */
+export interface RangeScanning {
+  /** Structured-clone friendly: all a worker thread needs to reopen the same source. */
+  readonly reopen: { readonly kind: string; readonly path: string };
+  /** Rows `first` .. `end - 1` in order (blocks may reuse one buffer, as in `scan`). */
+  scanRange(first: number, end: number, options?: ScanOptions): AsyncIterable<RowBlock>;
+}
+
+/** What a full scan learned: the description as it stands once every row was read. */
+export interface ScanSummary {
+  readonly description: SourceDescription;
 }
 
 /** Counts a store computed over all of its rows (SQL aggregates, engine statistics). */

@@ -7,7 +7,7 @@ import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { SelfReferencePlan, SelfReferencing } from '../self-reference.js';
 import { exactSearchStored } from '../stored-exact-search.js';
-import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
+import type { IndexDescription, RowBlock, ScanOptions, ScanSummary, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
 import { HEADER_BYTES, readHnswlibHeader, type HnswlibHeader } from './header.js';
 import { HNSWLIB_DEFAULT_EF, loadHnswlibLibrary, type LibraryLoad } from './library-search.js';
 import { resolveMetric, type MetricResolution } from './metric.js';
@@ -98,7 +98,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     return { ...this.base, index: this.indexDescription(), notes: this.notes() };
   }
 
-  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+  async *scan(options: ScanOptions = {}): AsyncGenerator<RowBlock, ScanSummary | void> {
     const { header } = this;
     const perBlock = options.blockFloats ? Math.max(1, Math.floor(options.blockFloats / header.dim)) : elementsPerBlock(header);
     const blockRows = Math.min(header.count, perBlock);
@@ -115,7 +115,9 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       for (let i = 0; i < count; i++) decodeElements(FLOAT32, bytes, i * header.elementBytes + header.vectorOffset, header.dim, data, i * header.dim);
       yield { dim: header.dim, count, data: data.subarray(0, count * header.dim), start };
     }
-    if (pass) this.elements = pass.finish();
+    if (!pass) return;
+    this.elements = pass.finish();
+    return { description: await this.describe() };
   }
 
   readRows(rowNumbers: readonly number[]): Promise<RowBlock> {
