@@ -85,9 +85,7 @@ export class ArtifactReadTracker {
 
   private read(check: Check, allowed: ReadonlySet<string>, name: string): void {
     if (!allowed.has(name)) {
-      throw new CheckContractError(
-        `check ${check.meta.code} read the artifact '${name}' without declaring it in meta.requiredArtifacts or meta.optionalArtifacts`,
-      );
+      throw new CheckContractError(`check ${check.meta.code} read the artifact '${name}' without declaring it in meta.requiredArtifacts or meta.optionalArtifacts`);
     }
     this.frames.at(-1)?.add(name);
   }

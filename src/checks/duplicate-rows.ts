@@ -49,11 +49,11 @@ export default defineCheck({
     const exactShare = counted ? (counted.total ? counted.count / counted.total : 0) : exact.rowsHashed ? exact.duplicateRows / exact.rowsHashed : 0;
     const exactEstimated = counted ? false : exact.keepRate < 1;
     const near = nearDuplicates(artifacts, context);
-    const nearShare = near && near.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
+    const nearShare = near?.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
     const largestCluster = near?.clusters[0]?.size ?? 0;
     const largestExact = exact.largestGroups[0]?.size ?? 0;
     const boilerplateShare = Math.max(
-      near && near.rowsChecked ? largestCluster / near.rowsChecked : 0,
+      near?.rowsChecked ? largestCluster / near.rowsChecked : 0,
       exact.rowsHashed ? largestExact / exact.rowsHashed : 0,
     );
     const share = Math.max(exactShare, nearShare);

@@ -47,7 +47,7 @@ export default defineCheck({
   run(artifacts, context) {
     const search = modelSplit(artifacts, context);
     const best = search?.best;
-    if (!search || !best || !best.mixed) return null;
+    if (!search || !best?.mixed) return null;
     const location = locatePart(best.minorityRows, best.majorityRows, artifacts.rowStats.segments ?? []);
     const minorityWhere = location.minority.text;
     const evidence = {

@@ -3,7 +3,7 @@ import type { Evidence } from '../core/finding.js';
 import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import type { RegimeRuns } from '../gather/row-stats.js';
-import { distinctScales, scaleRegimes, SCALE_MIN_RATIO, SCALE_MIN_SEPARATION } from '../computed/scale-regimes.js';
+import { distinctScales, scaleRegimes, } from '../computed/scale-regimes.js';
 import { effectiveMetric } from '../computed/search-metric.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { defineCheck, type CheckContext, type CheckResult } from './check.js';

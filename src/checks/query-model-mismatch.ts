@@ -39,7 +39,7 @@ export default defineCheck({
   },
   run(artifacts, context) {
     const fit = queryModelFit(artifacts, context);
-    if (!fit || !fit.mismatch) return null;
+    if (!fit?.mismatch) return null;
     return {
       severity: 'fail',
       message:

@@ -135,7 +135,3 @@ async function distancesTo(db: PGlite, table: string, operator: string, query: F
   ]);
   return new Map(result.rows.map((row) => [row.id, row.d]));
 }
-
-function round(value: number): number {
-  return Math.round(value * 1e5) / 1e5;
-}

@@ -217,7 +217,7 @@ export class FaissSource implements VectorSource {
   }
 
   private describeIndex(notes: string[]): SourceDescription {
-    const { root, leaf, chain, hnsw, ivf } = this.resolved;
+    const { root, chain, hnsw, ivf } = this.resolved;
     const { codec, rows, dim } = this.layout;
     if (this.parsed.trailingBytes > 0) notes.push(`${this.parsed.trailingBytes} bytes after the index are ignored`);
     const linear = chain.filter((step) => step.kind !== 'normalize');

@@ -15,7 +15,10 @@ function probe(overrides: Partial<Check['meta']>, run: Check['run']): Check {
 
 test('an evidence key the meta does not declare aborts an enforced run, and only an enforced one', () => {
   const check = probe({}, () => ({ severity: 'warn', message: 'x', evidence: { count: 1, undocumented: 2 } }));
-  assert.throws(() => runChecks(artifacts, [check], { enforceContracts: true }), (error) => error instanceof CheckContractError && /zero-vectors.*undocumented/.test(error.message));
+  assert.throws(
+    () => runChecks(artifacts, [check], { enforceContracts: true }),
+    (error) => error instanceof CheckContractError && /zero-vectors.*undocumented/.test(error.message),
+  );
   assert.equal(runChecks(artifacts, [check], { enforceContracts: false }).findings[0]?.evidence.undocumented, 2);
 });
 
@@ -28,7 +31,7 @@ test('a check sees only the artifacts it declares, required or optional', () => 
   assert.throws(() => runChecks(artifacts, [asks], { enforceContracts: true }), /'index'/);
 });
 
-test("a memo computed by one check holds the next reader to the artifacts it was computed from", () => {
+test('a memo computed by one check holds the next reader to the artifacts it was computed from', () => {
   const first = probe({ requiredArtifacts: ['rowStats', 'sample'] }, (seen, context) => {
     context.memo('rows', () => seen.sample.count);
     return null;

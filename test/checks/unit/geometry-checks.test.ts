@@ -101,7 +101,7 @@ describe('neighbor-collapse', () => {
     assert.ok((finding.evidence.overlapAt20 as number) > 0.5);
   });
 
-  test('a model\'s unit vectors under cosine pass', () => {
+  test("a model's unit vectors under cosine pass", () => {
     tester.passes(artifactsOf({ rows: unitA, declared: { metric: 'cosine' } }));
   });
 

@@ -4,7 +4,7 @@ import type { StoreConnector } from '../../stores.js';
 import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
 import { parseStoreUrl } from '../store-url.js';
-import { ChromaRequestTimeout, RequestClock } from './request-timeout.js';
+import { type ChromaRequestTimeout, RequestClock } from './request-timeout.js';
 import { ChromaSource } from './source.js';
 
 const DEFAULT_PORT = 8000;

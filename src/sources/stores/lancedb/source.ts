@@ -58,6 +58,7 @@ export class LancedbSource extends StoreSource {
   constructor(
     private readonly connection: Connection,
     private readonly table: Table,
+    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: unused today; removing it changes the constructor other work on LanceDB is editing (a follow-up)
     private readonly tableDir: string,
     private readonly column: LanceVectorColumn,
     target: string,

@@ -1,7 +1,7 @@
 import type { LoadedManifest } from '../../../manifest/manifest.js';
 import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { Metric } from '../../../core/policy.js';
-import { InputError, UsageError } from '../../../errors.js';
+import { InputError, } from '../../../errors.js';
 import { Rng, sampleIndices } from '../../../math/rng.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
