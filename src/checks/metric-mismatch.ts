@@ -164,7 +164,7 @@ function metricAgreement(artifacts: Artifacts, context: CheckContext): CheckResu
   };
   if (!declared) return undeclared(base.normState, base, index?.metric);
   if (decodedNormsUnreliable(artifacts, context)) return staleDecoding(base);
-  if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, declared, index.metric, index.normalizesInput, base);
+  if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, { declared, indexMetric: index.metric, normalizes: index.normalizesInput, base });
   return vectorsVersusDeclared(artifacts, context, declared, base);
 }
 
@@ -205,14 +205,15 @@ function undeclared(state: string, evidence: BaseEvidence, indexMetric: string |
   };
 }
 
-function indexVersusDeclared(
-  artifacts: Artifacts,
-  context: CheckContext,
-  declared: Metric,
-  indexMetric: Metric,
-  normalizes: boolean,
-  base: BaseEvidence,
-): CheckResult | null {
+/** What the model was trained for against what the index computes (and whether it normalizes). */
+interface MetricPair {
+  readonly declared: Metric;
+  readonly indexMetric: Metric;
+  readonly normalizes: boolean;
+  readonly base: BaseEvidence;
+}
+
+function indexVersusDeclared(artifacts: Artifacts, context: CheckContext, { declared, indexMetric, normalizes, base }: MetricPair): CheckResult | null {
   const state = base.normState;
   if (normalizes || indexMetric === 'cosine') {
     if (declared === 'cosine' || state === 'unit') return null;

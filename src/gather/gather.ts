@@ -11,8 +11,10 @@ import { SampleCollector } from './sample-collector.js';
 import { pointText, reachText, RECALL_TARGETS } from '../computed/recall-curve.js';
 import { assertSearchable, resolveSearchSetting } from './search-setting.js';
 
+/** Named as in CheckOptions (`sample`, `auditBudget`): one name for each option from the command line to the checks. */
 export interface GatherOptions {
-  readonly sampleSize: number;
+  /** Rows to sample (--sample). */
+  readonly sample: number;
   readonly seed: number;
   /** Scan every row whatever the size, and use every row (up to FULL_SAMPLE_BYTES) as the sample. */
   readonly full: boolean;
@@ -29,7 +31,7 @@ export interface GatherOptions {
    */
   readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
   /** Seconds the ANN audit may take (--audit-budget); undefined: no limit. */
-  readonly auditBudgetSeconds?: number;
+  readonly auditBudget?: number;
   /** Search settings the application uses (--search): the audit searches with them and gates on them. */
   readonly search?: Readonly<Record<string, number>>;
   readonly onProgress?: (progress: GatherProgress) => void;
@@ -60,7 +62,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const rng = new Rng(options.seed);
   const sampleTarget = options.full
     ? Math.min(description.rows, Math.floor(FULL_SAMPLE_BYTES / Math.max(1, description.dim * 4)))
-    : options.sampleSize;
+    : options.sample;
   const sampleRows = sampleIndices(description.rows, sampleTarget, rng);
   const fullScan = options.full || (description.local && description.storage.bytes <= options.scanBudgetBytes);
 
@@ -79,8 +81,8 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   if (source.search) {
     // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
     const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
-    const exactBasis: AnnAudit['exactBasis'] = source.supportsExactSearch ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
-    const setting = resolveSearchSetting(source.searchTuning, declared, options.search);
+    const exactBasis: AnnAudit['exactBasis'] = source.search.exactMethod !== undefined ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
+    const setting = resolveSearchSetting(source.search.tuning, declared, options.search);
     const outcome = await auditWithProgress(source, sample, queries, exact, options, {
       exactBasis,
       ...(setting ? { setting } : {}),
@@ -94,7 +96,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const final = await source.describe();
   const settings: CheckSettings = {
     seed: options.seed,
-    sampleSize: sample.count,
+    sample: sample.count,
     probeQueries: options.probeQueries,
     k: options.k,
     full: options.full,
@@ -124,7 +126,7 @@ async function auditWithProgress(
 ): Promise<AuditOutcome> {
   const auditQueries = pickAuditQueries(sample, queries, options.seed, audit.exactBasis === 'reference' ? exact : undefined);
   options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }) });
+  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, auditBudget: options.auditBudget });
   options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
   return outcome;
 }
@@ -225,7 +227,7 @@ async function sampleOnly(
 
 async function gatherQueries(source: VectorSource, options: GatherOptions, rng: Rng): Promise<QuerySet> {
   const description = await source.describe();
-  const rows = sampleIndices(description.rows, options.sampleSize, rng);
+  const rows = sampleIndices(description.rows, options.sample, rng);
   options.onProgress?.({ phase: 'queries', done: 0, total: rows.length, dim: description.dim });
   const block = await source.readRows(rows);
   const stats = new RowStatsAccumulator(description.dim, description.normTolerance);

@@ -1,5 +1,6 @@
 import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
+import type { Rows } from '../core/rows.js';
 
 /**
  * The spec every reader and store connector implements. Checks never see a source: the gather
@@ -19,17 +20,8 @@ export interface VectorSource {
   readRows(rows: readonly number[]): Promise<RowBlock>;
   /** Release file handles / connections. Safe to call twice. */
   close(): Promise<void>;
-  /**
-   * Search with the engine's own index (or, with `exact`, its own exact scan), for sources that
-   * can: index files and live stores. Absent for plain vector files.
-   */
-  search?(request: SearchRequest): Promise<SearchResult>;
-  /** True when `search({ exact: true })` runs the engine's own exact path. */
-  readonly supportsExactSearch?: boolean;
-  /** How `search({ exact: true })` computes its answer, for evidence (defaults to "the engine's own exact search"). */
-  readonly exactSearchMethod?: string;
-  /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
-  readonly searchTuning?: SearchTuning;
+  /** Search with the engine's own index, for sources that can: index files and live stores. Absent for plain vector files. */
+  readonly search?: SearchCapability;
   /**
    * Exact per-row counts the engine computes itself over every row (live stores, which are sampled
    * rather than scanned): NULL, zero and duplicate vectors, duplicate ids. Undefined when the
@@ -91,6 +83,16 @@ export interface PushdownStats {
   readonly duplicateIdExamples?: readonly string[];
 }
 
+/** What a source that can search offers: the search, its exact path when it has one, its knob. */
+export interface SearchCapability {
+  /** The k nearest rows of each query by the index (or, with `exact`, by the engine's own exact path). */
+  query(request: SearchRequest): Promise<SearchResult>;
+  /** Present when `query({ exact: true })` runs the engine's own exact path: how it computes its answer, for evidence. */
+  readonly exactMethod?: string;
+  /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
+  readonly tuning?: SearchTuning;
+}
+
 export interface SearchRequest {
   /** count × dim query vectors, row-major. */
   readonly queries: Float32Array;
@@ -146,11 +148,7 @@ export interface ScanOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface RowBlock {
-  readonly dim: number;
-  readonly count: number;
-  /** count × dim floats, row-major. */
-  readonly data: Float32Array;
+export interface RowBlock extends Rows {
   /** Row number of the first row when the block is contiguous. */
   readonly start: number;
   /** Row numbers of each row when the block is not contiguous (then `start` is the first of them). */

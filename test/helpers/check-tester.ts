@@ -56,7 +56,7 @@ export function artifactsOf(store: HandBuiltStore): Artifacts {
     declared: store.declared ?? {},
     rowStats: stats.finish(store.scope ?? 'full', source.rows),
     sample: { dim: rows.dim, count: sampleRows.length, rows: sampleRows, data: sampleData },
-    settings: { seed: 1, sampleSize: sampleRows.length, probeQueries: 200, k: 20, full: false, ...store.settings },
+    settings: { seed: 1, sample: sampleRows.length, probeQueries: 200, k: 20, full: false, ...store.settings },
     ...(store.queries ? { queries: querySetOf(store.queries, source.normTolerance) } : {}),
     ...(source.index ? { index: source.index } : {}),
     ...store.artifacts,

@@ -7,7 +7,7 @@ import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { SelfReferencePlan, SelfReferencing } from '../self-reference.js';
 import { exactSearchStored } from '../stored-exact-search.js';
-import type { IndexDescription, RowBlock, ScanOptions, ScanSummary, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
+import type { IndexDescription, RowBlock, ScanOptions, ScanSummary, SearchCapability, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../source.js';
 import { HEADER_BYTES, readHnswlibHeader, type HnswlibHeader } from './header.js';
 import { HNSWLIB_DEFAULT_EF, loadHnswlibLibrary, type LibraryLoad } from './library-search.js';
 import { resolveMetric, type MetricResolution } from './metric.js';
@@ -68,8 +68,7 @@ export async function openHnswlib(path: string, options: HnswlibOptions = {}): P
 }
 
 export class HnswlibSource implements VectorSource, SelfReferencing {
-  readonly searchTuning?: SearchTuning;
-  readonly search?: (request: SearchRequest) => Promise<SearchResult>;
+  readonly search?: SearchCapability;
   private library: Promise<LibraryLoad> | undefined;
   /** Set when the audit had to fall back to exact search: the reason, shown in the notes. */
   private fallbackReason: string | undefined;
@@ -84,12 +83,14 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     private elements: HnswlibElements | undefined,
   ) {
     if (metric.searchSpace) {
-      this.search = (request) => this.searchIndex(request);
-      this.searchTuning = {
-        name: 'efSearch',
-        current: HNSWLIB_DEFAULT_EF,
-        sweep: EF_SWEEP,
-        assumed: `efSearch is not stored in hnswlib files; ${HNSWLIB_DEFAULT_EF} is hnswlib's default (what LangChain.js uses unless the application calls setEf)`,
+      this.search = {
+        query: (request) => this.searchIndex(request),
+        tuning: {
+          name: 'efSearch',
+          current: HNSWLIB_DEFAULT_EF,
+          sweep: EF_SWEEP,
+          assumed: `efSearch is not stored in hnswlib files; ${HNSWLIB_DEFAULT_EF} is hnswlib's default (what LangChain.js uses unless the application calls setEf)`,
+        },
       };
     }
   }

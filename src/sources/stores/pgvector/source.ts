@@ -68,13 +68,14 @@ export class PgvectorSource extends StoreSource {
     this.index = catalog.indexes.find((index) => index.valid);
     if (this.index) {
       const index = this.index;
-      this.search = (request) => this.guard('search the index', () => this.searchIndex(index, request));
-      this.supportsExactSearch = true;
-      this.exactSearchMethod = ENGINE_EXACT_METHOD;
-      this.searchTuning =
-        index.method === 'hnsw'
-          ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
-          : tuningSweep('ivfflat.probes', catalog.settings.probes, [4, 16, 64], Math.max(1, index.options.lists ?? 1));
+      this.search = {
+        query: (request) => this.guard('search the index', () => this.searchIndex(index, request)),
+        exactMethod: ENGINE_EXACT_METHOD,
+        tuning:
+          index.method === 'hnsw'
+            ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
+            : tuningSweep('ivfflat.probes', catalog.settings.probes, [4, 16, 64], Math.max(1, index.options.lists ?? 1)),
+      };
     }
   }
 
