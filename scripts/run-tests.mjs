@@ -35,6 +35,7 @@ const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test
   cwd: root,
   stdio: 'inherit',
   // LanceDB's index builder logs a warning per empty partition of the deliberately small test tables.
-  env: { ...process.env, NO_COLOR: '1', LANCEDB_LOG: process.env.LANCEDB_LOG ?? 'error' },
+  // VECTORCLINIC_CHECK_CONTRACTS=strict holds every check to its meta (declared artifacts and evidence keys).
+  env: { ...process.env, NO_COLOR: '1', LANCEDB_LOG: process.env.LANCEDB_LOG ?? 'error', VECTORCLINIC_CHECK_CONTRACTS: 'strict' },
 });
 process.exit(result.status ?? 1);

@@ -23,6 +23,7 @@ export interface ErrorDetails {
 }
 
 export class VectorclinicError extends Error {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by isInstance through `MARKER in value`, across duplicate installs
   private readonly [MARKER] = true;
   readonly exitCode: number = EXIT.badInput;
   readonly where?: string;

@@ -45,7 +45,7 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
     const manifest = fileManifest ?? (await source.storedManifest?.());
     const declared = mergeDeclared(flags, manifest);
     const notes = manifestNotes(flags, manifest);
-    const report = await checkSource(source, settings, declared, callbacks);
+    const report = await checkParsed(source, settings, declared, callbacks);
     const invocation = checkInvocation(target, settings, declared, fileManifest?.path);
     const rules: SuppressionRule[] = [...settings.suppress, ...(manifest?.manifest.suppress ?? []).map((rule) => ({ ...rule, source: manifest?.path ?? 'store manifest' }))];
     return acceptFindings({ ...report, ...(notes.length ? { notes: [...report.notes, ...notes] } : {}), invocation }, rules, baselines);
@@ -58,9 +58,13 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
  * The check over an already opened source, against an explicit policy (the rebuild's before/after
  * uses it on the vectors it just wrote). The caller closes the source.
  */
-export async function checkSource(source: VectorSource, options: CheckOptionsInput | CheckOptions, declared: DeclaredPolicy, callbacks: CheckCallbacks = {}): Promise<Report> {
+export async function checkSource(source: VectorSource, options: CheckOptionsInput, declared: DeclaredPolicy, callbacks: CheckCallbacks = {}): Promise<Report> {
+  return checkParsed(source, parseOptions(options), declared, callbacks);
+}
+
+/** The check with options parsed once, by whoever took them in (`check`, `checkSource`). */
+async function checkParsed(source: VectorSource, settings: CheckOptions, declared: DeclaredPolicy, callbacks: CheckCallbacks): Promise<Report> {
   const startedAt = performance.now();
-  const settings = parseOptions(options);
   const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(declared.metric ? { metric: declared.metric } : {}) };
   const others: VectorSource[] = [];
   try {
@@ -70,13 +74,13 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
     const referenceSource = settings.vectors ? await openSource(settings.vectors, settings.field ? { field: settings.field } : {}) : undefined;
     if (referenceSource) others.push(referenceSource);
     const artifacts = await gather(source, declared, {
-      sampleSize: settings.sample,
+      sample: settings.sample,
       seed: settings.seed,
       full: settings.full,
       probeQueries: settings.probeQueries,
       k: OVERLAP_K,
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
-      auditBudgetSeconds: settings.auditBudget,
+      auditBudget: settings.auditBudget,
       ...(settings.search ? { search: settings.search } : {}),
       filters: settings.filter.map(parseFilter),
       ...(querySource ? { queries: { source: querySource } } : {}),

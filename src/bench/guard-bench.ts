@@ -20,6 +20,7 @@ const BATCH_ROWS = 4096;
 /** Best of several runs: the machine is shared, the minimum is the least disturbed measurement. */
 const RUNS = 3;
 
+// biome-ignore lint/complexity/noUselessStringRaw: a Python script: raw, so a backslash added to it later reaches Python as written
 const NUMPY_SCRIPT = String.raw`
 import sys, time, numpy as np
 x = np.load(sys.argv[1]); batch = int(sys.argv[2]); runs = int(sys.argv[3])

@@ -140,7 +140,7 @@ async function scanOnce(file: BenchFile, scanThreads?: number) {
   const source = await openSource(file.path);
   try {
     const artifacts = await gather(source, { from: 'options' }, {
-      sampleSize: 5000,
+      sample: 5000,
       seed: 0,
       full: false,
       probeQueries: 50,

@@ -38,6 +38,7 @@ export default defineCheck({
       recallAt10: 'mean recall@10 of the index against exact search, at the audited setting',
       interval95: '95% interval of that mean',
       queries: 'queries the recall is measured on, and their origin',
+      origin: "where the audit queries came from: 'queries' (--queries), 'sampled-rows' (stored rows), 'reference-rows' (rows of --vectors)",
       plannedQueries: 'queries the audit drew (more than `queries` when the budget cut it)',
       budgetSeconds: 'the audit time budget (--audit-budget)',
       seconds: 'the seconds the audit took',
@@ -51,7 +52,8 @@ export default defineCheck({
       rebuildCauses: "other checks' findings that put the cause in the build, so no parameter fix is offered",
     },
     labels: ['No.8'],
-    requiredArtifacts: ['annAudit'],
+    requiredArtifacts: ['annAudit', 'sample', 'settings'],
+    optionalArtifacts: ['index', 'reference', 'deletedRows'],
     fix: 'Raise the search parameter where the sweep shows recall reaching the target (e.g. SET hnsw.ef_search, ivfflat.probes, nprobe; LanceDB .ef(n), .nprobes(n)); if no setting reaches it, rebuild the index on the current data with `vectorclinic rebuild`.',
   },
   run(artifacts, context) {

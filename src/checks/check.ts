@@ -16,7 +16,10 @@ export interface CheckMeta {
   /** Evidence fields the finding carries, and what each means. */
   readonly evidence: Readonly<Record<string, string>>;
   readonly labels: readonly Label[];
+  /** Artifacts the check needs: without one it does not run (and says what would let it). */
   readonly requiredArtifacts: readonly ArtifactName[];
+  /** Artifacts the check reads only when present (a query set, an index): it runs without them. */
+  readonly optionalArtifacts?: readonly ArtifactName[];
   /** The general fix, in no one engine's terms; findings may give a more specific one. */
   readonly fix: string;
   /**

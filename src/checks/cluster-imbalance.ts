@@ -56,9 +56,10 @@ export default defineCheck({
       largestList: 'size of the largest list and its share of all vectors',
       vectorsPerList: 'vectors per list on average',
       degenerateLists: 'lists whose sampled vectors are near-copies of each other',
+      listsMeasured: 'lists with enough sampled vectors to measure their spread',
     },
     labels: ['No.8'],
-    requiredArtifacts: ['index', 'rowStats', 'sample'],
+    requiredArtifacts: ['index', 'rowStats', 'sample', 'settings'],
     fix: 'Retrain the IVF on deduplicated, current data with nlist ≈ √N (at least 39 training points per list), then re-add the vectors: `vectorclinic rebuild <vectors> --dedup`.',
   },
   run(artifacts, context) {

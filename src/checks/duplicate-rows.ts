@@ -28,13 +28,16 @@ export default defineCheck({
     evidence: {
       exactDuplicateRows: 'rows repeating an earlier row byte for byte (estimated when hashing had to thin out)',
       exactShare: 'their share of valid rows',
+      exactEstimated: 'true when the exact count is scaled up from a hash sample (hashing thinned out to stay in bounded memory)',
       nearDuplicateRedundant: 'sampled rows that deduplication would remove (copies beyond the first of each near-duplicate cluster)',
       nearShare: 'their share of the rows compared',
+      rowsCompared: 'sampled rows searched for near-duplicates (0 when the search did not run)',
       largestClusters: 'biggest clusters of identical/near-identical rows, with row numbers',
       distanceThreshold: 'cosine distance under which two rows count as the same content',
     },
     labels: ['No.8'],
-    requiredArtifacts: ['rowStats', 'sample'],
+    requiredArtifacts: ['rowStats', 'sample', 'source', 'settings'],
+    optionalArtifacts: ['index', 'pushdown'],
     fix: 'Deduplicate before indexing (exact hash on normalized text plus a near-duplicate pass), upsert by a content id instead of appending, mask boilerplate; then retrain/rebuild the index: `vectorclinic rebuild <vectors> --dedup --mask-boilerplate`.',
   },
   run(artifacts, context) {
@@ -46,11 +49,11 @@ export default defineCheck({
     const exactShare = counted ? (counted.total ? counted.count / counted.total : 0) : exact.rowsHashed ? exact.duplicateRows / exact.rowsHashed : 0;
     const exactEstimated = counted ? false : exact.keepRate < 1;
     const near = nearDuplicates(artifacts, context);
-    const nearShare = near && near.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
+    const nearShare = near?.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
     const largestCluster = near?.clusters[0]?.size ?? 0;
     const largestExact = exact.largestGroups[0]?.size ?? 0;
     const boilerplateShare = Math.max(
-      near && near.rowsChecked ? largestCluster / near.rowsChecked : 0,
+      near?.rowsChecked ? largestCluster / near.rowsChecked : 0,
       exact.rowsHashed ? largestExact / exact.rowsHashed : 0,
     );
     const share = Math.max(exactShare, nearShare);

@@ -39,6 +39,7 @@ export default defineCheck({
     },
     labels: ['No.8', 'No.16'],
     requiredArtifacts: ['source'],
+    optionalArtifacts: ['index', 'pushdown'],
     fix: 'Build the store in order: ingest (and deduplicate) first, then train and build the index on the data it will hold; gate the service on a non-empty, trained index (`vectorclinic check` in CI or at boot).',
   },
   run({ source, index, pushdown }): CheckResult | CheckResult[] | null {

@@ -42,6 +42,9 @@ export default defineCheck({
       normState: "'unit', 'raw' or 'mixed' (measured)",
       normP50: 'median row norm',
       agreementAt10: 'share of the declared-metric top-10 that the actual metric returns',
+      agreementAt10Ip: 'cosine model over unnormalized vectors: share of the true cosine top-10 that inner product returns on them as stored',
+      agreementAt10L2: 'the same for L2 distance',
+      normDominance: 'inner-product model over unnormalized vectors: share of each top-10 taken by the same 10 longest vectors, whatever the query',
       safeMetrics: 'metrics that rank these vectors as the model intends',
       queryOperator: 'live stores: the ORDER BY operator of the declared metric (pgvector <=>, <->, <#>)',
       indexOperator: "the operator the index's operator class serves",
@@ -49,10 +52,14 @@ export default defineCheck({
       pc1Share: "whitening: PC1's share of variance of the unit, centered sample",
       isotropicShare: 'whitening: the PC1 share isotropic (whitened) data of this size shows (Marchenko–Pastur edge)',
       meanCosine: 'whitening: mean pairwise cosine of the sample (0 when centered)',
+      isotropyRows: 'whitening: sampled rows the spectrum and the neighbour structure were measured on',
+      neighbourExcess: "whitening: rows' top-5 cosine to their nearest rows above the level with their coordinates randomly permuted (≈0: random vectors, no structure)",
+      neighbourExcessError: 'whitening: standard error of that excess',
       policyWhitened: 'whitening: what the policy declares',
     },
     labels: ['No.8'],
-    requiredArtifacts: ['rowStats', 'sample', 'declared', 'source'],
+    requiredArtifacts: ['rowStats', 'sample', 'declared', 'source', 'settings'],
+    optionalArtifacts: ['index', 'queries'],
     fix: 'For a cosine model: L2-normalize every vector before storing it (and every query), or use an index that normalizes (a cosine index); then rebuild the index with `vectorclinic rebuild`.',
     storeFix: {
       pgvector: 'In pgvector: index with vector_cosine_ops and order queries by <=>.',
@@ -158,7 +165,7 @@ function metricAgreement(artifacts: Artifacts, context: CheckContext): CheckResu
   };
   if (!declared) return undeclared(base.normState, base, index?.metric);
   if (decodedNormsUnreliable(artifacts, context)) return staleDecoding(base);
-  if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, declared, index.metric, index.normalizesInput, base);
+  if (index?.metric && index.metric !== 'other') return indexVersusDeclared(artifacts, context, { declared, indexMetric: index.metric, normalizes: index.normalizesInput, base });
   return vectorsVersusDeclared(artifacts, context, declared, base);
 }
 
@@ -199,14 +206,15 @@ function undeclared(state: string, evidence: BaseEvidence, indexMetric: string |
   };
 }
 
-function indexVersusDeclared(
-  artifacts: Artifacts,
-  context: CheckContext,
-  declared: Metric,
-  indexMetric: Metric,
-  normalizes: boolean,
-  base: BaseEvidence,
-): CheckResult | null {
+/** What the model was trained for against what the index computes (and whether it normalizes). */
+interface MetricPair {
+  readonly declared: Metric;
+  readonly indexMetric: Metric;
+  readonly normalizes: boolean;
+  readonly base: BaseEvidence;
+}
+
+function indexVersusDeclared(artifacts: Artifacts, context: CheckContext, { declared, indexMetric, normalizes, base }: MetricPair): CheckResult | null {
   const state = base.normState;
   if (normalizes || indexMetric === 'cosine') {
     if (declared === 'cosine' || state === 'unit') return null;

@@ -51,3 +51,14 @@ export function inputsInWords(required: readonly ArtifactName[]): string {
   const words = required.flatMap((name) => INPUT_WORDS[name] ?? []);
   return words.length ? words.join(', ') : 'any target (it needs only the vectors)';
 }
+
+/** The inputs a check also reads when present (it runs without them), in plain words; '' when none beyond the vectors. */
+export function optionalInputsInWords(optional: readonly ArtifactName[] = []): string {
+  return optional.flatMap((name) => INPUT_WORDS[name] ?? []).join(', ');
+}
+
+/** "Runs on: …", plus what the check also uses when the target or the options give it. */
+export function runsOnInWords(meta: { readonly requiredArtifacts: readonly ArtifactName[]; readonly optionalArtifacts?: readonly ArtifactName[] }): string {
+  const optional = optionalInputsInWords(meta.optionalArtifacts);
+  return `${inputsInWords(meta.requiredArtifacts)}${optional ? `; also uses, when present: ${optional}` : ''}`;
+}

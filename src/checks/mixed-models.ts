@@ -29,6 +29,8 @@ export default defineCheck({
       'The neighbour graph and the 2-means split work in 64 random dimensions when the vectors have more (cosines kept to about ±0.13); the judgement uses every dimension.',
     evidence: {
       minorityShare: 'share of sampled rows in the smaller part (with its 95% interval)',
+      minorityShareLow95: 'lower end of the 95% interval of the minority share',
+      minorityShareHigh95: 'upper end of that interval',
       parts: 'each part: sampled rows, share, and where its rows are (blocks of rows or segments)',
       interleaved: 'true when the parts alternate in row order (two writers) instead of forming blocks',
       relation: 'share of each part\'s own structure that the other part shares (≈0: unrelated models; one model\'s topics: 0.2–1)',
@@ -36,15 +38,16 @@ export default defineCheck({
       meanCosine: 'mean cosine (uncentered) within each part and across: two models\' vectors are near-orthogonal',
       method: 'how the split was found',
       sampledRows: 'valid sampled rows the search used',
+      minDetectableShare: 'the smallest minority share the search can detect with this many sampled rows (a smaller foreign part passes unseen)',
     },
     labels: ['No.8', 'No.16'],
-    requiredArtifacts: ['sample', 'rowStats'],
+    requiredArtifacts: ['sample', 'rowStats', 'settings'],
     fix: 'Re-embed the minority part with the model the rest of the store (and the query path) uses, then rebuild the index: `vectorclinic rebuild <vectors> --metric <metric> --apply`. Record the model in the manifest (`vectorclinic guard`) so the next swap is caught at the door.',
   },
   run(artifacts, context) {
     const search = modelSplit(artifacts, context);
     const best = search?.best;
-    if (!search || !best || !best.mixed) return null;
+    if (!search || !best?.mixed) return null;
     const location = locatePart(best.minorityRows, best.majorityRows, artifacts.rowStats.segments ?? []);
     const minorityWhere = location.minority.text;
     const evidence = {

@@ -3,7 +3,7 @@ import type { Evidence } from '../core/finding.js';
 import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import type { RegimeRuns } from '../gather/row-stats.js';
-import { distinctScales, scaleRegimes, SCALE_MIN_RATIO, SCALE_MIN_SEPARATION } from '../computed/scale-regimes.js';
+import { distinctScales, scaleRegimes, } from '../computed/scale-regimes.js';
 import { effectiveMetric } from '../computed/search-metric.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import type { CheckContext } from '../computed/check-context.js';
@@ -39,11 +39,15 @@ export default defineCheck({
       minorityShare: 'share of the smaller population',
       regimeStarts: 'row where each contiguous regime starts (with its length)',
       interleaved: 'true when the regimes alternate row by row instead of forming shards',
+      regimeSwitches: 'how many times consecutive rows switch between the unit and the raw regime',
       segments: 'per shard / source file: rows, unit share, mean norm',
+      scope: "'full' (every row measured) or 'sample' (sampled rows: boundaries are between sampled rows)",
       scales: 'raw rows at two scales: median norm of each group, their ratio and separation (Ashman\'s D), where the smaller group sits',
+      metric: 'two scales: the metric searches rank by (the index\'s, else the declared one): harmless under cosine, harmful under inner product and L2',
     },
     labels: ['No.8', 'No.16'],
-    requiredArtifacts: ['rowStats', 'source'],
+    requiredArtifacts: ['rowStats', 'source', 'sample', 'settings', 'declared'],
+    optionalArtifacts: ['index'],
     fix: 'Normalize the unnormalized rows (or re-embed them with the pipeline that normalizes) and rebuild the index; route every writer through one ingestion path with `vectorclinic guard --metric cosine`, which normalizes and records the policy.',
   },
   run(artifacts, context) {

@@ -25,6 +25,7 @@ export default defineCheck({
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'source'],
+    optionalArtifacts: ['pushdown'],
     fix: 'Re-embed or delete the rows listed; normalize with a guard against zero norms (x / max(‖x‖, ε)); reject non-finite rows at ingestion with `vectorclinic guard`.',
   },
   run({ rowStats, source, pushdown }) {

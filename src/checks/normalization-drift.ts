@@ -36,9 +36,12 @@ export default defineCheck({
       policyNormalized: 'what the policy declares',
       storeWhitened: 'whitening: whether the stored vectors look whitened',
       queryWhitened: 'whitening: whether the queries look whitened',
+      store: 'whitening: the stored vectors\' spectrum (PC1 share, the isotropic level, mean cosine, rows measured)',
+      queries: 'whitening: the same for the queries',
     },
     labels: ['No.8'],
-    requiredArtifacts: ['rowStats', 'declared'],
+    requiredArtifacts: ['rowStats', 'declared', 'sample', 'settings'],
+    optionalArtifacts: ['index', 'queries'],
     fix: 'Apply one normalization policy on both paths: L2-normalize documents at ingestion and queries at search time (or neither, for a metric that needs raw vectors), and record it in the store manifest.',
   },
   run(artifacts, context) {

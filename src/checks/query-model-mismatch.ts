@@ -30,14 +30,16 @@ export default defineCheck({
       heldOutBestMatchMedian: 'the same for held-out stored rows',
       meanDirectionCosine: "cosine between the queries' mean direction and the store's",
       queries: 'queries measured',
+      heldOutRows: 'held-out stored rows that form the baseline',
+      poolRows: 'sampled stored rows the queries and held-out rows are matched against',
     },
     labels: ['No.8'],
-    requiredArtifacts: ['sample', 'queries'],
+    requiredArtifacts: ['sample', 'queries', 'settings'],
     fix: 'Embed queries with exactly the model (name and version) that embedded the store, or re-embed the store with the query model and rebuild the index (`vectorclinic rebuild`). Record the model in the store manifest so both paths can be checked against it.',
   },
   run(artifacts, context) {
     const fit = queryModelFit(artifacts, context);
-    if (!fit || !fit.mismatch) return null;
+    if (!fit?.mismatch) return null;
     return {
       severity: 'fail',
       message:

@@ -3,6 +3,7 @@ import type { CheckOutcome } from '../core/report.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import type { CheckContext } from '../computed/check-context.js';
 import { isGap, type Check, type CheckGap, type CheckResult } from './check.js';
+import { ArtifactReadTracker, assertEvidenceDeclared, CheckContractError, contractsEnforcedByEnvironment } from './contract.js';
 import { missingInputReason } from './missing-inputs.js';
 
 export interface CheckRun {
@@ -21,12 +22,26 @@ export function createContext(): CheckContext {
   };
 }
 
+export interface RunChecksOptions {
+  /** Shared memo of derived data; a fresh one by default. */
+  readonly context?: CheckContext;
+  /**
+   * Hold every check to its meta: it sees only the artifacts it declares, and an evidence key it
+   * does not document aborts the run with a CheckContractError. Defaults to
+   * VECTORCLINIC_CHECK_CONTRACTS=strict, which the test suite sets; off for users, so a slip in a
+   * declaration never costs them a report.
+   */
+  readonly enforceContracts?: boolean;
+}
+
 /**
  * Run every check over the artifacts. A check whose inputs are missing, or that says it could not
  * run, is 'not run' (never passed), with what would let it run; a check that throws becomes an
  * 'error' outcome — one broken check never aborts the report.
  */
-export function runChecks(artifacts: Artifacts, checks: readonly Check[], context = createContext()): CheckRun {
+export function runChecks(artifacts: Artifacts, checks: readonly Check[], options: RunChecksOptions = {}): CheckRun {
+  const context = options.context ?? createContext();
+  const tracker = (options.enforceContracts ?? contractsEnforcedByEnvironment()) ? new ArtifactReadTracker() : undefined;
   const findings: Finding[] = [];
   const outcomes: CheckOutcome[] = [];
   for (const check of checks) {
@@ -38,14 +53,16 @@ export function runChecks(artifacts: Artifacts, checks: readonly Check[], contex
     }
     let returned: readonly (CheckResult | CheckGap)[];
     try {
-      const value = check.run(artifacts, context);
+      const value = tracker ? check.run(tracker.view(artifacts, check), tracker.context(context, check)) : check.run(artifacts, context);
       returned = value === null ? [] : Array.isArray(value) ? value : [value as CheckResult | CheckGap];
     } catch (error) {
+      if (error instanceof CheckContractError) throw error;
       outcomes.push({ code: meta.code, title: meta.title, status: 'error', result: 'error', detail: error instanceof Error ? error.message : String(error) });
       continue;
     }
     const gaps = returned.filter(isGap);
     const results = returned.filter((value): value is CheckResult => !isGap(value));
+    if (tracker) assertEvidenceDeclared(check, results);
     const notChecked = gaps.length ? { notChecked: gaps.map((gap) => gap.notRun) } : {};
     if (results.length > 0) {
       const finding = mergeResults(check, results, artifacts.source.kind);

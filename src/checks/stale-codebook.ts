@@ -65,6 +65,7 @@ export default defineCheck({
       pqCodeShareMin: 'the lowest sub-quantizer share',
       sqSaturatedShare: 'share of SQ components clamped at either end of the trained range',
       rowsMeasured: 'sampled rows (IVF) or stored codes (PQ/SQ) measured',
+      reasons: "which measurements found the codebook stale or degraded: 'coarse-fit', 'retrain-gain', 'offset', 'pq-codes', 'sq-range'",
       decodedNormP50: 'median norm of the decoded vectors (PQ: unit vectors decode near 0.95–0.99 with a fitting codebook)',
       foreignShare: 'manifest: share of sampled rows outside the recorded distribution',
       expectedShare: 'manifest: that share on the vectors the manifest was built from (0.01)',
@@ -75,7 +76,8 @@ export default defineCheck({
       manifest: 'the manifest compared against',
     },
     labels: ['No.8', 'No.14'],
-    requiredArtifacts: ['sample', 'rowStats', 'declared'],
+    requiredArtifacts: ['sample', 'rowStats', 'declared', 'source', 'settings'],
+    optionalArtifacts: ['index'],
     fix: 'Retrain the index on the vectors it now holds (after any model change, normalization or whitening), then re-add them: `vectorclinic rebuild <vectors> --metric <m>`; keep the model, preprocessing and index build in one versioned step.',
   },
   run(artifacts, context) {

@@ -24,7 +24,8 @@ export default defineCheck({
       scope: "'full' (every row scanned), 'sample', or 'store' (counted by the store itself)",
     },
     labels: ['No.8'],
-    requiredArtifacts: ['rowStats'],
+    requiredArtifacts: ['rowStats', 'source'],
+    optionalArtifacts: ['pushdown'],
     fix: 'Re-embed the rows listed (or delete them), find why the embedding step produced zeros, and put `vectorclinic guard` in front of ingestion so zero rows are rejected with a reason.',
   },
   run({ rowStats, pushdown, source }) {

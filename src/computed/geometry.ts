@@ -63,5 +63,5 @@ export function geometry(artifacts: Artifacts, context: CheckContext): Geometry 
 /** Variance shares of the top principal components of the unit-normalized, centered sample (a scree). */
 export function pcaScree(artifacts: Artifacts, context: CheckContext): { readonly rows: number; readonly shares: readonly number[] } | undefined {
   const pca = principal(artifacts, context);
-  return pca && pca.shares.centered.length ? { rows: pca.rows, shares: pca.shares.centered } : undefined;
+  return pca?.shares.centered.length ? { rows: pca.rows, shares: pca.shares.centered } : undefined;
 }

@@ -1,5 +1,5 @@
 import { kernels } from '../math/kernels.js';
-import { Rng, sampleIndices, shuffle } from '../math/rng.js';
+import { type Rng, sampleIndices, shuffle } from '../math/rng.js';
 import { columnMean, normalizeInPlace, selectRows } from '../math/vectors.js';
 
 /**

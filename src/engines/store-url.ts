@@ -263,7 +263,7 @@ function decodePart(text: string, what: string, shown: string): string {
 /** host[:port], host may be an [IPv6] literal. The port's value is not echoed: a mis-split password could be in it. */
 function splitHostPort(hostPort: string, shown: string): { host?: string; port?: number } {
   const bracket = hostPort.startsWith('[') ? hostPort.indexOf(']') : -1;
-  const colon = hostPort.indexOf(':', bracket < 0 ? 0 : bracket);
+  const colon = hostPort.indexOf(':', Math.max(bracket, 0));
   const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
   const portText = colon < 0 ? '' : hostPort.slice(colon + 1);
   const port = portText === '' ? undefined : parsePort(portText, 'after the host', shown);

@@ -8,24 +8,19 @@ import { SearchBudgetExceeded } from '../sources/search-budget.js';
 import type { SearchRequest, SearchResult, VectorSource } from '../sources/source.js';
 import type { AnnAudit, VectorSample } from './artifacts.js';
 import type { SearchSetting } from './search-setting.js';
+import type { Rows } from '../core/rows.js';
 
 /** recall@10 is what RAG users feel: the top-10 chunks handed to the model. */
 export const AUDIT_K = 10;
 /** 100 queries × 10 neighbours bound the recall estimate to about ±3 points. */
 export const AUDIT_QUERIES = 100;
 
-export interface AuditQueries {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+export interface AuditQueries extends Rows {
   readonly origin: AnnAudit['origin'];
 }
 
 /** Vectors to search exactly when the engine has no exact path of its own, with their ids. */
-export interface ExactReference {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+export interface ExactReference extends Rows {
   /** Id of each reference row, in the id space the source's search returns. */
   readonly ids: readonly (string | number | bigint)[];
   readonly metric: Metric;
@@ -49,7 +44,7 @@ const CURRENT_SHARE = 0.8;
 export interface AuditOptions {
   readonly k?: number;
   /** Seconds the audit may take; undefined: no limit. */
-  readonly budgetSeconds?: number;
+  readonly auditBudget?: number;
   /** The setting of the source's knob to audit at (resolveSearchSetting); default: the source's own current value. */
   readonly setting?: SearchSetting;
   /** Further search settings (--search) applied to every search of the audit. */
@@ -80,19 +75,20 @@ export async function auditAnn(
   options: AuditOptions = {},
 ): Promise<AuditOutcome> {
   const k = options.k ?? AUDIT_K;
-  if (!source.search || queries.count === 0) return {};
+  const search = source.search;
+  if (!search || queries.count === 0) return {};
   const started = performance.now();
-  const budgetMs = options.budgetSeconds === undefined ? undefined : options.budgetSeconds * 1000;
+  const budgetMs = options.auditBudget === undefined ? undefined : options.auditBudget * 1000;
   const deadline = (share: number): { deadline?: number; minQueries: number } =>
     budgetMs === undefined ? { minQueries: MIN_AUDIT_QUERIES } : { deadline: started + share * budgetMs, minQueries: MIN_AUDIT_QUERIES };
   const request = (count: number): SearchRequest => ({ queries: queries.data.subarray(0, count * queries.dim), count, k });
   const cuts: string[] = [];
-  const budgetText = options.budgetSeconds === undefined ? '' : `the ${options.budgetSeconds} s audit budget`;
+  const budgetText = options.auditBudget === undefined ? '' : `the ${options.auditBudget} s audit budget`;
   let exact: SearchResult;
   let exactMethod: string;
-  if (source.supportsExactSearch) {
+  if (search.exactMethod !== undefined) {
     try {
-      exact = await source.search({ ...request(queries.count), exact: true, ...deadline(EXACT_SHARE) });
+      exact = await search.query({ ...request(queries.count), exact: true, ...deadline(EXACT_SHARE) });
     } catch (error) {
       if (!(error instanceof SearchBudgetExceeded)) throw error;
       return {
@@ -101,18 +97,18 @@ export async function auditAnn(
           `(stopped after ${error.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`,
       };
     }
-    exactMethod = exact.method ?? source.exactSearchMethod ?? "the engine's own exact search";
+    exactMethod = exact.method ?? search.exactMethod;
   } else if (reference) {
     exact = await exactReferenceSearch(queries, reference, k);
     exactMethod = reference.description;
   } else {
     return {};
   }
-  const tuning = source.searchTuning;
+  const tuning = search.tuning;
   const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
   // The index's own value needs no parameter; one from --search or a manifest is applied explicitly.
   const currentParams = { ...options.search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
-  const current = await source.search({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
+  const current = await search.query({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
   const measured = current.ids.length;
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
@@ -125,7 +121,7 @@ export async function auditAnn(
       skipped.push(value);
       continue;
     }
-    const result = await source.search({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
+    const result = await search.query({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
     const point = meanRecall(result, exact, k);
     sweep.push({ value, recall: point.mean, low: point.low, high: point.high, queries: result.ids.length });
     if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);
@@ -145,7 +141,7 @@ export async function auditAnn(
       ...(setting ? { tuning: { name: setting.name, current: setting.value, from: setting.from, ...(setting.assumed ? { assumed: setting.assumed } : {}) } } : {}),
       sweep,
       seconds: (performance.now() - started) / 1000,
-      ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
+      ...(options.auditBudget !== undefined ? { budgetSeconds: options.auditBudget } : {}),
       cuts,
     },
   };

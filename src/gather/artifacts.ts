@@ -2,14 +2,12 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import type { DeletedRowFacts, IndexDescription, PushdownStats, SourceDescription } from '../sources/source.js';
 import type { RowStats } from './row-stats.js';
 import type { SearchSettingOrigin } from './search-setting.js';
+import type { Rows } from '../core/rows.js';
 
 /** Rows drawn uniformly at random (seeded) from the source, in ascending row order. */
-export interface VectorSample {
-  readonly dim: number;
-  readonly count: number;
+export interface VectorSample extends Rows {
   /** Row number of each sampled row. */
   readonly rows: readonly number[];
-  readonly data: Float32Array;
 }
 
 /** Query vectors the user supplied (--queries), with their own per-row facts. */
@@ -168,7 +166,8 @@ export interface IdExamples {
 /** Knobs that change what checks compute, fixed for one run (and echoed in the report). */
 export interface CheckSettings {
   readonly seed: number;
-  readonly sampleSize: number;
+  /** Rows sampled (the --sample asked for, or fewer when the source holds fewer). */
+  readonly sample: number;
   /** Random queries for neighbour-overlap and agreement measurements. */
   readonly probeQueries: number;
   /** Neighbour list length for overlap@k. */

@@ -20,7 +20,7 @@ export async function gatherDeletedRows(source: VectorSource, sample: VectorSamp
   const queries = usableRows(sample, DELETED_PROBES, seed);
   const count = queries.length / Math.max(1, sample.dim);
   if (count === 0) return { facts };
-  const result = await source.search({ queries, count, k: AUDIT_K });
+  const result = await source.search.query({ queries, count, k: AUDIT_K });
   const expected = Math.min(AUDIT_K, facts.liveRows);
   const shortQueries = result.ids.filter((ids) => ids.length < expected).length;
   const returned = [...new Set(result.ids.flat().map(String))];

@@ -75,7 +75,7 @@ export async function gatherReference(
   const ids = indexInfo?.ids ? idsAsBigInt(indexInfo) : undefined;
   const mapping = chooseMapping(ids, rows);
   const coverage = mapping === 'row-number' ? rowNumberCoverage(ids, description.rows, rows, valid) : undefined;
-  const content = await compareContent(index, description, reference, data, mapping, ids, rows, seed);
+  const content = await compareContent({ index, description, reference, data, mapping, ids, referenceRows: rows, seed });
   const deleted = typeof indexInfo?.params.deleted === 'number' ? indexInfo.params.deleted : 0;
   const artifact: ReferenceVectors = {
     target: referenceDescription.target,
@@ -196,16 +196,19 @@ function rowNumberCoverage(ids: ArrayLike<bigint> | undefined, indexRows: number
 }
 
 /** Stored vector of a sample of index rows against the reference row each one's id maps to. */
-async function compareContent(
-  index: VectorSource,
-  description: SourceDescription,
-  reference: VectorSource,
-  data: Float32Array | undefined,
-  mapping: ReferenceVectors['mapping'],
-  ids: ArrayLike<bigint> | undefined,
-  referenceRows: number,
-  seed: number,
-): Promise<ReferenceVectors['content']> {
+interface ContentComparison {
+  readonly index: VectorSource;
+  readonly description: SourceDescription;
+  readonly reference: VectorSource;
+  /** The reference rows already read, when they were (else they are read here). */
+  readonly data: Float32Array | undefined;
+  readonly mapping: ReferenceVectors['mapping'];
+  readonly ids: ArrayLike<bigint> | undefined;
+  readonly referenceRows: number;
+  readonly seed: number;
+}
+
+async function compareContent({ index, description, reference, data, mapping, ids, referenceRows, seed }: ContentComparison): Promise<ReferenceVectors['content']> {
   if (description.storage.lossy) return undefined; // PQ/SQ codes decode too far from the original to tell
   const dim = description.dim;
   const pairs: { indexRow: number; referenceRow: number }[] = [];

@@ -1,7 +1,6 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
-import { FixedRowSource } from '../sources/files/fixed-row-source.js';
-import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
+import type { RowBlock, ScanSummary, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
@@ -16,8 +15,10 @@ import { gatherDeletedRows } from './deleted-rows.js';
 import { UsageError } from '../errors.js';
 import type { FilterSpec } from '../sources/filters.js';
 
+/** Named as in CheckOptions (`sample`, `auditBudget`): one name for each option from the command line to the checks. */
 export interface GatherOptions {
-  readonly sampleSize: number;
+  /** Rows to sample (--sample). */
+  readonly sample: number;
   readonly seed: number;
   /** Scan every row whatever the size, and use every row (up to FULL_SAMPLE_BYTES) as the sample. */
   readonly full: boolean;
@@ -34,7 +35,7 @@ export interface GatherOptions {
    */
   readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
   /** Seconds the ANN audit may take (--audit-budget); undefined: no limit. */
-  readonly auditBudgetSeconds?: number;
+  readonly auditBudget?: number;
   /** Search settings the application uses (--search): the audit searches with them and gates on them. */
   readonly search?: Readonly<Record<string, number>>;
   /** Metadata filters the application searches with (--filter); none: filtered-recall discovers some. */
@@ -67,20 +68,20 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const rng = new Rng(options.seed);
   const sampleTarget = options.full
     ? Math.min(description.rows, Math.floor(FULL_SAMPLE_BYTES / Math.max(1, description.dim * 4)))
-    : options.sampleSize;
+    : options.sample;
   // A filter naming no column, or a value of the wrong type, is exit 2 before a minute of checking.
   const filterCounts = await countFilters(source, options.filters ?? []);
   const sampleRows = sampleIndices(description.rows, sampleTarget, rng);
   const fullScan = options.full || (description.local && description.storage.bytes <= options.scanBudgetBytes);
 
-  const { rowStats, sample } = fullScan
+  const { rowStats, sample, learned } = fullScan
     ? await scanWithSample(source, description, sampleRows, options)
     : await sampleOnly(source, description, sampleRows, options);
 
   const pushdown = await gatherPushdown(source, fullScan);
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
-  // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
-  const scanned = fullScan ? await source.describe() : description;
+  // Index files learn per-row facts (labels) during a full scan: the scan returns them.
+  const scanned = learned ?? description;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
   let annAudit: AnnAudit | undefined;
   const notes: string[] = [];
@@ -88,8 +89,8 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   if (source.search) {
     // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
     const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
-    const exactBasis: AnnAudit['exactBasis'] = source.supportsExactSearch ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
-    const setting = resolveSearchSetting(source.searchTuning, declared, options.search);
+    const exactBasis: AnnAudit['exactBasis'] = source.search.exactMethod !== undefined ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
+    const setting = resolveSearchSetting(source.search.tuning, declared, options.search);
     const outcome = await auditWithProgress(source, sample, queries, exact, options, {
       exactBasis,
       ...(setting ? { setting } : {}),
@@ -111,7 +112,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
         ...(queries ? { queries } : {}),
         ...(annAudit ? { annAudit } : {}),
         ...(options.search ? { search: options.search } : {}),
-        ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }),
+        ...(options.auditBudget === undefined ? {} : { budgetSeconds: options.auditBudget }),
       })
     : undefined;
   const deletedRows = await gatherDeletedRows(source, sample, options.seed);
@@ -119,7 +120,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const final = await source.describe();
   const settings: CheckSettings = {
     seed: options.seed,
-    sampleSize: sample.count,
+    sample: sample.count,
     probeQueries: options.probeQueries,
     k: options.k,
     full: options.full,
@@ -158,7 +159,7 @@ async function auditWithProgress(
 ): Promise<AuditOutcome> {
   const auditQueries = pickAuditQueries(sample, queries, options.seed, audit.exactBasis === 'reference' ? exact : undefined);
   options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }) });
+  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, auditBudget: options.auditBudget });
   options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
   return outcome;
 }
@@ -183,15 +184,23 @@ function auditNotes(audit: AnnAudit): string[] {
   return notes;
 }
 
+/** Per-row facts and the sample; `learned`: the description as a full scan left it, when the scan learned something. */
+interface ScannedRows {
+  readonly rowStats: RowStats;
+  readonly sample: VectorSample;
+  readonly learned?: SourceDescription;
+}
+
 /** One pass over every row: per-row facts for all rows, and the sampled rows copied on the way. */
 async function scanWithSample(
   source: VectorSource,
   description: SourceDescription,
   sampleRows: readonly number[],
   options: GatherOptions,
-): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+): Promise<ScannedRows> {
   const threads = parallelScanThreads(source, description, options.scanThreads);
-  if (threads > 1 && source instanceof FixedRowSource) {
+  // parallelScanThreads gives more than one thread only to sources worker threads can reopen.
+  if (threads > 1) {
     return scanInParallel(source, description, sampleRows, threads, {
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (done) => options.onProgress?.({ phase: 'scan', done, total: description.rows }),
@@ -202,13 +211,32 @@ async function scanWithSample(
   const collector = new SampleCollector(sampleRows, dim);
   let done = 0;
   options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
-  for await (const block of source.scan({ signal: options.signal })) {
+  const summary = await eachBlock(source.scan({ signal: options.signal }), (block) => {
     stats.add(block);
     collector.take(block);
     done += block.count;
     options.onProgress?.({ phase: 'scan', done, total: description.rows, dim });
+  });
+  return { rowStats: stats.finish('full', description.rows), sample: collector.finish(), ...(summary ? { learned: summary.description } : {}) };
+}
+
+/** for await over a scan, keeping what the scan returns at its end (for await drops it). */
+async function eachBlock(scan: AsyncIterable<RowBlock, ScanSummary | void>, onBlock: (block: RowBlock) => void): Promise<ScanSummary | void> {
+  const iterator = scan[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        finished = true;
+        return next.value;
+      }
+      onBlock(next.value);
+    }
+  } finally {
+    // Like for await on an early exit: let the scan release its buffers and handles.
+    if (!finished) await iterator.return?.();
   }
-  return { rowStats: stats.finish('full', description.rows), sample: collector.finish() };
 }
 
 /** Sources too big (or too remote) to scan: per-row facts come from the sample and say so. */
@@ -217,7 +245,7 @@ async function sampleOnly(
   description: SourceDescription,
   sampleRows: readonly number[],
   options: GatherOptions,
-): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+): Promise<ScannedRows> {
   options.onProgress?.({ phase: 'sample', done: 0, total: sampleRows.length, dim: description.dim });
   const block = await source.readRows(sampleRows);
   options.onProgress?.({ phase: 'sample', done: sampleRows.length, total: sampleRows.length, dim: description.dim });
@@ -232,7 +260,7 @@ async function sampleOnly(
 
 async function gatherQueries(source: VectorSource, options: GatherOptions, rng: Rng): Promise<QuerySet> {
   const description = await source.describe();
-  const rows = sampleIndices(description.rows, options.sampleSize, rng);
+  const rows = sampleIndices(description.rows, options.sample, rng);
   options.onProgress?.({ phase: 'queries', done: 0, total: rows.length, dim: description.dim });
   const block = await source.readRows(rows);
   const stats = new RowStatsAccumulator(description.dim, description.normTolerance);

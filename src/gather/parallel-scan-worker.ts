@@ -28,7 +28,7 @@ async function scanReopened(task: ScanTask): Promise<WorkerMessage> {
         hint: 'check a file that is no longer being written',
       });
     }
-    const result = await scanTaskRange(task, source, undefined, (rows) => {
+    const result = await scanTaskRange(task, source.rangeScanning, undefined, (rows) => {
       parentPort?.postMessage({ type: 'progress', rows } satisfies WorkerMessage);
     });
     return { type: 'done', ...result };

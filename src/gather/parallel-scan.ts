@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { kernels } from '../math/kernels.js';
 import { SUM_CHUNK_ROWS } from '../math/norm-sketch.js';
-import { FixedRowSource } from '../sources/files/fixed-row-source.js';
-import type { Segment, SourceDescription, VectorSource } from '../sources/source.js';
+import type { RangeScanning, Segment, SourceDescription, VectorSource } from '../sources/source.js';
 import type { VectorSample } from './artifacts.js';
 import { deserializeError, type SerializedError } from './parallel-scan-errors.js';
 import { RowStatsAccumulator, type RowStats, type RowStatsPartial } from './row-stats.js';
@@ -74,7 +73,8 @@ export interface ParallelScanOptions {
  * then one per core that other processes leave idle.
  */
 export function parallelScanThreads(source: VectorSource, description: SourceDescription, requested?: number): number {
-  if (!(source instanceof FixedRowSource) || !isReopenable(description.kind)) return 1;
+  const reopen = source.rangeScanning?.reopen;
+  if (!reopen || !isReopenable(reopen.kind)) return 1;
   const kernelsName = kernels().name;
   if (kernelsName !== 'wasm' && kernelsName !== 'js') return 1;
   const chunks = Math.ceil(description.rows / SUM_CHUNK_ROWS);
@@ -94,20 +94,23 @@ export function idleCores(): number {
 
 /** Scan every row of `source` on `threads` threads (this one included); same result as one pass. */
 export async function scanInParallel(
-  source: FixedRowSource,
+  source: VectorSource,
   description: SourceDescription,
   sampleRows: readonly number[],
   threads: number,
   options: ParallelScanOptions = {},
 ): Promise<{ rowStats: RowStats; sample: VectorSample }> {
+  const ranges = source.rangeScanning;
+  if (!ranges || !isReopenable(ranges.reopen.kind)) throw new TypeError(`a ${description.kind} source cannot be reopened by worker threads`);
+  const { kind, path } = ranges.reopen;
   const { rows, dim } = description;
   const sample = new SharedArrayBuffer(sampleRows.length * dim * 4);
   const tasks = splitRows(rows, threads).map(({ first, end }): ScanTask => {
     const sampleStart = lowerBound(sampleRows, first);
     const sampleEnd = lowerBound(sampleRows, end);
     return {
-      kind: description.kind as ReopenableKind,
-      path: source.path,
+      kind,
+      path,
       rows,
       dim,
       storageBytes: description.storage.bytes,
@@ -122,7 +125,7 @@ export async function scanInParallel(
       ...(options.blockFloats ? { blockFloats: options.blockFloats } : {}),
     };
   });
-  const results = await runTasks(tasks, source, options);
+  const results = await runTasks(tasks, ranges, options);
 
   const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments, rows);
   for (const result of results) stats.absorb(result.partial);
@@ -151,7 +154,7 @@ function splitRows(rows: number, threads: number): { first: number; end: number 
 }
 
 /** Scan one range of `source` into a fresh accumulator and the shared sample. */
-export async function scanTaskRange(task: ScanTask, source: FixedRowSource, signal?: AbortSignal, onBlock?: (rows: number) => void): Promise<RangeResult> {
+export async function scanTaskRange(task: ScanTask, source: RangeScanning, signal?: AbortSignal, onBlock?: (rows: number) => void): Promise<RangeResult> {
   const stats = new RowStatsAccumulator(task.dim, task.unitTolerance, task.segments, task.end - task.first);
   const collector = new SampleCollector(task.sampleRows, task.dim, new Float32Array(task.sample), task.sampleOffset);
   const scanOptions = { ...(task.blockFloats ? { blockFloats: task.blockFloats } : {}), ...(signal ? { signal } : {}) };
@@ -168,7 +171,7 @@ export async function scanTaskRange(task: ScanTask, source: FixedRowSource, sign
  * task order, or fail with the error of the earliest failing range (the one a sequential scan
  * would have met first).
  */
-function runTasks(tasks: readonly ScanTask[], source: FixedRowSource, options: ParallelScanOptions): Promise<RangeResult[]> {
+function runTasks(tasks: readonly ScanTask[], source: RangeScanning, options: ParallelScanOptions): Promise<RangeResult[]> {
   return new Promise((resolve, reject) => {
     const results: (RangeResult | undefined)[] = tasks.map(() => undefined);
     const errors: unknown[] = tasks.map(() => undefined);

@@ -1,13 +1,11 @@
 import { rowNorms } from '../math/vectors.js';
+import type { Rows } from '../core/rows.js';
 import type { VectorSample } from './artifacts.js';
 
 /** Sampled rows that are finite and not all-zero: the population every geometric measure uses. */
-export interface ValidRows {
-  readonly dim: number;
-  readonly count: number;
+export interface ValidRows extends Rows {
   /** Source row number of each row. */
   readonly rows: readonly number[];
-  readonly data: Float32Array;
   readonly norms: Float32Array;
 }
 

@@ -17,5 +17,5 @@ export function wilsonInterval(hits: number, trials: number, z = Z_95): { readon
 
 /** One-sided 95% upper bound on a rate when none of `trials` hit (the exact form of the "rule of three"). */
 export function zeroHitUpperBound(trials: number): number {
-  return trials <= 0 ? 1 : 1 - Math.pow(0.05, 1 / trials);
+  return trials <= 0 ? 1 : 1 - 0.05 ** (1 / trials);
 }

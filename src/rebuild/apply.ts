@@ -21,13 +21,11 @@ import { codebookFingerprintOfTraining, trainingSample } from './training.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from './types.js';
 import { encodeWhitening } from './whiten.js';
 import { cleanRows, transformRows } from './prepare.js';
+import type { Rows } from '../core/rows.js';
 
 /** The rows as written into the new index, and how to search it (for the after-check and smoke). */
-export interface AppliedRebuild {
+export interface AppliedRebuild extends Rows {
   readonly summary: NonNullable<RebuildResult['applied']>;
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
   readonly search: SearchSpec;
   readonly manifest: StoreManifest;
 }

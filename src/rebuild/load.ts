@@ -4,12 +4,10 @@ import { createGuard } from '../guard/guard.js';
 import { guardSource } from '../guard/guard-source.js';
 import type { Guard, GuardTotals, RejectedRow } from '../guard/types.js';
 import type { SourceDescription, VectorSource } from '../sources/source.js';
+import type { Rows } from '../core/rows.js';
 
-export interface LoadedRows {
-  readonly dim: number;
-  readonly count: number;
-  /** count × dim accepted rows, L2-normalized when `normalize` was asked for. */
-  readonly data: Float32Array;
+/** The accepted rows (L2-normalized when `normalize` was asked for), with what guard counted and refused. */
+export interface LoadedRows extends Rows {
   /** Source row number of each accepted row. */
   readonly sourceRows: Int32Array;
   readonly totals: GuardTotals;

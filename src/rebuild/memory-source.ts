@@ -1,32 +1,35 @@
 import { exactSearch } from '../math/top-k.js';
-import type { RowBlock, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../sources/source.js';
+import type { RowBlock, SearchCapability, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../sources/source.js';
+
+/** The rebuilt index's own search: `k` row ids per query, -1 where it found fewer. */
+type AnnSearch = (queries: Float32Array, count: number, k: number) => Promise<Int32Array>;
 
 /**
  * Rows held in memory as a VectorSource, optionally searchable through an index: the rebuild checks
  * the vectors it just wrote (and audits its new index against exact search over them) with it.
  */
 export class MemorySource implements VectorSource {
-  readonly supportsExactSearch: boolean;
-  readonly search?: (request: SearchRequest) => Promise<SearchResult>;
+  readonly search?: SearchCapability;
 
   constructor(
     private readonly data: Float32Array,
     private readonly description: SourceDescription,
-    annSearch?: (queries: Float32Array, count: number, k: number) => Promise<Int32Array>,
+    annSearch?: AnnSearch,
     exactMetric: 'ip' | 'l2' = 'ip',
   ) {
-    this.supportsExactSearch = annSearch !== undefined;
     if (annSearch) {
-      this.search = async (request) => {
-        const { rows, dim } = this.description;
-        if (request.exact) {
-          const lists = exactSearch(request.queries, request.count, this.data, rows, dim, exactMetric, request.k);
-          return { ids: Array.from({ length: request.count }, (_, q) => Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k)).filter((id) => id >= 0)) };
-        }
-        const found = await annSearch(request.queries, request.count, request.k);
-        return { ids: Array.from({ length: request.count }, (_, q) => Array.from(found.subarray(q * request.k, (q + 1) * request.k)).filter((id) => id >= 0)) };
-      };
+      this.search = { query: (request) => this.searchRows(request, annSearch, exactMetric), exactMethod: "the engine's own exact search" };
     }
+  }
+
+  private async searchRows(request: SearchRequest, annSearch: AnnSearch, exactMetric: 'ip' | 'l2'): Promise<SearchResult> {
+    const { rows, dim } = this.description;
+    if (request.exact) {
+      const lists = exactSearch(request.queries, request.count, this.data, rows, dim, exactMetric, request.k);
+      return { ids: Array.from({ length: request.count }, (_, q) => Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k)).filter((id) => id >= 0)) };
+    }
+    const found = await annSearch(request.queries, request.count, request.k);
+    return { ids: Array.from({ length: request.count }, (_, q) => Array.from(found.subarray(q * request.k, (q + 1) * request.k)).filter((id) => id >= 0)) };
   }
 
   async describe(): Promise<SourceDescription> {

@@ -5,12 +5,10 @@ import { planCleaning, type CleanPlan } from './clean.js';
 import type { LoadedRows } from './load.js';
 import type { RebuildOptions, RebuildPlan } from './types.js';
 import { applyWhitening, fitWhitening, type Whitening } from './whiten.js';
+import type { Rows } from '../core/rows.js';
 
 /** The rows a rebuild keeps after deduplication and boilerplate masking, whatever the target. */
-export interface CleanedRows {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+export interface CleanedRows extends Rows {
   readonly cleaning: CleanPlan;
 }
 

@@ -1,5 +1,5 @@
 import type { CheckMeta } from '../checks/check.js';
-import { inputsInWords } from '../checks/missing-inputs.js';
+import { runsOnInWords } from '../checks/missing-inputs.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
 
 /**
@@ -35,7 +35,7 @@ export function checkDoc(meta: CheckMeta): string {
     '',
     ...meta.labels.map((label) => `- **${label}**: ${LABEL_MEANINGS[label]}`),
     '',
-    `Runs on: ${inputsInWords(meta.requiredArtifacts)}.`,
+    `Runs on: ${runsOnInWords(meta)}.`,
     '',
   ].join('\n');
 }

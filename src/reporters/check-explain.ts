@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { CheckMeta } from '../checks/check.js';
-import { inputsInWords } from '../checks/missing-inputs.js';
+import { runsOnInWords } from '../checks/missing-inputs.js';
 import type { Label } from '../core/finding.js';
 import { evidenceName } from './evidence-display.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
@@ -29,7 +29,7 @@ export function explainCheck(meta: CheckMeta, color: boolean): string {
     c.bold('LABELS'),
     ...meta.labels.flatMap((label) => hanging(`  ${label.padEnd(5)}  `, LABEL_MEANINGS[label])),
     '',
-    ...section(c.bold('RUNS ON'), inputsInWords(meta.requiredArtifacts)),
+    ...section(c.bold('RUNS ON'), runsOnInWords(meta)),
   ].join('\n');
 }
 

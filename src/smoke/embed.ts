@@ -1,6 +1,7 @@
 import { redactTarget } from '../engines/store-url.js';
 import { InputError, StoreError, UsageError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
+import type { Rows } from '../core/rows.js';
 
 /** Where query vectors come from: a vector file aligned with the questions, or an embeddings API. */
 export type QueryEmbedding =
@@ -14,10 +15,7 @@ export type QueryEmbedding =
       readonly apiKeyEnv?: string;
     };
 
-export interface QueryVectors {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+export interface QueryVectors extends Rows {
   readonly description: string;
 }
 

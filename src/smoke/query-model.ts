@@ -4,15 +4,13 @@ import { readManifest } from '../manifest/manifest.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { normalizedCopy, rowNorms, selectRows } from '../math/vectors.js';
 import { openSource } from '../sources/open-source.js';
+import type { Rows } from '../core/rows.js';
 
 /** Stored rows read to compare the query vectors with: enough for the held-out baseline and the pool. */
 const STORE_SAMPLE = 1000;
 
-export interface QueryVectors {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
-}
+/** Query vectors smoke embedded or read. */
+export type QueryVectors = Rows;
 
 /**
  * The query-model-mismatch test of `check`, run on smoke's own query vectors against a sample of

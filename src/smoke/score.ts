@@ -10,7 +10,7 @@ export interface RetrievedRow {
 /** Does this row answer that expectation (an id, or a span of text)? */
 function answers(row: RetrievedRow, expectation: string, kind: 'id' | 'span'): boolean {
   if (kind === 'id') return row.ids.includes(expectation);
-  return row.text !== undefined && row.text.toLowerCase().includes(expectation.toLowerCase());
+  return row.text?.toLowerCase().includes(expectation.toLowerCase()) === true;
 }
 
 /** Score one question's top list (best first). */

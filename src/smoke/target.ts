@@ -59,7 +59,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
   const rowIds = known.ids;
   const withText = (ids: readonly string[]): RetrievedRow => retrieved(ids, options.texts);
   if (source.search) {
-    const search = source.search.bind(source);
+    const search = source.search;
     const idSpace: IdSpace = rowIds
       ? rowIdSpace(rowIds, known.origin)
       : store
@@ -72,7 +72,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
       description: `${description.kind} search (${description.index?.type ?? 'index'}${shown})`,
       dim: description.dim,
       async search(queries, queryCount, k) {
-        const result = await search({ queries, count: queryCount, k, ...(params ? { params } : {}) });
+        const result = await search.query({ queries, count: queryCount, k, ...(params ? { params } : {}) });
         const documents = source.documentIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
         return result.ids.map((list, q) => list.map((id, i) => withText(documents?.[q]?.[i] ?? (typeof id === 'number' && rowIds ? (rowIds[id] ?? [String(id)]) : [String(id)]))));
       },
@@ -159,12 +159,12 @@ function fileSearchSettings(recorded: Readonly<Record<string, unknown>>, search:
 async function storeSearchSettings(source: VectorSource, options: SearcherOptions): Promise<{ params?: Record<string, number>; shown: string }> {
   const show = (params: Record<string, number>, from: string): string => `, ${Object.entries(params).map(([name, value]) => `${name} ${value}`).join(', ')}${from}`;
   if (options.search) return { params: { ...options.search }, shown: show({ ...options.search }, '') };
-  const knob = source.searchTuning?.name;
+  const knob = source.search?.tuning?.name;
   const recorded = knob ? (await source.storedManifest?.())?.manifest.index?.params[knob] : undefined;
   if (!knob || typeof recorded !== 'number' || !(recorded > 0)) {
     // A file that does not store its setting (a bare hnswlib file) is searched at the library's
     // default: say it is an assumption, so the recall is not read as the application's.
-    const tuning = source.searchTuning;
+    const tuning = source.search?.tuning;
     return { shown: tuning?.assumed ? `, ${tuning.name} ${tuning.current} assumed (${tuning.assumed}; --search ${tuning.name}=N for the application's)` : '' };
   }
   return { params: { [knob]: recorded }, shown: show({ [knob]: recorded }, ' as its manifest records') };

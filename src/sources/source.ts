@@ -2,6 +2,7 @@ import type { LoadedManifest } from '../manifest/manifest.js';
 import type { Metric } from '../core/policy.js';
 import type { StorageType } from '../core/storage-type.js';
 import type { PushdownStats } from '../core/pushdown-stats.js';
+import type { Rows } from '../core/rows.js';
 import type { FilterSpec, FilterValue } from './filters.js';
 
 export type { PushdownStats };
@@ -15,24 +16,17 @@ export interface VectorSource {
   describe(): Promise<SourceDescription>;
   /**
    * Every row in order, as blocks. A block's `data` may be a view into a reused buffer: it is
-   * valid only until the next block is requested.
+   * valid only until the next block is requested. A source that learns facts by reading every row
+   * (the labels of a large hnswlib index) returns them when the iteration ends, so a caller never
+   * has to describe() again to get them.
    */
-  scan(options?: ScanOptions): AsyncIterable<RowBlock>;
+  scan(options?: ScanOptions): AsyncIterable<RowBlock, ScanSummary | void>;
   /** The given rows (ascending, distinct row numbers), in that order. */
   readRows(rows: readonly number[]): Promise<RowBlock>;
   /** Release file handles / connections. Safe to call twice. */
   close(): Promise<void>;
-  /**
-   * Search with the engine's own index (or, with `exact`, its own exact scan), for sources that
-   * can: index files and live stores. Absent for plain vector files.
-   */
-  search?(request: SearchRequest): Promise<SearchResult>;
-  /** True when `search({ exact: true })` runs the engine's own exact path. */
-  readonly supportsExactSearch?: boolean;
-  /** How `search({ exact: true })` computes its answer, for evidence (defaults to "the engine's own exact search"). */
-  readonly exactSearchMethod?: string;
-  /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
-  readonly searchTuning?: SearchTuning;
+  /** Search with the engine's own index, for sources that can: index files and live stores. Absent for plain vector files. */
+  readonly search?: SearchCapability;
   /**
    * Exact per-row counts the engine computes itself over every row (live stores, which are sampled
    * rather than scanned): NULL, zero and duplicate vectors, duplicate ids. Undefined when the
@@ -55,6 +49,24 @@ export interface VectorSource {
   readonly filteredSearch?: FilteredSearch;
   /** Deleted entries the engine still holds (dead tuples, deletion files), when it exposes them. */
   deletedRows?(): Promise<DeletedRowFacts>;
+  /**
+   * Present when worker threads can reopen this source on their own and scan ranges of its rows
+   * (local fixed-row files): what lets a full scan run on several threads.
+   */
+  readonly rangeScanning?: RangeScanning;
+}
+
+/** A source that worker threads can reopen from plain data, each scanning one range of rows. */
+export interface RangeScanning {
+  /** Structured-clone friendly: all a worker thread needs to reopen the same source. */
+  readonly reopen: { readonly kind: string; readonly path: string };
+  /** Rows `first` .. `end - 1` in order (blocks may reuse one buffer, as in `scan`). */
+  scanRange(first: number, end: number, options?: ScanOptions): AsyncIterable<RowBlock>;
+}
+
+/** What a full scan learned: the description as it stands once every row was read. */
+export interface ScanSummary {
+  readonly description: SourceDescription;
 }
 
 /** What filtered-recall needs from a store: its filterable columns, filtered rows, filtered search. */
@@ -119,6 +131,16 @@ export interface DeletedRowFacts {
   readonly unavailable?: string;
 }
 
+/** What a source that can search offers: the search, its exact path when it has one, its knob. */
+export interface SearchCapability {
+  /** The k nearest rows of each query by the index (or, with `exact`, by the engine's own exact path). */
+  query(request: SearchRequest): Promise<SearchResult>;
+  /** Present when `query({ exact: true })` runs the engine's own exact path: how it computes its answer, for evidence. */
+  readonly exactMethod?: string;
+  /** The index's main search-time knob (efSearch, nprobe, probes), for recall-vs-parameter sweeps. */
+  readonly tuning?: SearchTuning;
+}
+
 export interface SearchRequest {
   /** count × dim query vectors, row-major. */
   readonly queries: Float32Array;
@@ -174,11 +196,7 @@ export interface ScanOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface RowBlock {
-  readonly dim: number;
-  readonly count: number;
-  /** count × dim floats, row-major. */
-  readonly data: Float32Array;
+export interface RowBlock extends Rows {
   /** Row number of the first row when the block is contiguous. */
   readonly start: number;
   /** Row numbers of each row when the block is not contiguous (then `start` is the first of them). */

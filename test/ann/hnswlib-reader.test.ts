@@ -121,9 +121,9 @@ test("search goes through hnswlib-node's own graph search and answers with label
   try {
     // Row 400 of the reference is label 400 in this index (rows 200..349 were never added).
     const query = await reference.readRows([400]);
-    const result = await source.search!({ queries: query.data, count: 1, k: 5 });
+    const result = await source.search!.query({ queries: query.data, count: 1, k: 5 });
     assert.equal(Number(result.ids[0]![0]), 400);
-    assert.equal(source.searchTuning?.name, 'efSearch');
+    assert.equal(source.search?.tuning?.name, 'efSearch');
     const plan = await source.selfReference();
     assert.equal(plan.usable, true);
   } finally {

@@ -85,7 +85,7 @@ test('keys above 2^53 are read exactly, and search answers with those exact keys
     assert.equal(BigInt.asUintN(64, keys[1]!), 2n ** 60n + 2n);
     assert.equal(new Set(keys).size, REFERENCE_ROWS);
     const query = await referenceRows([42]);
-    const result = await source.search({ queries: query, count: 1, k: 3 });
+    const result = await source.search.query({ queries: query, count: 1, k: 3 });
     assert.equal(result.ids[0]![0], 2n ** 60n + 43n);
   } finally {
     await source.close();
@@ -99,7 +99,7 @@ test("search results equal the usearch package's own answers", async () => {
   library.load(path);
   try {
     const queries = await referenceRows([3, 250]);
-    const ours = await source.search({ queries, count: 2, k: 10 });
+    const ours = await source.search.query({ queries, count: 2, k: 10 });
     // A flat Float32Array of two queries is a matrix to usearch: it answers with BatchMatches.
     const theirs = library.search(queries, 10, 1) as unknown as InstanceType<typeof usearch.BatchMatches>;
     assert.deepEqual(ours.ids[0], Array.from(theirs.get(0).keys));

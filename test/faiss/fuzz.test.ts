@@ -35,7 +35,7 @@ async function exercise(bytes: Uint8Array): Promise<'ok' | 'input-error'> {
     let scanned = 0;
     for await (const block of source.scan()) scanned += block.count;
     assert.equal(scanned, description.rows);
-    if (source.search && sample.count > 0) await source.search({ queries: sample.data, count: sample.count, k: 5 });
+    if (source.search && sample.count > 0) await source.search.query({ queries: sample.data, count: sample.count, k: 5 });
     await storedVectorsReference(source, description);
     outcomes.ok++;
     return 'ok';

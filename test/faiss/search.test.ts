@@ -16,7 +16,7 @@ for (const [name, facts] of Object.entries(FIXTURES)) {
     try {
       assert.ok(source.search, 'FAISS sources with an IP or L2 metric can search');
       const queries = await source.readRows(search.queryRows);
-      const result = await source.search({ queries: queries.data, count: queries.count, k: search.k });
+      const result = await source.search.query({ queries: queries.data, count: queries.count, k: search.k });
       result.ids.forEach((ids, q) => {
         // Same set; the order may differ only among exact ties (duplicate vectors).
         assert.deepEqual(ids.map(String).sort(), [...(search.ids[q] as string[])].sort(), `query row ${search.queryRows[q]}`);
@@ -29,25 +29,25 @@ for (const [name, facts] of Object.entries(FIXTURES)) {
 
 test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', async () => {
   const ivf = FaissSource.open(fixturePath('ivfflat_ip_unit'));
-  const { sweepFrom, ...ivfTuning } = ivf.searchTuning!;
+  const { sweepFrom, ...ivfTuning } = ivf.search!.tuning!;
   assert.deepEqual(ivfTuning, { name: 'nprobe', current: 4, sweep: [8, 16] });
   assert.deepEqual(sweepFrom?.(2), [4, 8, 16], 'audited at another value (--search), the sweep doubles from it');
   const rows = await ivf.readRows([3, 200, 400]);
-  const all = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 16 } });
+  const all = await ivf.search!.query({ queries: rows.data, count: 3, k: 10, params: { nprobe: 16 } });
   const reference = await storedVectorsReference(ivf, await ivf.describe());
-  const one = await ivf.search!({ queries: rows.data, count: 3, k: 10, params: { nprobe: 1 } });
+  const one = await ivf.search!.query({ queries: rows.data, count: 3, k: 10, params: { nprobe: 1 } });
   // Probing every list is exhaustive: each stored row finds itself first.
   assert.deepEqual(all.ids.map((ids) => ids[0]), [3, 200, 400].map((row) => reference!.ids[row]));
   assert.ok(one.ids.every((ids) => ids.length <= 10));
   await ivf.close();
 
   const hnsw = FaissSource.open(fixturePath('hnsw_ip_unit'));
-  const { sweepFrom: _hnswSweepFrom, ...hnswTuning } = hnsw.searchTuning!;
+  const { sweepFrom: _hnswSweepFrom, ...hnswTuning } = hnsw.search!.tuning!;
   assert.deepEqual(hnswTuning, { name: 'efSearch', current: 32, sweep: [64, 128, 256] });
   await hnsw.close();
 
   const flat = FaissSource.open(fixturePath('flat_ip_unit'));
-  assert.equal(flat.searchTuning, undefined);
+  assert.equal(flat.search?.tuning, undefined);
   assert.equal(await storedVectorsReference(flat, await flat.describe()), undefined, 'exhaustive indexes are exact by construction: no self-audit');
   assert.equal((await flat.selfReference()).usable, false);
   await flat.close();
@@ -77,8 +77,8 @@ test('FAISS PreTransform: queries in the input space go through the same chain a
     if (chain.some((step) => step.kind === 'linear') && facts.d === facts.rowDim) continue;
     const source = FaissSource.open(fixturePath(name));
     const input = Float32Array.from(facts.transform!.input);
-    const fromInput = await source.search!({ queries: input, count: 1, k: 5 });
-    const fromRowSpace = await source.search!({ queries: output, count: 1, k: 5 });
+    const fromInput = await source.search!.query({ queries: input, count: 1, k: 5 });
+    const fromRowSpace = await source.search!.query({ queries: output, count: 1, k: 5 });
     assert.deepEqual(fromInput.ids, fromRowSpace.ids);
     await source.close();
   }

@@ -35,7 +35,7 @@ export async function readOrRefuse(path: string, options: SourceOptions = {}): P
       const block = await source.readRows(wanted);
       assert.equal(block.count + (block.issues?.length ?? 0), wanted.length, 'every sampled row decoded or reported');
     }
-    if (source.search && sample) await source.search({ queries: sample, count: 1, k: 5 });
+    if (source.search && sample) await source.search.query({ queries: sample, count: 1, k: 5 });
     return 'read';
   } catch (error) {
     if (!VectorclinicError.isInstance(error)) throw error;

@@ -1,4 +1,4 @@
-import { Rng } from '../../src/math/rng.js';
+import type { Rng } from '../../src/math/rng.js';
 
 /**
  * Seeded mutants of a valid file: the corruptions a bit flip, a buggy writer or a cut-off copy

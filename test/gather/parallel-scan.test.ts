@@ -74,7 +74,7 @@ async function buildMixedRows(): Promise<{ data: Float32Array; rows: number; dim
 }
 
 function gatherOptions(extra: Partial<GatherOptions> = {}): GatherOptions {
-  return { sampleSize: 3000, seed: 7, full: false, probeQueries: 10, k: 10, scanBudgetBytes: 2 ** 40, ...extra };
+  return { sample: 3000, seed: 7, full: false, probeQueries: 10, k: 10, scanBudgetBytes: 2 ** 40, ...extra };
 }
 
 /** What a caller sees of a scan; the sample as a plain array (the parallel one lives in shared memory). */

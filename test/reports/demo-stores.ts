@@ -17,7 +17,7 @@ import { Rng, sampleIndices } from '../../src/math/rng.js';
 import { normalizedCopy } from '../../src/math/vectors.js';
 import { buildReport } from '../../src/report/build-report.js';
 import { openSource } from '../../src/sources/open-source.js';
-import type { RowBlock, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../../src/sources/source.js';
+import type { RowBlock, SearchCapability, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../../src/sources/source.js';
 import { assertReportSchema } from '../helpers/report-schema.js';
 
 const DATA = new URL('../../../shared/data/wordnet-ft128/', import.meta.url);
@@ -73,7 +73,7 @@ const DECLARED: DeclaredPolicy = { metric: 'cosine', dim: DIM, from: 'options' }
 export async function reportFor(source: VectorSource, declared: DeclaredPolicy = DECLARED, queries?: VectorSource): Promise<Report> {
   const startedAt = performance.now();
   const artifacts = await gather(source, declared, {
-    sampleSize: 5000,
+    sample: 5000,
     seed: 0,
     full: false,
     probeQueries: 50,
@@ -116,8 +116,7 @@ export async function reportForFile(
  * branch). It is a real index — its recall and list sizes are measured, not made up.
  */
 export class IvfTestStore implements VectorSource {
-  readonly supportsExactSearch = true;
-  readonly searchTuning;
+  readonly search: SearchCapability;
   private readonly lists: number[][];
   private readonly unit: Float32Array;
 
@@ -133,7 +132,11 @@ export class IvfTestStore implements VectorSource {
     const assignment = nearestCentroids(this.unit, rows, centroids, nlist, 1);
     this.lists = Array.from({ length: nlist }, () => []);
     assignment.forEach((list, row) => this.lists[list[0] as number]!.push(row));
-    this.searchTuning = { name: 'nprobe', current: nprobe, sweep: [2, 4, 8, 16, 32].filter((value) => value > nprobe && value <= nlist) };
+    this.search = {
+      query: (request) => this.searchLists(request),
+      exactMethod: "the engine's own exact search",
+      tuning: { name: 'nprobe', current: nprobe, sweep: [2, 4, 8, 16, 32].filter((value) => value > nprobe && value <= nlist) },
+    };
   }
 
   /** k-means (Lloyd, 8 rounds, seeded) on the normalized `training` rows: IVF training. */
@@ -192,7 +195,7 @@ export class IvfTestStore implements VectorSource {
 
   async close(): Promise<void> {}
 
-  async search(request: SearchRequest): Promise<SearchResult> {
+  private async searchLists(request: SearchRequest): Promise<SearchResult> {
     const queries = normalizedCopy(request.queries, request.count, DIM);
     const nprobe = request.exact ? this.nlist : (request.params?.nprobe ?? this.nprobe);
     const probes = nearestCentroids(queries, request.count, this.centroids, this.nlist, nprobe);

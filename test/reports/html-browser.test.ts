@@ -69,6 +69,7 @@ test('the demo reports render in headless Chromium with the verdict first and ev
     // Lighthouse order: the verdict is the first thing on the page and says the same as the report.
     const verdict = await page.locator('#verdict').boundingBox();
     assert.ok(verdict && verdict.y < 200, `${name}: verdict not at the top`);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), the text as rendered, is what is tested
     assert.equal((await page.locator('.gauge').innerText()).trim(), report.verdict.toUpperCase());
     assert.equal(await page.locator('.labels .label strong').count(), report.labels.length);
     assert.equal(await page.locator('details.finding').count(), report.findings.length);

@@ -173,7 +173,7 @@ test('no command, format or failure path prints any part of a store password', {
     if (result.code === 2) assert.match(result.stderr, /^vectorclinic: /, `${shown}: one clear message`);
   }
   // The wrong password is named as such, and a malformed escape as such.
-  assert.match(results.find((r, i) => (matrix[i]?.[0].args[1] ?? '').includes(refused))?.stderr ?? '', /password authentication failed.*28P01/);
+  assert.match(results.find((_, i) => (matrix[i]?.[0].args[1] ?? '').includes(refused))?.stderr ?? '', /password authentication failed.*28P01/);
   for (const file of writtenTexts(dir)) assert.deepEqual(leaks(file.text), [], `${file.path} holds part of the password`);
   // The manifests rebuild wrote into the store (column comments) name the source redacted.
   const comments = await db.query<{ description: string }>('SELECT description FROM pg_description');

@@ -163,8 +163,8 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
       const flat = await openLancedb(`lancedb://${dir}/${table}`, {}, { engineExactMaxRows: Number.POSITIVE_INFINITY });
       try {
         const request = { queries, count: 40, k: 10, exact: true };
-        const fromScan = await scanned.search!(request);
-        const fromFlat = await flat.search!(request);
+        const fromScan = await scanned.search!.query(request);
+        const fromFlat = await flat.search!.query(request);
         assert.match(fromScan.method ?? '', /one scan of \w+\.vector with row ids/);
         assert.match(fromFlat.method ?? '', /bypassVectorIndex/);
         let identical = 0;

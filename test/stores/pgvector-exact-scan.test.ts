@@ -59,8 +59,8 @@ describe('pgvector one-pass exact search equals the engine exact ORDER BY', { ti
       const engine = await openPgvector(await pgliteSession(db), { table }, `pglite:${table}`, { engineExactMaxRows: Number.POSITIVE_INFINITY });
       try {
         const request = { queries, count: queries.length / DIM, k: K, exact: true };
-        const fromScan = await scanned.search!(request);
-        const fromEngine = await engine.search!(request);
+        const fromScan = await scanned.search!.query(request);
+        const fromEngine = await engine.search!.query(request);
         assert.match(fromScan.method ?? '', /one pass over public\.\w+ through a server-side cursor/);
         assert.match(fromEngine.method ?? '', /pgvector sequential scan/);
         assert.equal(fromScan.ids.length, request.count);
@@ -134,8 +134,4 @@ async function distancesTo(db: PGlite, table: string, operator: string, query: F
     [...new Set(ids)],
   ]);
   return new Map(result.rows.map((row) => [row.id, row.d]));
-}
-
-function round(value: number): number {
-  return Math.round(value * 1e5) / 1e5;
 }

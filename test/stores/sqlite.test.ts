@@ -125,7 +125,7 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
       const catalog = await readSqliteCatalog(session, { table: 'f32_before' }, 'test');
       const request = { queries: unit.data.slice(0, 20 * DIM), count: 20, k: 10, exact: true };
       const scanned = await exactSearchByScan(session, catalog, { metric: 'cosine', dim: DIM, totalRows: ROWS }, request);
-      const perQuery = await source.search?.(request);
+      const perQuery = await source.search?.query(request);
       assert.deepEqual(scanned.ids.map((ids) => [...ids].sort()), perQuery?.ids.map((ids) => [...ids].sort()));
     } finally {
       await source.close();

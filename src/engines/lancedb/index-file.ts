@@ -30,7 +30,7 @@ const TENSOR_FLOAT32 = 2;
 export function readIvfPartitions(indexDir: string): IvfPartitions | undefined {
   const main = existsSync(join(indexDir, 'index.idx')) ? readIvfMessage(join(indexDir, 'index.idx')) : undefined;
   const auxiliary = existsSync(join(indexDir, 'auxiliary.idx')) ? readIvfMessage(join(indexDir, 'auxiliary.idx')) : undefined;
-  const withLengths = [auxiliary, main].find((ivf) => ivf && ivf.lengths.some((n) => n > 0)) ?? main ?? auxiliary;
+  const withLengths = [auxiliary, main].find((ivf) => ivf?.lengths.some((n) => n > 0)) ?? main ?? auxiliary;
   if (!withLengths) return undefined;
   const centroids = main?.centroids ?? auxiliary?.centroids;
   const dim = main?.dim ?? auxiliary?.dim;

@@ -1,14 +1,12 @@
 import type { IndexParams } from '../params.js';
 import type { IndexType } from '../types.js';
+import type { Rows } from '../../core/rows.js';
 
 /** How an engine compares vectors: cosine is inner product over rows the rebuild normalized. */
 export type EngineSpace = 'ip' | 'l2';
 
-export interface BuildInput {
-  /** count × dim rows, already cleaned (and normalized / whitened per the policy). */
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+/** The rows to index (already cleaned, and normalized / whitened per the policy) and how to build. */
+export interface BuildInput extends Rows {
   readonly space: EngineSpace;
   readonly params: IndexParams;
   /** Where to write: a temp file in the target's directory, renamed into place by the caller. */

@@ -8,9 +8,10 @@ import type {
   QuantizerDescription,
   RowBlock,
   ScanOptions,
+  SearchCapability,
+  SearchTuning,
   SearchRequest,
   SearchResult,
-  SearchTuning,
   SourceDescription,
   VectorSource,
 } from '../source.js';
@@ -45,9 +46,8 @@ const SWEEP_STEPS = 3;
  * --vectors reference labelled the same way.
  */
 export class FaissSource implements VectorSource {
-  readonly supportsExactSearch = false;
-  readonly search?: (request: SearchRequest) => Promise<SearchResult>;
-  readonly searchTuning?: SearchTuning;
+  /** FAISS files have no exact path of their own: exact answers come from --vectors or the stored vectors. */
+  readonly search?: SearchCapability;
   private readonly reader: RowReader;
   private readonly description: SourceDescription;
   private readonly ids: IdDescription | undefined;
@@ -71,8 +71,7 @@ export class FaissSource implements VectorSource {
     this.searchMetric = metric === 'ip' || metric === 'l2' ? metric : undefined;
     const ivf = resolved.ivf;
     if (this.searchMetric && (!ivf || centroids)) {
-      this.search = (request) => Promise.resolve(this.runSearch(request));
-      this.searchTuning = this.tuning();
+      this.search = { query: (request) => Promise.resolve(this.runSearch(request)), tuning: this.tuning() };
     } else if (this.searchMetric && ivf) {
       notes.push('the coarse centroids were not loaded (too large), so the index search is not reproduced');
     }
@@ -195,7 +194,7 @@ export class FaissSource implements VectorSource {
   }
 
   private describeIndex(notes: string[]): SourceDescription {
-    const { root, leaf, chain, hnsw, ivf } = this.resolved;
+    const { root, chain, hnsw, ivf } = this.resolved;
     const { codec, rows, dim } = this.layout;
     if (this.parsed.trailingBytes > 0) notes.push(`${this.parsed.trailingBytes} bytes after the index are ignored`);
     const linear = chain.filter((step) => step.kind !== 'normalize');

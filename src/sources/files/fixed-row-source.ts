@@ -1,5 +1,5 @@
 import { kernels } from '../../math/kernels.js';
-import type { RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
+import type { RangeScanning, RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
 import { decodeElements, type ElementType } from '../../io/decode.js';
 import type { LocalFile } from './local-file.js';
 
@@ -36,6 +36,11 @@ export class FixedRowSource implements VectorSource {
   /** The file this source reads (a parallel scan reopens it in worker threads). */
   get path(): string {
     return this.file.path;
+  }
+
+  /** Worker threads reopen the file by its reader kind and path. */
+  get rangeScanning(): RangeScanning {
+    return { reopen: { kind: this.description.kind, path: this.file.path }, scanRange: (first, end, options) => this.scanRange(first, end, options) };
   }
 
   scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {

@@ -120,9 +120,11 @@ class Verifier {
       case 'scalar':
         return;
       case 'string':
-        return this.string(this.reference(at, what), what);
+        this.string(this.reference(at, what), what);
+        return;
       case 'table':
-        return this.table(this.reference(at, what), kind.table(), depth + 1);
+        this.table(this.reference(at, what), kind.table(), depth + 1);
+        return;
       case 'union': {
         // The type byte is the slot before; absent means NONE.
         const typeSlot = 4 + 2 * (slot - 1);

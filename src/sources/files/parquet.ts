@@ -24,7 +24,7 @@ const DEFAULT_BATCH_FLOATS = 4 << 20;
  * 150–190 vs 35 MB/s unloaded per ../shared/DEPENDENCIES.md).
  */
 export async function openParquet(path: string, options: SourceOptions = {}): Promise<VectorSource> {
-  const { size, footerStart } = checkFraming(path);
+  const { footerStart } = checkFraming(path);
   const { ParquetFile } = await import('parquet-wasm');
   const blob = await openAsBlob(path);
   const footerError = (error: unknown): InputError =>

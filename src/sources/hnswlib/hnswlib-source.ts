@@ -7,7 +7,7 @@ import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { SelfReferencePlan, SelfReferencing } from '../self-reference.js';
 import { exactSearchStored } from '../stored-exact-search.js';
-import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
+import type { IndexDescription, RowBlock, ScanOptions, ScanSummary, SearchCapability, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../source.js';
 import { HEADER_BYTES, readHnswlibHeader, type HnswlibHeader } from './header.js';
 import { HNSWLIB_DEFAULT_EF, loadHnswlibLibrary, type LibraryLoad } from './library-search.js';
 import { resolveMetric, type MetricResolution } from './metric.js';
@@ -68,8 +68,7 @@ export async function openHnswlib(path: string, options: HnswlibOptions = {}): P
 }
 
 export class HnswlibSource implements VectorSource, SelfReferencing {
-  readonly searchTuning?: SearchTuning;
-  readonly search?: (request: SearchRequest) => Promise<SearchResult>;
+  readonly search?: SearchCapability;
   private library: Promise<LibraryLoad> | undefined;
   /** Set when the audit had to fall back to exact search: the reason, shown in the notes. */
   private fallbackReason: string | undefined;
@@ -84,12 +83,14 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     private elements: HnswlibElements | undefined,
   ) {
     if (metric.searchSpace) {
-      this.search = (request) => this.searchIndex(request);
-      this.searchTuning = {
-        name: 'efSearch',
-        current: HNSWLIB_DEFAULT_EF,
-        sweep: EF_SWEEP,
-        assumed: `efSearch is not stored in hnswlib files; ${HNSWLIB_DEFAULT_EF} is hnswlib's default (what LangChain.js uses unless the application calls setEf)`,
+      this.search = {
+        query: (request) => this.searchIndex(request),
+        tuning: {
+          name: 'efSearch',
+          current: HNSWLIB_DEFAULT_EF,
+          sweep: EF_SWEEP,
+          assumed: `efSearch is not stored in hnswlib files; ${HNSWLIB_DEFAULT_EF} is hnswlib's default (what LangChain.js uses unless the application calls setEf)`,
+        },
       };
     }
   }
@@ -98,7 +99,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     return { ...this.base, index: this.indexDescription(), notes: this.notes() };
   }
 
-  async *scan(options: ScanOptions = {}): AsyncIterable<RowBlock> {
+  async *scan(options: ScanOptions = {}): AsyncGenerator<RowBlock, ScanSummary | void> {
     const { header } = this;
     const perBlock = options.blockFloats ? Math.max(1, Math.floor(options.blockFloats / header.dim)) : elementsPerBlock(header);
     const blockRows = Math.min(header.count, perBlock);
@@ -115,7 +116,9 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       for (let i = 0; i < count; i++) decodeElements(FLOAT32, bytes, i * header.elementBytes + header.vectorOffset, header.dim, data, i * header.dim);
       yield { dim: header.dim, count, data: data.subarray(0, count * header.dim), start };
     }
-    if (pass) this.elements = pass.finish();
+    if (!pass) return;
+    this.elements = pass.finish();
+    return { description: await this.describe() };
   }
 
   readRows(rowNumbers: readonly number[]): Promise<RowBlock> {

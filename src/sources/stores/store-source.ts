@@ -1,4 +1,4 @@
-import type { RowBlock, RowIssue, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
+import type { RowBlock, RowIssue, ScanOptions, SearchCapability, SourceDescription, VectorSource } from '../source.js';
 import { SearchBudgetExceeded } from '../search-budget.js';
 import { storeFailure } from '../../engines/store-errors.js';
 
@@ -9,10 +9,7 @@ import { storeFailure } from '../../engines/store-errors.js';
  */
 export abstract class StoreSource implements VectorSource {
   /** Set by subclasses whose store has a vector index (a store without one cannot be audited). */
-  search?: (request: SearchRequest) => Promise<SearchResult>;
-  supportsExactSearch?: boolean;
-  exactSearchMethod?: string;
-  searchTuning?: SearchTuning;
+  search?: SearchCapability;
 
   private description?: Promise<SourceDescription>;
   private closed = false;

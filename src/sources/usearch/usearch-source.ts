@@ -6,7 +6,7 @@ import { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { SelfReferencePlan, SelfReferencing } from '../self-reference.js';
 import { exactSearchStored } from '../stored-exact-search.js';
-import type { IndexDescription, RowBlock, ScanOptions, SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../source.js';
+import type { IndexDescription, RowBlock, ScanOptions, SearchCapability, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../source.js';
 import { readLevels, readNodes, type UsearchNodes } from './graph.js';
 import { readUsearchLayout, type UsearchLayout } from './layout.js';
 import { loadUsearchLibrary, USEARCH_DEFAULT_EXPANSION, type UsearchLoad } from './library-search.js';
@@ -62,12 +62,15 @@ function normTolerance(layout: UsearchLayout): number {
 }
 
 export class UsearchSource implements VectorSource, SelfReferencing {
-  readonly searchTuning: SearchTuning = {
-    name: 'expansion_search',
-    current: USEARCH_DEFAULT_EXPANSION,
-    sweep: EXPANSION_SWEEP,
-    assumed: `expansion_search is not stored in usearch files; ${USEARCH_DEFAULT_EXPANSION} is usearch's default`,
-    aliases: ['efSearch'],
+  readonly search: SearchCapability = {
+    query: (request) => this.searchIndex(request),
+    tuning: {
+      name: 'expansion_search',
+      current: USEARCH_DEFAULT_EXPANSION,
+      sweep: EXPANSION_SWEEP,
+      assumed: `expansion_search is not stored in usearch files; ${USEARCH_DEFAULT_EXPANSION} is usearch's default`,
+      aliases: ['efSearch'],
+    },
   };
   private library: Promise<UsearchLoad> | undefined;
   private libraryProblem: string | undefined;
@@ -118,7 +121,7 @@ export class UsearchSource implements VectorSource, SelfReferencing {
     this.file.close();
   }
 
-  async search(request: SearchRequest): Promise<SearchResult> {
+  private async searchIndex(request: SearchRequest): Promise<SearchResult> {
     assertSearchSettings(request.params, ['expansion_search'], 'usearch', this.path);
     const loaded = await this.loadLibrary();
     if ('library' in loaded) {

@@ -67,7 +67,7 @@ export function recoverInterrupted(out: LancedbOut): string[] {
   }
   if (!existsSync(out.databaseDir)) return done;
   for (const name of readdirSync(out.databaseDir)) {
-    const match = new RegExp(`^${escape(out.table)}${STAGING_MARK}(\\d+)_`).exec(name);
+    const match = new RegExp(`^${escapeRegExp(out.table)}${STAGING_MARK}(\\d+)_`).exec(name);
     if (match && !processAlive(Number(match[1]))) {
       rmSync(join(out.databaseDir, name), { recursive: true, force: true });
       done.push(`removed ${name} (staging table of an interrupted run)`);
@@ -85,6 +85,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

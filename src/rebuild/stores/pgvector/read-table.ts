@@ -2,14 +2,12 @@ import { InputError } from '../../../errors.js';
 import type { PgvectorCatalog } from '../../../engines/pgvector/catalog.js';
 import { BINARY_TYPES, decodeRow } from '../../../engines/pgvector/vector-binary.js';
 import type { SqlSession } from '../../../engines/pgvector/sql-session.js';
+import type { Rows } from '../../../core/rows.js';
 
 /** Rows per FETCH, as the exact audit's scan (same wire format, same trade-off). */
 const FETCH_ROWS = 2000;
 
-export interface KeyedRows {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+export interface KeyedRows extends Rows {
   /** The table's key of each row, as text, in key order. */
   readonly keys: readonly string[];
   /** Rows whose vector is NULL: left as they are (nothing to index; they need embedding). */

@@ -3,7 +3,7 @@ import type { SourceOptions, StoreConnector } from '../../source.js';
 import { loadDriver } from '../../../engines/drivers.js';
 import { storeFailure } from '../../../engines/store-errors.js';
 import { parseStoreUrl } from '../../../engines/store-url.js';
-import { ChromaRequestTimeout, RequestClock } from '../../../engines/chroma/request-timeout.js';
+import { type ChromaRequestTimeout, RequestClock } from '../../../engines/chroma/request-timeout.js';
 import { ChromaSource } from './source.js';
 
 const DEFAULT_PORT = 8000;

@@ -38,8 +38,10 @@ export class ChromaSource extends StoreSource {
     super(target);
     this.metric = METRICS[this.space()] ?? 'l2';
     // Every Chroma collection is HNSW-indexed; ef_search is fixed per collection (changing it is a write), so there is no sweep.
-    this.search = (request) => this.guard('query the collection', () => this.searchCollection(request));
-    this.searchTuning = { name: 'hnsw ef_search (collection configuration)', current: this.efSearch(), sweep: [] };
+    this.search = {
+      query: (request) => this.guard('query the collection', () => this.searchCollection(request)),
+      tuning: { name: 'hnsw ef_search (collection configuration)', current: this.efSearch(), sweep: [] },
+    };
     this.filteredSearch = chromaFilteredSearch({
       collection,
       metric: this.metric,
@@ -54,8 +56,8 @@ export class ChromaSource extends StoreSource {
     const rows = await this.guard('count records', () => this.collection.count());
     this.dim = rows > 0 ? await this.guard('read the dimension', () => this.firstDimension()) : 0;
     const bytes = rows * this.dim * 4;
-    this.supportsExactSearch = rows > 0;
-    this.exactSearchMethod = `brute force over all ${rows} embeddings, paged through once and searched client-side`;
+    // Exact search pages through every embedding: offered once the collection is known to hold some.
+    if (rows > 0 && this.search) this.search = { ...this.search, exactMethod: `brute force over all ${rows} embeddings, paged through once and searched client-side` };
     const configuration = this.collection.configuration?.hnsw ?? {};
     const index: IndexDescription = {
       engine: 'chroma',

@@ -60,6 +60,7 @@ export class LancedbSource extends StoreSource {
   constructor(
     private readonly connection: Connection,
     private readonly table: Table,
+    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: unused today; removing it changes the constructor other work on LanceDB is editing (a follow-up)
     private readonly tableDir: string,
     private readonly column: LanceVectorColumn,
     target: string,
@@ -70,21 +71,19 @@ export class LancedbSource extends StoreSource {
     super(target);
     if (indexFacts) {
       this.index = indexFacts;
-      this.search = (request) => this.guard('search the index', () => this.searchIndex(request));
-      this.supportsExactSearch = true;
-      this.exactSearchMethod = FLAT_METHOD;
       const nlist = indexFacts.nlist ?? LANCEDB_DEFAULT_NPROBES;
       const compressed = indexFacts.description.quantizer?.kind === 'pq' || indexFacts.description.quantizer?.kind === 'sq';
       // The knob that can still move recall: more partitions, or, once every partition is probed,
       // re-ranking compressed candidates on the stored vectors.
       // An HNSW sub-index (IVF_HNSW_SQ/PQ/FLAT) is held back by ef long before nprobes or refining matter.
       // LanceDB tables store no query settings: the values below are what a query that sets none gets.
-      this.searchTuning = /hnsw/i.test(indexFacts.description.type)
+      const tuning = /hnsw/i.test(indexFacts.description.type)
         ? tuningSweep('ef', AUDIT_DEFAULT_EF, EF_SWEEP, EF_MAX, `LanceDB tables store no query settings; ef ${AUDIT_DEFAULT_EF} is LanceDB's default for a top-10 (1.5 × k) unless the query calls .ef(n)`)
         : nlist > LANCEDB_DEFAULT_NPROBES || !compressed
           ? tuningSweep('nprobes', Math.min(LANCEDB_DEFAULT_NPROBES, nlist), [2, 5, 10], nlist, `LanceDB tables store no query settings; nprobes ${LANCEDB_DEFAULT_NPROBES} is LanceDB's default unless the query calls .nprobes(n)`)
           : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX, "LanceDB tables store no query settings; without .refineFactor(n) a query ranks by the compressed distances only (refineFactor 1)");
-      const knob = this.searchTuning;
+      this.search = { query: (request) => this.guard('search the index', () => this.searchIndex(request)), exactMethod: FLAT_METHOD, tuning };
+      const knob = tuning;
       this.filteredSearch = lancedbFilteredSearch({
         table,
         column: column.name,

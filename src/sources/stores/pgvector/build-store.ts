@@ -2,14 +2,13 @@ import type { PGlite } from '@electric-sql/pglite';
 import { UsageError } from '../../../errors.js';
 import { openSource } from '../../open-source.js';
 import { quoteIdent } from '../../../engines/pgvector/sql-session.js';
+import type { Rows } from '../../../core/rows.js';
 
 /** Rows per COPY batch: ~9 MB of binary (~20 MB of text) for 128-d vectors, small next to PGlite's own memory. */
 const COPY_BATCH_ROWS = 16_384;
 
-export interface VectorRows {
-  readonly data: Float32Array;
-  readonly count: number;
-  readonly dim: number;
+export interface VectorRows extends Rows {
+
 }
 
 /** The index to build, and when: after the data (the right order) or on the empty table (the pitfall). */

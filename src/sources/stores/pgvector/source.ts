@@ -1,7 +1,7 @@
 import type { LoadedManifest } from '../../../manifest/manifest.js';
 import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { Metric } from '../../../core/policy.js';
-import { InputError, UsageError } from '../../../errors.js';
+import { InputError, } from '../../../errors.js';
 import { Rng, sampleIndices } from '../../../math/rng.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { DeletedRowFacts, FilteredSearch, IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
@@ -71,13 +71,14 @@ export class PgvectorSource extends StoreSource {
     this.index = catalog.indexes.find((index) => index.valid);
     if (this.index) {
       const index = this.index;
-      this.search = (request) => this.guard('search the index', () => this.searchIndex(index, request));
-      this.supportsExactSearch = true;
-      this.exactSearchMethod = ENGINE_EXACT_METHOD;
-      this.searchTuning =
-        index.method === 'hnsw'
-          ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
-          : tuningSweep('ivfflat.probes', catalog.settings.probes, [4, 16, 64], Math.max(1, index.options.lists ?? 1));
+      this.search = {
+        query: (request) => this.guard('search the index', () => this.searchIndex(index, request)),
+        exactMethod: ENGINE_EXACT_METHOD,
+        tuning:
+          index.method === 'hnsw'
+            ? tuningSweep('hnsw.ef_search', catalog.settings.efSearch, [2, 4, 10], EF_SEARCH_MAX)
+            : tuningSweep('ivfflat.probes', catalog.settings.probes, [4, 16, 64], Math.max(1, index.options.lists ?? 1)),
+      };
       this.filteredSearch = pgvectorFilteredSearch({
         session,
         catalog,

@@ -45,17 +45,16 @@ export class SqliteSource extends StoreSource {
     const index = catalog.column.index;
     const distance = index ? distanceFunction(index.metric) : undefined;
     if (index && distance) {
-      this.search = (request) => this.guard('search the index', () => this.searchIndex(index.name, distance, request));
-      this.supportsExactSearch = true;
-      this.exactSearchMethod = `SQLite full scan ordered by ${distance} (every row of the table, no index)`;
+      this.search = {
+        query: (request) => this.guard('search the index', () => this.searchIndex(index.name, distance, request)),
+        exactMethod: `SQLite full scan ordered by ${distance} (every row of the table, no index)`,
+      };
     }
     const vec0Distance = catalog.column.kind === 'vec0' ? distanceFunction(catalog.column.vec0Metric ?? 'l2') : undefined;
     if (vec0Distance) {
       // vec0's KNN is what the application gets; its exact answer is the same scan with the rows it
       // cannot rank (zero or NaN vectors: distance NULL, ranked first) set aside.
-      this.search = (request) => this.guard('search the vec0 table', () => this.searchVec0(vec0Distance, request));
-      this.supportsExactSearch = true;
-      this.exactSearchMethod = VEC0_EXACT_METHOD;
+      this.search = { query: (request) => this.guard('search the vec0 table', () => this.searchVec0(vec0Distance, request)), exactMethod: VEC0_EXACT_METHOD };
     }
   }
 
@@ -258,7 +257,7 @@ export class SqliteSource extends StoreSource {
       const rows = await this.session.query<{ id: string }>(sql, [vectorBlob(queries.subarray(q * dim, (q + 1) * dim)), Math.max(1, Math.floor(k))]);
       ids.push(rows.map((row) => row.id));
     }
-    return { ids, ...(exact ? { method: this.exactSearchMethod } : {}) };
+    return { ids, ...(exact && this.search?.exactMethod ? { method: this.search.exactMethod } : {}) };
   }
 
   /** vec0 KNN per query; `exact` asks for k plus the unrankable rows and drops those (NULL distance). */
