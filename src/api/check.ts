@@ -80,7 +80,7 @@ export async function checkSource(source: VectorSource, options: CheckOptionsInp
       ...(querySource ? { queries: { source: querySource } } : {}),
       ...(referenceSource ? { reference: { source: referenceSource } } : {}),
       // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.
-      exactReference: (description) => storedVectorsReference(source, description),
+      exactReference: (description, audit) => storedVectorsReference(source, description, audit),
       ...(callbacks.onProgress ? { onProgress: callbacks.onProgress } : {}),
       ...(callbacks.signal ? { signal: callbacks.signal } : {}),
     });

@@ -6,6 +6,7 @@ const PHASE_NAMES: Readonly<Record<GatherProgress['phase'], string>> = {
   scan: 'scanning',
   sample: 'sampling',
   queries: 'reading queries',
+  audit: 'auditing',
   search: 'searching',
 };
 /** Redraw at most this often: a full scan reports thousands of blocks a second. */

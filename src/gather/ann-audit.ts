@@ -43,7 +43,7 @@ export const MIN_AUDIT_QUERIES = 10;
  * Shares of the budget by which each stage must end: the exact answers (the reference everything
  * is scored against), then the index at its current setting (the verdict), then the sweep.
  */
-const EXACT_SHARE = 0.6;
+export const EXACT_SHARE = 0.6;
 const CURRENT_SHARE = 0.8;
 
 export interface AuditOptions {
@@ -56,6 +56,23 @@ export interface AuditOptions {
   readonly search?: Readonly<Record<string, number>>;
   /** What the exact answers are computed over (see AnnAudit.exactBasis); default 'stored'. */
   readonly exactBasis?: AnnAudit['exactBasis'];
+}
+
+/**
+ * Exact answers computed before the audit, while a scan streamed past (StreamedExactSearch): for
+ * references and indexes too large to hold in memory. `cut` when the budget stopped them.
+ */
+export type StreamedExact =
+  | { readonly kind: 'answers'; readonly ids: SearchResult['ids']; readonly description: string; readonly seconds: number }
+  | { readonly kind: 'cut'; readonly note: string };
+
+/** Why there is no audit when the exact answers would take more than their share of the budget. */
+export function exactCutNote(cut: { readonly rowsTotal: number; readonly projectedSeconds: number; readonly rowsDone: number; readonly budgetSeconds?: number }): string {
+  const budgetText = cut.budgetSeconds === undefined ? 'the audit budget' : `the ${cut.budgetSeconds} s audit budget`;
+  return (
+    `index recall not audited: exact search over all ${cut.rowsTotal} rows would take about ${Math.round(cut.projectedSeconds)} s ` +
+    `(stopped after ${cut.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`
+  );
 }
 
 /** The audit, or why there is none although the source can search. */
@@ -76,12 +93,15 @@ export interface AuditOutcome {
 export async function auditAnn(
   source: VectorSource,
   queries: AuditQueries,
-  reference: ExactReference | undefined,
+  reference: ExactReference | StreamedExact | undefined,
   options: AuditOptions = {},
 ): Promise<AuditOutcome> {
   const k = options.k ?? AUDIT_K;
   if (!source.search || queries.count === 0) return {};
-  const started = performance.now();
+  if (reference && 'kind' in reference && reference.kind === 'cut') return { note: reference.note };
+  // Answers streamed during a scan took their time before this call: it counts against the budget.
+  const streamedSeconds = reference && 'kind' in reference ? reference.seconds : 0;
+  const started = performance.now() - streamedSeconds * 1000;
   const budgetMs = options.budgetSeconds === undefined ? undefined : options.budgetSeconds * 1000;
   const deadline = (share: number): { deadline?: number; minQueries: number } =>
     budgetMs === undefined ? { minQueries: MIN_AUDIT_QUERIES } : { deadline: started + share * budgetMs, minQueries: MIN_AUDIT_QUERIES };
@@ -95,13 +115,12 @@ export async function auditAnn(
       exact = await source.search({ ...request(queries.count), exact: true, ...deadline(EXACT_SHARE) });
     } catch (error) {
       if (!(error instanceof SearchBudgetExceeded)) throw error;
-      return {
-        note:
-          `index recall not audited: exact search over all ${error.rowsTotal} rows would take about ${Math.round(error.projectedSeconds)} s ` +
-          `(stopped after ${error.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`,
-      };
+      return { note: exactCutNote({ ...error, budgetSeconds: options.budgetSeconds }) };
     }
     exactMethod = exact.method ?? source.exactSearchMethod ?? "the engine's own exact search";
+  } else if (reference && 'kind' in reference) {
+    exact = { ids: reference.kind === 'answers' ? reference.ids : [] };
+    exactMethod = reference.kind === 'answers' ? reference.description : '';
   } else if (reference) {
     exact = await exactReferenceSearch(queries, reference, k);
     exactMethod = reference.description;

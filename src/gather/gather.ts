@@ -2,7 +2,7 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
-import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
+import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type AuditQueries, type ExactReference, type StreamedExact } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
@@ -28,7 +28,12 @@ export interface GatherOptions {
    * Exact answers for the ANN audit when the source can search with its index but has no exact
    * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
    */
-  readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
+  readonly exactReference?: (description: SourceDescription, audit: ExactReferenceAudit) => Promise<ExactReference | StreamedExact | undefined>;
+  /**
+   * Exact references (--vectors, an index's stored vectors) up to this many floats are searched in
+   * memory; larger ones get their audit answers in one streamed pass. Default: 64M floats (256 MiB).
+   */
+  readonly exactInMemoryFloats?: number;
   /** Seconds the ANN audit may take (--audit-budget); undefined: no limit. */
   readonly auditBudgetSeconds?: number;
   /** Search settings the application uses (--search): the audit searches with them and gates on them. */
@@ -42,9 +47,20 @@ export interface GatherOptions {
   readonly scanThreads?: number;
 }
 
+/** What an exact reference too large to hold needs to stream the audit's answers in one pass. */
+export interface ExactReferenceAudit {
+  readonly queries: AuditQueries;
+  readonly budgetSeconds?: number;
+  readonly inMemoryFloats?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
 export interface GatherProgress {
-  /** scan: every row; sample: the sampled rows only; queries: the --queries file; search: the index's own search (ANN audit). */
-  readonly phase: 'scan' | 'sample' | 'queries' | 'search';
+  /**
+   * scan: every row; sample: the sampled rows only; queries: the --queries file; audit: the exact
+   * answers of the ANN audit, one pass over every row (rows); search: the index's own search (queries).
+   */
+  readonly phase: 'scan' | 'sample' | 'queries' | 'audit' | 'search';
   readonly done: number;
   readonly total: number;
   /** Dimension of the vectors this phase reads: --verbose prints the contract at every hop. */
@@ -73,16 +89,23 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
   // Index files learn per-row facts (labels) during a full scan: describe again before using ids.
   const scanned = fullScan ? await source.describe() : description;
-  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
+  const auditProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'audit', done, total, dim: description.dim });
+  // The reference is the audit's exact answer when the engine has no exact search of its own.
+  const referenceAudit = source.search && !source.supportsExactSearch ? { queries, budgetSeconds: options.auditBudgetSeconds, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
+  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
   let annAudit: AnnAudit | undefined;
   const notes: string[] = [];
   assertSearchable(options.search, source.search !== undefined, description.target);
   if (source.search) {
-    // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
-    const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
     const exactBasis: AnnAudit['exactBasis'] = source.supportsExactSearch ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
+    // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
+    const inMemory = reference?.exact;
+    const auditQueries = reference?.streamed?.queries ?? pickAuditQueries(sample, queries, options.seed, exactBasis === 'reference' ? inMemory : undefined);
+    const exact = options.reference
+      ? (reference?.streamed?.exact ?? inMemory)
+      : await options.exactReference?.(scanned, { queries: auditQueries, budgetSeconds: options.auditBudgetSeconds, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress });
     const setting = resolveSearchSetting(source.searchTuning, declared, options.search);
-    const outcome = await auditWithProgress(source, sample, queries, exact, options, {
+    const outcome = await auditWithProgress(source, auditQueries, exact, options, {
       exactBasis,
       ...(setting ? { setting } : {}),
       ...(options.search ? { search: options.search } : {}),
@@ -117,13 +140,11 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
 
 async function auditWithProgress(
   source: VectorSource,
-  sample: VectorSample,
-  queries: QuerySet | undefined,
-  exact: ExactReference | undefined,
+  auditQueries: AuditQueries,
+  exact: ExactReference | StreamedExact | undefined,
   options: GatherOptions,
   audit: AuditOptions,
 ): Promise<AuditOutcome> {
-  const auditQueries = pickAuditQueries(sample, queries, options.seed, audit.exactBasis === 'reference' ? exact : undefined);
   options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
   const outcome = await auditAnn(source, auditQueries, exact, { ...audit, ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }) });
   options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
