@@ -15,6 +15,7 @@ import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { writeBenchFaiss, writeBenchHnswlib } from './index-files.js';
 import { topKSection, type TopKBenchSettings } from './top-k-bench.js';
+import { auditSection, type AuditBenchSettings, type CheckReportPart } from './audit-bench.js';
 import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
 
 /**
@@ -35,7 +36,9 @@ const USAGE = `usage: npm run bench -- [options]
   --index-size 2       GiB of vectors in each index file section (d) checks (default 2)
   --topk-rows 100000  --topk-dims 128,768  --topk-queries 1000  --topk-faiss-queries 100
                        exact top-10 section (e): rows N (list), dims, queries, queries FAISS runs
-  --only scan,check,dot,index,topk   run only these sections
+  --audit-rows 10000000  --audit-dim 128
+                       ANN audit section (f): rows and dimension of the IVF index audited
+  --only scan,check,dot,index,topk,audit   run only these sections
   --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
 
 interface Settings {
@@ -50,6 +53,7 @@ interface Settings {
   readonly indexSize: number;
   readonly directory: string | undefined;
   readonly topK: TopKBenchSettings;
+  readonly audit: AuditBenchSettings;
 }
 
 function parseSettings(): Settings {
@@ -62,7 +66,9 @@ function parseSettings(): Settings {
       'dot-queries': { type: 'string', default: '1000' },
       'dot-base': { type: 'string', default: '100000' },
       'dot-dims': { type: 'string', default: '128,768' },
-      only: { type: 'string', default: 'scan,check,dot,index,topk' },
+      only: { type: 'string', default: 'scan,check,dot,index,topk,audit' },
+      'audit-rows': { type: 'string', default: '10000000' },
+      'audit-dim': { type: 'string', default: '128' },
       'topk-rows': { type: 'string', default: '100000' },
       'topk-dims': { type: 'string', default: '128,768' },
       'topk-queries': { type: 'string', default: '1000' },
@@ -99,6 +105,10 @@ function parseSettings(): Settings {
       k: 10,
       repeats: Math.round(numbers(values.repeats, 'repeats')[0] as number),
       faissQueries: Math.round(numbers(values['topk-faiss-queries'], 'topk-faiss-queries')[0] as number),
+    },
+    audit: {
+      rows: Math.round(numbers(values['audit-rows'], 'audit-rows')[0] as number),
+      dim: Math.round(numbers(values['audit-dim'], 'audit-dim')[0] as number),
     },
   };
 }
@@ -202,7 +212,7 @@ function cliCommand(): { readonly args: string[]; readonly preload: string[] } {
   return { args: [cli], preload: [...(extension === '.ts' ? ['--import', 'tsx'] : []), '--import', peakRss] };
 }
 
-function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number } {
+function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number; report: CheckReportPart } {
   const { args, preload } = cliCommand();
   const rssFile = join(scratch, 'peak-rss.txt');
   const started = performance.now();
@@ -214,8 +224,8 @@ function checkOnce(path: string, scratch: string, extra: readonly string[] = [])
   const seconds = (performance.now() - started) / 1000;
   // Exit 1 means "a fail finding" (random rows have some): still a completed check.
   if (child.status !== 0 && child.status !== 1) throw new Error(`check ${path} exited ${child.status}: ${child.stderr.trim()}`);
-  const report = JSON.parse(child.stdout) as { durationMs: number };
-  return { seconds, reportMs: report.durationMs, peakRssKb: Number(readFileSync(rssFile, 'utf8')) };
+  const report = JSON.parse(child.stdout) as CheckReportPart;
+  return { seconds, reportMs: report.durationMs, peakRssKb: Number(readFileSync(rssFile, 'utf8')), report };
 }
 
 async function checkSection(files: readonly BenchFile[], settings: Settings, scratch: string): Promise<void> {
@@ -403,6 +413,7 @@ async function main(): Promise<void> {
     if (settings.sections.has('dot')) dotSection(settings, python);
     if (needIndex) await indexSection(settings, directory, python);
     if (settings.sections.has('topk')) await topKSection(settings.topK, python, directory, table);
+    if (settings.sections.has('audit')) auditSection({ settings: settings.audit, python, directory, runCheck: (path, extra) => checkOnce(path, directory, extra), table });
   } finally {
     if (!settings.directory) rmSync(directory, { recursive: true, force: true });
   }
