@@ -15,6 +15,7 @@ import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { writeBenchFaiss, writeBenchHnswlib } from './index-files.js';
 import { topKSection, type TopKBenchSettings } from './top-k-bench.js';
+import { coldSection } from './cold-bench.js';
 import { auditSection, type AuditBenchSettings, type CheckReportPart } from './audit-bench.js';
 import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
 
@@ -38,7 +39,8 @@ const USAGE = `usage: npm run bench -- [options]
                        exact top-10 section (e): rows N (list), dims, queries, queries FAISS runs
   --audit-rows 10000000  --audit-dim 128
                        ANN audit section (f): rows and dimension of the IVF index audited
-  --only scan,check,dot,index,topk,audit   run only these sections
+  --cold-size 2        GiB of the .npy section (g) reads from a cold page cache (default 2)
+  --only scan,check,dot,index,topk,audit,cold   run only these sections
   --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
 
 interface Settings {
@@ -54,6 +56,7 @@ interface Settings {
   readonly directory: string | undefined;
   readonly topK: TopKBenchSettings;
   readonly audit: AuditBenchSettings;
+  readonly coldSize: number;
 }
 
 function parseSettings(): Settings {
@@ -66,7 +69,8 @@ function parseSettings(): Settings {
       'dot-queries': { type: 'string', default: '1000' },
       'dot-base': { type: 'string', default: '100000' },
       'dot-dims': { type: 'string', default: '128,768' },
-      only: { type: 'string', default: 'scan,check,dot,index,topk,audit' },
+      only: { type: 'string', default: 'scan,check,dot,index,topk,audit,cold' },
+      'cold-size': { type: 'string', default: '2' },
       'audit-rows': { type: 'string', default: '10000000' },
       'audit-dim': { type: 'string', default: '128' },
       'topk-rows': { type: 'string', default: '100000' },
@@ -106,6 +110,7 @@ function parseSettings(): Settings {
       repeats: Math.round(numbers(values.repeats, 'repeats')[0] as number),
       faissQueries: Math.round(numbers(values['topk-faiss-queries'], 'topk-faiss-queries')[0] as number),
     },
+    coldSize: numbers(values['cold-size'], 'cold-size')[0] as number,
     audit: {
       rows: Math.round(numbers(values['audit-rows'], 'audit-rows')[0] as number),
       dim: Math.round(numbers(values['audit-dim'], 'audit-dim')[0] as number),
@@ -398,7 +403,8 @@ async function main(): Promise<void> {
     const needScan = settings.sections.has('scan');
     const needCheck = settings.sections.has('check');
     const needIndex = settings.sections.has('index');
-    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : [])])].sort((x, y) => x - y);
+    const needCold = settings.sections.has('cold');
+    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : []), ...(needCold ? [settings.coldSize] : [])])].sort((x, y) => x - y);
     const started = performance.now();
     const files = new Map<number, BenchFile>();
     for (const size of sizes) {
@@ -413,6 +419,7 @@ async function main(): Promise<void> {
     if (settings.sections.has('dot')) dotSection(settings, python);
     if (needIndex) await indexSection(settings, directory, python);
     if (settings.sections.has('topk')) await topKSection(settings.topK, python, directory, table);
+    if (needCold) coldSection({ file: files.get(settings.coldSize) as BenchFile, repeats: settings.repeats, runCheck: (path, extra) => checkOnce(path, directory, extra), table });
     if (settings.sections.has('audit')) auditSection({ settings: settings.audit, python, directory, runCheck: (path, extra) => checkOnce(path, directory, extra), table });
   } finally {
     if (!settings.directory) rmSync(directory, { recursive: true, force: true });
