@@ -56,6 +56,8 @@ export interface AuditOptions {
   readonly search?: Readonly<Record<string, number>>;
   /** What the exact answers are computed over (see AnnAudit.exactBasis); default 'stored'. */
   readonly exactBasis?: AnnAudit['exactBasis'];
+  /** Query searches done of all the audit plans (exact, current setting, sweep), after each search. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -108,6 +110,20 @@ export async function auditAnn(
   const request = (count: number): SearchRequest => ({ queries: queries.data.subarray(0, count * queries.dim), count, k });
   const cuts: string[] = [];
   const budgetText = options.budgetSeconds === undefined ? '' : `the ${options.budgetSeconds} s audit budget`;
+  const tuning = source.searchTuning;
+  const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
+  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
+  const sweepValues = (tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? [])).filter(
+    (candidate) => candidate !== setting?.value,
+  );
+  // Progress in query searches: the engine's exact search (when it runs one), the current setting, the sweep.
+  const plannedSearches = queries.count * ((source.supportsExactSearch ? 1 : 0) + 1 + sweepValues.length);
+  let searched = 0;
+  options.onProgress?.(0, plannedSearches);
+  const searchedMore = (count: number): void => {
+    searched += count;
+    options.onProgress?.(Math.min(searched, plannedSearches), plannedSearches);
+  };
   let exact: SearchResult;
   let exactMethod: string;
   if (source.supportsExactSearch) {
@@ -118,6 +134,7 @@ export async function auditAnn(
       return { note: exactCutNote({ ...error, budgetSeconds: options.budgetSeconds }) };
     }
     exactMethod = exact.method ?? source.exactSearchMethod ?? "the engine's own exact search";
+    searchedMore(queries.count);
   } else if (reference && 'kind' in reference) {
     exact = { ids: reference.kind === 'answers' ? reference.ids : [] };
     exactMethod = reference.kind === 'answers' ? reference.description : '';
@@ -127,24 +144,23 @@ export async function auditAnn(
   } else {
     return {};
   }
-  const tuning = source.searchTuning;
-  const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
   // The index's own value needs no parameter; one from --search or a manifest is applied explicitly.
   const currentParams = { ...options.search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
   const current = await source.search({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
   const measured = current.ids.length;
+  searchedMore(queries.count);
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
   const sweep: AnnAudit['sweep'][number][] = [];
   const skipped: number[] = [];
-  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
-  const sweepValues = tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? []);
-  for (const value of sweepValues.filter((candidate) => candidate !== setting?.value)) {
+  for (const value of sweepValues) {
     if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
       skipped.push(value);
+      searchedMore(queries.count);
       continue;
     }
     const result = await source.search({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
+    searchedMore(queries.count);
     const point = meanRecall(result, exact, k);
     sweep.push({ value, recall: point.mean, low: point.low, high: point.high, queries: result.ids.length });
     if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);

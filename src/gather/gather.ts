@@ -58,9 +58,10 @@ export interface ExactReferenceAudit {
 export interface GatherProgress {
   /**
    * scan: every row; sample: the sampled rows only; queries: the --queries file; audit: the exact
-   * answers of the ANN audit, one pass over every row (rows); search: the index's own search (queries).
+   * answers of the ANN audit, one pass over every row (rows); search: the ANN audit's searches, the
+   * index's own at each setting (query searches); checks: the checks on what was gathered.
    */
-  readonly phase: 'scan' | 'sample' | 'queries' | 'audit' | 'search';
+  readonly phase: 'scan' | 'sample' | 'queries' | 'audit' | 'search' | 'checks';
   readonly done: number;
   readonly total: number;
   /** Dimension of the vectors this phase reads: --verbose prints the contract at every hop. */
@@ -145,10 +146,8 @@ async function auditWithProgress(
   options: GatherOptions,
   audit: AuditOptions,
 ): Promise<AuditOutcome> {
-  options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }) });
-  options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
-  return outcome;
+  const onProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'search', done, total, dim: auditQueries.dim });
+  return auditAnn(source, auditQueries, exact, { ...audit, onProgress, ...(options.auditBudgetSeconds === undefined ? {} : { budgetSeconds: options.auditBudgetSeconds }) });
 }
 
 /**
