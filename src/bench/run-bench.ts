@@ -35,13 +35,15 @@ const USAGE = `usage: npm run bench -- [options]
   --repeats 3          timed runs per figure; the best is shown (default 3)
   --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
   --index-size 2       GiB of vectors in each index file section (d) checks (default 2)
-  --topk-rows 100000  --topk-dims 128,768  --topk-queries 1000  --topk-faiss-queries 100
-                       exact top-10 section (e): rows N (list), dims, queries, queries FAISS runs
+  --topk-rows 100000,1000000  --topk-dims 128,384,768,1536  --topk-queries 1000  --topk-faiss-queries 100
+                       exact top-10 section (e): rows N (list), dims (list), queries, queries FAISS runs
   --audit-rows 10000000  --audit-dim 128
                        ANN audit section (f): rows and dimension of the IVF index audited
   --cold-size 2        GiB of the .npy section (g) reads from a cold page cache (default 2)
   --only scan,check,dot,index,topk,audit,cold   run only these sections
-  --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
+  --dir DIR            write the data files here and keep them (default: a temp dir, deleted)
+  --quick              every section at small sizes (a few minutes): 0.25 GiB files, 1 repeat,
+                       top-k 100 queries over 100k rows at d 128 and 768, a 1M-row audit; options given win`;
 
 interface Settings {
   readonly sizes: number[];
@@ -59,30 +61,71 @@ interface Settings {
   readonly coldSize: number;
 }
 
+/** Every section at the sizes issue 20 and the docs quote (tens of minutes on 2 cores). */
+const DEFAULTS = {
+  sizes: '0.25,1,2',
+  'scan-size': '1',
+  dim: '128',
+  repeats: '3',
+  'dot-queries': '1000',
+  'dot-base': '100000',
+  'dot-dims': '128,768',
+  only: 'scan,check,dot,index,topk,audit,cold',
+  'cold-size': '2',
+  'audit-rows': '10000000',
+  'audit-dim': '128',
+  'topk-rows': '100000,1000000',
+  'topk-dims': '128,384,768,1536',
+  'topk-queries': '1000',
+  'topk-faiss-queries': '100',
+  'index-size': '2',
+} as const;
+/**
+ * --quick: every section, small enough to run in a few minutes under load (a smoke test of the
+ * bench and a rough figure, not the recorded one). Explicit options still win.
+ */
+const QUICK: Partial<Record<keyof typeof DEFAULTS, string>> = {
+  sizes: '0.25',
+  'scan-size': '0.25',
+  repeats: '1',
+  'cold-size': '0.5',
+  'audit-rows': '1000000',
+  'topk-rows': '100000',
+  'topk-dims': '128,768',
+  'topk-queries': '100',
+  'topk-faiss-queries': '10',
+  'index-size': '0.25',
+};
+
 function parseSettings(): Settings {
-  const { values } = parseArgs({
+  const { values: given } = parseArgs({
     options: {
-      sizes: { type: 'string', default: '0.25,1,2' },
-      'scan-size': { type: 'string', default: '1' },
-      dim: { type: 'string', default: '128' },
-      repeats: { type: 'string', default: '3' },
-      'dot-queries': { type: 'string', default: '1000' },
-      'dot-base': { type: 'string', default: '100000' },
-      'dot-dims': { type: 'string', default: '128,768' },
-      only: { type: 'string', default: 'scan,check,dot,index,topk,audit,cold' },
-      'cold-size': { type: 'string', default: '2' },
-      'audit-rows': { type: 'string', default: '10000000' },
-      'audit-dim': { type: 'string', default: '128' },
-      'topk-rows': { type: 'string', default: '100000' },
-      'topk-dims': { type: 'string', default: '128,768' },
-      'topk-queries': { type: 'string', default: '1000' },
-      'topk-faiss-queries': { type: 'string', default: '100' },
-      'index-size': { type: 'string', default: '2' },
+      sizes: { type: 'string' },
+      'scan-size': { type: 'string' },
+      dim: { type: 'string' },
+      repeats: { type: 'string' },
+      'dot-queries': { type: 'string' },
+      'dot-base': { type: 'string' },
+      'dot-dims': { type: 'string' },
+      only: { type: 'string' },
+      'cold-size': { type: 'string' },
+      'audit-rows': { type: 'string' },
+      'audit-dim': { type: 'string' },
+      'topk-rows': { type: 'string' },
+      'topk-dims': { type: 'string' },
+      'topk-queries': { type: 'string' },
+      'topk-faiss-queries': { type: 'string' },
+      'index-size': { type: 'string' },
       dir: { type: 'string' },
+      quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
+  const values = Object.fromEntries(
+    Object.entries(DEFAULTS).map(([name, value]) => [name, given[name as keyof typeof given] ?? (given.quick ? QUICK[name as keyof typeof DEFAULTS] : undefined) ?? value]),
+  ) as Record<keyof typeof DEFAULTS, string>;
+  const { dir } = given;
+  if (given.help) {
     console.log(USAGE);
     process.exit(0);
   }
@@ -101,7 +144,7 @@ function parseSettings(): Settings {
     dotDims: numbers(values['dot-dims'], 'dot-dims').map(Math.round),
     sections: new Set(values.only.split(',')),
     indexSize: numbers(values['index-size'], 'index-size')[0] as number,
-    directory: values.dir,
+    directory: dir,
     topK: {
       queries: Math.round(numbers(values['topk-queries'], 'topk-queries')[0] as number),
       rows: numbers(values['topk-rows'], 'topk-rows').map(Math.round),
