@@ -22,6 +22,8 @@ export interface AuditBenchSettings {
 export interface TimedCheck {
   readonly seconds: number;
   readonly peakRssKb: number;
+  /** CPU seconds (user + system, all threads). */
+  readonly cpuSeconds: number;
   readonly report: CheckReportPart;
 }
 

@@ -260,7 +260,7 @@ function cliCommand(): { readonly args: string[]; readonly preload: string[] } {
   return { args: [cli], preload: [...(extension === '.ts' ? ['--import', 'tsx'] : []), '--import', peakRss] };
 }
 
-function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number; report: CheckReportPart } {
+function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number; cpuSeconds: number; report: CheckReportPart } {
   const { args, preload } = cliCommand();
   const rssFile = join(scratch, 'peak-rss.txt');
   const started = performance.now();
@@ -273,7 +273,8 @@ function checkOnce(path: string, scratch: string, extra: readonly string[] = [])
   // Exit 1 means "a fail finding" (random rows have some): still a completed check.
   if (child.status !== 0 && child.status !== 1) throw new Error(`check ${path} exited ${child.status}: ${child.stderr.trim()}`);
   const report = JSON.parse(child.stdout) as CheckReportPart;
-  return { seconds, reportMs: report.durationMs, peakRssKb: Number(readFileSync(rssFile, 'utf8')), report };
+  const [peakRssKb, cpuSeconds] = readFileSync(rssFile, 'utf8').split(' ').map(Number) as [number, number];
+  return { seconds, reportMs: report.durationMs, peakRssKb, cpuSeconds, report };
 }
 
 async function checkSection(files: readonly BenchFile[], settings: Settings, scratch: string): Promise<void> {
