@@ -5,7 +5,7 @@ import { isSelfReferencing } from '../sources/self-reference.js';
 import type { IndexDescription, SourceDescription, VectorSource } from '../sources/source.js';
 import { AUDIT_K, type AuditQueries, type ExactReference, type StreamedExact } from './ann-audit.js';
 import type { ReferenceVectors, VectorSample } from './artifacts.js';
-import { isSearchable, StreamedExactSearch, streamedAuditQueries } from './streamed-exact.js';
+import { isSearchable, searchableRows, StreamedExactSearch, streamedAuditQueries } from './streamed-exact.js';
 
 /**
  * Exact search keeps its base in memory: 64M floats (256 MiB, 500k × 128) bound both memory and
@@ -94,16 +94,14 @@ export async function gatherReference(
     : undefined;
   try {
     for await (const block of reference.scan()) {
-      const validInBlock = new Uint8Array(block.count);
+      const validInBlock = searchableRows(block.data, block.count, dim);
       for (let i = 0; i < block.count; i++) {
         const row = block.rows ? (block.rows[i] as number) : block.start + i;
-        const vector = block.data.subarray(i * dim, (i + 1) * dim);
-        if (isSearchable(vector)) {
+        if (validInBlock[i]) {
           valid[row] = 1;
-          validInBlock[i] = 1;
           validRows++;
         }
-        data?.set(vector, row * dim);
+        data?.set(block.data.subarray(i * dim, (i + 1) * dim), row * dim);
       }
       await streamed?.offer(block, (i) => validInBlock[i] === 1);
     }
@@ -186,10 +184,8 @@ async function streamStoredVectors(
   });
   try {
     for await (const block of source.scan()) {
-      await search.offer(block, (i) => {
-        const row = block.rows ? (block.rows[i] as number) : block.start + i;
-        return plan.idOf(row) !== undefined && isSearchable(block.data.subarray(i * dim, (i + 1) * dim));
-      });
+      const searchable = searchableRows(block.data, block.count, dim);
+      await search.offer(block, (i) => searchable[i] === 1 && plan.idOf(block.rows ? (block.rows[i] as number) : block.start + i) !== undefined);
     }
   } catch (error) {
     await search.close();
