@@ -65,6 +65,20 @@ test('an index audited against a --vectors reference too large to hold: its answ
   }
 });
 
+test('with --queries, a streamed audit searches the user\'s queries', async () => {
+  const index = await openSource(fixture('cos-f32.usearch'), {});
+  const reference = await openSource(fixture('reference.npy'), {});
+  const queries = await openSource(fixture('reference.npy'), {});
+  try {
+    const artifacts = await gather(index, { from: 'options', metric: 'cosine' }, { ...options({ exactInMemoryFloats: 0 }), reference: { source: reference }, queries: { source: queries } });
+    assert.equal(artifacts.annAudit?.origin, 'queries');
+    assert.equal(artifacts.annAudit?.queries, 100);
+    assert.match(artifacts.annAudit?.exactMethod ?? '', /one pass for all queries/);
+  } finally {
+    await Promise.all([index.close(), reference.close(), queries.close()]);
+  }
+});
+
 function gaussian(rows: number, dim: number, rng: Rng): Float32Array {
   const data = new Float32Array(rows * dim);
   for (let i = 0; i < data.length; i++) data[i] = rng.nextGaussian();
