@@ -86,11 +86,15 @@ async function checkParsed(source: VectorSource, settings: CheckOptions, declare
       ...(querySource ? { queries: { source: querySource } } : {}),
       ...(referenceSource ? { reference: { source: referenceSource } } : {}),
       // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.
-      exactReference: (description) => storedVectorsReference(source, description),
+      exactReference: (description, audit) => storedVectorsReference(source, description, audit),
       ...(callbacks.onProgress ? { onProgress: callbacks.onProgress } : {}),
       ...(callbacks.signal ? { signal: callbacks.signal } : {}),
     });
-    return buildReport(artifacts, runChecks(artifacts, CHECKS), startedAt);
+    // The checks run synchronously (neighbour searches on a --full sample take a while): name the phase before they start.
+    callbacks.onProgress?.({ phase: 'checks', done: 0, total: CHECKS.length });
+    const run = runChecks(artifacts, CHECKS);
+    callbacks.onProgress?.({ phase: 'checks', done: CHECKS.length, total: CHECKS.length });
+    return buildReport(artifacts, run, startedAt);
   } finally {
     await Promise.all(others.map((other) => other.close()));
   }

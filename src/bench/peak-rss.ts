@@ -5,4 +5,10 @@ import { writeFileSync } from 'node:fs';
  * resident set size in KB (all threads) to the file named by VECTORCLINIC_BENCH_PEAK_RSS_FILE.
  */
 const target = process.env.VECTORCLINIC_BENCH_PEAK_RSS_FILE;
-if (target) process.on('exit', () => writeFileSync(target, String(process.resourceUsage().maxRSS)));
+// Then the CPU seconds it used (user + system, all threads): under load, wall time is mostly waiting for a core.
+if (target) {
+  process.on('exit', () => {
+    const usage = process.resourceUsage();
+    writeFileSync(target, `${usage.maxRSS} ${(usage.userCPUTime + usage.systemCPUTime) / 1e6}`);
+  });
+}

@@ -15,6 +15,8 @@ import { warmPageCache, writeBenchNpy, type BenchFile } from './bench-data.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { writeBenchFaiss, writeBenchHnswlib } from './index-files.js';
 import { topKSection, type TopKBenchSettings } from './top-k-bench.js';
+import { coldSection } from './cold-bench.js';
+import { auditSection, type AuditBenchSettings, type CheckReportPart } from './audit-bench.js';
 import { findNumpy, numpyMatmulSeconds, numpyScan, type Python } from './numpy-reference.js';
 
 /**
@@ -33,10 +35,15 @@ const USAGE = `usage: npm run bench -- [options]
   --repeats 3          timed runs per figure; the best is shown (default 3)
   --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
   --index-size 2       GiB of vectors in each index file section (d) checks (default 2)
-  --topk-rows 100000  --topk-dims 128,768  --topk-queries 1000  --topk-faiss-queries 100
-                       exact top-10 section (e): rows N (list), dims, queries, queries FAISS runs
-  --only scan,check,dot,index,topk   run only these sections
-  --dir DIR            write the data files here and keep them (default: a temp dir, deleted)`;
+  --topk-rows 100000,1000000  --topk-dims 128,384,768,1536  --topk-queries 1000  --topk-faiss-queries 100
+                       exact top-10 section (e): rows N (list), dims (list), queries, queries FAISS runs
+  --audit-rows 10000000  --audit-dim 128
+                       ANN audit section (f): rows and dimension of the IVF index audited
+  --cold-size 2        GiB of the .npy section (g) reads from a cold page cache (default 2)
+  --only scan,check,dot,index,topk,audit,cold   run only these sections
+  --dir DIR            write the data files here and keep them (default: a temp dir, deleted)
+  --quick              every section at small sizes (a few minutes): 0.25 GiB files, 1 repeat,
+                       top-k 100 queries over 100k rows at d 128 and 768, a 1M-row audit; options given win`;
 
 interface Settings {
   readonly sizes: number[];
@@ -50,29 +57,75 @@ interface Settings {
   readonly indexSize: number;
   readonly directory: string | undefined;
   readonly topK: TopKBenchSettings;
+  readonly audit: AuditBenchSettings;
+  readonly coldSize: number;
 }
 
+/** Every section at the sizes issue 20 and the docs quote (tens of minutes on 2 cores). */
+const DEFAULTS = {
+  sizes: '0.25,1,2',
+  'scan-size': '1',
+  dim: '128',
+  repeats: '3',
+  'dot-queries': '1000',
+  'dot-base': '100000',
+  'dot-dims': '128,768',
+  only: 'scan,check,dot,index,topk,audit,cold',
+  'cold-size': '2',
+  'audit-rows': '10000000',
+  'audit-dim': '128',
+  'topk-rows': '100000,1000000',
+  'topk-dims': '128,384,768,1536',
+  'topk-queries': '1000',
+  'topk-faiss-queries': '100',
+  'index-size': '2',
+} as const;
+/**
+ * --quick: every section, small enough to run in a few minutes under load (a smoke test of the
+ * bench and a rough figure, not the recorded one). Explicit options still win.
+ */
+const QUICK: Partial<Record<keyof typeof DEFAULTS, string>> = {
+  sizes: '0.25',
+  'scan-size': '0.25',
+  repeats: '1',
+  'cold-size': '0.5',
+  'audit-rows': '1000000',
+  'topk-rows': '100000',
+  'topk-dims': '128,768',
+  'topk-queries': '100',
+  'topk-faiss-queries': '10',
+  'index-size': '0.25',
+};
+
 function parseSettings(): Settings {
-  const { values } = parseArgs({
+  const { values: given } = parseArgs({
     options: {
-      sizes: { type: 'string', default: '0.25,1,2' },
-      'scan-size': { type: 'string', default: '1' },
-      dim: { type: 'string', default: '128' },
-      repeats: { type: 'string', default: '3' },
-      'dot-queries': { type: 'string', default: '1000' },
-      'dot-base': { type: 'string', default: '100000' },
-      'dot-dims': { type: 'string', default: '128,768' },
-      only: { type: 'string', default: 'scan,check,dot,index,topk' },
-      'topk-rows': { type: 'string', default: '100000' },
-      'topk-dims': { type: 'string', default: '128,768' },
-      'topk-queries': { type: 'string', default: '1000' },
-      'topk-faiss-queries': { type: 'string', default: '100' },
-      'index-size': { type: 'string', default: '2' },
+      sizes: { type: 'string' },
+      'scan-size': { type: 'string' },
+      dim: { type: 'string' },
+      repeats: { type: 'string' },
+      'dot-queries': { type: 'string' },
+      'dot-base': { type: 'string' },
+      'dot-dims': { type: 'string' },
+      only: { type: 'string' },
+      'cold-size': { type: 'string' },
+      'audit-rows': { type: 'string' },
+      'audit-dim': { type: 'string' },
+      'topk-rows': { type: 'string' },
+      'topk-dims': { type: 'string' },
+      'topk-queries': { type: 'string' },
+      'topk-faiss-queries': { type: 'string' },
+      'index-size': { type: 'string' },
       dir: { type: 'string' },
+      quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
+  const values = Object.fromEntries(
+    Object.entries(DEFAULTS).map(([name, value]) => [name, given[name as keyof typeof given] ?? (given.quick ? QUICK[name as keyof typeof DEFAULTS] : undefined) ?? value]),
+  ) as Record<keyof typeof DEFAULTS, string>;
+  const { dir } = given;
+  if (given.help) {
     console.log(USAGE);
     process.exit(0);
   }
@@ -91,7 +144,7 @@ function parseSettings(): Settings {
     dotDims: numbers(values['dot-dims'], 'dot-dims').map(Math.round),
     sections: new Set(values.only.split(',')),
     indexSize: numbers(values['index-size'], 'index-size')[0] as number,
-    directory: values.dir,
+    directory: dir,
     topK: {
       queries: Math.round(numbers(values['topk-queries'], 'topk-queries')[0] as number),
       rows: numbers(values['topk-rows'], 'topk-rows').map(Math.round),
@@ -99,6 +152,11 @@ function parseSettings(): Settings {
       k: 10,
       repeats: Math.round(numbers(values.repeats, 'repeats')[0] as number),
       faissQueries: Math.round(numbers(values['topk-faiss-queries'], 'topk-faiss-queries')[0] as number),
+    },
+    coldSize: numbers(values['cold-size'], 'cold-size')[0] as number,
+    audit: {
+      rows: Math.round(numbers(values['audit-rows'], 'audit-rows')[0] as number),
+      dim: Math.round(numbers(values['audit-dim'], 'audit-dim')[0] as number),
     },
   };
 }
@@ -202,7 +260,7 @@ function cliCommand(): { readonly args: string[]; readonly preload: string[] } {
   return { args: [cli], preload: [...(extension === '.ts' ? ['--import', 'tsx'] : []), '--import', peakRss] };
 }
 
-function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number } {
+function checkOnce(path: string, scratch: string, extra: readonly string[] = []): { seconds: number; reportMs: number; peakRssKb: number; cpuSeconds: number; report: CheckReportPart } {
   const { args, preload } = cliCommand();
   const rssFile = join(scratch, 'peak-rss.txt');
   const started = performance.now();
@@ -214,8 +272,9 @@ function checkOnce(path: string, scratch: string, extra: readonly string[] = [])
   const seconds = (performance.now() - started) / 1000;
   // Exit 1 means "a fail finding" (random rows have some): still a completed check.
   if (child.status !== 0 && child.status !== 1) throw new Error(`check ${path} exited ${child.status}: ${child.stderr.trim()}`);
-  const report = JSON.parse(child.stdout) as { durationMs: number };
-  return { seconds, reportMs: report.durationMs, peakRssKb: Number(readFileSync(rssFile, 'utf8')) };
+  const report = JSON.parse(child.stdout) as CheckReportPart;
+  const [peakRssKb, cpuSeconds] = readFileSync(rssFile, 'utf8').split(' ').map(Number) as [number, number];
+  return { seconds, reportMs: report.durationMs, peakRssKb, cpuSeconds, report };
 }
 
 async function checkSection(files: readonly BenchFile[], settings: Settings, scratch: string): Promise<void> {
@@ -388,7 +447,8 @@ async function main(): Promise<void> {
     const needScan = settings.sections.has('scan');
     const needCheck = settings.sections.has('check');
     const needIndex = settings.sections.has('index');
-    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : [])])].sort((x, y) => x - y);
+    const needCold = settings.sections.has('cold');
+    const sizes = [...new Set([...(needCheck ? settings.sizes : []), ...(needScan ? [settings.scanSize] : []), ...(needCold ? [settings.coldSize] : [])])].sort((x, y) => x - y);
     const started = performance.now();
     const files = new Map<number, BenchFile>();
     for (const size of sizes) {
@@ -403,6 +463,8 @@ async function main(): Promise<void> {
     if (settings.sections.has('dot')) dotSection(settings, python);
     if (needIndex) await indexSection(settings, directory, python);
     if (settings.sections.has('topk')) await topKSection(settings.topK, python, directory, table);
+    if (needCold) coldSection({ file: files.get(settings.coldSize) as BenchFile, repeats: settings.repeats, runCheck: (path, extra) => checkOnce(path, directory, extra), table });
+    if (settings.sections.has('audit')) auditSection({ settings: settings.audit, python, directory, runCheck: (path, extra) => checkOnce(path, directory, extra), table });
   } finally {
     if (!settings.directory) rmSync(directory, { recursive: true, force: true });
   }

@@ -2,12 +2,16 @@ import cliProgress from 'cli-progress';
 import { count } from '../core/format.js';
 import type { GatherProgress } from '../gather/gather.js';
 
-const PHASE_NAMES: Readonly<Record<GatherProgress['phase'], string>> = {
-  scan: 'scanning',
-  sample: 'sampling',
-  queries: 'reading queries',
-  search: 'searching',
+/** What each phase is called on the bar and what it counts. */
+const PHASES: Readonly<Record<GatherProgress['phase'], { readonly name: string; readonly unit: string }>> = {
+  scan: { name: 'scanning', unit: 'rows' },
+  sample: { name: 'sampling', unit: 'rows' },
+  queries: { name: 'reading queries', unit: 'rows' },
+  audit: { name: 'audit: exact top-k', unit: 'rows' },
+  search: { name: 'audit: index search', unit: 'queries' },
+  checks: { name: 'checking', unit: 'checks' },
 };
+const LABEL_WIDTH = Math.max(...Object.values(PHASES).map((phase) => phase.name.length));
 /** Redraw at most this often: a full scan reports thousands of blocks a second. */
 const FPS = 8;
 
@@ -20,8 +24,9 @@ export interface ProgressDisplay {
 }
 
 /**
- * Progress on stderr: a bar with rows/s and ETA on an interactive terminal, nothing in pipes,
- * under CI or with --quiet. --verbose adds one line per phase with the dimension it reads, so the
+ * Progress on stderr: on an interactive terminal one bar per phase, labelled with it (scanning,
+ * sampling, the audit's exact top-k and index search, checking), each with its own rate and ETA;
+ * nothing in pipes, under CI or with --quiet. --verbose adds one line per phase with the dimension it reads, so the
  * dimension contract is visible at every hop even without a terminal.
  */
 export function progressDisplay(options: { readonly stream: NodeJS.WriteStream; readonly quiet: boolean; readonly verbose: boolean }): ProgressDisplay {
@@ -43,15 +48,18 @@ export function progressDisplay(options: { readonly stream: NodeJS.WriteStream; 
         bar = undefined;
         phase = progress.phase;
         startedAt = performance.now();
-        if (verbose) write(`${PHASE_NAMES[progress.phase]}: ${count(progress.total)} ${progress.phase === 'search' ? 'queries' : 'rows'}${progress.dim !== undefined ? ` × ${progress.dim} dims` : ''}`);
+        const { name, unit } = PHASES[progress.phase];
+        if (verbose) write(`${name}: ${count(progress.total)} ${unit}${progress.dim !== undefined && unit === 'rows' ? ` × ${progress.dim} dims` : ''}`);
         if (interactive) {
+          // One bar per phase, started afresh: its rate and ETA are the phase's own.
           bar = new cliProgress.SingleBar(
             {
               stream,
               fps: FPS,
               clearOnComplete: true,
               hideCursor: true,
-              format: `${PHASE_NAMES[progress.phase].padEnd(15)} {bar} {percentage}% | {value}/{total} | {rate} rows/s | ETA {eta_formatted}`,
+              etaBuffer: 20,
+              format: `${name.padEnd(LABEL_WIDTH)} {bar} {percentage}% | {value}/{total} | {rate} ${unit}/s | ETA {eta_formatted}`,
             },
             cliProgress.Presets.shades_classic,
           );
@@ -59,6 +67,7 @@ export function progressDisplay(options: { readonly stream: NodeJS.WriteStream; 
         }
       }
       const seconds = (performance.now() - startedAt) / 1000;
+      if (bar && bar.getTotal() !== progress.total) bar.setTotal(progress.total);
       bar?.update(progress.done, { rate: seconds > 0 ? count(Math.round(progress.done / seconds)) : '0' });
     },
     stop() {

@@ -38,7 +38,7 @@ export const MIN_AUDIT_QUERIES = 10;
  * Shares of the budget by which each stage must end: the exact answers (the reference everything
  * is scored against), then the index at its current setting (the verdict), then the sweep.
  */
-const EXACT_SHARE = 0.6;
+export const EXACT_SHARE = 0.6;
 const CURRENT_SHARE = 0.8;
 
 export interface AuditOptions {
@@ -51,6 +51,25 @@ export interface AuditOptions {
   readonly search?: Readonly<Record<string, number>>;
   /** What the exact answers are computed over (see AnnAudit.exactBasis); default 'stored'. */
   readonly exactBasis?: AnnAudit['exactBasis'];
+  /** Query searches done of all the audit plans (exact, current setting, sweep), after each search. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Exact answers computed before the audit, while a scan streamed past (StreamedExactSearch): for
+ * references and indexes too large to hold in memory. `cut` when the budget stopped them.
+ */
+export type StreamedExact =
+  | { readonly kind: 'answers'; readonly ids: SearchResult['ids']; readonly description: string; readonly seconds: number }
+  | { readonly kind: 'cut'; readonly note: string };
+
+/** Why there is no audit when the exact answers would take more than their share of the budget. */
+export function exactCutNote(cut: { readonly rowsTotal: number; readonly projectedSeconds: number; readonly rowsDone: number; readonly budgetSeconds?: number }): string {
+  const budgetText = cut.budgetSeconds === undefined ? 'the audit budget' : `the ${cut.budgetSeconds} s audit budget`;
+  return (
+    `index recall not audited: exact search over all ${cut.rowsTotal} rows would take about ${Math.round(cut.projectedSeconds)} s ` +
+    `(stopped after ${cut.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`
+  );
 }
 
 /** The audit, or why there is none although the source can search. */
@@ -71,19 +90,36 @@ export interface AuditOutcome {
 export async function auditAnn(
   source: VectorSource,
   queries: AuditQueries,
-  reference: ExactReference | undefined,
+  reference: ExactReference | StreamedExact | undefined,
   options: AuditOptions = {},
 ): Promise<AuditOutcome> {
   const k = options.k ?? AUDIT_K;
   const search = source.search;
   if (!search || queries.count === 0) return {};
-  const started = performance.now();
+  if (reference && 'kind' in reference && reference.kind === 'cut') return { note: reference.note };
+  // Answers streamed during a scan took their time before this call: it counts against the budget.
+  const streamedSeconds = reference && 'kind' in reference ? reference.seconds : 0;
+  const started = performance.now() - streamedSeconds * 1000;
   const budgetMs = options.auditBudget === undefined ? undefined : options.auditBudget * 1000;
   const deadline = (share: number): { deadline?: number; minQueries: number } =>
     budgetMs === undefined ? { minQueries: MIN_AUDIT_QUERIES } : { deadline: started + share * budgetMs, minQueries: MIN_AUDIT_QUERIES };
   const request = (count: number): SearchRequest => ({ queries: queries.data.subarray(0, count * queries.dim), count, k });
   const cuts: string[] = [];
   const budgetText = options.auditBudget === undefined ? '' : `the ${options.auditBudget} s audit budget`;
+  const tuning = search.tuning;
+  const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
+  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
+  const sweepValues = (tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? [])).filter(
+    (candidate) => candidate !== setting?.value,
+  );
+  // Progress in query searches: the engine's exact search (when it runs one), the current setting, the sweep.
+  const plannedSearches = queries.count * ((search.exactMethod !== undefined ? 1 : 0) + 1 + sweepValues.length);
+  let searched = 0;
+  options.onProgress?.(0, plannedSearches);
+  const searchedMore = (count: number): void => {
+    searched += count;
+    options.onProgress?.(Math.min(searched, plannedSearches), plannedSearches);
+  };
   let exact: SearchResult;
   let exactMethod: string;
   if (search.exactMethod !== undefined) {
@@ -91,37 +127,36 @@ export async function auditAnn(
       exact = await search.query({ ...request(queries.count), exact: true, ...deadline(EXACT_SHARE) });
     } catch (error) {
       if (!(error instanceof SearchBudgetExceeded)) throw error;
-      return {
-        note:
-          `index recall not audited: exact search over all ${error.rowsTotal} rows would take about ${Math.round(error.projectedSeconds)} s ` +
-          `(stopped after ${error.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`,
-      };
+      return { note: exactCutNote({ ...error, budgetSeconds: options.auditBudget }) };
     }
     exactMethod = exact.method ?? search.exactMethod;
+    searchedMore(queries.count);
+  } else if (reference && 'kind' in reference) {
+    exact = { ids: reference.kind === 'answers' ? reference.ids : [] };
+    exactMethod = reference.kind === 'answers' ? reference.description : '';
   } else if (reference) {
     exact = await exactReferenceSearch(queries, reference, k);
     exactMethod = reference.description;
   } else {
     return {};
   }
-  const tuning = search.tuning;
-  const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
   // The index's own value needs no parameter; one from --search or a manifest is applied explicitly.
   const currentParams = { ...options.search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
   const current = await search.query({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
   const measured = current.ids.length;
+  searchedMore(queries.count);
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
   const sweep: AnnAudit['sweep'][number][] = [];
   const skipped: number[] = [];
-  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
-  const sweepValues = tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? []);
-  for (const value of sweepValues.filter((candidate) => candidate !== setting?.value)) {
+  for (const value of sweepValues) {
     if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
       skipped.push(value);
+      searchedMore(queries.count);
       continue;
     }
     const result = await search.query({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
+    searchedMore(queries.count);
     const point = meanRecall(result, exact, k);
     sweep.push({ value, recall: point.mean, low: point.low, high: point.high, queries: result.ids.length });
     if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);

@@ -3,8 +3,9 @@ import { UsageError } from '../errors.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { isSelfReferencing } from '../sources/self-reference.js';
 import type { IndexDescription, SourceDescription, VectorSource } from '../sources/source.js';
-import type { ExactReference } from './ann-audit.js';
-import type { ReferenceVectors } from './artifacts.js';
+import { AUDIT_K, type AuditQueries, type ExactReference, type StreamedExact } from './ann-audit.js';
+import type { ReferenceVectors, VectorSample } from './artifacts.js';
+import { isSearchable, searchableRows, StreamedExactSearch, streamedAuditQueries } from './streamed-exact.js';
 
 /**
  * Exact search keeps its base in memory: 64M floats (256 MiB, 500k × 128) bound both memory and
@@ -25,8 +26,21 @@ const EXAMPLES = 10;
 
 export interface GatheredReference {
   readonly artifact: ReferenceVectors;
-  /** Undefined when the reference is too large to search exactly in memory. */
+  /** The reference in memory for exact search; undefined when it is too large to hold. */
   readonly exact?: ExactReference;
+  /** A reference too large to hold, with an audit asked for: its exact answers, computed during its scan. */
+  readonly streamed?: { readonly queries: AuditQueries; readonly exact: StreamedExact };
+}
+
+/** Asked for when the index will be audited against the reference (its engine has no exact search of its own). */
+export interface ReferenceAudit {
+  /** The user's queries (--queries), used as audit queries when their dimension fits. */
+  readonly queries?: VectorSample;
+  readonly budgetSeconds?: number;
+  /** References up to this many floats are held in memory, larger ones streamed (default REFERENCE_MAX_FLOATS). */
+  readonly inMemoryFloats?: number;
+  /** Rows of the reference scanned so far, while its exact answers are streamed. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -45,6 +59,7 @@ export async function gatherReference(
   reference: VectorSource,
   declared: DeclaredPolicy,
   seed: number,
+  audit?: ReferenceAudit,
 ): Promise<GatheredReference> {
   const referenceDescription = await reference.describe();
   if (referenceDescription.dim !== description.dim) {
@@ -55,25 +70,45 @@ export async function gatherReference(
   }
   const rows = referenceDescription.rows;
   const dim = description.dim;
-  const keepData = rows * dim <= REFERENCE_MAX_FLOATS;
+  const keepData = rows * dim <= (audit?.inMemoryFloats ?? REFERENCE_MAX_FLOATS);
   const data = keepData ? new Float32Array(rows * dim) : undefined;
   const valid = new Uint8Array(rows);
   let validRows = 0;
-  for await (const block of reference.scan()) {
-    for (let i = 0; i < block.count; i++) {
-      const row = block.rows ? (block.rows[i] as number) : block.start + i;
-      const vector = block.data.subarray(i * dim, (i + 1) * dim);
-      if (isValid(vector)) {
-        valid[row] = 1;
-        validRows++;
-      }
-      data?.set(vector, row * dim);
-    }
-  }
-
   const indexInfo = description.index;
   const ids = indexInfo?.ids ? idsAsBigInt(indexInfo) : undefined;
   const mapping = chooseMapping(ids, rows);
+  const metric = referenceMetric(indexInfo, declared);
+  const referenceIds = (row: number): string | number | bigint => (mapping === 'position' && ids ? (ids[row] ?? BigInt(-1)) : row);
+  // Too large to hold: the audit's exact answers are computed as this one scan goes.
+  const streamQueries = !keepData && audit ? await streamedAuditQueries({ reference, rows, dim, ...(audit.queries ? { queries: audit.queries } : {}), seed }) : undefined;
+  const streamed = streamQueries
+    ? await StreamedExactSearch.open({
+        queries: streamQueries,
+        metric,
+        k: AUDIT_K,
+        totalRows: rows,
+        budgetSeconds: audit?.budgetSeconds,
+        description: `exact ${metric} search over the valid rows of ${referenceDescription.target} (one pass for all queries)`,
+        onProgress: audit?.onProgress,
+      })
+    : undefined;
+  try {
+    for await (const block of reference.scan()) {
+      const validInBlock = searchableRows(block.data, block.count, dim);
+      for (let i = 0; i < block.count; i++) {
+        const row = block.rows ? (block.rows[i] as number) : block.start + i;
+        if (validInBlock[i]) {
+          valid[row] = 1;
+          validRows++;
+        }
+        data?.set(block.data.subarray(i * dim, (i + 1) * dim), row * dim);
+      }
+      await streamed?.offer(block, (i) => validInBlock[i] === 1);
+    }
+  } catch (error) {
+    await streamed?.close();
+    throw error;
+  }
   const coverage = mapping === 'row-number' ? rowNumberCoverage(ids, description.rows, rows, valid) : undefined;
   const content = await compareContent({ index, description, reference, data, mapping, ids, referenceRows: rows, seed });
   const deleted = typeof indexInfo?.params.deleted === 'number' ? indexInfo.params.deleted : 0;
@@ -88,17 +123,33 @@ export async function gatherReference(
     ...(coverage ? { missingIds: coverage.missing, extraIds: coverage.extra } : {}),
     ...(content ? { content } : {}),
   };
+  if (streamed && streamQueries) return { artifact, streamed: { queries: streamQueries, exact: await streamed.finish(referenceIds) } };
   if (!data) return { artifact };
-  const metric = referenceMetric(indexInfo, declared);
-  const referenceIds = (row: number): string | number | bigint => (mapping === 'position' && ids ? (ids[row] ?? BigInt(-1)) : row);
   return { artifact, exact: exactFromRows(data, valid, validRows, dim, referenceIds, metric, `exact ${metric} search over the ${validRows} valid rows of ${referenceDescription.target}`) };
 }
 
-/** The index's stored vectors as the exact reference, for index sources that can provide them. */
-export async function storedVectorsReference(source: VectorSource, description: SourceDescription): Promise<ExactReference | undefined> {
+/** For an index audited against its own stored vectors: the audit's queries, chosen before the reference is built. */
+export interface StoredAudit {
+  readonly queries: AuditQueries;
+  readonly budgetSeconds?: number;
+  /** Indexes up to this many floats are searched in memory, larger ones streamed (default REFERENCE_MAX_FLOATS). */
+  readonly inMemoryFloats?: number;
+  /** Rows of the index scanned so far, while its exact answers are streamed. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The index's stored vectors as the exact reference, for index sources that can provide them:
+ * in memory up to REFERENCE_MAX_FLOATS; beyond, with `audit`, the exact answers for its queries
+ * in one streamed pass over the index.
+ */
+export async function storedVectorsReference(source: VectorSource, description: SourceDescription): Promise<ExactReference | undefined>;
+export async function storedVectorsReference(source: VectorSource, description: SourceDescription, audit: StoredAudit | undefined): Promise<ExactReference | StreamedExact | undefined>;
+export async function storedVectorsReference(source: VectorSource, description: SourceDescription, audit?: StoredAudit): Promise<ExactReference | StreamedExact | undefined> {
   if (!isSelfReferencing(source)) return undefined;
   const plan = await source.selfReference();
-  if (!plan.usable || description.rows * description.dim > REFERENCE_MAX_FLOATS) return undefined;
+  if (!plan.usable) return undefined;
+  if (description.rows * description.dim > (audit?.inMemoryFloats ?? REFERENCE_MAX_FLOATS)) return audit ? streamStoredVectors(source, description, plan, audit) : undefined;
   const { dim, rows } = description;
   const data = new Float32Array(rows * dim);
   const valid = new Uint8Array(rows);
@@ -108,13 +159,41 @@ export async function storedVectorsReference(source: VectorSource, description: 
       const row = block.rows ? (block.rows[i] as number) : block.start + i;
       const vector = block.data.subarray(i * dim, (i + 1) * dim);
       data.set(vector, row * dim);
-      if (isValid(vector) && plan.idOf(row) !== undefined) {
+      if (isSearchable(vector) && plan.idOf(row) !== undefined) {
         valid[row] = 1;
         validRows++;
       }
     }
   }
   return exactFromRows(data, valid, validRows, dim, (row) => plan.idOf(row) as string | number | bigint, plan.metric, plan.description);
+}
+
+async function streamStoredVectors(
+  source: VectorSource,
+  description: SourceDescription,
+  plan: { readonly metric: Metric; readonly idOf: (row: number) => string | number | bigint | undefined; readonly description: string },
+  audit: StoredAudit,
+): Promise<StreamedExact> {
+  const { dim } = description;
+  const search = await StreamedExactSearch.open({
+    queries: audit.queries,
+    metric: plan.metric,
+    k: AUDIT_K,
+    totalRows: description.rows,
+    budgetSeconds: audit.budgetSeconds,
+    description: `${plan.description} (one pass for all queries)`,
+    onProgress: audit.onProgress,
+  });
+  try {
+    for await (const block of source.scan()) {
+      const searchable = searchableRows(block.data, block.count, dim);
+      await search.offer(block, (i) => searchable[i] === 1 && plan.idOf(block.rows ? (block.rows[i] as number) : block.start + i) !== undefined);
+    }
+  } catch (error) {
+    await search.close();
+    throw error;
+  }
+  return search.finish((row) => plan.idOf(row) as string | number | bigint);
 }
 
 /** The metric the index ranks by (cosine when it normalizes), else the declared one, else cosine. */
@@ -143,11 +222,6 @@ function exactFromRows(
   return { data: base, count: ids.length, dim, ids, metric, description };
 }
 
-function isValid(vector: Float32Array): boolean {
-  let sum = 0;
-  for (let j = 0; j < vector.length; j++) sum += (vector[j] as number) ** 2;
-  return sum > 0 && Number.isFinite(sum);
-}
 
 /**
  * Ids as BigInt in their engine's sense: hnswlib labels and usearch keys are unsigned 64-bit

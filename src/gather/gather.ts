@@ -1,7 +1,7 @@
 import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, ScanSummary, SourceDescription, VectorSource } from '../sources/source.js';
-import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
+import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type AuditQueries, type ExactReference, type StreamedExact } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
@@ -33,7 +33,12 @@ export interface GatherOptions {
    * Exact answers for the ANN audit when the source can search with its index but has no exact
    * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
    */
-  readonly exactReference?: (description: SourceDescription) => Promise<ExactReference | undefined>;
+  readonly exactReference?: (description: SourceDescription, audit: ExactReferenceAudit) => Promise<ExactReference | StreamedExact | undefined>;
+  /**
+   * Exact references (--vectors, an index's stored vectors) up to this many floats are searched in
+   * memory; larger ones get their audit answers in one streamed pass. Default: 64M floats (256 MiB).
+   */
+  readonly exactInMemoryFloats?: number;
   /** Seconds the ANN audit may take (--audit-budget); undefined: no limit. */
   readonly auditBudget?: number;
   /** Search settings the application uses (--search): the audit searches with them and gates on them. */
@@ -49,9 +54,21 @@ export interface GatherOptions {
   readonly scanThreads?: number;
 }
 
+/** What an exact reference too large to hold needs to stream the audit's answers in one pass. */
+export interface ExactReferenceAudit {
+  readonly queries: AuditQueries;
+  readonly budgetSeconds?: number;
+  readonly inMemoryFloats?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
 export interface GatherProgress {
-  /** scan: every row; sample: the sampled rows only; queries: the --queries file; search: the index's own search (ANN audit). */
-  readonly phase: 'scan' | 'sample' | 'queries' | 'search';
+  /**
+   * scan: every row; sample: the sampled rows only; queries: the --queries file; audit: the exact
+   * answers of the ANN audit, one pass over every row (rows); search: the ANN audit's searches, the
+   * index's own at each setting (query searches); checks: the checks on what was gathered.
+   */
+  readonly phase: 'scan' | 'sample' | 'queries' | 'audit' | 'search' | 'checks';
   readonly done: number;
   readonly total: number;
   /** Dimension of the vectors this phase reads: --verbose prints the contract at every hop. */
@@ -82,16 +99,24 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
   // Index files learn per-row facts (labels) during a full scan: the scan returns them.
   const scanned = learned ?? description;
-  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
+  const auditProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'audit', done, total, dim: description.dim });
+  // The reference is the audit's exact answer when the engine has no exact search of its own.
+  const referenceAudit =
+    source.search && source.search.exactMethod === undefined ? { queries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
+  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
   let annAudit: AnnAudit | undefined;
   const notes: string[] = [];
   assertSearchable(options.search, source.search !== undefined, description.target);
   if (source.search) {
-    // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
-    const exact = options.reference ? reference?.exact : await options.exactReference?.(scanned);
     const exactBasis: AnnAudit['exactBasis'] = source.search.exactMethod !== undefined ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
+    // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
+    const inMemory = reference?.exact;
+    const auditQueries = reference?.streamed?.queries ?? pickAuditQueries(sample, queries, options.seed, exactBasis === 'reference' ? inMemory : undefined);
+    const exact = options.reference
+      ? (reference?.streamed?.exact ?? inMemory)
+      : await options.exactReference?.(scanned, { queries: auditQueries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress });
     const setting = resolveSearchSetting(source.search.tuning, declared, options.search);
-    const outcome = await auditWithProgress(source, sample, queries, exact, options, {
+    const outcome = await auditWithProgress(source, auditQueries, exact, options, {
       exactBasis,
       ...(setting ? { setting } : {}),
       ...(options.search ? { search: options.search } : {}),
@@ -151,17 +176,13 @@ async function countFilters(source: VectorSource, filters: readonly FilterSpec[]
 
 async function auditWithProgress(
   source: VectorSource,
-  sample: VectorSample,
-  queries: QuerySet | undefined,
-  exact: ExactReference | undefined,
+  auditQueries: AuditQueries,
+  exact: ExactReference | StreamedExact | undefined,
   options: GatherOptions,
   audit: AuditOptions,
 ): Promise<AuditOutcome> {
-  const auditQueries = pickAuditQueries(sample, queries, options.seed, audit.exactBasis === 'reference' ? exact : undefined);
-  options.onProgress?.({ phase: 'search', done: 0, total: auditQueries.count, dim: auditQueries.dim });
-  const outcome = await auditAnn(source, auditQueries, exact, { ...audit, auditBudget: options.auditBudget });
-  options.onProgress?.({ phase: 'search', done: auditQueries.count, total: auditQueries.count, dim: auditQueries.dim });
-  return outcome;
+  const onProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'search', done, total, dim: auditQueries.dim });
+  return auditAnn(source, auditQueries, exact, { ...audit, onProgress, auditBudget: options.auditBudget });
 }
 
 /**

@@ -21,6 +21,9 @@ export function npyHeader(rows: number, dim: number, descr = '<f4'): Uint8Array 
  * Streams float32 rows into a .npy file written atomically: rows go to a temp file whose header is
  * rewritten with the final row count, and only `finish()` renames it over the target.
  */
+/** Bytes handed to one write call. */
+const WRITE_SLICE_BYTES = 1 << 30;
+
 export class NpyWriter {
   readonly tempPath: string;
   private readonly fd: number;
@@ -44,11 +47,16 @@ export class NpyWriter {
   }
 
   write(data: Float32Array, count: number): void {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, count * this.dim * 4);
-    const position = this.headerBytes + this.rows * this.dim * 4;
-    let written = 0;
-    while (written < bytes.byteLength) written += writeSync(this.fd, bytes, written, bytes.byteLength - written, position + written);
-    this.rows += count;
+    // In slices: one writeSync takes at most 2 GiB (1M × 768 floats is 3 GB), and a byte view over 4 GiB is beyond V8's typed arrays.
+    const sliceRows = Math.max(1, Math.floor(WRITE_SLICE_BYTES / Math.max(1, this.dim * 4)));
+    for (let first = 0; first < count; first += sliceRows) {
+      const rows = Math.min(sliceRows, count - first);
+      const bytes = new Uint8Array(data.buffer, data.byteOffset + first * this.dim * 4, rows * this.dim * 4);
+      const position = this.headerBytes + this.rows * this.dim * 4;
+      let written = 0;
+      while (written < bytes.byteLength) written += writeSync(this.fd, bytes, written, bytes.byteLength - written, position + written);
+      this.rows += rows;
+    }
   }
 
   /** Write the final header (padded to the reserved size) and rename the file into place. */

@@ -296,9 +296,20 @@ class Run {
 
   /** Copy `rows` rows (at most chunkRows) whose first has id `firstId` into memory, one range per thread. */
   loadRows(data: Float32Array, rows: number, firstId: number, threads: number): ChunkTask[] {
-    const { dim } = this;
     if (this.kk === 0 || this.queryCount === 0) return [];
-    new Float32Array(this.memory.buffer, this.layout.chunk, rows * dim).set(data.subarray(0, rows * dim));
+    this.copyRows(data, rows, 0);
+    return this.startRound(rows, firstId, threads);
+  }
+
+  /** Copy `rows` rows into the chunk at row `at` (at + rows ≤ chunkRows). */
+  copyRows(data: Float32Array, rows: number, at: number): void {
+    const { dim } = this;
+    new Float32Array(this.memory.buffer, this.layout.chunk + at * dim * 4, rows * dim).set(data.subarray(0, rows * dim));
+  }
+
+  /** The tasks of a round over the first `rows` rows of the chunk, whose first has id `firstId`. */
+  startRound(rows: number, firstId: number, threads: number): ChunkTask[] {
+    if (this.kk === 0 || this.queryCount === 0 || rows === 0) return [];
     Atomics.store(new Int32Array(this.memory.buffer, this.layout.counter, 1), 0, 0);
     // ~16 slices per thread, in whole L2 blocks (whole tiles of 4 rows): fine enough to even out
     // a slowed thread, coarse enough that taking a slice costs nothing.
@@ -385,6 +396,97 @@ export class ExactTopKAccumulator {
 
 /** Stream blocks pass through 16 MiB of kernel memory at a time. */
 const STREAM_CHUNK_BYTES = 16 << 20;
+/** A parallel stream gathers blocks into 64 MiB rounds: a round trip to the workers per 64 MiB costs nothing. */
+const PARALLEL_STREAM_CHUNK_BYTES = 64 << 20;
+
+/**
+ * The fused kernel over rows that arrive in blocks, on every core: blocks are gathered in the
+ * shared memory until a round's worth is there, then every thread searches slices of it. One pass
+ * over a scan answers all the queries, whatever the row count (a 10M-row file read once for the
+ * audit's 100 queries); memory is one round plus queries × k per thread. Positions as in
+ * ExactTopKAccumulator: rows are numbered in the order they are offered.
+ */
+export class ParallelTopKStream {
+  private fill = 0;
+  private seen = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly run: Run,
+    private readonly pool: WorkerPool | undefined,
+    private readonly threads: number,
+  ) {}
+
+  /**
+   * Start the workers (`options.threads`, default every core). Workers that cannot start cost
+   * speed, not the answer: the stream then runs on this thread. Needs the fused kernel
+   * (fusedTopKAvailable()); callers fall back to the reference loop without it.
+   */
+  static async open(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'excludedRows'> = {}): Promise<ParallelTopKStream> {
+    const wanted = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+    const threads = k > 0 && queryCount > 0 ? wanted : 1;
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(PARALLEL_STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
+    const run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, threads, { ...options, chunkRows });
+    if (threads === 1) return new ParallelTopKStream(run, undefined, 1);
+    const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+    const started = await pool.ready.then(
+      () => true,
+      () => false,
+    );
+    if (started) return new ParallelTopKStream(run, pool, threads);
+    await pool.close();
+    return new ParallelTopKStream(run, undefined, 1);
+  }
+
+  /** Rows offered so far. */
+  get rows(): number {
+    return this.seen + this.fill;
+  }
+
+  /** Threads searching (this one included). */
+  get threadCount(): number {
+    return this.threads;
+  }
+
+  /** Offer `count` rows (row-major `data`): positions rows … rows + count − 1. The data is copied before this returns. */
+  async add(data: Float32Array, count: number): Promise<void> {
+    if (this.closed) throw new Error('exact top-k stream: add after close');
+    const { dim } = this.run.layout;
+    if (this.rows + count > 0x7fffffff) throw new RangeError(`exact top-k: more than 2^31 − 1 rows in one stream`);
+    let offset = 0;
+    while (offset < count) {
+      const rows = Math.min(count - offset, this.run.chunkRows - this.fill);
+      this.run.copyRows(data.subarray(offset * dim, (offset + rows) * dim), rows, this.fill);
+      this.fill += rows;
+      offset += rows;
+      if (this.fill === this.run.chunkRows) await this.flush();
+    }
+  }
+
+  /** Search what is gathered, stop the workers and return each query's list (positions, best first, −1 pads). */
+  async finish(): Promise<NeighborLists> {
+    await this.flush();
+    await this.close();
+    return this.run.result();
+  }
+
+  /** Stop the workers (a cut search); safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool?.close();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.fill === 0) return;
+    const tasks = this.run.startRound(this.fill, this.seen, this.threads);
+    const others = this.pool ? this.pool.run(tasks.slice(1)) : Promise.resolve();
+    if (tasks[0]) searchChunk(this.run.kernel, this.run.layout, this.run.memory, tasks[0]);
+    await others;
+    this.seen += this.fill;
+    this.fill = 0;
+  }
+}
 
 /** What the main thread sends a worker. */
 export type WorkerRequest = { readonly type: 'search'; readonly task: ChunkTask };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Metric } from '../../src/core/policy.js';
-import { exactTopK, exactTopKSync, fusedTopKAvailable } from '../../src/math/exact-top-k.js';
+import { exactTopK, exactTopKSync, fusedTopKAvailable, ParallelTopKStream } from '../../src/math/exact-top-k.js';
 import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
 import { Rng } from '../../src/math/rng.js';
 import { exactSearchReference as exactSearch, type NeighborLists } from '../../src/math/top-k.js';
@@ -73,6 +73,25 @@ test('real embeddings (wordnet-ft128, unnormalized): identical lists for every m
     const want = exactSearch(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10);
     assertSameLists(exactTopKSync(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10), want, `${metric} sync`);
     assertSameLists(await exactTopK(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10, { threads: 2, chunkRows: 6000 }), want, `${metric} threads`);
+  }
+});
+
+test('a parallel stream over blocks of odd sizes (rounds gathered across blocks, two threads) answers as exactSearch does', async () => {
+  const rng = new Rng(21);
+  const [queryCount, baseCount, dim, k] = [9, 3001, 19, 10];
+  const queries = gaussian(queryCount, dim, rng);
+  const base = gaussian(baseCount, dim, rng);
+  for (const metric of METRICS) {
+    const want = exactSearch(queries, queryCount, base, baseCount, dim, metric, k);
+    // chunkRows 500: rounds end inside blocks and blocks span rounds.
+    const stream = await ParallelTopKStream.open(queries, queryCount, dim, metric, k, { threads: 2, chunkRows: 500 });
+    assert.equal(stream.threadCount, 2, 'workers started');
+    for (let start = 0, size = 1; start < baseCount; start += size, size = (size * 7 + 3) % 900) {
+      const count = Math.min(size, baseCount - start);
+      await stream.add(base.subarray(start * dim, (start + count) * dim), count);
+    }
+    assert.equal(stream.rows, baseCount);
+    assertSameLists(await stream.finish(), want, `stream ${metric}`);
   }
 });
 

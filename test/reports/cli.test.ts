@@ -61,9 +61,24 @@ test('progress shows rows/s and ETA on a terminal, and nothing under CI', () => 
   const terminal = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: withoutCi });
   assert.equal(terminal.status, 0, terminal.stderr);
   assert.match(terminal.stdout, /scanning .*\d+% \| [\d,]+\/1000 \| [\d,]+ rows\/s \| ETA /);
+  assert.match(terminal.stdout, /checking .*\d+% \| [\d,]+\/\d+ \| [\d,]+ checks\/s \| ETA /, 'the checks are a phase of their own');
   const ci = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: { ...withoutCi, CI: 'true' } });
   assert.equal(ci.status, 0);
   assert.doesNotMatch(ci.stdout, /rows\/s/);
+});
+
+test('an index audit names its phases on a terminal: the exact top-k over the reference (rows), then the index search (queries), each with its ETA', () => {
+  const index = join(ROOT, 'test/fixtures/ann/cos-f32.usearch');
+  const reference = join(ROOT, 'test/fixtures/ann/reference.npy');
+  const command = `${process.execPath} --import tsx src/cli.ts check ${index} --vectors ${reference} --metric cosine --format json --out ${join(folder, 'audit-tty.json')}`;
+  const env = { ...process.env };
+  delete env.CI;
+  const terminal = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env });
+  assert.equal(terminal.status, 0, terminal.stdout);
+  assert.match(terminal.stdout, /audit: index search .*\d+% \| [\d,]+\/\d+ \| [\d,]+ queries\/s \| ETA /);
+  const verbose = run(['check', index, '--vectors', reference, '--metric', 'cosine', '--json', '--verbose']);
+  assert.match(verbose.stderr, /^vectorclinic: audit: index search: [\d,]+ queries$/m);
+  assert.match(verbose.stderr, /^vectorclinic: checking: \d+ checks$/m);
 });
 
 test('explain prints the check documentation for a terminal (plain in a pipe), Markdown on request; labels too; typos get a suggestion', () => {

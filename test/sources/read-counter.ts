@@ -6,6 +6,7 @@ import { LocalFile } from '../../src/sources/files/local-file.js';
  */
 export async function countBytesRead<T>(action: () => Promise<T>): Promise<{ result: T; bytes: number; reads: number }> {
   const original = LocalFile.prototype.readInto;
+  const originalAsync = LocalFile.prototype.readIntoAsync;
   let bytes = 0;
   let reads = 0;
   LocalFile.prototype.readInto = function (this: LocalFile, into: Uint8Array, position: number, what?: string) {
@@ -13,10 +14,17 @@ export async function countBytesRead<T>(action: () => Promise<T>): Promise<{ res
     reads++;
     return original.call(this, into, position, what);
   };
+  // Full scans read ahead on the thread pool.
+  LocalFile.prototype.readIntoAsync = function (this: LocalFile, into: Uint8Array, position: number, what?: string) {
+    bytes += into.byteLength;
+    reads++;
+    return originalAsync.call(this, into, position, what);
+  };
   try {
     const result = await action();
     return { result, bytes, reads };
   } finally {
     LocalFile.prototype.readInto = original;
+    LocalFile.prototype.readIntoAsync = originalAsync;
   }
 }

@@ -120,3 +120,33 @@ test('float32 blocks live in kernel memory when the WebAssembly kernels run (no 
     await source.close();
   }
 });
+
+test('a scan reads the next block ahead: blocks stay valid until the next is asked for, and a scan left early or aborted reads on cleanly', async () => {
+  const rows = 1000;
+  const dim = 8;
+  const payload = new Float32Array(rows * dim).map((_, i) => i);
+  const path = join(directory, 'read-ahead.npy');
+  writeFileSync(path, npyBytes('<f4', rows, dim, new Uint8Array(payload.buffer)));
+  const source = openNpy(path);
+  try {
+    for await (const block of source.scanRange(0, rows, { blockFloats: 64 * dim })) {
+      // The read of the next block is in flight into the other buffer: this one must not change under it.
+      const first = block.data[0];
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      assert.equal(block.data[0], first);
+      assert.equal(block.data[0], block.start * dim);
+      assert.equal(block.data[block.count * dim - 1], (block.start + block.count) * dim - 1);
+    }
+    // Left after two blocks (the third's read in flight), then aborted after one: the next full scan is intact.
+    let seen = 0;
+    for await (const _ of source.scanRange(0, rows, { blockFloats: 64 * dim })) if (++seen === 2) break;
+    const controller = new AbortController();
+    await assert.rejects(async () => {
+      for await (const _ of source.scanRange(0, rows, { blockFloats: 64 * dim, signal: controller.signal })) controller.abort();
+    });
+    const bits = await scanAll(source, 0, rows, 100 * dim);
+    assert.deepEqual(Array.from(new Float32Array(bits.buffer)), Array.from(payload));
+  } finally {
+    await source.close();
+  }
+});

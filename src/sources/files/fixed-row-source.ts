@@ -57,24 +57,32 @@ export class FixedRowSource implements VectorSource {
     // Little-endian float32 rows without a prefix are the vectors themselves: read the file
     // straight into kernel memory, skipping both the decode copy and the copy into WebAssembly.
     const direct = element.storage === 'float32' && element.littleEndian && rowPrefix === 0 && !this.layout.checkPrefix;
-    const buffer = kernels().allocate(capacity * dim);
-    const raw = direct ? undefined : new Uint8Array(capacity * rowStride);
+    // Two of each: the next block is read (on the thread pool) while the caller works on this one.
+    const buffers = [kernels().allocate(capacity * dim), kernels().allocate(capacity * dim)] as const;
+    const raws = direct ? undefined : ([new Uint8Array(capacity * rowStride), new Uint8Array(capacity * rowStride)] as const);
+    const startRead = (slot: 0 | 1, start: number): Promise<void> => {
+      const count = Math.min(rowsPerBlock, end - start);
+      const into = raws ? raws[slot].subarray(0, count * rowStride) : buffers[slot].bytes.subarray(0, count * rowStride);
+      return this.file.readIntoAsync(into, dataOffset + start * rowStride, `rows ${start}..${start + count - 1}`);
+    };
+    let pending: Promise<void> | undefined = first < end ? startRead(0, first) : undefined;
     try {
+      let slot: 0 | 1 = 0;
       for (let start = first; start < end; start += rowsPerBlock) {
         options.signal?.throwIfAborted();
         const count = Math.min(rowsPerBlock, end - start);
-        const what = `rows ${start}..${start + count - 1}`;
-        if (raw) {
-          const bytes = raw.subarray(0, count * rowStride);
-          this.file.readInto(bytes, dataOffset + start * rowStride, what);
-          this.decodeRows(bytes, start, count, buffer.floats);
-        } else {
-          this.file.readInto(buffer.bytes.subarray(0, count * rowStride), dataOffset + start * rowStride, what);
-        }
+        await pending;
+        const next = start + rowsPerBlock;
+        pending = next < end ? startRead(slot === 0 ? 1 : 0, next) : undefined;
+        const buffer = buffers[slot];
+        if (raws) this.decodeRows(raws[slot].subarray(0, count * rowStride), start, count, buffer.floats);
         yield { dim, count, data: buffer.floats.subarray(0, count * dim), start };
+        slot = slot === 0 ? 1 : 0;
       }
     } finally {
-      buffer.release();
+      // A read still in flight writes into these buffers: let it land before they are reused.
+      await pending?.catch(() => undefined);
+      for (const buffer of buffers) buffer.release();
     }
   }
 

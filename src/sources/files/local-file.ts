@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 
 /**
@@ -45,6 +45,25 @@ export class LocalFile {
         throw new InputError(`unexpected end of file while reading ${what}`, { where: this.path, byteOffset: position + done });
       }
       done += read;
+    }
+  }
+
+  /**
+   * `readInto` on the thread pool: a full scan reads the next block while the current one is
+   * computed on, so a cold file costs the disk's time, not the disk's plus the CPU's.
+   */
+  async readIntoAsync(into: Uint8Array, position: number, what = 'data'): Promise<void> {
+    this.checkRange(position, into.byteLength, what);
+    const fd = this.handle();
+    let done = 0;
+    while (done < into.byteLength) {
+      const count = await new Promise<number>((resolve, reject) => {
+        read(fd, into, done, into.byteLength - done, position + done, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));
+      });
+      if (count === 0) {
+        throw new InputError(`unexpected end of file while reading ${what}`, { where: this.path, byteOffset: position + done });
+      }
+      done += count;
     }
   }
 
