@@ -1,6 +1,7 @@
 import type { SourceOptions } from './formats.js';
 import type { VectorSource } from './source.js';
 import { CHROMA_CONNECTOR } from './stores/chroma/connector.js';
+import { DUCKDB_CONNECTOR } from './stores/duckdb/connector.js';
 import { LANCEDB_CONNECTOR } from './stores/lancedb/connector.js';
 import { PGLITE_CONNECTOR, POSTGRES_CONNECTOR } from './stores/pgvector/connector.js';
 
@@ -13,4 +14,4 @@ export interface StoreConnector {
 }
 
 /** One connector per engine folder under stores/ (docs/stores.md shows how to add one). */
-export const STORE_CONNECTORS: readonly StoreConnector[] = [POSTGRES_CONNECTOR, PGLITE_CONNECTOR, LANCEDB_CONNECTOR, CHROMA_CONNECTOR];
+export const STORE_CONNECTORS: readonly StoreConnector[] = [POSTGRES_CONNECTOR, PGLITE_CONNECTOR, LANCEDB_CONNECTOR, CHROMA_CONNECTOR, DUCKDB_CONNECTOR];
