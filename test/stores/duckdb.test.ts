@@ -97,7 +97,15 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
     const sampled = await check(url('broken'), { ...OPTIONS, scanBudgetBytes: 0 });
     const zero = sampled.findings.find((f) => f.code === 'zero-vectors');
     assert.ok(zero, JSON.stringify(problems(sampled)));
-    assert.equal(zero.evidence.zeroRows ?? zero.evidence.count, 3, JSON.stringify(zero.evidence));
+    assert.equal(zero.evidence.count, 3, JSON.stringify(zero.evidence));
+    assert.equal(zero.evidence.scope, 'store', 'counted by the engine over every row, not estimated from the sample');
+    assert.deepEqual(zero.evidence.firstIds, ['5', '77', '901'], 'named by the id column');
+    // A NaN row the sample did not draw is still counted by the store: never a wrong all-clear.
+    const tiny = await check(url('broken'), { ...OPTIONS, sample: 10, scanBudgetBytes: 0 });
+    const nonfinite = tiny.findings.find((f) => f.code === 'nonfinite-values');
+    assert.equal(nonfinite?.severity, 'fail');
+    assert.equal(nonfinite?.evidence.rows, 1);
+    assert.equal(nonfinite?.evidence.scope, 'store');
   });
 
   test('opened read-only: the engine itself refuses a write through the same settings', async () => {

@@ -50,6 +50,8 @@ function tableRelation(catalog: DuckdbTableCatalog, version: string): DuckdbRela
   }
   return {
     kind: 'duckdb',
+    name: catalog.tableName,
+    key: catalog.idColumn?.sql ?? 'rowid',
     column: column.sql,
     parts: [{ from: catalog.relation, position: 'row_number() OVER (ORDER BY rowid) - 1', type: column.type }],
     whole: catalog.relation,

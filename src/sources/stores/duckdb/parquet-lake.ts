@@ -45,9 +45,12 @@ export async function openParquetWithDuckdb(target: string, files: readonly stri
       session,
       {
         kind: 'parquet',
+        name: files.length > 1 ? `${files.length} Parquet files` : basename(first.path),
+        // Rows are named by file and row number in the listings (zero rows) of the aggregate.
+        key: `concat(parse_filename(filename), ':', file_row_number)`,
         column,
         parts,
-        whole: `read_parquet([${files.map(quoteLiteral).join(', ')}], union_by_name = true)`,
+        whole: `read_parquet([${files.map(quoteLiteral).join(', ')}], union_by_name = true, filename = true, file_row_number = true)`,
         storage: typed.every((part) => part.type.element === 'float64') ? 'float64' : 'float32',
         notes,
       },

@@ -35,8 +35,12 @@ export interface DuckdbRelation {
   readonly parts: readonly DuckdbPart[];
   /** FROM item over every part at once, for the aggregate facts. */
   readonly whole: string;
+  /** Shown in evidence: the table name, or how many files. */
+  readonly name: string;
   /** Expression naming a row for the user (the id column or rowid); undefined where row numbers already are the name (files). */
   readonly rowName?: string;
+  /** Orders and names rows in the aggregate's listings (zero rows): rowName, or file and row number. */
+  readonly key: string;
   readonly idColumn?: { readonly name: string; readonly sql: string };
   readonly storage: 'float32' | 'float64';
   readonly notes: readonly string[];
@@ -69,7 +73,7 @@ export class DuckdbSource extends StoreSource {
   async pushdownStats(): Promise<PushdownStats> {
     const facts = await this.rowFacts((await this.ensureLayout()).dim);
     return {
-      method: `one DuckDB aggregate over every row (${this.relation.whole.length > 80 ? `${this.relation.parts.length} Parquet files` : this.relation.whole})`,
+      method: facts.method,
       totalRows: facts.totalRows,
       zeroRows: facts.zeroRows,
       zeroIds: facts.zeroIds,
@@ -102,8 +106,8 @@ export class DuckdbSource extends StoreSource {
   }
 
   private rowFacts(dim: number): Promise<DuckdbRowFacts> {
-    const { whole, column, rowName, idColumn } = this.relation;
-    this.facts ??= this.guard('compute the per-row facts', () => readDuckdbRowFacts(this.session, { from: whole, column, dim, rowName, idColumn: idColumn?.sql }));
+    const { whole, name, column, key, idColumn } = this.relation;
+    this.facts ??= this.guard('compute the per-row facts', () => readDuckdbRowFacts(this.session, { from: whole, name, column, dim, key, idColumn }));
     return this.facts;
   }
 
