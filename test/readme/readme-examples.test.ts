@@ -11,6 +11,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { writeNpy } from '../../src/rebuild/files/npy-writer.js';
 import { buildPgvectorStore } from '../../src/sources/stores/pgvector/build-store.js';
+import { rowsOf, writeDuckdbFile } from '../stores/duckdb-fixtures.js';
 import { closedPort } from '../stores/helpers.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 
@@ -28,7 +29,8 @@ import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
  *   (tables `docs`, `docs_v2` and `items`); `lancedb://./data/lancedb/docs` is used as written (the table is
  *   created there); `chroma://localhost:8000/…` points at a port nobody listens on, so that line
  *   proves the command is accepted and fails cleanly (exit 2, naming the server): no Chroma server
- *   is started here (test/stores/chroma.test.ts runs one);
+ *   is started here (test/stores/chroma.test.ts runs one); `duckdb://./app.duckdb?table=docs` and
+ *   `lake/*.parquet` are used as written (a DuckDB file and two Parquet files written there by DuckDB);
  * - `import … from 'vectorclinic'` imports src/index.ts; a `console.log(…); // text` line must print text;
  * - `npm …` and `git …` lines are installation and the project's own scripts (install, the demo, the test
  *   suite itself; test/package/install-tarball.test.ts installs the package): not run.
@@ -141,6 +143,14 @@ async function writeFixtures(dir: string): Promise<void> {
   const table = await lance.createTable('docs', rows.map((row, i) => ({ id: (JSON.parse(docLines[row] as string) as { id: string }).id, vector: Array.from(data.subarray(i * DIM, (i + 1) * DIM)) })));
   table.close();
   lance.close();
+  // duckdb://./app.duckdb?table=docs and lake/*.parquet as the README writes them, built by the real engine.
+  mkdirSync(join(dir, 'lake'));
+  await writeDuckdbFile(join(dir, 'app.duckdb'), rowsOf(data, DIM), [
+    `CREATE TABLE docs AS SELECT id, CAST(embedding AS FLOAT[${DIM}]) AS embedding FROM source ORDER BY id`,
+    `COPY (SELECT * FROM docs WHERE id <= ${DOCS / 2} ORDER BY id) TO '${join(dir, 'lake', 'part-1.parquet')}' (FORMAT parquet)`,
+    `COPY (SELECT * FROM docs WHERE id > ${DOCS / 2} ORDER BY id) TO '${join(dir, 'lake', 'part-2.parquet')}' (FORMAT parquet)`,
+    'DROP TABLE source',
+  ]);
 }
 
 test('README: every sh and ts example runs as written (mechanical substitutions in the header above)', { timeout: 600_000 }, async (t) => {
