@@ -26,6 +26,8 @@ const TABLES = [
   `CREATE TABLE broken AS SELECT id, CAST(CASE WHEN id IN (5, 77, 901) THEN list_transform(embedding, lambda x: 0.0) WHEN id = 12 THEN list_transform(embedding, lambda x: 'NaN'::FLOAT) ELSE ${UNIT} END AS FLOAT[${DIM}]) AS embedding FROM source ORDER BY id`,
   // The second half written without normalization: two regimes in one column.
   `CREATE TABLE mixed AS SELECT id, CAST(CASE WHEN id > ${ROWS / 2} THEN embedding ELSE ${UNIT} END AS FLOAT[${DIM}]) AS embedding FROM source ORDER BY id`,
+  // The last 40 rows (2%) are exact copies of the first 40: an ingestion that ran twice.
+  `CREATE TABLE dupes AS SELECT a.id, CAST(${UNIT.replaceAll('embedding', 'b.embedding')} AS FLOAT[${DIM}]) AS embedding FROM source a JOIN source b ON b.id = CASE WHEN a.id > ${ROWS - 40} THEN a.id - ${ROWS - 40} ELSE a.id END ORDER BY a.id`,
   // An untyped list column with a few truncated vectors and a NULL.
   `CREATE TABLE ragged AS SELECT id, CASE WHEN id IN (8, 400) THEN embedding[1:100] WHEN id = 9 THEN NULL ELSE CAST(${UNIT} AS FLOAT[]) END AS embedding FROM source ORDER BY id`,
 ];
@@ -82,7 +84,7 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
   });
 
   test('the same findings as the .npy file reader on the same vectors', async () => {
-    for (const table of ['clean', 'clean_double', 'broken', 'mixed']) {
+    for (const table of ['clean', 'clean_double', 'broken', 'mixed', 'dupes']) {
       const npy = join(dir, `${table}.npy`);
       writeNpy(npy, await readDuckdbVectors(file, table, DIM), ROWS, DIM);
       const fromFile = await check(npy, OPTIONS);
@@ -91,6 +93,7 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
       assert.equal(fromStore.stats.validRows, fromFile.stats.validRows, table);
     }
     assert.notDeepEqual(problems(await report('mixed')), {}, 'mixed normalization is a finding');
+    assert.equal(problems(await report('dupes'))['duplicate-rows'], 'warn');
   });
 
   test('beyond the scan budget the counts come from one DuckDB aggregate (exact duplicates, zeros, NaN)', async () => {
@@ -100,6 +103,8 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
     assert.equal(zero.evidence.count, 3, JSON.stringify(zero.evidence));
     assert.equal(zero.evidence.scope, 'store', 'counted by the engine over every row, not estimated from the sample');
     assert.deepEqual(zero.evidence.firstIds, ['5', '77', '901'], 'named by the id column');
+    const copies = (await check(url('dupes'), { ...OPTIONS, scanBudgetBytes: 0 })).findings.find((f) => f.code === 'duplicate-rows');
+    assert.equal(copies?.evidence.exactDuplicateRows, 40, 'an exact count over every row, not the copies a sample happens to hold');
     // A NaN row the sample did not draw is still counted by the store: never a wrong all-clear.
     const tiny = await check(url('broken'), { ...OPTIONS, sample: 10, scanBudgetBytes: 0 });
     const nonfinite = tiny.findings.find((f) => f.code === 'nonfinite-values');

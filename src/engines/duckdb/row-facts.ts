@@ -34,17 +34,24 @@ export interface FactsRelation {
   /** The vector column, quoted. */
   readonly column: string;
   readonly dim: number;
-  /** Orders and names rows in the listings (the id column, rowid, file and row number). */
+  /** Orders and names rows in the listings (the id column, rowid, file and row number): an expression over `from`. */
   readonly key: string;
   /** The application's id column: duplicate ids are counted on it. */
   readonly idColumn?: { readonly name: string; readonly sql: string };
 }
 
+/** The squared norm, in double precision, of each complete row (NULL for NULL, ragged or incomplete rows): computed once per row. */
+const NORM2 = 'vc_norm2';
+const KEY = 'vc_key';
+
 /**
  * The per-row facts through the shared pushdown statements (engines/sql: one aggregate, an exact
- * DISTINCT for duplicates, never approx_count_distinct, which is a HyperLogLog ~4% off at 1M
- * rows) with DuckDB's list expressions, plus the counts only list columns need (ragged rows, NULL
- * values inside a vector) and the norm range, in the same pass.
+ * distinct count for duplicates, never approx_count_distinct, a HyperLogLog ~4% off at 1M rows)
+ * with DuckDB's expressions, plus the counts only list columns need (ragged rows, NULL values
+ * inside a vector) and the norm range, in the same pass. Every per-row answer derives from one
+ * squared norm per row: 0 for a zero row (a sum of squares in double precision is 0 only when
+ * every value is), not finite for a row holding NaN or ±Inf (float32 squares cannot overflow a
+ * double). Measured at 200k × 128 on a loaded machine: 1.9 s, against 9.4 s for per-value lambdas.
  */
 export async function readDuckdbRowFacts(session: DuckdbSession, relation: FactsRelation): Promise<DuckdbRowFacts> {
   const runner: SqlRunner = {
@@ -53,21 +60,22 @@ export async function readDuckdbRowFacts(session: DuckdbSession, relation: Facts
     snapshot: (work) => work(),
   };
   const v = relation.column;
-  const complete = completeTest(v, relation.dim);
-  const finite = `${complete} AND NOT ${nonfiniteTest(v)}`;
+  const { dim } = relation;
+  const rows = `(SELECT *, ${relation.key} AS ${KEY}, CASE WHEN len(${v}) = ${dim} AND list_count(${v}) = ${dim} THEN list_dot_product(CAST(${v} AS DOUBLE[]), CAST(${v} AS DOUBLE[])) END AS ${NORM2} FROM ${relation.from}) AS vc_rows`;
+  const finite = `isfinite(${NORM2})`;
   const facts = await readRowFacts({
     dialect: DUCKDB_DIALECT,
     runner,
-    table: { relation: relation.from, tableName: relation.name, key: relation.key, idColumn: relation.idColumn },
-    vector: duckdbVectorFacts(v, relation.dim),
+    table: { relation: rows, tableName: relation.name, key: KEY, idColumn: relation.idColumn },
+    vector: duckdbVectorFacts(v),
     full: true,
     method: `one DuckDB aggregate over every row of ${relation.name}`,
     extraCounts: () => ({
-      ragged: `count(*) FILTER (WHERE ${v} IS NOT NULL AND len(${v}) <> ${relation.dim})`,
-      null_values: `count(*) FILTER (WHERE len(${v}) = ${relation.dim} AND list_count(${v}) < ${relation.dim})`,
-      norm_min: `min(${normOf(v)}) FILTER (WHERE ${finite})`,
-      norm_mean: `avg(${normOf(v)}) FILTER (WHERE ${finite})`,
-      norm_max: `max(${normOf(v)}) FILTER (WHERE ${finite})`,
+      ragged: `count(*) FILTER (WHERE ${v} IS NOT NULL AND len(${v}) <> ${dim})`,
+      null_values: `count(*) FILTER (WHERE len(${v}) = ${dim} AND ${NORM2} IS NULL)`,
+      norm_min: `min(sqrt(${NORM2})) FILTER (WHERE ${finite})`,
+      norm_mean: `avg(sqrt(${NORM2})) FILTER (WHERE ${finite})`,
+      norm_max: `max(sqrt(${NORM2})) FILTER (WHERE ${finite})`,
     }),
   });
   const pushdown = facts.pushdown;
@@ -87,28 +95,17 @@ export async function readDuckdbRowFacts(session: DuckdbSession, relation: Facts
   };
 }
 
-/** DuckDB's answers to the shared per-row questions, over FLOAT[n], FLOAT[] and DOUBLE[] alike. */
-export function duckdbVectorFacts(column: string, dim: number): VectorFacts {
+/** DuckDB's answers to the shared per-row questions, over the rows relation above (FLOAT[n], FLOAT[], DOUBLE[] alike). */
+export function duckdbVectorFacts(column: string): VectorFacts {
   return {
     column,
     // Rows of the checked length with no NULL value: the rows the scan turns into vectors.
-    sameDim: () => completeTest(column, dim),
-    isZero: () => `list_bool_and(list_transform(${column}, lambda x: x = 0))`,
-    nonfinite: () => nonfiniteTest(column),
-    // DuckDB hashes list values natively: DISTINCT over the column itself is exact and fast.
-    identity: () => [column],
+    sameDim: () => `${NORM2} IS NOT NULL`,
+    isZero: () => `${NORM2} = 0`,
+    nonfinite: () => `NOT isfinite(${NORM2})`,
+    // A 64-bit hash of the whole vector (the same test the in-process scan applies): 3-4× faster
+    // than DISTINCT over the lists themselves (measured), a false match between two different
+    // vectors has probability about n²/2⁶⁵ (1 in 30 million at 1M rows).
+    identity: () => [`hash(${column})`],
   };
-}
-
-function completeTest(column: string, dim: number): string {
-  return `len(${column}) = ${dim} AND list_count(${column}) = ${dim}`;
-}
-
-function nonfiniteTest(column: string): string {
-  return `list_bool_or(list_transform(${column}, lambda x: isnan(x) OR isinf(x)))`;
-}
-
-/** The norm in double precision (a FLOAT list's own dot product would round to float). */
-function normOf(column: string): string {
-  return `sqrt(list_sum(list_transform(${column}, lambda x: CAST(x AS DOUBLE) * CAST(x AS DOUBLE))))`;
 }
