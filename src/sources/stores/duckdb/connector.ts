@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../../errors.js';
 import { readDuckdbCatalog, type DuckdbTableCatalog } from '../../../engines/duckdb/catalog.js';
 import { openDuckdbReadOnly, type DuckdbSession } from '../../../engines/duckdb/session.js';
+import type { SourceOptions } from '../../formats.js';
 import type { StoreConnector } from '../../stores.js';
 import { loadDriver } from '../drivers.js';
 import { storeFailure } from '../store-errors.js';
@@ -18,7 +19,7 @@ export const DUCKDB_CONNECTOR: StoreConnector = {
 };
 
 /** Open a DuckDB database file READ_ONLY and read its catalog now (a missing table fails here, before any row). */
-export async function openDuckdb(target: string): Promise<DuckdbSource> {
+export async function openDuckdb(target: string, options: SourceOptions = {}): Promise<DuckdbSource> {
   const { path, params, shown } = parsePathUrl(target, 'duckdb');
   params.expectOnly(TABLE_PARAMS);
   const choice = tableChoiceOf(params, shown);
@@ -31,7 +32,7 @@ export async function openDuckdb(target: string): Promise<DuckdbSource> {
   try {
     session = await openDuckdbReadOnly(driver, path);
     const catalog = await readDuckdbCatalog(session, choice, shown);
-    return new DuckdbSource(session, tableRelation(catalog, driver.version()), shown);
+    return new DuckdbSource(session, tableRelation(catalog, driver.version()), shown, options.metric);
   } catch (error) {
     await session?.close().catch(() => undefined);
     throw storeFailure(shown, 'open the DuckDB database', error, describeDuckdbError);
