@@ -26,6 +26,8 @@ const TABLES = [
   `CREATE TABLE broken AS SELECT id, CAST(CASE WHEN id IN (5, 77, 901) THEN list_transform(embedding, lambda x: 0.0) WHEN id = 12 THEN list_transform(embedding, lambda x: 'NaN'::FLOAT) ELSE ${UNIT} END AS FLOAT[${DIM}]) AS embedding FROM source ORDER BY id`,
   // The second half written without normalization: two regimes in one column.
   `CREATE TABLE mixed AS SELECT id, CAST(CASE WHEN id > ${ROWS / 2} THEN embedding ELSE ${UNIT} END AS FLOAT[${DIM}]) AS embedding FROM source ORDER BY id`,
+  // A view has no rowid: rows are named by position.
+  'CREATE VIEW clean_view AS SELECT embedding FROM clean',
   // The last 40 rows (2%) are exact copies of the first 40: an ingestion that ran twice.
   `CREATE TABLE dupes AS SELECT a.id, CAST(${UNIT.replaceAll('embedding', 'b.embedding')} AS FLOAT[${DIM}]) AS embedding FROM source a JOIN source b ON b.id = CASE WHEN a.id > ${ROWS - 40} THEN a.id - ${ROWS - 40} ELSE a.id END ORDER BY a.id`,
   // An untyped list column with a few truncated vectors and a NULL.
@@ -58,6 +60,10 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
     assert.equal(clean.kind, 'duckdb');
     assert.equal(clean.stats.rows, ROWS);
     assert.match(clean.notes.join('\n'), /no vector index to audit/);
+    const view = await report('clean_view');
+    assert.deepEqual(problems(view), {});
+    assert.equal(view.stats.rows, ROWS);
+    assert.match(view.notes.join('\n'), /\(a view\), rows named by their position/);
   });
 
   test('a DOUBLE[] column of unit vectors is clean too, read as float64 storage', async () => {
@@ -129,7 +135,7 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
     await assert.rejects(check(`duckdb://${file}`), (error: Error & { exitCode?: number; hint?: string }) => {
       assert.equal(error.exitCode, 2);
       assert.match(error.message, /tables have vector columns: say which with \?table=/);
-      assert.match(error.hint ?? '', /clean, clean_double/);
+      assert.match(error.hint ?? '', /clean, clean_double, clean_view/);
       return true;
     });
     await assert.rejects(check(url('nope')), /no table or view 'nope'/);

@@ -30,6 +30,8 @@ export interface DuckdbTableCatalog {
   /** The application's id column (?id=, else a column named id); rows are named by rowid without one. */
   readonly idColumn?: { readonly name: string; readonly sql: string };
   readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** A view has no rowid: rows are named by the id column or their position. */
+  readonly view: boolean;
 }
 
 interface CatalogRow {
@@ -37,13 +39,15 @@ interface CatalogRow {
   table_name: string;
   column_name: string;
   data_type: string;
+  table_type: string;
 }
 
 /** Read the catalog and pick the table, vector column and id column; every miss is a StoreError listing what is there. */
 export async function readDuckdbCatalog(session: DuckdbSession, choice: DuckdbTableChoice, where: string): Promise<DuckdbTableCatalog> {
   const rows = await session.rows<CatalogRow>(
-    `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
-      WHERE table_catalog = current_database() ORDER BY table_schema, table_name, ordinal_position`,
+    `SELECT c.table_schema, c.table_name, c.column_name, c.data_type, t.table_type FROM information_schema.columns c
+       JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
+      WHERE c.table_catalog = current_database() ORDER BY c.table_schema, c.table_name, c.ordinal_position`,
   );
   const tables = new Map<string, CatalogRow[]>();
   for (const row of rows) {
@@ -87,6 +91,7 @@ export async function readDuckdbCatalog(session: DuckdbSession, choice: DuckdbTa
     column,
     ...(idColumn ? { idColumn } : {}),
     columns: (columns as CatalogRow[]).map((row) => ({ name: row.column_name, type: row.data_type })),
+    view: first.table_type === 'VIEW',
   };
 }
 

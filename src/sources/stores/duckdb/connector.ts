@@ -43,20 +43,23 @@ export async function openDuckdb(target: string, options: SourceOptions = {}): P
 function tableRelation(catalog: DuckdbTableCatalog, version: string): DuckdbRelation {
   const { column } = catalog;
   const notes = [
-    `DuckDB ${version}, column ${catalog.tableName}.${column.name} ${column.type.name}${catalog.idColumn ? `, rows named by ${catalog.idColumn.name}` : ', rows named by rowid'}`,
+    `DuckDB ${version}, column ${catalog.tableName}.${column.name} ${column.type.name}${catalog.view ? ' (a view)' : ''}${catalog.idColumn ? `, rows named by ${catalog.idColumn.name}` : catalog.view ? ', rows named by their position' : ', rows named by rowid'}`,
     'no vector index to audit: DuckDB answers vector queries here by exact scan (array_distance / array_cosine_similarity; the vss HNSW extension is not installed), so there is no recall loss to measure',
   ];
   if (column.type.fixedDim === undefined) {
     notes.push(`column ${column.name} is ${column.type.name}, a list of any length: the type does not hold the dimension (a FLOAT[n] column loses its length in a Parquet round trip); cast it back with ALTER TABLE … ALTER ${column.name} TYPE FLOAT[n]`);
   }
+  // A view has no rowid: its rows are named by the id column, else by their position in the view's output.
+  const position = catalog.view ? 'row_number() OVER () - 1' : 'row_number() OVER (ORDER BY rowid) - 1';
+  const rowName = catalog.idColumn?.sql ?? (catalog.view ? undefined : 'rowid');
   return {
     kind: 'duckdb',
     name: catalog.tableName,
-    key: catalog.idColumn?.sql ?? 'rowid',
+    key: rowName ?? 'row_number() OVER () - 1',
     column: column.sql,
-    parts: [{ from: catalog.relation, position: 'row_number() OVER (ORDER BY rowid) - 1', type: column.type }],
+    parts: [{ from: catalog.relation, position, type: column.type }],
     whole: catalog.relation,
-    rowName: catalog.idColumn?.sql ?? 'rowid',
+    rowName,
     ...(catalog.idColumn ? { idColumn: catalog.idColumn } : {}),
     storage: column.type.element,
     notes,
