@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { writeNpy } from '../helpers/npy.js';
+import { assertReportSchema } from '../helpers/report-schema.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 import { rowsOf, writeDuckdbFile } from './duckdb-fixtures.js';
 import { problems, runCli, snapshot } from './helpers.js';
@@ -58,6 +59,8 @@ describe('Parquet files and lakes read by DuckDB (--engine duckdb)', { timeout: 
     assert.equal(duckdb.kind, 'parquet');
     assert.match(duckdb.notes.join('\n'), /read by DuckDB .*--engine duckdb/);
     assert.deepEqual(duckdb.stats.validRows, inProcess.stats.validRows);
+    assertReportSchema(duckdb, 'lake --engine duckdb');
+    assert.match(duckdb.invocation?.command ?? '', /--engine duckdb/);
   });
 
   test('one shard written without normalization: the same per-file finding, naming the same file', async () => {

@@ -8,6 +8,7 @@ import { check } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { openSource } from '../../src/sources/open-source.js';
 import { writeNpy } from '../helpers/npy.js';
+import { assertReportSchema } from '../helpers/report-schema.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 import { readDuckdbVectors, rowsOf, writeDuckdbFile } from './duckdb-fixtures.js';
 import { problems, snapshot } from './helpers.js';
@@ -58,6 +59,7 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
     assert.deepEqual(snapshot(dir), before, 'no file written, renamed or touched');
     assert.deepEqual(problems(clean), {});
     assert.equal(clean.kind, 'duckdb');
+    assertReportSchema(clean, 'duckdb:// report');
     assert.equal(clean.stats.rows, ROWS);
     assert.match(clean.notes.join('\n'), /no vector index to audit/);
     const view = await report('clean_view');
