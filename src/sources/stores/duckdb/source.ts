@@ -2,11 +2,13 @@ import { modalLength } from '../../files/embedding-names.js';
 import { checkDimension } from '../../files/dimension-limit.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import { RowBlockBuilder } from '../../files/row-block-builder.js';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Metric } from '../../../core/policy.js';
 import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import type { PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, Segment, SourceDescription } from '../../source.js';
 import { StoreSource } from '../store-source.js';
 import { assertSearchSettings } from '../../search-settings.js';
+import { describeDuckdbError } from './duckdb-errors.js';
 import { InputError } from '../../../errors.js';
 import { readDuckdbRowFacts, type DuckdbRowFacts } from '../../../engines/duckdb/row-facts.js';
 import { toCount, type DuckdbSession } from '../../../engines/duckdb/session.js';
@@ -96,7 +98,7 @@ export class DuckdbSource extends StoreSource {
     const stream = new ExactTopKStream(request.queries, request.count, dim, this.metric, request.k);
     const columns = vectorScanColumns(this.relation.column, this.relation.rowName);
     for (const part of this.relation.parts) {
-      for await (const chunk of await this.session.chunks(`SELECT ${columns} FROM ${part.from}`)) {
+      for await (const chunk of this.chunks('search exactly', `SELECT ${columns} FROM ${part.from}`)) {
         const view = readVectorChunk(chunk);
         const block = new Float32Array(view.rows * dim);
         const ids: string[] = [];
@@ -224,8 +226,7 @@ export class DuckdbSource extends StoreSource {
     const columns = vectorScanColumns(this.relation.column, this.relation.rowName);
     for (const [index, part] of this.relation.parts.entries()) {
       let row = segments[index]?.start ?? 0;
-      const chunks = this.guard('scan rows', async () => this.session.chunks(`SELECT ${columns} FROM ${part.from}`));
-      for await (const chunk of await chunks) {
+      for await (const chunk of this.chunks('scan rows', `SELECT ${columns} FROM ${part.from}`)) {
         options.signal?.throwIfAborted();
         const view = readVectorChunk(chunk);
         const builder = new RowBlockBuilder(dim, view.rows);
@@ -245,13 +246,23 @@ export class DuckdbSource extends StoreSource {
       const wanted = rows.filter((row) => row >= segment.start && row < segment.start + segment.rows).map((row) => row - segment.start);
       if (wanted.length === 0) continue;
       const sql = `SELECT * FROM (SELECT ${columns}, ${part.position} AS vc_position FROM ${part.from}) WHERE vc_position IN (SELECT unnest([${wanted.join(',')}]::BIGINT[])) ORDER BY vc_position`;
-      for await (const chunk of await this.guard('read sampled rows', async () => this.session.chunks(sql))) {
+      for await (const chunk of this.chunks('read sampled rows', sql)) {
         const view = readVectorChunk(chunk);
         const positions = chunk.getColumnVector(chunk.columnCount - 1);
         for (let i = 0; i < view.rows; i++) this.addRow(builder, view, i, segment.start + Number(positions.getItem(i)), dim);
       }
     }
     return builder.finish(true);
+  }
+
+  /** A streamed result whose failures (a corrupt row group met mid-scan) become errors naming the store, like every other call. */
+  private async *chunks(action: string, sql: string): AsyncIterable<DuckDBDataChunk> {
+    const iterator = this.session.chunks(sql)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await this.guard(action, () => iterator.next());
+      if (next.done) return;
+      yield next.value;
+    }
   }
 
   private async ensureLayout(): Promise<Layout> {
@@ -279,6 +290,10 @@ export class DuckdbSource extends StoreSource {
     const { out, offset } = builder.slot();
     out.set(view.values.subarray(cell.offset, cell.offset + dim), offset);
     builder.accept(row);
+  }
+
+  protected override explain(error: unknown): { readonly what: string; readonly hint?: string } | undefined {
+    return describeDuckdbError(error);
   }
 
   protected async disconnect(): Promise<void> {
