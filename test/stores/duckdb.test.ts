@@ -11,7 +11,7 @@ import { writeNpy } from '../helpers/npy.js';
 import { assertReportSchema } from '../helpers/report-schema.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 import { readDuckdbVectors, rowsOf, writeDuckdbFile } from './duckdb-fixtures.js';
-import { problems, snapshot } from './helpers.js';
+import { problems, runCli, snapshot } from './helpers.js';
 
 const ROWS = 2000;
 const DIM = 128;
@@ -119,6 +119,21 @@ describe('DuckDB tables checked in place (duckdb://)', { timeout: 300_000 }, () 
     assert.equal(nonfinite?.severity, 'fail');
     assert.equal(nonfinite?.evidence.rows, 1);
     assert.equal(nonfinite?.evidence.scope, 'store');
+  });
+
+  test('a database another process holds open for writing: exit 2, saying it is locked', async () => {
+    const held = join(dir, 'held.duckdb');
+    const instance = await DuckDBInstance.create(held);
+    const connection = await instance.connect();
+    try {
+      await connection.run('CREATE TABLE docs AS SELECT 1 AS id, [1.0, 2.0]::FLOAT[2] AS embedding');
+      const run = await runCli(['check', `duckdb://${held}?table=docs`]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /locked by another process/);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   test('opened read-only: the engine itself refuses a write through the same settings', async () => {
