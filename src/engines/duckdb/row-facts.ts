@@ -8,10 +8,6 @@ export interface DuckdbRowFacts {
   readonly totalRows: number;
   /** Rows whose vector is NULL. */
   readonly nullRows: number;
-  /** Non-NULL rows whose length is not the dimension (list columns only). */
-  readonly raggedRows: number;
-  /** Rows of the right length holding a NULL value. */
-  readonly nullValueRows: number;
   readonly zeroRows: number;
   readonly zeroIds: readonly string[];
   /** Rows holding NaN or ±Inf. */
@@ -20,8 +16,6 @@ export interface DuckdbRowFacts {
   readonly duplicateVectorRows: number;
   readonly duplicateIdRows?: number;
   readonly duplicateIdExamples?: readonly string[];
-  /** L2 norms of the complete, finite rows. */
-  readonly norms: { readonly min: number; readonly mean: number; readonly max: number };
   /** How the counts were computed, for evidence. */
   readonly method: string;
 }
@@ -47,8 +41,7 @@ const KEY = 'vc_key';
 /**
  * The per-row facts through the shared pushdown statements (engines/sql: one aggregate, an exact
  * distinct count for duplicates, never approx_count_distinct, a HyperLogLog ~4% off at 1M rows)
- * with DuckDB's expressions, plus the counts only list columns need (ragged rows, NULL values
- * inside a vector) and the norm range, in the same pass. Every per-row answer derives from one
+ * with DuckDB's expressions. Every per-row answer derives from one
  * squared norm per row: 0 for a zero row (a sum of squares in double precision is 0 only when
  * every value is), not finite for a row holding NaN or ±Inf (float32 squares cannot overflow a
  * double). Measured at 200k × 128 on a loaded machine: 1.9 s, against 9.4 s for per-value lambdas.
@@ -62,7 +55,6 @@ export async function readDuckdbRowFacts(session: DuckdbSession, relation: Facts
   const v = relation.column;
   const { dim } = relation;
   const rows = `(SELECT *, ${relation.key} AS ${KEY}, CASE WHEN len(${v}) = ${dim} AND list_count(${v}) = ${dim} THEN list_dot_product(CAST(${v} AS DOUBLE[]), CAST(${v} AS DOUBLE[])) END AS ${NORM2} FROM ${relation.from}) AS vc_rows`;
-  const finite = `isfinite(${NORM2})`;
   const facts = await readRowFacts({
     dialect: DUCKDB_DIALECT,
     runner,
@@ -70,27 +62,16 @@ export async function readDuckdbRowFacts(session: DuckdbSession, relation: Facts
     vector: duckdbVectorFacts(v),
     full: true,
     method: `one DuckDB aggregate over every row of ${relation.name}`,
-    extraCounts: () => ({
-      ragged: `count(*) FILTER (WHERE ${v} IS NOT NULL AND len(${v}) <> ${dim})`,
-      null_values: `count(*) FILTER (WHERE len(${v}) = ${dim} AND ${NORM2} IS NULL)`,
-      norm_min: `min(sqrt(${NORM2})) FILTER (WHERE ${finite})`,
-      norm_mean: `avg(sqrt(${NORM2})) FILTER (WHERE ${finite})`,
-      norm_max: `max(sqrt(${NORM2})) FILTER (WHERE ${finite})`,
-    }),
   });
   const pushdown = facts.pushdown;
-  const extra = facts.extra;
   return {
     totalRows: facts.totalRows,
     nullRows: facts.totalRows - facts.vectorRows,
-    raggedRows: extra.ragged ?? 0,
-    nullValueRows: extra.null_values ?? 0,
     zeroRows: pushdown?.zeroRows ?? 0,
     zeroIds: pushdown?.zeroIds ?? [],
     nonfiniteRows: pushdown?.nonfiniteRows ?? 0,
     duplicateVectorRows: pushdown?.duplicateVectorRows ?? 0,
     ...(pushdown?.duplicateIdRows !== undefined ? { duplicateIdRows: pushdown.duplicateIdRows, duplicateIdExamples: pushdown.duplicateIdExamples ?? [] } : {}),
-    norms: { min: extra.norm_min ?? Number.NaN, mean: extra.norm_mean ?? Number.NaN, max: extra.norm_max ?? Number.NaN },
     method: pushdown?.method ?? `one DuckDB aggregate over every row of ${relation.name}`,
   };
 }

@@ -147,7 +147,7 @@ export class DuckdbSource extends StoreSource {
   protected async load(): Promise<SourceDescription> {
     const layout = await this.guard('read the row counts', () => this.readLayout());
     this.layout = layout;
-    const facts = layout.rows > 0 ? await this.rowFacts(layout.dim) : undefined;
+    const rowNotes = layout.rows > 0 ? await this.rowNotes(layout.dim) : [];
     const { storage } = this.relation;
     return {
       kind: this.relation.kind,
@@ -160,7 +160,7 @@ export class DuckdbSource extends StoreSource {
       // An embedded engine reading local files: every row is affordable, so the scan feeds the same statistics a file gets.
       local: true,
       ...(layout.segments.length > 1 ? { segments: layout.segments } : {}),
-      notes: [...this.relation.notes, ...(facts ? await this.factNotes(facts, layout.dim) : [])],
+      notes: [...this.relation.notes, ...rowNotes],
     };
   }
 
@@ -205,19 +205,28 @@ export class DuckdbSource extends StoreSource {
     return { dim, segments, rows: start };
   }
 
-  /** What DuckDB counted, in words; ragged and NULL rows named by their ids (the scan numbers them by position). */
-  private async factNotes(facts: DuckdbRowFacts, dim: number): Promise<string[]> {
+  /**
+   * NULL and ragged rows of a table, named by their ids (the scan numbers them by position): one
+   * light pass in the engine. The other per-row facts wait for pushdownStats(): below the scan
+   * budget every row reaches the client and is counted there, and a second full aggregate would
+   * double the work (measured: 162 s against 71 s for the in-process reader on a 10M-row lake).
+   */
+  private async rowNotes(dim: number): Promise<string[]> {
+    const { rowName, column, whole } = this.relation;
+    if (!rowName) return [];
+    const [counts] = await this.guard('count NULL and ragged rows', () =>
+      this.session.rows<{ nulls: unknown; ragged: unknown }>(`SELECT count(*) FILTER (WHERE ${column} IS NULL) AS nulls, count(*) FILTER (WHERE ${column} IS NOT NULL AND len(${column}) <> ${dim}) AS ragged FROM ${whole}`),
+    );
+    const nulls = toCount(counts?.nulls);
+    const ragged = toCount(counts?.ragged);
     const notes: string[] = [];
-    const { min, mean, max } = facts.norms;
-    if (Number.isFinite(mean)) notes.push(`DuckDB counted over every row: norms ${min.toFixed(3)}–${max.toFixed(3)} (mean ${mean.toFixed(3)}), ${facts.duplicateVectorRows} exact duplicate rows, ${facts.zeroRows} zero and ${facts.nonfiniteRows} NaN/Inf rows`);
-    const { rowName, column } = this.relation;
-    if (rowName && facts.raggedRows > 0) {
+    if (ragged > 0) {
       const named = await this.guard('name the ragged rows', () =>
-        this.session.rows<{ name: string; n: unknown }>(`SELECT CAST(${rowName} AS VARCHAR) AS name, len(${column}) AS n FROM ${this.relation.whole} WHERE ${column} IS NOT NULL AND len(${column}) <> ${dim} LIMIT ${NAMED_ROWS}`),
+        this.session.rows<{ name: string; n: unknown }>(`SELECT CAST(${rowName} AS VARCHAR) AS name, len(${column}) AS n FROM ${whole} WHERE ${column} IS NOT NULL AND len(${column}) <> ${dim} LIMIT ${NAMED_ROWS}`),
       );
-      notes.push(`${facts.raggedRows === 1 ? '1 row does' : `${facts.raggedRows} rows do`} not hold ${dim} values: ${named.map((row) => `${row.name} (${toCount(row.n)})`).join(', ')}${facts.raggedRows > named.length ? ', …' : ''}`);
+      notes.push(`${ragged === 1 ? '1 row does' : `${ragged} rows do`} not hold ${dim} values: ${named.map((row) => `${row.name} (${toCount(row.n)})`).join(', ')}${ragged > named.length ? ', …' : ''}`);
     }
-    if (rowName && facts.nullRows > 0) notes.push(`${facts.nullRows === 1 ? '1 row has' : `${facts.nullRows} rows have`} a NULL vector: no search can return it`);
+    if (nulls > 0) notes.push(`${nulls === 1 ? '1 row has' : `${nulls} rows have`} a NULL vector: no search can return it`);
     return notes;
   }
 
