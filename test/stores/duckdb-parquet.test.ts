@@ -13,7 +13,7 @@ import { problems, runCli, snapshot } from './helpers.js';
 
 const SHARD_ROWS = 500;
 const DIM = 128;
-const OPTIONS = { metric: 'cosine', dim: DIM, sample: 1000 } as const;
+const OPTIONS = { metric: 'cosine', dim: DIM, sample: 500 } as const;
 const UNIT = 'list_transform(embedding, lambda x: x / sqrt(list_sum(list_transform(embedding, lambda y: CAST(y AS DOUBLE) * y))))';
 
 /** Shard i holds rows i·500 … of model A; `raw` shards are written without normalization. */

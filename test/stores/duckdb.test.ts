@@ -15,7 +15,7 @@ import { problems, runCli, snapshot } from './helpers.js';
 
 const ROWS = 2000;
 const DIM = 128;
-const OPTIONS = { metric: 'cosine', dim: DIM, sample: 1000 } as const;
+const OPTIONS = { metric: 'cosine', dim: DIM, sample: 500 } as const;
 /** L2-normalize in SQL (double precision, stored back as float32). */
 const UNIT = 'list_transform(embedding, lambda x: x / sqrt(list_sum(list_transform(embedding, lambda y: CAST(y AS DOUBLE) * y))))';
 
