@@ -103,7 +103,7 @@ export function checkCommand(): Command {
           const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline ?? []);
           failOn = settings.failOn;
           if (loaded) progress.log(`config: ${loaded.path}${settings.matched.length ? ` (targets matched: ${settings.matched.join(', ')})` : ''}`);
-          report = await check(target, { ...settings.options, engine: flags.engine }, { onProgress: progress.onProgress });
+          report = await check(target, settings.options, { onProgress: progress.onProgress });
         } catch (error) {
           // One unreadable target among several: say so, check the rest, exit 2 at the end.
           if (targets.length === 1) throw error;

@@ -98,6 +98,12 @@ describe('Parquet files and lakes read by DuckDB (--engine duckdb)', { timeout: 
     writeNpy(npy, new Float32Array(4 * DIM).fill(0.1), 4, DIM);
     await assert.rejects(check(npy, { engine: 'duckdb' }), (error: Error & { exitCode?: number }) => error.exitCode === 2 && /reads Parquet files; .*vectors\.npy is npy/.test(error.message));
     await assert.rejects(check(`duckdb://${join(dir, 'build.duckdb')}`, { engine: 'duckdb' }), /applies to Parquet files, not to a store URL/);
+    // A config file may set it too (per target or for all).
+    const config = join(dir, 'vectorclinic.config.json');
+    writeFileSync(config, JSON.stringify({ engine: 'duckdb', metric: 'cosine' }));
+    const configured = await runCli(['check', join(clean, '*.parquet'), '--config', config, '--json', '--sample', '500']);
+    assert.equal(configured.code, 0, configured.stderr);
+    assert.match((JSON.parse(configured.stdout) as Report).notes.join('\n'), /read by DuckDB/);
     const unknown = await runCli(['check', npy, '--engine', 'spark']);
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /--engine.*spark|spark.*--engine/);
