@@ -34,12 +34,6 @@ export async function openDuckdbInMemory(driver: DuckdbDriver): Promise<DuckdbSe
   return sessionOver(instance);
 }
 
-/** A database file opened for writing (rebuild writers and tests only). */
-export async function openDuckdbWritable(driver: DuckdbDriver, path: string): Promise<DuckdbSession> {
-  const instance = await driver.DuckDBInstance.create(path, { ...OFFLINE, enable_external_access: 'false' });
-  return sessionOver(instance);
-}
-
 async function sessionOver(instance: DuckDBInstance): Promise<DuckdbSession> {
   let connection: DuckDBConnection;
   try {
@@ -71,18 +65,11 @@ async function sessionOver(instance: DuckDBInstance): Promise<DuckdbSession> {
   };
 }
 
-/** A SQL identifier in double quotes ("" escapes a quote). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** Identifiers are double-quoted as in the other SQL engines; counts read as the shared layer reads them. */
+export { doubleQuote as quoteIdentifier } from '../sql/dialect.js';
+export { toCount } from '../sql/session.js';
 
 /** A SQL string literal in single quotes ('' escapes a quote). */
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
-}
-
-/** DuckDB returns counts as BIGINT (bigint in JS); aggregates over no rows as NULL. */
-export function toCount(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  return Number(value);
 }
