@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FINDING_CODES } from '../core/finding.js';
 import { METRICS } from '../core/policy.js';
 import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
+import { SCAN_ENGINES } from '../sources/formats.js';
 
 /** Defaults shared by the CLI and the library API. */
 export const DEFAULT_SAMPLE = 5000;
@@ -22,6 +23,8 @@ export const checkOptionsSchema = z
     /** The embeddings an index was built from: counts, ids and recall are checked against them. */
     vectors: z.string().min(1).optional(),
     field: z.string().min(1).optional(),
+    /** Read Parquet targets with DuckDB instead of the in-process reader (the target only, not --queries/--vectors). */
+    engine: z.enum(SCAN_ENGINES).optional(),
     probeQueries: z.number().int().min(10).max(1000).default(DEFAULT_PROBE_QUERIES),
     scanBudgetBytes: z.number().nonnegative().optional(),
     /** Seconds the ANN-vs-exact recall audit may take; what it cuts is reported (queries measured, sweep points skipped). */

@@ -39,7 +39,7 @@ export async function check(target: string, options: CheckOptionsInput = {}, cal
   const fileManifest = readManifest(target);
   const metric = flags.metric ?? fileManifest?.manifest.metric;
   const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(metric ? { metric } : {}) };
-  const source = await openSource(target, sourceOptions);
+  const source = await openSource(target, { ...sourceOptions, engine: settings.engine });
   try {
     // A live store keeps its manifest inside (a column comment, field metadata), read once it is open.
     const manifest = fileManifest ?? (await source.storedManifest?.());
@@ -101,7 +101,7 @@ async function checkParsed(source: VectorSource, settings: CheckOptions, declare
 }
 
 /** Options with a CLI flag of the same name: what the equivalent command line carries. */
-const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'search', 'filter', 'baseline'] as const;
+const FLAG_OPTIONS = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'engine', 'search', 'filter', 'baseline'] as const;
 
 /** The library call as the command that re-runs it, with every option in effect (after defaults and the manifest). */
 function checkInvocation(target: string, settings: CheckOptions, declared: DeclaredPolicy, manifestPath: string | undefined): ReportInvocation {

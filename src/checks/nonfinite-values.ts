@@ -1,7 +1,7 @@
 import { count, rowList, round } from '../core/format.js';
 import { storeCount } from '../gather/pushdown.js';
 import { defineCheck } from './check.js';
-import { describeRate, describeStoreRate } from './sample-scope.js';
+import { describeRate, describeStoreRate, idList } from './sample-scope.js';
 
 export default defineCheck({
   meta: {
@@ -21,7 +21,7 @@ export default defineCheck({
       rateHigh95: 'upper 95% bound of the share in the whole store',
       firstRows: 'row numbers of the first such rows',
       storage: 'the stored element type (float16 overflow is a common cause)',
-      scope: "'full', 'sample', or 'store' (counted by the store over every row: rows and rate are exact)",
+      scope: "'full', 'sample', or 'store' (counted by the store's own aggregate over every row)",
     },
     labels: ['No.8'],
     requiredArtifacts: ['rowStats', 'source'],
@@ -33,10 +33,10 @@ export default defineCheck({
     // A store that counted (or whose column type rejects NaN/Inf, like pgvector) speaks for every row.
     const counted = storeCount(pushdown, source, 'nonfiniteRows');
     if (counted && counted.count === 0 && nonfinite.count === 0) return null;
-    // A store that counted NaN/Inf rows (SQLite) speaks for every row; the sampled rows still give the values.
-    const storeCounted = counted && counted.count > 0 ? counted : undefined;
-    const hits = storeCounted ? storeCounted.count : nonfinite.count;
-    const rate = storeCounted ? describeStoreRate(storeCounted.count, storeCounted.total) : describeRate(nonfinite.count, rowStats);
+    // The store counted rows its sample missed (DuckDB, SQLite accept NaN): its count speaks for every row.
+    const fromStore = counted !== undefined && counted.count > nonfinite.count;
+    const hits = fromStore ? counted.count : nonfinite.count;
+    const rate = fromStore ? describeStoreRate(counted.count, counted.total) : describeRate(nonfinite.count, rowStats);
     const evidence = {
       rows: hits,
       nanValues: nonfinite.nanValues,
@@ -45,7 +45,7 @@ export default defineCheck({
       rateHigh95: round(rate.rateHigh),
       firstRows: nonfinite.firstRows,
       storage: source.storage.type,
-      scope: storeCounted ? 'store' : rowStats.scope,
+      scope: fromStore ? 'store' : rowStats.scope,
     };
     if (hits === 0) {
       if (rowStats.scope === 'full') return null;
@@ -55,7 +55,9 @@ export default defineCheck({
     return {
       severity: 'fail',
       message:
-        `${rate.text} hold non-finite values (${storeCounted ? 'in the sampled rows: ' : ''}${count(nonfinite.nanValues)} NaN, ${count(nonfinite.infValues)} ±Inf; rows ${rowList(nonfinite.firstRows, nonfinite.count)}).` +
+        (fromStore
+          ? `${rate.text} hold NaN or ±Inf values (counted by the store over every row${counted.firstIds.length ? `: ${idList(counted.firstIds, hits)}` : ''}; the sample held ${count(nonfinite.count)}).`
+          : `${rate.text} hold non-finite values (${count(nonfinite.nanValues)} NaN, ${count(nonfinite.infValues)} ±Inf; rows ${rowList(nonfinite.firstRows, nonfinite.count)}).`) +
         (halfOverflow ? ' The store is float16: values beyond ±65504 overflowed to Inf when the vectors were cast.' : ''),
       evidence,
       ...(halfOverflow

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { check } from '../api/check.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
 import { METRICS } from '../core/policy.js';
+import { SCAN_ENGINES, type ScanEngine } from '../sources/formats.js';
 import type { Report } from '../core/report.js';
 import { EXIT } from '../errors.js';
 import { DEFAULT_AUDIT_BUDGET_SECONDS } from '../gather/ann-audit.js';
@@ -33,6 +34,7 @@ interface CheckFlags {
   search?: Record<string, number>;
   filter?: string[];
   field?: string;
+  engine?: ScanEngine;
   format: string[];
   json?: boolean;
   out?: string[];
@@ -74,6 +76,7 @@ export function checkCommand(): Command {
       ).argParser(filterOption),
     )
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
+    .addOption(new Option('--engine <engine>', 'read Parquet targets (a file, directory or quoted glob) with this engine instead of the in-process reader: duckdb scans and computes the per-row facts').choices(SCAN_ENGINES))
     .addOption(new Option('-f, --format <format>', `report format, repeatable: ${REPORT_FORMATS.join(', ')} (html: one self-contained page; md: PR comments)`).argParser(collect).default([], 'text'))
     .option('--json', 'shorthand for --format json')
     .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout; repeatable, each file\'s extension (.json .html .md .xml .sarif .txt) naming its format').argParser(collect))

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
  * message (exit 2) naming the package to install instead of a crash at import time.
  */
 interface DriverModules {
+  '@duckdb/node-api': typeof import('@duckdb/node-api');
   pg: typeof import('pg');
   '@electric-sql/pglite': typeof import('@electric-sql/pglite');
   '@electric-sql/pglite-pgvector': typeof import('@electric-sql/pglite-pgvector');
@@ -22,6 +23,7 @@ export type DriverName = keyof DriverModules;
 export type Driver<Name extends DriverName> = DriverModules[Name];
 
 const DRIVERS: { readonly [Name in DriverName]: () => Promise<DriverModules[Name]> } = {
+  '@duckdb/node-api': () => import('@duckdb/node-api'),
   pg: () => import('pg'),
   '@electric-sql/pglite': () => import('@electric-sql/pglite'),
   '@electric-sql/pglite-pgvector': () => import('@electric-sql/pglite-pgvector'),

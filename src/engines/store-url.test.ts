@@ -83,6 +83,14 @@ test('path-style URLs keep relative and absolute paths as written', () => {
   assert.equal(parsePathUrl('file://localhost/data/a.npy', 'file').path, '/data/a.npy');
 });
 
+test('duckdb:// takes a relative or absolute database file path and table parameters', () => {
+  const relative = parsePathUrl('duckdb://./app.duckdb?table=docs&column=embedding', 'duckdb');
+  assert.equal(relative.path, './app.duckdb');
+  assert.equal(relative.params.get('table'), 'docs');
+  assert.equal(parsePathUrl('duckdb:///data/app%20v2.duckdb?table=main.docs', 'duckdb').path, '/data/app v2.duckdb');
+  assert.throws(() => parsePathUrl('duckdb://?table=docs', 'duckdb'), /no path/);
+});
+
 test('a schema name with a dot is addressed with double quotes', () => {
   assert.deepEqual(parseQualifiedName('items', ''), { table: 'items' });
   assert.deepEqual(parseQualifiedName('app.items', ''), { schema: 'app', table: 'items' });

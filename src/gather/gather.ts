@@ -106,8 +106,10 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
   let annAudit: AnnAudit | undefined;
   const notes: string[] = [];
-  assertSearchable(options.search, source.search !== undefined, description.target);
-  if (source.search) {
+  // A store without a vector index (DuckDB) searches exactly: there is no index answer to audit.
+  const auditable = source.search !== undefined && description.index !== undefined;
+  assertSearchable(options.search, auditable, description.target);
+  if (source.search && auditable) {
     const exactBasis: AnnAudit['exactBasis'] = source.search.exactMethod !== undefined ? 'stored' : options.reference ? 'reference' : scanned.storage.lossy ? 'decoded' : 'stored';
     // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
     const inMemory = reference?.exact;

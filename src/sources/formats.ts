@@ -10,6 +10,9 @@ import { openHnswlib } from './hnswlib/hnswlib-source.js';
 import { looksLikeUsearch } from './usearch/layout.js';
 import { openUsearch } from './usearch/usearch-source.js';
 import type { FileFormat } from './source.js';
+import { SCAN_ENGINES, type ScanEngine } from './source.js';
+
+export { SCAN_ENGINES, type ScanEngine };
 
 const startsWith = (head: Uint8Array, bytes: readonly number[]): boolean => bytes.every((byte, i) => head[i] === byte);
 

@@ -21,6 +21,7 @@ const IGNORED_LISTED = 5;
 /** Open a file path, a directory or glob of same-format files, or a store URL as a VectorSource. */
 export async function openSource(target: string, options: SourceOptions = {}): Promise<VectorSource> {
   const scheme = schemeOf(target);
+  if (options.engine) return openWithEngine(target, options);
   if (scheme && scheme !== 'file') {
     const connector = STORE_CONNECTORS.find((candidate) => candidate.schemes.includes(scheme));
     if (!connector) {
@@ -109,6 +110,36 @@ async function openFileSet(target: string, set: FileSet, options: SourceOptions)
     files.map((path) => ({ path, open: async () => format.open(path, options) })),
     notes,
   );
+}
+
+/**
+ * --engine duckdb: Parquet files (a file, a directory or a glob, expanded and ordered by the same
+ * file-set rules as without it) scanned by DuckDB. Anything else is a usage error: the engine
+ * reads Parquet only, and a store URL already names its engine.
+ */
+async function openWithEngine(target: string, options: SourceOptions): Promise<VectorSource> {
+  const scheme = schemeOf(target);
+  if (scheme && scheme !== 'file') {
+    throw new UsageError(`--engine ${options.engine} applies to Parquet files, not to a store URL`, { where: redactTarget(target), hint: `a ${scheme}:// target is read by its own engine: drop --engine` });
+  }
+  const path = scheme === 'file' ? parsePathUrl(target, 'file').path : target;
+  const set: FileSet | undefined = isDirectory(path) ? listDirectory(path) : !existsSync(path) && hasGlob(path) ? expandGlob(path) : undefined;
+  const files = set ? set.files.filter((file) => detectFormat(file) !== undefined) : [path];
+  const others = files.filter((file) => detectFormat(file)?.name !== 'parquet');
+  if (others.length > 0) {
+    throw new UsageError(`--engine ${options.engine} reads Parquet files; ${others[0]} is ${detectFormat(others[0] as string)?.name ?? 'not a vector file'}`, {
+      where: target,
+      hint: 'drop --engine to read it with the in-process reader, or select the Parquet files with a glob such as "lake/*.parquet"',
+    });
+  }
+  if (files.length === 0) throw new InputError('no Parquet files here', { where: target, hint: 'point at a Parquet file, a directory of them or a quoted glob such as "lake/*.parquet"' });
+  const ignored = set ? set.files.length - files.length : 0;
+  const notes = [
+    ...(ignored ? [`ignored ${ignored} files of no known format`] : []),
+    ...(set?.subdirectories.length ? [`subdirectories are not read: ${set.subdirectories.slice(0, IGNORED_LISTED).join(', ')}${set.subdirectories.length > IGNORED_LISTED ? ', …' : ''}`] : []),
+  ];
+  const { openParquetWithDuckdb } = await import('./stores/duckdb/parquet-lake.js');
+  return openParquetWithDuckdb(set ? target : path, files, options, notes);
 }
 
 function isDirectory(path: string): boolean {

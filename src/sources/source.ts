@@ -379,7 +379,13 @@ export interface SourceOptions {
   readonly field?: string;
   /** The declared metric, for formats that do not store one (hnswlib). */
   readonly metric?: Metric;
+  /** Read Parquet files with this engine instead of the in-process reader (--engine). */
+  readonly engine?: ScanEngine;
 }
+
+/** Engines that can read files in place of the in-process readers: DuckDB for Parquet. */
+export const SCAN_ENGINES = ['duckdb'] as const;
+export type ScanEngine = (typeof SCAN_ENGINES)[number];
 
 /** A file format vectorclinic reads: recognised by its magic bytes first, its extension second. */
 export interface FileFormat {

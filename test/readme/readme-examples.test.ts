@@ -15,6 +15,7 @@ import Database from 'libsql';
 import { getLoadablePath } from 'sqlite-vec';
 import { buildSqliteStore } from '../../src/engines/sqlite/build-store.js';
 import type { LibsqlDatabase } from '../../src/engines/sqlite/session.js';
+import { rowsOf, writeDuckdbFile } from '../stores/duckdb-fixtures.js';
 import { closedPort } from '../stores/helpers.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 
@@ -34,6 +35,8 @@ import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
  *   proves the command is accepted and fails cleanly (exit 2, naming the server): no Chroma server
  *   is started here (test/stores/chroma.test.ts runs one); `sqlite://./app.db` is a file created there
  *   (a cosine vec0 table `docs`);
+ *   `duckdb://./app.duckdb?table=docs` and
+ *   `lake/*.parquet` are used as written (a DuckDB file and two Parquet files written there by DuckDB);
  * - `import … from 'vectorclinic'` imports src/index.ts; a `console.log(…); // text` line must print text;
  * - `npm …` and `git …` lines are installation and the project's own scripts (install, the demo, the test
  *   suite itself; test/package/install-tarball.test.ts installs the package): not run.
@@ -146,6 +149,14 @@ async function writeFixtures(dir: string): Promise<void> {
   const table = await lance.createTable('docs', rows.map((row, i) => ({ id: (JSON.parse(docLines[row] as string) as { id: string }).id, vector: Array.from(data.subarray(i * DIM, (i + 1) * DIM)) })));
   table.close();
   lance.close();
+  // duckdb://./app.duckdb?table=docs and lake/*.parquet as the README writes them, built by the real engine.
+  mkdirSync(join(dir, 'lake'));
+  await writeDuckdbFile(join(dir, 'app.duckdb'), rowsOf(data, DIM), [
+    `CREATE TABLE docs AS SELECT id, CAST(embedding AS FLOAT[${DIM}]) AS embedding FROM source ORDER BY id`,
+    `COPY (SELECT * FROM docs WHERE id <= ${DOCS / 2} ORDER BY id) TO '${join(dir, 'lake', 'part-1.parquet')}' (FORMAT parquet)`,
+    `COPY (SELECT * FROM docs WHERE id > ${DOCS / 2} ORDER BY id) TO '${join(dir, 'lake', 'part-2.parquet')}' (FORMAT parquet)`,
+    'DROP TABLE source',
+  ]);
 }
 
 test('README: every sh and ts example runs as written (mechanical substitutions in the header above)', { timeout: 600_000 }, async (t) => {

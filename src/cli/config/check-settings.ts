@@ -6,7 +6,7 @@ import { findConfig, loadConfig, type LoadedConfig } from './config-file.js';
 import { settingsForTarget } from './target-settings.js';
 
 /** `check` flags a config file can also set (same names as the config's fields). */
-const CONFIGURABLE = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'search', 'filter', 'failOn'] as const;
+const CONFIGURABLE = ['metric', 'dim', 'model', 'sample', 'seed', 'full', 'auditBudget', 'queries', 'vectors', 'field', 'engine', 'search', 'filter', 'failOn'] as const;
 type Configurable = (typeof CONFIGURABLE)[number];
 
 /** --config FILE, else the nearest vectorclinic.config.json upward; --no-config reads none. */

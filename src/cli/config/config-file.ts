@@ -6,6 +6,7 @@ import { METRICS } from '../../core/policy.js';
 import { UsageError } from '../../errors.js';
 import { FAIL_ON_LEVELS } from '../../reporters/fail-threshold.js';
 import { REPORT_FORMATS } from '../../reporters/index.js';
+import { SCAN_ENGINES } from '../../sources/formats.js';
 
 /** Found upward from the working directory, like .eslintrc / lighthouserc: one per repository or folder. */
 export const CONFIG_FILE = 'vectorclinic.config.json';
@@ -26,6 +27,8 @@ const targetSettings = {
   queries: z.string().min(1).optional(),
   vectors: z.string().min(1).optional(),
   field: z.string().min(1).optional(),
+  /** Read Parquet targets with this engine (--engine). */
+  engine: z.enum(SCAN_ENGINES).optional(),
   sample: z.number().int().min(10).optional(),
   seed: z.number().int().min(0).optional(),
   full: z.boolean().optional(),
