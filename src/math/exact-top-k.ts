@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metric } from '../core/policy.js';
 import { kernels } from './kernels.js';
-import { exactSearchReference, type NeighborLists } from './top-k.js';
+import { exactSearchReference, type NeighborLists } from './top-k-reference.js';
 import { normalizedCopy } from './vectors.js';
 
 /**

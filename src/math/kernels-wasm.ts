@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { KernelBuffer, Kernels, RowScanOutput } from './kernels.js';
+import type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';
 
 /**
  * The WebAssembly SIMD kernels (src/math/wasm/kernels.wat). Operands that already live in the
