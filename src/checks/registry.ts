@@ -16,6 +16,7 @@ import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
 import queryModelMismatch from './query-model-mismatch.js';
 import staleCodebook from './stale-codebook.js';
+import unreachableRows from './unreachable-rows.js';
 import zeroVectors from './zero-vectors.js';
 
 /** Every check, in report order: what breaks a store outright first, then how it ranks. */
@@ -37,6 +38,7 @@ export const CHECKS: readonly Check[] = [
   clusterImbalance,
   neighborCollapse,
   annRecall,
+  unreachableRows,
 ];
 
 export function checkByCode(code: string): Check | undefined {

@@ -28,6 +28,7 @@ export const FINDING_CODES = [
   'count-mismatch',
   'mixed-models',
   'query-model-mismatch',
+  'unreachable-rows',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -5,7 +5,7 @@ import { selectRows } from '../math/vectors.js';
 import { validRowsOf } from '../computed/valid-sample.js';
 import { exactTopK } from '../math/exact-top-k.js';
 import { SearchBudgetExceeded } from '../sources/search-budget.js';
-import type { SearchRequest, SearchResult, VectorSource } from '../sources/source.js';
+import type { SearchRequest, SearchResult, SearchTuning, VectorSource } from '../sources/source.js';
 import type { AnnAudit, VectorSample } from './artifacts.js';
 import type { SearchSetting } from './search-setting.js';
 
@@ -110,16 +110,14 @@ export async function auditAnn(
   }
   const tuning = source.searchTuning;
   const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
-  // The index's own value needs no parameter; one from --search or a manifest is applied explicitly.
-  const currentParams = { ...options.search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
+  const currentParams = settingParams(setting, options.search);
   const current = await source.search({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
   const measured = current.ids.length;
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
   const sweep: AnnAudit['sweep'][number][] = [];
   const skipped: number[] = [];
-  // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
-  const sweepValues = tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? []);
+  const sweepValues = tuning && setting ? sweepValuesFor(tuning, setting) : (tuning?.sweep ?? []);
   for (const value of sweepValues.filter((candidate) => candidate !== setting?.value)) {
     if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
       skipped.push(value);
@@ -149,6 +147,16 @@ export async function auditAnn(
       cuts,
     },
   };
+}
+
+/** Search parameters for the audited setting: the index's own value needs none; one from --search or a manifest is applied explicitly. */
+export function settingParams(setting: SearchSetting | undefined, search: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  return { ...search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
+}
+
+/** The settings to sweep: audited at another value than the engine's own (--search, a manifest), around that one. */
+export function sweepValuesFor(tuning: SearchTuning, setting: SearchSetting): readonly number[] {
+  return setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : tuning.sweep;
 }
 
 /** On every core: the audit waits for these answers, and at 1M+ rows they are most of its time. */

@@ -67,6 +67,30 @@ export interface AnnAudit {
 }
 
 /**
+ * Stored rows searched for themselves with a graph index at the audited setting: rows missing
+ * from their own top-k are rows the index cannot return. Index files only (they know each row's id).
+ */
+export interface Reachability {
+  readonly k: number;
+  /** Rows searched for themselves (deleted elements excluded): `plannedRows` unless the audit budget cut it. */
+  readonly rowsProbed: number;
+  readonly plannedRows: number;
+  /** Missed rows whose results held an identical vector instead (exact duplicates tie): left out of the share. */
+  readonly ties: number;
+  /** Rows not in their own top-k at the audited setting (ties excluded). */
+  readonly unreachable: number;
+  /** Ids of the first unreachable rows, as decimal strings. */
+  readonly examples: readonly string[];
+  /** The setting searched at: the audit's (the index's settings). */
+  readonly tuning?: { readonly name: string; readonly current: number; readonly from: SearchSettingOrigin };
+  /** Rows still unreachable when the missed ones are searched again at larger settings. */
+  readonly sweep: readonly { readonly value: number; readonly unreachable: number }[];
+  readonly seconds: number;
+  /** What the audit budget cut, in words. */
+  readonly cuts: readonly string[];
+}
+
+/**
  * The embeddings an index was built from (--vectors), set against the index: counts, which ids
  * are missing or extra, and whether stored vectors are the rows their ids map to.
  */
@@ -125,6 +149,7 @@ export interface Artifacts {
   readonly queries?: QuerySet;
   readonly index?: IndexDescription;
   readonly annAudit?: AnnAudit;
+  readonly reachability?: Reachability;
   readonly reference?: ReferenceVectors;
   /** Exact counts a live store computed over all its rows; preferred over the sample's estimates. */
   readonly pushdown?: PushdownStats;

@@ -3,7 +3,8 @@ import { Rng, sampleIndices } from '../math/rng.js';
 import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
-import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import type { AnnAudit, Artifacts, CheckSettings, QuerySet, Reachability, VectorSample } from './artifacts.js';
+import { probeReachability } from './reachability.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
@@ -75,6 +76,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const scanned = fullScan ? await source.describe() : description;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed) : undefined;
   let annAudit: AnnAudit | undefined;
+  let reachability: Reachability | undefined;
   const notes: string[] = [];
   assertSearchable(options.search, source.search !== undefined, description.target);
   if (source.search) {
@@ -90,6 +92,9 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     annAudit = outcome.audit;
     if (outcome.note) notes.push(outcome.note);
     if (annAudit) notes.push(...auditNotes(annAudit));
+    // One budget: the self-search gets what the audit left (and always its minimum of rows).
+    const left = options.auditBudgetSeconds === undefined ? undefined : options.auditBudgetSeconds - (annAudit?.seconds ?? 0);
+    reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }) });
   }
   // ...and which search path worked once the audit ran: the final description carries both.
   const final = await source.describe();
@@ -109,6 +114,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ...(queries ? { queries } : {}),
     ...(final.index ? { index: final.index } : {}),
     ...(annAudit ? { annAudit } : {}),
+    ...(reachability ? { reachability } : {}),
     ...(reference ? { reference: reference.artifact } : {}),
     ...(pushdown ? { pushdown } : {}),
     ...(notes.length ? { notes } : {}),
