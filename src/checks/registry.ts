@@ -3,6 +3,7 @@ import annRecall from './ann-recall.js';
 import clusterImbalance from './cluster-imbalance.js';
 import type { Check } from './check.js';
 import countMismatch from './count-mismatch.js';
+import deletedRows from './deleted-rows.js';
 import dimensionMismatch from './dimension-mismatch.js';
 import duplicateRows from './duplicate-rows.js';
 import emptyIndex from './empty-index.js';
@@ -39,6 +40,7 @@ export const CHECKS: readonly Check[] = [
   neighborCollapse,
   annRecall,
   unreachableRows,
+  deletedRows,
 ];
 
 export function checkByCode(code: string): Check | undefined {

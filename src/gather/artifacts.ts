@@ -79,6 +79,10 @@ export interface Reachability {
   readonly ties: number;
   /** Rows not in their own top-k at the audited setting (ties excluded). */
   readonly unreachable: number;
+  /** Searches at the audited setting that returned fewer than k ids although the index holds k live rows. */
+  readonly shortLists: number;
+  /** Ids returned at the audited setting that belong to deleted entries (never, in a sound index). */
+  readonly deletedReturned: number;
   /** Ids of the first unreachable rows, as decimal strings. */
   readonly examples: readonly string[];
   /** The setting searched at: the audit's (the index's settings). */

@@ -59,6 +59,9 @@ export async function probeReachability(source: VectorSource, description: Sourc
     return { queries: rows.length === picks.length ? queries : selectRows(queries, dim, rows), count: rows.length, k, ...(Object.keys(merged).length ? { params: merged } : {}) };
   };
   const everyRow = picks.map((_, i) => i);
+  // Ids the index can return: as many as its live rows; a list shorter than min(k, live) lost rows to deleted entries.
+  const deleted = description.index?.deletedRows;
+  const liveRows = description.rows - (deleted && deleted.entries === description.rows ? deleted.count : 0);
   const budget = deadline === undefined ? {} : { deadline, minQueries: Math.min(MIN_REACH_ROWS, picks.length) };
   const first = await source.search({ ...request(everyRow), ...budget });
   const probed = first.ids.length;
@@ -67,6 +70,8 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const ties = await identicalReturned(source, description, plan.idOf, queries, dim, missed, first.ids);
   const atSetting = missed.filter((i) => !ties.has(i));
   missed = atSetting;
+  const shortLists = first.ids.filter((ids) => ids.length < Math.min(k, liveRows)).length;
+  const deletedReturned = countDeletedReturned(description, plan.idOf, first.ids);
   const cuts: string[] = [];
   if (probed < picks.length) cuts.push(`${probed} of ${picks.length} rows searched for themselves (the audit budget ran out)`);
 
@@ -91,12 +96,33 @@ export async function probeReachability(source: VectorSource, description: Sourc
     plannedRows: picks.length,
     ties: ties.size,
     unreachable: atSetting.length,
+    shortLists,
+    deletedReturned,
     examples: atSetting.slice(0, EXAMPLES).map(ownId),
     ...(options.setting ? { tuning: { name: options.setting.name, current: options.setting.value, from: options.setting.from } } : {}),
     sweep,
     seconds: (performance.now() - started) / 1000,
     cuts,
   };
+}
+
+/**
+ * Results naming a deleted entry (an id no live row carries): engines skip deleted entries, so
+ * any is a defect. Only formats that keep deleted entries' ids (hnswlib) can show it.
+ */
+function countDeletedReturned(description: SourceDescription, idOf: (row: number) => string | number | bigint | undefined, results: readonly (readonly (string | number | bigint)[])[]): number {
+  const ids = description.index?.ids?.values;
+  if (!description.index?.deletedRows || !ids) return 0;
+  const live = new Set<string>();
+  const deleted = new Set<string>();
+  for (let row = 0; row < ids.length; row++) {
+    const id = idOf(row);
+    if (id === undefined) deleted.add(BigInt.asUintN(64, ids[row] as bigint).toString());
+    else live.add(String(id));
+  }
+  for (const id of live) deleted.delete(id);
+  if (deleted.size === 0) return 0;
+  return results.reduce((total, list) => total + list.filter((id) => deleted.has(String(id))).length, 0);
 }
 
 /** The audit's larger settings, then doublings of the largest up to REACH_MAX_SETTING. */
