@@ -67,6 +67,8 @@ export interface KOccurrencePlot {
   /** How many base rows appear in exactly `occurrences` lists (rows with 0 included). */
   readonly distribution: readonly { readonly occurrences: number; readonly rows: number }[];
   readonly hubs: readonly { readonly row: number; readonly occurrences: number }[];
+  /** What these numbers mean for retrieval, as neighbor-collapse judges them (one sentence, the same as its evidence). */
+  readonly meaning?: string;
 }
 
 export interface IvfListSizesPlot {

@@ -2,6 +2,7 @@ import type { CheckContext } from '../checks/check.js';
 import { round } from '../core/format.js';
 import type { IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots } from '../core/plots.js';
 import { collapse, kOccurrence, overlapMatrix } from '../computed/collapse.js';
+import { hubness } from '../computed/hubness.js';
 import { pcaScree } from '../computed/geometry.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import { validSample } from '../computed/valid-sample.js';
@@ -19,6 +20,7 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
   const overlap = overlapMatrix(artifacts, context);
   const measured = collapse(artifacts, context);
   const occurrence = kOccurrence(artifacts, context);
+  const hubs = hubness(artifacts, context);
   const ivf = ivfListSizes(artifacts);
   const recallCurves = annAuditCurves(artifacts);
   return {
@@ -43,6 +45,7 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
             expected: round(occurrence.expected, 4),
             skewness: round(occurrence.skewness, 4),
             skewnessIfUniform: round(occurrence.skewnessIfUniform, 4),
+            ...(hubs ? { meaning: hubs.meaning } : {}),
           },
         }
       : {}),

@@ -142,7 +142,8 @@ function kOccurrence(plot: NonNullable<ReportPlots['kOccurrence']>): PlotFigure 
     svg,
     caption:
       `How many of the ${plot.queries} probe top-${plot.k} lists each of ${plot.baseRows.toLocaleString('en-US')} base rows appears in; the dashed line is the mean (${formatFigure(plot.expected, 3)}). ` +
-      `A long right tail is hubs: rows that answer unrelated queries${hub ? ` (row ${hub.row} is in ${hub.occurrences} lists)` : ''}.`,
+      `A long right tail is hubs: rows that answer unrelated queries${hub ? ` (row ${hub.row} is in ${hub.occurrences} lists)` : ''}.` +
+      (plot.meaning ? ` What it means (neighbor-collapse): ${plot.meaning}` : ''),
   };
 }
 
