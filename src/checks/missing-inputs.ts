@@ -29,7 +29,7 @@ function inputReason(name: ArtifactName, artifacts: Artifacts): string {
       if (!/hnsw/i.test(artifacts.index.type)) return `the index is not a graph (${artifacts.index.type}): only graph indexes (HNSW) can cut rows off from search`;
       return artifacts.source.local
         ? 'the index could not be searched in this run, so no row was searched for itself (the notes say why)'
-        : 'rows of a live store are not searched for themselves: the store does not say which id a sampled row has';
+        : "the store's own exact answers for sampled stored rows were not available (inner product, --queries given, or no ANN audit this run), and a live store does not say which id a sampled row has";
     default:
       return 'an input it needs could not be read from this target';
   }
@@ -42,7 +42,7 @@ const INPUT_WORDS: Readonly<Partial<Record<ArtifactName, string>>> = {
   index: 'an index (an index file or a live store with an index)',
   annAudit: 'an index vectorclinic can search (an index file or a live store)',
   pushdown: 'a live store that counts its rows itself',
-  reachability: 'a graph (HNSW) index file vectorclinic can search (FAISS HNSW, hnswlib, usearch)',
+  reachability: 'a graph (HNSW) index vectorclinic can search: FAISS HNSW, hnswlib, usearch files, or a live store with an HNSW index (L2 / cosine)',
 };
 
 /** "any target", or the inputs beyond the vectors themselves that the check needs, in plain words. */

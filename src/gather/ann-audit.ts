@@ -62,6 +62,15 @@ export interface AuditOptions {
 export interface AuditOutcome {
   readonly audit?: AnnAudit;
   readonly note?: string;
+  /** The audit's own answers, for measurements that reuse its searches (unreachable rows on live stores). */
+  readonly searches?: AuditSearches;
+}
+
+/** Per audit query: the exact answer, the index's at the audited setting, and at each sweep value. */
+export interface AuditSearches {
+  readonly exact: SearchResult;
+  readonly current: SearchResult;
+  readonly sweep: readonly { readonly value: number; readonly result: SearchResult }[];
 }
 
 /**
@@ -116,6 +125,7 @@ export async function auditAnn(
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
   const sweep: AnnAudit['sweep'][number][] = [];
+  const sweepResults: AuditSearches['sweep'][number][] = [];
   const skipped: number[] = [];
   const sweepValues = tuning && setting ? sweepValuesFor(tuning, setting) : (tuning?.sweep ?? []);
   for (const value of sweepValues.filter((candidate) => candidate !== setting?.value)) {
@@ -125,6 +135,7 @@ export async function auditAnn(
     }
     const result = await source.search({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
     const point = meanRecall(result, exact, k);
+    sweepResults.push({ value, result });
     sweep.push({ value, recall: point.mean, low: point.low, high: point.high, queries: result.ids.length });
     if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);
   }
@@ -146,6 +157,7 @@ export async function auditAnn(
       ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
       cuts,
     },
+    searches: { exact, current, sweep: sweepResults },
   };
 }
 

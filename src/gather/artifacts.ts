@@ -72,6 +72,12 @@ export interface AnnAudit {
  */
 export interface Reachability {
   readonly k: number;
+  /**
+   * How a row's own id is known: 'own-id' the index file's labels / keys (rows searched for
+   * themselves); 'exact-first' a live store's exact first answer for the stored vector (the ANN
+   * audit's sampled-row queries, reused).
+   */
+  readonly method: 'own-id' | 'exact-first';
   /** Rows searched for themselves (deleted elements excluded): `plannedRows` unless the audit budget cut it. */
   readonly rowsProbed: number;
   readonly plannedRows: number;

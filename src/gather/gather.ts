@@ -4,7 +4,7 @@ import { FixedRowSource } from '../sources/files/fixed-row-source.js';
 import type { RowBlock, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type ExactReference } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, Reachability, VectorSample } from './artifacts.js';
-import { probeReachability } from './reachability.js';
+import { probeReachability, reachabilityFromAudit } from './reachability.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
@@ -95,6 +95,15 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     // One budget: the self-search gets what the audit left (and always its minimum of rows).
     const left = options.auditBudgetSeconds === undefined ? undefined : options.auditBudgetSeconds - (annAudit?.seconds ?? 0);
     reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }) });
+    if (!reachability && outcome.searches && annAudit?.origin === 'sampled-rows' && source.supportsExactSearch) {
+      reachability = reachabilityFromAudit({
+        searches: outcome.searches,
+        description: scanned,
+        k: annAudit.k,
+        ...(annAudit.tuning ? { tuning: { name: annAudit.tuning.name, current: annAudit.tuning.current, from: annAudit.tuning.from } } : {}),
+        hasDuplicates: rowStats.duplicates.duplicateRows > 0 || (pushdown?.duplicateVectorRows ?? 0) > 0,
+      });
+    }
   }
   // ...and which search path worked once the audit ran: the final description carries both.
   const final = await source.describe();

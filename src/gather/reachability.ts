@@ -2,7 +2,7 @@ import { Rng, sampleIndices, shuffle } from '../math/rng.js';
 import { selectRows } from '../math/vectors.js';
 import { isSelfReferencing } from '../sources/self-reference.js';
 import type { SearchRequest, SourceDescription, VectorSource } from '../sources/source.js';
-import { AUDIT_K, settingParams, sweepValuesFor } from './ann-audit.js';
+import { AUDIT_K, settingParams, sweepValuesFor, type AuditSearches } from './ann-audit.js';
 import type { Reachability, VectorSample } from './artifacts.js';
 import type { SearchSetting } from './search-setting.js';
 
@@ -92,6 +92,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
   }
   return {
     k,
+    method: 'own-id',
     rowsProbed: probed,
     plannedRows: picks.length,
     ties: ties.size,
@@ -123,6 +124,61 @@ function countDeletedReturned(description: SourceDescription, idOf: (row: number
   for (const id of live) deleted.delete(id);
   if (deleted.size === 0) return 0;
   return results.reduce((total, list) => total + list.filter((id) => deleted.has(String(id))).length, 0);
+}
+
+/**
+ * Live stores do not say which id a sampled row has, but the ANN audit searched sampled stored rows
+ * both with the index and exactly: under L2 or cosine a stored vector's exact first answer is the
+ * row itself (or an identical copy), so the audit's own searches say whether the index returns it.
+ * No search of its own (one budget). With exact duplicates in the store the first answer may be a
+ * copy the index rightly skips for another: a miss then counts only when the index returned none of
+ * the exact top-k (conservative).
+ */
+export function reachabilityFromAudit(options: {
+  readonly searches: AuditSearches;
+  readonly description: SourceDescription;
+  readonly k: number;
+  readonly tuning?: Reachability['tuning'];
+  readonly hasDuplicates: boolean;
+}): Reachability | undefined {
+  const { searches, description, k } = options;
+  const metric = description.index?.metric;
+  if (!isGraphIndex(description) || (metric !== 'l2' && metric !== 'cosine')) return undefined;
+  const measured = searches.current.ids.length;
+  const target = (q: number): string | undefined => {
+    const first = searches.exact.ids[q]?.[0];
+    return first === undefined ? undefined : String(first);
+  };
+  const missedIn = (result: readonly (string | number | bigint)[] | undefined, q: number): boolean => {
+    const got = (result ?? []).slice(0, k).map(String);
+    if (got.includes(target(q)!)) return false;
+    return !options.hasDuplicates || !(searches.exact.ids[q] ?? []).slice(0, k).some((id) => got.includes(String(id)));
+  };
+  const probed = Array.from({ length: measured }, (_, q) => q).filter((q) => target(q) !== undefined);
+  if (probed.length === 0) return undefined;
+  let missed = probed.filter((q) => missedIn(searches.current.ids[q], q));
+  const atSetting = missed;
+  const sweep: { value: number; unreachable: number }[] = [];
+  for (const point of [...searches.sweep].filter((entry) => !options.tuning || entry.value > options.tuning.current).sort((a, b) => a.value - b.value)) {
+    // Points the budget cut short answer fewer queries: the rows they did not search stay missed.
+    missed = missed.filter((q) => q >= point.result.ids.length || missedIn(point.result.ids[q], q));
+    sweep.push({ value: point.value, unreachable: missed.length });
+  }
+  return {
+    k,
+    method: 'exact-first',
+    rowsProbed: probed.length,
+    plannedRows: probed.length,
+    ties: 0,
+    unreachable: atSetting.length,
+    shortLists: probed.filter((q) => (searches.current.ids[q] ?? []).length < Math.min(k, description.rows)).length,
+    deletedReturned: 0,
+    examples: atSetting.slice(0, EXAMPLES).map((q) => target(q)!),
+    ...(options.tuning ? { tuning: options.tuning } : {}),
+    sweep,
+    seconds: 0,
+    cuts: [],
+  };
 }
 
 /** The audit's larger settings, then doublings of the largest up to REACH_MAX_SETTING. */
