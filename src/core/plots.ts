@@ -14,6 +14,20 @@ export interface ReportPlots {
   readonly ivfListSizes?: IvfListSizesPlot;
   /** Recall curves: the ANN-vs-exact audit here; `smoke` and `rebuild` add theirs. */
   readonly recallCurves?: readonly RecallCurve[];
+  /** Rows a graph index cannot return for their own vector, at the audited setting and larger ones (unreachable-rows). */
+  readonly unreachableRows?: UnreachableRowsPlot;
+}
+
+export interface UnreachableRowsPlot {
+  readonly k: number;
+  /** Rows searched for themselves (ties between exact duplicates left out). */
+  readonly rows: number;
+  /** The search setting's name ('efSearch', 'hnsw.ef_search', ...), when the engine has one. */
+  readonly parameter?: string;
+  /** The share unreachable-rows tolerates before it warns. */
+  readonly tolerance: number;
+  /** Unreachable share with its 95% interval, at the audited setting (`current`) and at larger ones. */
+  readonly points: readonly { readonly value: number; readonly share: number; readonly low: number; readonly high: number; readonly current: boolean }[];
 }
 
 export interface NormHistogramPlot {

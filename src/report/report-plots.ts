@@ -1,6 +1,8 @@
 import type { CheckContext } from '../checks/check.js';
 import { round } from '../core/format.js';
-import type { IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots } from '../core/plots.js';
+import type { IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots, UnreachableRowsPlot } from '../core/plots.js';
+import { UNREACHABLE_TOLERANCE } from '../checks/unreachable-rows.js';
+import { wilsonInterval } from '../math/bounds.js';
 import { collapse, kOccurrence, overlapMatrix } from '../computed/collapse.js';
 import { hubness } from '../computed/hubness.js';
 import { pcaScree } from '../computed/geometry.js';
@@ -23,6 +25,7 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
   const hubs = hubness(artifacts, context);
   const ivf = ivfListSizes(artifacts);
   const recallCurves = annAuditCurves(artifacts);
+  const unreachableRows = unreachableRowsPlot(artifacts);
   return {
     ...(normHistogram ? { normHistogram } : {}),
     ...(scree ? { pcaScree: { rows: scree.rows, shares: scree.shares.map((share) => round(share, 5)) } } : {}),
@@ -51,6 +54,25 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
       : {}),
     ...(ivf ? { ivfListSizes: ivf } : {}),
     ...(recallCurves.length ? { recallCurves } : {}),
+    ...(unreachableRows ? { unreachableRows } : {}),
+  };
+}
+
+/** The self-search of unreachable-rows: the share missed at the audited setting and as the setting grows. */
+function unreachableRowsPlot(artifacts: Artifacts): UnreachableRowsPlot | undefined {
+  const reach = artifacts.reachability;
+  const rows = reach ? reach.rowsProbed - reach.ties : 0;
+  if (!reach || rows <= 0) return undefined;
+  const point = (value: number, unreachable: number, current: boolean): UnreachableRowsPlot['points'][number] => {
+    const { low, high } = wilsonInterval(unreachable, rows);
+    return { value, share: round(unreachable / rows, 4), low: round(low, 4), high: round(high, 4), current };
+  };
+  return {
+    k: reach.k,
+    rows,
+    ...(reach.tuning ? { parameter: reach.tuning.name } : {}),
+    tolerance: UNREACHABLE_TOLERANCE,
+    points: [point(reach.tuning?.current ?? 0, reach.unreachable, true), ...reach.sweep.map((entry) => point(entry.value, entry.unreachable, false))],
   };
 }
 

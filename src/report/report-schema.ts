@@ -123,6 +123,7 @@ const plots = z.object({
   kOccurrence: z.looseObject({}).optional(),
   ivfListSizes: z.looseObject({}).optional(),
   recallCurves: z.array(z.looseObject({})).optional(),
+  unreachableRows: z.looseObject({}).optional(),
 });
 
 const comparedRun = z.object({ label: z.string(), target: z.string(), verdict: z.enum(['pass', 'warn', 'fail']), problems: z.array(z.enum(FINDING_CODES)) });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import hnswlibNode from 'hnswlib-node';
 import { check } from '../../src/api/check.js';
+import { formatHtml } from '../../src/reporters/html.js';
 import type { CheckOptionsInput } from '../../src/api/check-options.js';
 import type { Finding } from '../../src/core/finding.js';
 import type { Report } from '../../src/core/report.js';
@@ -45,6 +46,13 @@ test('FAISS HNSW with M 2 on clustered rows: unreachable rows that no efSearch b
   assert.equal((found.evidence.firstIds as string[]).length, 10);
   assert.match(found.fix, /M 2, efConstruction 4/);
   assert.ok(readFileSync(path).equals(before), 'check leaves the file byte-identical');
+  // The HTML report draws the share against the setting, from the same numbers as the finding.
+  const plot = report.plots?.unreachableRows;
+  assert.ok(plot);
+  assert.equal(plot.points[0]!.share, found.evidence.unreachableShare);
+  assert.equal(plot.points.length, (found.evidence.sweep as unknown[]).length + 1);
+  const html = formatHtml(report);
+  assert.match(html, /id="plot-unreachable-rows"[\s\S]*?<svg/);
 });
 
 test('hnswlib with M 3 on rows stored five times: duplicates tie and are left out, the rest still cut off', async () => {
