@@ -94,7 +94,13 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     if (annAudit) notes.push(...auditNotes(annAudit));
     // One budget: the self-search gets what the audit left (and always its minimum of rows).
     const left = options.auditBudgetSeconds === undefined ? undefined : options.auditBudgetSeconds - (annAudit?.seconds ?? 0);
-    reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }) });
+    try {
+      reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }) });
+    } catch (error) {
+      // The audit searched this index already: a self-search that fails costs its own finding, not the report.
+      if (options.signal?.aborted) throw error;
+      notes.push(`unreachable rows not measured: the self-search failed (${error instanceof Error ? error.message : String(error)})`);
+    }
     if (!reachability && outcome.searches && annAudit?.origin === 'sampled-rows' && source.supportsExactSearch) {
       reachability = reachabilityFromAudit({
         searches: outcome.searches,
