@@ -1,5 +1,7 @@
+import * as lancedb from '@lancedb/lancedb';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { Field, FixedSizeList, Float32, Int64, Schema } from 'apache-arrow';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,12 +15,12 @@ import { snapshot } from '../stores/helpers.js';
 // pgvector HNSW in PGlite, at pgvector's default hnsw.ef_search (40): unreachable rows come from the
 // ANN audit's own sampled-row searches (its exact first answer is the row itself), no search of their own.
 const dir = tempDir(after);
-const ROWS = 1200;
+const ROWS = 600;
 const DIM = 128;
 const unreachable = (report: Report): Finding | undefined => report.findings.find((finding) => finding.code === 'unreachable-rows');
 const status = (report: Report): string | undefined => report.checks.find((outcome) => outcome.code === 'unreachable-rows')?.status;
 
-/** 60 tight clusters of 20 near-copies of real rows, unit length: a graph with m 2 cuts most of each cluster off. */
+/** 60 tight clusters of 10 near-copies of real rows, unit length: a graph with m 2 cuts most of each cluster off. */
 function clustered(): Float32Array {
   const base = normalized(head(wordnet(), 60)).data;
   const data = new Float32Array(ROWS * DIM);
@@ -40,6 +42,16 @@ function clustered(): Float32Array {
 }
 
 before(async () => {
+  // LanceDB IVF_HNSW_SQ (one partition, m 8) over the clustered rows and over real rows.
+  const db = await lancedb.connect(join(dir, 'lance'));
+  const schema = new Schema([new Field('id', new Int64(), false), new Field('vector', new FixedSizeList(DIM, new Field('item', new Float32(), true)), true)]);
+  for (const [name, vectors, m] of [['real', normalized(head(wordnet(), ROWS)).data, 16], ['sparse', clustered(), 2]] as const) {
+    const rows = Array.from({ length: ROWS }, (_, i) => ({ id: BigInt(i + 1), vector: Array.from(vectors.subarray(i * DIM, (i + 1) * DIM)) }));
+    const table = await db.createTable(name, rows, { schema });
+    await table.createIndex('vector', { config: lancedb.Index.hnswSq({ numPartitions: 1, m, efConstruction: 8 * m, distanceType: 'cosine' }) });
+    table.close();
+  }
+  db.close();
   for (const [name, vectors, options] of [
     ['clean', normalized(head(wordnet(), ROWS)).data, { m: 16, ef_construction: 64 }],
     ['sparse', clustered(), { m: 2, ef_construction: 4 }],
@@ -53,17 +65,28 @@ before(async () => {
 test('pgvector HNSW m 16 on real embeddings: every sampled row is its own first answer, nothing reported', { timeout: 300_000 }, async () => {
   const store = join(dir, 'clean');
   const before = snapshot(store);
-  const report = await check(`pglite://${store}?table=docs&column=embedding`, { metric: 'cosine', dim: DIM });
+  // A short audit budget keeps the test quick: the reused searches are whatever the audit measured.
+  const report = await check(`pglite://${store}?table=docs&column=embedding`, { metric: 'cosine', dim: DIM, sample: 1000, auditBudget: 6 });
   assert.deepEqual(snapshot(store), before, 'the check leaves the store byte-identical');
   assert.equal(unreachable(report), undefined, unreachable(report)?.message);
   assert.equal(status(report), 'pass');
 });
 
 test('pgvector HNSW m 2 on clustered rows: unreachable rows found through the generic search, with the store keys', { timeout: 300_000 }, async () => {
-  const report = await check(`pglite://${join(dir, 'sparse')}?table=docs&column=embedding`, { metric: 'cosine', dim: DIM });
+  const report = await check(`pglite://${join(dir, 'sparse')}?table=docs&column=embedding`, { metric: 'cosine', dim: DIM, sample: 1000 });
   const found = unreachable(report);
   assert.ok(found, JSON.stringify(report.findings.map((finding) => [finding.code, finding.severity])));
   assert.equal((found.evidence.parameter as { name: string }).name, 'hnsw.ef_search');
   assert.ok((found.evidence.firstIds as string[]).length > 0);
   assert.equal(found.evidence.method, 'exact-first');
+});
+
+test('LanceDB IVF_HNSW_SQ: the same generic path (clean m 16: nothing; m 2 on clustered rows: measured at its ef)', { timeout: 300_000 }, async () => {
+  const clean = await check(`lancedb://${join(dir, 'lance')}/real`, { metric: 'cosine', dim: DIM, sample: 1000 });
+  assert.equal(unreachable(clean), undefined, unreachable(clean)?.message);
+  assert.equal(status(clean), 'pass');
+  assert.ok(clean.plots?.unreachableRows, 'measured from the audit');
+  const sparse = await check(`lancedb://${join(dir, 'lance')}/sparse`, { metric: 'cosine', dim: DIM, sample: 1000 });
+  assert.ok(sparse.plots?.unreachableRows);
+  assert.equal(sparse.plots.unreachableRows.parameter, 'ef');
 });
