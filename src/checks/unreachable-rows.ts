@@ -38,7 +38,7 @@ export default defineCheck({
       rowsProbed: 'rows searched for themselves (deleted elements excluded), and how many were planned',
       plannedRows: 'rows the check drew (more than rowsProbed when the audit budget cut it)',
       duplicateTies: 'misses whose results held an identical vector (exact duplicates tie), left out of the share',
-      firstIds: 'ids of the first unreachable rows, as the index labels them',
+      firstIds: "ids of the first unreachable rows, as the index labels them (live stores: the application's document ids)",
       parameter: "the search-time knob, the audited value, and where it came from ('option', 'manifest', 'index', or 'default' when assumed)",
       sweep: 'rows still unreachable when searched again at larger settings, with the share and its interval',
       recoveredAt: 'the smallest setting bringing the share to the tolerance or below (null: none measured does)',

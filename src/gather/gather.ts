@@ -109,6 +109,11 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
         ...(annAudit.tuning ? { tuning: { name: annAudit.tuning.name, current: annAudit.tuning.current, from: annAudit.tuning.from } } : {}),
         hasDuplicates: rowStats.duplicates.duplicateRows > 0 || (pushdown?.duplicateVectorRows ?? 0) > 0,
       });
+      // Stores whose search answers in row ids (LanceDB _rowid): name the rows by the application's document ids.
+      if (reachability?.examples.length && source.documentIds) {
+        const documents = await source.documentIds([...reachability.examples]);
+        reachability = { ...reachability, examples: documents.map((ids, i) => ids[0] ?? reachability!.examples[i]!) };
+      }
     }
   }
   // ...and which search path worked once the audit ran: the final description carries both.
