@@ -25,7 +25,7 @@ export default defineCheck({
       'replacements, it leaves rows that no search path leads to: they count in ntotal but are never retrieved, whatever the query.',
     decides:
       `Index files: searches up to 1,000 sampled stored rows for themselves with the index, at the setting the ANN audit uses (--search, the store manifest, the index's own, or the library default), top-10, within the same --audit-budget. ` +
-      "A row is unreachable when it is not in the top-10 for its own vector; a miss whose results hold an identical vector is a tie between exact duplicates and is left out. Deleted elements are not searched. " +
+      "A row is unreachable when it is not in the top-10 for its own vector; a miss whose results hold an identical vector is a tie between exact duplicates and is left out, and under inner product (where a longer vector nearby can outrank a row for its own vector) so is a miss that exact search over the stored vectors does not return either. Deleted elements are not searched. " +
       `Warns when the share of unreachable rows is above ${percent(UNREACHABLE_TOLERANCE, 0)} with its whole 95% (Wilson) interval, fails above ${percent(UNREACHABLE_FAIL, 0)} (a tenth of the rows lost to the easiest query there is: ann-recall's warning line). ` +
       `The missed rows are searched again at the audit's larger settings and doublings up to 512: when one brings the share to ${percent(UNREACHABLE_TOLERANCE, 0)} or below, that setting is the fix; when none does, the graph must be rebuilt (larger M and efConstruction, exact duplicates removed first). ` +
       "When the setting is the library's default (hnswlib, usearch and untouched FAISS files do not store theirs), the verdict rests on the largest setting measured, as in ann-recall, and a share recovered there is only reported as info. " +
@@ -38,6 +38,7 @@ export default defineCheck({
       rowsProbed: 'rows searched for themselves (deleted elements excluded), and how many were planned',
       plannedRows: 'rows the check drew (more than rowsProbed when the audit budget cut it)',
       duplicateTies: 'misses whose results held an identical vector (exact duplicates tie), left out of the share',
+      notOwnAnswer: 'inner product: misses that exact search does not return for their own vector either, left out of the share',
       firstIds: "ids of the first unreachable rows, as the index labels them (live stores: the application's document ids)",
       parameter: "the search-time knob, the audited value, and where it came from ('option', 'manifest', 'index', or 'default' when assumed)",
       sweep: 'rows still unreachable when searched again at larger settings, with the share and its interval',
@@ -53,7 +54,7 @@ export default defineCheck({
   run(artifacts) {
     const reach = artifacts.reachability;
     if (!reach) return null;
-    const searched = reach.rowsProbed - reach.ties;
+    const searched = reach.rowsProbed - reach.ties - reach.notOwnAnswer;
     if (searched <= 0) return null;
     const current = pointOf(reach.unreachable, searched);
     const sweep = reach.sweep.map((point) => ({ value: point.value, ...pointOf(point.unreachable, searched) }));
@@ -133,6 +134,7 @@ function evidenceOf(reach: Reachability, artifacts: Artifacts, current: SharePoi
     rowsProbed: reach.rowsProbed,
     plannedRows: reach.plannedRows,
     duplicateTies: reach.ties,
+    notOwnAnswer: reach.notOwnAnswer,
     firstIds: [...reach.examples],
     parameter: reach.tuning ? { name: reach.tuning.name, current: reach.tuning.current, from: reach.tuning.from } : null,
     sweep: sweep.map((point, i) => ({ value: point.value, unreachable: reach.sweep[i]!.unreachable, share: round(point.share, 4), interval95: [round(point.low, 4), round(point.high, 4)] })),

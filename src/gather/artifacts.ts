@@ -83,6 +83,8 @@ export interface Reachability {
   readonly plannedRows: number;
   /** Missed rows whose results held an identical vector instead (exact duplicates tie): left out of the share. */
   readonly ties: number;
+  /** Missed rows that exact search does not return for their own vector either (inner product): left out of the share. */
+  readonly notOwnAnswer: number;
   /** Rows not in their own top-k at the audited setting (ties excluded). */
   readonly unreachable: number;
   /** Searches at the audited setting that returned fewer than k ids although the index holds k live rows. */

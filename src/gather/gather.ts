@@ -95,7 +95,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     // One budget: the self-search gets what the audit left (and always its minimum of rows).
     const left = options.auditBudgetSeconds === undefined ? undefined : options.auditBudgetSeconds - (annAudit?.seconds ?? 0);
     try {
-      reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }) });
+      reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }), ...(exact ? { exact } : {}) });
     } catch (error) {
       // The audit searched this index already: a self-search that fails costs its own finding, not the report.
       if (options.signal?.aborted) throw error;

@@ -2,7 +2,8 @@ import { Rng, sampleIndices, shuffle } from '../math/rng.js';
 import { selectRows } from '../math/vectors.js';
 import { isSelfReferencing } from '../sources/self-reference.js';
 import type { SearchRequest, SourceDescription, VectorSource } from '../sources/source.js';
-import { AUDIT_K, settingParams, sweepValuesFor, type AuditSearches } from './ann-audit.js';
+import { exactTopK } from '../math/exact-top-k.js';
+import { AUDIT_K, settingParams, sweepValuesFor, type AuditSearches, type ExactReference } from './ann-audit.js';
 import type { Reachability, VectorSample } from './artifacts.js';
 import type { SearchSetting } from './search-setting.js';
 
@@ -25,6 +26,11 @@ export interface ReachabilityOptions {
   readonly search?: Readonly<Record<string, number>>;
   /** Seconds left of the audit budget; undefined: no limit. */
   readonly budgetSeconds?: number;
+  /**
+   * The audit's exact answers over the stored vectors. Under inner product a row need not be its own
+   * nearest answer (a longer vector nearby outranks it): a miss counts only when exact search returns the row.
+   */
+  readonly exact?: ExactReference;
 }
 
 /** Graph indexes (HNSW in FAISS, hnswlib, usearch, pgvector, LanceDB IVF_HNSW_*): where a row can be cut off from search. */
@@ -43,6 +49,8 @@ export async function probeReachability(source: VectorSource, description: Sourc
   if (!source.search || !isGraphIndex(description) || !isSelfReferencing(source)) return undefined;
   const plan = await source.selfReference();
   if (!plan.usable) return undefined;
+  // Under inner product, only exact search can say whether a row is an answer for its own vector.
+  if (plan.metric === 'ip' && !options.exact) return undefined;
   const started = performance.now();
   const deadline = options.budgetSeconds === undefined ? undefined : started + Math.max(0, options.budgetSeconds) * 1000;
   // Rows the index can return at all (deleted elements are not rows to find), in random order: a cut keeps a random prefix.
@@ -68,7 +76,8 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const ownId = (i: number): string => String(picks[i]!.id);
   let missed = everyRow.slice(0, probed).filter((i) => !(first.ids[i] ?? []).map(String).includes(ownId(i)));
   const ties = await identicalReturned(source, description, plan.idOf, queries, dim, missed, first.ids);
-  const atSetting = missed.filter((i) => !ties.has(i));
+  const notOwnAnswer = plan.metric === 'ip' ? await notAnsweredExactly(options.exact!, queries, dim, missed.filter((i) => !ties.has(i)), ownId, k) : new Set<number>();
+  const atSetting = missed.filter((i) => !ties.has(i) && !notOwnAnswer.has(i));
   missed = atSetting;
   const shortLists = first.ids.filter((ids) => ids.length < Math.min(k, liveRows)).length;
   const deletedReturned = countDeletedReturned(description, plan.idOf, first.ids);
@@ -96,6 +105,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
     rowsProbed: probed,
     plannedRows: picks.length,
     ties: ties.size,
+    notOwnAnswer: notOwnAnswer.size,
     unreachable: atSetting.length,
     shortLists,
     deletedReturned,
@@ -105,6 +115,23 @@ export async function probeReachability(source: VectorSource, description: Sourc
     seconds: (performance.now() - started) / 1000,
     cuts,
   };
+}
+
+/** Missed rows exact search does not return in their own top-k either (inner product): not a question of reachability. */
+async function notAnsweredExactly(exact: ExactReference, queries: Float32Array, dim: number, missed: readonly number[], ownId: (i: number) => string, k: number): Promise<Set<number>> {
+  const excluded = new Set<number>();
+  if (missed.length === 0) return excluded;
+  const lists = await exactTopK(selectRows(queries, dim, missed), missed.length, exact.data, exact.count, exact.dim, exact.metric, k);
+  missed.forEach((i, q) => {
+    const own = ownId(i);
+    let found = false;
+    for (let j = 0; j < lists.k; j++) {
+      const index = lists.ids[q * lists.k + j] as number;
+      if (index >= 0 && String(exact.ids[index]) === own) found = true;
+    }
+    if (!found) excluded.add(i);
+  });
+  return excluded;
 }
 
 /**
@@ -170,6 +197,7 @@ export function reachabilityFromAudit(options: {
     rowsProbed: probed.length,
     plannedRows: probed.length,
     ties: 0,
+    notOwnAnswer: 0,
     unreachable: atSetting.length,
     shortLists: probed.filter((q) => (searches.current.ids[q] ?? []).length < Math.min(k, description.rows)).length,
     deletedReturned: 0,

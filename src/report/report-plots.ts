@@ -61,7 +61,7 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
 /** The self-search of unreachable-rows: the share missed at the audited setting and as the setting grows. */
 function unreachableRowsPlot(artifacts: Artifacts): UnreachableRowsPlot | undefined {
   const reach = artifacts.reachability;
-  const rows = reach ? reach.rowsProbed - reach.ties : 0;
+  const rows = reach ? reach.rowsProbed - reach.ties - reach.notOwnAnswer : 0;
   if (!reach || rows <= 0) return undefined;
   const point = (value: number, unreachable: number, current: boolean): UnreachableRowsPlot['points'][number] => {
     const { low, high } = wilsonInterval(unreachable, rows);

@@ -57,7 +57,7 @@ async function withSearch(outcome: Partial<Reachability>): Promise<CheckResult> 
   const source = await openHnswlib(graphFixture('hnswlib/mostly-deleted.hnswlib'), { metric: 'cosine' });
   try {
     const index = (await source.describe()).index!;
-    const reachability: Reachability = { k: 10, method: 'own-id', rowsProbed: 20, plannedRows: 20, ties: 0, unreachable: 0, shortLists: 0, deletedReturned: 0, examples: [], sweep: [], seconds: 0, cuts: [], ...outcome };
+    const reachability: Reachability = { k: 10, method: 'own-id', rowsProbed: 20, plannedRows: 20, ties: 0, notOwnAnswer: 0, unreachable: 0, shortLists: 0, deletedReturned: 0, examples: [], sweep: [], seconds: 0, cuts: [], ...outcome };
     const result = deletedRows.run({ index, reachability } as unknown as Artifacts, createContext());
     assert.ok(result && !Array.isArray(result));
     return result as CheckResult;

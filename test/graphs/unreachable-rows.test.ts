@@ -82,3 +82,12 @@ test('hnswlib M 2 at its assumed default ef: judged at the largest setting measu
   assert.equal(found.evidence.recoveredAt, null);
   assert.equal(found.severity, 'fail');
 });
+
+test('inner product over raw vectors: rows exact search does not return for their own vector are left out, not called unreachable', async () => {
+  const report = await check(fixture('ip-raw.hnswlib'), { metric: 'ip', dim: 128 });
+  const found = unreachable(report);
+  assert.ok(found, 'the IP graph over raw vectors misses low-norm rows that exact search does return');
+  assert.ok((found.evidence.notOwnAnswer as number) > 0);
+  const plot = report.plots?.unreachableRows;
+  assert.equal(plot?.rows, (found.evidence.rowsProbed as number) - (found.evidence.duplicateTies as number) - (found.evidence.notOwnAnswer as number));
+});
