@@ -27,7 +27,7 @@ export default defineCheck({
       'Hubness is judged here, not by a code of its own, because hubs are what collapses the lists: one finding says what the k-occurrence numbers mean, so the report never shows a loud skewness beside a pass without saying why. ' +
       `From the same lists: each row's k-occurrence (the lists it is in), its skewness, and the share of rows in no list (antihubs), set against a hub-free store of the same size (each row in a list with probability k/N; in none with probability e^(−λ), λ = probes·k/N). ` +
       `Skewness alone is not damage (real embeddings are somewhat hubby); it warns only when hubness predicts retrieval damage: one row in at least ${percent(MAJORITY_HUB_SHARE, 0)} of the lists (a slot in most results whatever the query), or random queries reaching at most ${percent(REACHED_RATIO_DAMAGE, 0)} of the rows a hub-free store would show, with the whole 95% interval. ` +
-      'Hubness is judged from 20 probes on, and only when a top-20 list covers at most a tenth of the sampled rows. PC1 share and mean pairwise cosine are reported as evidence of anisotropy.',
+      'Hubness is judged from 20 probes on, and only when a top-20 list covers at most 1% of the sampled rows (in smaller stores the natural hubs of real embeddings reach half the lists harmlessly); under inner product over vectors of unequal length the hubs are the longest rows, which metric-mismatch reports, so no hubness warning is added there. PC1 share and mean pairwise cosine are reported as evidence of anisotropy.',
     evidence: {
       overlapAt20: 'mean share of neighbours two random queries have in common',
       overlapIfHubFree: 'what two unrelated queries of a hub-free store of this size share by chance (k/N)',
@@ -81,8 +81,10 @@ export default defineCheck({
       meanCosine: shape ? round(shape.meanCosine, 4) : null,
     };
     const hubText = hub ? ` Hubness: ${hub.meaning}` : '';
+    // Inner product over vectors of unequal length: the hubs are the longest rows, which metric-mismatch reports as norm dominance.
+    const normDominated = measured.metric === 'ip' && artifacts.rowStats.norms.unitRows < artifacts.rowStats.validRows;
     if (excess <= OVERLAP_WARN) {
-      if (!hub?.damage) return null;
+      if (!hub?.damage || normDominated) return null;
       return {
         severity: 'warn',
         title: hub.damage === 'majority-hub' ? 'A hub row comes back for most queries' : 'Hubs hide most rows from unrelated queries',

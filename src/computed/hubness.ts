@@ -18,8 +18,12 @@ export const MAJORITY_HUB_SHARE = 0.5;
 export const REACHED_RATIO_DAMAGE = 0.5;
 /** Below 20 probes one row in half the lists is 10 coincidences: not judged. */
 const MIN_PROBES = 20;
-/** A top-k list covering more than a tenth of the rows overlaps any other by construction: too small a base to judge. */
-const MIN_BASE_PER_K = 10;
+/**
+ * Judged only where a top-k list covers at most 1% of the sampled rows: in smaller stores the natural
+ * hubs of real embeddings (a few rows near the centre of the cloud) reach half of all lists without
+ * harming anyone, and a store that small is better read from its overlap.
+ */
+const MIN_BASE_PER_K = 100;
 
 /** Hubs and antihubs among the probes' exact top-k lists, set against a hub-free store of the same size. */
 export interface Hubness {
@@ -89,7 +93,7 @@ function meaningOf(hub: Omit<Hubness, 'meaning' | 'damage'>, damage: Hubness['da
   const skew = `k-occurrence skewness ${figure(hub.skewness, 2)} (${figure(hub.skewnessIfHubFree, 2)} in a hub-free store of this size)`;
   const top = hub.topHub ? `row ${hub.topHub.row} is in ${percent(hub.topHub.listShare, 0)} of the ${count(hub.probes)} probe lists (${percent(hub.listShareIfHubFree, 1)} without hubs)` : 'no row is in any list';
   const reach = `random queries reach ${percent(hub.reachedRatio, 0)} (95% interval ${percent(hub.reachedRatioLow, 0)}–${percent(hub.reachedRatioHigh, 0)}) of the rows a hub-free store would show, ${percent(hub.antihubShare, 1)} of rows in no list against ${percent(hub.antihubShareIfHubFree, 1)} expected`;
-  if (!hub.judged) return `${skew}; ${top}. Too few probes or too small a store (a top-${hub.k} list covers more than a tenth of it) to judge hubness.`;
+  if (!hub.judged) return `${skew}; ${top}. Too few probes or too small a sample (a top-${hub.k} list covers more than 1% of it) to judge hubness.`;
   if (damage === 'majority-hub') return `${skew}: ${top}, a slot in most results whatever the query.`;
   if (damage === 'antihubs') return `${skew}: ${reach}: most of the store is invisible to unrelated queries.`;
   return `${skew}; ${top}, and ${reach}: ${hub.skewness > hub.skewnessIfHubFree ? 'some hubness, as real embeddings have, but not enough to damage retrieval' : 'no hubness'}.`;
