@@ -37,7 +37,7 @@ export default defineCheck({
       cuts: 'what the budget cut',
     },
     labels: ['No.8'],
-    requiredArtifacts: ['filteredRecall'],
+    requiredArtifacts: ['filteredRecall', 'source'],
     fix: 'Make filtered queries scan until LIMIT is filled (pgvector 0.8+: SET hnsw.iterative_scan = relaxed_order), or give small tenants their own index (a partial index per tenant, or partition the table by tenant).',
   },
   run(artifacts) {

@@ -30,6 +30,12 @@ function inputReason(name: ArtifactName, artifacts: Artifacts): string {
         : 'the store has no vector index that serves filtered queries (without one, a filtered query is an exact scan)';
     case 'deletedRows':
       return artifacts.source.local ? 'deleted entries are read from a live store (pgvector, LanceDB)' : 'this store does not expose its deleted entries';
+    case 'reachability':
+      if (!artifacts.index) return 'the target holds no index: it runs on graph (HNSW) index files (FAISS HNSW, hnswlib, usearch)';
+      if (!/hnsw/i.test(artifacts.index.type)) return `the index is not a graph (${artifacts.index.type}): only graph indexes (HNSW) can cut rows off from search`;
+      return artifacts.source.local
+        ? 'the index could not be searched in this run, so no row was searched for itself (the notes say why)'
+        : "the store's own exact answers for sampled stored rows were not available (inner product, --queries given, or no ANN audit this run), and a live store does not say which id a sampled row has";
     default:
       return 'an input it needs could not be read from this target';
   }
@@ -44,6 +50,7 @@ const INPUT_WORDS: Readonly<Partial<Record<ArtifactName, string>>> = {
   pushdown: 'a live store that counts its rows itself',
   filteredRecall: 'a live store with a vector index (pgvector, LanceDB, Chroma); filters from `--filter` or discovered',
   deletedRows: 'a live store that counts its deleted entries (pgvector, LanceDB)',
+  reachability: 'a graph (HNSW) index vectorclinic can search: FAISS HNSW, hnswlib, usearch files, or a live store with an HNSW index (L2 / cosine)',
 };
 
 /** "any target", or the inputs beyond the vectors themselves that the check needs, in plain words. */

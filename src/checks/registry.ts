@@ -18,6 +18,7 @@ import nonfiniteValues from './nonfinite-values.js';
 import normalizationDrift from './normalization-drift.js';
 import queryModelMismatch from './query-model-mismatch.js';
 import staleCodebook from './stale-codebook.js';
+import unreachableRows from './unreachable-rows.js';
 import zeroVectors from './zero-vectors.js';
 
 /** Every check, in report order: what breaks a store outright first, then how it ranks. */
@@ -40,6 +41,7 @@ export const CHECKS: readonly Check[] = [
   neighborCollapse,
   annRecall,
   filteredRecall,
+  unreachableRows,
   deletedRows,
 ];
 

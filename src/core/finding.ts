@@ -29,6 +29,7 @@ export const FINDING_CODES = [
   'mixed-models',
   'query-model-mismatch',
   'filtered-recall',
+  'unreachable-rows',
   'deleted-rows',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -15,6 +15,8 @@ export interface ReportPlots {
   /** Recall curves: the ANN-vs-exact audit here; `smoke` and `rebuild` add theirs. */
   readonly recallCurves?: readonly RecallCurve[];
   readonly filteredRecall?: FilteredRecallPlot;
+  /** Rows a graph index cannot return for their own vector, at the audited setting and larger ones (unreachable-rows). */
+  readonly unreachableRows?: UnreachableRowsPlot;
 }
 
 /** filtered-recall per filter beside the same store's unfiltered recall, with 95% intervals. */
@@ -35,6 +37,18 @@ export interface IntervalPoint {
   readonly recall: number;
   readonly low: number;
   readonly high: number;
+}
+
+export interface UnreachableRowsPlot {
+  readonly k: number;
+  /** Rows searched for themselves (ties between exact duplicates left out). */
+  readonly rows: number;
+  /** The search setting's name ('efSearch', 'hnsw.ef_search', ...), when the engine has one. */
+  readonly parameter?: string;
+  /** The share unreachable-rows tolerates before it warns. */
+  readonly tolerance: number;
+  /** Unreachable share with its 95% interval, at the audited setting (`current`) and at larger ones. */
+  readonly points: readonly { readonly value: number; readonly share: number; readonly low: number; readonly high: number; readonly current: boolean }[];
 }
 
 export interface NormHistogramPlot {
@@ -88,6 +102,8 @@ export interface KOccurrencePlot {
   /** How many base rows appear in exactly `occurrences` lists (rows with 0 included). */
   readonly distribution: readonly { readonly occurrences: number; readonly rows: number }[];
   readonly hubs: readonly { readonly row: number; readonly occurrences: number }[];
+  /** What these numbers mean for retrieval, as neighbor-collapse judges them (one sentence, the same as its evidence). */
+  readonly meaning?: string;
 }
 
 export interface IvfListSizesPlot {

@@ -5,7 +5,7 @@ import { selectRows } from '../math/vectors.js';
 import { validRowsOf } from './valid-rows.js';
 import { exactTopK } from '../math/exact-top-k.js';
 import { SearchBudgetExceeded } from '../sources/search-budget.js';
-import type { SearchRequest, SearchResult, VectorSource } from '../sources/source.js';
+import type { SearchRequest, SearchResult, SearchTuning, VectorSource } from '../sources/source.js';
 import type { AnnAudit, VectorSample } from './artifacts.js';
 import type { SearchSetting } from './search-setting.js';
 import type { Rows } from '../core/rows.js';
@@ -76,6 +76,15 @@ export function exactCutNote(cut: { readonly rowsTotal: number; readonly project
 export interface AuditOutcome {
   readonly audit?: AnnAudit;
   readonly note?: string;
+  /** The audit's own answers, for measurements that reuse its searches (unreachable rows on live stores). */
+  readonly searches?: AuditSearches;
+}
+
+/** Per audit query: the exact answer, the index's at the audited setting, and at each sweep value. */
+export interface AuditSearches {
+  readonly exact: SearchResult;
+  readonly current: SearchResult;
+  readonly sweep: readonly { readonly value: number; readonly result: SearchResult }[];
 }
 
 /**
@@ -109,9 +118,7 @@ export async function auditAnn(
   const tuning = search.tuning;
   const setting = options.setting ?? (tuning ? { name: tuning.name, value: tuning.current, from: 'index' as const } : undefined);
   // Audited at another value than the engine's own (--search, a manifest): sweep around that one.
-  const sweepValues = (tuning && setting && setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : (tuning?.sweep ?? [])).filter(
-    (candidate) => candidate !== setting?.value,
-  );
+  const sweepValues = (tuning && setting ? sweepValuesFor(tuning, setting) : (tuning?.sweep ?? [])).filter((candidate) => candidate !== setting?.value);
   // Progress in query searches: the engine's exact search (when it runs one), the current setting, the sweep.
   const plannedSearches = queries.count * ((search.exactMethod !== undefined ? 1 : 0) + 1 + sweepValues.length);
   let searched = 0;
@@ -141,13 +148,14 @@ export async function auditAnn(
     return {};
   }
   // The index's own value needs no parameter; one from --search or a manifest is applied explicitly.
-  const currentParams = { ...options.search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
+  const currentParams = settingParams(setting, options.search);
   const current = await search.query({ ...request(exact.ids.length), ...(Object.keys(currentParams).length ? { params: currentParams } : {}), ...deadline(CURRENT_SHARE) });
   const measured = current.ids.length;
   searchedMore(queries.count);
   if (measured < queries.count) cuts.push(`recall measured on ${measured} of ${queries.count} queries (${budgetText})`);
   const { mean, low, high } = meanRecall(current, exact, k);
   const sweep: AnnAudit['sweep'][number][] = [];
+  const sweepResults: AuditSearches['sweep'][number][] = [];
   const skipped: number[] = [];
   for (const value of sweepValues) {
     if (budgetMs !== undefined && performance.now() >= started + budgetMs) {
@@ -158,6 +166,7 @@ export async function auditAnn(
     const result = await search.query({ ...request(measured), params: { ...options.search, [tuning!.name]: value }, ...deadline(1) });
     searchedMore(queries.count);
     const point = meanRecall(result, exact, k);
+    sweepResults.push({ value, result });
     sweep.push({ value, recall: point.mean, low: point.low, high: point.high, queries: result.ids.length });
     if (result.ids.length < measured) cuts.push(`${tuning!.name} ${value} measured on ${result.ids.length} of ${measured} queries (${budgetText})`);
   }
@@ -179,7 +188,18 @@ export async function auditAnn(
       ...(options.auditBudget !== undefined ? { budgetSeconds: options.auditBudget } : {}),
       cuts,
     },
+    searches: { exact, current, sweep: sweepResults },
   };
+}
+
+/** Search parameters for the audited setting: the index's own value needs none; one from --search or a manifest is applied explicitly. */
+export function settingParams(setting: SearchSetting | undefined, search: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  return { ...search, ...(setting && (setting.from === 'option' || setting.from === 'manifest') ? { [setting.name]: setting.value } : {}) };
+}
+
+/** The settings to sweep: audited at another value than the engine's own (--search, a manifest), around that one. */
+export function sweepValuesFor(tuning: SearchTuning, setting: SearchSetting): readonly number[] {
+  return setting.value !== tuning.current && tuning.sweepFrom ? tuning.sweepFrom(setting.value) : tuning.sweep;
 }
 
 /** On every core: the audit waits for these answers, and at 1M+ rows they are most of its time. */

@@ -128,6 +128,42 @@ export interface DeletedRowsAudit {
 }
 
 /**
+ * Stored rows searched for themselves with a graph index at the audited setting: rows missing
+ * from their own top-k are rows the index cannot return. Index files only (they know each row's id).
+ */
+export interface Reachability {
+  readonly k: number;
+  /**
+   * How a row's own id is known: 'own-id' the index file's labels / keys (rows searched for
+   * themselves); 'exact-first' a live store's exact first answer for the stored vector (the ANN
+   * audit's sampled-row queries, reused).
+   */
+  readonly method: 'own-id' | 'exact-first';
+  /** Rows searched for themselves (deleted elements excluded): `plannedRows` unless the audit budget cut it. */
+  readonly rowsProbed: number;
+  readonly plannedRows: number;
+  /** Missed rows whose results held an identical vector instead (exact duplicates tie): left out of the share. */
+  readonly ties: number;
+  /** Missed rows that exact search does not return for their own vector either (inner product): left out of the share. */
+  readonly notOwnAnswer: number;
+  /** Rows not in their own top-k at the audited setting (ties excluded). */
+  readonly unreachable: number;
+  /** Searches at the audited setting that returned fewer than k ids although the index holds k live rows. */
+  readonly shortLists: number;
+  /** Ids returned at the audited setting that belong to deleted entries (never, in a sound index). */
+  readonly deletedReturned: number;
+  /** Ids of the first unreachable rows, as decimal strings. */
+  readonly examples: readonly string[];
+  /** The setting searched at: the audit's (the index's settings). */
+  readonly tuning?: { readonly name: string; readonly current: number; readonly from: SearchSettingOrigin };
+  /** Rows still unreachable when the missed ones are searched again at larger settings. */
+  readonly sweep: readonly { readonly value: number; readonly unreachable: number }[];
+  readonly seconds: number;
+  /** What the audit budget cut, in words. */
+  readonly cuts: readonly string[];
+}
+
+/**
  * The embeddings an index was built from (--vectors), set against the index: counts, which ids
  * are missing or extra, and whether stored vectors are the rows their ids map to.
  */
@@ -189,6 +225,7 @@ export interface Artifacts {
   readonly annAudit?: AnnAudit;
   readonly filteredRecall?: FilteredRecallAudit;
   readonly deletedRows?: DeletedRowsAudit;
+  readonly reachability?: Reachability;
   readonly reference?: ReferenceVectors;
   /** Exact counts a live store computed over all its rows; preferred over the sample's estimates. */
   readonly pushdown?: PushdownStats;

@@ -2,7 +2,8 @@ import type { DeclaredPolicy } from '../core/policy.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import type { RowBlock, ScanSummary, SourceDescription, VectorSource } from '../sources/source.js';
 import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type AuditQueries, type ExactReference, type StreamedExact } from './ann-audit.js';
-import type { AnnAudit, Artifacts, CheckSettings, QuerySet, VectorSample } from './artifacts.js';
+import type { AnnAudit, Artifacts, CheckSettings, QuerySet, Reachability, VectorSample } from './artifacts.js';
+import { probeReachability, reachabilityFromAudit } from './reachability.js';
 import { gatherReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
@@ -105,6 +106,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     source.search && source.search.exactMethod === undefined ? { queries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
   let annAudit: AnnAudit | undefined;
+  let reachability: Reachability | undefined;
   const notes: string[] = [];
   // A store without a vector index (DuckDB) searches exactly: there is no index answer to audit.
   const auditable = source.search !== undefined && description.index !== undefined;
@@ -126,6 +128,31 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     annAudit = outcome.audit;
     if (outcome.note) notes.push(outcome.note);
     if (annAudit) notes.push(...auditNotes(annAudit));
+    // One budget: the self-search gets what the audit left (and always its minimum of rows).
+    const left = options.auditBudget === undefined ? undefined : options.auditBudget - (annAudit?.seconds ?? 0);
+    // Exact answers streamed during the scan cover the audit's queries only: the self-search needs the vectors.
+    const inMemoryExact = exact && !('kind' in exact) ? exact : undefined;
+    try {
+      reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }), ...(inMemoryExact ? { exact: inMemoryExact } : {}) });
+    } catch (error) {
+      // The audit searched this index already: a self-search that fails costs its own finding, not the report.
+      if (options.signal?.aborted) throw error;
+      notes.push(`unreachable rows not measured: the self-search failed (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (!reachability && outcome.searches && annAudit?.origin === 'sampled-rows' && source.search.exactMethod !== undefined) {
+      reachability = reachabilityFromAudit({
+        searches: outcome.searches,
+        description: scanned,
+        k: annAudit.k,
+        ...(annAudit.tuning ? { tuning: { name: annAudit.tuning.name, current: annAudit.tuning.current, from: annAudit.tuning.from } } : {}),
+        hasDuplicates: rowStats.duplicates.duplicateRows > 0 || (pushdown?.duplicateVectorRows ?? 0) > 0,
+      });
+      // Stores whose search answers in row ids (LanceDB _rowid): name the rows by the application's document ids.
+      if (reachability?.examples.length && source.documentIds) {
+        const documents = await source.documentIds([...reachability.examples]);
+        reachability = { ...reachability, examples: documents.map((ids, i) => ids[0] ?? reachability!.examples[i]!) };
+      }
+    }
   }
   if (options.filters?.length && !source.filteredSearch && description.local) {
     throw new UsageError('--filter measures filtered search in a live store (pgvector, LanceDB, Chroma) with a vector index; this target is a file', { where: description.target });
@@ -163,6 +190,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     ...(annAudit ? { annAudit } : {}),
     ...(filteredRecall ? { filteredRecall } : {}),
     ...(deletedRows ? { deletedRows } : {}),
+    ...(reachability ? { reachability } : {}),
     ...(reference ? { reference: reference.artifact } : {}),
     ...(pushdown ? { pushdown } : {}),
     ...(notes.length ? { notes } : {}),

@@ -1,7 +1,10 @@
 import type { CheckContext } from '../computed/check-context.js';
 import { round } from '../core/format.js';
-import type { FilteredRecallPlot, IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots } from '../core/plots.js';
+import type { FilteredRecallPlot, IvfListSizesPlot, NormHistogramGroup, NormHistogramPlot, RecallCurve, ReportPlots, UnreachableRowsPlot } from '../core/plots.js';
+import { UNREACHABLE_TOLERANCE } from '../checks/unreachable-rows.js';
+import { wilsonInterval } from '../math/bounds.js';
 import { collapse, kOccurrence, overlapMatrix } from '../computed/collapse.js';
+import { hubness } from '../computed/hubness.js';
 import { pcaScree } from '../computed/geometry.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import { validSample } from '../computed/valid-sample.js';
@@ -19,9 +22,11 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
   const overlap = overlapMatrix(artifacts, context);
   const measured = collapse(artifacts, context);
   const occurrence = kOccurrence(artifacts, context);
+  const hubs = hubness(artifacts, context);
   const ivf = ivfListSizes(artifacts);
   const recallCurves = annAuditCurves(artifacts);
   const filteredRecall = filteredRecallPlot(artifacts);
+  const unreachableRows = unreachableRowsPlot(artifacts);
   return {
     ...(normHistogram ? { normHistogram } : {}),
     ...(scree ? { pcaScree: { rows: scree.rows, shares: scree.shares.map((share) => round(share, 5)) } } : {}),
@@ -44,12 +49,32 @@ export function reportPlots(artifacts: Artifacts, context: CheckContext): Report
             expected: round(occurrence.expected, 4),
             skewness: round(occurrence.skewness, 4),
             skewnessIfUniform: round(occurrence.skewnessIfUniform, 4),
+            ...(hubs ? { meaning: hubs.meaning } : {}),
           },
         }
       : {}),
     ...(ivf ? { ivfListSizes: ivf } : {}),
     ...(recallCurves.length ? { recallCurves } : {}),
     ...(filteredRecall ? { filteredRecall } : {}),
+    ...(unreachableRows ? { unreachableRows } : {}),
+  };
+}
+
+/** The self-search of unreachable-rows: the share missed at the audited setting and as the setting grows. */
+function unreachableRowsPlot(artifacts: Artifacts): UnreachableRowsPlot | undefined {
+  const reach = artifacts.reachability;
+  const rows = reach ? reach.rowsProbed - reach.ties - reach.notOwnAnswer : 0;
+  if (!reach || rows <= 0) return undefined;
+  const point = (value: number, unreachable: number, current: boolean): UnreachableRowsPlot['points'][number] => {
+    const { low, high } = wilsonInterval(unreachable, rows);
+    return { value, share: round(unreachable / rows, 4), low: round(low, 4), high: round(high, 4), current };
+  };
+  return {
+    k: reach.k,
+    rows,
+    ...(reach.tuning ? { parameter: reach.tuning.name } : {}),
+    tolerance: UNREACHABLE_TOLERANCE,
+    points: [point(reach.tuning?.current ?? 0, reach.unreachable, true), ...reach.sweep.map((entry) => point(entry.value, entry.unreachable, false))],
   };
 }
 

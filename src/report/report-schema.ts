@@ -124,6 +124,7 @@ const plots = z.object({
   ivfListSizes: z.looseObject({}).optional(),
   recallCurves: z.array(z.looseObject({})).optional(),
   filteredRecall: z.looseObject({}).optional(),
+  unreachableRows: z.looseObject({}).optional(),
 });
 
 const comparedRun = z.object({ label: z.string(), target: z.string(), verdict: z.enum(['pass', 'warn', 'fail']), problems: z.array(z.enum(FINDING_CODES)) });

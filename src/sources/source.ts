@@ -284,6 +284,22 @@ export interface IndexDescription {
   readonly queryPlan?: QueryPlanCheck;
   /** IVF list sizes estimated from the lists sampled rows fall into, when exact sizes are not readable. */
   readonly listBalance?: ListBalanceEstimate;
+  /** Entries the engine marks deleted but still holds (hnswlib markDelete, usearch removed slots). */
+  readonly deletedRows?: DeletedEntries;
+}
+
+/** Deleted entries an index file still holds: counted in its capacity, skipped in results. */
+export interface DeletedEntries {
+  /** Entries carrying the engine's delete mark. */
+  readonly count: number;
+  /** Entries the file holds, deleted ones included. */
+  readonly entries: number;
+  /** Ids (labels / keys) of the first deleted entries, as decimal strings, when the format keeps them. */
+  readonly examples: readonly string[];
+  /** True when graph search still walks through deleted entries (they route, but are never returned). */
+  readonly stillRoute: boolean;
+  /** Where the count comes from, for evidence. */
+  readonly method: string;
 }
 
 export interface IndexBuildHistory {

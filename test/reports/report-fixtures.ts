@@ -14,7 +14,22 @@ import { brokenVectors, collapsedVectors, DIM, DOCS, DOCS_MODEL_B, healthyVector
 
 const ROWS = 2000;
 
-export type ReportName = 'churnedTenants' | 'kitchenSink' | 'collapsed' | 'drift' | 'mixedModels' | 'foreignQueries' | 'empty' | 'staleIvf' | 'missingRows' | 'repeatedIds' | 'staleFaiss' | 'modelSwap' | 'healthy';
+export type ReportName =
+  | 'churnedTenants'
+  | 'kitchenSink'
+  | 'collapsed'
+  | 'drift'
+  | 'mixedModels'
+  | 'foreignQueries'
+  | 'empty'
+  | 'staleIvf'
+  | 'missingRows'
+  | 'repeatedIds'
+  | 'staleFaiss'
+  | 'modelSwap'
+  | 'unreachableGraph'
+  | 'deletedEntries'
+  | 'healthy';
 
 /**
  * kitchenSink: broken rows (zero, NaN, mixed norms, copies) declared against a 96-d cosine model;
@@ -24,7 +39,9 @@ export type ReportName = 'churnedTenants' | 'kitchenSink' | 'collapsed' | 'drift
  * missingRows / repeatedIds: real hnswlib index files (test/fixtures/ann) missing a batch of the
  * reference vectors, and holding repeated labels; staleFaiss: a real FAISS IVFPQ file whose codebook
  * was trained on another model (test/fixtures/faiss); modelSwap: model-B rows behind a policy whose
- * fingerprint was recorded on model-A rows (a store refilled by another model).
+ * fingerprint was recorded on model-A rows (a store refilled by another model); unreachableGraph: a
+ * real FAISS HNSW file built with M 2 on clustered rows (test/fixtures/graphs); deletedEntries: a real
+ * hnswlib file with 180 of its 200 elements markDelete'd.
  */
 export async function buildReports(): Promise<{ reports: Record<ReportName, Report>; cleanup: () => void }> {
   const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-reports-'));
@@ -51,6 +68,8 @@ export async function buildReports(): Promise<{ reports: Record<ReportName, Repo
     modelSwap: await reportForFile(folder, 'model-swap.npy', normalizedCopy(await loadRows(DOCS_MODEL_B, ROWS), ROWS, DIM), ROWS, {
       declared: { metric: 'cosine', dim: DIM, normalized: true, reference: measureReference(healthy, ROWS, DIM), from: 'manifest' },
     }),
+    unreachableGraph: await check(graphFixture('faiss/hnsw-m2-clustered.faiss'), { metric: 'cosine' }),
+    deletedEntries: await check(graphFixture('hnswlib/mostly-deleted.hnswlib'), { metric: 'cosine' }),
     healthy: await reportForFile(folder, 'healthy.npy', healthy, ROWS),
     churnedTenants: await check(`pglite://${await churnedTenantStore(folder)}?table=docs`, { metric: 'cosine', sample: 200 }),
   };
@@ -83,6 +102,10 @@ function mixedModels(modelA: Float32Array, modelB: Float32Array): Float32Array {
   const from = Math.round(0.7 * ROWS) * DIM;
   out.set(normalizedCopy(modelB, ROWS, DIM).subarray(from), from);
   return out;
+}
+
+function graphFixture(name: string): string {
+  return new URL(`../fixtures/graphs/${name}`, import.meta.url).pathname;
 }
 
 function annFixture(name: string): string {

@@ -35,6 +35,7 @@ export function plotFigures(plots: ReportPlots | undefined, comparison: ReportCo
     plots?.ivfListSizes && ivfListSizes(plots.ivfListSizes),
     plots?.recallCurves?.length ? recallCurves(plots.recallCurves) : undefined,
     plots?.filteredRecall && filteredRecall(plots.filteredRecall),
+    plots?.unreachableRows && unreachableRows(plots.unreachableRows),
     comparison && beforeAfter(comparison),
   ];
   return figures.filter((figure): figure is PlotFigure => figure !== undefined);
@@ -143,7 +144,8 @@ function kOccurrence(plot: NonNullable<ReportPlots['kOccurrence']>): PlotFigure 
     svg,
     caption:
       `How many of the ${plot.queries} probe top-${plot.k} lists each of ${plot.baseRows.toLocaleString('en-US')} base rows appears in; the dashed line is the mean (${formatFigure(plot.expected, 3)}). ` +
-      `A long right tail is hubs: rows that answer unrelated queries${hub ? ` (row ${hub.row} is in ${hub.occurrences} lists)` : ''}.`,
+      `A long right tail is hubs: rows that answer unrelated queries${hub ? ` (row ${hub.row} is in ${hub.occurrences} lists)` : ''}.` +
+      (plot.meaning ? ` What it means (neighbor-collapse): ${plot.meaning}` : ''),
   };
 }
 
@@ -231,6 +233,36 @@ function filteredRecall(plot: NonNullable<ReportPlots['filteredRecall']>): PlotF
     caption:
       `Each row is a filter (its share of rows in brackets): the filled dot is the store's own filtered search at its settings, red when some queries came back with fewer rows than match; whiskers are 95% intervals. ` +
       `${unfiltered ? 'The green line and band are the same store\'s unfiltered recall and its interval. ' : ''}The hollow grey dot below is the remedy that restored the filter, or the best one tried (${rows.flatMap((row) => (row.remedy ? [`${row.filter}: ${row.remedy.label}`] : [])).join('; ') || 'none measured'}). The dashed line is the ${percent(RECALL_WARN_LINE, 0)} bar.`,
+  };
+}
+
+function unreachableRows(plot: NonNullable<ReportPlots['unreachableRows']>): PlotFigure {
+  const points = plot.points;
+  const values = points.map((point) => point.value).filter((value) => value > 0);
+  const logScale = values.length > 1 && Math.max(...values) / Math.min(...values) >= 8;
+  const top = Math.max(plot.tolerance * 2, ...points.map((point) => point.high));
+  const svg = renderPlot({
+    width: WIDTH,
+    height: HEIGHT,
+    marginLeft: 56,
+    marginTop: 28,
+    x: { type: logScale ? 'log' : 'linear', label: `${plot.parameter ?? 'search setting'} →` },
+    y: { domain: [0, Math.min(1, top * 1.15)], label: `↑ rows not in their own top-${plot.k}`, tickFormat: (value: number) => percent(value, 0), grid: true },
+    marks: [
+      Plot.ruleY([plot.tolerance], { stroke: COLORS.warn, strokeDasharray: '4,3' }),
+      Plot.ruleX(points, { x: 'value', y1: 'low', y2: 'high', stroke: COLORS.accent }),
+      Plot.line(points, { x: 'value', y: 'share', stroke: COLORS.accent, strokeWidth: 2, marker: 'dot' }),
+      Plot.dot(points.filter((p) => p.current), { x: 'value', y: 'share', r: 6, stroke: COLORS.ink, fill: 'none' }),
+      Plot.text(points, { x: 'value', y: 'share', text: (d: { share: number }) => percent(d.share, 1), dy: -10, fill: COLORS.ink }),
+    ],
+  });
+  const current = points.find((point) => point.current);
+  return {
+    id: 'unreachable-rows',
+    judgedBy: 'unreachable-rows',
+    title: `Rows the graph cannot return (${current ? percent(current.share, 1) : '?'} of ${plot.rows.toLocaleString('en-US')} at the audited setting)`,
+    svg,
+    caption: `Share of sampled stored rows missing from the top-${plot.k} for their own vector. The circled point is the audited setting; the others are the missed rows searched again at larger settings; whiskers are 95% intervals; the dashed line is the ${percent(plot.tolerance, 0)} tolerance. A curve that falls under it names the setting that fixes it; one that levels off above it means the graph cuts those rows off: rebuild with larger M and efConstruction.`,
   };
 }
 

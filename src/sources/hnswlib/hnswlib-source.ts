@@ -34,6 +34,8 @@ const EF_SWEEP = [20, 50, 100, 200, 400];
 const LIBRARY_MEMORY_SHARE = 0.25;
 /** Per element of capacity beyond its bytes: a std::mutex (40), link-list pointer, level, label map entry. */
 const LIBRARY_BYTES_PER_SLOT = 96;
+/** Labels of the first deleted elements kept for the report. */
+const DELETED_EXAMPLES = 10;
 const FLOAT32: ElementType = { storage: 'float32', bytes: 4, littleEndian: true };
 
 /** Open an index written by hnswlib's saveIndex (C++ / Python hnswlib, hnswlib-node, LangChain.js HNSWLib). */
@@ -207,6 +209,18 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
         ...(elements ? { deleted: elements.deletedRows.length, isolated: elements.isolatedRows } : {}),
       },
       ...(elements ? { ids: { values: elements.labels, kind: 'labels' as const } } : {}),
+      ...(elements && elements.deletedRows.length > 0
+        ? {
+            deletedRows: {
+              count: elements.deletedRows.length,
+              entries: header.count,
+              examples: elements.deletedRows.slice(0, DELETED_EXAMPLES).map((row) => BigInt.asUintN(64, elements.labels[row] as bigint).toString()),
+              // hnswalg.h: searchBaseLayerST follows a marked element's links but never adds it to the results.
+              stillRoute: true,
+              method: "hnswlib's delete mark (bit 0 of byte 2 of each element's level-0 link-list header)",
+            },
+          }
+        : {}),
     };
   }
 

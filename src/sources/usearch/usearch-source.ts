@@ -208,6 +208,19 @@ export class UsearchSource implements VectorSource, SelfReferencing {
         version: layout.version,
       },
       ...(keys ? { ids: { values: keys, kind: 'labels' as const } } : {}),
+      ...(layout.deleted > 0
+        ? {
+            deletedRows: {
+              count: layout.deleted,
+              entries: layout.slots,
+              // A removed entry's key is overwritten with the free key: its original id is gone.
+              examples: [],
+              // index.hpp: remove() only marks the slot; its node keeps its links until the index is compacted.
+              stillRoute: true,
+              method: "usearch's count_deleted header field (slots whose key is the free key)",
+            },
+          }
+        : {}),
     };
   }
 
