@@ -71,7 +71,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const deleted = description.index?.deletedRows;
   const liveRows = description.rows - (deleted && deleted.entries === description.rows ? deleted.count : 0);
   const budget = deadline === undefined ? {} : { deadline, minQueries: Math.min(MIN_REACH_ROWS, picks.length) };
-  const first = await source.search({ ...request(everyRow), ...budget });
+  const first = await source.search.query({ ...request(everyRow), ...budget });
   const probed = first.ids.length;
   const ownId = (i: number): string => String(picks[i]!.id);
   let missed = everyRow.slice(0, probed).filter((i) => !(first.ids[i] ?? []).map(String).includes(ownId(i)));
@@ -85,7 +85,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
   if (probed < picks.length) cuts.push(`${probed} of ${picks.length} rows searched for themselves (the audit budget ran out)`);
 
   const sweep: { value: number; unreachable: number }[] = [];
-  const tuning = source.searchTuning;
+  const tuning = source.search.tuning;
   if (tuning && options.setting) {
     for (const value of widerSweep(sweepValuesFor(tuning, options.setting), options.setting.value)) {
       if (missed.length === 0) break;
@@ -94,7 +94,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
         break;
       }
       // Only the missed rows are searched again: a row found at a smaller setting is taken as found at a larger one.
-      const again = await source.search(request(missed, { [tuning.name]: value }));
+      const again = await source.search.query(request(missed, { [tuning.name]: value }));
       missed = missed.filter((i, position) => !(again.ids[position] ?? []).map(String).includes(ownId(i)));
       sweep.push({ value, unreachable: missed.length });
     }
