@@ -45,7 +45,7 @@ export default defineCheck({
     },
     labels: ['No.8'],
     requiredArtifacts: ['sample', 'settings', 'declared'],
-    optionalArtifacts: ['index', 'queries'],
+    optionalArtifacts: ['index', 'queries', 'rowStats'],
     fix: 'Look at the hub rows first (boilerplate, empty or concatenated texts: remove them). For anisotropic embeddings, center the vectors (subtract the corpus mean) or whiten them before normalizing, and rebuild: `vectorclinic rebuild <vectors> --whiten`. Under inner product, normalize.',
   },
   run(artifacts, context) {

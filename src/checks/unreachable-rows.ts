@@ -2,7 +2,7 @@ import { count, percent, round } from '../core/format.js';
 import type { Evidence } from '../core/finding.js';
 import type { Artifacts, Reachability } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
-import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../rebuild/params.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../core/hnsw-defaults.js';
 import { defineCheck } from './check.js';
 
 /**
@@ -49,6 +49,7 @@ export default defineCheck({
     },
     labels: ['No.8'],
     requiredArtifacts: ['reachability'],
+    optionalArtifacts: ['index', 'source', 'rowStats'],
     fix: 'Raise the search setting where the sweep shows the rows come back; if none does, rebuild the graph with a larger M and efConstruction (after removing exact duplicates): `vectorclinic rebuild`.',
   },
   run(artifacts) {
