@@ -1,4 +1,4 @@
-import type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';
+import type { Kernels, RowScanOutput } from './kernel-types.js';
 import { loadWasmKernels, plainBuffer } from './kernels-wasm.js';
 
 export type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../core/hnsw-defaults.js';
-import type { IndexType, RebuildOptions } from './types.js';
+import type { RebuildOptions } from './types.js';
 
 export { HNSW_EF_CONSTRUCTION, HNSW_M } from '../core/hnsw-defaults.js';
 

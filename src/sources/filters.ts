@@ -30,7 +30,7 @@ export function parseFilter(text: string): FilterSpec {
   };
   const tokens = tokenize(text, fail);
   const [name, op, ...rest] = tokens;
-  if (!name || name.kind !== 'word' || !IDENTIFIER.test(name.text)) fail('it must start with a column or metadata key name');
+  if (name?.kind !== 'word' || !IDENTIFIER.test(name.text)) fail('it must start with a column or metadata key name');
   const column = unquoteIdentifier(name!.text);
   const operator = op?.kind === 'word' && op.text.toUpperCase() === 'IN' ? 'IN' : op?.kind === 'operator' ? (op.text as FilterOperator) : fail('a comparison operator must follow the column name');
   if (!FILTER_OPERATORS.includes(operator)) fail(`unknown operator '${op!.text}'`);

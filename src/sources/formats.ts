@@ -1,4 +1,4 @@
-import type { Metric } from '../core/policy.js';
+
 import { isFaissHead } from './faiss/fourcc.js';
 import { openFaiss } from './faiss/faiss-source.js';
 import { openNpy } from './files/npy.js';

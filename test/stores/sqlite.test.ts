@@ -174,7 +174,7 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     assert.ok(found['nonfinite-values'], JSON.stringify(found));
     const zero = report.findings.find((f) => f.code === 'zero-vectors');
     assert.equal(zero?.evidence.count, 10);
-    assert.deepEqual((zero?.evidence.firstIds as string[]).slice(0, 3), ['11', '12', '13']);
+    assert.deepEqual((zero!.evidence.firstIds as string[]).slice(0, 3), ['11', '12', '13']);
     // vec0 returns NULL-distance rows only once k exceeds the rows it can rank: top-10 answers are unharmed.
     assert.equal(report.stats.audit?.recallAt10, 1);
     const nonfinite = report.findings.find((f) => f.code === 'nonfinite-values')?.evidence;
