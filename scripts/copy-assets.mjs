@@ -4,9 +4,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const assets = [
-  ['src/math/wasm', 'dist/math/wasm', (name) => name.endsWith('.wasm')],
-];
+const assets = [['src/math/wasm', 'dist/math/wasm', (name) => name.endsWith('.wasm')]];
 for (const [from, to, keep] of assets) {
   const source = join(root, from);
   if (!existsSync(source)) continue;

@@ -42,7 +42,9 @@ try {
   console.log(`[${elapsed()}] pgvector: ${ROWS} rows (${ZERO_ROWS + NAN_ROWS} zero, ${NORMALIZED_SHARE * 100}% normalized), ivfflat vector_l2_ops built before the data`);
   const pgBefore = await smoke(pgUrl, { questions, embedding, all: true, metric: 'cosine' });
   const pgRebuild = await rebuild({ source: pgUrl, out: pgUrl, metric: 'cosine', index: 'hnsw', apply: true });
-  console.log(`[${elapsed()}] rebuild --apply in place: ${pgRebuild.applied?.accepted} accepted, ${pgRebuild.applied?.rejected} rejected, ${pgRebuild.applied?.seconds} s; before ${pgRebuild.before?.verdict} (${pgRebuild.before?.findings.map((f) => f.code).join(', ')}), after ${pgRebuild.after?.verdict} (${pgRebuild.after?.findings.map((f) => f.code).join(', ') || 'no findings'})`);
+  console.log(
+    `[${elapsed()}] rebuild --apply in place: ${pgRebuild.applied?.accepted} accepted, ${pgRebuild.applied?.rejected} rejected, ${pgRebuild.applied?.seconds} s; before ${pgRebuild.before?.verdict} (${pgRebuild.before?.findings.map((f) => f.code).join(', ')}), after ${pgRebuild.after?.verdict} (${pgRebuild.after?.findings.map((f) => f.code).join(', ') || 'no findings'})`,
+  );
   const pgAfter = await smoke(pgUrl, { questions, embedding, all: true, metric: 'cosine' });
   await rebuild({ source: join(DATA, 'docs.f32.npy'), out: `pglite://${pgDir}?table=clean`, metric: 'cosine', index: 'hnsw', ids: join(DATA, 'docs.jsonl'), apply: true, checkBeforeAfter: false });
   const pgClean = await smoke(`pglite://${pgDir}?table=clean`, { questions, embedding, all: true, metric: 'cosine' });
@@ -52,7 +54,11 @@ try {
   const connection = await lancedb.connect(lanceDir);
   const schema = new Schema([new Field('id', new Utf8(), false), new Field('vector', new FixedSizeList(DIM, new Field('item', new Float32(), true)), true)]);
   const lanceBroken = corrupt(modelA, 'nan');
-  const table = await connection.createTable('items', docIds.map((id, row) => ({ id, vector: Array.from(lanceBroken.subarray(row * DIM, (row + 1) * DIM)) })), { schema });
+  const table = await connection.createTable(
+    'items',
+    docIds.map((id, row) => ({ id, vector: Array.from(lanceBroken.subarray(row * DIM, (row + 1) * DIM)) })),
+    { schema },
+  );
   await table.createIndex('vector', { config: lancedb.Index.ivfPq({ numPartitions: 64, numSubVectors: 16, distanceType: 'dot' }) });
   table.close();
   connection.close();
@@ -60,7 +66,9 @@ try {
   console.log(`[${elapsed()}] LanceDB: the same rows (${NAN_ROWS} of them NaN), IVF_PQ with dot distance`);
   const lanceBefore = await smoke(lanceUrl, { questions, embedding, all: true, metric: 'cosine' });
   const lanceRebuild = await rebuild({ source: lanceUrl, out: lanceUrl, metric: 'cosine', index: 'hnsw', apply: true });
-  console.log(`[${elapsed()}] rebuild --apply in place: ${lanceRebuild.applied?.accepted} accepted, ${lanceRebuild.applied?.rejected} rejected, ${lanceRebuild.applied?.seconds} s; before ${lanceRebuild.before?.verdict} (${lanceRebuild.before?.findings.map((f) => f.code).join(', ')}), after ${lanceRebuild.after?.verdict} (${lanceRebuild.after?.findings.map((f) => f.code).join(', ') || 'no findings'})`);
+  console.log(
+    `[${elapsed()}] rebuild --apply in place: ${lanceRebuild.applied?.accepted} accepted, ${lanceRebuild.applied?.rejected} rejected, ${lanceRebuild.applied?.seconds} s; before ${lanceRebuild.before?.verdict} (${lanceRebuild.before?.findings.map((f) => f.code).join(', ')}), after ${lanceRebuild.after?.verdict} (${lanceRebuild.after?.findings.map((f) => f.code).join(', ') || 'no findings'})`,
+  );
   const lanceAfter = await smoke(lanceUrl, { questions, embedding, all: true, metric: 'cosine' });
   await rebuild({ source: join(DATA, 'docs.f32.npy'), out: `lancedb://${lanceDir}/clean`, metric: 'cosine', index: 'hnsw', ids: join(DATA, 'docs.jsonl'), apply: true, checkBeforeAfter: false });
   const lanceClean = await smoke(`lancedb://${lanceDir}/clean`, { questions, embedding, all: true, metric: 'cosine' });
@@ -75,7 +83,9 @@ try {
   console.log(line('exact cosine over clean embeddings', exact));
   console.log('');
   console.log(`recall@10 pgvector: broken ${pgBefore.recall.at10.toFixed(4)} → rebuilt ${pgAfter.recall.at10.toFixed(4)} (clean baseline ${pgClean.recall.at10.toFixed(4)})`);
-  console.log(`recall@10 LanceDB:  broken ${lanceBefore.recall.at10.toFixed(4)} → rebuilt ${lanceAfter.recall.at10.toFixed(4)} (clean baseline ${lanceClean.recall.at10.toFixed(4)}); exact ${exact.recall.at10.toFixed(4)}`);
+  console.log(
+    `recall@10 LanceDB:  broken ${lanceBefore.recall.at10.toFixed(4)} → rebuilt ${lanceAfter.recall.at10.toFixed(4)} (clean baseline ${lanceClean.recall.at10.toFixed(4)}); exact ${exact.recall.at10.toFixed(4)}`,
+  );
   console.log('The rebuilt stores are searched with the setting their manifests record (hnsw.ef_search 128, ef 128), as smoke does by default.');
   console.log(`[${elapsed()}] done`);
 } finally {

@@ -39,8 +39,22 @@ try {
   console.log(`[${elapsed()}] building the broken store: FAISS IVF-PQ (nlist ${STALE.nlist}, PQ${STALE.m}x${STALE.nbits}) trained on model B, filled with the corrupted model-A rows`);
   const built = await faissEngine.build({ data: corrupted, count: ROWS, dim: DIM, space: 'ip', params: { type: 'ivfpq', ivfpq: STALE }, path: stalePath, workDir, training: { data: modelB, count: STALE.trainingRows } });
   const staleIds = `${stalePath}.demo.ids.jsonl`;
-  writeIdSidecar(staleIds, docIds.map((id) => [id]));
-  writeManifest(stalePath, createManifest({ dim: DIM, metric: 'cosine', normalized: true, rows: ROWS, model: 'wn128', index: { ...describeFile(stalePath), engine: 'faiss', type: built.type, params: built.params }, ids: { ...describeFile(staleIds), count: ROWS } }));
+  writeIdSidecar(
+    staleIds,
+    docIds.map((id) => [id]),
+  );
+  writeManifest(
+    stalePath,
+    createManifest({
+      dim: DIM,
+      metric: 'cosine',
+      normalized: true,
+      rows: ROWS,
+      model: 'wn128',
+      index: { ...describeFile(stalePath), engine: 'faiss', type: built.type, params: built.params },
+      ids: { ...describeFile(staleIds), count: ROWS },
+    }),
+  );
 
   console.log(`[${elapsed()}] smoke on the broken store and on the clean baselines (all 2,000 questions)`);
   const before = await smoke(stalePath, { questions, embedding, all: true });
@@ -48,7 +62,12 @@ try {
 
   // 3. check says what is wrong with the embeddings.
   const diagnosis = await check(corruptedPath, { metric: 'cosine', dim: DIM });
-  console.log(`[${elapsed()}] check ${corruptedPath}: ${diagnosis.verdict.toUpperCase()} — ${diagnosis.findings.filter((f) => f.severity !== 'info').map((f) => `${f.code} (${f.severity})`).join(', ')}`);
+  console.log(
+    `[${elapsed()}] check ${corruptedPath}: ${diagnosis.verdict.toUpperCase()} — ${diagnosis.findings
+      .filter((f) => f.severity !== 'info')
+      .map((f) => `${f.code} (${f.severity})`)
+      .join(', ')}`,
+  );
 
   // 4. rebuild --apply from the corrupted embeddings; and the same rebuild from clean ones as the baseline.
   const fixedPath = join(dir, 'fixed.hnsw');

@@ -46,10 +46,7 @@ export class VectorclinicError extends Error {
 
   /** One line (two with a hint) for stderr: where, what, and what to do. */
   describe(): string {
-    const position = [
-      this.byteOffset !== undefined ? `byte ${this.byteOffset}` : undefined,
-      this.row !== undefined ? `row ${this.row}` : undefined,
-    ].filter(Boolean);
+    const position = [this.byteOffset !== undefined ? `byte ${this.byteOffset}` : undefined, this.row !== undefined ? `row ${this.row}` : undefined].filter(Boolean);
     const location = this.where ? `${this.where}${position.length ? ` (${position.join(', ')})` : ''}: ` : '';
     return `${location}${this.message}${this.hint ? `\n  fix: ${this.hint}` : ''}`;
   }

@@ -14,10 +14,20 @@ export const OVERLAP_K = 20;
 export const checkOptionsSchema = z
   .object({
     metric: z.enum(METRICS).optional(),
-    dim: z.number().int().positive().max(1 << 20).optional(),
+    dim: z
+      .number()
+      .int()
+      .positive()
+      .max(1 << 20)
+      .optional(),
     model: z.string().min(1).optional(),
     sample: z.number().int().min(10).max(10_000_000).default(DEFAULT_SAMPLE),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(DEFAULT_SEED),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(DEFAULT_SEED),
     full: z.boolean().default(false),
     queries: z.string().min(1).optional(),
     /** The embeddings an index was built from: counts, ids and recall are checked against them. */
@@ -42,9 +52,7 @@ export const checkOptionsSchema = z
      */
     filter: z.array(z.string().min(1)).default([]),
     /** Findings accepted for this target, each with a reason: shown marked, not counted in the verdict. */
-    suppress: z
-      .array(z.object({ code: z.enum(FINDING_CODES), reason: z.string().trim().min(1, 'a suppression needs a reason'), source: z.string().min(1).default('options') }).strict())
-      .default([]),
+    suppress: z.array(z.object({ code: z.enum(FINDING_CODES), reason: z.string().trim().min(1, 'a suppression needs a reason'), source: z.string().min(1).default('options') }).strict()).default([]),
     /** JSON reports of earlier runs: findings already in them (same code and target, same or lower severity) do not count. */
     baseline: z.array(z.string().min(1)).default([]),
   })

@@ -111,7 +111,12 @@ function checkInvocation(target: string, settings: CheckOptions, declared: Decla
     commandLine(['check', target, ...flagWords(given, defaults)]),
     undefined,
     { ...settings, metric: declared.metric, dim: declared.dim, model: declared.model, normalized: declared.normalized, policyFrom: declared.from },
-    [['target', target], ['queries', settings.queries], ['vectors', settings.vectors], ['manifest', manifestPath]],
+    [
+      ['target', target],
+      ['queries', settings.queries],
+      ['vectors', settings.vectors],
+      ['manifest', manifestPath],
+    ],
   );
 }
 

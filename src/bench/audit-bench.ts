@@ -30,7 +30,9 @@ export interface TimedCheck {
 /** The parts of a JSON report the section prints. */
 export interface CheckReportPart {
   readonly durationMs: number;
-  readonly stats?: { readonly audit?: { readonly recallAt10: number; readonly queries: number; readonly plannedQueries: number; readonly seconds: number; readonly budgetSeconds: number | null; readonly exactMethod: string } };
+  readonly stats?: {
+    readonly audit?: { readonly recallAt10: number; readonly queries: number; readonly plannedQueries: number; readonly seconds: number; readonly budgetSeconds: number | null; readonly exactMethod: string };
+  };
   readonly notes?: readonly string[];
 }
 

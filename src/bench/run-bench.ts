@@ -121,9 +121,10 @@ function parseSettings(): Settings {
       help: { type: 'boolean', default: false },
     },
   });
-  const values = Object.fromEntries(
-    Object.entries(DEFAULTS).map(([name, value]) => [name, given[name as keyof typeof given] ?? (given.quick ? QUICK[name as keyof typeof DEFAULTS] : undefined) ?? value]),
-  ) as Record<keyof typeof DEFAULTS, string>;
+  const values = Object.fromEntries(Object.entries(DEFAULTS).map(([name, value]) => [name, given[name as keyof typeof given] ?? (given.quick ? QUICK[name as keyof typeof DEFAULTS] : undefined) ?? value])) as Record<
+    keyof typeof DEFAULTS,
+    string
+  >;
   const { dir } = given;
   if (given.help) {
     console.log(USAGE);
@@ -163,8 +164,7 @@ function parseSettings(): Settings {
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('   ');
+  const line = (cells: readonly string[]): string => '  ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('   ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -197,15 +197,19 @@ async function best<T>(repeats: number, run: () => Promise<T> | T): Promise<{ se
 async function scanOnce(file: BenchFile, scanThreads?: number) {
   const source = await openSource(file.path);
   try {
-    const artifacts = await gather(source, { from: 'options' }, {
-      sample: 5000,
-      seed: 0,
-      full: false,
-      probeQueries: 50,
-      k: 20,
-      scanBudgetBytes: Number.POSITIVE_INFINITY,
-      ...(scanThreads ? { scanThreads } : {}),
-    });
+    const artifacts = await gather(
+      source,
+      { from: 'options' },
+      {
+        sample: 5000,
+        seed: 0,
+        full: false,
+        probeQueries: 50,
+        k: 20,
+        scanBudgetBytes: Number.POSITIVE_INFINITY,
+        ...(scanThreads ? { scanThreads } : {}),
+      },
+    );
     return artifacts.rowStats;
   } finally {
     await source.close();
@@ -278,14 +282,16 @@ function checkOnce(path: string, scratch: string, extra: readonly string[] = [])
 }
 
 async function checkSection(files: readonly BenchFile[], settings: Settings, scratch: string): Promise<void> {
-  const shown = cliCommand().args.map((path) => path.replace(/^.*\/(dist|src)\//, '$1/')).join(' ');
+  const shown = cliCommand()
+    .args.map((path) => path.replace(/^.*\/(dist|src)\//, '$1/'))
+    .join(' ');
   console.log(`\n(b) node ${shown} check FILE --format json (best of ${settings.repeats}; files in the page cache)`);
   const rows: string[][] = [];
   const peaks: number[] = [];
   for (const file of files) {
     const { seconds, reportMs, peakKb } = timeCheck(file.path, scratch, settings.repeats, []);
     peaks.push(peakKb);
-    rows.push([`${fixed(file.bytes / GIB, 2)} GiB`, file.rows.toLocaleString('en-US'), fixed(seconds, 2), fixed(reportMs / 1000, 2), fixed((file.bytes / MB) / seconds, 0), fixed(peakKb / 1024, 0)]);
+    rows.push([`${fixed(file.bytes / GIB, 2)} GiB`, file.rows.toLocaleString('en-US'), fixed(seconds, 2), fixed(reportMs / 1000, 2), fixed(file.bytes / MB / seconds, 0), fixed(peakKb / 1024, 0)]);
   }
   console.log(table(['file', 'rows', 'wall s', 'check s (report)', 'MB/s (wall)', 'peak RSS MiB'], rows));
   const provenance: string[][] = [];
@@ -409,30 +415,19 @@ function dotSection(settings: Settings, python: Python | undefined): void {
     const numpySeconds = python ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats)) : undefined;
     const unsetEnv = { ...process.env };
     delete unsetEnv.OPENBLAS_CORETYPE;
-    const numpyUnsetSeconds =
-      python && coreType !== undefined ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats, unsetEnv)) : undefined;
+    const numpyUnsetSeconds = python && coreType !== undefined ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats, unsetEnv)) : undefined;
     const gflops = (seconds: number | undefined): string => (seconds ? fixed(flops / seconds / 1e9, 1) : '—');
-    rows.push([
-      String(dim),
-      gflops(inPlaceSeconds),
-      gflops(plainSeconds),
-      gflops(numpySeconds),
-      coreType !== undefined ? gflops(numpyUnsetSeconds) : '—',
-      numpySeconds ? ratio(numpySeconds, inPlaceSeconds) : '—',
-    ]);
+    rows.push([String(dim), gflops(inPlaceSeconds), gflops(plainSeconds), gflops(numpySeconds), coreType !== undefined ? gflops(numpyUnsetSeconds) : '—', numpySeconds ? ratio(numpySeconds, inPlaceSeconds) : '—']);
   }
-  console.log(
-    table(
-      ['d', 'vectorclinic GFLOP/s', 'plain arrays GFLOP/s', `numpy GFLOP/s (OPENBLAS_CORETYPE=${coreType ?? 'unset'})`, 'numpy, CORETYPE unset', 'numpy time ÷ ours'],
-      rows,
-    ),
-  );
+  console.log(table(['d', 'vectorclinic GFLOP/s', 'plain arrays GFLOP/s', `numpy GFLOP/s (OPENBLAS_CORETYPE=${coreType ?? 'unset'})`, 'numpy, CORETYPE unset', 'numpy time ÷ ours'], rows));
   console.log(`  numpy uses OpenBLAS on all ${availableParallelism()} cores; vectorclinic's dot runs on one.`);
 }
 
 async function main(): Promise<void> {
   const settings = parseSettings();
-  const load = loadavg().map((value) => value.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
   const found = findNumpy();
   const python = 'command' in found ? found : undefined;
   console.log(`vectorclinic bench, ${new Date().toISOString()}`);
@@ -459,7 +454,12 @@ async function main(): Promise<void> {
     if (files.size) console.log(`data: ${files.size} .npy files in ${directory}, written and read once in ${fixed((performance.now() - started) / 1000, 1)} s`);
 
     if (needScan) await scanSection(files.get(settings.scanSize) as BenchFile, settings, python);
-    if (needCheck) await checkSection(settings.sizes.map((size) => files.get(size) as BenchFile), settings, directory);
+    if (needCheck)
+      await checkSection(
+        settings.sizes.map((size) => files.get(size) as BenchFile),
+        settings,
+        directory,
+      );
     if (settings.sections.has('dot')) dotSection(settings, python);
     if (needIndex) await indexSection(settings, directory, python);
     if (settings.sections.has('topk')) await topKSection(settings.topK, python, directory, table);

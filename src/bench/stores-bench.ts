@@ -68,11 +68,20 @@ else await main();
 
 async function main(): Promise<void> {
   const rowsFlag = args.indexOf('--rows');
-  const sizes = rowsFlag >= 0 ? String(args[rowsFlag + 1]).split(',').map(Number) : DEFAULT_SIZES;
+  const sizes =
+    rowsFlag >= 0
+      ? String(args[rowsFlag + 1])
+          .split(',')
+          .map(Number)
+      : DEFAULT_SIZES;
   console.log(`vectorclinic stores benchmark: pgvector (PGlite over the wire), ivfflat lists = rows/1000 (at most ${MAX_LISTS}), probes 1 (pgvector default)`);
   console.log('rows: the 20k WordNet vectors tiled with noise, unit length, 128-d');
   console.log('timings are wall-clock on a shared machine: treat them as noisy\n');
-  console.log(`goals: ${Object.entries(GOALS_S).map(([rows, seconds]) => `${Number(rows).toLocaleString('en')} rows < ${seconds} s`).join(', ')}; peak RSS bounded (1M within ${RSS_GROWTH_MAX_MB} MB of 100k, no table in memory)\n`);
+  console.log(
+    `goals: ${Object.entries(GOALS_S)
+      .map(([rows, seconds]) => `${Number(rows).toLocaleString('en')} rows < ${seconds} s`)
+      .join(', ')}; peak RSS bounded (1M within ${RSS_GROWTH_MAX_MB} MB of 100k, no table in memory)\n`,
+  );
   console.log('rows       build(s)  index(s)  check(s)  check peak RSS (MB)  sampled  verdict  findings');
   const results: { rows: number; seconds: number; rssMb: number; audit: string }[] = [];
   for (const rows of sizes) {

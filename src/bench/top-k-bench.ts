@@ -154,12 +154,7 @@ export async function topKSection(settings: TopKBenchSettings, python: Python | 
       ]);
     }
   }
-  console.log(
-    table(
-      ['d', 'N', 'load', 'ours s', 'ours GFLOP/s', '1 thread s', 'numpy s', 'numpy GFLOP/s', 'FAISS s', 'FAISS GFLOP/s', 'numpy time ÷ ours', 'FAISS time ÷ ours', 'ids agree numpy / FAISS'],
-      rows,
-    ),
-  );
+  console.log(table(['d', 'N', 'load', 'ours s', 'ours GFLOP/s', '1 thread s', 'numpy s', 'numpy GFLOP/s', 'FAISS s', 'FAISS GFLOP/s', 'numpy time ÷ ours', 'FAISS time ÷ ours', 'ids agree numpy / FAISS'], rows));
   console.log('  target (issue 20, 1,000 queries over 1M × 768): numpy time ÷ ours ≥ 0.5, FAISS time ÷ ours ≥ 3; "load" is the 1-minute load average before each row');
 }
 

@@ -15,16 +15,15 @@ const RECALL_WARN_BELOW = 0.9;
 const RECALL_FAIL_BELOW = 0.5;
 /** A parameter fix aims at the first recall target (95%); one that only clears the warning line still counts, and says so. */
 const FIX_TARGET = RECALL_TARGETS[0];
-const DECODED_BASIS =
-  "Measured against the index's own reconstructed vectors: the quantization loss is not included (pass --vectors with the embeddings the index was built from to measure true recall).";
+const DECODED_BASIS = "Measured against the index's own reconstructed vectors: the quantization loss is not included (pass --vectors with the embeddings the index was built from to measure true recall).";
 
 export default defineCheck({
   meta: {
     code: 'ann-recall',
     title: 'The index finds what exact search finds',
-    failureTitle: "The index misses neighbours that exact search finds",
+    failureTitle: 'The index misses neighbours that exact search finds',
     description:
-      "An approximate index trades recall for speed through its search parameter (efSearch, ef, nprobe, probes). Set too " +
+      'An approximate index trades recall for speed through its search parameter (efSearch, ef, nprobe, probes). Set too ' +
       'low, or built on data it no longer fits (stale centroids, a graph built with tiny M), it silently returns a ' +
       'different top-k than exact search over the same vectors.',
     decides:
@@ -119,9 +118,7 @@ export default defineCheck({
     } else if (audit.sweep.length) {
       advice = ` ${capitalize(reachText(audit, RECALL_WARN_BELOW))}: the best, ${knob} ${best.value}, gives ${pointText(best)}. The index itself must be rebuilt.`;
     }
-    const intro = assumed
-      ? `${assumption}. At that default the index returns ${at}.`
-      : `The index returns ${at}.`;
+    const intro = assumed ? `${assumption}. At that default the index returns ${at}.` : `The index returns ${at}.`;
     return {
       severity: judged < RECALL_FAIL_BELOW ? 'fail' : 'warn',
       message: `${intro}${basis}${cuts}${advice}`,

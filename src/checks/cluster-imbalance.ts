@@ -147,7 +147,13 @@ function degenerateLists(sample: IvfSample | undefined): { lists: number[]; meas
   if (spreads.length < 4) return undefined;
   const sorted = spreads.map((entry) => entry.spread).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] as number;
-  return { lists: spreads.filter((entry) => entry.spread < DEGENERATE_SPREAD * median).map((entry) => entry.list).sort((a, b) => a - b), measured: spreads.length };
+  return {
+    lists: spreads
+      .filter((entry) => entry.spread < DEGENERATE_SPREAD * median)
+      .map((entry) => entry.list)
+      .sort((a, b) => a - b),
+    measured: spreads.length,
+  };
 }
 
 /** Duplicate rows at duplicate-rows' warning level: exact copies in the scan, or near-copies in the sample. */

@@ -20,7 +20,7 @@ export default defineCheck({
       'same one twice. The index still loads and answers every query.',
     decides:
       'Only with --vectors FILE (the source embeddings). Maps reference row r to id r (LangChain and FAISS IDMap ' +
-      'numbering; when under 90% of the index ids are row numbers, row r is the index\'s r-th stored vector instead). ' +
+      "numbering; when under 90% of the index ids are row numbers, row r is the index's r-th stored vector instead). " +
       'Fails when the vectors the index can return differ in number from the valid reference rows (or all its rows), ' +
       'when reference rows have no id in the index or index ids match no reference row, and when at least ' +
       `${percent(CONTENT_FAIL_SHARE, 0)} (and ${CONTENT_FAIL_MIN}) of up to 1,000 sampled ids hold a vector that is not their reference row (cosine < 0.98).`,

@@ -14,7 +14,7 @@ function run(audit: DeletedRowsAudit): ReturnType<typeof deletedRows.run> {
 
 const search = (shortQueries: number, missingIds = 0) => ({ queries: 50, shortQueries, expected: 10, missingIds, missingExamples: missingIds ? ['17'] : [] });
 
-test('no deleted entries, or a few below the engine\'s clean-up point with whole answers: nothing', () => {
+test("no deleted entries, or a few below the engine's clean-up point with whole answers: nothing", () => {
   assert.equal(run({ facts: FACTS }), null);
   assert.equal(run({ facts: { ...FACTS, deletedRows: 100 }, search: search(0) }), null);
 });

@@ -27,7 +27,7 @@ export default defineCheck({
       'candidates are mostly dead returns fewer rows, even none (pgvector#244), and an index that still returns deleted ids hands the application documents that no longer exist.',
     decides:
       "Reads the deleted entries the engine counts (pgvector: n_dead_tup, last vacuum and autovacuum, index entries beyond the live rows; LanceDB: rows in deletion files, versions; hnswlib: the mark in each element's level-0 link-list header; usearch: the header's removed count). " +
-      'When there are any, sampled live rows are searched at the index\'s settings (live stores: 50 rows; index files: the self-search of unreachable-rows). ' +
+      "When there are any, sampled live rows are searched at the index's settings (live stores: 50 rows; index files: the self-search of unreachable-rows). " +
       `Fails when a result names a deleted entry; warns when searches return fewer rows than exist (live stores: fewer than min(10, live rows), failing when half the queries come back short; index files: fewer than k ids although k live rows exist, failing when the 95% interval of that share is above ${percent(SHORT_FAIL, 0)}). ` +
       `With no measured consequence, deleted entries beyond the share at which the engine's own clean-up would have acted (Postgres autovacuum: 20% of the rows; LanceDB compaction: 10%; graph files: ${percent(DELETED_INFO_SHARE, 0)}) are info. ` +
       'FAISS remove_ids deletes entries outright (nothing stays marked), so FAISS files have none to count. A store that does not expose deleted entries (Chroma): not run, with why.',
@@ -139,8 +139,6 @@ function fileEvidence(marks: DeletedMarks): Evidence {
     firstDeletedIds: [...marks.examples],
     stillRoute: marks.stillRoute,
     method: marks.method,
-    searches: search
-      ? { queries: search.queries, k: search.k, shortLists: search.shortLists, shortInterval95: [round(search.shortLow, 4), round(search.shortHigh, 4)], deletedReturned: search.deletedReturned }
-      : null,
+    searches: search ? { queries: search.queries, k: search.k, shortLists: search.shortLists, shortInterval95: [round(search.shortLow, 4), round(search.shortHigh, 4)], deletedReturned: search.deletedReturned } : null,
   };
 }

@@ -25,8 +25,8 @@ export default defineCheck({
     decides:
       `Fails when the stored dimension differs from --dim (or the policy's), when a column is exactly zero in every one of at least ${ZERO_COLUMN_MIN_ROWS} valid rows (a warning from ${ZERO_COLUMN_WARN_ROWS}), or when any row has a different length. ` +
       'Rows whose trailing block of dimensions is exactly zero (a half-written row, a cast that dropped values) fail too, found among the sampled rows: ' +
-      'a block counts when its length t makes chance impossible, i.e. rows × p₀ᵗ < 0.001 with p₀ the rate of exact zeros in the rows\' leading half (t ≥ 2 for dense float vectors). ' +
-      'Without --dim, a policy or --queries, the stored dimension is not compared with the model\'s.',
+      "a block counts when its length t makes chance impossible, i.e. rows × p₀ᵗ < 0.001 with p₀ the rate of exact zeros in the rows' leading half (t ≥ 2 for dense float vectors). " +
+      "Without --dim, a policy or --queries, the stored dimension is not compared with the model's.",
     evidence: {
       storedDim: 'dimension of the stored vectors',
       declaredDim: 'dimension the model produces (--dim or the policy)',
@@ -80,7 +80,11 @@ export default defineCheck({
       const rows = rowStats.rowIssues.first.map((issue) => issue.row);
       results.push({
         severity: 'fail',
-        message: `${count(rowStats.rowIssues.count)} rows do not have ${storedDim} values (rows ${rowList(rows, rowStats.rowIssues.count)}; lengths found: ${Object.entries(lengths).map(([length, n]) => `${length} × ${n}`).join(', ') || 'unparsable'}). They were left out of every other measurement.`,
+        message: `${count(rowStats.rowIssues.count)} rows do not have ${storedDim} values (rows ${rowList(rows, rowStats.rowIssues.count)}; lengths found: ${
+          Object.entries(lengths)
+            .map(([length, n]) => `${length} × ${n}`)
+            .join(', ') || 'unparsable'
+        }). They were left out of every other measurement.`,
         evidence: { storedDim, raggedRows: rowStats.rowIssues.count, raggedLengths: lengths, firstRaggedRows: rows } as Evidence,
       });
     }

@@ -52,10 +52,7 @@ export default defineCheck({
     const nearShare = near?.rowsChecked ? near.redundantRows / near.rowsChecked : 0;
     const largestCluster = near?.clusters[0]?.size ?? 0;
     const largestExact = exact.largestGroups[0]?.size ?? 0;
-    const boilerplateShare = Math.max(
-      near?.rowsChecked ? largestCluster / near.rowsChecked : 0,
-      exact.rowsHashed ? largestExact / exact.rowsHashed : 0,
-    );
+    const boilerplateShare = Math.max(near?.rowsChecked ? largestCluster / near.rowsChecked : 0, exact.rowsHashed ? largestExact / exact.rowsHashed : 0);
     const share = Math.max(exactShare, nearShare);
     if (share < WARN_SHARE && boilerplateShare < BOILERPLATE_FAIL_SHARE) return null;
     const failing = share >= FAIL_SHARE || boilerplateShare >= BOILERPLATE_FAIL_SHARE;

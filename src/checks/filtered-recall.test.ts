@@ -41,7 +41,7 @@ test('a filter at the unfiltered level with full lists: nothing', () => {
   assert.equal(run(audit([{}])), null);
 });
 
-test('lower recall whose interval still overlaps the unfiltered one is not the filter\'s doing: nothing', () => {
+test("lower recall whose interval still overlaps the unfiltered one is not the filter's doing: nothing", () => {
   assert.equal(run(audit([{ recall: 0.8, low: 0.75, high: 0.85 }], { recall: 0.82, low: 0.78, high: 0.86 })), null);
 });
 
@@ -51,7 +51,7 @@ test('one short answer warns, with the remedy as a parameter fix', () => {
   assert.match(result.fix!, /A parameter fix: hnsw\.iterative_scan = relaxed_order/);
 });
 
-test('recall below half fails; no remedy restoring it means a schema fix in the engine\'s terms', () => {
+test("recall below half fails; no remedy restoring it means a schema fix in the engine's terms", () => {
   const result = run(audit([{ recall: 0.3, low: 0.25, high: 0.35, shortQueries: 10, remedies: [{ ...remedy, recall: 0.6, low: 0.55, high: 0.65, shortQueries: 3 }] }]), 'lancedb') as CheckResult;
   assert.equal(result.severity, 'fail');
   assert.match(result.fix!, /A schema fix/);

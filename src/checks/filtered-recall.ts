@@ -21,7 +21,7 @@ export default defineCheck({
       'fewer than LIMIT rows or the wrong ones (pgvector HNSW at the default ef_search 40 returns nothing for a 1% tenant), while unfiltered recall looks fine.',
     decides:
       'For each filter (--filter, repeatable; otherwise discovered: low-cardinality scalar columns, the values nearest 1% and 10% of rows), ' +
-      'searches 50 vectors of matching rows (or --queries) with the store\'s own filtered query at its settings and exactly over the matching rows, ' +
+      "searches 50 vectors of matching rows (or --queries) with the store's own filtered query at its settings and exactly over the matching rows, " +
       'and reports recall@10 with a 95% interval and the queries answered with fewer rows than exist. ' +
       `Warns when a query comes back short, or when filtered recall is below ${percent(RECALL_WARN_BELOW, 0)} and its interval lies below the same store's unfiltered recall interval (the filter, not the index, loses the rows; ann-recall judges the index); fails below ${percent(RECALL_FAIL_BELOW, 0)} or when half the queries come back short. ` +
       `Then the engine's remedies are measured on the same queries (pgvector 0.8+: hnsw.iterative_scan / ivfflat.iterative_scan, max_scan_tuples, larger ef_search / probes): the first that gives full lists and brings recall to ${percent(FIX_TARGET, 0)} or back to the unfiltered level (its interval reaching the unfiltered one; a low unfiltered level is ann-recall's to fix) is a parameter fix; when none does, the fix is in the schema (a partial index per tenant, partitioning). ` +
@@ -30,7 +30,7 @@ export default defineCheck({
       filters: 'per filter: the filter, matching rows and their share, queries and their origin, recall@10 with its 95% interval, short answers, whether the vector index served it, and each remedy measured',
       origin: "'option' (--filter) or 'discovered'",
       discovery: 'what discovery looked at and picked',
-      unfilteredRecall: 'the same store\'s unfiltered recall@10 with its interval (ann-recall), the level filtered search is judged against',
+      unfilteredRecall: "the same store's unfiltered recall@10 with its interval (ann-recall), the level filtered search is judged against",
       remedyNote: 'remedies this engine version cannot offer',
       budgetSeconds: 'the audit time budget (--audit-budget)',
       seconds: 'the seconds the filtered audit took',
@@ -54,14 +54,24 @@ export default defineCheck({
     const parameter = fixes.every((entry) => entry.remedy) ? fixes[0]!.remedy : undefined;
     const lines = fixes.map(({ filter, remedy }) => `${filter.filter}: ${problemOf(filter, audit)}${remedy ? `; with ${remedy.label}: ${pointText(remedy)}` : `; no setting tried restores it${bestText(filter)}`}`);
     const unfiltered = audit.unfiltered ? ` Unfiltered, the index returns ${pointText(audit.unfiltered)}.` : '';
-    const skipped = audit.filters.length > measured.length ? ` Not measured: ${audit.filters.filter((filter) => filter.skipped).map((filter) => filter.filter).join(', ')}.` : '';
+    const skipped =
+      audit.filters.length > measured.length
+        ? ` Not measured: ${audit.filters
+            .filter((filter) => filter.skipped)
+            .map((filter) => filter.filter)
+            .join(', ')}.`
+        : '';
     const result: CheckResult = {
       severity: fails ? 'fail' : 'warn',
       message: `${problems.length} of ${measured.length} filters lose matching rows (worst: ${worst.filter}, ${pointText(worst)}).${unfiltered} ${lines.join('. ')}.${skipped}${audit.remedyNote ? ` ${capitalize(audit.remedyNote)}.` : ''}`,
       evidence: evidenceOf(audit),
       fix: parameter
         ? `A parameter fix: ${parameter.label} on filtered queries${artifacts.source.kind === 'pgvector' || artifacts.source.kind === 'pglite' ? ' (SET LOCAL in the transaction, or ALTER DATABASE/ROLE … SET for every session)' : ''}; it restored every affected filter measured here.`
-        : schemaFix(fixes.filter((entry) => !entry.remedy).map((entry) => entry.filter), artifacts.source.kind, artifacts.source.index?.type ?? 'hnsw'),
+        : schemaFix(
+            fixes.filter((entry) => !entry.remedy).map((entry) => entry.filter),
+            artifacts.source.kind,
+            artifacts.source.index?.type ?? 'hnsw',
+          ),
     };
     return result;
   },
@@ -120,7 +130,13 @@ function evidenceOf(audit: FilteredRecallAudit): Evidence {
       queryOrigin: filter.queryOrigin,
       ...(filter.skipped ? { skipped: filter.skipped } : { recallAt10: round(filter.recall, 4), interval95: [round(filter.low, 4), round(filter.high, 4)], shortQueries: filter.shortQueries }),
       usesIndex: filter.usesIndex ?? null,
-      remedies: filter.remedies.map((remedy) => ({ setting: remedy.label, recallAt10: round(remedy.recall, 4), interval95: [round(remedy.low, 4), round(remedy.high, 4)], shortQueries: remedy.shortQueries, queries: remedy.queries })),
+      remedies: filter.remedies.map((remedy) => ({
+        setting: remedy.label,
+        recallAt10: round(remedy.recall, 4),
+        interval95: [round(remedy.low, 4), round(remedy.high, 4)],
+        shortQueries: remedy.shortQueries,
+        queries: remedy.queries,
+      })),
     })),
     origin: audit.origin,
     discovery: audit.discovery ?? null,

@@ -21,7 +21,7 @@ export default defineCheck({
     decides:
       'Reads every id of the index (FAISS IDMap, hnswlib labels, usearch keys) exactly as 64-bit integers, never through ' +
       'floating point, so ids beyond 2^53 are compared exactly. Fails at any repeated id (one collision is already a ' +
-      "document that cannot be found), at negative ids (FAISS's -1 means \"no id\": the vector can never be returned as a " +
+      'document that cannot be found), at negative ids (FAISS\'s -1 means "no id": the vector can never be returned as a ' +
       'document), and when the number of ids differs from the number of vectors. Indexes built to hold several vectors ' +
       'per key (usearch multi) are reported as info.',
     evidence: {

@@ -34,7 +34,7 @@ export default defineCheck({
       'warns when plain vectors need normalizing before a non-normalizing index, or when inner product is ' +
       `norm-dominated (over ${percent(NORM_DOMINANCE_WARN, 0)} of each top-10 are the same longest vectors). With no metric declared it reports the state and the safe metrics. ` +
       'Vectors whose spectrum is that of isotropic noise (PC1 within 1.5× the Marchenko–Pastur edge, mean pairwise cosine ~0) were whitened: ' +
-      'a warning unless the policy records the whitening (a fail when it says there is none); the reverse, a policy that says whitened over a model\'s raw geometry, warns. ' +
+      "a warning unless the policy records the whitening (a fail when it says there is none); the reverse, a policy that says whitened over a model's raw geometry, warns. " +
       'An isotropic spectrum whose rows also match their nearest rows no better than with their coordinates randomly permuted (the top-5 cosine excess over that chance level has a 99.9% lower bound ≤ 0) is not whitened but random: a mock or broken embedder (warn). Whitened embeddings keep their neighbourhoods.',
     evidence: {
       declaredMetric: 'metric the model was trained for (--metric or the policy)',
@@ -107,7 +107,7 @@ function whiteningVersusPolicy(artifacts: Artifacts, context: CheckContext): Che
         `and the mean pairwise cosine is ${figure(shape.meanCosine)}. ${declared === false ? 'The policy says they are not whitened, so' : 'No policy records a whitening transform, so'} ` +
         `queries embedded by the model are compared in another coordinate system${artifacts.index?.metric ? ` by the ${artifacts.index.metric} index` : ''} unless they go through the same centering and whitening.`,
       evidence,
-      fix: 'Apply the same whitening transform to every query (keep it with the store), and record it in the policy: `vectorclinic rebuild <vectors> --metric cosine --whiten` writes the transform and the manifest. Or store the model\'s own vectors.',
+      fix: "Apply the same whitening transform to every query (keep it with the store), and record it in the policy: `vectorclinic rebuild <vectors> --metric cosine --whiten` writes the transform and the manifest. Or store the model's own vectors.",
     };
   }
   if (declared === true && shape.anisotropic) {
@@ -247,10 +247,7 @@ function vectorsVersusDeclared(artifacts: Artifacts, context: CheckContext, decl
   if (declared === 'cosine') {
     const ip = rankingAgreement(artifacts, context, 'ip', 'cosine');
     const l2 = rankingAgreement(artifacts, context, 'l2', 'cosine');
-    const measured =
-      ip !== undefined && l2 !== undefined
-        ? ` Searched as they are, inner product would return ${percent(ip, 1)} and L2 ${percent(l2, 1)} of the true cosine top-10.`
-        : '';
+    const measured = ip !== undefined && l2 !== undefined ? ` Searched as they are, inner product would return ${percent(ip, 1)} and L2 ${percent(l2, 1)} of the true cosine top-10.` : '';
     return {
       severity: 'warn',
       message: `The model is cosine but the store holds ${describeNorms(artifacts, base)}: only an index that normalizes ranks them correctly.${measured}`,

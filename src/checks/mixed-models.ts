@@ -13,15 +13,15 @@ export default defineCheck({
       'Part of the store was embedded with another model than the rest: a model swap or upgrade with a backfill, a ' +
       'second writer with its own model, a re-embed that stopped half way. Vectors of two models live in unrelated ' +
       'coordinate systems even when they have the same dimension and are all unit length, so a query embedded with ' +
-      'one model finds essentially random rows among the other model\'s vectors: those rows are never retrieved ' +
+      "one model finds essentially random rows among the other model's vectors: those rows are never retrieved " +
       'for the right question, and may crowd the results for the wrong ones. Norm checks cannot see it.',
     decides:
       'From the vectors alone. Candidate two-way splits of a sample come from the connected parts of its ' +
-      'mutual 10-nearest-neighbour graph, a spherical 2-means split, and the source\'s segments (shard files). For each split, ' +
-      'both parts are centered on their own mean, and each part\'s rows are matched (mean top-5 cosine) against their own ' +
-      'part and against the other part, and again with the rows\' coordinates randomly permuted and sign-flipped ' +
-      '(the same geometry in an unrelated coordinate system: the chance level). One model\'s topic clusters share its ' +
-      'axes, so most of a part\'s excess over chance carries over to the other part (measured 0.2–0.97); two models ' +
+      "mutual 10-nearest-neighbour graph, a spherical 2-means split, and the source's segments (shard files). For each split, " +
+      "both parts are centered on their own mean, and each part's rows are matched (mean top-5 cosine) against their own " +
+      "part and against the other part, and again with the rows' coordinates randomly permuted and sign-flipped " +
+      "(the same geometry in an unrelated coordinate system: the chance level). One model's topic clusters share its " +
+      "axes, so most of a part's excess over chance carries over to the other part (measured 0.2–0.97); two models " +
       `share none (0 ± 0.05). The split is mixed when, in both directions, the upper 99.9% bound of the carried-over ` +
       `share is below ${RELATION_MAX} and each part has structure of its own (excess over chance ≥ 0.05). ` +
       `A part needs ${MIN_PART_ROWS} of the (up to) 2,000 sampled rows the search uses, so foreign rows are detectable from about 1% of the store ` +
@@ -33,9 +33,9 @@ export default defineCheck({
       minorityShareHigh95: 'upper end of that interval',
       parts: 'each part: sampled rows, share, and where its rows are (blocks of rows or segments)',
       interleaved: 'true when the parts alternate in row order (two writers) instead of forming blocks',
-      relation: 'share of each part\'s own structure that the other part shares (≈0: unrelated models; one model\'s topics: 0.2–1)',
+      relation: "share of each part's own structure that the other part shares (≈0: unrelated models; one model's topics: 0.2–1)",
       cosines: 'centered top-5 cosine within the part, across, and at chance',
-      meanCosine: 'mean cosine (uncentered) within each part and across: two models\' vectors are near-orthogonal',
+      meanCosine: "mean cosine (uncentered) within each part and across: two models' vectors are near-orthogonal",
       method: 'how the split was found',
       sampledRows: 'valid sampled rows the search used',
       minDetectableShare: 'the smallest minority share the search can detect with this many sampled rows (a smaller foreign part passes unseen)',
@@ -73,7 +73,7 @@ export default defineCheck({
         `live in another coordinate system than the rest: ${minorityWhere}. ` +
         `Beyond chance, ${figure(Math.max(0, relation), 2)} of each part's own similarity structure carries over to the other part (one model's topic clusters carry 0.2–1 of it), ` +
         `and the mean cosine across the parts is ${figure(best.meanCosine.across, 2)} against ${figure(best.meanCosine.minority, 2)} and ${figure(best.meanCosine.majority, 2)} within them. ` +
-        'Queries from one model cannot find the other model\'s rows.',
+        "Queries from one model cannot find the other model's rows.",
       evidence,
       fix:
         `Re-embed the minority part (${minorityWhere}) with the model the rest of the store and the query path use, then rebuild the index: ` +

@@ -3,7 +3,7 @@ import type { Evidence } from '../core/finding.js';
 import { decodedNormsUnreliable } from '../computed/codebook-fit.js';
 import { normRegimes } from '../computed/norm-regimes.js';
 import type { RegimeRuns } from '../gather/row-stats.js';
-import { distinctScales, scaleRegimes, } from '../computed/scale-regimes.js';
+import { distinctScales, scaleRegimes } from '../computed/scale-regimes.js';
 import { effectiveMetric } from '../computed/search-metric.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import type { CheckContext } from '../computed/check-context.js';
@@ -42,8 +42,8 @@ export default defineCheck({
       regimeSwitches: 'how many times consecutive rows switch between the unit and the raw regime',
       segments: 'per shard / source file: rows, unit share, mean norm',
       scope: "'full' (every row measured) or 'sample' (sampled rows: boundaries are between sampled rows)",
-      scales: 'raw rows at two scales: median norm of each group, their ratio and separation (Ashman\'s D), where the smaller group sits',
-      metric: 'two scales: the metric searches rank by (the index\'s, else the declared one): harmless under cosine, harmful under inner product and L2',
+      scales: "raw rows at two scales: median norm of each group, their ratio and separation (Ashman's D), where the smaller group sits",
+      metric: "two scales: the metric searches rank by (the index's, else the declared one): harmless under cosine, harmful under inner product and L2",
     },
     labels: ['No.8', 'No.16'],
     requiredArtifacts: ['rowStats', 'source', 'sample', 'settings', 'declared'],
@@ -113,7 +113,6 @@ function contiguousRegimes(regimes: RegimeRuns, validRows: number): { regime: st
   }
   return merged.filter((run) => run.rows >= minimum);
 }
-
 
 /** Raw rows written at two scales: harmful when the search ranks by length (inner product, L2). */
 function scaleShards(artifacts: Artifacts, context: CheckContext): CheckResult | null {

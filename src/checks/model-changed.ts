@@ -18,14 +18,14 @@ export default defineCheck({
       "and the 1st percentile and median of held-out rows' cosine to it (each half of the build rows against the direction fitted on the other half: the sampling null). " +
       "Sampled rows are projected the same way. Fails when the typical row is less aligned than 99% of the model's own rows (median below the recorded 1st percentile) " +
       `and the 95% lower bound of the share of rows below it exceeds 50%, with at least ${MIN_FINGERPRINT_ROWS} rows. ` +
-      'The same model with other documents keeps its direction (the anisotropy is the model\'s, not the topics\'); another model lives in unrelated coordinates. ' +
+      "The same model with other documents keeps its direction (the anisotropy is the model's, not the topics'); another model lives in unrelated coordinates. " +
       "A minority of foreign rows is left to `stale-codebook`'s manifest evidence. Manifests written before the fingerprint fall back to their full mean direction (in-sample percentiles). " +
       'A model whose rows share no direction (whitened, isotropic) gives a recorded 1st percentile near or below 0: the check then cannot fail, by construction.',
     evidence: {
       basis: "'fingerprint' (compact projection) or 'mean-direction' (a manifest written before the fingerprint)",
       alignmentP50: "median cosine of today's sampled rows to the recorded direction",
       referenceP01: "1st percentile of that cosine on the model's own held-out rows",
-      referenceP50: 'median of that cosine on the model\'s own held-out rows',
+      referenceP50: "median of that cosine on the model's own held-out rows",
       belowShare: "share of today's rows below referenceP01 (0.01 expected)",
       belowInterval: '95% interval of that share',
       rowsChecked: 'sampled rows compared',

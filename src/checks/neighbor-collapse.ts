@@ -32,7 +32,7 @@ export default defineCheck({
       overlapAt20: 'mean share of neighbours two random queries have in common',
       overlapIfHubFree: 'what two unrelated queries of a hub-free store of this size share by chance (k/N)',
       hubness:
-        'k-occurrence skewness (and a hub-free store\'s), antihub share (and a hub-free store\'s), rows reached relative to a hub-free store with a 95% interval, the row in the most lists with its share, whether it was judged, what damages retrieval, and what the numbers mean',
+        "k-occurrence skewness (and a hub-free store's), antihub share (and a hub-free store's), rows reached relative to a hub-free store with a 95% interval, the row in the most lists with its share, whether it was judged, what damages retrieval, and what the numbers mean",
       maxOverlap: 'the largest overlap of any query pair',
       queries: 'probe queries used (origin: query file or held-out rows)',
       origin: "where the probe queries came from: 'queries' (--queries) or 'held-out' (sampled rows left out of the searched set)",

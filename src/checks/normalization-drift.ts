@@ -36,7 +36,7 @@ export default defineCheck({
       policyNormalized: 'what the policy declares',
       storeWhitened: 'whitening: whether the stored vectors look whitened',
       queryWhitened: 'whitening: whether the queries look whitened',
-      store: 'whitening: the stored vectors\' spectrum (PC1 share, the isotropic level, mean cosine, rows measured)',
+      store: "whitening: the stored vectors' spectrum (PC1 share, the isotropic level, mean cosine, rows measured)",
       queries: 'whitening: the same for the queries',
     },
     labels: ['No.8'],
@@ -76,12 +76,7 @@ export default defineCheck({
   },
 });
 
-function queryDrift(
-  artifacts: Parameters<typeof effectiveMetric>[0],
-  context: Parameters<typeof rankingAgreement>[1],
-  store: NormRegimes,
-  query: NormRegimes,
-): CheckResult | null {
+function queryDrift(artifacts: Parameters<typeof effectiveMetric>[0], context: Parameters<typeof rankingAgreement>[1], store: NormRegimes, query: NormRegimes): CheckResult | null {
   const pair = `${query.state}/${store.state}`;
   if (pair !== 'unit/raw' && pair !== 'raw/unit') return null;
   const queries = artifacts.queries;
@@ -106,9 +101,7 @@ function queryDrift(
     severity: failing ? 'fail' : 'warn',
     message:
       `Queries are normalized but stored vectors are not (median stored norm ${figure(evidence.storeNormP50)}): ` +
-      (agreement !== undefined
-        ? `the index's ${actual} then returns ${percent(agreement, 1)} of the ${declared} top-10.`
-        : 'any index that does not normalize will rank documents by their length.'),
+      (agreement !== undefined ? `the index's ${actual} then returns ${percent(agreement, 1)} of the ${declared} top-10.` : 'any index that does not normalize will rank documents by their length.'),
     evidence: { ...evidence, agreementAt10: agreement === undefined ? null : round(agreement, 4) },
   };
 }

@@ -14,11 +14,7 @@ export interface PartPlace {
  * Where each part sits: blocks of rows (a backfill, a shard) or interleaved (two writers), and per
  * segment when the source has segments. Boundaries are between sampled rows.
  */
-export function locatePart(
-  minorityRows: readonly number[],
-  majorityRows: readonly number[],
-  segments: readonly Segment[],
-): { interleaved: boolean; minority: PartPlace; majority: PartPlace } {
+export function locatePart(minorityRows: readonly number[], majorityRows: readonly number[], segments: readonly Segment[]): { interleaved: boolean; minority: PartPlace; majority: PartPlace } {
   const labelled = [...minorityRows.map((row) => ({ row, minority: true })), ...majorityRows.map((row) => ({ row, minority: false }))].sort((a, b) => a.row - b.row);
   const minimum = Math.max(3, Math.round(BLOCK_MIN_SHARE * labelled.length));
   // Runs in row order, stray short runs absorbed into the run before them.
@@ -47,15 +43,16 @@ export function locatePart(
   const interleaved = switches > Math.max(8, 0.2 * expectedSwitches);
   const place = (minority: boolean): PartPlace => {
     const rows = minority ? minorityRows : majorityRows;
-    const bySegment = segments.length > 1
-      ? segments
-          .map((segment) => {
-            const inSegment = labelled.filter((e) => e.row >= segment.start && e.row < segment.start + segment.rows);
-            const mine = inSegment.filter((e) => e.minority === minority).length;
-            return { name: segment.name, sampledRows: mine, shareOfSegment: round(inSegment.length ? mine / inSegment.length : 0, 3) };
-          })
-          .filter((s) => s.sampledRows > 0)
-      : [];
+    const bySegment =
+      segments.length > 1
+        ? segments
+            .map((segment) => {
+              const inSegment = labelled.filter((e) => e.row >= segment.start && e.row < segment.start + segment.rows);
+              const mine = inSegment.filter((e) => e.minority === minority).length;
+              return { name: segment.name, sampledRows: mine, shareOfSegment: round(inSegment.length ? mine / inSegment.length : 0, 3) };
+            })
+            .filter((s) => s.sampledRows > 0)
+        : [];
     const blocks = interleaved ? [] : merged.filter((run) => run.minority === minority).map(({ firstRow, lastRow, sampledRows }) => ({ firstRow, lastRow, sampledRows }));
     let text: string;
     if (bySegment.length && bySegment.every((s) => s.shareOfSegment >= 0.9)) text = `segment${bySegment.length > 1 ? 's' : ''} ${bySegment.map((s) => s.name).join(', ')}`;

@@ -6,7 +6,7 @@ import { defineCheck } from './check.js';
 export default defineCheck({
   meta: {
     code: 'query-model-mismatch',
-    title: 'The queries come from the store\'s embedding model',
+    title: "The queries come from the store's embedding model",
     failureTitle: 'The queries come from another embedding model than the store',
     description:
       'The query path embeds with another model (or model version) than the one that filled the store: a model ' +
@@ -16,9 +16,9 @@ export default defineCheck({
     decides:
       'With --queries. Queries and stored rows are each centered on their own mean; each query is matched against a pool ' +
       'of sampled stored rows (mean top-5 cosine), and again with its coordinates randomly permuted and sign-flipped (the ' +
-      'same query geometry in an unrelated coordinate system: the chance level). The baseline is the store\'s own ' +
-      'held-out rows matched against the same pool the same way. Queries of the store\'s model rise above chance by a ' +
-      'large part of what held-out rows do, even as shorter texts; another model\'s queries do not rise at all. ' +
+      "same query geometry in an unrelated coordinate system: the chance level). The baseline is the store's own " +
+      "held-out rows matched against the same pool the same way. Queries of the store's model rise above chance by a " +
+      "large part of what held-out rows do, even as shorter texts; another model's queries do not rise at all. " +
       `Fails when the upper 99.9% bound of the queries' excess over chance, as a share of the held-out rows' excess, is below ${RELATION_MAX}, ` +
       'with at least 20 valid queries and structure above chance on both sides (else the test says nothing and reports nothing).',
     evidence: {
@@ -26,7 +26,7 @@ export default defineCheck({
       relationUpper: 'its one-sided 99.9% upper bound',
       queryCosine: 'centered top-5 cosine of the queries to the store, and at chance',
       heldOutCosine: 'the same for held-out stored rows',
-      queryBestMatchMedian: "median best-match cosine of the queries to the sampled store (as a search sees it)",
+      queryBestMatchMedian: 'median best-match cosine of the queries to the sampled store (as a search sees it)',
       heldOutBestMatchMedian: 'the same for held-out stored rows',
       meanDirectionCosine: "cosine between the queries' mean direction and the store's",
       queries: 'queries measured',

@@ -95,7 +95,13 @@ function mergeResults(check: Check, results: readonly CheckResult[], kind: strin
     severity: top.severity,
     title: top.title ?? (top.severity === 'info' ? check.meta.title : check.meta.failureTitle),
     message: ordered.map((result) => result.message).join(' '),
-    evidence: Object.assign({}, ...ordered.slice().reverse().map((result) => result.evidence)),
+    evidence: Object.assign(
+      {},
+      ...ordered
+        .slice()
+        .reverse()
+        .map((result) => result.evidence),
+    ),
     fix: ordered.find((result) => result.fix)?.fix ?? generalFix(check, kind),
     labels: sortLabels(labels),
   };

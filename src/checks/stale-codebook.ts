@@ -42,8 +42,8 @@ export default defineCheck({
       'swapped, vectors are normalized or whitened differently, or the corpus drifts, new vectors are still filed ' +
       'under the old centroids and encoded with the old codes: lists fill unevenly, PQ decodes every vector to a ' +
       'handful of centroids, and recall drops while every search still returns ten plausible-looking results. ' +
-      "With a store manifest (written by `vectorclinic rebuild`/`guard`), vectors added later by another model are caught " +
-      "even without an index: the manifest records the mean direction of the vectors the store was built from and how tightly rows align with it.",
+      'With a store manifest (written by `vectorclinic rebuild`/`guard`), vectors added later by another model are caught ' +
+      'even without an index: the manifest records the mean direction of the vectors the store was built from and how tightly rows align with it.',
     decides:
       `IVF: over sampled rows, the distance to their own coarse centroid against the distance to a single centre (their mean) in the quantizer's geometry; fails at ${COARSE_FIT_STALE} or more ` +
       `(the centroids explain the vectors no better than one point), warns when over ${percent(OFFSET_DRIFT, 0)} of the residual energy is a shared offset per list (unless a retrain measurably would not help). ` +
@@ -112,7 +112,10 @@ function explain(fit: CodebookFit, type: string): string {
   }
   if (fit.retrain && fit.reasons.includes('retrain-gain')) {
     const { gain, interval, method, centroids, trainingRows, heldOutRows } = fit.retrain;
-    const how = method === 'k-means' ? `${count(centroids)} centroids retrained by k-means on ${count(trainingRows)} sampled rows` : `the ${count(centroids)} lists' centroids moved to the mean of their rows (one k-means step on ${count(trainingRows)} sampled rows)`;
+    const how =
+      method === 'k-means'
+        ? `${count(centroids)} centroids retrained by k-means on ${count(trainingRows)} sampled rows`
+        : `the ${count(centroids)} lists' centroids moved to the mean of their rows (one k-means step on ${count(trainingRows)} sampled rows)`;
     parts.push(
       `Retraining would measurably help: ${how} place ${count(heldOutRows)} held-out rows ${figure(gain, 3)}× closer than the index's own centroids (95% interval ${figure(interval[0], 3)}–${figure(interval[1], 3)}; a codebook trained on this data scores under 1), so the centroids were trained for other vectors (before whitening or normalization, or another model).`,
     );

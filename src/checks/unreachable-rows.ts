@@ -25,11 +25,11 @@ export default defineCheck({
       'replacements, it leaves rows that no search path leads to: they count in ntotal but are never retrieved, whatever the query.',
     decides:
       `Index files: searches up to 1,000 sampled stored rows for themselves with the index, at the setting the ANN audit uses (--search, the store manifest, the index's own, or the library default), top-10, within the same --audit-budget. ` +
-      "A row is unreachable when it is not in the top-10 for its own vector; a miss whose results hold an identical vector is a tie between exact duplicates and is left out, and under inner product (where a longer vector nearby can outrank a row for its own vector) so is a miss that exact search over the stored vectors does not return either. Deleted elements are not searched. " +
+      'A row is unreachable when it is not in the top-10 for its own vector; a miss whose results hold an identical vector is a tie between exact duplicates and is left out, and under inner product (where a longer vector nearby can outrank a row for its own vector) so is a miss that exact search over the stored vectors does not return either. Deleted elements are not searched. ' +
       `Warns when the share of unreachable rows is above ${percent(UNREACHABLE_TOLERANCE, 0)} with its whole 95% (Wilson) interval, fails above ${percent(UNREACHABLE_FAIL, 0)} (a tenth of the rows lost to the easiest query there is: ann-recall's warning line). ` +
       `The missed rows are searched again at the audit's larger settings and doublings up to 512: when one brings the share to ${percent(UNREACHABLE_TOLERANCE, 0)} or below, that setting is the fix; when none does, the graph must be rebuilt (larger M and efConstruction, exact duplicates removed first). ` +
       "When the setting is the library's default (hnswlib, usearch and untouched FAISS files do not store theirs), the verdict rests on the largest setting measured, as in ann-recall, and a share recovered there is only reported as info. " +
-      'Live stores with a graph index (pgvector HNSW, LanceDB IVF_HNSW_*) do not say which id a sampled row has: there the ANN audit\'s own searches are reused (no search of their own): its queries are sampled stored rows, and under L2 or cosine the exact first answer for a stored vector is the row itself, so a row is unreachable when the index\'s top-10 at the audited setting lacks that answer (with exact duplicates in the store, only when it holds none of the exact top-10). Under inner product a row need not be its own first answer, and with --queries the audit searches no stored rows: then the check does not run on a store.',
+      "Live stores with a graph index (pgvector HNSW, LanceDB IVF_HNSW_*) do not say which id a sampled row has: there the ANN audit's own searches are reused (no search of their own): its queries are sampled stored rows, and under L2 or cosine the exact first answer for a stored vector is the row itself, so a row is unreachable when the index's top-10 at the audited setting lacks that answer (with exact duplicates in the store, only when it holds none of the exact top-10). Under inner product a row need not be its own first answer, and with --queries the audit searches no stored rows: then the check does not run on a store.",
     evidence: {
       method: "how a row's own id is known: 'own-id' (the index file's labels / keys) or 'exact-first' (a live store's exact first answer, from the ANN audit's searches)",
       unreachableShare: 'share of the searched rows not in their own top-10 at the audited setting (ties excluded)',
@@ -82,7 +82,12 @@ export default defineCheck({
           fix,
         };
       }
-      return { severity: severityOf(current.low), message: `${measured}.${examples}${ties} Raising ${knob} to ${recovered.value} brings them back, leaving ${shareText(recovered)}: a parameter fix.${cuts}`, evidence, fix };
+      return {
+        severity: severityOf(current.low),
+        message: `${measured}.${examples}${ties} Raising ${knob} to ${recovered.value} brings them back, leaving ${shareText(recovered)}: a parameter fix.${cuts}`,
+        evidence,
+        fix,
+      };
     }
     if (judged.low <= UNREACHABLE_TOLERANCE) return null;
     const best = sweep.length ? ` Searched again up to ${knob} ${sweep[sweep.length - 1]!.value}, ${shareText(sweep[sweep.length - 1]!)} remain unreachable: no setting measured brings them back.` : '';

@@ -76,10 +76,12 @@ export function checkCommand(): Command {
       ).argParser(filterOption),
     )
     .option('--field <name>', 'JSONL/Parquet/Arrow field holding the embedding')
-    .addOption(new Option('--engine <engine>', 'read Parquet targets (a file, directory or quoted glob) with this engine instead of the in-process reader: duckdb scans and computes the per-row facts').choices(SCAN_ENGINES))
+    .addOption(
+      new Option('--engine <engine>', 'read Parquet targets (a file, directory or quoted glob) with this engine instead of the in-process reader: duckdb scans and computes the per-row facts').choices(SCAN_ENGINES),
+    )
     .addOption(new Option('-f, --format <format>', `report format, repeatable: ${REPORT_FORMATS.join(', ')} (html: one self-contained page; md: PR comments)`).argParser(collect).default([], 'text'))
     .option('--json', 'shorthand for --format json')
-    .addOption(new Option('-o, --out <file>', 'write the report to a file instead of stdout; repeatable, each file\'s extension (.json .html .md .xml .sarif .txt) naming its format').argParser(collect))
+    .addOption(new Option('-o, --out <file>', "write the report to a file instead of stdout; repeatable, each file's extension (.json .html .md .xml .sarif .txt) naming its format").argParser(collect))
     .option('--out-dir <dir>', 'write one report per --format (and per target) into this directory: DIR/<target>.<ext>')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (CI gate)').choices(FAIL_ON_LEVELS).default('fail'))
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)')
@@ -121,7 +123,14 @@ export function checkCommand(): Command {
         }
         const plan = plans[position] as PlannedOutput[];
         const stdoutColor = plan.some((output) => !output.path) && useColor(process.stdout, flags.color);
-        report = withCommandLine(report, process.argv.slice(2), { format: plan.map((output) => output.format).join(','), failOn, out: plan.flatMap((output) => (output.path ? [output.path] : [])).join(',') || undefined, quiet: flags.quiet, verbose: flags.verbose, color: stdoutColor });
+        report = withCommandLine(report, process.argv.slice(2), {
+          format: plan.map((output) => output.format).join(','),
+          failOn,
+          out: plan.flatMap((output) => (output.path ? [output.path] : [])).join(',') || undefined,
+          quiet: flags.quiet,
+          verbose: flags.verbose,
+          color: stdoutColor,
+        });
         logContract(progress, report);
         const rendered = [];
         for (const output of plan) {

@@ -22,7 +22,13 @@ export function explainCommand(): Command {
       const color = useColor(process.stdout, flags.color);
       const label = labelOf(code);
       if (label) {
-        process.stdout.write(explainLabel(label, CHECKS.map((check) => check.meta), color));
+        process.stdout.write(
+          explainLabel(
+            label,
+            CHECKS.map((check) => check.meta),
+            color,
+          ),
+        );
         return;
       }
       const check = checkByCode(code.trim().toLowerCase());

@@ -56,7 +56,9 @@ export function guardCommand(): Command {
 
 function formatGuard(result: GuardFileResult): string {
   const { totals } = result;
-  const causes = Object.entries(totals.causes).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${count(n)}`);
+  const causes = Object.entries(totals.causes)
+    .filter(([, n]) => n > 0)
+    .map(([cause, n]) => `${cause} ${count(n)}`);
   const lines = [
     `vectorclinic guard ${result.input}`,
     `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`,

@@ -49,9 +49,17 @@ export function planOutputs(request: OutputRequest, targets: readonly string[], 
   }
   const several = targets.length > 1;
   if (request.outs.length === 0) {
-    if (formats.length > 1) throw new UsageError(`${formats.length} formats and one stdout`, { where: '--format', hint: `write them to files: --out-dir reports, or one -o per format (-o report.${FORMAT_EXTENSIONS[formats[0] as string]} -o report.${FORMAT_EXTENSIONS[formats[1] as string]})` });
+    if (formats.length > 1)
+      throw new UsageError(`${formats.length} formats and one stdout`, {
+        where: '--format',
+        hint: `write them to files: --out-dir reports, or one -o per format (-o report.${FORMAT_EXTENSIONS[formats[0] as string]} -o report.${FORMAT_EXTENSIONS[formats[1] as string]})`,
+      });
     const format = formats[0] ?? 'text';
-    if (several && !STREAMABLE.has(format)) throw new UsageError(`${targets.length} targets give ${targets.length} ${format} reports, which do not concatenate on stdout`, { where: '--format', hint: `write one file per target: --out-dir reports --format ${format}` });
+    if (several && !STREAMABLE.has(format))
+      throw new UsageError(`${targets.length} targets give ${targets.length} ${format} reports, which do not concatenate on stdout`, {
+        where: '--format',
+        hint: `write one file per target: --out-dir reports --format ${format}`,
+      });
     return targets.map(() => [{ format }]);
   }
   if (several) throw new UsageError(`${targets.length} targets and --out: each target has its own report`, { where: '--out', hint: '--out-dir DIR writes DIR/<target>.<ext> for each target and --format' });
@@ -67,7 +75,8 @@ export function planOutputs(request: OutputRequest, targets: readonly string[], 
   });
   const written = new Set(planned.map((output) => output.format));
   const unmatched = formats.filter((format) => !written.has(format));
-  if (unmatched.length) throw new UsageError(`--format ${unmatched.join(', ')} has no -o file of that type`, { where: '--format', hint: 'with several -o files the extensions name the formats; drop --format or add a file for it' });
+  if (unmatched.length)
+    throw new UsageError(`--format ${unmatched.join(', ')} has no -o file of that type`, { where: '--format', hint: 'with several -o files the extensions name the formats; drop --format or add a file for it' });
   return [planned];
 }
 

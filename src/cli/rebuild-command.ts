@@ -38,7 +38,10 @@ export function rebuildCommand(): Command {
     .argument('<source>', 'vector file, index file or store URL holding the embeddings')
     .addOption(new Option('--metric <metric>', 'metric of the embedding model').choices(METRICS).makeOptionMandatory())
     .addOption(new Option('--index <type>', 'index to build').choices(INDEX_TYPES).makeOptionMandatory())
-    .requiredOption('--out <target>', 'index file to write (.hnsw hnswlib, .usearch, .faiss via python3-faiss, .npy flat) or store: postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE (the source itself: rebuilt in place)')
+    .requiredOption(
+      '--out <target>',
+      'index file to write (.hnsw hnswlib, .usearch, .faiss via python3-faiss, .npy flat) or store: postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE (the source itself: rebuilt in place)',
+    )
     .addOption(new Option('--engine <name>', 'engine instead of choosing by extension').choices(ENGINES.map((engine) => engine.name)))
     .option('--dim <n>', 'dimension contract (default: the source dimension)', integerOption('--dim', 1))
     .option('--model <id>', 'model id to record in the manifest')
@@ -57,7 +60,11 @@ export function rebuildCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 plan printed or rebuild done and the result passes check, 1 the rebuilt store still fails a check, 2 bad usage or unreadable input.')
     .action(async (source: string, flags: RebuildFlags) => {
-      for (const [path, flag] of [[source, '<source>'], [flags.ids, '--ids']] as const) assertFileInput(path, flag);
+      for (const [path, flag] of [
+        [source, '<source>'],
+        [flags.ids, '--ids'],
+      ] as const)
+        assertFileInput(path, flag);
       const hnsw = { ...(flags.m ? { M: flags.m } : {}), ...(flags.efConstruction ? { efConstruction: flags.efConstruction } : {}), ...(flags.efSearch ? { efSearch: flags.efSearch } : {}) };
       const result = await rebuild({
         source,

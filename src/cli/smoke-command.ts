@@ -58,7 +58,11 @@ export function smokeCommand(): Command {
     .option('--ids <file.jsonl>', 'document id of each stored row (JSONL, row order); default: the id list guard or rebuild recorded')
     .option('--id-field <name>', 'field of --ids holding the id', 'id')
     .option('--text-field <name>', 'field of --ids holding the document text (for span questions)', 'text')
-    .option('--search <name=value>', "a search-time setting as the engine names it, repeatable: e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default", searchSetting)
+    .option(
+      '--search <name=value>',
+      "a search-time setting as the engine names it, repeatable: e.g. ef=128 (LanceDB), hnsw.ef_search=100 (pgvector), efSearch=64 (hnswlib/FAISS HNSW), nprobe=16 (FAISS IVF); default: the manifest's, else the engine's default",
+      searchSetting,
+    )
     .option('--min-recall <x>', 'fail (exit 1) when recall@10 (of the after target, with --compare) is below x', fraction)
     .addOption(new Option('-f, --format <format>', 'output format: text, json, md (PR comments), junit (CI test tabs); default: from the -o extension, else text').choices(SMOKE_FORMATS))
     .option('-o, --out <file>', 'write the result to a file instead of stdout (.json .md .xml name the format)')
@@ -67,7 +71,13 @@ export function smokeCommand(): Command {
     .option('--no-config', `ignore any ${CONFIG_FILE}`)
     .addHelpText('after', '\nExit codes: 0 smoke ran (and met --min-recall), 1 recall@10 below --min-recall, 2 bad usage or unreadable input.')
     .action(async (target: string | undefined, flags: SmokeFlags) => {
-      for (const [path, flag] of [[target, '[target]'], [flags.questions, '--questions'], [flags.queryVectors, '--query-vectors'], [flags.ids, '--ids']] as const) assertFileInput(path, flag);
+      for (const [path, flag] of [
+        [target, '[target]'],
+        [flags.questions, '--questions'],
+        [flags.queryVectors, '--query-vectors'],
+        [flags.ids, '--ids'],
+      ] as const)
+        assertFileInput(path, flag);
       const options: SmokeOptions = {
         questions: flags.questions,
         embedding: embeddingFrom(flags),
@@ -80,9 +90,20 @@ export function smokeCommand(): Command {
         ...(flags.search ? { search: flags.search } : {}),
       };
       if (flags.compare) {
-        if (flags.compare.length !== 2 || target) throw new UsageError('--compare takes exactly two targets and no other target', { where: '--compare', hint: 'vectorclinic smoke --compare before.npy after.hnsw --questions q.jsonl ...' });
+        if (flags.compare.length !== 2 || target)
+          throw new UsageError('--compare takes exactly two targets and no other target', { where: '--compare', hint: 'vectorclinic smoke --compare before.npy after.hnsw --questions q.jsonl ...' });
         const comparison = await compareSmoke(flags.compare[0] as string, flags.compare[1] as string, options);
-        writeSmoke({ ...comparison, invocation: smokeInvocation(flags, options, [['target', flags.compare[0]], ['target', flags.compare[1]]]) }, flags, formatComparison);
+        writeSmoke(
+          {
+            ...comparison,
+            invocation: smokeInvocation(flags, options, [
+              ['target', flags.compare[0]],
+              ['target', flags.compare[1]],
+            ]),
+          },
+          flags,
+          formatComparison,
+        );
         process.exitCode = belowMinimum(comparison, flags) ? EXIT.failFindings : EXIT.ok;
         return;
       }
@@ -128,10 +149,9 @@ type SmokeFormat = (typeof SMOKE_FORMATS)[number];
 /** Render in the asked format (or the one -o's extension names) and write to stdout or -o. */
 function writeSmoke<T extends SmokeOutcome>(outcome: T, flags: SmokeFlags, asText: (outcome: T) => string): void {
   const fromPath = flags.out ? formatFromPath(flags.out) : undefined;
-  const format: SmokeFormat = flags.format ?? (SMOKE_FORMATS as readonly string[]).find((name) => name === fromPath) as SmokeFormat | undefined ?? 'text';
+  const format: SmokeFormat = flags.format ?? ((SMOKE_FORMATS as readonly string[]).find((name) => name === fromPath) as SmokeFormat | undefined) ?? 'text';
   const gate = flags.minRecall !== undefined ? { minRecall: flags.minRecall } : {};
-  const rendered =
-    format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : format === 'md' ? formatSmokeMarkdown(outcome, gate) : format === 'junit' ? formatSmokeJunit(outcome, gate) : asText(outcome);
+  const rendered = format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : format === 'md' ? formatSmokeMarkdown(outcome, gate) : format === 'junit' ? formatSmokeJunit(outcome, gate) : asText(outcome);
   const output = flags.out === undefined ? { format } : { format, path: flags.out };
   for (const path of writeOutputs([{ output, text: rendered }])) if (!flags.quiet) process.stderr.write(`vectorclinic: wrote ${path}\n`);
 }
@@ -168,7 +188,8 @@ function scopeLines(result: SmokeResult): string[] {
   const lines = [result.sample ? `a random sample of ${count(result.sample.size)} of ${count(result.questionsInFile)} questions (seed ${result.sample.seed})` : `all ${count(result.questions)} questions`];
   const { ids } = result;
   if (ids.note) lines.push(`expected ids not checked against the target: ${ids.note}`);
-  else if (ids.found !== undefined && ids.found < ids.expected) lines.push(`${count(ids.expected - ids.found)} of ${count(ids.expected)} expected ids are not in the target, which answers in ${ids.space}: their questions count as misses`);
+  else if (ids.found !== undefined && ids.found < ids.expected)
+    lines.push(`${count(ids.expected - ids.found)} of ${count(ids.expected)} expected ids are not in the target, which answers in ${ids.space}: their questions count as misses`);
   return lines;
 }
 
@@ -196,11 +217,15 @@ function formatComparison(comparison: SmokeComparison): string {
     `vectorclinic smoke: ${count(comparison.after.questions)} questions`,
     `  before ${comparison.before.target} (${comparison.before.method})`,
     `    ${headline(comparison.before)}`,
-    ...scopeLines(comparison.before).slice(1).map((line) => `    ${line}`),
+    ...scopeLines(comparison.before)
+      .slice(1)
+      .map((line) => `    ${line}`),
     ...(comparison.before.warnings ?? []).map((warning) => `    warning: ${warning}`),
     `  after  ${comparison.after.target} (${comparison.after.method})`,
     `    ${headline(comparison.after)}`,
-    ...scopeLines(comparison.after).slice(1).map((line) => `    ${line}`),
+    ...scopeLines(comparison.after)
+      .slice(1)
+      .map((line) => `    ${line}`),
     ...(comparison.after.warnings ?? []).map((warning) => `    warning: ${warning}`),
     `  change recall@10 ${change(comparison.delta.recallAt10, comparison.deltaIntervals.recallAt10)}, MRR ${change(comparison.delta.mrr, comparison.deltaIntervals.mrr)}`,
     `  ${intervalNote(comparison.after)}; changes: paired bootstrap over the same questions`,

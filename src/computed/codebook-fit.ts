@@ -269,15 +269,7 @@ function distanceTo(vectors: Float32Array, row: number, centroids: Float32Array,
 }
 
 /** Each list's centroid moved to the mean of its training rows (unit length for directions); lists without rows keep theirs. */
-function listMeans(
-  vectors: Float32Array,
-  rows: readonly number[],
-  lists: Int32Array,
-  centroids: Float32Array,
-  nlist: number,
-  dim: number,
-  geometry: 'l2' | 'ip',
-): { centroids: Float32Array; moved: number } {
+function listMeans(vectors: Float32Array, rows: readonly number[], lists: Int32Array, centroids: Float32Array, nlist: number, dim: number, geometry: 'l2' | 'ip'): { centroids: Float32Array; moved: number } {
   const sums = new Float64Array(nlist * dim);
   const sizes = new Int32Array(nlist);
   for (const row of rows) {

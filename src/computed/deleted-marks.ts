@@ -28,9 +28,7 @@ export function deletedMarks(artifacts: Artifacts): DeletedMarks | undefined {
   const deleted = artifacts.index?.deletedRows;
   if (!deleted || deleted.count === 0) return undefined;
   const reach = artifacts.reachability;
-  const search = reach
-    ? { queries: reach.rowsProbed, shortLists: reach.shortLists, deletedReturned: reach.deletedReturned, k: reach.k, ...interval(reach.shortLists, reach.rowsProbed) }
-    : undefined;
+  const search = reach ? { queries: reach.rowsProbed, shortLists: reach.shortLists, deletedReturned: reach.deletedReturned, k: reach.k, ...interval(reach.shortLists, reach.rowsProbed) } : undefined;
   return {
     count: deleted.count,
     entries: deleted.entries,

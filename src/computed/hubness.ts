@@ -78,13 +78,7 @@ export function hubness(artifacts: Artifacts, context: CheckContext): Hubness | 
       listShareIfHubFree: k / baseRows,
       judged,
     };
-    const damage = !judged
-      ? undefined
-      : topHub && topHub.listShare >= MAJORITY_HUB_SHARE
-        ? ('majority-hub' as const)
-        : measured.reachedRatioHigh < REACHED_RATIO_DAMAGE
-          ? ('antihubs' as const)
-          : undefined;
+    const damage = !judged ? undefined : topHub && topHub.listShare >= MAJORITY_HUB_SHARE ? ('majority-hub' as const) : measured.reachedRatioHigh < REACHED_RATIO_DAMAGE ? ('antihubs' as const) : undefined;
     return { ...measured, ...(damage ? { damage } : {}), meaning: meaningOf(measured, damage) };
   });
 }

@@ -59,21 +59,16 @@ export function poolSize(probeRows: number, poolRows: number): number {
  * Top-k cosine of `probes` against `pool` (both centered unit rows), actual and in unrelated
  * coordinates. `excludeSelf(probe, poolRow)` drops a probe's own row when it is in the pool.
  */
-export function crossMatch(
-  probes: Float32Array,
-  probeCount: number,
-  pool: Float32Array,
-  poolCount: number,
-  dim: number,
-  rng: Rng,
-  excludeSelf?: (probe: number, poolRow: number) => boolean,
-): CrossMatch {
+export function crossMatch(probes: Float32Array, probeCount: number, pool: Float32Array, poolCount: number, dim: number, rng: Rng, excludeSelf?: (probe: number, poolRow: number) => boolean): CrossMatch {
   const k = Math.max(1, Math.min(TOP_K, poolCount - 1));
   const actual = topKMeans(probes, probeCount, pool, poolCount, dim, k, excludeSelf);
   const chance = new Float64Array(probeCount);
   const permuted = new Float32Array(probeCount * dim);
   for (let draw = 0; draw < NULL_DRAWS; draw++) {
-    const order = shuffle(Array.from({ length: dim }, (_, j) => j), rng);
+    const order = shuffle(
+      Array.from({ length: dim }, (_, j) => j),
+      rng,
+    );
     const signs = order.map(() => (rng.nextUint32() & 1 ? 1 : -1));
     for (let r = 0; r < probeCount; r++) {
       for (let j = 0; j < dim; j++) permuted[r * dim + j] = (probes[r * dim + (order[j] as number)] as number) * (signs[j] as number);
@@ -105,15 +100,7 @@ export function probeCount(rows: number, pool = MAX_POOL): number {
   return Math.min(rows, Math.max(MAX_PROBES, Math.floor((MAX_PROBES * MAX_POOL) / Math.max(1, pool))));
 }
 
-function topKMeans(
-  probes: Float32Array,
-  probeCount: number,
-  pool: Float32Array,
-  poolCount: number,
-  dim: number,
-  k: number,
-  exclude?: (probe: number, poolRow: number) => boolean,
-): Float64Array {
+function topKMeans(probes: Float32Array, probeCount: number, pool: Float32Array, poolCount: number, dim: number, k: number, exclude?: (probe: number, poolRow: number) => boolean): Float64Array {
   const scores = new Float32Array(probeCount * poolCount);
   kernels().dot(probes, probeCount, pool, poolCount, dim, scores);
   const out = new Float64Array(probeCount);

@@ -164,7 +164,13 @@ export function relate(unit: Float32Array, dim: number, part: readonly number[],
   const all = part.map((_, i) => i);
   const probes = drawRows(p, dim, all, probeCount(part.length, pool), rng);
   const ownPool = drawRows(p, dim, all, pool + 1, rng);
-  const otherPool = drawRows(q, dim, other.map((_, i) => i), pool, rng);
+  const otherPool = drawRows(
+    q,
+    dim,
+    other.map((_, i) => i),
+    pool,
+    rng,
+  );
   const within = crossMatch(probes.data, probes.rows.length, ownPool.data, ownPool.rows.length, dim, rng, (i, j) => probes.rows[i] === ownPool.rows[j]);
   const across = crossMatch(probes.data, probes.rows.length, otherPool.data, otherPool.rows.length, dim, rng);
   const relation = across.excess / within.excess;
@@ -219,7 +225,7 @@ function graphComponents(unit: Float32Array, m: number, dim: number): number[][]
     for (let a = 0; a < k; a++) {
       const j = lists[i * k + a] as number;
       if (j <= i) continue;
-      for (let b = 0; b < k; b++) if (lists[j * k + b] === i) (uf.union(i, j), (b = k));
+      for (let b = 0; b < k; b++) if (lists[j * k + b] === i) uf.union(i, j), (b = k);
     }
   }
   const groups = uf.groups();

@@ -54,15 +54,7 @@ export function queryModelFit(artifacts: Artifacts, context: CheckContext): Quer
  * The test on plain matrices: `queries` (any norms, finite non-zero rows) against unit stored rows.
  * Used by `check` (its sample) and by `smoke` (a sample it reads from the target).
  */
-export function compareQueryModel(
-  queryData: Float32Array,
-  queryCount: number,
-  storeUnit: Float32Array,
-  storeCount: number,
-  dim: number,
-  seed: number,
-  queryDim = dim,
-): QueryModelFit | undefined {
+export function compareQueryModel(queryData: Float32Array, queryCount: number, storeUnit: Float32Array, storeCount: number, dim: number, seed: number, queryDim = dim): QueryModelFit | undefined {
   if (queryDim !== dim || queryCount < MIN_PART_ROWS || storeCount < 2 * MIN_PART_ROWS) return undefined;
   const rng = new Rng(seed ^ 0x9a7);
   // Held-out rows and the pool are disjoint; both centered on the store's mean.
@@ -72,8 +64,16 @@ export function compareQueryModel(
   const heldOutRows = drawn.filter((_, i) => isHeldOut.has(i));
   const poolRows = drawn.filter((_, i) => !isHeldOut.has(i));
   const storeCentered = centeredUnit(selectRows(storeUnit, dim, drawn), drawn.length, dim);
-  const heldOut = selectRows(storeCentered, dim, drawn.map((_, i) => i).filter((i) => isHeldOut.has(i)));
-  const pool = selectRows(storeCentered, dim, drawn.map((_, i) => i).filter((i) => !isHeldOut.has(i)));
+  const heldOut = selectRows(
+    storeCentered,
+    dim,
+    drawn.map((_, i) => i).filter((i) => isHeldOut.has(i)),
+  );
+  const pool = selectRows(
+    storeCentered,
+    dim,
+    drawn.map((_, i) => i).filter((i) => !isHeldOut.has(i)),
+  );
   const queryPicked = sampleIndices(queryCount, Math.min(MAX_QUERIES, queryCount), rng);
   const queryUnit = normalizedCopy(selectRows(queryData, dim, queryPicked), queryPicked.length, dim);
   const queryCentered = centeredUnit(queryUnit, queryPicked.length, dim);

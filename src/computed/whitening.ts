@@ -84,8 +84,16 @@ function neighbourhoodStructure(unit: Float32Array, count: number, dim: number, 
   const probes = Math.min(60, Math.floor(count / 2));
   const picked = sampleIndices(count, Math.min(count, probes + 400), rng);
   const held = new Set(sampleIndices(picked.length, probes, rng));
-  const probeRows = selectRows(unit, dim, picked.filter((_, i) => held.has(i)));
-  const poolRows = selectRows(unit, dim, picked.filter((_, i) => !held.has(i)));
+  const probeRows = selectRows(
+    unit,
+    dim,
+    picked.filter((_, i) => held.has(i)),
+  );
+  const poolRows = selectRows(
+    unit,
+    dim,
+    picked.filter((_, i) => !held.has(i)),
+  );
   return crossMatch(probeRows, probes, poolRows, picked.length - probes, dim, rng);
 }
 
@@ -95,9 +103,7 @@ export function storeIsotropy(artifacts: Artifacts, context: CheckContext): Isot
   if (!shape) return undefined;
   return context.memo('store-isotropy', () => {
     const valid = validSample(artifacts, context);
-    return judge(shape.rows, artifacts.sample.dim, shape.pc1Ratio, shape.meanCosine, () =>
-      neighbourhoodStructure(unitValidSample(artifacts, context), valid.count, valid.dim, artifacts.settings.seed),
-    );
+    return judge(shape.rows, artifacts.sample.dim, shape.pc1Ratio, shape.meanCosine, () => neighbourhoodStructure(unitValidSample(artifacts, context), valid.count, valid.dim, artifacts.settings.seed));
   });
 }
 
@@ -110,9 +116,7 @@ export function queryIsotropy(artifacts: Artifacts, context: CheckContext): Isot
     const rows = rowsWithinBudget(queries.count, queries.dim);
     const subset = rows === queries.count ? unit : selectRows(unit, queries.dim, sampleIndices(queries.count, rows, new Rng(artifacts.settings.seed ^ 0x51d)));
     const shares = principalShares(subset, rows, queries.dim, 1);
-    return judge(rows, queries.dim, shares.centered[0] ?? NaN, meanPairwiseCosine(unit, queries.count, queries.dim), () =>
-      neighbourhoodStructure(unit, queries.count, queries.dim, artifacts.settings.seed),
-    );
+    return judge(rows, queries.dim, shares.centered[0] ?? NaN, meanPairwiseCosine(unit, queries.count, queries.dim), () => neighbourhoodStructure(unit, queries.count, queries.dim, artifacts.settings.seed));
   });
 }
 

@@ -34,13 +34,7 @@ export const FINDING_CODES = [
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
-export type EvidenceValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly EvidenceValue[]
-  | { readonly [key: string]: EvidenceValue };
+export type EvidenceValue = string | number | boolean | null | readonly EvidenceValue[] | { readonly [key: string]: EvidenceValue };
 
 export type Evidence = { readonly [key: string]: EvidenceValue };
 

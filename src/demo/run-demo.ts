@@ -30,8 +30,7 @@ process.stdout.write(formatText(healthy, { color }));
 
 rule('2. the same store after a bad week: demo/out/broken-docs.npy');
 process.stdout.write(
-  `planted: ${faults.zeroRows} zero rows, ${faults.nanRows} rows with NaN, a raw (unnormalized) shard from row ${faults.rawShardStart}, ` +
-    `${faults.boilerplateCopies} copies of one boilerplate chunk\n\n`,
+  `planted: ${faults.zeroRows} zero rows, ${faults.nanRows} rows with NaN, a raw (unnormalized) shard from row ${faults.rawShardStart}, ` + `${faults.boilerplateCopies} copies of one boilerplate chunk\n\n`,
 );
 const broken = await check(brokenPath, { metric: 'cosine', dim: 128, queries: queriesPath });
 process.stdout.write(formatText(broken, { color }));
@@ -63,5 +62,10 @@ process.stdout.write(
 );
 
 function failing(report: Report): string {
-  return report.findings.filter((finding) => finding.severity === 'fail').map((finding) => finding.code).join(', ') || 'no fail';
+  return (
+    report.findings
+      .filter((finding) => finding.severity === 'fail')
+      .map((finding) => finding.code)
+      .join(', ') || 'no fail'
+  );
 }

@@ -302,7 +302,9 @@ function driftFinding(classifiers: DriftClassifiers): DiffFinding | undefined {
   const shuffles = classifiers.linear.nullAucs.length;
   const parts: string[] = [];
   if (linear.drifted) {
-    parts.push(`A linear classifier tells AFTER's rows from BEFORE's with AUC ${figure(linear.value, 3)} on held-out folds, against ${figure(linear.mean, 3)} ± ${figure(linear.sd, 2)} with shuffled labels (max ${figure(linear.max, 3)} over ${shuffles}; ${figure(linear.z, 3)} standard deviations).`);
+    parts.push(
+      `A linear classifier tells AFTER's rows from BEFORE's with AUC ${figure(linear.value, 3)} on held-out folds, against ${figure(linear.mean, 3)} ± ${figure(linear.sd, 2)} with shuffled labels (max ${figure(linear.max, 3)} over ${shuffles}; ${figure(linear.z, 3)} standard deviations).`,
+    );
   }
   if (neighbours.drifted) {
     parts.push(
@@ -359,11 +361,14 @@ function neighborStability(
     finding: {
       code: 'neighbor-stability',
       severity: interval[1] < STABILITY_FAIL ? 'fail' : 'warn',
-      title: "The same ids have other neighbours",
+      title: 'The same ids have other neighbours',
       message:
         `For ${count(queries)} ids present in both snapshots, the top-${k} neighbours (among ${count(rows)} paired rows, ${metric}) share ${percent(mean, 1)} on average ` +
         `(95% interval ${percent(interval[0], 1)}–${percent(interval[1], 1)}); ${percent(unchanged, 1)} of the lists are unchanged. ` +
-        `Lowest: ${worst.slice(0, 5).map((entry) => `${entry.id} (${percent(entry.overlap, 0)})`).join(', ')}. ` +
+        `Lowest: ${worst
+          .slice(0, 5)
+          .map((entry) => `${entry.id} (${percent(entry.overlap, 0)})`)
+          .join(', ')}. ` +
         (interval[1] < STABILITY_FAIL ? 'Most neighbourhoods changed: results differ for most queries.' : 'Part of the neighbourhoods changed: the rows listed (and their neighbours) were re-embedded or moved.'),
       evidence: stats,
       fix: 'If only part of the store was re-embedded, re-embed the rest with the same model (a store must hold one model); then rebuild and re-run known-answer questions.',

@@ -105,7 +105,10 @@ function escapeHtml(value: string): string {
 
 function html(report: DiffReport): string {
   const findings = report.findings
-    .map((finding) => `<li class="${finding.severity}"><strong>${finding.severity.toUpperCase()} ${escapeHtml(finding.code)}</strong>: ${escapeHtml(finding.title)}<p>${escapeHtml(finding.message)}</p>${finding.fix ? `<p class="fix">Fix: ${escapeHtml(finding.fix)}</p>` : ''}</li>`)
+    .map(
+      (finding) =>
+        `<li class="${finding.severity}"><strong>${finding.severity.toUpperCase()} ${escapeHtml(finding.code)}</strong>: ${escapeHtml(finding.title)}<p>${escapeHtml(finding.message)}</p>${finding.fix ? `<p class="fix">Fix: ${escapeHtml(finding.fix)}</p>` : ''}</li>`,
+    )
     .join('\n');
   const measured = measurements(report)
     .map(([label, value]) => `<tr><th>${escapeHtml(label)}</th><td colspan="2">${escapeHtml(value)}</td></tr>`)

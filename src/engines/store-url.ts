@@ -116,7 +116,8 @@ export function redactTarget(target: string): string {
 /** A port given as text (the URL's or ?port=): an integer 1–65535, else a usage error naming `where`. */
 export function parsePort(text: string, what: string, shown: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new UsageError(`invalid port ${what}: give a number from 1 to 65535`, { where: shown, hint: 'e.g. host:5432 or ?port=5432; a password holding ? or & must be percent-encoded (%3F, %26)' });
+  if (!(port >= 1 && port <= 65535))
+    throw new UsageError(`invalid port ${what}: give a number from 1 to 65535`, { where: shown, hint: 'e.g. host:5432 or ?port=5432; a password holding ? or & must be percent-encoded (%3F, %26)' });
   return port;
 }
 
@@ -201,8 +202,23 @@ function splitUrl(target: string): RawUrl | undefined {
  * name is one of these (a password like 'a?b=c@host' is not mistaken for a query).
  */
 const KNOWN_PARAMS: ReadonlySet<string> = new Set([
-  'table', 'schema', 'column', 'id', 'sslmode', 'host', 'port', 'user', 'dbname', 'password', 'application_name',
-  'ssl', 'tenant', 'database', 'token', 'authToken', 'auth_token',
+  'table',
+  'schema',
+  'column',
+  'id',
+  'sslmode',
+  'host',
+  'port',
+  'user',
+  'dbname',
+  'password',
+  'application_name',
+  'ssl',
+  'tenant',
+  'database',
+  'token',
+  'authToken',
+  'auth_token',
 ]);
 
 /**

@@ -59,9 +59,7 @@ export interface AuditOptions {
  * Exact answers computed before the audit, while a scan streamed past (StreamedExactSearch): for
  * references and indexes too large to hold in memory. `cut` when the budget stopped them.
  */
-export type StreamedExact =
-  | { readonly kind: 'answers'; readonly ids: SearchResult['ids']; readonly description: string; readonly seconds: number }
-  | { readonly kind: 'cut'; readonly note: string };
+export type StreamedExact = { readonly kind: 'answers'; readonly ids: SearchResult['ids']; readonly description: string; readonly seconds: number } | { readonly kind: 'cut'; readonly note: string };
 
 /** Why there is no audit when the exact answers would take more than their share of the budget. */
 export function exactCutNote(cut: { readonly rowsTotal: number; readonly projectedSeconds: number; readonly rowsDone: number; readonly budgetSeconds?: number }): string {
@@ -96,12 +94,7 @@ export interface AuditSearches {
  * records how many were measured; the interval widens accordingly. A one-pass exact scan that
  * cannot finish in its share stops early, and then there is no audit, only a note saying why.
  */
-export async function auditAnn(
-  source: VectorSource,
-  queries: AuditQueries,
-  reference: ExactReference | StreamedExact | undefined,
-  options: AuditOptions = {},
-): Promise<AuditOutcome> {
+export async function auditAnn(source: VectorSource, queries: AuditQueries, reference: ExactReference | StreamedExact | undefined, options: AuditOptions = {}): Promise<AuditOutcome> {
   const k = options.k ?? AUDIT_K;
   const search = source.search;
   if (!search || queries.count === 0) return {};
@@ -110,8 +103,7 @@ export async function auditAnn(
   const streamedSeconds = reference && 'kind' in reference ? reference.seconds : 0;
   const started = performance.now() - streamedSeconds * 1000;
   const budgetMs = options.auditBudget === undefined ? undefined : options.auditBudget * 1000;
-  const deadline = (share: number): { deadline?: number; minQueries: number } =>
-    budgetMs === undefined ? { minQueries: MIN_AUDIT_QUERIES } : { deadline: started + share * budgetMs, minQueries: MIN_AUDIT_QUERIES };
+  const deadline = (share: number): { deadline?: number; minQueries: number } => (budgetMs === undefined ? { minQueries: MIN_AUDIT_QUERIES } : { deadline: started + share * budgetMs, minQueries: MIN_AUDIT_QUERIES });
   const request = (count: number): SearchRequest => ({ queries: queries.data.subarray(0, count * queries.dim), count, k });
   const cuts: string[] = [];
   const budgetText = options.auditBudget === undefined ? '' : `the ${options.auditBudget} s audit budget`;

@@ -35,7 +35,7 @@ function usableRows(sample: VectorSample, count: number, seed: number): Float32A
   const out = new Float32Array(Math.min(count, sample.count) * dim);
   let kept = 0;
   for (let i = 0; i < sample.count && kept < count; i++) {
-    const row = sample.data.subarray(((i + seed) % sample.count) * dim, ((i + seed) % sample.count + 1) * dim);
+    const row = sample.data.subarray(((i + seed) % sample.count) * dim, (((i + seed) % sample.count) + 1) * dim);
     if (row.every(Number.isFinite) && row.some((value) => value !== 0)) out.set(row, kept++ * dim);
   }
   return out.subarray(0, kept * dim);

@@ -6,10 +6,7 @@ import { DuplicateHashes } from './duplicate-hashes.js';
 /** A stream of (hash, row) with known copies: `copies[i]` rows share content i, the rest are unique. */
 function stream(uniqueRows: number, copies: readonly number[], seed: number): { low: number; high: number; row: number }[] {
   const rng = new Rng(seed);
-  const contents = [
-    ...copies.flatMap((count, i) => Array.from({ length: count }, () => i)),
-    ...Array.from({ length: uniqueRows }, (_, i) => copies.length + i),
-  ];
+  const contents = [...copies.flatMap((count, i) => Array.from({ length: count }, () => i)), ...Array.from({ length: uniqueRows }, (_, i) => copies.length + i)];
   // Shuffle so copies are spread over the stream.
   for (let i = contents.length - 1; i > 0; i--) {
     const j = rng.nextInt(i + 1);
@@ -52,7 +49,11 @@ test('exact while small: counts, groups and the first rows of the largest groups
 test('past capacity it keeps a power-of-½ share of hashes, bounded, and estimates the duplicates', () => {
   const capacity = 2048;
   // 3000 contents copied twice (3000 duplicate rows) among 40,000 unique rows.
-  const items = stream(40_000, Array.from({ length: 3000 }, () => 2), 2);
+  const items = stream(
+    40_000,
+    Array.from({ length: 3000 }, () => 2),
+    2,
+  );
   const table = build(items, capacity);
   const summary = table.summary();
   assert.ok(summary.keepRate < 1 && summary.keepRate >= 1 / 64, `keep rate ${summary.keepRate}`);
@@ -77,7 +78,11 @@ test('tables of consecutive parts, absorbed in order, equal one pass over the wh
 });
 
 test('after thinning the table holds exactly the hashes that pass the keep filter, with full counts', () => {
-  const items = stream(30_000, Array.from({ length: 500 }, (_, i) => 2 + (i % 7)), 4);
+  const items = stream(
+    30_000,
+    Array.from({ length: 500 }, (_, i) => 2 + (i % 7)),
+    4,
+  );
   const table = build(items, 1000);
   const state = table.state();
   const shift = state.shift;

@@ -53,14 +53,7 @@ export interface ReferenceAudit {
  * ids are row numbers of the reference, its ids were assigned some other way (offsets, hashes) and
  * reference row r is taken to be the index's r-th stored vector, with the id stored for it.
  */
-export async function gatherReference(
-  index: VectorSource,
-  description: SourceDescription,
-  reference: VectorSource,
-  declared: DeclaredPolicy,
-  seed: number,
-  audit?: ReferenceAudit,
-): Promise<GatheredReference> {
+export async function gatherReference(index: VectorSource, description: SourceDescription, reference: VectorSource, declared: DeclaredPolicy, seed: number, audit?: ReferenceAudit): Promise<GatheredReference> {
   const referenceDescription = await reference.describe();
   if (referenceDescription.dim !== description.dim) {
     throw new UsageError(`--vectors holds ${referenceDescription.dim}-dimensional vectors, the index ${description.dim}-dimensional ones`, {
@@ -203,15 +196,7 @@ function referenceMetric(index: IndexDescription | undefined, declared: Declared
   return declared.metric ?? 'cosine';
 }
 
-function exactFromRows(
-  data: Float32Array,
-  valid: Uint8Array,
-  validRows: number,
-  dim: number,
-  idOf: (row: number) => string | number | bigint,
-  metric: Metric,
-  description: string,
-): ExactReference {
+function exactFromRows(data: Float32Array, valid: Uint8Array, validRows: number, dim: number, idOf: (row: number) => string | number | bigint, metric: Metric, description: string): ExactReference {
   const base = new Float32Array(validRows * dim);
   const ids: (string | number | bigint)[] = [];
   for (let row = 0; row < valid.length; row++) {
@@ -221,7 +206,6 @@ function exactFromRows(
   }
   return { data: base, count: ids.length, dim, ids, metric, description };
 }
-
 
 /**
  * Ids as BigInt in their engine's sense: hnswlib labels and usearch keys are unsigned 64-bit

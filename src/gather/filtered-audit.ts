@@ -146,7 +146,9 @@ export async function discoverFilters(capability: FilteredSearch, rows: number, 
   const columns = await capability.columns();
   const low = columns.filter((column) => column.distinct >= 2 && column.values.length === column.distinct && column.distinct <= 100);
   if (low.length === 0) {
-    const seen = columns.length ? `columns looked at: ${columns.map((column) => `${column.name} (${column.distinct > 100 ? 'over 100' : column.distinct} distinct)`).join(', ')}` : 'the table has no scalar column besides its key';
+    const seen = columns.length
+      ? `columns looked at: ${columns.map((column) => `${column.name} (${column.distinct > 100 ? 'over 100' : column.distinct} distinct)`).join(', ')}`
+      : 'the table has no scalar column besides its key';
     return { filters: [], description: `no low-cardinality column (2 to 100 distinct values) to filter on: ${seen}; pass --filter "COLUMN = VALUE" with the filters your application uses` };
   }
   const filters: FilterSpec[] = [];
@@ -159,7 +161,7 @@ export async function discoverFilters(capability: FilteredSearch, rows: number, 
       chosen.add(String(value.value));
       const filter: FilterSpec = { column: column.name, operator: '=', values: [value.value], text: filterText(column.name, '=', [value.value]) };
       filters.push(filter);
-      picked.push(`${filter.text} (${(100 * value.rows / Math.max(1, rows)).toFixed(1)}% of rows, aiming at ${target * 100}%)`);
+      picked.push(`${filter.text} (${((100 * value.rows) / Math.max(1, rows)).toFixed(1)}% of rows, aiming at ${target * 100}%)`);
     }
   }
   const looked = low.map((column) => `${column.name} (${column.distinct} values)`).join(', ');

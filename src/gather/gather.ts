@@ -84,17 +84,13 @@ const FULL_SAMPLE_BYTES = 2 * 2 ** 30;
 export async function gather(source: VectorSource, declared: DeclaredPolicy, options: GatherOptions): Promise<Artifacts> {
   const description = await source.describe();
   const rng = new Rng(options.seed);
-  const sampleTarget = options.full
-    ? Math.min(description.rows, Math.floor(FULL_SAMPLE_BYTES / Math.max(1, description.dim * 4)))
-    : options.sample;
+  const sampleTarget = options.full ? Math.min(description.rows, Math.floor(FULL_SAMPLE_BYTES / Math.max(1, description.dim * 4))) : options.sample;
   // A filter naming no column, or a value of the wrong type, is exit 2 before a minute of checking.
   const filterCounts = await countFilters(source, options.filters ?? []);
   const sampleRows = sampleIndices(description.rows, sampleTarget, rng);
   const fullScan = options.full || (description.local && description.storage.bytes <= options.scanBudgetBytes);
 
-  const { rowStats, sample, learned } = fullScan
-    ? await scanWithSample(source, description, sampleRows, options)
-    : await sampleOnly(source, description, sampleRows, options);
+  const { rowStats, sample, learned } = fullScan ? await scanWithSample(source, description, sampleRows, options) : await sampleOnly(source, description, sampleRows, options);
 
   const pushdown = await gatherPushdown(source, fullScan);
   const queries = options.queries ? await gatherQueries(options.queries.source, options, rng) : undefined;
@@ -102,8 +98,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const scanned = learned ?? description;
   const auditProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'audit', done, total, dim: description.dim });
   // The reference is the audit's exact answer when the engine has no exact search of its own.
-  const referenceAudit =
-    source.search && source.search.exactMethod === undefined ? { queries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
+  const referenceAudit = source.search && source.search.exactMethod === undefined ? { queries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
   const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
   let annAudit: AnnAudit | undefined;
   let reachability: Reachability | undefined;
@@ -133,7 +128,13 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     // Exact answers streamed during the scan cover the audit's queries only: the self-search needs the vectors.
     const inMemoryExact = exact && !('kind' in exact) ? exact : undefined;
     try {
-      reachability = await probeReachability(source, scanned, sample, { seed: options.seed, ...(setting ? { setting } : {}), ...(options.search ? { search: options.search } : {}), ...(left === undefined ? {} : { budgetSeconds: left }), ...(inMemoryExact ? { exact: inMemoryExact } : {}) });
+      reachability = await probeReachability(source, scanned, sample, {
+        seed: options.seed,
+        ...(setting ? { setting } : {}),
+        ...(options.search ? { search: options.search } : {}),
+        ...(left === undefined ? {} : { budgetSeconds: left }),
+        ...(inMemoryExact ? { exact: inMemoryExact } : {}),
+      });
     } catch (error) {
       // The audit searched this index already: a self-search that fails costs its own finding, not the report.
       if (options.signal?.aborted) throw error;
@@ -204,13 +205,7 @@ async function countFilters(source: VectorSource, filters: readonly FilterSpec[]
   return counts;
 }
 
-async function auditWithProgress(
-  source: VectorSource,
-  auditQueries: AuditQueries,
-  exact: ExactReference | StreamedExact | undefined,
-  options: GatherOptions,
-  audit: AuditOptions,
-): Promise<AuditOutcome> {
+async function auditWithProgress(source: VectorSource, auditQueries: AuditQueries, exact: ExactReference | StreamedExact | undefined, options: GatherOptions, audit: AuditOptions): Promise<AuditOutcome> {
   const onProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'search', done, total, dim: auditQueries.dim });
   return auditAnn(source, auditQueries, exact, { ...audit, onProgress, auditBudget: options.auditBudget });
 }
@@ -243,12 +238,7 @@ interface ScannedRows {
 }
 
 /** One pass over every row: per-row facts for all rows, and the sampled rows copied on the way. */
-async function scanWithSample(
-  source: VectorSource,
-  description: SourceDescription,
-  sampleRows: readonly number[],
-  options: GatherOptions,
-): Promise<ScannedRows> {
+async function scanWithSample(source: VectorSource, description: SourceDescription, sampleRows: readonly number[], options: GatherOptions): Promise<ScannedRows> {
   const threads = parallelScanThreads(source, description, options.scanThreads);
   // parallelScanThreads gives more than one thread only to sources worker threads can reopen.
   if (threads > 1) {
@@ -291,12 +281,7 @@ async function eachBlock(scan: AsyncIterable<RowBlock, ScanSummary | void>, onBl
 }
 
 /** Sources too big (or too remote) to scan: per-row facts come from the sample and say so. */
-async function sampleOnly(
-  source: VectorSource,
-  description: SourceDescription,
-  sampleRows: readonly number[],
-  options: GatherOptions,
-): Promise<ScannedRows> {
+async function sampleOnly(source: VectorSource, description: SourceDescription, sampleRows: readonly number[], options: GatherOptions): Promise<ScannedRows> {
   options.onProgress?.({ phase: 'sample', done: 0, total: sampleRows.length, dim: description.dim });
   const block = await source.readRows(sampleRows);
   options.onProgress?.({ phase: 'sample', done: sampleRows.length, total: sampleRows.length, dim: description.dim });

@@ -47,6 +47,12 @@ try {
 // Hand the big typed arrays over instead of copying them.
 const transfer =
   message.type === 'done'
-    ? [message.partial.sketch.counts.buffer, message.partial.columnNonzero.buffer, ...Object.values(message.partial.duplicates).filter(ArrayBuffer.isView).map((array) => array.buffer)]
+    ? [
+        message.partial.sketch.counts.buffer,
+        message.partial.columnNonzero.buffer,
+        ...Object.values(message.partial.duplicates)
+          .filter(ArrayBuffer.isView)
+          .map((array) => array.buffer),
+      ]
     : [];
 parentPort?.postMessage(message, transfer as ArrayBuffer[]);

@@ -56,10 +56,7 @@ export interface RangeResult {
   readonly taken: readonly number[];
 }
 
-export type WorkerMessage =
-  | { readonly type: 'progress'; readonly rows: number }
-  | ({ readonly type: 'done' } & RangeResult)
-  | { readonly type: 'error'; readonly error: SerializedError };
+export type WorkerMessage = { readonly type: 'progress'; readonly rows: number } | ({ readonly type: 'done' } & RangeResult) | { readonly type: 'error'; readonly error: SerializedError };
 
 export interface ParallelScanOptions {
   readonly blockFloats?: number;

@@ -20,11 +20,7 @@ export interface StoreCount {
 }
 
 /** The store's exact count of `fact`, when it computed one; checks fall back to the sample otherwise. */
-export function storeCount(
-  pushdown: PushdownStats | undefined,
-  source: SourceDescription,
-  fact: 'zeroRows' | 'nonfiniteRows' | 'duplicateVectorRows',
-): StoreCount | undefined {
+export function storeCount(pushdown: PushdownStats | undefined, source: SourceDescription, fact: 'zeroRows' | 'nonfiniteRows' | 'duplicateVectorRows'): StoreCount | undefined {
   const count = pushdown?.[fact];
   if (pushdown === undefined || count === undefined) return undefined;
   const total = pushdown.totalRows - (pushdown.nullRows ?? 0);

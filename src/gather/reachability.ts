@@ -59,7 +59,11 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const picks = shuffle(sampleIndices(live.length, REACH_ROWS, rng), rng).map((pick) => live[pick]!);
   if (picks.length === 0) return undefined;
   const dim = sample.dim;
-  const queries = selectRows(sample.data, dim, picks.map((pick) => pick.index));
+  const queries = selectRows(
+    sample.data,
+    dim,
+    picks.map((pick) => pick.index),
+  );
   const k = AUDIT_K;
   const params = settingParams(options.setting, options.search);
   const request = (rows: readonly number[], extra: Readonly<Record<string, number>> = {}): SearchRequest => {
@@ -76,7 +80,17 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const ownId = (i: number): string => String(picks[i]!.id);
   let missed = everyRow.slice(0, probed).filter((i) => !(first.ids[i] ?? []).map(String).includes(ownId(i)));
   const ties = await identicalReturned(source, description, plan.idOf, queries, dim, missed, first.ids);
-  const notOwnAnswer = plan.metric === 'ip' ? await notAnsweredExactly(options.exact!, queries, dim, missed.filter((i) => !ties.has(i)), ownId, k) : new Set<number>();
+  const notOwnAnswer =
+    plan.metric === 'ip'
+      ? await notAnsweredExactly(
+          options.exact!,
+          queries,
+          dim,
+          missed.filter((i) => !ties.has(i)),
+          ownId,
+          k,
+        )
+      : new Set<number>();
   const atSetting = missed.filter((i) => !ties.has(i) && !notOwnAnswer.has(i));
   missed = atSetting;
   const shortLists = first.ids.filter((ids) => ids.length < Math.min(k, liveRows)).length;
@@ -247,10 +261,11 @@ async function identicalReturned(
     if (id !== undefined) rowOfId.set(String(id), row);
   }
   const wanted = new Set<number>();
-  for (const i of missed) for (const id of results[i] ?? []) {
-    const row = rowOfId.get(String(id));
-    if (row !== undefined) wanted.add(row);
-  }
+  for (const i of missed)
+    for (const id of results[i] ?? []) {
+      const row = rowOfId.get(String(id));
+      if (row !== undefined) wanted.add(row);
+    }
   const rows = [...wanted].sort((a, b) => a - b);
   const block = await source.readRows(rows);
   const at = new Map<number, number>();

@@ -47,10 +47,7 @@ export class StreamedExactSearch {
   static async open(request: StreamedExactRequest): Promise<StreamedExactSearch> {
     const { queries, metric, k } = request;
     // The reference kernels (VECTORCLINIC_KERNELS=js) answer through the reference loop, block by block.
-    const stream =
-      kernels().name === 'wasm' && fusedTopKAvailable()
-        ? await ParallelTopKStream.open(queries.data, queries.count, queries.dim, metric, k)
-        : new ReferenceBlockTopK(queries, metric, k);
+    const stream = kernels().name === 'wasm' && fusedTopKAvailable() ? await ParallelTopKStream.open(queries.data, queries.count, queries.dim, metric, k) : new ReferenceBlockTopK(queries, metric, k);
     return new StreamedExactSearch(request, stream);
   }
 
@@ -126,13 +123,7 @@ export class StreamedExactSearch {
  * pickAuditQueries), else rows of the reference drawn before the scan (AUDIT_QUERIES valid rows
  * among twice as many candidates, in random order so any prefix is a random sample).
  */
-export async function streamedAuditQueries(options: {
-  readonly reference: VectorSource;
-  readonly rows: number;
-  readonly dim: number;
-  readonly queries?: VectorSample;
-  readonly seed: number;
-}): Promise<AuditQueries> {
+export async function streamedAuditQueries(options: { readonly reference: VectorSource; readonly rows: number; readonly dim: number; readonly queries?: VectorSample; readonly seed: number }): Promise<AuditQueries> {
   const { reference, rows, dim, queries, seed } = options;
   const empty: VectorSample = { dim, count: 0, rows: [], data: new Float32Array(0) };
   if (queries && queries.dim === dim && queries.count > 0) return pickAuditQueries(empty, queries, seed);

@@ -9,12 +9,7 @@ export const REJECTED_LISTED = 20;
  * range as batch id. `onBlock` receives each result before the next block is read: `accepted.data`
  * is reused for the next block (it is the reader's block buffer or this loop's output buffer).
  */
-export async function guardSource(
-  source: VectorSource,
-  guard: Guard,
-  onBlock: (result: GuardResult) => void = () => undefined,
-  signal?: AbortSignal,
-): Promise<{ readonly firstRejected: readonly RejectedRow[] }> {
+export async function guardSource(source: VectorSource, guard: Guard, onBlock: (result: GuardResult) => void = () => undefined, signal?: AbortSignal): Promise<{ readonly firstRejected: readonly RejectedRow[] }> {
   const firstRejected: RejectedRow[] = [];
   // One output buffer for every block: each result is consumed before the next block is read.
   let into = new Float32Array(0);

@@ -6,18 +6,7 @@ import { packBatch, type PackedBatch } from './batch.js';
 import { BadRowError } from './errors.js';
 import { appendQuarantine, quarantineLines } from './quarantine.js';
 import { RowHashSet } from './row-hash-set.js';
-import type {
-  BatchOptions,
-  BatchReport,
-  Guard,
-  GuardBatch,
-  GuardOptions,
-  GuardResult,
-  GuardTotals,
-  RejectCause,
-  RejectedRow,
-  RowId,
-} from './types.js';
+import type { BatchOptions, BatchReport, Guard, GuardBatch, GuardOptions, GuardResult, GuardTotals, RejectCause, RejectedRow, RowId } from './types.js';
 
 /** Duplicates listed by id in a batch report; the count covers all of them. */
 const DUPLICATES_LISTED = 20;
@@ -77,7 +66,10 @@ class RowGuard implements Guard {
     }
 
     if (batchOptions.into && batchOptions.into.length < packed.rows * dim) {
-      throw new UsageError(`batch ${batchId}: the output buffer holds ${batchOptions.into.length} floats, ${packed.rows} rows × ${dim} need ${packed.rows * dim}`, { where: `batch ${batchId}`, hint: 'pass an into buffer of at least rows × dim floats' });
+      throw new UsageError(`batch ${batchId}: the output buffer holds ${batchOptions.into.length} floats, ${packed.rows} rows × ${dim} need ${packed.rows * dim}`, {
+        where: `batch ${batchId}`,
+        hint: 'pass an into buffer of at least rows × dim floats',
+      });
     }
     const rejected: RejectedRow[] = [];
     for (const { row, length } of packed.wrongLength) {
@@ -296,6 +288,8 @@ function badRow(batchId: string, rejected: readonly RejectedRow[]): BadRowError 
 
 function logLine(report: BatchReport): string {
   const contract = report.dimension.ok ? `dim ${report.dimension.expected} ok` : `dim ${report.dimension.expected} VIOLATED (found ${report.dimension.found.join(', ')})`;
-  const causes = Object.entries(report.causes).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
+  const causes = Object.entries(report.causes)
+    .filter(([, n]) => n > 0)
+    .map(([cause, n]) => `${cause} ${n}`);
   return `guard batch ${report.batchId}: ${contract}; ingested ${report.ingested} = accepted ${report.accepted} + rejected ${report.rejected}${causes.length ? ` (${causes.join(', ')})` : ''}; duplicates flagged ${report.duplicates.flagged}; rescaled ${report.normalization.rescaled}, already unit ${report.normalization.alreadyUnit}`;
 }

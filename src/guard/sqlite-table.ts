@@ -40,7 +40,10 @@ export async function guardSqliteTable(db: LibsqlDatabase, options: SqliteGuardO
   const tableMetric = column.kind === 'vec0' ? column.vec0Metric : column.index?.metric;
   const known: Metric | undefined = tableMetric === 'other' ? undefined : tableMetric;
   if (known && options.metric && options.metric !== known) {
-    throw new UsageError(`metric ${options.metric} disagrees with the table's ${known} (${column.kind === 'vec0' ? 'vec0 distance_metric' : `index ${column.index?.name}`})`, { where, hint: 'rebuild the table for the model’s metric, or correct the option' });
+    throw new UsageError(`metric ${options.metric} disagrees with the table's ${known} (${column.kind === 'vec0' ? 'vec0 distance_metric' : `index ${column.index?.name}`})`, {
+      where,
+      hint: 'rebuild the table for the model’s metric, or correct the option',
+    });
   }
   const metric = options.metric ?? known;
   if (!metric) throw new UsageError(`the table records no metric: give metric`, { where });

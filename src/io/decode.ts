@@ -30,14 +30,7 @@ function halfToFloat(): Float32Array {
  * Widen `count` elements of `type` from `bytes` (starting at `byteOffset`, any alignment) into
  * `out` at `outOffset`. Values are copied, never reinterpreted in place, so sources can reuse buffers.
  */
-export function decodeElements(
-  type: ElementType,
-  bytes: Uint8Array,
-  byteOffset: number,
-  count: number,
-  out: Float32Array,
-  outOffset: number,
-): void {
+export function decodeElements(type: ElementType, bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number): void {
   const aligned = (bytes.byteOffset + byteOffset) % type.bytes === 0;
   switch (type.storage) {
     case 'float32':

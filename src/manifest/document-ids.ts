@@ -26,12 +26,19 @@ export function documentIdsFor(loaded: LoadedManifest | undefined, rows: number,
   const listPath = loaded && recorded ? manifestFilePath(loaded.path, recorded) : undefined;
   const list = listPath ? readIdSidecar(listPath) : undefined;
   if (list && list.length !== rows) {
-    throw new InputError(`the id list names ${count(list.length)} rows, the file holds ${count(rows)}`, { where: listPath, hint: 'the file was replaced without its manifest (an interrupted run?): re-run the guard or rebuild that wrote it' });
+    throw new InputError(`the id list names ${count(list.length)} rows, the file holds ${count(rows)}`, {
+      where: listPath,
+      hint: 'the file was replaced without its manifest (an interrupted run?): re-run the guard or rebuild that wrote it',
+    });
   }
   const numbersOf = recorded?.rowNumbersOf;
   if (!options.ids) {
     if (!list) return { origin: 'row numbers (no --ids)' };
-    return { ids: list, origin: numbersOf ? `row numbers of ${numbersOf.source} (the id list in the manifest; no ids were given to the run that wrote it)` : `the id list in the manifest (${recorded?.file})`, ...(numbersOf ? { rowNumbersOf: numbersOf } : {}) };
+    return {
+      ids: list,
+      origin: numbersOf ? `row numbers of ${numbersOf.source} (the id list in the manifest; no ids were given to the run that wrote it)` : `the id list in the manifest (${recorded?.file})`,
+      ...(numbersOf ? { rowNumbersOf: numbersOf } : {}),
+    };
   }
   const given = readIdColumn(options.ids, options.idField);
   if (given.length === rows) return { ids: given.map((id) => [id]), origin: `the ids in ${options.ids}` };

@@ -66,10 +66,16 @@ export function alignmentToDirection(projected: Float32Array, count: number, dim
 export function measureFingerprint(data: Float32Array, count: number, dim: number, seed = FINGERPRINT_SEED): ModelFingerprint {
   const dims = FINGERPRINT_DIMS;
   const projected = projectUnitRows(data, count, dim, projectionMatrix(dim, seed, dims), dims);
-  const order = shuffle(Array.from({ length: count }, (_, i) => i), new Rng(seed ^ 0x4a1f));
+  const order = shuffle(
+    Array.from({ length: count }, (_, i) => i),
+    new Rng(seed ^ 0x4a1f),
+  );
   const halves = [order.slice(0, count >> 1), order.slice(count >> 1)];
   const heldOut: number[] = [];
-  for (const [fit, test] of [[halves[0], halves[1]], [halves[1], halves[0]]] as const) {
+  for (const [fit, test] of [
+    [halves[0], halves[1]],
+    [halves[1], halves[0]],
+  ] as const) {
     const direction = meanDirectionOf(projected, fit as number[], dims);
     const alignment = alignmentToDirection(projected, count, dims, direction);
     for (const row of test as number[]) if (Number.isFinite(alignment[row])) heldOut.push(alignment[row] as number);
@@ -79,7 +85,15 @@ export function measureFingerprint(data: Float32Array, count: number, dim: numbe
   const unitMean = meanOfUnitRows(data, count, dim);
   const spectrumRows = rowsWithinBudget(Math.min(count, SPECTRUM_ROWS), dim);
   const stride = count / spectrumRows;
-  const picked = normalizedCopy(pickRows(data, dim, Array.from({ length: spectrumRows }, (_, i) => Math.floor(i * stride))), spectrumRows, dim);
+  const picked = normalizedCopy(
+    pickRows(
+      data,
+      dim,
+      Array.from({ length: spectrumRows }, (_, i) => Math.floor(i * stride)),
+    ),
+    spectrumRows,
+    dim,
+  );
   const norms = Float64Array.from(rowNorms(data, count, dim)).sort();
   return {
     version: 1,

@@ -93,11 +93,7 @@ function parseManifestFile(path: string): StoreManifest {
 }
 
 function verifyFiles(manifestPath: string, manifest: StoreManifest): string[] {
-  return [
-    ...verifyFile(manifestPath, manifest.index, 'index'),
-    ...verifyFile(manifestPath, manifest.ids, 'id list'),
-    ...verifyFile(manifestPath, manifest.whitening.transform, 'whitening transform'),
-  ];
+  return [...verifyFile(manifestPath, manifest.index, 'index'), ...verifyFile(manifestPath, manifest.ids, 'id list'), ...verifyFile(manifestPath, manifest.whitening.transform, 'whitening transform')];
 }
 
 /** The file a manifest entry names, resolved against the manifest's directory. */

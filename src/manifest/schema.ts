@@ -38,7 +38,10 @@ export const manifestSchema = z.object({
       /** The index file (file stores); absent for an index inside a live store. */
       file: z.string().min(1).optional(),
       bytes: z.number().int().nonnegative().optional(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
       /** The index's name inside a live store (pgvector index, LanceDB index). */
       name: z.string().optional(),
       engine: z.string(),

@@ -43,7 +43,10 @@ export function domainClassifier(
   const labels = new Uint8Array(n);
   labels.fill(1, countA);
   const fold = new Int32Array(n);
-  shuffle(Array.from({ length: n }, (_, i) => i), rng).forEach((row, i) => (fold[row] = i % folds));
+  shuffle(
+    Array.from({ length: n }, (_, i) => i),
+    rng,
+  ).forEach((row, i) => (fold[row] = i % folds));
   const scatters = Array.from({ length: folds }, (_, f) => trainingScatter(x, n, dim, fold, f));
   const auc = crossValidatedAuc(x, n, dim, labels, fold, scatters);
   const nullAucs: number[] = [];

@@ -67,10 +67,7 @@ const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: WasmApi
 
 export interface TopKExports {
   prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
-  search(
-    q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number,
-    bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number,
-  ): void;
+  search(q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number, bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number): void;
 }
 
 let compiled: object | undefined;
@@ -152,26 +149,14 @@ export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask
   const terms = layout.terms + task.from * 4;
   const state = layout.states[task.thread]!;
   kernel.prepare_rows(rows, count, layout.dim, layout.mode, terms);
-  kernel.search(
-    layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k,
-    state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows, layout.excluded,
-  );
+  kernel.search(layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k, state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows, layout.excluded);
 }
 
 /**
  * Exact k-nearest neighbours of `queryCount` queries among `baseCount` rows under `metric`, on
  * `options.threads` threads. Resolves to the same lists as `exactSearch` without `exclude`.
  */
-export async function exactTopK(
-  queries: Float32Array,
-  queryCount: number,
-  base: Float32Array,
-  baseCount: number,
-  dim: number,
-  metric: Metric,
-  k: number,
-  options: ExactTopKOptions = {},
-): Promise<NeighborLists> {
+export async function exactTopK(queries: Float32Array, queryCount: number, base: Float32Array, baseCount: number, dim: number, metric: Metric, k: number, options: ExactTopKOptions = {}): Promise<NeighborLists> {
   // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
   if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, options.excludedRows);
   const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
@@ -198,16 +183,7 @@ export async function exactTopK(
 }
 
 /** `exactTopK` on the calling thread only, synchronously. */
-export function exactTopKSync(
-  queries: Float32Array,
-  queryCount: number,
-  base: Float32Array,
-  baseCount: number,
-  dim: number,
-  metric: Metric,
-  k: number,
-  options: Omit<ExactTopKOptions, 'threads'> = {},
-): NeighborLists {
+export function exactTopKSync(queries: Float32Array, queryCount: number, base: Float32Array, baseCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}): NeighborLists {
   const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, options);
   for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
     for (const task of run.loadChunk(base, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);

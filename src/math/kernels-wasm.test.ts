@@ -171,7 +171,16 @@ test('many rows: copied in blocks through scratch and in place from allocate() g
 
 test('dot agrees with the reference for every tile remainder and dimension tail', () => {
   for (const dim of [1, 3, 4, 5, 8, 127, 129]) {
-    for (const [countA, countB] of [[1, 1], [2, 3], [3, 5], [4, 2], [5, 7], [7, 9], [8, 33], [13, 64]] as const) {
+    for (const [countA, countB] of [
+      [1, 1],
+      [2, 3],
+      [3, 5],
+      [4, 2],
+      [5, 7],
+      [7, 9],
+      [8, 33],
+      [13, 64],
+    ] as const) {
       const a = gaussianRows(countA, dim, dim * 100 + countA);
       const b = gaussianRows(countB, dim, dim * 100 + countB + 50);
       assertDotsAgree(a, countA, b, countB, dim);

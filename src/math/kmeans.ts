@@ -51,14 +51,7 @@ export function kmeans(data: Float32Array, count: number, dim: number, k: number
  * Each row's nearest centroid and its distance in the geometry: squared L2, or 1 − cosine for
  * directions (half the squared L2 between unit vectors, so both read as "distortion").
  */
-export function assign(
-  data: Float32Array,
-  count: number,
-  dim: number,
-  centroids: Float32Array,
-  k: number,
-  geometry: KmeansGeometry,
-): { readonly nearest: Int32Array; readonly distance: Float64Array } {
+export function assign(data: Float32Array, count: number, dim: number, centroids: Float32Array, k: number, geometry: KmeansGeometry): { readonly nearest: Int32Array; readonly distance: Float64Array } {
   const nearest = new Int32Array(count);
   const distance = new Float64Array(count);
   const centroidNorms = new Float64Array(k);

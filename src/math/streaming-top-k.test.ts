@@ -27,15 +27,26 @@ for (const metric of ['cosine', 'l2', 'ip'] as const) {
     const stream = new ExactTopKStream(queries, QUERIES, DIM, metric, 10);
     for (let start = 0, size = 1; start < ROWS; start += size, size = (size * 3) % 401 || 1) {
       const count = Math.min(size, ROWS - start);
-      stream.add(base.slice(start * DIM, (start + count) * DIM), count, Array.from({ length: count }, (_, i) => `id${start + i}`));
+      stream.add(
+        base.slice(start * DIM, (start + count) * DIM),
+        count,
+        Array.from({ length: count }, (_, i) => `id${start + i}`),
+      );
     }
     const lists = stream.result();
     // Query 0 is row 3, stored three times: the copies tie, and the kernel's rounding may differ by
     // a unit in the last place with a row's position in its block, so their order is free.
     assert.deepEqual(new Set(lists[0]?.slice(0, 3)), new Set(['id3', 'id500', 'id900']));
-    assert.deepEqual(lists[0]?.slice(3), Array.from(expected.ids.subarray(3, 10), (row) => `id${row}`));
+    assert.deepEqual(
+      lists[0]?.slice(3),
+      Array.from(expected.ids.subarray(3, 10), (row) => `id${row}`),
+    );
     for (let q = 1; q < QUERIES; q++) {
-      assert.deepEqual(lists[q], Array.from(expected.ids.subarray(q * 10, (q + 1) * 10), (row) => `id${row}`), `${metric} query ${q}`);
+      assert.deepEqual(
+        lists[q],
+        Array.from(expected.ids.subarray(q * 10, (q + 1) * 10), (row) => `id${row}`),
+        `${metric} query ${q}`,
+      );
     }
     if (metric === 'cosine') assert.ok(!lists.flat().includes('id10'), 'a zero row never ranks under cosine');
   });

@@ -32,8 +32,7 @@ export class ExactTopKStream {
     private readonly metric: Metric,
     private readonly k: number,
   ) {
-    this.fused =
-      kernels().name === 'wasm' && fusedTopKAvailable() ? new ExactTopKAccumulator(queries, queryCount, dim, metric, k, { zeroRowsNeverRank: true }) : undefined;
+    this.fused = kernels().name === 'wasm' && fusedTopKAvailable() ? new ExactTopKAccumulator(queries, queryCount, dim, metric, k, { zeroRowsNeverRank: true }) : undefined;
     this.queries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
     this.selectors = Array.from({ length: queryCount }, () => new TopKSelector(k));
   }

@@ -95,7 +95,9 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
       ...(options.model ? { model: options.model } : {}),
       whitening: whitening && whitenPath ? { applied: true, transform: fileRecord(whitenPath), shrinkage: whitening.shrinkage } : { applied: false },
       index: { file: basename(out), bytes: statSync(indexTemp).size, sha256: sha256File(indexTemp), engine: engine.name, type: built.type, params: built.params },
-      ...(training ? { codebook: { training: codebookFingerprintOfTraining(training, params), ...(built.codebookSha256 ? { codebook: built.codebookSha256 } : {}), trainingRows: training.count, params: { ...built.params } } } : {}),
+      ...(training
+        ? { codebook: { training: codebookFingerprintOfTraining(training, params), ...(built.codebookSha256 ? { codebook: built.codebookSha256 } : {}), trainingRows: training.count, params: { ...built.params } } }
+        : {}),
       reference,
       ids: { ...fileRecord(idsPath), count, aliases: cleaning.duplicatesRemoved, ...(rowNumbersOf ? { rowNumbersOf } : {}) },
       build: {

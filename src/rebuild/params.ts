@@ -92,4 +92,3 @@ export function flattenParams(params: IndexParams): Record<string, number | stri
   if (params.type === 'ivfflat') return { ...params.ivfflat };
   return {};
 }
-

@@ -38,7 +38,11 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
     ...(store
       ? store.writeSteps(params, options.metric)
       : [
-          `build ${params.type} with ${engine.name}: ${Object.entries(flattenParams(params)).map(([key, value]) => `${key} ${value}`).join(', ') || 'exact search'}`,
+          `build ${params.type} with ${engine.name}: ${
+            Object.entries(flattenParams(params))
+              .map(([key, value]) => `${key} ${value}`)
+              .join(', ') || 'exact search'
+          }`,
           `verify the index holds exactly the accepted rows (ntotal read back by ${engine.name})`,
           `write to a temp file beside ${options.out}, fsync, rename over it (the old index stays intact until then)`,
           `write ${options.out}.vectorclinic.json (policy manifest) and the row → id list`,

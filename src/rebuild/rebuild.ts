@@ -50,7 +50,9 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 async function applyLocked(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, store: StoreTarget | undefined, lock: OutputLock | undefined): Promise<RebuildResult> {
   const staleLock = lock?.brokeStale ? [`${basename(lock.path)} (lock of process ${lock.brokeStale.pid}, gone, since ${lock.brokeStale.startedAt})`] : [];
   const wantChecks = options.checkBeforeAfter !== false;
-  const before = wantChecks ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE })) : undefined;
+  const before = wantChecks
+    ? summarize(await check(options.source, { metric: options.metric, ...(options.dim ? { dim: options.dim } : {}), ...(options.model ? { model: options.model } : {}), sample: CHECK_SAMPLE }))
+    : undefined;
   if (store) {
     const applied = await store.apply(source, description, plan, options);
     // The store as any client now sees it: its own index, its own manifest.

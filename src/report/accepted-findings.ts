@@ -70,7 +70,10 @@ export function readBaseline(path: string): Baseline {
   for (const [index, entry] of reports.entries()) {
     const report = entry as { schema?: unknown; target?: unknown; generatedAt?: unknown; findings?: unknown };
     if (report?.schema !== 1 || typeof report.target !== 'string' || !Array.isArray(report.findings)) {
-      throw new InputError(`${Array.isArray(parsed) ? `entry ${index} is` : 'this is'} not a vectorclinic JSON report (schema 1 with target and findings)`, { where: path, hint: 'write the baseline with `vectorclinic check TARGET --format json -o baseline.json`' });
+      throw new InputError(`${Array.isArray(parsed) ? `entry ${index} is` : 'this is'} not a vectorclinic JSON report (schema 1 with target and findings)`, {
+        where: path,
+        hint: 'write the baseline with `vectorclinic check TARGET --format json -o baseline.json`',
+      });
     }
     generatedAt ??= typeof report.generatedAt === 'string' ? report.generatedAt : undefined;
     const codes = findings.get(targetKey(report.target)) ?? new Map<FindingCode, Severity>();

@@ -18,9 +18,24 @@ export function compareReports(before: Report, after: Report, labels: { readonly
     before: { label: labels.before, target: before.target, verdict: before.verdict, problems: problems(before) },
     after: { label: labels.after, target: after.target, verdict: after.verdict, problems: problems(after) },
     measures: [
-      measure('unit-length rows', share((report) => report.stats.unitRows), 'higher', 'share'),
-      measure('zero rows', share((report) => report.stats.zeroRows), 'lower', 'share'),
-      measure('duplicate rows', share((report) => report.stats.duplicateRows), 'lower', 'share'),
+      measure(
+        'unit-length rows',
+        share((report) => report.stats.unitRows),
+        'higher',
+        'share',
+      ),
+      measure(
+        'zero rows',
+        share((report) => report.stats.zeroRows),
+        'lower',
+        'share',
+      ),
+      measure(
+        'duplicate rows',
+        share((report) => report.stats.duplicateRows),
+        'lower',
+        'share',
+      ),
       measure('overlap@20', (report) => report.stats.overlapAt20, 'lower', 'share'),
       measure('PC1 share', (report) => report.stats.pc1Ratio, 'lower', 'share'),
       measure('recall@10 (index vs exact)', (report) => currentRecall(report), 'higher', 'share'),

@@ -96,11 +96,7 @@ function normHistogramPlot(artifacts: Artifacts, context: CheckContext): NormHis
  * Sampled rows binned per shard when the source has several, or per norm regime when one store
  * mixes unit-length and raw rows: two populations are what a reader needs to see there.
  */
-function normGroups(
-  artifacts: Artifacts,
-  context: CheckContext,
-  edges: readonly number[],
-): { groups: NormHistogramGroup[]; by: 'segment' | 'regime' } | undefined {
+function normGroups(artifacts: Artifacts, context: CheckContext, edges: readonly number[]): { groups: NormHistogramGroup[]; by: 'segment' | 'regime' } | undefined {
   const segments = artifacts.source.segments ?? [];
   const mixed = normRegimes(artifacts.rowStats).state === 'mixed';
   if (segments.length < 2 && !mixed) return undefined;
@@ -110,7 +106,10 @@ function normGroups(
   const high = edges[bins] as number;
   const binOf = (norm: number): number => (high > low ? Math.min(bins - 1, Math.max(0, Math.floor(((norm - low) / (high - low)) * bins))) : 0);
   if (segments.length >= 2) {
-    const largest = [...segments].sort((a, b) => b.rows - a.rows).slice(0, MAX_NORM_GROUPS).sort((a, b) => a.start - b.start);
+    const largest = [...segments]
+      .sort((a, b) => b.rows - a.rows)
+      .slice(0, MAX_NORM_GROUPS)
+      .sort((a, b) => a.start - b.start);
     const groups = largest.map((segment) => ({ name: segment.name, counts: new Array<number>(bins).fill(0) }));
     sample.rows.forEach((row, i) => {
       const index = largest.findIndex((segment) => row >= segment.start && row < segment.start + segment.rows);

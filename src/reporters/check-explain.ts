@@ -57,8 +57,7 @@ const LABEL_DETAILS: Readonly<Record<Label, string>> = {
     'A No.8 finding means the store, as it is, does not return everything it should: for some queries (a warning) or for many (a failure). The causes: wrong or broken vectors, a metric or normalization that ranks by the wrong thing, an index that misses neighbours. Fix the data or the index; the application code is not at fault.',
   'No.14':
     'A No.14 finding means the order in which the store was built contributed: the index was trained or built before the data was clean or complete (centroids learned from too few or from other vectors). Rebuilding from the clean data, in the right order, fixes it.',
-  'No.16':
-    'A No.16 finding means the store was queried while empty, partly loaded or holding a mix of vectors (two models, rows not yet indexed). Make loading and indexing finish before the store serves queries.',
+  'No.16': 'A No.16 finding means the store was queried while empty, partly loaded or holding a mix of vectors (two models, rows not yet indexed). Make loading and indexing finish before the store serves queries.',
 };
 
 function section(heading: string, text: string, paint: (text: string) => string = (line) => line): string[] {

@@ -6,7 +6,19 @@ import { checkByCode } from '../checks/registry.js';
 const ITEMS_SHOWN = 12;
 
 /** Readable spellings of the abbreviations evidence keys use. */
-const WORDS: Readonly<Record<string, string>> = { p50: 'median', p01: '1st percentile', p99: '99th percentile', pc1: 'PC1', pq: 'PQ', sq: 'SQ', ivf: 'IVF', ids: 'ids', dim: 'dimension', ef: 'ef', interval95: '95% interval' };
+const WORDS: Readonly<Record<string, string>> = {
+  p50: 'median',
+  p01: '1st percentile',
+  p99: '99th percentile',
+  pc1: 'PC1',
+  pq: 'PQ',
+  sq: 'SQ',
+  ivf: 'IVF',
+  ids: 'ids',
+  dim: 'dimension',
+  ef: 'ef',
+  interval95: '95% interval',
+};
 
 /**
  * The evidence key as people read it: `queryNormP50` → "query norm median", `recallAt10` →
@@ -35,7 +47,10 @@ export function evidenceValue(key: string, value: EvidenceValue): string {
   }
   if (value === null) return 'n/a';
   if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number')) {
-    const shown = value.slice(0, ITEMS_SHOWN).map((item) => (typeof item === 'number' ? figure(item) : item)).join(', ');
+    const shown = value
+      .slice(0, ITEMS_SHOWN)
+      .map((item) => (typeof item === 'number' ? figure(item) : item))
+      .join(', ');
     return value.length > ITEMS_SHOWN ? `${shown} … and ${value.length - ITEMS_SHOWN} more` : shown || 'none';
   }
   if (Array.isArray(value) && value.length > ITEMS_SHOWN) return `${JSON.stringify(value.slice(0, ITEMS_SHOWN))} … and ${value.length - ITEMS_SHOWN} more`;

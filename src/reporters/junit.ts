@@ -36,9 +36,7 @@ export function formatJunit(report: Report, failOn: FailOn = 'fail'): string {
     ['tool-version', report.tool.version],
     ...(report.invocation ? invocationFacts(report) : []),
   ];
-  const properties = facts
-    .map(([name, value]) => `      <property ${attributes({ name, value })}/>`)
-    .join('\n');
+  const properties = facts.map(([name, value]) => `      <property ${attributes({ name, value })}/>`).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites ${attributes({ name: 'vectorclinic', tests: report.checks.length, failures, errors, time: seconds })}>
   <testsuite ${suite}>
@@ -57,7 +55,10 @@ function invocationFacts(report: Report): [string, string][] {
   if (!invocation) return [];
   return [
     ['command', invocation.command],
-    ...invocation.inputs.map((input): [string, string] => [`input.${input.role}`, [input.path, input.bytes !== undefined ? `${input.bytes} bytes` : '', input.modifiedAt ?? '', input.sha256 ? `sha256:${input.sha256}` : ''].filter(Boolean).join(' ')]),
+    ...invocation.inputs.map((input): [string, string] => [
+      `input.${input.role}`,
+      [input.path, input.bytes !== undefined ? `${input.bytes} bytes` : '', input.modifiedAt ?? '', input.sha256 ? `sha256:${input.sha256}` : ''].filter(Boolean).join(' '),
+    ]),
   ];
 }
 

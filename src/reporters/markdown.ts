@@ -30,7 +30,10 @@ export function formatMarkdown(report: Report): string {
   const findings = [false, true].flatMap((accepted) => ORDER.flatMap((severity) => report.findings.filter((finding) => finding.severity === severity && Boolean(finding.accepted) === accepted)));
   if (findings.length) {
     lines.push('| | code | finding | labels |', '|---|---|---|---|');
-    for (const finding of findings) lines.push(`| ${finding.accepted ? `${acceptedTag(finding)} (${finding.severity})` : `${ICONS[finding.severity]} ${finding.severity}`} | \`${finding.code}\` | ${cell(finding.title)} | ${finding.labels.join(' ')} |`);
+    for (const finding of findings)
+      lines.push(
+        `| ${finding.accepted ? `${acceptedTag(finding)} (${finding.severity})` : `${ICONS[finding.severity]} ${finding.severity}`} | \`${finding.code}\` | ${cell(finding.title)} | ${finding.labels.join(' ')} |`,
+      );
     lines.push('');
     for (const finding of findings) lines.push(...details(finding));
   }
@@ -46,7 +49,9 @@ export function formatMarkdown(report: Report): string {
     .filter(([, n]) => n > 0)
     .map(([severity, n]) => `${n} ${severity}`)
     .concat(accepted ? [`${accepted} accepted (suppressed or in the baseline; not counted)`] : []);
-  lines.push(`**${report.verdict.toUpperCase()}**: ${[...tally, `${passed.length} passed`, ...(notRun ? [`${notRun} not run`] : [])].join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s · vectorclinic ${report.tool.version}`);
+  lines.push(
+    `**${report.verdict.toUpperCase()}**: ${[...tally, `${passed.length} passed`, ...(notRun ? [`${notRun} not run`] : [])].join(', ')} in ${(report.durationMs / 1000).toFixed(1)} s · vectorclinic ${report.tool.version}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -26,7 +26,9 @@ export function formatSarif(report: Report): string {
     locations: [location],
     properties: { severity: finding.severity, labels: finding.labels, fix: finding.fix, evidence: finding.evidence },
     // SARIF's own field for accepted results: code scanning shows them as dismissed, with the reason.
-    ...(finding.accepted ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `${finding.accepted.by === 'baseline' ? 'baseline' : 'suppressed'}: ${finding.accepted.reason} (${finding.accepted.source})` }] } : {}),
+    ...(finding.accepted
+      ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `${finding.accepted.by === 'baseline' ? 'baseline' : 'suppressed'}: ${finding.accepted.reason} (${finding.accepted.source})` }] }
+      : {}),
   }));
   const log = {
     $schema: SARIF_SCHEMA,

@@ -37,17 +37,20 @@ export function formatText(report: Report, options: TextOptions): string {
       ['observed', `vectors ${policy.observed.normState}${policy.observed.indexMetric ? `, index metric ${policy.observed.indexMetric}` : ''}; safe metrics: ${policy.observed.safeMetrics.join(', ')}`],
     ]),
     '',
-    ...measures([
-      ['rows', count(stats.rows), stats.scanScope === 'full' ? 'every row scanned' : `${count(stats.scanned)} scanned (a sample)`],
-      ['dimensions', count(stats.dim), ''],
-      ['sampled', count(stats.sampled), `for search; seed ${stats.seed}`],
-      ['norm min', figure(stats.norms.min ?? NaN), ''],
-      ['norm median', figure(stats.norms.p50 ?? NaN), ''],
-      ['norm max', figure(stats.norms.max ?? NaN), ''],
-      ['overlap@20', stats.overlapAt20 === null ? 'n/a' : figure(stats.overlapAt20, 3), 'shared neighbours of random queries (≈0 is healthy)'],
-      ['PC1 share', stats.pc1Ratio === null ? 'n/a' : percent(stats.pc1Ratio, 1), 'variance on the first principal component'],
-      ['mean cosine', stats.meanCosine === null ? 'n/a' : figure(stats.meanCosine, 3), 'between random stored vectors'],
-    ], c.dim),
+    ...measures(
+      [
+        ['rows', count(stats.rows), stats.scanScope === 'full' ? 'every row scanned' : `${count(stats.scanned)} scanned (a sample)`],
+        ['dimensions', count(stats.dim), ''],
+        ['sampled', count(stats.sampled), `for search; seed ${stats.seed}`],
+        ['norm min', figure(stats.norms.min ?? NaN), ''],
+        ['norm median', figure(stats.norms.p50 ?? NaN), ''],
+        ['norm max', figure(stats.norms.max ?? NaN), ''],
+        ['overlap@20', stats.overlapAt20 === null ? 'n/a' : figure(stats.overlapAt20, 3), 'shared neighbours of random queries (≈0 is healthy)'],
+        ['PC1 share', stats.pc1Ratio === null ? 'n/a' : percent(stats.pc1Ratio, 1), 'variance on the first principal component'],
+        ['mean cosine', stats.meanCosine === null ? 'n/a' : figure(stats.meanCosine, 3), 'between random stored vectors'],
+      ],
+      c.dim,
+    ),
   );
   for (const severity of ORDER) {
     const group = report.findings.filter((finding) => finding.severity === severity && !finding.accepted);
@@ -68,7 +71,8 @@ export function formatText(report: Report, options: TextOptions): string {
   const passed = report.checks.filter((outcome) => outcome.status === 'pass');
   if (passed.length) lines.push('', c.bold(`PASSED (${passed.length})`), ...passed.map((outcome) => `  ${c.green('✓')} ${outcome.title}  ${c.dim(outcome.code)}`));
   const gaps = notRunLines(report);
-  if (gaps.length) lines.push('', c.bold(`NOT RUN (${notRunCount(report)}): not checked, so not passed`), ...gaps.flatMap(([head, reason]) => [`  – ${head}`, ...wrap(reason, WRAP).map((line) => `${INDENT}${c.dim(line)}`)]));
+  if (gaps.length)
+    lines.push('', c.bold(`NOT RUN (${notRunCount(report)}): not checked, so not passed`), ...gaps.flatMap(([head, reason]) => [`  – ${head}`, ...wrap(reason, WRAP).map((line) => `${INDENT}${c.dim(line)}`)]));
   const errored = report.checks.filter((outcome) => outcome.status === 'error');
   if (errored.length) lines.push('', c.bold(c.red(`CHECK ERRORS (${errored.length})`)), ...errored.map((outcome) => `  ${c.red('!')} ${outcome.code}: ${outcome.detail ?? ''}`));
   if (report.notes.length) lines.push('', ...report.notes.map((note) => c.dim(`note: ${note}`)));

@@ -84,7 +84,10 @@ async function fromApi(embedding: Extract<QueryEmbedding, { kind: 'openai-compat
     if (!response.ok) {
       // Servers echo what they were sent (the key, the URL): neither reaches the message.
       const body = scrub((await response.text().catch(() => '')).slice(0, 200), [url, apiKey], shown);
-      throw new StoreError(`the embeddings API answered HTTP ${response.status}${body ? `: ${body}` : ''}`, { where: shown, hint: response.status === 401 ? 'check the API key (--api-key-env)' : 'check --model and --base-url' });
+      throw new StoreError(`the embeddings API answered HTTP ${response.status}${body ? `: ${body}` : ''}`, {
+        where: shown,
+        hint: response.status === 401 ? 'check the API key (--api-key-env)' : 'check --model and --base-url',
+      });
     }
     const payload = (await response.json().catch(() => ({}))) as EmbeddingsResponse;
     const items = [...(payload.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));

@@ -33,10 +33,7 @@ export function scoreQuestion(question: SmokeQuestion, top: readonly RetrievedRo
 }
 
 /** Aggregate: mean recall@1/5/10, MRR, and how many questions got a top 10 of their own. */
-export function summarizeOutcomes(
-  scored: readonly ReturnType<typeof scoreQuestion>[],
-  context: Pick<SmokeResult, 'target' | 'method' | 'questionsInFile' | 'queryVectors' | 'ids' | 'sample'>,
-): SmokeResult {
+export function summarizeOutcomes(scored: readonly ReturnType<typeof scoreQuestion>[], context: Pick<SmokeResult, 'target' | 'method' | 'questionsInFile' | 'queryVectors' | 'ids' | 'sample'>): SmokeResult {
   const n = scored.length;
   const mean = (value: (outcome: ReturnType<typeof scoreQuestion>) => number): number => (n ? scored.reduce((sum, outcome) => sum + value(outcome), 0) / n : 0);
   const interval = (value: (outcome: ReturnType<typeof scoreQuestion>) => number) => meanInterval(scored.map(value));

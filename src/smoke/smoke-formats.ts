@@ -38,7 +38,9 @@ export function formatSmokeMarkdown(outcome: SmokeOutcome, gate: SmokeGate): str
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, each] of results) {
-    lines.push(`| ${name} | \`${cell(each.target)}\` | ${cell(each.method)} | ${figure(each.recall.at1, 3)} | ${figure(each.recall.at5, 3)} | ${figure(each.recall.at10, 3)} | ${figure(each.mrr, 3)} | ${percent(each.distinctTopK, 0)} |`);
+    lines.push(
+      `| ${name} | \`${cell(each.target)}\` | ${cell(each.method)} | ${figure(each.recall.at1, 3)} | ${figure(each.recall.at5, 3)} | ${figure(each.recall.at10, 3)} | ${figure(each.mrr, 3)} | ${percent(each.distinctTopK, 0)} |`,
+    );
   }
   if (isComparison(outcome)) lines.push('', `Change: recall@10 ${signed(outcome.delta.recallAt10)}, MRR ${signed(outcome.delta.mrr)}.`);
   lines.push('', `<details><summary>Questions (${count(result.perQuestion.length)})</summary>`, '', '| | question | expected | top 3 |', '|---|---|---|---|');

@@ -53,7 +53,12 @@ async function scoredSmoke(target: string, options: SmokeOptions): Promise<{ res
     // Row i of a query-vector file embeds question i (blank lines do not count).
     positions,
   );
-  const searcher = await openSearcher(target, { ...(options.metric ? { metric: options.metric } : {}), ...(options.ids ? { ids: options.ids, idField: options.idField ?? 'id' } : {}), ...(texts ? { texts } : {}), ...(options.search ? { search: options.search } : {}) });
+  const searcher = await openSearcher(target, {
+    ...(options.metric ? { metric: options.metric } : {}),
+    ...(options.ids ? { ids: options.ids, idField: options.idField ?? 'id' } : {}),
+    ...(texts ? { texts } : {}),
+    ...(options.search ? { search: options.search } : {}),
+  });
   try {
     if (vectors.dim !== searcher.dim) {
       throw new InputError(`query vectors have ${vectors.dim} dimensions, the target ${searcher.dim}`, { where: vectors.description, hint: 'embed the questions with the model the store was built with' });
@@ -75,7 +80,10 @@ async function scoredSmoke(target: string, options: SmokeOptions): Promise<{ res
 function chosenQuestions(total: number, options: SmokeOptions): number[] {
   if (options.sample === undefined || options.sample >= total) return Array.from({ length: total }, (_, i) => i);
   if (!Number.isInteger(options.sample) || options.sample < MIN_SAMPLE) {
-    throw new UsageError(`a sample of ${options.sample} questions is too small to bound recall (fewer than ${MIN_SAMPLE})`, { where: '--sample', hint: `use --sample ${MIN_SAMPLE} or more, or leave it out to score all ${count(total)} questions` });
+    throw new UsageError(`a sample of ${options.sample} questions is too small to bound recall (fewer than ${MIN_SAMPLE})`, {
+      where: '--sample',
+      hint: `use --sample ${MIN_SAMPLE} or more, or leave it out to score all ${count(total)} questions`,
+    });
   }
   return sampleIndices(total, options.sample, new Rng(options.seed ?? 0));
 }
@@ -84,15 +92,28 @@ function chosenQuestions(total: number, options: SmokeOptions): number[] {
  * Refuse to score when most expected ids are not ids the target answers in (document ids asked of a
  * store that answers in row numbers): every such question would be a miss whatever the search does.
  */
-async function resolveExpectedIds(target: string, questions: readonly SmokeQuestion[], searcher: Searcher, lists: readonly (readonly RetrievedRow[])[], options: SmokeOptions): Promise<{ ids: SmokeResult['ids']; found?: Set<string> }> {
+async function resolveExpectedIds(
+  target: string,
+  questions: readonly SmokeQuestion[],
+  searcher: Searcher,
+  lists: readonly (readonly RetrievedRow[])[],
+  options: SmokeOptions,
+): Promise<{ ids: SmokeResult['ids']; found?: Set<string> }> {
   const expected = [...new Set(questions.flatMap((question) => question.expected))];
   const space = searcher.idSpace.description;
   if (expected.length === 0) return { ids: { expected: 0, space, note: 'the questions name text spans, not ids' } };
   if (!searcher.idSpace.known) return { ids: { expected: expected.length, space, note: 'the target cannot look ids up, so missing ids count as misses unseen' } };
   const found = await searcher.idSpace.known(expected);
   if (found.size < MIN_RESOLVED_SHARE * expected.length) {
-    const asked = expected.slice(0, 3).map((id) => JSON.stringify(id)).join(', ');
-    const answered = [...new Set(lists.flat().map((row) => row.ids[0] ?? ''))].filter(Boolean).slice(0, 3).map((id) => JSON.stringify(id)).join(', ');
+    const asked = expected
+      .slice(0, 3)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
+    const answered = [...new Set(lists.flat().map((row) => row.ids[0] ?? ''))]
+      .filter(Boolean)
+      .slice(0, 3)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
     throw new InputError(
       `only ${count(found.size)} of ${count(expected.length)} distinct expected ids (${figure((100 * found.size) / expected.length, 3)}%) exist in the target, which answers in ${space}: recall would measure the id mapping, not retrieval`,
       {
@@ -119,7 +140,10 @@ export async function compareSmoke(before: string, after: string, options: Smoke
     before: first,
     after: second,
     deltaIntervals: {
-      recallAt10: pairedDifferenceInterval(first.perQuestion.map((o) => o.recallAt10), second.perQuestion.map((o) => o.recallAt10)),
+      recallAt10: pairedDifferenceInterval(
+        first.perQuestion.map((o) => o.recallAt10),
+        second.perQuestion.map((o) => o.recallAt10),
+      ),
       mrr: pairedDifferenceInterval(rr(first), rr(second)),
     },
     delta: {

@@ -157,7 +157,10 @@ function fileSearchSettings(recorded: Readonly<Record<string, unknown>>, search:
  * application to set), else the engine's session default.
  */
 async function storeSearchSettings(source: VectorSource, options: SearcherOptions): Promise<{ params?: Record<string, number>; shown: string }> {
-  const show = (params: Record<string, number>, from: string): string => `, ${Object.entries(params).map(([name, value]) => `${name} ${value}`).join(', ')}${from}`;
+  const show = (params: Record<string, number>, from: string): string =>
+    `, ${Object.entries(params)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(', ')}${from}`;
   if (options.search) return { params: { ...options.search }, shown: show({ ...options.search }, '') };
   const knob = source.search?.tuning?.name;
   const recorded = knob ? (await source.storedManifest?.())?.manifest.index?.params[knob] : undefined;

@@ -15,7 +15,11 @@ test('--filter grammar: column, operator, literal values; canonical text', () =>
 
 test('--filter rejects anything outside the grammar with exit 2 and an example', () => {
   for (const bad of ['tenant_id', '= 7', 'tenant_id = ', 'tenant_id = 1 OR 1 = 1', 'tenant_id = 1; DROP TABLE t', 'a IN 1, 2', 'a IN ()', 'a ~ 3', "a = 'open"]) {
-    assert.throws(() => parseFilter(bad), (error: Error & { exitCode?: number; hint?: string }) => error.exitCode === 2 && /tenant_id = 7/.test(String(error.hint)), bad);
+    assert.throws(
+      () => parseFilter(bad),
+      (error: Error & { exitCode?: number; hint?: string }) => error.exitCode === 2 && /tenant_id = 7/.test(String(error.hint)),
+      bad,
+    );
   }
 });
 

@@ -1,4 +1,3 @@
-
 import { isFaissHead } from './faiss/fourcc.js';
 import { openFaiss } from './faiss/faiss-source.js';
 import { openNpy } from './files/npy.js';

@@ -8,13 +8,7 @@ import type { SearchRequest, SearchResult, VectorSource } from './source.js';
  * load its file. `idOf` gives the id search answers with, or undefined for rows search never
  * returns (deleted elements).
  */
-export async function exactSearchStored(
-  source: VectorSource,
-  request: SearchRequest,
-  dim: number,
-  metric: Metric,
-  idOf: (row: number) => string | number | bigint | undefined,
-): Promise<SearchResult> {
+export async function exactSearchStored(source: VectorSource, request: SearchRequest, dim: number, metric: Metric, idOf: (row: number) => string | number | bigint | undefined): Promise<SearchResult> {
   const selectors = Array.from({ length: request.count }, () => new TopKSelector(request.k));
   for await (const block of source.scan()) {
     const rowOf = (index: number): number => (block.rows ? (block.rows[index] as number) : block.start + index);

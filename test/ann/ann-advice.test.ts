@@ -59,7 +59,10 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
     assert.match(finding.title, /not judged/);
     assert.match(finding.message, /reconstructed vectors/);
     assert.doesNotMatch(finding.fix, PARAMETER_FIX);
-    assert.ok(report.notes.some((note) => /reconstructed vectors/.test(note)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((note) => /reconstructed vectors/.test(note)),
+      report.notes.join('\n'),
+    );
   });
 
   test('stale IVF-PQ with --vectors: recall against the original vectors, measured with original rows as queries', async () => {
@@ -112,7 +115,15 @@ describe('FAISS files written by FAISS', { skip: hasFaiss ? false : `needs ${FAI
     // The sweep doubles from the audited value, not from the one the file stores (nprobe 1).
     const from2 = await check(file('fresh-ivfpq.faiss'), { ...cosine, search: { nprobe: 2 } });
     const curve = from2.plots?.recallCurves?.find((candidate) => candidate.source === 'ann-audit');
-    assert.deepEqual(curve?.points.map((point) => [point.x, point.current ?? false]), [[2, true], [4, false], [8, false], [16, false]]);
+    assert.deepEqual(
+      curve?.points.map((point) => [point.x, point.current ?? false]),
+      [
+        [2, true],
+        [4, false],
+        [8, false],
+        [16, false],
+      ],
+    );
   });
 });
 
@@ -145,7 +156,10 @@ describe('hnswlib files: the search setting audited is the one the application u
     assert.match(finding.message, /Assumed search setting: efSearch is not stored in hnswlib files; 10 is hnswlib's default/);
     assert.match(finding.message, /efSearch \d+ reaches 95% \([\d.]+%, 95% interval/);
     assert.match(finding.message, /(efSearch \d+ reaches|no efSearch up to 400 reaches) 99%/);
-    assert.ok(report.notes.some((note) => /audited there .*Pass --search efSearch=N/.test(note)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((note) => /audited there .*Pass --search efSearch=N/.test(note)),
+      report.notes.join('\n'),
+    );
     assert.equal(report.verdict, 'pass');
   });
 

@@ -9,7 +9,10 @@ import { VectorclinicError } from '../../src/errors.js';
 import { fixture, withTempDir } from './fixtures.js';
 
 const problems = (report: Report): string[] =>
-  report.findings.filter((finding) => finding.severity !== 'info').map((finding) => `${finding.code}:${finding.severity}`).sort();
+  report.findings
+    .filter((finding) => finding.severity !== 'info')
+    .map((finding) => `${finding.code}:${finding.severity}`)
+    .sort();
 const status = (report: Report, code: string): string | undefined => report.checks.find((outcome) => outcome.code === code)?.status;
 const cosine: CheckOptionsInput = { metric: 'cosine', dim: 128 };
 const withReference: CheckOptionsInput = { ...cosine, vectors: fixture('reference.npy') };
@@ -26,7 +29,10 @@ test('clean index files report nothing, and their ANN audit runs through the lib
 test('raw vectors in an inner-product or L2 index declared cosine: metric-mismatch', async () => {
   for (const name of ['ip-raw.hnswlib', 'l2-raw.hnswlib', 'ip-f32.usearch', 'l2sq-f32.usearch']) {
     const report = await check(fixture(name), cosine);
-    assert.ok(problems(report).some((code) => code.startsWith('metric-mismatch:')), `${name}: ${problems(report)}`);
+    assert.ok(
+      problems(report).some((code) => code.startsWith('metric-mismatch:')),
+      `${name}: ${problems(report)}`,
+    );
     assert.ok(!problems(report).includes('id-collision:fail'), name);
   }
 });
@@ -85,7 +91,10 @@ test('when hnswlib-node cannot load the file (labels beyond 2^53), search falls 
     // Alone, exact search would only be compared with itself: no audit, and the report says why.
     const alone = await check(path, cosine);
     assert.equal(status(alone, 'ann-recall'), 'not-applicable');
-    assert.ok(alone.notes.some((note) => note.includes('exact search over the stored vectors')), alone.notes.join('\n'));
+    assert.ok(
+      alone.notes.some((note) => note.includes('exact search over the stored vectors')),
+      alone.notes.join('\n'),
+    );
 
     // Against the reference, the fallback search measures the index's vectors against the source's.
     const referenced = await check(path, withReference);

@@ -19,13 +19,19 @@ test('hnswlib rows and labels equal what hnswlib-node returns for the same label
     const library = new hnswlibNode.HierarchicalNSW('cosine', DIM);
     library.readIndexSync(path);
     const labels = description.index!.ids!.values as BigInt64Array;
-    assert.deepEqual([...labels].map(Number).sort((a, b) => a - b), library.getIdsList().sort((a, b) => a - b));
+    assert.deepEqual(
+      [...labels].map(Number).sort((a, b) => a - b),
+      library.getIdsList().sort((a, b) => a - b),
+    );
     const rows = [0, 1, 57, 298, 599];
     const block = await source.readRows(rows);
     rows.forEach((row, i) => {
       const expected = library.getPoint(Number(labels[row]));
       const actual = Array.from(block.data.subarray(i * DIM, (i + 1) * DIM));
-      assert.deepEqual(actual, expected.map((value) => Math.fround(value)));
+      assert.deepEqual(
+        actual,
+        expected.map((value) => Math.fround(value)),
+      );
     });
   } finally {
     await source.close();

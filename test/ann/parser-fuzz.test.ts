@@ -36,7 +36,11 @@ function writeSmallHnswlib(path: string): Buffer {
 
 function writeSmallUsearch(path: string): Buffer {
   const index = new usearch.Index({ dimensions: DIM, metric: 'cos' as never, quantization: 'f32' as never, connectivity: 4, expansion_add: 0, expansion_search: 0, multi: false });
-  index.add(BigUint64Array.from({ length: ROWS }, (_, i) => BigInt(i)), vectors(), 1);
+  index.add(
+    BigUint64Array.from({ length: ROWS }, (_, i) => BigInt(i)),
+    vectors(),
+    1,
+  );
   index.save(path);
   return readFileSync(path);
 }
@@ -110,10 +114,7 @@ for (const [format, { write, open }] of Object.entries(openers)) {
 /** Offsets of the count and size fields in each format's headers (usearch: matrix size and head counts). */
 type HeaderField = { readonly offset: number; readonly bytes: 4 | 8 };
 const COUNT_FIELDS: Record<string, (original: Buffer) => HeaderField[]> = {
-  hnswlib: () => [
-    ...[8, 16, 24, 32, 40, 56, 64, 72, 88].map((offset): HeaderField => ({ offset, bytes: 8 })),
-    ...[48, 52].map((offset): HeaderField => ({ offset, bytes: 4 })),
-  ],
+  hnswlib: () => [...[8, 16, 24, 32, 40, 56, 64, 72, 88].map((offset): HeaderField => ({ offset, bytes: 8 })), ...[48, 52].map((offset): HeaderField => ({ offset, bytes: 4 }))],
   usearch: (original) => {
     const head = original.indexOf(Buffer.from('usearch'));
     return [

@@ -196,7 +196,10 @@ describe('corrupted variants', () => {
     const drift = finding(report, 'normalization-drift');
     assert.equal(drift.evidence.queryNormState, 'unit');
     assert.equal(drift.evidence.storeNormState, 'raw');
-    assert.equal(report.findings.find((f) => f.code === 'neighbor-collapse'), undefined);
+    assert.equal(
+      report.findings.find((f) => f.code === 'neighbor-collapse'),
+      undefined,
+    );
   });
 
   test('an empty store (0 rows) → empty-index, labelled No.16', async () => {

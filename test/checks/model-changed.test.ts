@@ -73,7 +73,10 @@ test('guard records a compact model fingerprint; the manifest schema reads it', 
   assert.equal(fingerprint.direction.length, 64, 'the projection does not grow with the model dimension');
   assert.ok(fingerprint.alignment.p01 < fingerprint.alignment.p50);
   assert.equal(fingerprint.spectrum.length, 8);
-  assert.equal((await check(path)).findings.find((f) => f.code === 'model-changed'), undefined);
+  assert.equal(
+    (await check(path)).findings.find((f) => f.code === 'model-changed'),
+    undefined,
+  );
 });
 
 test('a store refilled by another model fails model-changed (and only as a refill, not as rows added later)', async () => {
@@ -86,7 +89,11 @@ test('a store refilled by another model fails model-changed (and only as a refil
   assert.match(changed.message, /not from the model the manifest records \(wn128\)/);
   assert.ok((changed.evidence.belowShare as number) > 0.9);
   assert.equal(changed.evidence.basis, 'fingerprint');
-  assert.equal(report.findings.find((f) => f.code === 'stale-codebook'), undefined, 'one story: the store was refilled');
+  assert.equal(
+    report.findings.find((f) => f.code === 'stale-codebook'),
+    undefined,
+    'one story: the store was refilled',
+  );
 });
 
 test('model A in rotated coordinates (identical geometry, another basis) fails model-changed', async () => {
@@ -102,7 +109,11 @@ test('the same model refilled with other documents passes: nouns at build, verbs
   refill(path, rows(modelA, 10_000, 20_000));
   for (const seed of [0, 1]) {
     const report = await check(path, { metric: 'cosine', dim: 128, seed });
-    assert.equal(report.findings.find((f) => f.code === 'model-changed'), undefined, `seed ${seed}: ${codes(report).join(', ')}`);
+    assert.equal(
+      report.findings.find((f) => f.code === 'model-changed'),
+      undefined,
+      `seed ${seed}: ${codes(report).join(', ')}`,
+    );
   }
 });
 
@@ -112,7 +123,10 @@ test('a manifest written before the fingerprint still reads and is compared by i
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   delete manifest.reference.fingerprint;
   writeFileSync(manifestPath, JSON.stringify(manifest));
-  assert.equal((await check(path)).findings.find((f) => f.code === 'model-changed'), undefined);
+  assert.equal(
+    (await check(path)).findings.find((f) => f.code === 'model-changed'),
+    undefined,
+  );
   copyFileSync(join(WORDNET_DIR, 'docs_model_b.f32.npy'), path);
   const changed = (await check(path, { metric: 'cosine', dim: 128 })).findings.find((f) => f.code === 'model-changed');
   assert.equal(changed?.severity, 'fail');

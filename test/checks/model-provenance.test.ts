@@ -21,7 +21,10 @@ const partOfSpeech = readFileSync(join(WORDNET_DIR, 'docs.jsonl'), 'utf8')
   .trim()
   .split('\n')
   .map((line) => (JSON.parse(line) as { id: string }).id[0]);
-const order = shuffle(Array.from({ length: modelA.rows }, (_, i) => i), new Rng(7));
+const order = shuffle(
+  Array.from({ length: modelA.rows }, (_, i) => i),
+  new Rng(7),
+);
 
 function rows(matrix: Matrix, indices: readonly number[]): Matrix {
   const data = new Float32Array(indices.length * matrix.dim);
@@ -76,7 +79,13 @@ function mix(other: Matrix, share: number, interleaved: boolean): Matrix {
   const chosen = order.slice(0, ROWS);
   const store = concat(rows(modelA, chosen.slice(foreign)), rows(other, chosen.slice(0, foreign)));
   if (!interleaved) return store;
-  return rows(store, shuffle(Array.from({ length: ROWS }, (_, i) => i), new Rng(11)));
+  return rows(
+    store,
+    shuffle(
+      Array.from({ length: ROWS }, (_, i) => i),
+      new Rng(11),
+    ),
+  );
 }
 
 function warnings(report: Report, code: string) {
@@ -223,7 +232,10 @@ describe('row-level contract', () => {
   test('raw vectors of one model at their natural spread of norms are one scale', async () => {
     for (const matrix of [base(), rows(wordnet('docs_model_b.f32.npy'), order.slice(0, ROWS))]) {
       const report = await check(save(matrix), { metric: 'ip', dim: 128 });
-      assert.equal(report.findings.find((f) => f.code === 'mixed-norm-shards'), undefined);
+      assert.equal(
+        report.findings.find((f) => f.code === 'mixed-norm-shards'),
+        undefined,
+      );
     }
   });
 

@@ -83,12 +83,18 @@ test('several formats from one run: -o by extension, each file written whole, a 
   for (const file of files) assert.match(result.stderr, new RegExp(`^vectorclinic: wrote ${file}$`, 'm'));
   const report = JSON.parse(readFileSync(files[0] as string, 'utf8'));
   assertReportSchema(report);
-  assert.deepEqual(report.findings.map((finding: { code: string }) => finding.code), ['metric-mismatch']);
+  assert.deepEqual(
+    report.findings.map((finding: { code: string }) => finding.code),
+    ['metric-mismatch'],
+  );
   assert.match(readFileSync(files[1] as string, 'utf8'), /^<!doctype html>/);
   assert.match(readFileSync(files[2] as string, 'utf8'), /^## .*vectorclinic: WARN/);
   validJunit(files[3] as string);
   assert.equal(JSON.parse(readFileSync(files[4] as string, 'utf8')).version, '2.1.0');
-  assert.deepEqual(readdirSync(folder).filter((name) => name.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(folder).filter((name) => name.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('several targets: one report per target and format in --out-dir, a summary, one exit code', () => {
@@ -129,7 +135,7 @@ test('a quoted glob stays one sharded target (one report, its files as segments)
   assert.match(several.stdout, /\n2 targets: 0 fail, 0 warn, 2 pass, 0 not checked \(exit 0\)\n/);
 });
 
-test('one target keeps today\'s behaviour: an unreadable target is exit 2 with no summary', () => {
+test("one target keeps today's behaviour: an unreadable target is exit 2 with no summary", () => {
   const result = run(['check', join(folder, 'missing.npy')]);
   assert.equal(result.status, 2);
   assert.doesNotMatch(result.stderr, /targets:/);

@@ -21,7 +21,10 @@ import { normalized, tempDir, WORDNET_DIR, wordnet, type Matrix } from '../helpe
 const dir = tempDir(after);
 const modelA = wordnet();
 const modelB = wordnet('docs_model_b.f32.npy');
-const docIds = readFileSync(join(WORDNET_DIR, 'docs.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+const docIds = readFileSync(join(WORDNET_DIR, 'docs.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => (JSON.parse(line) as { id: string }).id);
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
 
@@ -46,7 +49,10 @@ function permuted(matrix: Matrix, order: readonly number[]): Matrix {
 /** Rows `share` of which (seeded) are replaced by the same rows from `other`. */
 function partlyReembedded(matrix: Matrix, other: Matrix, share: number, seed: number): Matrix {
   const data = matrix.data.slice();
-  const rows = shuffle(Array.from({ length: matrix.rows }, (_, i) => i), new Rng(seed)).slice(0, Math.round(share * matrix.rows));
+  const rows = shuffle(
+    Array.from({ length: matrix.rows }, (_, i) => i),
+    new Rng(seed),
+  ).slice(0, Math.round(share * matrix.rows));
   for (const row of rows) data.set(other.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), row * matrix.dim);
   return { ...matrix, data };
 }
@@ -57,8 +63,17 @@ const before = file('a.npy', modelA);
 const beforeIds = idFile('a.jsonl', docIds);
 
 test('model A against itself with rows and ids reshuffled: no drift, every neighbour list unchanged, no finding', async () => {
-  const order = shuffle(Array.from({ length: modelA.rows }, (_, i) => i), new Rng(3));
-  const report = await diff(before, file('a-shuffled.npy', permuted(modelA, order)), { ids: beforeIds, afterIds: idFile('a-shuffled.jsonl', order.map((row) => docIds[row] as string)) });
+  const order = shuffle(
+    Array.from({ length: modelA.rows }, (_, i) => i),
+    new Rng(3),
+  );
+  const report = await diff(before, file('a-shuffled.npy', permuted(modelA, order)), {
+    ids: beforeIds,
+    afterIds: idFile(
+      'a-shuffled.jsonl',
+      order.map((row) => docIds[row] as string),
+    ),
+  });
   assert.equal(report.pairing, 'id');
   assert.deepEqual(report.findings, []);
   assert.equal(report.verdict, 'pass');
@@ -71,7 +86,7 @@ test('model A against model B (the same documents re-embedded): drift near AUC 1
   assert.equal(found['distribution-drift'], 'warn');
   assert.equal(found['neighbor-stability'], 'fail');
   const drift = report.findings.find((f) => f.code === 'distribution-drift')!;
-  assert.ok(((drift.evidence.linear as { auc: number }).auc) > 0.95);
+  assert.ok((drift.evidence.linear as { auc: number }).auc > 0.95);
   assert.equal(report.verdict, 'fail');
 });
 
@@ -82,7 +97,10 @@ test('10% of the rows re-embedded by model B: partial drift and partial neighbou
   assert.equal(found['neighbor-stability'], 'warn', JSON.stringify(report.stats.neighborStability));
   const stability = report.stats.neighborStability as { overlapAt10: number; lowest: { id: string }[] };
   assert.ok(stability.overlapAt10 > 0.6 && stability.overlapAt10 < 0.9);
-  assert.ok(stability.lowest.every((entry) => docIds.includes(entry.id)), 'the ids reported are document ids');
+  assert.ok(
+    stability.lowest.every((entry) => docIds.includes(entry.id)),
+    'the ids reported are document ids',
+  );
 });
 
 test('recall change on 2,000 known-answer questions: a 10% re-embed loses answers (paired test), an unchanged copy does not', async () => {

@@ -26,13 +26,27 @@ for (const [name, facts] of Object.entries(FIXTURES)) {
     const found = raised(report.findings);
     // Codes owned by checks registered elsewhere (id-collision) are asserted once that check is present.
     for (const code of facts.expect.filter((code) => checkByCode(code))) {
-      assert.ok(found.some((finding) => finding.code === code), `${name}: expected ${code}, got ${found.map((f) => `${f.code}:${f.severity}`).join(' ') || 'nothing'}`);
+      assert.ok(
+        found.some((finding) => finding.code === code),
+        `${name}: expected ${code}, got ${found.map((f) => `${f.code}:${f.severity}`).join(' ') || 'nothing'}`,
+      );
     }
     const allowed = new Set([...facts.expect, ...(ALSO_FAILS[name] ?? [])]);
     const wrongFails = found.filter((finding) => finding.severity === 'fail' && !allowed.has(finding.code));
-    assert.deepEqual(wrongFails.map((finding) => finding.code), [], `${name}: unexpected fail findings`);
-    assert.deepEqual(report.checks.filter((outcome) => outcome.status === 'error'), [], `${name}: no check may error`);
-    assert.equal(report.verdict === 'fail', found.some((finding) => finding.severity === 'fail'));
+    assert.deepEqual(
+      wrongFails.map((finding) => finding.code),
+      [],
+      `${name}: unexpected fail findings`,
+    );
+    assert.deepEqual(
+      report.checks.filter((outcome) => outcome.status === 'error'),
+      [],
+      `${name}: no check may error`,
+    );
+    assert.equal(
+      report.verdict === 'fail',
+      found.some((finding) => finding.severity === 'fail'),
+    );
   });
 }
 
@@ -45,10 +59,16 @@ test('stale codebooks are reported with the measurements that show it', async ()
   assert.deepEqual(stale.labels, ['No.8', 'No.14']);
   // Decoded norms of a stale PQ say nothing about how vectors were normalized: no metric verdict.
   assert.equal(ivfpq.findings.find((finding) => finding.code === 'metric-mismatch')?.severity ?? 'info', 'info');
-  assert.equal(ivfpq.findings.find((finding) => finding.code === 'mixed-norm-shards'), undefined);
+  assert.equal(
+    ivfpq.findings.find((finding) => finding.code === 'mixed-norm-shards'),
+    undefined,
+  );
 
   const fresh = await check(fixturePath('ivfpq_l2_unit'), { metric: 'cosine', dim: 128 });
-  assert.equal(fresh.findings.find((finding) => finding.code === 'stale-codebook'), undefined);
+  assert.equal(
+    fresh.findings.find((finding) => finding.code === 'stale-codebook'),
+    undefined,
+  );
 
   const sq = await check(fixturePath('sq8_stale'), { metric: 'cosine', dim: 128 });
   const clamped = sq.findings.find((finding) => finding.code === 'stale-codebook')!;
@@ -82,7 +102,10 @@ test('empty and untrained IVF indexes are No.16 findings', async () => {
 test('a PCA index takes the model dimension and stores fewer: no dimension-mismatch', async () => {
   const report = await check(fixturePath('pretransform_pcaw'), { metric: 'cosine', dim: 128 });
   assert.equal(report.stats.dim, 64);
-  assert.equal(report.findings.find((finding) => finding.code === 'dimension-mismatch'), undefined);
+  assert.equal(
+    report.findings.find((finding) => finding.code === 'dimension-mismatch'),
+    undefined,
+  );
   const wrongModel = await check(fixturePath('pretransform_pcaw'), { metric: 'cosine', dim: 64 });
   assert.equal(wrongModel.findings.find((finding) => finding.code === 'dimension-mismatch')?.severity, 'fail');
 });

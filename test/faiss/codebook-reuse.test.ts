@@ -34,7 +34,11 @@ test('IVF-PQ codebooks trained before whitening: the retrain gain is reported wi
 test('the same rows in an index trained on them: retraining would not help, at any seed', async () => {
   for (const seed of [0, 1, 2]) {
     const report = await check(fixture('ivfpq_whitened_fresh'), { metric: 'cosine', dim: 128, seed });
-    assert.equal(report.findings.find((finding) => finding.code === 'stale-codebook'), undefined, `seed ${seed}`);
+    assert.equal(
+      report.findings.find((finding) => finding.code === 'stale-codebook'),
+      undefined,
+      `seed ${seed}`,
+    );
   }
 });
 
@@ -45,5 +49,8 @@ test('with more lists than the sample can retrain by k-means, one k-means step o
   assert.equal((stale.evidence.retrainCentroids as { method: string }).method, 'list-means');
   assert.ok((stale.evidence.reasons as string[]).includes('retrain-gain'));
   const fresh = await check(fixture('ivfpq_whitened_fresh'), { metric: 'cosine', dim: 128, sample: 1200 });
-  assert.equal(fresh.findings.find((finding) => finding.code === 'stale-codebook'), undefined);
+  assert.equal(
+    fresh.findings.find((finding) => finding.code === 'stale-codebook'),
+    undefined,
+  );
 });

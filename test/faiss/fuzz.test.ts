@@ -59,7 +59,10 @@ test('every truncation of a FAISS file is an input error naming the offset', { t
     // Every cut inside the headers, then a seeded sample of cuts through the large arrays.
     const cuts = new Set<number>();
     for (let cut = 0; cut < Math.min(bytes.length, 1024); cut++) cuts.add(cut);
-    fc.assert(fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (cut) => void cuts.add(cut)), { seed: fuzzSeed(42), numRuns: 200 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (cut) => void cuts.add(cut)),
+      { seed: fuzzSeed(42), numRuns: 200 },
+    );
     for (const cut of cuts) assert.equal(await exercise(bytes.subarray(0, cut)), 'input-error', `${name} cut at ${cut}`);
     assert.equal(await exercise(bytes), 'ok');
   }

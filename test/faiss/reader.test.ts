@@ -38,7 +38,10 @@ for (const [name, facts] of Object.entries(FIXTURES)) {
         assert.deepEqual(Array.from(ids.slice(-5), String), facts.idsTail);
       } else {
         // No stored ids: FAISS labels are the row numbers.
-        assert.deepEqual(facts.ids, facts.ids.map((_, i) => String(i)));
+        assert.deepEqual(
+          facts.ids,
+          facts.ids.map((_, i) => String(i)),
+        );
       }
       for (const expected of facts.rows ?? []) {
         const block = await source.readRows([expected.row]);
@@ -98,7 +101,7 @@ test('FAISS descriptions: types, quantizers, transforms and training state', asy
   assert.equal(ivfpq.index?.quantizer?.codebook?.length, 128 * 256);
   assert.equal(ivfpq.index?.ivf?.byResidual, true);
   assert.equal(ivfpq.index?.ivf?.centroids?.length, 16 * 128);
-  assert.equal(ivfpq.index?.ids?.kind, 'idmap', 'FAISS ids are signed, as an IDMap\'s are');
+  assert.equal(ivfpq.index?.ids?.kind, 'idmap', "FAISS ids are signed, as an IDMap's are");
 
   const sq = await describe('sq8');
   assert.equal(sq.index?.quantizer?.sqType, 'QT_8bit');

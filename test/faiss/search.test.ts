@@ -37,7 +37,10 @@ test('FAISS search parameters: nprobe and efSearch sweeps, and their effect', as
   const reference = await storedVectorsReference(ivf, await ivf.describe());
   const one = await ivf.search!.query({ queries: rows.data, count: 3, k: 10, params: { nprobe: 1 } });
   // Probing every list is exhaustive: each stored row finds itself first.
-  assert.deepEqual(all.ids.map((ids) => ids[0]), [3, 200, 400].map((row) => reference!.ids[row]));
+  assert.deepEqual(
+    all.ids.map((ids) => ids[0]),
+    [3, 200, 400].map((row) => reference!.ids[row]),
+  );
   assert.ok(one.ids.every((ids) => ids.length <= 10));
   await ivf.close();
 

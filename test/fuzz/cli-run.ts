@@ -39,7 +39,9 @@ export function runCheck(command: readonly string[], path: string, extra: readon
       let maxRssBytes: number | undefined;
       if (measured && existsSync(options.rssFile as string)) {
         // GNU time writes "Command terminated by signal N" before the figure when the child dies.
-        const lines = readFileSync(options.rssFile as string, 'utf8').trim().split('\n');
+        const lines = readFileSync(options.rssFile as string, 'utf8')
+          .trim()
+          .split('\n');
         const kilobytes = Number(lines[lines.length - 1]);
         if (Number.isFinite(kilobytes)) maxRssBytes = kilobytes * 1024;
         if (status !== null && status > 128 && /terminated by signal (\d+)/.test(lines.join('\n'))) signal = 'SIGABRT';

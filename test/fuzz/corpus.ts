@@ -49,9 +49,7 @@ export function seedFiles(): SeedFile[] {
     fixture('arrow', 'files/columnar', 'fixed-f32.arrows'),
     fixture('arrow', 'files/columnar', 'fixed-f16.feather'),
     fixture('arrow', 'files/columnar', 'dictionary.arrows'),
-    ...['flat_ip_unit', 'hnsw_sq8', 'hnsw_pq', 'ivfpq_l2_unit', 'idmap_ivf', 'pretransform_pca', 'sq4', 'pq_nbits6', 'ivfsq_fp16_direct', 'ivfflat_sparse_lists'].map((name) =>
-      fixture('faiss', 'faiss', `${name}.faiss`),
-    ),
+    ...['flat_ip_unit', 'hnsw_sq8', 'hnsw_pq', 'ivfpq_l2_unit', 'idmap_ivf', 'pretransform_pca', 'sq4', 'pq_nbits6', 'ivfsq_fp16_direct', 'ivfflat_sparse_lists'].map((name) => fixture('faiss', 'faiss', `${name}.faiss`)),
     fixture('hnswlib', 'ann', 'l2-raw.hnswlib', { metric: 'l2' }),
     fixture('hnswlib', 'ann', 'low-m.hnswlib', { metric: 'cosine' }),
     fixture('usearch', 'ann', 'cos-f32.usearch'),

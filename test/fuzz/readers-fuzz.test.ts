@@ -27,7 +27,7 @@ const seeds = seedFiles();
 const formats = [...new Set(seeds.map((seed) => seed.format))];
 
 test(seedBanner(SEED), () => {
-  assert.equal(formats.length, 9, formats.join(", "));
+  assert.equal(formats.length, 9, formats.join(', '));
 });
 
 for (const [formatIndex, format] of formats.entries()) {

@@ -43,13 +43,17 @@ test('an index audited against a --vectors reference too large to hold: its answ
   const reference = await openSource(fixture('reference.npy'), {});
   const progress: number[] = [];
   try {
-    const artifacts = await gather(index, { from: 'options', metric: 'cosine' }, {
-      ...options({ exactInMemoryFloats: 0 }),
-      reference: { source: reference },
-      onProgress: (p) => {
-        if (p.phase === 'audit') progress.push(p.done);
+    const artifacts = await gather(
+      index,
+      { from: 'options', metric: 'cosine' },
+      {
+        ...options({ exactInMemoryFloats: 0 }),
+        reference: { source: reference },
+        onProgress: (p) => {
+          if (p.phase === 'audit') progress.push(p.done);
+        },
       },
-    });
+    );
     const audit = artifacts.annAudit;
     assert.ok(audit);
     assert.equal(audit.origin, 'reference-rows');
@@ -65,7 +69,7 @@ test('an index audited against a --vectors reference too large to hold: its answ
   }
 });
 
-test('with --queries, a streamed audit searches the user\'s queries', async () => {
+test("with --queries, a streamed audit searches the user's queries", async () => {
   const index = await openSource(fixture('cos-f32.usearch'), {});
   const reference = await openSource(fixture('reference.npy'), {});
   const queries = await openSource(fixture('reference.npy'), {});

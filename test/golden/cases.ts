@@ -88,7 +88,11 @@ async function buildStores(temp: string): Promise<StoreDirs> {
   const lance = join(temp, 'lancedb');
   const connection = await lancedb.connect(lance);
   const schema = new Schema([new Field('id', new Int64(), false), new Field('vector', new FixedSizeList(rows.dim, new Field('item', new Float32(), true)), true)]);
-  const table = await connection.createTable('docs', vectors.map((values, row) => ({ id: BigInt(row + 1), vector: values })), { schema });
+  const table = await connection.createTable(
+    'docs',
+    vectors.map((values, row) => ({ id: BigInt(row + 1), vector: values })),
+    { schema },
+  );
   // One partition: LanceDB's k-means has no seed, so more lists would make the golden report vary run to run.
   await table.createIndex('vector', { config: lancedb.Index.ivfFlat({ numPartitions: 1, distanceType: 'cosine' }) });
   table.close();

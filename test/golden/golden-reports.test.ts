@@ -16,7 +16,9 @@ function firstDifference(expected: string, actual: string): string {
 
 test('check/smoke/guard JSON on the fixtures is byte-for-byte the golden report (apart from timings, dates, versions, temp paths)', { timeout: 120_000 }, async () => {
   const reports = await goldenReports();
-  const committed = readdirSync(GOLDEN_DIR).filter((name) => name.endsWith('.json')).map((name) => name.replace(/\.json$/, ''));
+  const committed = readdirSync(GOLDEN_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => name.replace(/\.json$/, ''));
   assert.deepEqual([...reports.keys()].sort(), committed.sort(), 'the golden files and the cases differ: run npm run golden:update');
   for (const [name, json] of reports) {
     const golden = readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8');

@@ -35,9 +35,7 @@ function normalizeValue(value: unknown, paths: PathPlaceholders, parentKey = '')
   if (Array.isArray(value)) return value.map((item) => normalizeValue(item, paths));
   if (value === null || typeof value !== 'object') return value;
   const volatile = parentKey === 'tool' ? { ...VOLATILE_KEYS, ...TOOL_KEYS } : VOLATILE_KEYS;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, key in volatile && (typeof item === 'string' || typeof item === 'number') ? volatile[key] : normalizeValue(item, paths, key)]),
-  );
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, key in volatile && (typeof item === 'string' || typeof item === 'number') ? volatile[key] : normalizeValue(item, paths, key)]));
 }
 
 /** A sidecar's build id (`<out>.<time base36>-<pid base36>.ids.jsonl`): the clock and the process id. */

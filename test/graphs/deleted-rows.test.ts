@@ -58,7 +58,22 @@ async function withSearch(outcome: Partial<Reachability>): Promise<CheckResult> 
   try {
     const description = await source.describe();
     const index = description.index!;
-    const reachability: Reachability = { k: 10, method: 'own-id', rowsProbed: 20, plannedRows: 20, ties: 0, notOwnAnswer: 0, unreachable: 0, shortLists: 0, deletedReturned: 0, examples: [], sweep: [], seconds: 0, cuts: [], ...outcome };
+    const reachability: Reachability = {
+      k: 10,
+      method: 'own-id',
+      rowsProbed: 20,
+      plannedRows: 20,
+      ties: 0,
+      notOwnAnswer: 0,
+      unreachable: 0,
+      shortLists: 0,
+      deletedReturned: 0,
+      examples: [],
+      sweep: [],
+      seconds: 0,
+      cuts: [],
+      ...outcome,
+    };
     const result = deletedRows.run({ source: description, index, reachability } as unknown as Artifacts, createContext());
     assert.ok(result && !Array.isArray(result));
     return result as CheckResult;

@@ -19,7 +19,10 @@ function save(name: string, data: Float32Array, rows: number): string {
 }
 
 test('clean real fastText embeddings (somewhat hubby): no warning, and the report says what the k-occurrence numbers mean', async () => {
-  for (const [name, rows] of [['model-a.npy', normalized(head(wordnet(), ROWS))], ['model-b.npy', normalized(head(wordnet('docs_model_b.f32.npy'), ROWS))]] as const) {
+  for (const [name, rows] of [
+    ['model-a.npy', normalized(head(wordnet(), ROWS))],
+    ['model-b.npy', normalized(head(wordnet('docs_model_b.f32.npy'), ROWS))],
+  ] as const) {
     const report = await check(save(name, rows.data, ROWS), { metric: 'cosine', dim: DIM });
     assert.equal(collapseOf(report), undefined, `${name}: ${collapseOf(report)?.message}`);
     const meaning = report.plots?.kOccurrence?.meaning ?? '';

@@ -45,7 +45,10 @@ before(async () => {
   // LanceDB IVF_HNSW_SQ (one partition, m 8) over the clustered rows and over real rows.
   const db = await lancedb.connect(join(dir, 'lance'));
   const schema = new Schema([new Field('id', new Int64(), false), new Field('vector', new FixedSizeList(DIM, new Field('item', new Float32(), true)), true)]);
-  for (const [name, vectors, m] of [['real', normalized(head(wordnet(), ROWS)).data, 16], ['sparse', clustered(), 2]] as const) {
+  for (const [name, vectors, m] of [
+    ['real', normalized(head(wordnet(), ROWS)).data, 16],
+    ['sparse', clustered(), 2],
+  ] as const) {
     const rows = Array.from({ length: ROWS }, (_, i) => ({ id: BigInt(i + 1), vector: Array.from(vectors.subarray(i * DIM, (i + 1) * DIM)) }));
     const table = await db.createTable(name, rows, { schema });
     await table.createIndex('vector', { config: lancedb.Index.hnswSq({ numPartitions: 1, m, efConstruction: 8 * m, distanceType: 'cosine' }) });

@@ -28,8 +28,17 @@ test('vectorclinic guard: clean .npy + manifest, rejected rows quarantined, exit
   assert.equal(run.status, 1, run.stderr);
   const result = JSON.parse(run.stdout) as { totals: { ingested: number; accepted: number; rejected: number } };
   assert.deepEqual([result.totals.ingested, result.totals.accepted, result.totals.rejected], [rows, rows - 2, 2]);
-  const quarantined = readFileSync(quarantine, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { row: number; id: number; cause: string });
-  assert.deepEqual(quarantined.map((r) => [r.id, r.cause]), [[10, 'zero'], [20, 'nonfinite']]);
+  const quarantined = readFileSync(quarantine, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { row: number; id: number; cause: string });
+  assert.deepEqual(
+    quarantined.map((r) => [r.id, r.cause]),
+    [
+      [10, 'zero'],
+      [20, 'nonfinite'],
+    ],
+  );
   const clean = openNpy(out);
   assert.equal((await clean.describe()).rows, rows - 2);
   await clean.close();

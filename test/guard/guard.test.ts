@@ -24,8 +24,14 @@ test('normalizes raw rows once and keeps already-unit rows bit for bit', () => {
   assert.equal(again.accepted.data, accepted.data, 'unchanged batches are returned without a copy');
 });
 
-test('into: accepted rows land in the caller\'s buffer, identical to a fresh matrix; a short buffer is a usage error', () => {
-  const rows = [[3, 4, 0], [0, 0, 0], [0.6, 0.8, 0], [1, Number.NaN, 0], [0, 0, 2]];
+test("into: accepted rows land in the caller's buffer, identical to a fresh matrix; a short buffer is a usage error", () => {
+  const rows = [
+    [3, 4, 0],
+    [0, 0, 0],
+    [0.6, 0.8, 0],
+    [1, Number.NaN, 0],
+    [0, 0, 2],
+  ];
   const fresh = createGuard({ dim: 3, metric: 'cosine' }).check(rows);
   const into = new Float32Array(5 * 3).fill(-1);
   const reused = createGuard({ dim: 3, metric: 'cosine' }).check(rows, { into });
@@ -67,43 +73,107 @@ test('rejects zero and non-finite rows with row, id and cause; ingested = accept
 test('asserts the dimension contract on every batch and logs it with the batch id', () => {
   const lines: string[] = [];
   const guard = createGuard({ dim: 3, metric: 'cosine', log: (line) => lines.push(line) });
-  const { rejected, report } = guard.check([[1, 0, 0], [1, 0], [0, 1, 0, 0]], { batchId: 'nightly-7' });
-  assert.deepEqual(rejected.map((r) => [r.row, r.cause]), [[1, 'dimension'], [2, 'dimension']]);
+  const { rejected, report } = guard.check(
+    [
+      [1, 0, 0],
+      [1, 0],
+      [0, 1, 0, 0],
+    ],
+    { batchId: 'nightly-7' },
+  );
+  assert.deepEqual(
+    rejected.map((r) => [r.row, r.cause]),
+    [
+      [1, 'dimension'],
+      [2, 'dimension'],
+    ],
+  );
   assert.equal(report.dimension.ok, false);
   assert.deepEqual([...report.dimension.found].sort(), [2, 3, 4]);
   assert.match(lines[0]!, /batch nightly-7: dim 3 VIOLATED/);
   const matrix = guard.check({ data: new Float32Array(8), rows: 2, dim: 4 });
   assert.equal(matrix.report.causes.dimension, 2);
-  assert.throws(() => guard.check(new Float32Array(7)), (error: unknown) => VectorclinicError.isInstance(error) && /not a whole number of 3-dim rows/.test(error.message));
+  assert.throws(
+    () => guard.check(new Float32Array(7)),
+    (error: unknown) => VectorclinicError.isInstance(error) && /not a whole number of 3-dim rows/.test(error.message),
+  );
 });
 
 test('flags exact copies of rows seen in earlier batches, or rejects them on request', () => {
   const flagging = createGuard({ dim: 2, metric: 'ip' });
-  flagging.check([[1, 2], [3, 4]], { ids: ['x', 'y'] });
-  const second = flagging.check([[3, 4], [5, 6], [5, 6]], { ids: ['z', 'w', 'v'] });
+  flagging.check(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { ids: ['x', 'y'] },
+  );
+  const second = flagging.check(
+    [
+      [3, 4],
+      [5, 6],
+      [5, 6],
+    ],
+    { ids: ['z', 'w', 'v'] },
+  );
   assert.equal(second.accepted.count, 3);
   assert.deepEqual(second.report.duplicates.first, [
     { id: 'z', duplicateOf: 'y' },
     { id: 'v', duplicateOf: 'w' },
   ]);
   const rejecting = createGuard({ dim: 2, metric: 'ip', duplicates: 'reject' });
-  const result = rejecting.check([[1, 2], [1, 2]]);
-  assert.deepEqual(result.rejected.map((r) => [r.cause, r.duplicateOf]), [['duplicate', 0]]);
+  const result = rejecting.check([
+    [1, 2],
+    [1, 2],
+  ]);
+  assert.deepEqual(
+    result.rejected.map((r) => [r.cause, r.duplicateOf]),
+    [['duplicate', 0]],
+  );
 });
 
 test('reports ids that already exist instead of overwriting them', () => {
   const guard = createGuard({ dim: 2, metric: 'cosine', knownIds: ['doc-1'] });
-  const first = guard.check([[1, 0], [0, 1]], { ids: ['doc-1', 'doc-2'] });
-  assert.deepEqual(first.rejected.map((r) => [r.id, r.cause]), [['doc-1', 'existing-id']]);
-  const second = guard.check([[1, 1], [2, 1], [3, 1]], { ids: ['doc-2', 'doc-3', 'doc-3'] });
-  assert.deepEqual(second.rejected.map((r) => [r.id, r.cause]), [['doc-2', 'existing-id'], ['doc-3', 'existing-id']]);
+  const first = guard.check(
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    { ids: ['doc-1', 'doc-2'] },
+  );
+  assert.deepEqual(
+    first.rejected.map((r) => [r.id, r.cause]),
+    [['doc-1', 'existing-id']],
+  );
+  const second = guard.check(
+    [
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ],
+    { ids: ['doc-2', 'doc-3', 'doc-3'] },
+  );
+  assert.deepEqual(
+    second.rejected.map((r) => [r.id, r.cause]),
+    [
+      ['doc-2', 'existing-id'],
+      ['doc-3', 'existing-id'],
+    ],
+  );
   assert.deepEqual(second.accepted.ids, ['doc-3']);
 });
 
 test("onBad 'throw' refuses the whole batch and leaves no trace", () => {
   const guard = createGuard({ dim: 2, metric: 'cosine', onBad: 'throw' });
   assert.throws(
-    () => guard.check([[1, 2], [0, 0]], { ids: ['ok', 'empty'], batchId: 'b9' }),
+    () =>
+      guard.check(
+        [
+          [1, 2],
+          [0, 0],
+        ],
+        { ids: ['ok', 'empty'], batchId: 'b9' },
+      ),
     (error: unknown) => error instanceof BadRowError && error.reason === 'zero' && error.row === 1 && error.id === 'empty' && /batch b9 refused/.test(error.message),
   );
   assert.equal(guard.totals().ingested, 0);
@@ -117,10 +187,25 @@ test('quarantine appends rejected rows and reasons to a JSONL file', (t) => {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'bad.jsonl');
   const guard = createGuard({ dim: 2, metric: 'cosine', onBad: 'quarantine', quarantine: path });
-  guard.check([[1, Number.NaN], [1, 1]], { ids: ['n', 'g'], batchId: 'a' });
+  guard.check(
+    [
+      [1, Number.NaN],
+      [1, 1],
+    ],
+    { ids: ['n', 'g'], batchId: 'a' },
+  );
   guard.check([[0, 0]], { ids: ['z'], batchId: 'b' });
-  const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-  assert.deepEqual(lines.map((l) => [l.batch, l.row, l.id, l.cause]), [['a', 0, 'n', 'nonfinite'], ['b', 0, 'z', 'zero']]);
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(
+    lines.map((l) => [l.batch, l.row, l.id, l.cause]),
+    [
+      ['a', 0, 'n', 'nonfinite'],
+      ['b', 0, 'z', 'zero'],
+    ],
+  );
   assert.deepEqual(lines[0].vector, [1, 'NaN']);
   // TypeScript refuses this call; plain JavaScript gets a clear error.
   // @ts-expect-error onBad 'quarantine' requires the quarantine path
@@ -129,7 +214,11 @@ test('quarantine appends rejected rows and reasons to a JSONL file', (t) => {
 
 test('reconcile: the store must grow by exactly the accepted rows', () => {
   const guard = createGuard({ dim: 2, metric: 'cosine' });
-  const { report } = guard.check([[1, 0], [0, 0], [0, 1]]);
+  const { report } = guard.check([
+    [1, 0],
+    [0, 0],
+    [0, 1],
+  ]);
   assert.equal(reconcile(report, { before: 10, after: 12 }).ok, true);
   const dropped = reconcile(report, { before: 10, after: 11 });
   assert.equal(dropped.ok, false);

@@ -20,17 +20,29 @@ test('MemoryVectorStore behind the guard: bad rows reported, the rest normalized
   const documents = [...docs.map((doc) => new Document({ id: doc.id, pageContent: doc.text })), new Document({ id: 'failed-1', pageContent: 'text the embedder choked on' })];
   await store.addDocuments(documents);
   const report = store.lastReport!;
-  assert.deepEqual(report.rejected.map((row) => [row.id, row.cause]), [['failed-1', 'zero']]);
+  assert.deepEqual(
+    report.rejected.map((row) => [row.id, row.cause]),
+    [['failed-1', 'zero']],
+  );
   assert.equal(report.batch.ingested, report.batch.accepted + report.batch.rejected);
   assert.equal(report.reconciliation?.ok, true);
   assert.equal(inner.memoryVectors.length, DOCS);
-  assert.ok(inner.memoryVectors.every((entry) => Math.abs(norm(entry.embedding) - 1) < 1e-5), 'stored vectors are unit length');
+  assert.ok(
+    inner.memoryVectors.every((entry) => Math.abs(norm(entry.embedding) - 1) < 1e-5),
+    'stored vectors are unit length',
+  );
   assert.equal(report.batch.normalization.rescaled, DOCS);
 
   const nan = new Array(DIM).fill(0.1);
   nan[3] = Number.NaN;
   await store.addVectors([nan, new Array(DIM).fill(0.2)], [new Document({ pageContent: 'nan' }), new Document({ pageContent: 'ok' })], { ids: ['nan-row', docs[0]!.id] });
-  assert.deepEqual(store.lastReport!.rejected.map((row) => [row.id, row.cause]), [['nan-row', 'nonfinite'], [docs[0]!.id, 'existing-id']]);
+  assert.deepEqual(
+    store.lastReport!.rejected.map((row) => [row.id, row.cause]),
+    [
+      ['nan-row', 'nonfinite'],
+      [docs[0]!.id, 'existing-id'],
+    ],
+  );
   assert.equal(inner.memoryVectors.length, DOCS, 'the re-used id was not added again');
 
   const [top] = await store.similaritySearch(docs[7]!.text, 1);
@@ -48,9 +60,12 @@ test('pgvector (PGlite) behind the guard: existing ids are reported, never upser
     const documents = docs.map((doc) => new Document({ pageContent: `${doc.text}` }));
     await guarded.addDocuments(documents, { ids: docs.map((doc) => doc.id) });
     const report = guarded.lastReport!;
-    assert.deepEqual(report.rejected.map((row) => [row.id, row.cause]), [[docs[0]!.id, 'existing-id']]);
+    assert.deepEqual(
+      report.rejected.map((row) => [row.id, row.cause]),
+      [[docs[0]!.id, 'existing-id']],
+    );
     assert.deepEqual([report.reconciliation?.countBefore, report.reconciliation?.countAfter, report.reconciliation?.ok], [1, DOCS, true]);
-    const stored = await inner.db.query<{ n: number }>("SELECT count(*)::int AS n FROM docs WHERE abs(vector_norm(embedding) - 1) < 1e-5");
+    const stored = await inner.db.query<{ n: number }>('SELECT count(*)::int AS n FROM docs WHERE abs(vector_norm(embedding) - 1) < 1e-5');
     assert.equal(stored.rows[0]?.n, DOCS - 1, 'rows added through the guard are unit length (the first was added raw, before it)');
     const [hit] = await guarded.similaritySearchVectorWithScore(await embeddings.embedQuery(docs[12]!.text), 1);
     assert.equal(hit?.[0].id, docs[12]!.id);

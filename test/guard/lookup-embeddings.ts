@@ -16,7 +16,10 @@ export class LookupEmbeddings extends Embeddings {
   }
 
   static async load(count: number): Promise<{ embeddings: LookupEmbeddings; docs: { id: string; text: string }[] }> {
-    const docs = readFileSync(`${DATA_DIR}docs.jsonl`, 'utf8').split('\n').slice(0, count).map((line) => JSON.parse(line) as { id: string; text: string });
+    const docs = readFileSync(`${DATA_DIR}docs.jsonl`, 'utf8')
+      .split('\n')
+      .slice(0, count)
+      .map((line) => JSON.parse(line) as { id: string; text: string });
     const rows = await loadRows('docs.f32.npy', count);
     return { embeddings: new LookupEmbeddings(rows, new Map(docs.map((doc, i) => [doc.text, i]))), docs };
   }

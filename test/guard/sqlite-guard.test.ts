@@ -28,10 +28,16 @@ test('a guard in front of inserts into a cosine vec0 table: bad rows never reach
   rows[4] = [...(rows[4] as number[])];
   (rows[4] as number[])[0] = Number.NaN;
   rows[5] = (rows[5] as number[]).slice(0, 96);
-  const first = guard.insert(rows.slice(0, 1000), Array.from({ length: 1000 }, (_, i) => i + 1));
+  const first = guard.insert(
+    rows.slice(0, 1000),
+    Array.from({ length: 1000 }, (_, i) => i + 1),
+  );
   assert.deepEqual(first.report.causes, { dimension: 1, nonfinite: 1, zero: 1, duplicate: 0, 'existing-id': 0 });
   // Ids already stored are refused, never overwritten.
-  const second = guard.insert(rows.slice(1000), Array.from({ length: 1000 }, (_, i) => (i === 0 ? 1 : i + 1001)));
+  const second = guard.insert(
+    rows.slice(1000),
+    Array.from({ length: 1000 }, (_, i) => (i === 0 ? 1 : i + 1001)),
+  );
   assert.equal(second.report.causes['existing-id'], 1);
   const count = (db.prepare('SELECT count(*) AS n FROM docs').all([]) as { n: number }[])[0]?.n;
   assert.equal(count, 997 + 999);

@@ -12,8 +12,14 @@ describe('Rng and sampling', () => {
     const b = new Rng(42);
     const c = new Rng(43);
     const first = Array.from({ length: 5 }, () => a.nextUint32());
-    assert.deepEqual(first, Array.from({ length: 5 }, () => b.nextUint32()));
-    assert.notDeepEqual(first, Array.from({ length: 5 }, () => c.nextUint32()));
+    assert.deepEqual(
+      first,
+      Array.from({ length: 5 }, () => b.nextUint32()),
+    );
+    assert.notDeepEqual(
+      first,
+      Array.from({ length: 5 }, () => c.nextUint32()),
+    );
   });
 
   test('sampleIndices draws distinct sorted rows, uniformly', () => {
@@ -22,7 +28,10 @@ describe('Rng and sampling', () => {
     for (let trial = 0; trial < 2000; trial++) {
       const picks = sampleIndices(10, 3, rng);
       assert.equal(new Set(picks).size, 3);
-      assert.deepEqual(picks, [...picks].sort((x, y) => x - y));
+      assert.deepEqual(
+        picks,
+        [...picks].sort((x, y) => x - y),
+      );
       for (const pick of picks) hits[pick] = (hits[pick] as number) + 1;
     }
     // Each row is picked with probability 0.3: 600 ± 5σ (σ ≈ 20.5).
@@ -56,7 +65,11 @@ describe('top-k search', () => {
       for (let q = 0; q < 4; q++) {
         const scored = Array.from({ length: 60 }, (_, i) => ({ i, s: score(metric, queries.subarray(q * dim, (q + 1) * dim), base.subarray(i * dim, (i + 1) * dim)) }));
         scored.sort((a, b) => b.s - a.s);
-        assert.deepEqual([...lists.ids.subarray(q * 5, q * 5 + 5)], scored.slice(0, 5).map((x) => x.i), metric);
+        assert.deepEqual(
+          [...lists.ids.subarray(q * 5, q * 5 + 5)],
+          scored.slice(0, 5).map((x) => x.i),
+          metric,
+        );
       }
     }
   });
@@ -87,7 +100,11 @@ describe('geometry', () => {
     const rng = new Rng(4);
     const dim = 5;
     const count = 40;
-    const unit = normalizedCopy(Float32Array.from({ length: count * dim }, () => rng.nextGaussian() + 0.5), count, dim);
+    const unit = normalizedCopy(
+      Float32Array.from({ length: count * dim }, () => rng.nextGaussian() + 0.5),
+      count,
+      dim,
+    );
     let total = 0;
     for (let a = 0; a < count; a++) for (let b = 0; b < count; b++) if (a !== b) total += score('ip', unit.subarray(a * dim, (a + 1) * dim), unit.subarray(b * dim, (b + 1) * dim));
     assert.ok(Math.abs(meanPairwiseCosine(unit, count, dim) - total / (count * (count - 1))) < 1e-5);

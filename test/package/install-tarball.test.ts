@@ -89,7 +89,8 @@ test('the packed tarball installs into an empty project without the store driver
   assert.equal(JSON.parse(npy.stdout).stats.rows, 1000);
   assertReportSchema(npy.stdout, 'installed .npy check');
   // The published schema ships in the package, importable by its subpath.
-  const shipped = "import { createRequire } from 'node:module'; const path = createRequire(import.meta.url).resolve('vectorclinic/schema/report.schema.json'); console.log(JSON.parse((await import('node:fs')).readFileSync(path, 'utf8')).title);";
+  const shipped =
+    "import { createRequire } from 'node:module'; const path = createRequire(import.meta.url).resolve('vectorclinic/schema/report.schema.json'); console.log(JSON.parse((await import('node:fs')).readFileSync(path, 'utf8')).title);";
   assert.equal(ok(run(process.execPath, ['--input-type=module', '-e', shipped], project), 'resolve the shipped schema').trim(), 'vectorclinic report (schema 1)');
 
   const faiss = run('npx', ['--no', 'vectorclinic', 'check', 'index.faiss', '--format', 'json'], project);

@@ -130,7 +130,10 @@ async function writeFixtures(dir: string): Promise<void> {
   writeNpy(join(dir, 'queries.npy'), await loadRows('queries.f32.npy', QUESTIONS), QUESTIONS, DIM);
   // in.npy: what an ingestion produced, with two failed (zero) embeddings and one NaN among rows nobody asks about.
   const broken = data.slice();
-  const victims = rows.map((row, i) => (answers.has(row) ? -1 : i)).filter((i) => i >= 0).slice(0, 3);
+  const victims = rows
+    .map((row, i) => (answers.has(row) ? -1 : i))
+    .filter((i) => i >= 0)
+    .slice(0, 3);
   broken.fill(0, (victims[0] as number) * DIM, ((victims[0] as number) + 1) * DIM);
   broken.fill(0, (victims[1] as number) * DIM, ((victims[1] as number) + 1) * DIM);
   broken[(victims[2] as number) * DIM] = Number.NaN;
@@ -146,7 +149,10 @@ async function writeFixtures(dir: string): Promise<void> {
   // lancedb://./data/lancedb/docs as the README writes it.
   mkdirSync(join(dir, 'data', 'lancedb'), { recursive: true });
   const lance = await lancedb.connect(join(dir, 'data', 'lancedb'));
-  const table = await lance.createTable('docs', rows.map((row, i) => ({ id: (JSON.parse(docLines[row] as string) as { id: string }).id, vector: Array.from(data.subarray(i * DIM, (i + 1) * DIM)) })));
+  const table = await lance.createTable(
+    'docs',
+    rows.map((row, i) => ({ id: (JSON.parse(docLines[row] as string) as { id: string }).id, vector: Array.from(data.subarray(i * DIM, (i + 1) * DIM)) })),
+  );
   table.close();
   lance.close();
   // duckdb://./app.duckdb?table=docs and lake/*.parquet as the README writes them, built by the real engine.

@@ -18,9 +18,7 @@ const BAD_ROWS = 5;
 const RANDOM_KILLS = 3;
 
 /** Rebuild `source` into the HNSW file `out` in a child, killed as `kill` says. */
-const runChild = (source: string, out: string, kill: { step?: string; delayMs?: number }): Promise<ChildRun> =>
-  runRebuildChild([source, '--metric', 'cosine', '--index', 'hnsw', '--out', out, ...QUICK_HNSW_FLAGS], kill);
-
+const runChild = (source: string, out: string, kill: { step?: string; delayMs?: number }): Promise<ChildRun> => runRebuildChild([source, '--metric', 'cosine', '--index', 'hnsw', '--out', out, ...QUICK_HNSW_FLAGS], kill);
 
 function indexCount(path: string): number {
   const index = new hnswlib.HierarchicalNSW('ip', DIM);
@@ -91,7 +89,10 @@ test('SIGKILL at any step of rebuild --apply leaves the old index or the new one
   // Leave litter from a kill in the middle of the build, then let a full run clean it up.
   restore(snapshot, outDir);
   await runChild(newSource, out, { step: 'verify' });
-  assert.ok(readdirSync(outDir).some((name) => name.includes('.vctmp-')), 'the killed run left its temp files');
+  assert.ok(
+    readdirSync(outDir).some((name) => name.includes('.vctmp-')),
+    'the killed run left its temp files',
+  );
   const finished = await rebuild({ source: newSource, out, metric: 'cosine', index: 'hnsw', hnsw: { M: 8, efConstruction: 40 }, apply: true, checkBeforeAfter: false });
   assert.ok((finished.applied?.staleTempsRemoved.length ?? 0) > 0);
   const names = readdirSync(outDir).sort();

@@ -9,7 +9,6 @@ import { REBUILD_STEPS } from '../../src/rebuild/types.js';
 import { runInPlaceRebuild } from './kill-child.js';
 import { brokenLanceTable, lanceState } from './lancedb-store.js';
 
-
 /** The state without the version number (the same rows and index written again get new versions). */
 async function contents(dir: string): Promise<string> {
   const { version: _version, ...rest } = await lanceState(dir);

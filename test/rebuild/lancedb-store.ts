@@ -7,11 +7,7 @@ export const LANCE_DIM = 128;
 /** Rows whose embedding failed: zeros (3) and NaN (2). */
 export const LANCE_BAD_ROWS = [3, 40, 777, 900, 901];
 
-const SCHEMA = new Schema([
-  new Field('id', new Int64(), false),
-  new Field('text', new Utf8(), true),
-  new Field('vector', new FixedSizeList(LANCE_DIM, new Field('item', new Float32(), true)), true),
-]);
+const SCHEMA = new Schema([new Field('id', new Int64(), false), new Field('text', new Utf8(), true), new Field('vector', new FixedSizeList(LANCE_DIM, new Field('item', new Float32(), true)), true)]);
 
 /**
  * DIR/items: the first half normalized, the second raw (a writer that skipped normalization),

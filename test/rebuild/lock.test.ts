@@ -50,7 +50,7 @@ function startRebuild(source: string, out: string, pauseAt?: string): Child {
   return { pid: child.pid as number, paused, done, kill: () => child.kill('SIGKILL') };
 }
 
-test('a second concurrent rebuild --apply to the same output exits 2 naming the holder; a dead holder\'s lock is taken over', { timeout: 240_000 }, async (t) => {
+test("a second concurrent rebuild --apply to the same output exits 2 naming the holder; a dead holder's lock is taken over", { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vc-lock-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'store'));
@@ -78,7 +78,10 @@ test('a second concurrent rebuild --apply to the same output exits 2 naming the 
   const third = await startRebuild(source, out).done;
   assert.equal(third.code, 0, third.stderr);
   const result = JSON.parse(third.stdout) as { applied: { staleTempsRemoved: string[] } };
-  assert.ok(result.applied.staleTempsRemoved.some((note) => note.includes(`lock of process ${first.pid}, gone`)), result.applied.staleTempsRemoved.join('; '));
+  assert.ok(
+    result.applied.staleTempsRemoved.some((note) => note.includes(`lock of process ${first.pid}, gone`)),
+    result.applied.staleTempsRemoved.join('; '),
+  );
   assert.ok(!existsSync(lockPathFor(out)), 'released after the run');
   assert.equal(readManifest(out)?.status, 'ok');
 

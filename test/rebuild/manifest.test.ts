@@ -17,7 +17,15 @@ async function cleanStore(dir: string): Promise<{ path: string; clean: Float32Ar
   writeNpy(path, clean, CLEAN_ROWS, DIM);
   writeManifest(
     path,
-    createManifest({ dim: DIM, metric: 'cosine', normalized: true, rows: CLEAN_ROWS, model: 'wn128', reference: measureReference(clean, CLEAN_ROWS, DIM), index: { ...describeFile(path), engine: 'numpy', type: 'flat', params: {} } }),
+    createManifest({
+      dim: DIM,
+      metric: 'cosine',
+      normalized: true,
+      rows: CLEAN_ROWS,
+      model: 'wn128',
+      reference: measureReference(clean, CLEAN_ROWS, DIM),
+      index: { ...describeFile(path), engine: 'numpy', type: 'flat', params: {} },
+    }),
   );
   return { path, clean };
 }
@@ -32,7 +40,10 @@ test('check reads the manifest beside a file as the declared policy; flags win',
   assert.equal(report.policy.declared.normalized, true);
   assert.equal(report.policy.declared.model, 'wn128');
   assert.match(report.policy.declared.from ?? '', /^manifest .*store\.npy\.vectorclinic\.json$/);
-  assert.deepEqual(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code), []);
+  assert.deepEqual(
+    report.findings.filter((f) => f.severity !== 'info').map((f) => f.code),
+    [],
+  );
   const overridden = await check(path, { sample: 2000, metric: 'l2' });
   assert.equal(overridden.policy.declared.metric, 'l2');
   assert.match(overridden.policy.declared.from ?? '', /options \(metric\) \+ manifest/);
@@ -51,7 +62,10 @@ test('rows added later by another model are reported as stale-codebook against t
   const share = stale?.evidence.foreignShare as number;
   assert.ok(share > 0.2 && share < 0.3, `foreign share ${share} should be near the 25% added`);
   assert.deepEqual(stale?.labels, ['No.8', 'No.14']);
-  assert.ok(report.notes.some((note) => /changed after the manifest was written|recorded/.test(note)), report.notes.join('\n'));
+  assert.ok(
+    report.notes.some((note) => /changed after the manifest was written|recorded/.test(note)),
+    report.notes.join('\n'),
+  );
 });
 
 test('raw rows appended to a normalized store drift from the manifest policy', async (t) => {

@@ -10,7 +10,6 @@ import { REBUILD_STEPS } from '../../src/rebuild/types.js';
 import { runInPlaceRebuild } from './kill-child.js';
 import { brokenPgliteStore } from './pgvector-store.js';
 
-
 /** The table as a client sees it after the crash: row count, vector index methods/opclasses, manifest present. */
 async function state(dataDir: string): Promise<string> {
   const db = await PGlite.create({ dataDir, extensions: { vector } });

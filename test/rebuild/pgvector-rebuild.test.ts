@@ -49,7 +49,7 @@ describe('rebuild into pgvector', { timeout: 600_000 }, () => {
     assert.notEqual(result.after?.verdict, 'fail', JSON.stringify(result.after));
     const state = await tableState(store, 'items');
     assert.equal(state.rows, ROWS - ZERO_ROWS.length);
-    assert.deepEqual(state.indexes, ['CREATE INDEX ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m=\'8\', ef_construction=\'40\')']);
+    assert.deepEqual(state.indexes, ["CREATE INDEX ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m='8', ef_construction='40')"]);
     assert.equal(state.manifest, true);
     assert.equal(state.payload, 'document 2');
     assert.ok(state.maxNormError < 1e-5, `max |norm − 1| = ${state.maxNormError}`);
@@ -84,7 +84,7 @@ describe('rebuild into pgvector', { timeout: 600_000 }, () => {
     assert.equal(result.applied?.ntotal, 599);
     const state = await tableState(store, 'clean');
     assert.equal(state.rows, 599);
-    assert.deepEqual(state.indexes, ['CREATE INDEX ON public.clean USING ivfflat (embedding vector_cosine_ops) WITH (lists=\'1\')']);
+    assert.deepEqual(state.indexes, ["CREATE INDEX ON public.clean USING ivfflat (embedding vector_cosine_ops) WITH (lists='1')"]);
     await assert.rejects(rebuild({ source: file, out, metric: 'cosine', index: 'hnsw', apply: true }), (error: Error & { exitCode?: number }) => {
       assert.equal(error.exitCode, 2);
       assert.match(error.message, /table clean already exists/);
@@ -105,7 +105,11 @@ describe('rebuild into pgvector', { timeout: 600_000 }, () => {
     const { questions, embedding, cleanup } = writeSelfQuestions(`${dir}-dedup`, rows, [5, 6]);
     try {
       const answered = await smoke(out, { questions, embedding, all: true });
-      assert.deepEqual(answered.perQuestion.map((q) => q.rank), [1, 1], JSON.stringify(answered.perQuestion));
+      assert.deepEqual(
+        answered.perQuestion.map((q) => q.rank),
+        [1, 1],
+        JSON.stringify(answered.perQuestion),
+      );
     } finally {
       cleanup();
     }

@@ -32,7 +32,9 @@ export async function withDb<T>(dataDir: string, work: (db: PGlite) => Promise<T
 export async function tableState(dataDir: string, table: string): Promise<{ rows: number; indexes: string[]; manifest: boolean; payload: string | null; maxNormError: number }> {
   return withDb(dataDir, async (db) => {
     const rows = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]?.n);
-    const indexes = (await db.query<{ def: string }>(`SELECT regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON') AS def FROM pg_indexes WHERE tablename = '${table}' AND indexdef ~ 'USING (hnsw|ivfflat)' ORDER BY 1`)).rows.map((r) => r.def);
+    const indexes = (
+      await db.query<{ def: string }>(`SELECT regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON') AS def FROM pg_indexes WHERE tablename = '${table}' AND indexdef ~ 'USING (hnsw|ivfflat)' ORDER BY 1`)
+    ).rows.map((r) => r.def);
     const comment = (await db.query<{ c: string | null }>(`SELECT col_description('${table}'::regclass, 2) AS c`)).rows[0]?.c ?? null;
     const hasPayload = (await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = '${table}' AND column_name = 'content'`)).rows.length > 0;
     const payload = hasPayload ? ((await db.query<{ content: string }>(`SELECT content FROM ${table} WHERE id = 2`)).rows[0]?.content ?? null) : null;
@@ -48,4 +50,3 @@ export async function brokenPgliteStore(dataDir: string): Promise<void> {
     await db.exec(`ALTER TABLE items ADD COLUMN content text; UPDATE items SET content = 'document ' || id`);
   });
 }
-

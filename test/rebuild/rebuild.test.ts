@@ -24,10 +24,19 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 /** Questions whose expected document is among the first `rows` documents, with their query rows. */
 async function questionsFor(dir: string, rows: number, limit: number): Promise<{ questions: string; queries: string; count: number }> {
   const { readFileSync } = await import('node:fs');
-  const docs = readFileSync(`${DATA_DIR}docs.jsonl`, 'utf8').split('\n').slice(0, rows).map((line) => (JSON.parse(line) as { id: string }).id);
+  const docs = readFileSync(`${DATA_DIR}docs.jsonl`, 'utf8')
+    .split('\n')
+    .slice(0, rows)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   const known = new Set(docs);
-  const lines = readFileSync(`${DATA_DIR}queries.jsonl`, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { question: string; expected: string[] });
-  const picked = lines.map((q, row) => ({ ...q, row })).filter((q) => known.has(q.expected[0] as string)).slice(0, limit);
+  const lines = readFileSync(`${DATA_DIR}queries.jsonl`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { question: string; expected: string[] });
+  const picked = lines
+    .map((q, row) => ({ ...q, row }))
+    .filter((q) => known.has(q.expected[0] as string))
+    .slice(0, limit);
   const queryRows = await loadRows('queries.f32.npy', 2000);
   const data = new Float32Array(picked.length * DIM);
   picked.forEach((q, i) => data.set(queryRows.subarray(q.row * DIM, (q.row + 1) * DIM), i * DIM));
@@ -61,7 +70,13 @@ test('apply: a corrupted store comes back clean, verified, with manifest and ids
   const out = join(dir, 'clean.hnsw');
   const result = await rebuild({ source, out, metric: 'cosine', index: 'hnsw', ids: join(dir, 'docs.jsonl'), apply: true, hnsw: QUICK_HNSW });
   assert.equal(result.applied?.ntotal, ROWS - 10);
-  assert.deepEqual(result.before?.findings.filter((f) => f.severity === 'fail').map((f) => f.code).sort(), ['mixed-norm-shards', 'nonfinite-values', 'zero-vectors']);
+  assert.deepEqual(
+    result.before?.findings
+      .filter((f) => f.severity === 'fail')
+      .map((f) => f.code)
+      .sort(),
+    ['mixed-norm-shards', 'nonfinite-values', 'zero-vectors'],
+  );
   assert.equal(result.after?.verdict, 'pass', JSON.stringify(result.after));
   const loaded = readManifest(out);
   assert.equal(loaded?.status, 'ok');
@@ -81,7 +96,10 @@ test('apply: a corrupted store comes back clean, verified, with manifest and ids
   const wider = await smoke(out, { questions, embedding: { kind: 'file', path: queries }, all: true, search: { efSearch: 200 } });
   assert.match(wider.method, /\(efSearch 200\)/);
   assert.ok(wider.recall.at10 >= rebuilt.recall.at10 - 0.02);
-  await assert.rejects(smoke(out, { questions, embedding: { kind: 'file', path: queries }, search: { nprobe: 8 } }), (error: Error & { hint?: string }) => /this index takes no search setting nprobe/.test(error.message) && error.hint === 'it takes efSearch');
+  await assert.rejects(
+    smoke(out, { questions, embedding: { kind: 'file', path: queries }, search: { nprobe: 8 } }),
+    (error: Error & { hint?: string }) => /this index takes no search setting nprobe/.test(error.message) && error.hint === 'it takes efSearch',
+  );
 });
 
 test('usearch, numpy (flat) and whitening: each index answers through smoke like exact search', async (t) => {
@@ -123,7 +141,10 @@ test('dedup folds near-duplicates into aliases; mask-boilerplate drops content r
   const result = await rebuild({ source, out, metric: 'cosine', index: 'flat', dedup: true, apply: true, checkBeforeAfter: false });
   assert.equal(result.applied?.duplicatesRemoved, 3 + 15);
   const ids = readIdSidecar(manifestFilePath(`${out}.vectorclinic.json`, readManifest(out)!.manifest.ids!));
-  assert.deepEqual(ids.find((entry) => entry[0] === '7'), ['7', '100', '101', '102']);
+  assert.deepEqual(
+    ids.find((entry) => entry[0] === '7'),
+    ['7', '100', '101', '102'],
+  );
   const masked = join(dir, 'masked.npy');
   const maskedResult = await rebuild({ source, out: masked, metric: 'cosine', index: 'flat', dedup: true, maskBoilerplate: true, apply: true, checkBeforeAfter: false });
   assert.equal(maskedResult.applied?.boilerplateMasked, 16, 'row 9 and its 15 copies');

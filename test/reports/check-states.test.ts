@@ -122,7 +122,9 @@ test('JUnit marks not-run checks skipped; SARIF reports them as notifications, n
   const skipped = Number(/<testsuite [^>]*skipped="(\d+)"/.exec(junit)?.[1]);
   assert.equal(skipped, bare.checks.filter((check) => check.result === 'not-run').length);
 
-  const sarif = JSON.parse(formatSarif(bare)) as { runs: { results: { ruleId: string }[]; invocations: { toolExecutionNotifications: { level: string; message: { text: string }; associatedRule: { id: string } }[] }[] }[] };
+  const sarif = JSON.parse(formatSarif(bare)) as {
+    runs: { results: { ruleId: string }[]; invocations: { toolExecutionNotifications: { level: string; message: { text: string }; associatedRule: { id: string } }[] }[] }[];
+  };
   const run = sarif.runs[0];
   assert.ok(run);
   assert.equal(run.results.length, bare.findings.length);

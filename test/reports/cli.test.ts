@@ -37,7 +37,10 @@ test('--fail-on sets the exit code: a warning passes by default and fails with -
   const strict = run(['check', warnOnly, '--metric', 'cosine', '--fail-on', 'warn', '--json', '--verbose']);
   assert.equal(strict.status, 1);
   const report = JSON.parse(strict.stdout);
-  assert.deepEqual(report.findings.map((f: { code: string }) => f.code), ['metric-mismatch']);
+  assert.deepEqual(
+    report.findings.map((f: { code: string }) => f.code),
+    ['metric-mismatch'],
+  );
   assert.match(strict.stderr, /^vectorclinic: scanning: 1,000 rows × 128 dims$/m);
   assert.match(strict.stderr, /^vectorclinic: dimension contract: stored 128 → sample 128 {2}\(consistent\)$/m);
 });

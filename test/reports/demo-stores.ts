@@ -57,7 +57,10 @@ export async function brokenVectors(rows = 4000): Promise<Float32Array> {
   const rng = new Rng(20251125);
   const centre = new Float64Array(DIM);
   for (let i = 0; i < rows; i++) for (let j = 0; j < DIM; j++) centre[j] = (centre[j] as number) + (unit[i * DIM + j] as number) / rows;
-  const picks = sampleIndices(rows, 40 + 150 + 25, rng).map((row) => ({ row, order: rng.nextFloat() })).sort((a, b) => a.order - b.order).map((p) => p.row);
+  const picks = sampleIndices(rows, 40 + 150 + 25, rng)
+    .map((row) => ({ row, order: rng.nextFloat() }))
+    .sort((a, b) => a.order - b.order)
+    .map((p) => p.row);
   for (const row of picks.slice(0, 40)) data.fill(0, row * DIM, (row + 1) * DIM);
   const originals = [1, 2, 3].map((row) => data.slice(row * DIM, (row + 1) * DIM));
   picks.slice(40, 190).forEach((row, i) => data.set(originals[i % 3] as Float32Array, row * DIM));
@@ -209,7 +212,12 @@ export class IvfTestStore implements VectorSource {
           candidates.push({ row, score: score[0] as number });
         }
       }
-      ids.push(candidates.sort((a, b) => b.score - a.score).slice(0, request.k).map((c) => c.row));
+      ids.push(
+        candidates
+          .sort((a, b) => b.score - a.score)
+          .slice(0, request.k)
+          .map((c) => c.row),
+      );
     }
     return { ids };
   }
@@ -252,14 +260,22 @@ export async function collapsedVectors(rows = 2000): Promise<Float32Array> {
     for (let j = 0; j < DIM; j++) along += (unit[i * DIM + j] as number) * (u[j] as number);
     for (let j = 0; j < DIM; j++) own[j] = (unit[i * DIM + j] as number) - along * (u[j] as number);
     const p = normalizedCopy(own, 1, DIM);
-    const noise = normalizedCopy(Float32Array.from({ length: DIM }, () => rng.nextGaussian()), 1, DIM);
+    const noise = normalizedCopy(
+      Float32Array.from({ length: DIM }, () => rng.nextGaussian()),
+      1,
+      DIM,
+    );
     for (let j = 0; j < DIM; j++) own[j] = (p[j] as number) + 1.5 * (noise[j] as number);
     const trace = normalizedCopy(own, 1, DIM);
     for (let j = 0; j < DIM; j++) own[j] = 0.93 * (u[j] as number) + 0.368 * (trace[j] as number);
     out.set(normalizedCopy(own, 1, DIM), i * DIM);
   }
   for (let hub = 0; hub < 14; hub++) {
-    const offset = normalizedCopy(Float32Array.from({ length: DIM }, () => rng.nextGaussian()), 1, DIM);
+    const offset = normalizedCopy(
+      Float32Array.from({ length: DIM }, () => rng.nextGaussian()),
+      1,
+      DIM,
+    );
     for (let j = 0; j < DIM; j++) own[j] = (u[j] as number) + 0.2 * (offset[j] as number);
     out.set(normalizedCopy(own, 1, DIM), rng.nextInt(rows) * DIM);
   }

@@ -74,7 +74,10 @@ test('each demo store produces the findings it was built for, and together they 
     for (const code of EXPECTED_CODES[name]) assert.ok(found.has(code), `${name} should report ${code}; got ${[...found].join(', ')}`);
     found.forEach((code) => covered.add(code));
     for (const code of COVERED_AT_INFO[name] ?? []) {
-      assert.ok(report.findings.some((f) => f.code === code), `${name} should report ${code}`);
+      assert.ok(
+        report.findings.some((f) => f.code === code),
+        `${name} should report ${code}`,
+      );
       covered.add(code);
     }
   }
@@ -177,18 +180,41 @@ test('Markdown escapes table cells and HTML so a PR comment cannot be broken by 
 test('the JSON report keeps its schema-1 fields and adds plots', () => {
   const report = JSON.parse(JSON.stringify(reports.kitchenSink));
   assert.equal(report.schema, 1);
-  for (const key of ['rows', 'rowsExact', 'dim', 'storage', 'scanned', 'scanScope', 'sampled', 'seed', 'norms', 'normHistogram', 'zeroRows', 'nonfiniteRows', 'unitRows', 'validRows', 'overlapAt20', 'pc1Ratio', 'pc1RatioUncentered', 'meanCosine', 'duplicateRows']) {
+  for (const key of [
+    'rows',
+    'rowsExact',
+    'dim',
+    'storage',
+    'scanned',
+    'scanScope',
+    'sampled',
+    'seed',
+    'norms',
+    'normHistogram',
+    'zeroRows',
+    'nonfiniteRows',
+    'unitRows',
+    'validRows',
+    'overlapAt20',
+    'pc1Ratio',
+    'pc1RatioUncentered',
+    'meanCosine',
+    'duplicateRows',
+  ]) {
     assert.ok(key in report.stats, `stats.${key}`);
   }
   assert.deepEqual(report.stats.dimensions, { declared: 96, stored: 128, sample: 128, queries: null, indexInput: null, indexOutput: null });
   assert.ok(report.plots.normHistogram && report.plots.pcaScree && report.plots.neighborOverlap && report.plots.kOccurrence);
 });
 
-test('filtered recall plot: one row per measured filter with the finding\'s figures, the unfiltered line, drawn in the HTML', () => {
+test("filtered recall plot: one row per measured filter with the finding's figures, the unfiltered line, drawn in the HTML", () => {
   const plot = reports.churnedTenants.plots!.filteredRecall!;
   const finding = reports.churnedTenants.findings.find((candidate) => candidate.code === 'filtered-recall')!;
   const measured = (finding.evidence.filters as { filter: string; recallAt10?: number }[]).filter((filter) => filter.recallAt10 !== undefined);
-  assert.deepEqual(plot.filters.map((filter) => [filter.filter, filter.recall]), measured.map((filter) => [filter.filter, filter.recallAt10]));
+  assert.deepEqual(
+    plot.filters.map((filter) => [filter.filter, filter.recall]),
+    measured.map((filter) => [filter.filter, filter.recallAt10]),
+  );
   assert.equal(plot.unfiltered?.recall, (finding.evidence.unfilteredRecall as { recallAt10: number }).recallAt10);
   assert.match(formatHtml(reports.churnedTenants), /data-plot="filtered-recall"/);
   assert.equal(reports.healthy.plots!.filteredRecall, undefined);
@@ -214,8 +240,14 @@ test('plot data agrees with the report figures it illustrates', () => {
   assert.ok(Math.abs(offDiagonal / (size * (size - 1)) - (reports.healthy.stats.overlapAt20 as number)) < 1e-3, 'matrix mean = overlap@20');
 
   const occurrence = healthy.kOccurrence!;
-  assert.equal(occurrence.distribution.reduce((sum, d) => sum + d.rows, 0), occurrence.baseRows);
-  assert.equal(occurrence.distribution.reduce((sum, d) => sum + d.rows * d.occurrences, 0), occurrence.queries * occurrence.k);
+  assert.equal(
+    occurrence.distribution.reduce((sum, d) => sum + d.rows, 0),
+    occurrence.baseRows,
+  );
+  assert.equal(
+    occurrence.distribution.reduce((sum, d) => sum + d.rows * d.occurrences, 0),
+    occurrence.queries * occurrence.k,
+  );
   assert.ok(reports.collapsed.plots!.kOccurrence!.skewness > occurrence.skewness, 'collapsed store has stronger hubs');
   assert.ok(reports.collapsed.plots!.neighborOverlap!.mean > 0.35);
 
@@ -226,12 +258,18 @@ test('plot data agrees with the report figures it illustrates', () => {
   assert.equal(grouped, reports.kitchenSink.stats.validRows, 'every valid sampled row is in one regime group');
 
   const ivf = reports.staleIvf.plots!.ivfListSizes!;
-  assert.equal(ivf.sizesDescending.reduce((sum, n) => sum + n, 0), reports.staleIvf.stats.rows);
+  assert.equal(
+    ivf.sizesDescending.reduce((sum, n) => sum + n, 0),
+    reports.staleIvf.stats.rows,
+  );
   assert.ok(ivf.imbalance > 2, `stale lists are uneven (imbalance ${ivf.imbalance})`);
   const [curve] = reports.staleIvf.plots!.recallCurves!;
   assert.equal(curve!.x, 'nprobe');
   assert.equal(curve!.points.filter((point) => point.current).length, 1);
-  assert.deepEqual(curve!.points.map((p) => p.x), [...curve!.points.map((p) => p.x)].sort((a, b) => a - b));
+  assert.deepEqual(
+    curve!.points.map((p) => p.x),
+    [...curve!.points.map((p) => p.x)].sort((a, b) => a - b),
+  );
   assert.equal(reports.healthy.plots!.ivfListSizes, undefined);
 });
 

@@ -99,27 +99,30 @@ async function assertPlotDrawn(page: Page, name: string, plot: string): Promise<
 
 /** Decode the screenshot in the page itself (the browser is the PNG decoder) and measure what is drawn. */
 async function inkOf(page: Page, png: Buffer): Promise<{ inkShare: number; colours: number }> {
-  return page.evaluate(async (dataUrl) => {
-    // This runs in the page: its DOM globals, typed here because the project compiles without lib.dom.
-    const { Image, document } = globalThis as unknown as BrowserGlobals;
-    const image = new Image();
-    image.src = dataUrl;
-    await image.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = image.width;
-    canvas.height = image.height;
-    const context = canvas.getContext('2d')!;
-    context.drawImage(image, 0, 0);
-    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-    let ink = 0;
-    const colours = new Set<number>();
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-      if (r < 245 || g < 245 || b < 245) ink++;
-      colours.add(((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4));
-    }
-    return { inkShare: ink / (data.length / 4), colours: colours.size };
-  }, `data:image/png;base64,${png.toString('base64')}`);
+  return page.evaluate(
+    async (dataUrl) => {
+      // This runs in the page: its DOM globals, typed here because the project compiles without lib.dom.
+      const { Image, document } = globalThis as unknown as BrowserGlobals;
+      const image = new Image();
+      image.src = dataUrl;
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.width;
+      canvas.height = image.height;
+      const context = canvas.getContext('2d')!;
+      context.drawImage(image, 0, 0);
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      let ink = 0;
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+        if (r < 245 || g < 245 || b < 245) ink++;
+        colours.add(((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4));
+      }
+      return { inkShare: ink / (data.length / 4), colours: colours.size };
+    },
+    `data:image/png;base64,${png.toString('base64')}`,
+  );
 }
 
 interface BrowserGlobals {

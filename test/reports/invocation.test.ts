@@ -59,7 +59,10 @@ test('pasting the recorded command gives the same verdict and findings; the CLI 
   const rerun = JSON.parse(result.stdout) as Report;
   assert.equal(rerun.verdict, report.verdict);
   assert.equal(report.verdict, 'fail', 'the options matter: --dim 96 against 128-d vectors fails');
-  assert.deepEqual(rerun.findings.map((f) => [f.code, f.severity]), report.findings.map((f) => [f.code, f.severity]));
+  assert.deepEqual(
+    rerun.findings.map((f) => [f.code, f.severity]),
+    report.findings.map((f) => [f.code, f.severity]),
+  );
   assert.deepEqual(rerun.invocation?.argv, [...words, '--json']);
   assert.equal(rerun.invocation?.command, `vectorclinic ${[...words, '--json'].join(' ')}`);
   assert.equal(rerun.invocation?.options.format, 'json');

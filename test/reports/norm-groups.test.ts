@@ -38,7 +38,10 @@ test('a store of two shards gets one norm histogram per shard, and they separate
     await source.close();
     const histogram = report.plots!.normHistogram!;
     assert.equal(histogram.groupedBy, 'segment');
-    assert.deepEqual(histogram.groups!.map((group) => group.name), ['part-000.npy', 'part-001.npy']);
+    assert.deepEqual(
+      histogram.groups!.map((group) => group.name),
+      ['part-000.npy', 'part-001.npy'],
+    );
     const [normalized, raw] = histogram.groups!;
     const total = (counts: readonly number[]): number => counts.reduce((sum, n) => sum + n, 0);
     assert.equal(total(normalized!.counts), rows / 2);

@@ -177,6 +177,9 @@ test('no command, format or failure path prints any part of a store password', {
   for (const file of writtenTexts(dir)) assert.deepEqual(leaks(file.text), [], `${file.path} holds part of the password`);
   // The manifests rebuild wrote into the store (column comments) name the source redacted.
   const comments = await db.query<{ description: string }>('SELECT description FROM pg_description');
-  assert.ok(comments.rows.some((row) => row.description.includes('vectorclinic')), 'the rebuild wrote its manifest');
+  assert.ok(
+    comments.rows.some((row) => row.description.includes('vectorclinic')),
+    'the rebuild wrote its manifest',
+  );
   assert.deepEqual(leaks(comments.rows.map((row) => row.description).join('\n')), []);
 });

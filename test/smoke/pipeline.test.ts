@@ -30,9 +30,16 @@ const ROWS = 20_000;
 test('guard → rebuild → smoke on the real corpus with rejected rows: document ids all the way, recall@10 at exact search', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vc-pipeline-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const docIds = readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const docIds = readFileSync(DOCS, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   const rowOf = new Map(docIds.map((id, row) => [id, row]));
-  const answerRows = readFileSync(QUESTIONS, 'utf8').split('\n').filter(Boolean).slice(0, 5).map((line) => rowOf.get((JSON.parse(line) as { expected: string[] }).expected[0]!) as number);
+  const answerRows = readFileSync(QUESTIONS, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 5)
+    .map((line) => rowOf.get((JSON.parse(line) as { expected: string[] }).expected[0]!) as number);
   const data = await loadRows('docs.f32.npy', ROWS);
   for (const row of answerRows.slice(0, 3)) data.fill(0, row * DIM, (row + 1) * DIM);
   for (const row of answerRows.slice(3)) data[row * DIM + 7] = Number.NaN;
@@ -47,11 +54,20 @@ test('guard → rebuild → smoke on the real corpus with rejected rows: documen
   const keptIds = readIdSidecar(manifestFilePath(kept.path, kept.manifest.ids!));
   assert.equal(keptIds.length, ROWS - 5);
   assert.deepEqual(kept.manifest.ids?.rowNumbersOf, { source: input, rows: ROWS });
-  assert.ok(answerRows.every((row) => !keptIds.some(([id]) => id === String(row))), 'rejected rows are not in the id list');
+  assert.ok(
+    answerRows.every((row) => !keptIds.some(([id]) => id === String(row))),
+    'rejected rows are not in the id list',
+  );
 
   // A wrong id file is refused by the plan already, naming both counts that would work.
   const shortIds = join(dir, 'short.jsonl');
-  writeFileSync(shortIds, docIds.slice(0, 100).map((id) => JSON.stringify({ id })).join('\n') + '\n');
+  writeFileSync(
+    shortIds,
+    docIds
+      .slice(0, 100)
+      .map((id) => JSON.stringify({ id }))
+      .join('\n') + '\n',
+  );
   const wrong = cli('rebuild', clean, '--metric', 'cosine', '--index', 'hnsw', '--ids', shortIds, '--out', join(dir, 'x.hnsw'));
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /the id file has 100 ids for 19,995 rows\n {2}fix: .*19,995 lines, or 20,000 \(one per row of .*in\.npy/);
@@ -65,9 +81,20 @@ test('guard → rebuild → smoke on the real corpus with rejected rows: documen
   assert.equal(smoked.status, 0, smoked.stderr);
   const result = JSON.parse(smoked.stdout) as SmokeResult;
   assert.equal(result.questions, 2000);
-  assert.equal(result.ids.expected, new Set(readFileSync(QUESTIONS, 'utf8').split('\n').filter(Boolean).flatMap((line) => (JSON.parse(line) as { expected: string[] }).expected)).size);
+  assert.equal(
+    result.ids.expected,
+    new Set(
+      readFileSync(QUESTIONS, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((line) => (JSON.parse(line) as { expected: string[] }).expected),
+    ).size,
+  );
   assert.equal(result.ids.found, result.ids.expected - 5, 'exactly the five rejected answers are missing');
-  assert.ok(result.perQuestion.slice(0, 5).every((outcome) => outcome.rank === null), 'their questions are misses');
+  assert.ok(
+    result.perQuestion.slice(0, 5).every((outcome) => outcome.rank === null),
+    'their questions are misses',
+  );
   assert.ok(result.intervals.recallAt10.low < result.recall.at10 && result.recall.at10 < result.intervals.recallAt10.high);
 
   // Guard given the ids keeps them itself: a rebuild then needs no --ids at all.

@@ -21,7 +21,7 @@ async function run(t: { after: (fn: () => void) => void }, queryFile: string) {
   return smoke(`${DATA_DIR}docs.f32.npy`, { questions, embedding: { kind: 'file', path: queries }, all: true, ids: `${DATA_DIR}docs.jsonl` });
 }
 
-test("query vectors from another model get a warning line next to the recall they explain", async (t) => {
+test('query vectors from another model get a warning line next to the recall they explain', async (t) => {
   const result = await run(t, 'queries_model_b.f32.npy');
   assert.ok(result.recall.at10 < 0.05);
   assert.equal(result.warnings?.length, 1);

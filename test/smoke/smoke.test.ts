@@ -25,7 +25,11 @@ interface QueryLine {
   readonly expected: string[];
 }
 
-const queryLines = (): QueryLine[] => readFileSync(`${DATA_DIR}queries.jsonl`, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as QueryLine);
+const queryLines = (): QueryLine[] =>
+  readFileSync(`${DATA_DIR}queries.jsonl`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as QueryLine);
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'vc-smoke-'));
@@ -36,7 +40,13 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 /** The first QUESTIONS questions and their model-A query vectors. */
 async function subset(dir: string): Promise<{ questions: string; queries: string; vectors: Float32Array }> {
   const questions = join(dir, 'q.jsonl');
-  writeFileSync(questions, queryLines().slice(0, QUESTIONS).map((q) => JSON.stringify(q)).join('\n') + '\n');
+  writeFileSync(
+    questions,
+    queryLines()
+      .slice(0, QUESTIONS)
+      .map((q) => JSON.stringify(q))
+      .join('\n') + '\n',
+  );
   const vectors = await loadRows('queries.f32.npy', QUESTIONS);
   const queries = join(dir, 'q.npy');
   writeNpy(queries, vectors, QUESTIONS, DIM);
@@ -50,9 +60,14 @@ test('exact search over a vector file: recall@k and MRR agree with an independen
   assert.equal(result.questions, QUESTIONS);
   assert.equal(result.method, 'exact cosine search over 20,000 rows');
   const docs = await loadRows('docs.f32.npy', 20_000);
-  const ids = readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const ids = readFileSync(DOCS, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   const lists = exactSearch(vectors, QUESTIONS, docs, 20_000, DIM, 'cosine', 10);
-  const expected = queryLines().slice(0, QUESTIONS).map((q) => q.expected[0]);
+  const expected = queryLines()
+    .slice(0, QUESTIONS)
+    .map((q) => q.expected[0]);
   let hits10 = 0;
   let hits1 = 0;
   let reciprocal = 0;
@@ -80,7 +95,13 @@ test('by default every question runs; a store too small to tell questions apart 
   writeNpy(tiny, await loadRows('docs.f32.npy', 10), 10, DIM);
   // Questions in the tiny store's own id space (its row numbers), so every expected id exists.
   const questions = join(dir, 'rows.jsonl');
-  writeFileSync(questions, queryLines().slice(0, QUESTIONS).map((q, i) => JSON.stringify({ question: q.question, expected: [String(i % 10)] })).join('\n') + '\n');
+  writeFileSync(
+    questions,
+    queryLines()
+      .slice(0, QUESTIONS)
+      .map((q, i) => JSON.stringify({ question: q.question, expected: [String(i % 10)] }))
+      .join('\n') + '\n',
+  );
   const result = await smoke(tiny, { questions, embedding: { kind: 'file', path: queries } });
   assert.equal(result.questions, QUESTIONS);
   assert.equal(result.questionsInFile, QUESTIONS);
@@ -92,7 +113,13 @@ test('by default every question runs; a store too small to tell questions apart 
 test('--sample: a stated, seeded sample of at least 200 questions; smaller samples are refused', async (t) => {
   const dir = tempDir(t);
   const questions = join(dir, 'q.jsonl');
-  writeFileSync(questions, queryLines().slice(0, 400).map((q) => JSON.stringify(q)).join('\n') + '\n');
+  writeFileSync(
+    questions,
+    queryLines()
+      .slice(0, 400)
+      .map((q) => JSON.stringify(q))
+      .join('\n') + '\n',
+  );
   const embedding = { kind: 'file' as const, path: `${DATA_DIR}queries.f32.npy` };
   const sampled = await smoke(DOC_VECTORS, { questions, embedding, ids: DOCS, sample: 250, seed: 7 });
   assert.equal(sampled.questions, 250);
@@ -103,7 +130,10 @@ test('--sample: a stated, seeded sample of at least 200 questions; smaller sampl
   const full = await smoke(DOC_VECTORS, { questions, embedding, ids: DOCS });
   const byQuestion = new Map(full.perQuestion.map((outcome) => [outcome.question, outcome.rank]));
   for (const outcome of sampled.perQuestion) assert.equal(outcome.rank, byQuestion.get(outcome.question));
-  await assert.rejects(smoke(DOC_VECTORS, { questions, embedding, ids: DOCS, sample: 50 }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && /too small/.test(error.message) && error.where === '--sample');
+  await assert.rejects(
+    smoke(DOC_VECTORS, { questions, embedding, ids: DOCS, sample: 50 }),
+    (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && /too small/.test(error.message) && error.where === '--sample',
+  );
 });
 
 test('every recall figure and MRR carries a 95% interval: Wilson for one answer per question, bootstrap otherwise', async (t) => {
@@ -112,14 +142,25 @@ test('every recall figure and MRR carries a 95% interval: Wilson for one answer 
   const result = await smoke(DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS });
   const hits10 = result.perQuestion.filter((outcome) => outcome.rank !== null).length;
   assert.deepEqual(result.intervals.recallAt10, { ...wilsonInterval(hits10, QUESTIONS), method: 'wilson' });
-  for (const [figure, interval] of [[result.recall.at1, result.intervals.recallAt1], [result.recall.at5, result.intervals.recallAt5], [result.recall.at10, result.intervals.recallAt10], [result.mrr, result.intervals.mrr]] as const) {
+  for (const [figure, interval] of [
+    [result.recall.at1, result.intervals.recallAt1],
+    [result.recall.at5, result.intervals.recallAt5],
+    [result.recall.at10, result.intervals.recallAt10],
+    [result.mrr, result.intervals.mrr],
+  ] as const) {
     assert.ok(interval.low <= figure && figure <= interval.high, `${figure} in [${interval.low}, ${interval.high}]`);
     assert.ok(interval.high - interval.low > 0.02 && interval.high - interval.low < 0.3, '150 questions: an interval of a few hundredths');
   }
   assert.equal(result.intervals.mrr.method, 'bootstrap');
   // Two expected answers per question, one of them never retrieved: per-question recall is 0 or 0.5, so bootstrap.
   const halves = join(dir, 'halves.jsonl');
-  writeFileSync(halves, queryLines().slice(0, QUESTIONS).map((q) => JSON.stringify({ question: q.question, expected: [...q.expected, 'n:00002684'] })).join('\n') + '\n');
+  writeFileSync(
+    halves,
+    queryLines()
+      .slice(0, QUESTIONS)
+      .map((q) => JSON.stringify({ question: q.question, expected: [...q.expected, 'n:00002684'] }))
+      .join('\n') + '\n',
+  );
   const twoAnswers = await smoke(DOC_VECTORS, { questions: halves, embedding: { kind: 'file', path: queries }, ids: DOCS });
   assert.equal(twoAnswers.intervals.recallAt10.method, 'bootstrap');
   assert.ok(twoAnswers.intervals.recallAt10.low <= twoAnswers.recall.at10 && twoAnswers.recall.at10 <= twoAnswers.intervals.recallAt10.high);
@@ -151,9 +192,18 @@ test('smoke refuses to score when most expected ids are not in the target: row n
 test('a store holding half or more of the expected documents is scored (the rest count as misses and are named); less is refused', async (t) => {
   const dir = tempDir(t);
   const { questions, queries } = await subset(dir);
-  const docIds = readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const docIds = readFileSync(DOCS, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   const rowOf = new Map(docIds.map((id, row) => [id, row]));
-  const expected = [...new Set(queryLines().slice(0, QUESTIONS).flatMap((q) => q.expected))];
+  const expected = [
+    ...new Set(
+      queryLines()
+        .slice(0, QUESTIONS)
+        .flatMap((q) => q.expected),
+    ),
+  ];
   const all = await loadRows('docs.f32.npy', 20_000);
   /** A store of the documents answering the first `held` distinct expected ids, plus 500 others. */
   const store = (held: number, name: string): { path: string; ids: string } => {
@@ -175,7 +225,10 @@ test('a store holding half or more of the expected documents is scored (the rest
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`${expected.length - Math.ceil(expected.length / 2)} of ${expected.length} expected ids are not in the target, which answers in the ids in .*: their questions count as misses`));
   const few = store(Math.ceil(expected.length / 2) - 1, 'few');
-  await assert.rejects(smoke(few.path, { questions, embedding, ids: few.ids }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && new RegExp(`only ${Math.ceil(expected.length / 2) - 1} of ${expected.length} distinct`).test(error.message));
+  await assert.rejects(
+    smoke(few.path, { questions, embedding, ids: few.ids }),
+    (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && new RegExp(`only ${Math.ceil(expected.length / 2) - 1} of ${expected.length} distinct`).test(error.message),
+  );
 });
 
 test('openai-compatible embeddings: a local server answering /v1/embeddings gives the same result as the vector file', async (t) => {
@@ -209,7 +262,11 @@ test('openai-compatible embeddings: a local server answering /v1/embeddings give
   assert.deepEqual(viaApi.recall, viaFile.recall);
   assert.deepEqual(viaApi.perQuestion, viaFile.perQuestion);
   assert.match(viaApi.queryVectors, /wn128 via http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings/);
-  assert.deepEqual(seen.map((s) => s.inputs), [64, 64, 22], 'batched 64 texts per request');
+  assert.deepEqual(
+    seen.map((s) => s.inputs),
+    [64, 64, 22],
+    'batched 64 texts per request',
+  );
   assert.ok(seen.every((s) => s.auth === 'Bearer secret-token'));
   await assert.rejects(
     smoke(DOC_VECTORS, { questions, embedding: { kind: 'openai-compatible', baseUrl, model: 'other' }, ids: DOCS }),
@@ -228,7 +285,9 @@ test('--compare: the same questions against a model-swapped store and the right 
   // The same target twice: no change, and an interval that says so.
   const same = await compareSmoke(DOC_VECTORS, DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS });
   assert.deepEqual(same.deltaIntervals.recallAt10, { low: 0, high: 0, method: 'paired bootstrap' });
-  const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--compare', `${DATA_DIR}docs_model_b.f32.npy`, DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], { encoding: 'utf8' });
+  const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--compare', `${DATA_DIR}docs_model_b.f32.npy`, DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], {
+    encoding: 'utf8',
+  });
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /change recall@10 \+0\.\d+ \[\+0\.\d+, \+0\.\d+\]/);
   assert.match(text.stdout, /@10 0\.\d+ \[0\.\d+, 0\.\d+\]/);
@@ -242,11 +301,23 @@ test('--compare refuses targets whose id spaces differ: no improvement from row 
   // The guarded copy keeps every document's id; the raw file answers in row numbers.
   const guarded = join(dir, 'guarded.npy');
   await guardFile({ input: DOC_VECTORS, out: guarded, dim: DIM, metric: 'cosine', ids: DOCS });
-  await assert.rejects(compareSmoke(DOC_VECTORS, guarded, { questions, embedding }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && /only 0 of 150 distinct expected ids/.test(error.message) && error.where === DOC_VECTORS);
+  await assert.rejects(
+    compareSmoke(DOC_VECTORS, guarded, { questions, embedding }),
+    (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && /only 0 of 150 distinct expected ids/.test(error.message) && error.where === DOC_VECTORS,
+  );
   // Two stores each holding a different two thirds of the expected documents: each is scored alone, the pair is not compared.
-  const docIds = readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const docIds = readFileSync(DOCS, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   const rowOf = new Map(docIds.map((id, row) => [id, row]));
-  const expected = [...new Set(queryLines().slice(0, QUESTIONS).flatMap((q) => q.expected))];
+  const expected = [
+    ...new Set(
+      queryLines()
+        .slice(0, QUESTIONS)
+        .flatMap((q) => q.expected),
+    ),
+  ];
   const third = Math.floor(expected.length / 3);
   const part = async (ids: readonly string[], name: string): Promise<string> => {
     const rows = ids.map((id) => rowOf.get(id) as number);
@@ -263,7 +334,10 @@ test('--compare refuses targets whose id spaces differ: no improvement from row 
   const first = await part(expected.slice(0, 2 * third), 'first');
   const last = await part(expected.slice(expected.length - 2 * third), 'last');
   assert.ok((await smoke(first, { questions, embedding })).ids.found! >= expected.length / 2);
-  await assert.rejects(compareSmoke(first, last, { questions, embedding }), (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && error.where === '--compare' && /hold different documents/.test(error.message));
+  await assert.rejects(
+    compareSmoke(first, last, { questions, embedding }),
+    (error: unknown) => VectorclinicError.isInstance(error) && error.exitCode === 2 && error.where === '--compare' && /hold different documents/.test(error.message),
+  );
 });
 
 test('span questions are scored against document text', async (t) => {
@@ -273,11 +347,19 @@ test('span questions are scored against document text', async (t) => {
   const found = byId.perQuestion.findIndex((outcome) => outcome.rank !== null);
   assert.ok(found >= 0);
   const outcome = byId.perQuestion[found]!;
-  const docs = new Map(readFileSync(DOCS, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; text: string }).map((doc) => [doc.id, doc.text]));
+  const docs = new Map(
+    readFileSync(DOCS, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { id: string; text: string })
+      .map((doc) => [doc.id, doc.text]),
+  );
   const definition = docs.get(outcome.expected[0]!)!.split(': ').slice(1).join(': ');
   // Question `found` keeps its row, so row i of the query file still embeds it.
   const spans = join(dir, 'spans.jsonl');
-  const lines = queryLines().slice(0, found + 1).map((q, i) => JSON.stringify(i === found ? { question: q.question, spans: [definition.toUpperCase(), 'zzqx not in any document'] } : { question: q.question, spans: ['zzqx'] }));
+  const lines = queryLines()
+    .slice(0, found + 1)
+    .map((q, i) => JSON.stringify(i === found ? { question: q.question, spans: [definition.toUpperCase(), 'zzqx not in any document'] } : { question: q.question, spans: ['zzqx'] }));
   writeFileSync(spans, lines.join('\n') + '\n');
   const bySpan = await smoke(DOC_VECTORS, { questions: spans, embedding: { kind: 'file', path: queries }, all: true, ids: DOCS });
   const scored = bySpan.perQuestion[found]!;
@@ -308,8 +390,14 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   // The JSON records what was run, as check reports do: the exact command and every input read.
   const { invocation } = JSON.parse(ok.stdout) as { invocation: { command: string; inputs: { role: string; path: string; sha256?: string }[] } };
   assert.equal(invocation.command, `vectorclinic smoke ${DOC_VECTORS} --questions ${questions} --query-vectors ${queries} --ids ${DOCS} --format json`);
-  assert.deepEqual(invocation.inputs.map((input) => input.role), ['target', 'questions', 'queries', 'ids']);
-  assert.ok(invocation.inputs.every((input) => /^[0-9a-f]{64}$/.test(input.sha256 ?? '')), 'files under 256 MiB are hashed');
+  assert.deepEqual(
+    invocation.inputs.map((input) => input.role),
+    ['target', 'questions', 'queries', 'ids'],
+  );
+  assert.ok(
+    invocation.inputs.every((input) => /^[0-9a-f]{64}$/.test(input.sha256 ?? '')),
+    'files under 256 MiB are hashed',
+  );
   const text = run();
   assert.match(text.stdout, /recall@1 [\d.]+ \[[\d.]+, [\d.]+\] {2}@5 [\d.]+ \[[\d.]+, [\d.]+\] {2}@10 [\d.]+ \[[\d.]+, [\d.]+\] {2}MRR [\d.]+ \[[\d.]+, [\d.]+\]/);
   assert.match(text.stdout, /95% intervals: Wilson score \(one answer per question\); percentile bootstrap over questions/);
@@ -323,7 +411,9 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   assert.equal(malformed.status, 2);
   assert.match(malformed.stderr, /--search takes name=value with a positive integer value, got 'ef=fast'/);
   // Repeatable, and a target after it stays the target.
-  const exact = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--search', 'ef=64', '--search', 'nprobes=2', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], { encoding: 'utf8' });
+  const exact = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--search', 'ef=64', '--search', 'nprobes=2', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], {
+    encoding: 'utf8',
+  });
   assert.equal(exact.status, 2);
   assert.match(exact.stderr, /is searched exactly: it has no search settings/);
 });
@@ -340,7 +430,13 @@ test('a bare hnswlib file (no manifest) is searched at the library default, and 
   const file = join(dir, 'bare.hnswlib');
   index.writeIndexSync(file);
   const questions = join(dir, 'rows.jsonl');
-  writeFileSync(questions, queryLines().slice(0, QUESTIONS).map((q, i) => JSON.stringify({ question: q.question, expected: [String(i % rows)] })).join('\n') + '\n');
+  writeFileSync(
+    questions,
+    queryLines()
+      .slice(0, QUESTIONS)
+      .map((q, i) => JSON.stringify({ question: q.question, expected: [String(i % rows)] }))
+      .join('\n') + '\n',
+  );
   const result = await smoke(file, { questions, embedding: { kind: 'file', path: queries }, metric: 'cosine' });
   assert.match(result.method, /efSearch 10 assumed \(efSearch is not stored in hnswlib files;.*--search efSearch=N/);
   const chosen = await smoke(file, { questions, embedding: { kind: 'file', path: queries }, metric: 'cosine', search: { efSearch: 64 } });

@@ -63,11 +63,11 @@ test('Arrow framing errors: truncated file or stream, wrong magic, a batch claim
   const cutStream = await expectInputError(() => openArrowIpc(write('cut.arrows', stream.subarray(0, 90_000))), /file ends inside the body of the message at byte \d+/);
   assert.ok((cutStream.byteOffset as number) < 90_000);
   await expectInputError(() => openArrowIpc(write('garbage.arrow', Buffer.from('this is not arrow at all, just text\n'.repeat(4)))), /not an Arrow IPC file \(no ARROW1 magic\) nor an Arrow stream/);
-  for (const [name, bytes] of [['claims.arrow', file], ['claims.arrows', stream]] as const) {
-    const error = await expectInputError(
-      () => openArrowIpc(write(name, patchArrowBatchRows(bytes, 80, 1e12))),
-      /record batch 0 claims 1000000000000 rows but its body has only \d+ bytes/,
-    );
+  for (const [name, bytes] of [
+    ['claims.arrow', file],
+    ['claims.arrows', stream],
+  ] as const) {
+    const error = await expectInputError(() => openArrowIpc(write(name, patchArrowBatchRows(bytes, 80, 1e12))), /record batch 0 claims 1000000000000 rows but its body has only \d+ bytes/);
     assert.ok(typeof error.byteOffset === 'number');
   }
   await expectInputError(() => openArrowIpc(columnar('fixed-f32.arrow'), { field: 'id' }), /column 'id' is Utf8, not a list of float/);

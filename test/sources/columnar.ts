@@ -14,10 +14,7 @@ export const BOUNDARY_SAMPLE = [0, 1, 79, 80, 81, 159, 160, 200, 239];
 /** A float32 vector column holding rows 0..239: exact values, samples = scan. */
 export async function assertFloat32Fixture(source: VectorSource, kind: string): Promise<void> {
   const description = await source.describe();
-  assert.deepEqual(
-    [description.kind, description.rows, description.dim, description.storage.type, description.local],
-    [kind, COLUMNAR_ROWS, DOCS_DIM, 'float32', true],
-  );
+  assert.deepEqual([description.kind, description.rows, description.dim, description.storage.type, description.local], [kind, COLUMNAR_ROWS, DOCS_DIM, 'float32', true]);
   assertSameValues((await scanAll(source)).data, columnarReference, `${kind} scan`);
   assertSameValues((await scanAll(source, 30 * DOCS_DIM)).data, columnarReference, `${kind} scan in small blocks`);
   await assertScanMatchesReadRows(source, BOUNDARY_SAMPLE);

@@ -84,14 +84,23 @@ test('mixed shards are reported per file', async (t) => {
 test('a glob in the file name selects files the same way', async (t) => {
   const { dir, expected } = shardDirectory(tempDir(t));
   const source = await openSource(join(dir, 'part-*.npy'));
-  assert.deepEqual((await source.describe()).segments?.map((s) => s.name), ['part-1.npy', 'part-2.npy', 'part-10.npy']);
+  assert.deepEqual(
+    (await source.describe()).segments?.map((s) => s.name),
+    ['part-1.npy', 'part-2.npy', 'part-10.npy'],
+  );
   assertSameValues((await scanAll(source)).data, expected);
   await source.close();
   const some = await openSource(join(dir, 'part-[12].npy'));
-  assert.deepEqual((await some.describe()).segments?.map((s) => s.name), ['part-1.npy', 'part-2.npy']);
+  assert.deepEqual(
+    (await some.describe()).segments?.map((s) => s.name),
+    ['part-1.npy', 'part-2.npy'],
+  );
   await some.close();
   const single = await openSource(join(dir, 'part-?0.npy'));
-  assert.deepEqual((await single.describe()).segments?.map((s) => s.name), ['part-10.npy']);
+  assert.deepEqual(
+    (await single.describe()).segments?.map((s) => s.name),
+    ['part-10.npy'],
+  );
   await single.close();
   await expectInputError(() => openSource(join(dir, '*.parquet')), /no files match/);
   const error = await expectInputError(() => openSource(join(dir, '*', 'part-3.npy')), /only supported in the file name/);

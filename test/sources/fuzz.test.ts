@@ -64,10 +64,7 @@ const oddShapeEntry = fc.constantFrom('1000000000000', '9007199254740993', '7000
 const npyHeader = fc.record({
   descr: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...validDescrs) }, fc.constantFrom(...otherDescrs), fc.string({ maxLength: 8 })),
   fortran: fc.oneof({ weight: 4, arbitrary: fc.constant('False') }, fc.constantFrom('True', 'false', '0', '')),
-  shape: fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(fc.nat({ max: 6 }), fc.nat({ max: 6 })).map((pair) => pair.map(String)) },
-    fc.array(fc.oneof(fc.nat({ max: 6 }).map(String), oddShapeEntry), { maxLength: 4 }),
-  ),
+  shape: fc.oneof({ weight: 4, arbitrary: fc.tuple(fc.nat({ max: 6 }), fc.nat({ max: 6 })).map((pair) => pair.map(String)) }, fc.array(fc.oneof(fc.nat({ max: 6 }).map(String), oddShapeEntry), { maxLength: 4 })),
   quote: fc.constantFrom("'", '"'),
   dropKey: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, fc.constantFrom('descr', 'fortran_order', 'shape')),
 });
@@ -140,15 +137,10 @@ test('fuzz: random JSON lines give an InputError or a source whose scan and samp
   const path = join(tempDir(t), 'fuzz.jsonl');
   const outcomes = { opened: 0, rejected: 0 };
   await fc.assert(
-    fc.asyncProperty(
-      fc.array(jsonlLine, { maxLength: 30 }),
-      fc.constantFrom('\n', '\r\n'),
-      fc.constantFrom(undefined, 'embedding', 'missing', 'a.b'),
-      async (lines, newline, field) => {
-        const bytes = Buffer.from(lines.join(newline) + (lines.length % 2 ? newline : ''));
-        outcomes[await openOrInputError(path, bytes, (file) => openJsonl(file, field ? { field } : {}))]++;
-      },
-    ),
+    fc.asyncProperty(fc.array(jsonlLine, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.constantFrom(undefined, 'embedding', 'missing', 'a.b'), async (lines, newline, field) => {
+      const bytes = Buffer.from(lines.join(newline) + (lines.length % 2 ? newline : ''));
+      outcomes[await openOrInputError(path, bytes, (file) => openJsonl(file, field ? { field } : {}))]++;
+    }),
     { seed: SEED, numRuns: RUNS },
   );
   assert.ok(outcomes.opened > 10 && outcomes.rejected > 10, JSON.stringify(outcomes));
@@ -157,10 +149,7 @@ test('fuzz: random JSON lines give an InputError or a source whose scan and samp
 test('fuzz: a JSONL source returns for sampled rows exactly what its scan returned', async (t) => {
   const path = join(tempDir(t), 'agree.jsonl');
   const good = fc.array(fc.float({ noDefaultInfinity: true, noNaN: true }), { minLength: 3, maxLength: 3 });
-  const goodOrRagged = fc.oneof(
-    { weight: 8, arbitrary: good },
-    { weight: 1, arbitrary: fc.array(fc.float({ noDefaultInfinity: true, noNaN: true }), { maxLength: 5 }) },
-  );
+  const goodOrRagged = fc.oneof({ weight: 8, arbitrary: good }, { weight: 1, arbitrary: fc.array(fc.float({ noDefaultInfinity: true, noNaN: true }), { maxLength: 5 }) });
   // The first row is a vector, so the field is always found; the rest may be ragged.
   const rowsArbitrary = fc.tuple(good, fc.array(goodOrRagged, { maxLength: 59 })).map(([first, rest]) => [first, ...rest]);
   await fc.assert(

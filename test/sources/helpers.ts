@@ -104,8 +104,16 @@ export async function assertScanMatchesReadRows(source: VectorSource, sampleRows
   const block = await source.readRows(sampleRows);
   const returned = blockRows(block);
   const issueRows = new Set(scanned.issues.map((issue) => issue.row));
-  assert.deepEqual(returned, sampleRows.filter((row) => !issueRows.has(row)), 'readRows returns the decodable rows asked for');
-  assert.deepEqual((block.issues ?? []).map((issue) => issue.row), sampleRows.filter((row) => issueRows.has(row)), 'and reports the others');
+  assert.deepEqual(
+    returned,
+    sampleRows.filter((row) => !issueRows.has(row)),
+    'readRows returns the decodable rows asked for',
+  );
+  assert.deepEqual(
+    (block.issues ?? []).map((issue) => issue.row),
+    sampleRows.filter((row) => issueRows.has(row)),
+    'and reports the others',
+  );
   assertSameValues(block.data, pick(scanned.rows, scanned.data, dim, returned), 'readRows vs scan');
 }
 

@@ -63,10 +63,13 @@ test('a negative FixedSizeList size (an int32 in the footer set to -1) is refuse
   const path = join(dir, 'negative-dim.arrow');
   writeFileSync(path, bytes);
   try {
-    const error = await openSource(path).then(async (source) => {
-      await source.close();
-      return undefined;
-    }, (failure: unknown) => failure);
+    const error = await openSource(path).then(
+      async (source) => {
+        await source.close();
+        return undefined;
+      },
+      (failure: unknown) => failure,
+    );
     assert.ok(VectorclinicError.isInstance(error), `an input error, not ${String(error)}`);
     assert.match(error.message, /a vector dimension of -1 is impossible/);
     assert.equal(error.where, path);
@@ -164,11 +167,7 @@ test('through the CLI: each corrupt file exits 2 with one message naming it and 
 });
 
 test('anything escaping the command (a throw in a callback, an unawaited rejection) exits 3 with one line', async () => {
-  const escaping = (code: string): string[] => [
-    '--input-type=module',
-    '-e',
-    `const { installCrashHandler } = await import(${JSON.stringify(join(repoRoot, 'src/cli/crash-handler.ts'))}); installCrashHandler(); ${code}`,
-  ];
+  const escaping = (code: string): string[] => ['--input-type=module', '-e', `const { installCrashHandler } = await import(${JSON.stringify(join(repoRoot, 'src/cli/crash-handler.ts'))}); installCrashHandler(); ${code}`];
   const runInline = (args: string[]): Promise<CliRun> =>
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, env: { ...process.env, VECTORCLINIC_DEBUG: '' } });
@@ -179,10 +178,7 @@ test('anything escaping the command (a throw in a callback, an unawaited rejecti
       child.on('error', reject);
       child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
     });
-  const [thrown, rejected] = await Promise.all([
-    runInline(escaping("setTimeout(() => { throw new TypeError('boom in a callback'); }, 1);")),
-    runInline(escaping("Promise.reject(new Error('nobody awaited this'));")),
-  ]);
+  const [thrown, rejected] = await Promise.all([runInline(escaping("setTimeout(() => { throw new TypeError('boom in a callback'); }, 1);")), runInline(escaping("Promise.reject(new Error('nobody awaited this'));"))]);
   for (const [result, text] of [
     [thrown, 'boom in a callback'],
     [rejected, 'nobody awaited this'],

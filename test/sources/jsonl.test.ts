@@ -17,12 +17,19 @@ const row = (index: number): number[] => Array.from(reference.subarray(index * D
 
 /** One JSON object per row, as JSON.stringify writes float32 values (shortest round-trip text). */
 function jsonLines(rows: number, line: (index: number) => unknown): string {
-  return range(0, rows).map((index) => JSON.stringify(line(index))).join('\n') + '\n';
+  return (
+    range(0, rows)
+      .map((index) => JSON.stringify(line(index)))
+      .join('\n') + '\n'
+  );
 }
 
 test('JSONL rows equal the source rows; samples equal the scan', async (t) => {
   const path = join(tempDir(t), 'docs.jsonl');
-  writeFileSync(path, jsonLines(ROWS, (i) => ({ id: `doc-${i}`, text: `document ${i} — ünïcödé`, embedding: row(i) })));
+  writeFileSync(
+    path,
+    jsonLines(ROWS, (i) => ({ id: `doc-${i}`, text: `document ${i} — ünïcödé`, embedding: row(i) })),
+  );
   const source = openJsonl(path);
   const description = await source.describe();
   assert.deepEqual([description.kind, description.rows, description.dim], ['jsonl', ROWS, DOCS_DIM]);
@@ -59,7 +66,11 @@ test('the embedding field: common names, nested paths, --field, bare arrays', as
     const source = openJsonl(path, field ? { field } : {});
     const description = await source.describe();
     assert.equal(description.dim, DOCS_DIM, name);
-    if (note) assert.ok(description.notes?.some((text) => text.includes(note)), `${name}: ${description.notes}`);
+    if (note)
+      assert.ok(
+        description.notes?.some((text) => text.includes(note)),
+        `${name}: ${description.notes}`,
+      );
     assertSameValues((await scanAll(source)).data, reference.subarray(0, 4 * DOCS_DIM), name);
     await source.close();
   }
@@ -67,7 +78,10 @@ test('the embedding field: common names, nested paths, --field, bare arrays', as
 
 test('several embedding-like fields: the best-ranked name wins and the others are noted', async (t) => {
   const path = join(tempDir(t), 'two.jsonl');
-  writeFileSync(path, jsonLines(3, (i) => ({ vec: [1, 2], embedding: row(i) })));
+  writeFileSync(
+    path,
+    jsonLines(3, (i) => ({ vec: [1, 2], embedding: row(i) })),
+  );
   const source = openJsonl(path);
   assert.ok((await source.describe()).notes?.some((note) => note.includes("field 'embedding'") && note.includes('also found vec')));
   await source.close();
@@ -76,12 +90,18 @@ test('several embedding-like fields: the best-ranked name wins and the others ar
 test('no embedding field: the error lists the fields seen and points at --field', async (t) => {
   const dir = tempDir(t);
   const unnamed = join(dir, 'unnamed.jsonl');
-  writeFileSync(unnamed, jsonLines(3, (i) => ({ id: i, text: 'a', meta: { dense: row(i) } })));
+  writeFileSync(
+    unnamed,
+    jsonLines(3, (i) => ({ id: i, text: 'a', meta: { dense: row(i) } })),
+  );
   const error = await expectInputError(() => openJsonl(unnamed), /no embedding field found in the first 3 lines \(fields: id, text, meta\.dense\)/);
   assert.match(error.hint ?? '', /--field/);
   await expectInputError(() => openJsonl(unnamed, { field: 'missing' }), /field 'missing' is missing from the first 3 lines/);
   const strings = join(dir, 'base64.jsonl');
-  writeFileSync(strings, jsonLines(3, () => ({ embedding: 'AAAAAAAAgD8=' })));
+  writeFileSync(
+    strings,
+    jsonLines(3, () => ({ embedding: 'AAAAAAAAgD8=' })),
+  );
   await expectInputError(() => openJsonl(strings), /no embedding field/);
   await expectInputError(() => openJsonl(strings, { field: 'embedding' }), /field 'embedding' holds the string "AAAAAAAAgD8=", not an array of numbers/);
 });
@@ -96,7 +116,10 @@ test('rows that are not dim numbers become row issues and are left out of the da
     12: { embedding: row(12).map((value, j) => (j === 7 ? null : value)) },
     14: { embedding: [...row(14), 0.5] },
   };
-  writeFileSync(path, jsonLines(20, (i) => faults[i] ?? { embedding: row(i) }));
+  writeFileSync(
+    path,
+    jsonLines(20, (i) => faults[i] ?? { embedding: row(i) }),
+  );
   const source = openJsonl(path);
   assert.equal((await source.describe()).dim, DOCS_DIM, 'the dimension most rows have');
   const scanned = await scanAll(source, 4 * DOCS_DIM);
@@ -164,7 +187,10 @@ test('unit vectors printed with 3 decimals still count as unit length; raw ones 
     return values.map((value) => Math.round((value / norm) * 1000) / 1000);
   };
   const rounded = join(dir, 'rounded.jsonl');
-  writeFileSync(rounded, jsonLines(ROWS, (i) => ({ embedding: unit(i) })));
+  writeFileSync(
+    rounded,
+    jsonLines(ROWS, (i) => ({ embedding: unit(i) })),
+  );
   const source = openJsonl(rounded);
   const tolerance = (await source.describe()).normTolerance;
   await source.close();
@@ -174,7 +200,10 @@ test('unit vectors printed with 3 decimals still count as unit length; raw ones 
   assert.equal(report.stats.unitRows, ROWS);
 
   const full = join(dir, 'full.jsonl');
-  writeFileSync(full, jsonLines(ROWS, (i) => ({ embedding: row(i) })));
+  writeFileSync(
+    full,
+    jsonLines(ROWS, (i) => ({ embedding: row(i) })),
+  );
   const fullSource = openJsonl(full);
   assert.ok((await fullSource.describe()).normTolerance < 2e-4, 'full precision keeps the float32 tolerance');
   await fullSource.close();

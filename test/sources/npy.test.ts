@@ -14,7 +14,11 @@ const FIXTURE_ROWS = 48; // scripts/fixtures/files/make_npy_fixtures.py writes r
 const reference = docsRows(range(0, FIXTURE_ROWS));
 
 test('npy v1, v2 and v3 headers read the same float32 rows as the source', async () => {
-  for (const [name, version] of [['v1-f4.npy', '1.0'], ['v2-f4.npy', '2.0'], ['v3-f4.npy', '3.0']] as const) {
+  for (const [name, version] of [
+    ['v1-f4.npy', '1.0'],
+    ['v2-f4.npy', '2.0'],
+    ['v3-f4.npy', '3.0'],
+  ] as const) {
     const file = LocalFile.open(npy(name));
     try {
       const header = readNpyHeader(file);
@@ -35,7 +39,10 @@ test('npy v1, v2 and v3 headers read the same float32 rows as the source', async
 });
 
 test('npy <f8 and >f4 (big-endian, converted on read) give the source values exactly', async () => {
-  for (const [name, storage] of [['f8.npy', 'float64'], ['be-f4.npy', 'float32']] as const) {
+  for (const [name, storage] of [
+    ['f8.npy', 'float64'],
+    ['be-f4.npy', 'float32'],
+  ] as const) {
     const source = openNpy(npy(name));
     assert.equal((await source.describe()).storage.type, storage);
     assertSameValues((await scanAll(source, 1000)).data, reference, name);
@@ -79,7 +86,10 @@ test('npy <f2 values beyond the float16 range read as ±Inf', async () => {
 });
 
 test('npy |u1 and |i1 read the stored integers', async () => {
-  for (const [name, storage, signed] of [['u1.npy', 'uint8', false], ['i1.npy', 'int8', true]] as const) {
+  for (const [name, storage, signed] of [
+    ['u1.npy', 'uint8', false],
+    ['i1.npy', 'int8', true],
+  ] as const) {
     const source = openNpy(npy(name));
     const description = await source.describe();
     assert.equal(description.storage.type, storage);
@@ -130,7 +140,10 @@ test('a 5,000-row sample of a 4 GiB .npy reads about 5,000 rows, not the file', 
   const { result: report, bytes } = await countBytesRead(() => check(path, { sample: 5000, scanBudgetBytes: 0 }));
   assert.equal(report.stats.sampled, 5000);
   assert.equal(report.stats.scanScope, 'sample');
-  assert.ok(report.findings.some((finding) => finding.code === 'zero-vectors'), 'the zero rows are found');
+  assert.ok(
+    report.findings.some((finding) => finding.code === 'zero-vectors'),
+    'the zero rows are found',
+  );
   const rowBytes = DOCS_DIM * 4;
   assert.ok(bytes < 5000 * rowBytes * 4, `read ${bytes} bytes for 5,000 rows of ${rowBytes} bytes`);
 });

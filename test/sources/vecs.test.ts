@@ -43,7 +43,10 @@ test('bvecs reads uint8 rows', async (t) => {
   const source = openVecs(path, 'bvecs');
   const description = await source.describe();
   assert.deepEqual([description.rows, description.dim, description.storage.type], [10, 16, 'uint8']);
-  assertSameValues((await scanAll(source)).data, rows.flatMap((row) => Array.from(row)));
+  assertSameValues(
+    (await scanAll(source)).data,
+    rows.flatMap((row) => Array.from(row)),
+  );
   await assertScanMatchesReadRows(source, [2, 3, 9]);
   await source.close();
 });
@@ -80,7 +83,11 @@ test('an fvecs row declaring another dimension (same size) fails when read, nami
 
 test('fvecs whose first int32 is no dimension is rejected at open', async (t) => {
   const dir = tempDir(t);
-  for (const [name, first] of [['zero.fvecs', 0], ['negative.fvecs', -3], ['huge.fvecs', 1 << 30]] as const) {
+  for (const [name, first] of [
+    ['zero.fvecs', 0],
+    ['negative.fvecs', -3],
+    ['huge.fvecs', 1 << 30],
+  ] as const) {
     const path = join(dir, name);
     const bytes = Buffer.alloc(64);
     bytes.writeInt32LE(first, 0);

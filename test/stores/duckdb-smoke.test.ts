@@ -13,10 +13,13 @@ const QUESTIONS = 40;
 const OTHERS = 400;
 const DIM = 128;
 
-test('smoke on duckdb:// answers in the table\'s own ids, with the same scores as the .npy file with --ids; check does not audit an index DuckDB does not have', { timeout: 300_000 }, async () => {
+test("smoke on duckdb:// answers in the table's own ids, with the same scores as the .npy file with --ids; check does not audit an index DuckDB does not have", { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vectorclinic-duckdb-smoke-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const docIds = readFileSync(join(WORDNET_DIR, 'docs.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+  const docIds = readFileSync(join(WORDNET_DIR, 'docs.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   const questionLines = readFileSync(join(WORDNET_DIR, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, QUESTIONS);
   const rowOf = new Map(docIds.map((id, row) => [id, row]));
   const answers = new Set(questionLines.map((line) => rowOf.get((JSON.parse(line) as { expected: string[] }).expected[0] as string) as number));
@@ -31,7 +34,10 @@ test('smoke on duckdb:// answers in the table\'s own ids, with the same scores a
   // The table keys rows by document id (text), in a shuffled-looking order unrelated to row numbers.
   const file = join(dir, 'app.duckdb');
   const names = rows.map((row, i) => `(${i + 1}, '${docIds[row] as string}')`).join(', ');
-  await writeDuckdbFile(file, rowsOf(data, DIM), [`CREATE TABLE docs AS SELECT n.doc_id AS id, CAST(s.embedding AS FLOAT[${DIM}]) AS embedding FROM source s JOIN (VALUES ${names}) n(i, doc_id) ON n.i = s.id ORDER BY s.id DESC`, 'DROP TABLE source']);
+  await writeDuckdbFile(file, rowsOf(data, DIM), [
+    `CREATE TABLE docs AS SELECT n.doc_id AS id, CAST(s.embedding AS FLOAT[${DIM}]) AS embedding FROM source s JOIN (VALUES ${names}) n(i, doc_id) ON n.i = s.id ORDER BY s.id DESC`,
+    'DROP TABLE source',
+  ]);
   const npy = join(dir, 'docs.npy');
   writeNpy(npy, data, rows.length, DIM);
   const idsFile = join(dir, 'ids.jsonl');
@@ -48,6 +54,9 @@ test('smoke on duckdb:// answers in the table\'s own ids, with the same scores a
 
   // The same exact search must not be "audited" against itself by check.
   const report = await check(`duckdb://${file}?table=docs`, { metric: 'cosine', sample: 200 });
-  assert.equal(report.findings.find((f) => f.code === 'ann-recall'), undefined);
+  assert.equal(
+    report.findings.find((f) => f.code === 'ann-recall'),
+    undefined,
+  );
   await assert.rejects(check(`duckdb://${file}?table=docs`, { metric: 'cosine', search: { ef: 10 } }), (error: Error & { exitCode?: number }) => error.exitCode === 2);
 });

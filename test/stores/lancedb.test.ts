@@ -53,7 +53,10 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     deleted.close();
     // A tenant column (1%, 9%, 90%) under IVF lists: 64 lists searched at LanceDB's default nprobes 20 miss a small tenant's rows; 8 lists do not.
     const tenants = rowsOf(unit, 0, ROWS).map((row) => ({ ...row, tenant: Number(row.id) % 100 === 0 ? 1 : Number(row.id) % 10 === 0 ? 2 : 3 }));
-    for (const [name, lists] of [['tenants_wide', 64], ['tenants_narrow', 8]] as const) {
+    for (const [name, lists] of [
+      ['tenants_wide', 64],
+      ['tenants_narrow', 8],
+    ] as const) {
       const table = await db.createTable(name, tenants);
       await table.createIndex('vector', { config: lancedb.Index.ivfFlat({ numPartitions: lists, distanceType: 'cosine' }) });
       table.close();
@@ -103,7 +106,10 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     try {
       const index = (await source.describe()).index;
       assert.equal(index?.ivf?.nlist, 16);
-      assert.equal(Array.from(index?.ivf?.listSizes ?? []).reduce((a, b) => a + b, 0), ROWS);
+      assert.equal(
+        Array.from(index?.ivf?.listSizes ?? []).reduce((a, b) => a + b, 0),
+        ROWS,
+      );
       assert.equal(index?.ivf?.centroids?.length, 16 * DIM);
       assert.equal(index?.metric, 'cosine');
     } finally {
@@ -135,11 +141,14 @@ describe('LanceDB tables checked in place', { timeout: 300_000 }, () => {
     assert.match(gate!.fix, /^Set refineFactor to at least \d+/);
   });
 
-  test('IVF_HNSW_SQ: ann-recall sweeps ef from LanceDB\'s default (1.5 × k), not nprobes or refineFactor', async () => {
+  test("IVF_HNSW_SQ: ann-recall sweeps ef from LanceDB's default (1.5 × k), not nprobes or refineFactor", async () => {
     const report = await check(`lancedb://${dir}/hnsw`, OPTIONS);
     const curve = report.plots?.recallCurves?.find((c) => c.source === 'ann-audit');
     assert.equal(curve?.x, 'ef', JSON.stringify(curve));
-    assert.deepEqual(curve?.points.map((point) => point.x), [15, 60, 150, 375]);
+    assert.deepEqual(
+      curve?.points.map((point) => point.x),
+      [15, 60, 150, 375],
+    );
     const [atDefault, ...wider] = curve!.points.map((point) => point.recall);
     assert.ok(Math.max(...wider) >= atDefault!, 'a wider beam never loses neighbours');
     assert.match(report.notes.join('\n'), /ef 1\.5 × k and nprobes 20/);

@@ -110,8 +110,14 @@ describe('pgvector one-pass exact search equals the engine exact ORDER BY', { ti
       assert.equal(evidence.queries, 10, 'the minimum number of queries is measured');
       assert.equal(evidence.budgetSeconds, 0.05);
       const cuts = evidence.cuts as string[];
-      assert.ok(cuts.some((cut) => /recall measured on 10 of 100 queries/.test(cut)), cuts.join('; '));
-      assert.ok(cuts.some((cut) => /ivfflat\.probes .* not measured|measured on \d+ of 10 queries/.test(cut)), cuts.join('; '));
+      assert.ok(
+        cuts.some((cut) => /recall measured on 10 of 100 queries/.test(cut)),
+        cuts.join('; '),
+      );
+      assert.ok(
+        cuts.some((cut) => /ivfflat\.probes .* not measured|measured on \d+ of 10 queries/.test(cut)),
+        cuts.join('; '),
+      );
       assert.match(finding.message, /The audit budget cut/);
 
       // The default budget audits every query of this small store, with a narrower interval.

@@ -84,7 +84,14 @@ describe('filtered-recall and deleted-rows on real PGlite + pgvector stores', { 
     assert.equal(digest(join(dir, 'db', 'defaults')), before, 'check is read-only');
     const found = finding(report, 'filtered-recall');
     assert.ok(found, 'filtered-recall raised');
-    const filters = found.evidence.filters as { filter: string; recallAt10?: number; shortQueries?: number; matchingRows: number; skipped?: string; remedies: { setting: string; recallAt10: number; shortQueries: number }[] }[];
+    const filters = found.evidence.filters as {
+      filter: string;
+      recallAt10?: number;
+      shortQueries?: number;
+      matchingRows: number;
+      skipped?: string;
+      remedies: { setting: string; recallAt10: number; shortQueries: number }[];
+    }[];
     assert.equal(filters[0]!.matchingRows, 0);
     assert.match(String(filters[0]!.skipped), /no row with a vector matches/);
     const small = filters.find((filter) => filter.filter === 'tenant_id = 1')!;

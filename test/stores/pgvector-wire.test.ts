@@ -70,8 +70,7 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
   });
 
   test('a clean store reports nothing at warn or fail, and the check writes nothing', async () => {
-    const fingerprint = async (): Promise<unknown> =>
-      (await db.query(`SELECT pg_current_wal_lsn()::text AS lsn, md5(string_agg(id::text || embedding::text, ',' ORDER BY id)) AS rows FROM clean`)).rows[0];
+    const fingerprint = async (): Promise<unknown> => (await db.query(`SELECT pg_current_wal_lsn()::text AS lsn, md5(string_agg(id::text || embedding::text, ',' ORDER BY id)) AS rows FROM clean`)).rows[0];
     const before = await fingerprint();
     const report = await check(url('clean'), OPTIONS);
     assert.deepEqual(problems(report), {});
@@ -122,7 +121,10 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     const report = await check(url('mixed'), OPTIONS);
     assert.deepEqual(problems(report), { 'mixed-norm-shards': 'fail' });
     const starts = report.findings.find((f) => f.code === 'mixed-norm-shards')?.evidence.regimeStarts as { regime: string; start: number }[];
-    assert.deepEqual(starts.map((s) => s.regime), ['unit', 'raw']);
+    assert.deepEqual(
+      starts.map((s) => s.regime),
+      ['unit', 'raw'],
+    );
     assert.ok(Math.abs((starts[1]?.start ?? 0) - 1200) <= 10, `raw rows start near row 1200, got ${starts[1]?.start}`);
   });
 
@@ -142,7 +144,10 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     const found = problems(report);
     assert.equal(found['empty-index'], 'fail');
     // Recall depends on pgvector's random centres; it may or may not fall below the bar.
-    assert.deepEqual(Object.keys(found).filter((code) => code !== 'ann-recall'), ['empty-index']);
+    assert.deepEqual(
+      Object.keys(found).filter((code) => code !== 'ann-recall'),
+      ['empty-index'],
+    );
     const finding = report.findings.find((f) => f.code === 'empty-index');
     assert.deepEqual(finding?.labels, ['No.8', 'No.14', 'No.16']);
     assert.equal(finding?.evidence.rowsAtBuild, 0);
@@ -218,10 +223,7 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     const port = await closedPort();
     const cli = await runCli(['check', `postgresql://app:${PASSWORD}@127.0.0.1:${port}/docs?table=chunks`]);
     assert.equal(cli.code, 2);
-    assert.equal(
-      cli.stderr.split('\n')[0],
-      `vectorclinic: postgresql://app:***@127.0.0.1:${port}/docs?table=chunks: cannot connect to 127.0.0.1:${port}/docs as app: connection refused`,
-    );
+    assert.equal(cli.stderr.split('\n')[0], `vectorclinic: postgresql://app:***@127.0.0.1:${port}/docs?table=chunks: cannot connect to 127.0.0.1:${port}/docs as app: connection refused`);
     assert.ok(!cli.stderr.includes(PASSWORD));
   });
 });

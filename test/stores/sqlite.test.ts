@@ -48,8 +48,7 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     raw = await loadDocs(ROWS, false);
     const db = new Database(file) as unknown as LibsqlDatabase;
     db.loadExtension(getLoadablePath());
-    const build = (table: string, vectors: VectorRows, layout: SqliteLayout, extra: Partial<SqliteStoreSpec> = {}): void =>
-      buildSqliteStore(db, { table, vectors, layout, ...extra });
+    const build = (table: string, vectors: VectorRows, layout: SqliteLayout, extra: Partial<SqliteStoreSpec> = {}): void => buildSqliteStore(db, { table, vectors, layout, ...extra });
     build('vec_clean', unit, { kind: 'vec0', metric: 'cosine' });
     // A cosine model stored raw in a vec0 table whose KNN ranks by L2.
     build('vec_raw_l2', raw, { kind: 'vec0' });
@@ -68,7 +67,14 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     const mixed = copyRows(unit);
     mixed.data.set(raw.data.subarray((ROWS / 2) * DIM), (ROWS / 2) * DIM);
     build('blob_mixed', mixed, { kind: 'blob' });
-    build('blob_zeros', zeroRows(unit, Array.from({ length: 60 }, (_, i) => i * 30)), { kind: 'blob' });
+    build(
+      'blob_zeros',
+      zeroRows(
+        unit,
+        Array.from({ length: 60 }, (_, i) => i * 30),
+      ),
+      { kind: 'blob' },
+    );
     build('blob_nulls', unit, { kind: 'blob' }, { nullRows: [5, 6] });
     // 30 rows repeating earlier rows' vectors exactly.
     const dups = copyRows(unit);
@@ -126,7 +132,10 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
       const request = { queries: unit.data.slice(0, 20 * DIM), count: 20, k: 10, exact: true };
       const scanned = await exactSearchByScan(session, catalog, { metric: 'cosine', dim: DIM, totalRows: ROWS }, request);
       const perQuery = await source.search?.query(request);
-      assert.deepEqual(scanned.ids.map((ids) => [...ids].sort()), perQuery?.ids.map((ids) => [...ids].sort()));
+      assert.deepEqual(
+        scanned.ids.map((ids) => [...ids].sort()),
+        perQuery?.ids.map((ids) => [...ids].sort()),
+      );
     } finally {
       await source.close();
       await session.close();
@@ -134,7 +143,11 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
   });
 
   test('smoke on a vec0 table keyed by document ids answers in those ids, as exact search over the same vectors', async () => {
-    const docIds = readFileSync(DOCS.replace('docs.f32.npy', 'docs.jsonl'), 'utf8').trim().split('\n').slice(0, ROWS).map((line) => JSON.parse(line).id as string);
+    const docIds = readFileSync(DOCS.replace('docs.f32.npy', 'docs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, ROWS)
+      .map((line) => JSON.parse(line).id as string);
     const held = new Set(docIds);
     const lines = readFileSync(DOCS.replace('docs.f32.npy', 'queries.jsonl'), 'utf8').trim().split('\n');
     const picked = lines.map((line, i) => ({ line, i })).filter(({ line }) => (JSON.parse(line).expected as string[]).every((id) => held.has(id)));

@@ -46,7 +46,10 @@ export const configSchema = z
     $schema: z.string().optional(),
     ...targetSettings,
     /** Report formats for every run (relative to the config file: outDir). */
-    formats: z.array(z.enum(REPORT_FORMATS as [string, ...string[]])).min(1).optional(),
+    formats: z
+      .array(z.enum(REPORT_FORMATS as [string, ...string[]]))
+      .min(1)
+      .optional(),
     outDir: z.string().min(1).optional(),
     /** Per-target settings: `match` is a path glob (`data/*.npy`, `**` for any folders) or a URL pattern (`postgres://*`). */
     targets: z.array(z.object({ match: z.string().min(1), ...targetSettings }).strict()).optional(),
@@ -83,7 +86,10 @@ export function loadConfig(path: string): LoadedConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read the config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { where: path, hint: `give an existing file to --config, or create ${CONFIG_FILE} with \`vectorclinic init\`` });
+    throw new UsageError(`cannot read the config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      where: path,
+      hint: `give an existing file to --config, or create ${CONFIG_FILE} with \`vectorclinic init\``,
+    });
   }
   let parsed: unknown;
   try {

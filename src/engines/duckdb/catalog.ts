@@ -75,10 +75,13 @@ export async function readDuckdbCatalog(session: DuckdbSession, choice: DuckdbTa
   } else if (withVectors.length === 1) {
     columns = withVectors[0];
   } else {
-    throw new (withVectors.length === 0 ? StoreError : UsageError)(withVectors.length === 0 ? 'no table in this database has a FLOAT[n], FLOAT[] or DOUBLE[] column' : `${withVectors.length} tables have vector columns: say which with ?table=`, {
-      where,
-      hint: withVectors.length === 0 ? `tables: ${[...tables.values()].map((t) => display(t[0] as CatalogRow)).join(', ') || 'none'}` : `tables with vector columns: ${listing}`,
-    });
+    throw new (withVectors.length === 0 ? StoreError : UsageError)(
+      withVectors.length === 0 ? 'no table in this database has a FLOAT[n], FLOAT[] or DOUBLE[] column' : `${withVectors.length} tables have vector columns: say which with ?table=`,
+      {
+        where,
+        hint: withVectors.length === 0 ? `tables: ${[...tables.values()].map((t) => display(t[0] as CatalogRow)).join(', ') || 'none'}` : `tables with vector columns: ${listing}`,
+      },
+    );
   }
   const first = (columns as CatalogRow[])[0] as CatalogRow;
   const column = pickColumn(columns as CatalogRow[], choice.column, where);

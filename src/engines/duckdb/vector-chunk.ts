@@ -6,12 +6,7 @@ import type { DuckDBDataChunk, DuckDBListVector, DuckDBVector } from '@duckdb/no
  * the row's name (id column or rowid) for messages.
  */
 export function vectorScanColumns(column: string, rowName: string | undefined): string {
-  return [
-    `CAST(${column} AS FLOAT[]) AS v`,
-    `CAST(len(${column}) AS INTEGER) AS n`,
-    `CAST(len(${column}) - list_count(${column}) AS INTEGER) AS missing`,
-    ...(rowName ? [`${rowName} AS name`] : []),
-  ].join(', ');
+  return [`CAST(${column} AS FLOAT[]) AS v`, `CAST(len(${column}) AS INTEGER) AS n`, `CAST(len(${column}) - list_count(${column}) AS INTEGER) AS missing`, ...(rowName ? [`${rowName} AS name`] : [])].join(', ');
 }
 
 /** One chunk of a vector scan, read without a JS object per value. */

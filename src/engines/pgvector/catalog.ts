@@ -70,9 +70,9 @@ interface VectorColumnRow {
 
 /** Read everything vectorclinic needs to know about the table from the catalog (no row is read). */
 export async function readCatalog(session: SqlSession, choice: TableChoice, declared: Metric | undefined, target: string): Promise<PgvectorCatalog> {
-  const extension = (await session.query<{ schema: string; version: string }>(
-    "SELECT n.nspname AS schema, e.extversion AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'",
-  ))[0];
+  const extension = (
+    await session.query<{ schema: string; version: string }>("SELECT n.nspname AS schema, e.extversion AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'")
+  )[0];
   if (!extension) {
     throw new StoreError('the pgvector extension is not installed in this database', {
       where: target,
@@ -82,22 +82,24 @@ export async function readCatalog(session: SqlSession, choice: TableChoice, decl
   const candidates = await vectorColumns(session);
   const chosen = chooseColumn(candidates, choice, target);
   const relation = `${quoteIdent(chosen.schema)}.${quoteIdent(chosen.table)}`;
-  const table = (await session.query<{ oid: number; reltuples: number; bytes: string | number }>(
-    'SELECT c.oid::int8 AS oid, c.reltuples::float8 AS reltuples, pg_table_size(c.oid) AS bytes FROM pg_class c WHERE c.oid = $1::regclass',
-    [relation],
-  ))[0];
+  const table = (
+    await session.query<{ oid: number; reltuples: number; bytes: string | number }>(
+      'SELECT c.oid::int8 AS oid, c.reltuples::float8 AS reltuples, pg_table_size(c.oid) AS bytes FROM pg_class c WHERE c.oid = $1::regclass',
+      [relation],
+    )
+  )[0];
   if (!table) throw new StoreError(`table ${chosen.schema}.${chosen.table} disappeared while being read`, { where: target });
   const oid = toCount(table.oid);
-  const column = (await session.query<{ attnum: number; typmod: number; notnull: boolean }>(
-    'SELECT a.attnum::int AS attnum, a.atttypmod AS typmod, a.attnotnull AS notnull FROM pg_attribute a WHERE a.attrelid = $1 AND a.attname = $2 AND NOT a.attisdropped',
-    [oid, chosen.column],
-  ))[0];
+  const column = (
+    await session.query<{ attnum: number; typmod: number; notnull: boolean }>(
+      'SELECT a.attnum::int AS attnum, a.atttypmod AS typmod, a.attnotnull AS notnull FROM pg_attribute a WHERE a.attrelid = $1 AND a.attname = $2 AND NOT a.attisdropped',
+      [oid, chosen.column],
+    )
+  )[0];
   if (!column) throw new StoreError(`column ${chosen.column} disappeared while being read`, { where: target });
   const schema = quoteIdent(extension.schema);
   await loadExtensionLibrary(session, schema);
-  const settings = await session.query<{ ef: string | null; probes: string | null }>(
-    "SELECT current_setting('hnsw.ef_search', true) AS ef, current_setting('ivfflat.probes', true) AS probes",
-  );
+  const settings = await session.query<{ ef: string | null; probes: string | null }>("SELECT current_setting('hnsw.ef_search', true) AS ef, current_setting('ivfflat.probes', true) AS probes");
   const indexes = await readIndexes(session, oid, column.attnum, chosen.column);
   const key = await readKey(session, oid);
   const idColumn = await readIdColumn(session, oid, choice.idColumn, key, target);
@@ -136,13 +138,14 @@ async function vectorColumns(session: SqlSession): Promise<VectorColumnRow[]> {
 
 /** Pick the table/column the URL names, or the only vector column when it names none. */
 function chooseColumn(candidates: readonly VectorColumnRow[], choice: TableChoice, target: string): VectorColumnRow {
-  const listing = candidates.slice(0, 12).map((c) => `${c.schema}.${c.table}(${c.column} ${c.type})`).join(', ');
+  const listing = candidates
+    .slice(0, 12)
+    .map((c) => `${c.schema}.${c.table}(${c.column} ${c.type})`)
+    .join(', ');
   const available = candidates.length ? `vector columns here: ${listing}${candidates.length > 12 ? ', …' : ''}` : 'this role can read no table with a vector column';
   const schemaPart = choice.schema;
   const tablePart = choice.table;
-  const inTable = candidates.filter(
-    (c) => (tablePart === undefined || c.table === tablePart) && (schemaPart === undefined || c.schema === schemaPart) && (choice.column === undefined || c.column === choice.column),
-  );
+  const inTable = candidates.filter((c) => (tablePart === undefined || c.table === tablePart) && (schemaPart === undefined || c.schema === schemaPart) && (choice.column === undefined || c.column === choice.column));
   // Without a schema, prefer the table on the search path ('public') over same-named tables elsewhere.
   const preferred = schemaPart === undefined && inTable.some((c) => c.schema === 'public') ? inTable.filter((c) => c.schema === 'public') : inTable;
   if (preferred.length === 1) {
@@ -218,7 +221,15 @@ async function readIndexes(session: SqlSession, oid: number, attnum: number, col
 
 /** reloptions arrive as a text[] from PGlite and as '{m=16,ef_construction=64}' over the wire. */
 function parseReloptions(value: string[] | string | null): Record<string, number> {
-  const items = value === null ? [] : Array.isArray(value) ? value : value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+  const items =
+    value === null
+      ? []
+      : Array.isArray(value)
+        ? value
+        : value
+            .replace(/^\{|\}$/g, '')
+            .split(',')
+            .filter(Boolean);
   const options: Record<string, number> = {};
   for (const item of items) {
     const [name, raw] = item.replace(/"/g, '').split('=');

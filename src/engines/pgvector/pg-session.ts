@@ -26,9 +26,7 @@ export function postgresAddress(url: StoreUrl): PostgresAddress {
   const host = params.get('host') ?? (url.host || process.env.PGHOST || 'localhost');
   const portParam = params.get('port');
   const envPort = process.env.PGPORT;
-  const port =
-    portParam !== undefined ? parsePort(portParam, `'${portParam}' in ?port=`, url.shown)
-    : url.port ?? (envPort ? parsePort(envPort, `'${envPort}' in PGPORT`, url.shown) : 5432);
+  const port = portParam !== undefined ? parsePort(portParam, `'${portParam}' in ?port=`, url.shown) : (url.port ?? (envPort ? parsePort(envPort, `'${envPort}' in PGPORT`, url.shown) : 5432));
   const user = params.get('user') ?? (url.user || process.env.PGUSER || userInfo().username);
   const database = params.get('dbname') ?? (url.path || process.env.PGDATABASE || user);
   return { host, port, user, database };

@@ -15,7 +15,7 @@ const SQLSTATE_HINTS: Readonly<Record<string, string>> = {
 /** What differs for a session that writes (`rebuild --apply`): it needs more than SELECT. */
 const WRITE_HINTS: Readonly<Record<string, string>> = {
   '42501':
-    'rebuild writes: connect as the table\'s owner (CREATE INDEX and DROP INDEX need ownership; rewriting rows needs UPDATE and DELETE; a new table needs CREATE on the schema), or rebuild into a table this role owns',
+    "rebuild writes: connect as the table's owner (CREATE INDEX and DROP INDEX need ownership; rewriting rows needs UPDATE and DELETE; a new table needs CREATE on the schema), or rebuild into a table this role owns",
   '25006': 'the session is read-only (default_transaction_read_only or a hot standby): rebuild must connect to the primary with a role that may write',
   '55P03': 'another session holds the table (a concurrent rebuild, or a long transaction): retry when it has finished',
 };

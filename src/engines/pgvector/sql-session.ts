@@ -13,13 +13,13 @@ export interface SqlSession {
  * aggregate over a table within the pushdown budget) takes seconds, so 15 minutes means a stuck
  * server, not a slow one.
  */
-export const SESSION_SETUP = ["SET default_transaction_read_only = on", "SET application_name = 'vectorclinic'", "SET statement_timeout = '15min'"];
+export const SESSION_SETUP = ['SET default_transaction_read_only = on', "SET application_name = 'vectorclinic'", "SET statement_timeout = '15min'"];
 
 /**
  * A rebuild's session: read-write (said explicitly: a pooled or shared session may carry a reader's
  * setting), named, and waiting at most 30 s for a lock (a busy table is an error, not a hang).
  */
-export const WRITER_SETUP = ["SET default_transaction_read_only = off", "SET application_name = 'vectorclinic rebuild'", "SET lock_timeout = '30s'"];
+export const WRITER_SETUP = ['SET default_transaction_read_only = off', "SET application_name = 'vectorclinic rebuild'", "SET lock_timeout = '30s'"];
 
 /**
  * Run `work` in one read-only transaction that is always rolled back: SET LOCAL settings

@@ -113,11 +113,7 @@ export function aggregateStatement(request: RowFactsRequest): { sql: string; par
   const { dialect, table, vector } = request;
   const params = new SqlParams(dialect);
   const column = vector.column;
-  const selects = [
-    'count(*) AS total',
-    `count(${column}) AS vectors`,
-    `count(*) FILTER (WHERE ${vector.sameDim(params)} AND ${vector.isZero(params)}) AS zeros`,
-  ];
+  const selects = ['count(*) AS total', `count(${column}) AS vectors`, `count(*) FILTER (WHERE ${vector.sameDim(params)} AND ${vector.isZero(params)}) AS zeros`];
   if (vector.nonfinite) selects.push(`count(*) FILTER (WHERE ${column} IS NOT NULL AND ${vector.sameDim(params)} AND ${vector.nonfinite(params)}) AS nonfinite`);
   // Exact duplicates among valid rows (finite, not zero: the rows the file reader hashes), by a
   // DISTINCT over the vector's identity — never an approximate distinct count.

@@ -81,7 +81,10 @@ export async function readSqliteCatalog(session: SqliteSession, choice: SqliteTa
     if (!named) throw new InputError(`table ${choice.table} has no column ${choice.column}`, { where: shown, hint: `its columns: ${columns.map((c) => c.name).join(', ')}` });
     // libsql's other vector types store other element formats: reading them as float32 would be garbage.
     if (/^(F64_BLOB|FLOAT64|F16_BLOB|FLOAT16|FB16_BLOB|FLOATB16|F8_BLOB|FLOAT8|F1BIT_BLOB|FLOAT1BIT)\s*\(/i.test(named.type.trim())) {
-      throw new InputError(`column ${choice.table}.${choice.column} is ${named.type}: vectorclinic reads float32 vectors (F32_BLOB) from SQLite`, { where: shown, hint: 'check an export of the vectors as float32 (.npy), or store them as F32_BLOB' });
+      throw new InputError(`column ${choice.table}.${choice.column} is ${named.type}: vectorclinic reads float32 vectors (F32_BLOB) from SQLite`, {
+        where: shown,
+        hint: 'check an export of the vectors as float32 (.npy), or store them as F32_BLOB',
+      });
     }
     const column: SqliteVectorColumn = { table: choice.table, column: choice.column, kind: 'blob', declaredDim: 0, ...keyColumnOf(columns) };
     return { column, relation: doubleQuote(column.table), columnSql: doubleQuote(column.column), candidates };
@@ -120,8 +123,7 @@ async function vectorColumns(session: SqliteSession, master: readonly MasterRow[
   const found: SqliteVectorColumn[] = [];
   const vec0 = master.filter((row) => row.type === 'table' && /^\s*CREATE\s+VIRTUAL\s+TABLE\b[\s\S]*\bUSING\s+vec0\s*\(/i.test(row.sql ?? ''));
   for (const row of vec0) found.push(...parseVec0(row.name, row.sql as string));
-  const shadow = (name: string): boolean =>
-    vec0.some((v) => name.startsWith(`${v.name}_`)) || name === 'libsql_vector_meta_shadow' || name.endsWith('_shadow') || name.startsWith('sqlite_');
+  const shadow = (name: string): boolean => vec0.some((v) => name.startsWith(`${v.name}_`)) || name === 'libsql_vector_meta_shadow' || name.endsWith('_shadow') || name.startsWith('sqlite_');
   const indexes = master.filter((row) => row.type === 'index' && /libsql_vector_idx\s*\(/i.test(row.sql ?? ''));
   for (const row of master) {
     if (row.type !== 'table' || shadow(row.name) || vec0.includes(row)) continue;

@@ -82,9 +82,7 @@ export async function openSqliteFile(path: string, options: OpenSqliteOptions): 
     throw new InputError(`no such SQLite file: ${path}`, { where: options.shown, hint: 'give the path of an existing database file: sqlite://./app.db?table=T (relative) or sqlite:///abs/app.db?table=T' });
   }
   if (!isFile) throw new InputError(`${path} is not a file`, { where: options.shown, hint: 'sqlite:// takes the path of a SQLite database file' });
-  const Database = (await loadDriver('libsql', options.shown)).default as unknown as new (
-    path: string,
-  ) => LibsqlDatabase;
+  const Database = (await loadDriver('libsql', options.shown)).default as unknown as new (path: string) => LibsqlDatabase;
   const db = new Database(options.write ? absolute : `file:${encodeURI(absolute).replace(/[?#]/g, encodeURIComponent)}?mode=ro`);
   try {
     if (!options.write) db.exec('PRAGMA query_only = 1');

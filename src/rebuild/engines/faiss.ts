@@ -49,7 +49,10 @@ async function runJob(job: Record<string, unknown>, workDir: string, where: stri
     throw new EngineError(`FAISS builder exited with code ${code} without a result${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`, { where });
   }
   if (reply.error === 'missing') {
-    throw new EngineError(`${python} has no FAISS/numpy (${reply.detail})`, { where, hint: `${FAISS_INSTALL}; or build an HNSW index with hnswlib (--out x.hnsw) or usearch (--out x.usearch), which need nothing beyond npm` });
+    throw new EngineError(`${python} has no FAISS/numpy (${reply.detail})`, {
+      where,
+      hint: `${FAISS_INSTALL}; or build an HNSW index with hnswlib (--out x.hnsw) or usearch (--out x.usearch), which need nothing beyond npm`,
+    });
   }
   if (reply.error) throw new EngineError(`FAISS failed: ${reply.detail}`, { where });
   return reply;
@@ -64,8 +67,7 @@ export const faissEngine: IndexEngine = {
   async build(input: BuildInput) {
     const vectors = join(input.workDir, 'vectors.npy');
     writeNpy(vectors, input.data, input.count, input.dim);
-    const params: Record<string, number> =
-      input.params.type === 'hnsw' ? { ...input.params.hnsw } : input.params.type === 'ivfpq' ? { ...input.params.ivfpq } : {};
+    const params: Record<string, number> = input.params.type === 'hnsw' ? { ...input.params.hnsw } : input.params.type === 'ivfpq' ? { ...input.params.ivfpq } : {};
     let training: string | undefined;
     if (input.params.type === 'ivfpq') {
       if (!input.training) throw new EngineError('IVF-PQ needs training rows', { where: input.path });

@@ -25,7 +25,9 @@ export function chooseEngine(out: string, type: IndexType, requested?: string): 
     });
   }
   if (!engine.types.includes(type)) {
-    const able = ENGINES.filter((e) => e.types.includes(type)).map((e) => `${e.name} (${e.extensions[0]})`).join(', ');
+    const able = ENGINES.filter((e) => e.types.includes(type))
+      .map((e) => `${e.name} (${e.extensions[0]})`)
+      .join(', ');
     throw new UsageError(`${engine.name} cannot build a ${type} index`, { where: '--index', hint: `${type} indexes are built by: ${able}` });
   }
   return engine;

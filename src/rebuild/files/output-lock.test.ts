@@ -20,11 +20,14 @@ test('the output lock: exclusive, names its holder, takes over a dead one, never
   assert.ok(!lock.brokeStale);
   const held = JSON.parse(readFileSync(lockPathFor(out), 'utf8')) as { pid: number; host: string; startedAt: string };
   assert.deepEqual([held.pid, held.host], [process.pid, hostname()]);
-  assert.throws(() => acquireOutputLock(out, 'index.hnsw'), (error: Error & { exitCode?: number }) => {
-    assert.equal(error.exitCode, 2);
-    assert.match(error.message, new RegExp(`process ${process.pid} on ${hostname()}, since ${held.startedAt}`));
-    return true;
-  });
+  assert.throws(
+    () => acquireOutputLock(out, 'index.hnsw'),
+    (error: Error & { exitCode?: number }) => {
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, new RegExp(`process ${process.pid} on ${hostname()}, since ${held.startedAt}`));
+      return true;
+    },
+  );
   lock.release();
   assert.ok(!existsSync(lockPathFor(out)));
 

@@ -41,7 +41,14 @@ export function acquireOutputLock(output: string, shown: string): OutputLock {
   let brokeStale: LockHolder | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const identity = processIdentity(process.pid);
-    const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'vectorclinic rebuild --apply', token: randomBytes(8).toString('hex'), ...(identity ? { identity } : {}) };
+    const holder: LockHolder = {
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      command: 'vectorclinic rebuild --apply',
+      token: randomBytes(8).toString('hex'),
+      ...(identity ? { identity } : {}),
+    };
     if (tryCreate(path, holder)) return { path, ...(brokeStale ? { brokeStale } : {}), release: () => release(path, holder.token) };
     const current = readHolder(path);
     if (current === 'gone') continue;

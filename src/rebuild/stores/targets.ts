@@ -57,7 +57,7 @@ export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 
         : `in ONE transaction: CREATE TABLE ${pgvector.table} (id, ${pgvector.column} vector(d)${options.dedup ? ', aliases text[]' : ''}) and insert the rows`,
       pgvectorIndexLine(pgvector, params, metric),
       'verify the table holds exactly the accepted rows and the index is valid',
-      'write the policy manifest as the vector column\'s comment, then COMMIT (a crash before COMMIT changes nothing)',
+      "write the policy manifest as the vector column's comment, then COMMIT (a crash before COMMIT changes nothing)",
     ],
     apply: (source, description, plan, rebuildOptions) => applyPgvectorRebuild(source, description, plan, rebuildOptions, pgvector, inPlace),
   };
@@ -82,7 +82,11 @@ function lancedbTarget(out: LancedbOut, options: Pick<RebuildOptions, 'source' |
     lockTarget: out.tableDir,
     writeSteps: (params) => [
       `write a staging table beside ${out.table}${inPlace ? ' (every other column kept, rows taken by offset)' : ` (id, ${out.column ?? 'vector'}${options.dedup ? ', aliases' : ''})`}, the manifest in the vector field's metadata`,
-      `${params.type === 'flat' ? 'no index' : `createIndex ${names[params.type]}`}: ${Object.entries(flattenParams(params)).map(([key, value]) => `${key} ${value}`).join(', ') || 'exact search'}`,
+      `${params.type === 'flat' ? 'no index' : `createIndex ${names[params.type]}`}: ${
+        Object.entries(flattenParams(params))
+          .map(([key, value]) => `${key} ${value}`)
+          .join(', ') || 'exact search'
+      }`,
       'verify the staging table holds exactly the accepted rows and the index exists (and that the table did not change meanwhile)',
       `swap it in: journal, then rename ${out.table}.lance aside and the staging table into its place (killed before: the table is untouched; between the renames: the next run finishes the swap)`,
     ],

@@ -189,9 +189,15 @@ function recallCurves(curves: NonNullable<ReportPlots['recallCurves']>): PlotFig
     marks: [
       Plot.ruleY([RECALL_WARN_LINE], { stroke: COLORS.warn, strokeDasharray: '4,3' }),
       Plot.ruleY([RECALL_FAIL_LINE], { stroke: COLORS.fail, strokeDasharray: '4,3' }),
-      Plot.ruleX(points.filter((p) => p.low !== undefined), { x: 'x', y1: 'low', y2: 'high', stroke: curves.length > 1 ? 'curve' : COLORS.accent }),
+      Plot.ruleX(
+        points.filter((p) => p.low !== undefined),
+        { x: 'x', y1: 'low', y2: 'high', stroke: curves.length > 1 ? 'curve' : COLORS.accent },
+      ),
       Plot.line(points, { x: 'x', y: 'recall', stroke: curves.length > 1 ? 'curve' : COLORS.accent, strokeWidth: 2, marker: 'dot' }),
-      Plot.dot(points.filter((p) => p.current), { x: 'x', y: 'recall', r: 6, stroke: COLORS.ink, fill: 'none' }),
+      Plot.dot(
+        points.filter((p) => p.current),
+        { x: 'x', y: 'recall', r: 6, stroke: COLORS.ink, fill: 'none' },
+      ),
       Plot.text(points, { x: 'x', y: 'recall', text: (d: { recall: number }) => percent(d.recall, 0), dy: -10, fill: COLORS.ink }),
     ],
   });
@@ -215,9 +221,7 @@ function filteredRecall(plot: NonNullable<ReportPlots['filteredRecall']>): PlotF
     x: { domain: [0, 1], label: `recall@${plot.k} →`, tickFormat: (value: number) => percent(value, 0), grid: true },
     y: { label: null, domain: rows.map((row) => row.label) },
     marks: [
-      ...(unfiltered
-        ? [Plot.rectX([unfiltered], { x1: 'low', x2: 'high', fill: COLORS.pass, fillOpacity: 0.12 }), Plot.ruleX([unfiltered.recall], { stroke: COLORS.pass, strokeWidth: 2 })]
-        : []),
+      ...(unfiltered ? [Plot.rectX([unfiltered], { x1: 'low', x2: 'high', fill: COLORS.pass, fillOpacity: 0.12 }), Plot.ruleX([unfiltered.recall], { stroke: COLORS.pass, strokeWidth: 2 })] : []),
       Plot.ruleX([RECALL_WARN_LINE], { stroke: COLORS.warn, strokeDasharray: '4,3' }),
       Plot.ruleY(remedies, { y: 'label', x1: 'low', x2: 'high', stroke: COLORS.before, dy: 8 }),
       Plot.dot(remedies, { x: 'recall', y: 'label', r: 4, stroke: COLORS.before, fill: 'white', dy: 8 }),
@@ -232,7 +236,7 @@ function filteredRecall(plot: NonNullable<ReportPlots['filteredRecall']>): PlotF
     svg,
     caption:
       `Each row is a filter (its share of rows in brackets): the filled dot is the store's own filtered search at its settings, red when some queries came back with fewer rows than match; whiskers are 95% intervals. ` +
-      `${unfiltered ? 'The green line and band are the same store\'s unfiltered recall and its interval. ' : ''}The hollow grey dot below is the remedy that restored the filter, or the best one tried (${rows.flatMap((row) => (row.remedy ? [`${row.filter}: ${row.remedy.label}`] : [])).join('; ') || 'none measured'}). The dashed line is the ${percent(RECALL_WARN_LINE, 0)} bar.`,
+      `${unfiltered ? "The green line and band are the same store's unfiltered recall and its interval. " : ''}The hollow grey dot below is the remedy that restored the filter, or the best one tried (${rows.flatMap((row) => (row.remedy ? [`${row.filter}: ${row.remedy.label}`] : [])).join('; ') || 'none measured'}). The dashed line is the ${percent(RECALL_WARN_LINE, 0)} bar.`,
   };
 }
 
@@ -252,7 +256,10 @@ function unreachableRows(plot: NonNullable<ReportPlots['unreachableRows']>): Plo
       Plot.ruleY([plot.tolerance], { stroke: COLORS.warn, strokeDasharray: '4,3' }),
       Plot.ruleX(points, { x: 'value', y1: 'low', y2: 'high', stroke: COLORS.accent }),
       Plot.line(points, { x: 'value', y: 'share', stroke: COLORS.accent, strokeWidth: 2, marker: 'dot' }),
-      Plot.dot(points.filter((p) => p.current), { x: 'value', y: 'share', r: 6, stroke: COLORS.ink, fill: 'none' }),
+      Plot.dot(
+        points.filter((p) => p.current),
+        { x: 'value', y: 'share', r: 6, stroke: COLORS.ink, fill: 'none' },
+      ),
       Plot.text(points, { x: 'value', y: 'share', text: (d: { share: number }) => percent(d.share, 1), dy: -10, fill: COLORS.ink }),
     ],
   });
@@ -279,10 +286,7 @@ function beforeAfter(comparison: ReportComparison): PlotFigure {
     x: { domain: [0, 1], label: 'value →', tickFormat: (value: number) => percent(value, 0), grid: true },
     y: { label: null, domain: shares.map((m) => m.name) },
     color: { domain: [comparison.before.label, comparison.after.label], range: [COLORS.before, COLORS.accent], legend: true },
-    marks: [
-      Plot.link(shares, { y1: 'name', y2: 'name', x1: 'before', x2: 'after', stroke: COLORS.ink, markerEnd: 'arrow' }),
-      Plot.dot(rows, { x: 'value', y: 'measure', fill: 'when', r: 6 }),
-    ],
+    marks: [Plot.link(shares, { y1: 'name', y2: 'name', x1: 'before', x2: 'after', stroke: COLORS.ink, markerEnd: 'arrow' }), Plot.dot(rows, { x: 'value', y: 'measure', fill: 'when', r: 6 })],
   });
   return {
     id: 'before-after',

@@ -70,7 +70,10 @@ export function findingsSection(report: Report): string {
 function findingCard(finding: Finding): string {
   // Readable names and units; the check's description of each field beside it; the JSON key on hover.
   const evidence = Object.entries(finding.evidence)
-    .map(([key, value]) => `<tr><th title="${escapeHtml(key)}">${escapeHtml(evidenceName(key))}</th><td>${escapeHtml(evidenceValue(key, value))}</td><td><small>${escapeHtml(evidenceMeaning(finding.code, key))}</small></td></tr>`)
+    .map(
+      ([key, value]) =>
+        `<tr><th title="${escapeHtml(key)}">${escapeHtml(evidenceName(key))}</th><td>${escapeHtml(evidenceValue(key, value))}</td><td><small>${escapeHtml(evidenceMeaning(finding.code, key))}</small></td></tr>`,
+    )
     .join('');
   const accepted = finding.accepted
     ? `\n  <p class="accepted"><strong>${finding.accepted.by === 'baseline' ? 'Baseline' : 'Suppressed'}</strong> ${escapeHtml(finding.accepted.reason)} (${escapeHtml(finding.accepted.source)}); not counted in the verdict.</p>`

@@ -2,19 +2,7 @@ import { assertSearchSettings } from '../search-settings.js';
 import { UsageError } from '../../errors.js';
 import type { Metric } from '../../core/policy.js';
 import { LocalFile } from '../files/local-file.js';
-import type {
-  IdDescription,
-  IndexDescription,
-  QuantizerDescription,
-  RowBlock,
-  ScanOptions,
-  SearchCapability,
-  SearchTuning,
-  SearchRequest,
-  SearchResult,
-  SourceDescription,
-  VectorSource,
-} from '../source.js';
+import type { IdDescription, IndexDescription, QuantizerDescription, RowBlock, ScanOptions, SearchCapability, SearchTuning, SearchRequest, SearchResult, SourceDescription, VectorSource } from '../source.js';
 import { applyChain, normalizeRows } from './apply-transforms.js';
 import { measureCodeUsage } from './code-usage.js';
 import type { IndexNode, IvfNode } from './index-tree.js';
@@ -121,10 +109,7 @@ export class FaissSource implements VectorSource {
    * auditing its search (the shape of main's SelfReferencing): yes for IVF and HNSW, whose search
    * is approximate; no for exhaustive indexes, exact over the same vectors by construction.
    */
-  async selfReference(): Promise<
-    | { readonly usable: true; readonly metric: Metric; readonly idOf: (row: number) => number | bigint; readonly description: string }
-    | { readonly usable: false; readonly reason: string }
-  > {
+  async selfReference(): Promise<{ readonly usable: true; readonly metric: Metric; readonly idOf: (row: number) => number | bigint; readonly description: string } | { readonly usable: false; readonly reason: string }> {
     if (!this.searchMetric) return { usable: false, reason: `the index metric (FAISS metric_type ${this.resolved.root.header.metricType}) is not searched by vectorclinic` };
     if (!(this.resolved.hnsw || this.resolved.ivf)) return { usable: false, reason: 'an exhaustive index searches its stored vectors exactly by construction' };
     return {
@@ -329,9 +314,7 @@ function loadCentroids(file: LocalFile, ivf: IvfNode): Float32Array | undefined 
  * time. Such a value is audited as an assumption (stated, not warned on), like hnswlib's efSearch.
  */
 function unsetDefault(name: string, value: number, faissDefault: number): { assumed?: string } {
-  return value === faissDefault
-    ? { assumed: `the file stores FAISS's default ${name} ${faissDefault}, the value of an index whose ${name} was never set (applications set it at search time)` }
-    : {};
+  return value === faissDefault ? { assumed: `the file stores FAISS's default ${name} ${faissDefault}, the value of an index whose ${name} was never set (applications set it at search time)` } : {};
 }
 
 function doublings(current: number, limit: number): number[] {

@@ -1,21 +1,7 @@
 import type { LocalFile } from '../files/local-file.js';
 import { FileCursor } from './file-cursor.js';
 import { printableFourcc, SUPPORTED_INDEX_FOURCCS, UNSUPPORTED_INDEX_FOURCCS } from './fourcc.js';
-import type {
-  FlatNode,
-  HnswNode,
-  IdMapNode,
-  IndexHeader,
-  IndexNode,
-  InvertedListsLayout,
-  IvfEncoding,
-  IvfNode,
-  PqNode,
-  PreTransformNode,
-  ProductQuantizer,
-  ScalarQuantizer,
-  SqNode,
-} from './index-tree.js';
+import type { FlatNode, HnswNode, IdMapNode, IndexHeader, IndexNode, InvertedListsLayout, IvfEncoding, IvfNode, PqNode, PreTransformNode, ProductQuantizer, ScalarQuantizer, SqNode } from './index-tree.js';
 import { SQ_TYPES } from './scalar-quantizer.js';
 import { MAX_DIM, MAX_NESTING } from './limits.js';
 import { readTransform } from './parse-transform.js';
@@ -229,7 +215,11 @@ function readInvertedLists(cursor: FileCursor, nlist: number, codeSize: number):
     cursor.fail('the inverted lists were not stored with the index (il00): the vectors are elsewhere', offset, 'write the index with its lists (not with on-disk or null inverted lists)');
   }
   if (fourcc !== 'ilar') {
-    cursor.fail(`inverted lists of type '${printableFourcc(fourcc)}' (on-disk or custom) are not read by vectorclinic`, offset, 'convert them to in-memory lists (faiss.extract_index_ivf(index).replace_invlists) and write the index again');
+    cursor.fail(
+      `inverted lists of type '${printableFourcc(fourcc)}' (on-disk or custom) are not read by vectorclinic`,
+      offset,
+      'convert them to in-memory lists (faiss.extract_index_ivf(index).replace_invlists) and write the index again',
+    );
   }
   const nlistAt = cursor.position;
   const listCount = cursor.size('the inverted list count');

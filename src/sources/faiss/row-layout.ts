@@ -103,8 +103,7 @@ export function rowLayout(resolved: ResolvedIndex, centroids: Float32Array | und
     });
   }
   const residualCentroids = residual ? centroids : undefined;
-  const codec =
-    encoding.kind === 'flat' ? floatCodec(dim) : encoding.kind === 'pq' ? pqCodec(encoding.pq, residualCentroids) : sqCodec(encoding.sq, residualCentroids);
+  const codec = encoding.kind === 'flat' ? floatCodec(dim) : encoding.kind === 'pq' ? pqCodec(encoding.pq, residualCentroids) : sqCodec(encoding.sq, residualCentroids);
   const { sizes, codesOffsets } = leaf.lists;
   const nonEmpty: number[] = [];
   for (let list = 0; list < leaf.nlist; list++) if ((sizes[list] as number) > 0) nonEmpty.push(list);
@@ -144,16 +143,7 @@ export function segmentRows(layout: RowLayout, s: number): number {
  * go through `scratch` when it is big enough: sampling reads thousands of single rows, and a fresh
  * buffer per read costs more than the read itself.
  */
-export function readSegmentRows(
-  file: LocalFile,
-  layout: RowLayout,
-  s: number,
-  first: number,
-  count: number,
-  out: Float32Array,
-  outOffset = 0,
-  scratch?: Uint8Array,
-): void {
+export function readSegmentRows(file: LocalFile, layout: RowLayout, s: number, first: number, count: number, out: Float32Array, outOffset = 0, scratch?: Uint8Array): void {
   const { codec } = layout;
   const length = count * codec.codeSize;
   const offset = (layout.segmentOffset[s] as number) + first * codec.codeSize;

@@ -74,11 +74,7 @@ export class RowReader {
       const segmentEnd = segmentStart + segmentRows(this.layout, s);
       // Coalesce nearby rows of the same segment into one read.
       let j = i + 1;
-      while (
-        j < rowNumbers.length &&
-        (rowNumbers[j] as number) < segmentEnd &&
-        ((rowNumbers[j] as number) - (rowNumbers[j - 1] as number) - 1) * codec.codeSize < COALESCE_GAP_BYTES
-      ) {
+      while (j < rowNumbers.length && (rowNumbers[j] as number) < segmentEnd && ((rowNumbers[j] as number) - (rowNumbers[j - 1] as number) - 1) * codec.codeSize < COALESCE_GAP_BYTES) {
         j++;
       }
       const last = rowNumbers[j - 1] as number;

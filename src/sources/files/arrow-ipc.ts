@@ -317,8 +317,7 @@ function checkNothingAfterEnd(file: LocalFile, marker: number, end: number): voi
 type ReadMessage = { message: Message; end: number; batch?: RecordBatchHeader; schema?: Schema } | { message: undefined; end: number; batch?: undefined; schema?: undefined };
 
 function readMessage(file: LocalFile, position: number, limit: number): ReadMessage {
-  const truncated = (what: string): InputError =>
-    new InputError(`file ends inside ${what}`, { where: file.path, byteOffset: position, hint: 'the file was cut off while being written; re-export it' });
+  const truncated = (what: string): InputError => new InputError(`file ends inside ${what}`, { where: file.path, byteOffset: position, hint: 'the file was cut off while being written; re-export it' });
   if (position + 4 > limit) throw truncated('a message length');
   const prefix = new DataView(file.read(position, Math.min(8, limit - position), 'a message length').buffer);
   let metadataLength = prefix.getInt32(0, true);
@@ -394,10 +393,7 @@ function decodeMessage(metadata: Uint8Array, path: string, position: number, met
         cause: error,
       });
     }
-    throw (
-      unsupportedType(path, position, error) ??
-      new InputError(`malformed Arrow message (${errorReason(error)})`, { where: path, byteOffset: position, hint: 'the file is corrupt; re-export it', cause: error })
-    );
+    throw unsupportedType(path, position, error) ?? new InputError(`malformed Arrow message (${errorReason(error)})`, { where: path, byteOffset: position, hint: 'the file is corrupt; re-export it', cause: error });
   }
 }
 

@@ -48,12 +48,45 @@ const TYPES: Readonly<Record<number, TableSpec>> = {
   26: NoFields('LargeListView'),
 };
 
-const DictionaryEncoding = spec('DictionaryEncoding', scalar(8), table(() => Int), scalar(1), scalar(2));
-const Field: TableSpec = named(
-  spec('Field', string, scalar(1), scalar(1), { kind: 'union', members: () => TYPES, what: 'column' }, table(() => DictionaryEncoding), tables(() => Field), tables(() => KeyValue)),
-  'name', 'nullable', 'type_type', 'type', 'dictionary', 'children', 'custom_metadata',
+const DictionaryEncoding = spec(
+  'DictionaryEncoding',
+  scalar(8),
+  table(() => Int),
+  scalar(1),
+  scalar(2),
 );
-const Schema = named(spec('Schema', scalar(2), tables(() => Field), tables(() => KeyValue), inline(8)), 'endianness', 'fields', 'custom_metadata', 'features');
+const Field: TableSpec = named(
+  spec(
+    'Field',
+    string,
+    scalar(1),
+    scalar(1),
+    { kind: 'union', members: () => TYPES, what: 'column' },
+    table(() => DictionaryEncoding),
+    tables(() => Field),
+    tables(() => KeyValue),
+  ),
+  'name',
+  'nullable',
+  'type_type',
+  'type',
+  'dictionary',
+  'children',
+  'custom_metadata',
+);
+const Schema = named(
+  spec(
+    'Schema',
+    scalar(2),
+    tables(() => Field),
+    tables(() => KeyValue),
+    inline(8),
+  ),
+  'endianness',
+  'fields',
+  'custom_metadata',
+  'features',
+);
 
 /** Block { offset: long; metaDataLength: int; (pad); bodyLength: long } */
 const BLOCK_BYTES = 24;
@@ -61,19 +94,65 @@ const BLOCK_BYTES = 24;
 const FIELD_NODE_BYTES = 16;
 const BUFFER_BYTES = 16;
 
-const Footer = named(spec('Footer', scalar(2), table(() => Schema), inline(BLOCK_BYTES), inline(BLOCK_BYTES), tables(() => KeyValue)), 'version', 'schema', 'dictionaries', 'recordBatches', 'custom_metadata');
+const Footer = named(
+  spec(
+    'Footer',
+    scalar(2),
+    table(() => Schema),
+    inline(BLOCK_BYTES),
+    inline(BLOCK_BYTES),
+    tables(() => KeyValue),
+  ),
+  'version',
+  'schema',
+  'dictionaries',
+  'recordBatches',
+  'custom_metadata',
+);
 
 const BodyCompression = spec('BodyCompression', scalar(1), scalar(1));
 const RecordBatch = named(
-  spec('RecordBatch', scalar(8), inline(FIELD_NODE_BYTES), inline(BUFFER_BYTES), table(() => BodyCompression), inline(8)),
-  'length', 'nodes', 'buffers', 'compression', 'variadicBufferCounts',
+  spec(
+    'RecordBatch',
+    scalar(8),
+    inline(FIELD_NODE_BYTES),
+    inline(BUFFER_BYTES),
+    table(() => BodyCompression),
+    inline(8),
+  ),
+  'length',
+  'nodes',
+  'buffers',
+  'compression',
+  'variadicBufferCounts',
 );
-const DictionaryBatch = named(spec('DictionaryBatch', scalar(8), table(() => RecordBatch), scalar(1)), 'id', 'data', 'isDelta');
+const DictionaryBatch = named(
+  spec(
+    'DictionaryBatch',
+    scalar(8),
+    table(() => RecordBatch),
+    scalar(1),
+  ),
+  'id',
+  'data',
+  'isDelta',
+);
 /** Tensor (4) and SparseTensor (5) messages are not read by vectorclinic: not followed. */
 const HEADERS: Readonly<Record<number, TableSpec | null>> = { 1: Schema, 2: DictionaryBatch, 3: RecordBatch, 4: null, 5: null };
 const Message = named(
-  spec('Message', scalar(2), scalar(1), { kind: 'union', members: () => HEADERS, what: 'message' }, scalar(8), tables(() => KeyValue)),
-  'version', 'header_type', 'header', 'bodyLength', 'custom_metadata',
+  spec(
+    'Message',
+    scalar(2),
+    scalar(1),
+    { kind: 'union', members: () => HEADERS, what: 'message' },
+    scalar(8),
+    tables(() => KeyValue),
+  ),
+  'version',
+  'header_type',
+  'header',
+  'bodyLength',
+  'custom_metadata',
 );
 
 /** Throws FlatbufferError when the file footer's flatbuffer is not safe to decode. */

@@ -116,15 +116,7 @@ export function listDimension(chunks: readonly Data[], column: VectorColumn, lim
  * the given cell indices; `firstRow` is the row number of cell 0. Null cells, null values and
  * cells of another length become row issues; an offset outside the values is a corrupt file.
  */
-export function decodeVectorCells(
-  data: Data,
-  column: VectorColumn,
-  dim: number,
-  firstRow: number,
-  builder: RowBlockBuilder,
-  where: string,
-  indices?: readonly number[],
-): void {
+export function decodeVectorCells(data: Data, column: VectorColumn, dim: number, firstRow: number, builder: RowBlockBuilder, where: string, indices?: readonly number[]): void {
   const child = data.children[0] as Data;
   const values = child.values as Float32Array | Float64Array | Uint16Array;
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

@@ -2,17 +2,7 @@
  * Field / column names that exporters use for the embedding, most specific first: LangChain and
  * most vector stores write `embedding`, Pinecone exports `values`, LanceDB uses `vector`.
  */
-export const EMBEDDING_NAMES: readonly string[] = [
-  'embedding',
-  'embeddings',
-  'vector',
-  'vectors',
-  'values',
-  'emb',
-  'embed',
-  'dense_vector',
-  'vec',
-];
+export const EMBEDDING_NAMES: readonly string[] = ['embedding', 'embeddings', 'vector', 'vectors', 'values', 'emb', 'embed', 'dense_vector', 'vec'];
 
 /**
  * Rank of a name in EMBEDDING_NAMES (case-insensitive), or -1 when it is not one of them.

@@ -93,10 +93,7 @@ export class FixedRowSource implements VectorSource {
     while (i < rowNumbers.length) {
       // Coalesce nearby rows into one read: cheaper than many tiny reads on dense samples.
       let j = i + 1;
-      while (
-        j < rowNumbers.length &&
-        ((rowNumbers[j] as number) - (rowNumbers[j - 1] as number) - 1) * rowStride < COALESCE_GAP_BYTES
-      ) {
+      while (j < rowNumbers.length && ((rowNumbers[j] as number) - (rowNumbers[j - 1] as number) - 1) * rowStride < COALESCE_GAP_BYTES) {
         j++;
       }
       const first = rowNumbers[i] as number;

@@ -55,8 +55,7 @@ test('a field that lists itself as its child (a cycle) is refused: references on
 
 test('shared children that multiply the work (8 levels × 10 children, all the next level) stop at the table budget', () => {
   const LEVELS = 8;
-  const level = (depth: number): DataType =>
-    new Struct([new Field('next', depth + 1 < LEVELS ? level(depth + 1) : new Float32()), ...Array.from({ length: 9 }, (_, i) => new Field(`a${i}`, new Float32()))]);
+  const level = (depth: number): DataType => new Struct([new Field('next', depth + 1 < LEVELS ? level(depth + 1) : new Float32()), ...Array.from({ length: 9 }, (_, i) => new Field(`a${i}`, new Float32()))]);
   const bytes = schemaMessage([new Field('s', level(0))]);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   let { children } = fieldAndChildren(bytes, 0);

@@ -53,9 +53,9 @@ export function openJsonl(path: string, options: SourceOptions = {}): VectorSour
       .slice(0, PRECISION_PROBE_ROWS)
       .map(printedRoundingSigma);
     const fieldName = detected.field === '' ? 'each line is an array' : `field '${detected.field}'`;
-    const notes = [
-      options.field === undefined ? `embedding: ${fieldName} (auto-detected${detected.others.length ? `; also found ${detected.others.join(', ')}` : ''}; choose with --field)` : undefined,
-    ].filter((note): note is string => note !== undefined);
+    const notes = [options.field === undefined ? `embedding: ${fieldName} (auto-detected${detected.others.length ? `; also found ${detected.others.join(', ')}` : ''}; choose with --field)` : undefined].filter(
+      (note): note is string => note !== undefined,
+    );
     const description: SourceDescription = {
       kind: 'jsonl',
       target: path,
@@ -193,18 +193,14 @@ class JsonlRowReader {
     const position = /at position (\d+)/.exec(message);
     const byteOffset = line.start + (position ? Buffer.byteLength(line.text.slice(0, Number(position[1]))) : 0);
     // Drop V8's quoted copy of the line and escape control characters (binary input) for the terminal.
-    const reason = message
-      .replace(/,\s*(\.\.\.)?".*"(\.\.\.)?\s*is not valid JSON$/s, '')
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const reason = message.replace(/,\s*(\.\.\.)?".*"(\.\.\.)?\s*is not valid JSON$/s, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const lastLine = line.row === this.lines.rows - 1;
     const cutOff = lastLine && !line.text.endsWith('\n');
     return new InputError(`line ${this.lines.lineNumber(line.row)} is not valid JSON (${reason})`, {
       where: this.file.path,
       byteOffset,
       row: line.row,
-      hint: cutOff
-        ? 'the last line is cut off (the file was truncated while being written); re-export it or drop the partial line'
-        : 'every line must be one complete JSON value; fix or remove this line',
+      hint: cutOff ? 'the last line is cut off (the file was truncated while being written); re-export it or drop the partial line' : 'every line must be one complete JSON value; fix or remove this line',
       cause: error,
     });
   }

@@ -78,12 +78,7 @@ function describeParts(target: string, parts: readonly OpenPart[], extraNotes: r
     normTolerance: Math.max(...parts.map((part) => part.description.normTolerance)),
     local: parts.every((part) => part.description.local),
     segments: parts.map((part) => part.segment),
-    notes: [
-      `${parts.length} files read as one store, in name order`,
-      ...(types.size > 1 ? [`files differ in storage type: ${[...types].join(', ')}`] : []),
-      ...extraNotes,
-      ...mergeNotes(parts),
-    ],
+    notes: [`${parts.length} files read as one store, in name order`, ...(types.size > 1 ? [`files differ in storage type: ${[...types].join(', ')}`] : []), ...extraNotes, ...mergeNotes(parts)],
   };
 }
 

@@ -42,10 +42,11 @@ export function openNpy(path: string): FixedRowSource {
     if (dim === 0 && rows > 0) throw new InputError('vectors have dimension 0', { where: path, byteOffset: header.dataOffset });
     checkDimension(dim, path, { byteOffset: 8 });
     if (needed > available) {
-      throw new InputError(
-        `header claims ${rows} × ${dim} ${header.descr} values (${needed} bytes) but only ${available} bytes follow the header`,
-        { where: path, byteOffset: file.size, hint: 'the file is truncated or was written while still growing; re-export it' },
-      );
+      throw new InputError(`header claims ${rows} × ${dim} ${header.descr} values (${needed} bytes) but only ${available} bytes follow the header`, {
+        where: path,
+        byteOffset: file.size,
+        hint: 'the file is truncated or was written while still growing; re-export it',
+      });
     }
     const notes = needed < available ? [`${available - needed} bytes after the array data are ignored`] : [];
     return new FixedRowSource(

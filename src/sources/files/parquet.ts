@@ -104,9 +104,9 @@ class ParquetSource implements VectorSource {
     }
     const groupReader = new RowGroupReader(file, path, column, groupStarts);
     const dim = column.fixedDim ?? (rows > 0 ? await groupReader.probeDimension() : 0);
-    const notes = [
-      column.others.length ? `vectors read from column '${column.name}' (also list columns: ${column.others.join(', ')}; choose with --field)` : undefined,
-    ].filter((note): note is string => note !== undefined);
+    const notes = [column.others.length ? `vectors read from column '${column.name}' (also list columns: ${column.others.join(', ')}; choose with --field)` : undefined].filter(
+      (note): note is string => note !== undefined,
+    );
     const description: SourceDescription = {
       kind: 'parquet',
       target: path,

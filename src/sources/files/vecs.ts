@@ -5,7 +5,6 @@ import { FixedRowSource } from './fixed-row-source.js';
 import { LocalFile } from './local-file.js';
 import { normToleranceFor } from './norm-tolerance.js';
 
-
 /**
  * .fvecs (int32 dim + dim float32 per row) and .bvecs (int32 dim + dim uint8 per row), the
  * TEXMEX/ANN-benchmarks formats. Every row repeats its dimension; a row that disagrees is corrupt.
@@ -13,8 +12,7 @@ import { normToleranceFor } from './norm-tolerance.js';
 export function openVecs(path: string, kind: 'fvecs' | 'bvecs'): FixedRowSource {
   const file = LocalFile.open(path);
   try {
-    const element: ElementType =
-      kind === 'fvecs' ? { storage: 'float32', bytes: 4, littleEndian: true } : { storage: 'uint8', bytes: 1, littleEndian: true };
+    const element: ElementType = kind === 'fvecs' ? { storage: 'float32', bytes: 4, littleEndian: true } : { storage: 'uint8', bytes: 1, littleEndian: true };
     if (file.size === 0) {
       return new FixedRowSource(file, { dataOffset: 0, rows: 0, dim: 0, element, rowStride: 4, rowPrefix: 4 }, describe(path, kind, 0, 0, element));
     }

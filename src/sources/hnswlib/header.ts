@@ -143,7 +143,11 @@ export function readHnswlibHeader(file: LocalFile): HnswlibHeader {
   if (vectorOffset !== level0ListBytes) fail(`the vector starts at ${vectorOffset} inside an element, but a level-0 link list of maxM0 = ${maxM0} takes ${level0ListBytes} bytes`, 40);
   const vectorBytes = labelOffset - vectorOffset;
   if (vectorBytes <= 0 || vectorBytes % 4 !== 0) {
-    fail(`element layout gives ${vectorBytes} bytes per vector (label_offset ${labelOffset} − offsetData ${vectorOffset}); float32 vectors need a positive multiple of 4`, 32, 'only float32 spaces (l2, ip, cosine) are supported');
+    fail(
+      `element layout gives ${vectorBytes} bytes per vector (label_offset ${labelOffset} − offsetData ${vectorOffset}); float32 vectors need a positive multiple of 4`,
+      32,
+      'only float32 spaces (l2, ip, cosine) are supported',
+    );
   }
   const dim = vectorBytes / 4;
   if (dim > MAX_DIM) fail(`element layout gives ${dim} dimensions`, 32);
@@ -159,10 +163,11 @@ export function readHnswlibHeader(file: LocalFile): HnswlibHeader {
   // Every element also has a 4-byte link-list size after the level-0 block.
   const minimumSize = linkListsOffset + 4 * count;
   if (!Number.isSafeInteger(minimumSize) || minimumSize > file.size) {
-    throw new InputError(
-      `header claims ${count} elements of ${elementBytes} bytes (at least ${minimumSize} bytes with their link lists) but the file has ${file.size}`,
-      { where: file.path, byteOffset: Math.min(file.size, 16), hint: 'the file is truncated (an interrupted save or copy); re-save the index' },
-    );
+    throw new InputError(`header claims ${count} elements of ${elementBytes} bytes (at least ${minimumSize} bytes with their link lists) but the file has ${file.size}`, {
+      where: file.path,
+      byteOffset: Math.min(file.size, 16),
+      hint: 'the file is truncated (an interrupted save or copy); re-save the index',
+    });
   }
   return {
     maxElements,

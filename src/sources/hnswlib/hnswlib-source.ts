@@ -56,11 +56,7 @@ export async function openHnswlib(path: string, options: HnswlibOptions = {}): P
       local: true,
     };
     // Each element is [level-0 links | vector | label]: a fixed-size row with a prefix.
-    const rows = new FixedRowSource(
-      file,
-      { dataOffset: HEADER_BYTES, rows: header.count, dim: header.dim, element: FLOAT32, rowStride: header.elementBytes, rowPrefix: header.vectorOffset },
-      base,
-    );
+    const rows = new FixedRowSource(file, { dataOffset: HEADER_BYTES, rows: header.count, dim: header.dim, element: FLOAT32, rowStride: header.elementBytes, rowPrefix: header.vectorOffset }, base);
     const metric = await resolveMetric(header, rows, readSidecar(path), options.metric);
     return new HnswlibSource(base, file, header, levels, rows, metric, elements);
   } catch (error) {

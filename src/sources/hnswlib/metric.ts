@@ -26,12 +26,7 @@ const UNIT_TOLERANCE = 1e-3;
  * --metric; check either against the stored vectors: a cosine-space index holds unit vectors, so
  * raw vectors prove it was built with 'ip' or 'l2' whatever was declared.
  */
-export async function resolveMetric(
-  header: HnswlibHeader,
-  rows: VectorSource,
-  sidecar: HnswlibSidecar | undefined,
-  declared: Metric | undefined,
-): Promise<MetricResolution> {
+export async function resolveMetric(header: HnswlibHeader, rows: VectorSource, sidecar: HnswlibSidecar | undefined, declared: Metric | undefined): Promise<MetricResolution> {
   const notes: string[] = [];
   const unit = await storedVectorsAreUnit(header, rows);
   let sidecarSpace: Metric | undefined;
@@ -66,7 +61,7 @@ export async function resolveMetric(
   notes.push(
     unit === true
       ? 'hnswlib files store no metric and none was given; the stored vectors are unit length, so cosine, ip and l2 rank them alike.'
-      : 'hnswlib files store no metric and none was given: pass --metric, or keep LangChain\'s args.json beside the file.',
+      : "hnswlib files store no metric and none was given: pass --metric, or keep LangChain's args.json beside the file.",
   );
   return { source: 'unknown', ...(searchable(undefined) ? { searchSpace: searchable(undefined) } : {}), notes };
 }

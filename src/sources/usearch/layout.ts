@@ -119,9 +119,7 @@ export function readUsearchLayout(file: LocalFile): UsearchLayout {
   const metricCode = headView.getUint8(13);
   const metric = METRICS[metricCode] ?? fail(`unknown usearch metric code ${metricCode}`, headOffset + 13);
   const scalarCode = kind(14);
-  const scalar =
-    SCALARS[scalarCode] ??
-    fail(`usearch scalar kind ${SCALAR_NAMES[scalarCode] ?? scalarCode} is not supported`, headOffset + 14, 'vectorclinic decodes f64, f32, f16, bf16, i8 and u8 indexes');
+  const scalar = SCALARS[scalarCode] ?? fail(`usearch scalar kind ${SCALAR_NAMES[scalarCode] ?? scalarCode} is not supported`, headOffset + 14, 'vectorclinic decodes f64, f32, f16, bf16, i8 and u8 indexes');
   const keyBytes = INTEGER_WIDTHS[kind(15)] ?? fail(`unsupported usearch key kind ${kind(15)}`, headOffset + 15);
   const slotBytes = INTEGER_WIDTHS[kind(16)] ?? fail(`unsupported usearch slot kind ${kind(16)}`, headOffset + 16);
   const safe = (offset: number, name: string): number => {

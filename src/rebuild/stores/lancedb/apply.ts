@@ -82,7 +82,17 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
       const end = Math.min(cleaned.count, start + WRITE_ROWS);
       const batches: Table[] = original
         ? replaceVectors(await original.takeOffsets(positions.slice(start, end)).toArrow(), column, field, cleaned.data, dim, start)
-        : [newRowsBatch(field, documentIds, positions, cleaned, start, end, options.dedup ? (position) => (cleaned.cleaning.folded.get(position) ?? []).map((p) => idOf(documentIds, loaded.sourceRows[p] as number)) : undefined)];
+        : [
+            newRowsBatch(
+              field,
+              documentIds,
+              positions,
+              cleaned,
+              start,
+              end,
+              options.dedup ? (position) => (cleaned.cleaning.folded.get(position) ?? []).map((p) => idOf(documentIds, loaded.sourceRows[p] as number)) : undefined,
+            ),
+          ];
       for (const batch of batches) {
         if (staging) await staging.add(batch);
         else staging = await connection.createTable(stagingName, batch);
@@ -97,7 +107,11 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
     const indexName = await verifyIndex(staging as LanceTable, column, params, out);
     if (original && versionAtRead !== undefined) {
       await original.checkoutLatest();
-      if ((await original.version()) !== versionAtRead) throw new StoreError(`table ${out.table} changed while it was rebuilt (version ${versionAtRead} → ${await original.version()})`, { where: out.shown, hint: 'the rows written meanwhile would be lost: stop the writers and run the rebuild again' });
+      if ((await original.version()) !== versionAtRead)
+        throw new StoreError(`table ${out.table} changed while it was rebuilt (version ${versionAtRead} → ${await original.version()})`, {
+          where: out.shown,
+          hint: 'the rows written meanwhile would be lost: stop the writers and run the rebuild again',
+        });
     }
     staging?.close();
     original?.close();

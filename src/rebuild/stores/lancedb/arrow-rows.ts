@@ -1,7 +1,6 @@
 import { MANIFEST_METADATA_KEY } from '../../../manifest/store-manifest.js';
 import { Field, FixedSizeList, Float32, Int64, List, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray, type Data, type DataType } from 'apache-arrow';
 
-
 /** A FixedSizeList<Float32>(dim) vector field, with the manifest in its metadata. */
 export function vectorField(name: string, dim: number, manifestText: string, nullable = true): Field {
   return new Field(name, new FixedSizeList(dim, new Field('item', new Float32(), true)), nullable, new Map([[MANIFEST_METADATA_KEY, manifestText]]));
@@ -14,19 +13,20 @@ export function vectorData(field: Field, data: Float32Array, dim: number, start:
 }
 
 /** A batch of a new table: id (text, or the source row number), vector, and folded ids when deduplicating. */
-export function newTableBatch(
-  schema: Schema,
-  ids: readonly string[] | BigInt64Array,
-  data: Float32Array,
-  dim: number,
-  start: number,
-  end: number,
-  aliases?: readonly (readonly string[])[],
-): Table {
+export function newTableBatch(schema: Schema, ids: readonly string[] | BigInt64Array, data: Float32Array, dim: number, start: number, end: number, aliases?: readonly (readonly string[])[]): Table {
   const [idField, vector] = schema.fields as [Field, Field];
-  const idData = idField.type instanceof Utf8 ? vectorFromArray((ids as readonly string[]).slice(start, end), new Utf8()).data[0] : makeData({ type: new Int64(), length: end - start, data: (ids as BigInt64Array).subarray(start, end) });
+  const idData =
+    idField.type instanceof Utf8
+      ? vectorFromArray((ids as readonly string[]).slice(start, end), new Utf8()).data[0]
+      : makeData({ type: new Int64(), length: end - start, data: (ids as BigInt64Array).subarray(start, end) });
   const children: Data[] = [idData as Data, vectorData(vector, data, dim, start, end)];
-  if (aliases) children.push(vectorFromArray(aliases.slice(start, end).map((list) => [...list]), aliasType()).data[0] as Data);
+  if (aliases)
+    children.push(
+      vectorFromArray(
+        aliases.slice(start, end).map((list) => [...list]),
+        aliasType(),
+      ).data[0] as Data,
+    );
   return new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: end - start, nullCount: 0, children }))]);
 }
 

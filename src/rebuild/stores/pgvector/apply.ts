@@ -60,7 +60,7 @@ export async function applyPgvectorRebuild(source: VectorSource, description: So
 }
 
 async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: RebuildOptions, out: PgvectorOut, relation: string): Promise<Omit<Applied, 'seconds'>> {
-  if (options.ids) throw new UsageError('--ids names documents of a file source; an in-place rebuild keeps the table\'s own keys', { where: '--ids', hint: 'drop --ids' });
+  if (options.ids) throw new UsageError("--ids names documents of a file source; an in-place rebuild keeps the table's own keys", { where: '--ids', hint: 'drop --ids' });
   await reachStep('load', options.onStep);
   // Writers wait until COMMIT (their rows would otherwise be lost or unindexed); readers go on.
   await session.query(`LOCK TABLE ${relation} IN SHARE ROW EXCLUSIVE MODE`);
@@ -201,7 +201,8 @@ async function buildIndex(
 
 async function verifyRows(session: SqlSession, relation: string, columnSql: string, expected: number, out: PgvectorOut): Promise<number> {
   const found = toCount((await session.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${relation} WHERE ${columnSql} IS NOT NULL`))[0]?.n);
-  if (found !== expected) throw new StoreError(`the rebuilt table holds ${found} vectors, ${expected} were accepted`, { where: out.shown, hint: 'nothing was committed; a trigger or rule on the table may have changed the rows' });
+  if (found !== expected)
+    throw new StoreError(`the rebuilt table holds ${found} vectors, ${expected} were accepted`, { where: out.shown, hint: 'nothing was committed; a trigger or rule on the table may have changed the rows' });
   return found;
 }
 
@@ -217,7 +218,11 @@ async function verifyIndex(session: SqlSession, out: PgvectorOut, options: Rebui
 function columnType(catalog: PgvectorCatalog, out: PgvectorOut): VectorColumnType {
   const name = catalog.column.type;
   if (name !== 'vector' && name !== 'halfvec') throw new UsageError(`a ${name} column cannot be rebuilt`, { where: out.shown, hint: 'rebuild from an export of the vectors into a new vector table' });
-  if (catalog.column.dim <= 0) throw new UsageError(`column ${catalog.column.name} has no declared dimension (vector instead of vector(d))`, { where: out.shown, hint: 'declare the dimension (ALTER TABLE … ALTER COLUMN … TYPE vector(d)) or rebuild into a new table' });
+  if (catalog.column.dim <= 0)
+    throw new UsageError(`column ${catalog.column.name} has no declared dimension (vector instead of vector(d))`, {
+      where: out.shown,
+      hint: 'declare the dimension (ALTER TABLE … ALTER COLUMN … TYPE vector(d)) or rebuild into a new table',
+    });
   return { qualified: `${catalog.extensionSchema}.${name}`, name, dim: catalog.column.dim };
 }
 

@@ -19,7 +19,15 @@ export interface VectorColumnType {
 }
 
 /** Insert rows (key text, vector) in batches: `into` is "relation (key, column)", keys cast to `keyType`. */
-export async function insertRows(session: SqlSession, into: string, keyType: string, type: VectorColumnType, keys: readonly string[], data: Float32Array, extra?: { readonly type: string; readonly values: readonly (readonly string[])[] }): Promise<void> {
+export async function insertRows(
+  session: SqlSession,
+  into: string,
+  keyType: string,
+  type: VectorColumnType,
+  keys: readonly string[],
+  data: Float32Array,
+  extra?: { readonly type: string; readonly values: readonly (readonly string[])[] },
+): Promise<void> {
   const { dim } = type;
   for (let start = 0; start < keys.length; start += INSERT_ROWS) {
     const end = Math.min(keys.length, start + INSERT_ROWS);

@@ -46,7 +46,11 @@ export async function openChroma(target: string, _options: SourceOptions, tuning
     const kind = (error as { name?: string } | null)?.name ?? '';
     if (kind === 'ChromaNotFoundError') return { what: `no collection '${name}'` };
     if (kind === 'ChromaUnauthorizedError' || kind === 'ChromaForbiddenError') return { what: 'the server refused the credentials', hint: 'pass the token with ?token=' };
-    if (kind === 'ChromaRequestTimeout') return { what: `the Chroma server at ${host}:${port} accepted the connection but sent no answer within ${(error as ChromaRequestTimeout).seconds} s`, hint: 'is the server overloaded, stopped or behind a proxy that drops requests?' };
+    if (kind === 'ChromaRequestTimeout')
+      return {
+        what: `the Chroma server at ${host}:${port} accepted the connection but sent no answer within ${(error as ChromaRequestTimeout).seconds} s`,
+        hint: 'is the server overloaded, stopped or behind a proxy that drops requests?',
+      };
     if (kind === 'ChromaConnectionError') return { what: `cannot reach the Chroma server at ${host}:${port}`, hint: 'is the server running (chroma run --path DIR --port P) on that host and port?' };
     return undefined;
   };
@@ -57,7 +61,12 @@ export async function openChroma(target: string, _options: SourceOptions, tuning
   } catch (error) {
     const failure = storeFailure(shown, 'open the Chroma collection', error, describe, token ?? undefined);
     if ((error as { name?: string } | null)?.name !== 'ChromaNotFoundError') throw failure;
-    const names = await clock.run(() => client.listCollections()).then((collections) => collections.map((c) => c.name), () => []);
+    const names = await clock
+      .run(() => client.listCollections())
+      .then(
+        (collections) => collections.map((c) => c.name),
+        () => [],
+      );
     throw new StoreError(failure.message, { where: shown, hint: names.length ? `collections here: ${names.slice(0, 20).join(', ')}` : 'this database holds no collection (check ?tenant= and ?database=)', cause: error });
   }
 }

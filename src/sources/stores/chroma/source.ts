@@ -85,9 +85,7 @@ export class ChromaSource extends StoreSource {
       normTolerance: normToleranceFor('float32', this.dim),
       local: false,
       index,
-      notes: [
-        `Chroma collection ${this.collection.name}, hnsw space ${this.space()}, ef_search ${this.efSearch()}`,
-      ],
+      notes: [`Chroma collection ${this.collection.name}, hnsw space ${this.space()}, ef_search ${this.efSearch()}`],
     };
   }
 

@@ -24,7 +24,10 @@ export async function openDuckdb(target: string, options: SourceOptions = {}): P
   const choice = tableChoiceOf(params, shown);
   // DuckDB creates a missing database file: look first, so a typo never writes to the disk.
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new InputError(`no DuckDB database file ${path}`, { where: shown, hint: 'duckdb://PATH?table=T: PATH is the file passed to DuckDBInstance.create() (relative: duckdb://./app.duckdb, absolute: duckdb:///data/app.duckdb)' });
+    throw new InputError(`no DuckDB database file ${path}`, {
+      where: shown,
+      hint: 'duckdb://PATH?table=T: PATH is the file passed to DuckDBInstance.create() (relative: duckdb://./app.duckdb, absolute: duckdb:///data/app.duckdb)',
+    });
   }
   const driver = await loadDriver('@duckdb/node-api', shown);
   let session: DuckdbSession | undefined;
@@ -46,7 +49,9 @@ function tableRelation(catalog: DuckdbTableCatalog, version: string): DuckdbRela
     'no vector index to audit: DuckDB answers vector queries here by exact scan (array_distance / array_cosine_similarity; the vss HNSW extension is not installed), so there is no recall loss to measure',
   ];
   if (column.type.fixedDim === undefined) {
-    notes.push(`column ${column.name} is ${column.type.name}, a list of any length: the type does not hold the dimension (a FLOAT[n] column loses its length in a Parquet round trip); cast it back with ALTER TABLE … ALTER ${column.name} TYPE FLOAT[n]`);
+    notes.push(
+      `column ${column.name} is ${column.type.name}, a list of any length: the type does not hold the dimension (a FLOAT[n] column loses its length in a Parquet round trip); cast it back with ALTER TABLE … ALTER ${column.name} TYPE FLOAT[n]`,
+    );
   }
   // A view has no rowid: its rows are named by the id column, else by their position in the view's output.
   const position = catalog.view ? 'row_number() OVER () - 1' : 'row_number() OVER (ORDER BY rowid) - 1';

@@ -5,7 +5,10 @@ export function describeDuckdbError(error: unknown): { readonly what: string; re
     return { what: 'the database file is locked by another process', hint: 'DuckDB allows one writer process; stop the application holding it, or check a copy of the file' };
   }
   if (/not a valid DuckDB database file|Unable to open database|database file .* is not a valid|The file is not a valid/i.test(message)) {
-    return { what: 'not a DuckDB database file (or one written by an incompatible DuckDB version)', hint: `this build reads DuckDB storage format of @duckdb/node-api's libduckdb; re-export with a matching DuckDB version` };
+    return {
+      what: 'not a DuckDB database file (or one written by an incompatible DuckDB version)',
+      hint: `this build reads DuckDB storage format of @duckdb/node-api's libduckdb; re-export with a matching DuckDB version`,
+    };
   }
   return undefined;
 }

@@ -85,7 +85,8 @@ async function vectorColumnOf(session: DuckdbSession, path: string, field: strin
       hint: 'vectors must be stored as FixedSizeList<float> or List<float>; cast the column before writing',
     });
   }
-  if (vectors.length === 0) throw new InputError(`no column holds a list of floats (columns: ${listing})`, { where: path, hint: 'vectors must be stored as FixedSizeList<float> or List<float>; name another column with --field' });
+  if (vectors.length === 0)
+    throw new InputError(`no column holds a list of floats (columns: ${listing})`, { where: path, hint: 'vectors must be stored as FixedSizeList<float> or List<float>; name another column with --field' });
   if (vectors.length === 1) return vectors[0] as { type: DuckdbVectorType; name: string };
   const ranked = vectors.filter((column) => embeddingNameRank(column.name) >= 0).sort((a, b) => embeddingNameRank(a.name) - embeddingNameRank(b.name));
   if (!ranked[0]) throw new InputError(`several columns hold vectors (${vectors.map((column) => column.name).join(', ')})`, { where: path, hint: 'choose one with --field' });

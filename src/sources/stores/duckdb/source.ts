@@ -136,9 +136,7 @@ export class DuckdbSource extends StoreSource {
       zeroIds: facts.zeroIds,
       nonfiniteRows: facts.nonfiniteRows,
       duplicateVectorRows: facts.duplicateVectorRows,
-      ...(this.relation.idColumn && facts.duplicateIdRows !== undefined
-        ? { duplicateIdRows: facts.duplicateIdRows, idColumn: this.relation.idColumn.name, duplicateIdExamples: facts.duplicateIdExamples ?? [] }
-        : {}),
+      ...(this.relation.idColumn && facts.duplicateIdRows !== undefined ? { duplicateIdRows: facts.duplicateIdRows, idColumn: this.relation.idColumn.name, duplicateIdExamples: facts.duplicateIdExamples ?? [] } : {}),
     };
   }
 
@@ -182,7 +180,11 @@ export class DuckdbSource extends StoreSource {
         const lengths = await this.session.rows<{ n: unknown }>(`SELECT len(${column}) AS n FROM ${part.from} WHERE ${column} IS NOT NULL LIMIT ${PROBE_ROWS}`);
         dim = modalLength(lengths.map((row) => toCount(row.n)));
         if (dim === undefined) {
-          throw new InputError(`column ${column} holds only null vectors in its first ${Math.min(rows, PROBE_ROWS)} rows`, { row: start, where: part.segment ?? this.target, hint: 'nothing was embedded; re-run the embedding job' });
+          throw new InputError(`column ${column} holds only null vectors in its first ${Math.min(rows, PROBE_ROWS)} rows`, {
+            row: start,
+            where: part.segment ?? this.target,
+            hint: 'nothing was embedded; re-run the embedding job',
+          });
         }
       }
       if (dim !== undefined && rows > 0) dims.push({ part, dim });
@@ -213,7 +215,9 @@ export class DuckdbSource extends StoreSource {
     const { rowName, column, whole } = this.relation;
     if (!rowName) return [];
     const [counts] = await this.guard('count NULL and ragged rows', () =>
-      this.session.rows<{ nulls: unknown; ragged: unknown }>(`SELECT count(*) FILTER (WHERE ${column} IS NULL) AS nulls, count(*) FILTER (WHERE ${column} IS NOT NULL AND len(${column}) <> ${dim}) AS ragged FROM ${whole}`),
+      this.session.rows<{ nulls: unknown; ragged: unknown }>(
+        `SELECT count(*) FILTER (WHERE ${column} IS NULL) AS nulls, count(*) FILTER (WHERE ${column} IS NOT NULL AND len(${column}) <> ${dim}) AS ragged FROM ${whole}`,
+      ),
     );
     const nulls = toCount(counts?.nulls);
     const ragged = toCount(counts?.ragged);

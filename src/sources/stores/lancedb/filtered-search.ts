@@ -38,7 +38,10 @@ export function lancedbFilteredSearch(options: LancedbFilteredOptions): Filtered
     if (!field || field.name === options.column) {
       throw new UsageError(`--filter '${filter.text}': table ${table.name} has no column ${filter.column}`, {
         where: options.target,
-        hint: `filter on one of its scalar columns: ${known.filter((candidate) => candidate.kind).map((candidate) => candidate.name).join(', ')}`,
+        hint: `filter on one of its scalar columns: ${known
+          .filter((candidate) => candidate.kind)
+          .map((candidate) => candidate.name)
+          .join(', ')}`,
       });
     }
     if (!field.kind) throw new UsageError(`--filter '${filter.text}': column ${filter.column} is not a number, string or boolean column`, { where: options.target });
@@ -54,7 +57,10 @@ export function lancedbFilteredSearch(options: LancedbFilteredOptions): Filtered
         const counts = new Map<string, { value: FilterValue; rows: number }>();
         let rows = 0;
         await guard('count filter values', async () => {
-          for await (const batch of table.query().where(`${quote(options.column)} IS NOT NULL AND ${quote(field.name)} IS NOT NULL`).select([field.name])) {
+          for await (const batch of table
+            .query()
+            .where(`${quote(options.column)} IS NOT NULL AND ${quote(field.name)} IS NOT NULL`)
+            .select([field.name])) {
             const values = batch.getChild(field.name);
             for (let i = 0; i < batch.numRows; i++) {
               const value = scalar(values?.get(i));
@@ -80,14 +86,23 @@ export function lancedbFilteredSearch(options: LancedbFilteredOptions): Filtered
       // Row ids of the matching rows, then a seeded pick among them: the same rows run after run.
       const ids: bigint[] = [];
       await guard('read filtered rows', async () => {
-        for await (const batch of table.query().where(`${quote(options.column)} IS NOT NULL AND (${condition})`).select([]).withRowId()) {
+        for await (const batch of table
+          .query()
+          .where(`${quote(options.column)} IS NOT NULL AND (${condition})`)
+          .select([])
+          .withRowId()) {
           const column = batch.getChild('_rowid');
           for (let i = 0; i < batch.numRows; i++) ids.push(BigInt(column?.get(i) as bigint | number));
         }
       });
       const picks = sampleIndices(ids.length, count, new Rng(seed ^ 0xf17e));
       if (picks.length === 0) return { data: new Float32Array(0), count: 0 };
-      const rows = await guard('read sampled rows', () => table.takeRowIds(picks.map((pick) => ids[pick] as bigint)).select([options.column]).toArray());
+      const rows = await guard('read sampled rows', () =>
+        table
+          .takeRowIds(picks.map((pick) => ids[pick] as bigint))
+          .select([options.column])
+          .toArray(),
+      );
       const data = new Float32Array(rows.length * options.dim);
       let kept = 0;
       for (const row of rows) {

@@ -80,8 +80,14 @@ export class LancedbSource extends StoreSource {
       const tuning = /hnsw/i.test(indexFacts.description.type)
         ? tuningSweep('ef', AUDIT_DEFAULT_EF, EF_SWEEP, EF_MAX, `LanceDB tables store no query settings; ef ${AUDIT_DEFAULT_EF} is LanceDB's default for a top-10 (1.5 × k) unless the query calls .ef(n)`)
         : nlist > LANCEDB_DEFAULT_NPROBES || !compressed
-          ? tuningSweep('nprobes', Math.min(LANCEDB_DEFAULT_NPROBES, nlist), [2, 5, 10], nlist, `LanceDB tables store no query settings; nprobes ${LANCEDB_DEFAULT_NPROBES} is LanceDB's default unless the query calls .nprobes(n)`)
-          : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX, "LanceDB tables store no query settings; without .refineFactor(n) a query ranks by the compressed distances only (refineFactor 1)");
+          ? tuningSweep(
+              'nprobes',
+              Math.min(LANCEDB_DEFAULT_NPROBES, nlist),
+              [2, 5, 10],
+              nlist,
+              `LanceDB tables store no query settings; nprobes ${LANCEDB_DEFAULT_NPROBES} is LanceDB's default unless the query calls .nprobes(n)`,
+            )
+          : tuningSweep('refineFactor', 1, REFINE_SWEEP, REFINE_MAX, 'LanceDB tables store no query settings; without .refineFactor(n) a query ranks by the compressed distances only (refineFactor 1)');
       this.search = { query: (request) => this.guard('search the index', () => this.searchIndex(request)), exactMethod: FLAT_METHOD, tuning };
       const knob = tuning;
       this.filteredSearch = lancedbFilteredSearch({
@@ -177,7 +183,14 @@ export class LancedbSource extends StoreSource {
     if (deleted === null) {
       return { method: 'LanceDB version metadata', liveRows: rows, deletedRows: null, facts, cleanup, cleanupAt, unavailable: "this LanceDB version's metadata does not record deleted rows (total_deletion_file_rows)" };
     }
-    return { method: `LanceDB version ${latest?.version} metadata (total_deletion_file_rows: rows marked deleted in deletion files, still in the data files and the index)`, liveRows: rows, deletedRows: deleted, facts, cleanup, cleanupAt };
+    return {
+      method: `LanceDB version ${latest?.version} metadata (total_deletion_file_rows: rows marked deleted in deletion files, still in the data files and the index)`,
+      liveRows: rows,
+      deletedRows: deleted,
+      facts,
+      cleanup,
+      cleanupAt,
+    };
   }
 
   async pushdownStats(): Promise<PushdownStats> {
@@ -192,7 +205,13 @@ export class LancedbSource extends StoreSource {
     const names = schema.fields.map((field) => field.name);
     if (!names.includes('id') || rowIds.length === 0) return rowIds.map((id) => [id]);
     const columns = ['id', ...(names.includes('aliases') ? ['aliases'] : [])];
-    const found = await this.guard('read document ids', () => this.table.takeRowIds(rowIds.map((id) => BigInt(id))).select(columns).withRowId().toArray());
+    const found = await this.guard('read document ids', () =>
+      this.table
+        .takeRowIds(rowIds.map((id) => BigInt(id)))
+        .select(columns)
+        .withRowId()
+        .toArray(),
+    );
     const byRow = new Map(found.map((row) => [String(row._rowid), [String(row.id), ...Array.from((row.aliases ?? []) as ArrayLike<string>, String)]]));
     return rowIds.map((id) => byRow.get(id) ?? [id]);
   }
@@ -247,7 +266,11 @@ export class LancedbSource extends StoreSource {
       ...(this.index ? { index: this.index.description } : {}),
       notes: [
         `LanceDB table ${this.tableName()}, vector column ${this.column.name} (${dim} × ${storage})`,
-        ...(this.index ? [`searches use index ${String(this.index.description.params.name)} (${this.index.description.type}, ${this.index.distance}) with ${/hnsw/i.test(this.index.description.type) ? `ef ${LANCEDB_DEFAULT_EF_PER_K} × k and ` : ''}nprobes ${LANCEDB_DEFAULT_NPROBES} (LanceDB's defaults)`] : ['no vector index: every query is a flat scan']),
+        ...(this.index
+          ? [
+              `searches use index ${String(this.index.description.params.name)} (${this.index.description.type}, ${this.index.distance}) with ${/hnsw/i.test(this.index.description.type) ? `ef ${LANCEDB_DEFAULT_EF_PER_K} × k and ` : ''}nprobes ${LANCEDB_DEFAULT_NPROBES} (LanceDB's defaults)`,
+            ]
+          : ['no vector index: every query is a flat scan']),
       ],
     };
   }
@@ -257,7 +280,12 @@ export class LancedbSource extends StoreSource {
     const collector = new StoreRowCollector(this.column.dim, rows.length);
     for (let start = 0; start < rows.length; start += TAKE_BATCH) {
       const offsets = rows.slice(start, start + TAKE_BATCH);
-      const arrow = await this.guard('read sampled rows', () => this.table.takeOffsets([...offsets]).select([this.column.name]).toArrow());
+      const arrow = await this.guard('read sampled rows', () =>
+        this.table
+          .takeOffsets([...offsets])
+          .select([this.column.name])
+          .toArrow(),
+      );
       // Takes come back in offset order; the offsets asked for are ascending, so positions match.
       if (arrow.numRows !== offsets.length) throw new UsageError(`LanceDB returned ${arrow.numRows} rows for ${offsets.length} offsets`, { where: this.target });
       const values = arrow.getChild(this.column.name);

@@ -7,9 +7,7 @@ import type { Rows } from '../../../core/rows.js';
 /** Rows per COPY batch: ~9 MB of binary (~20 MB of text) for 128-d vectors, small next to PGlite's own memory. */
 const COPY_BATCH_ROWS = 16_384;
 
-export interface VectorRows extends Rows {
-
-}
+export interface VectorRows extends Rows {}
 
 /** The index to build, and when: after the data (the right order) or on the empty table (the pitfall). */
 export interface StoreIndexSpec {

@@ -30,7 +30,15 @@ export async function readDeadTuples(session: SqlSession, catalog: PgvectorCatal
     : `VACUUM (ANALYZE) ${catalog.tableName}, and check that autovacuum runs on this table`;
   const cleanupAt = { share: 0.2, rule: "Postgres's autovacuum (autovacuum_vacuum_scale_factor 0.2)" };
   if (!stats) {
-    return { method: 'pg_stat_user_tables', liveRows, deletedRows: null, facts: {}, cleanup, cleanupAt, unavailable: 'the statistics views have no row for this table (statistics collection off, or the table is not a plain table)' };
+    return {
+      method: 'pg_stat_user_tables',
+      liveRows,
+      deletedRows: null,
+      facts: {},
+      cleanup,
+      cleanupAt,
+      unavailable: 'the statistics views have no row for this table (statistics collection off, or the table is not a plain table)',
+    };
   }
   const time = (value: string | Date | null): string | null => (value === null ? null : value instanceof Date ? value.toISOString() : String(value));
   const indexTuples = stats.index_tuples === null ? null : toCount(stats.index_tuples);

@@ -54,10 +54,9 @@ export function pgvectorFilteredSearch(options: PgvectorFilteredOptions): Filter
   const { session, catalog, index, target, guard } = options;
   let columns: Promise<ColumnRow[]> | undefined;
   const tableColumns = (): Promise<ColumnRow[]> =>
-    (columns ??= guard('read the table columns', () => session.query<ColumnRow>(
-      'SELECT a.attname AS name, format_type(a.atttypid, NULL) AS type FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
-      [catalog.oid],
-    )));
+    (columns ??= guard('read the table columns', () =>
+      session.query<ColumnRow>('SELECT a.attname AS name, format_type(a.atttypid, NULL) AS type FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum', [catalog.oid]),
+    ));
   const condition = async (filter: FilterSpec, first: number): Promise<ScanFilter> => {
     const column = (await tableColumns()).find((candidate) => candidate.name === filter.column);
     if (!column || column.name === catalog.column.name) {
@@ -73,7 +72,7 @@ export function pgvectorFilteredSearch(options: PgvectorFilteredOptions): Filter
       // A value the column's type rejects ('abc' for an integer) is the user's input, not a store failure.
       const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code;
       if (code === '22P02' || code === '22003' || code === '42883' || code === '22007') {
-        throw new UsageError(`--filter '${filter.text}': ${(error as Error).message}`, { where: target, hint: 'give values of the column\'s type' });
+        throw new UsageError(`--filter '${filter.text}': ${(error as Error).message}`, { where: target, hint: "give values of the column's type" });
       }
       throw error;
     }
@@ -81,7 +80,11 @@ export function pgvectorFilteredSearch(options: PgvectorFilteredOptions): Filter
 
   return {
     remedies: remediesFor(catalog, index),
-    ...(iterativeScans(catalog) ? {} : { remedyNote: `pgvector ${catalog.extensionVersion} has no iterative index scans (0.8 added hnsw.iterative_scan / ivfflat.iterative_scan, which keep scanning until a filtered query has its LIMIT): only ef_search/probes were tried` }),
+    ...(iterativeScans(catalog)
+      ? {}
+      : {
+          remedyNote: `pgvector ${catalog.extensionVersion} has no iterative index scans (0.8 added hnsw.iterative_scan / ivfflat.iterative_scan, which keep scanning until a filtered query has its LIMIT): only ef_search/probes were tried`,
+        }),
     async columns() {
       await options.dimension();
       const candidates = (await tableColumns()).filter((column) => SCALAR_TYPES[column.type] && column.name !== catalog.column.name && column.name !== catalog.key.name);
@@ -90,18 +93,22 @@ export function pgvectorFilteredSearch(options: PgvectorFilteredOptions): Filter
         // A cheap look at the first rows first: a document or free-text column is skipped without aggregating the whole table.
         const [probe] = await guard('count filter values', () =>
           readOnlyTransaction(session, () =>
-            session.query<{ n: unknown }>(`SELECT count(*) AS n FROM (SELECT DISTINCT v FROM (SELECT ${quoteIdent(column.name)} AS v FROM ${catalog.relation} WHERE ${quoteIdent(column.name)} IS NOT NULL LIMIT ${DISCOVERY_PROBE_ROWS}) s) d`),
+            session.query<{ n: unknown }>(
+              `SELECT count(*) AS n FROM (SELECT DISTINCT v FROM (SELECT ${quoteIdent(column.name)} AS v FROM ${catalog.relation} WHERE ${quoteIdent(column.name)} IS NOT NULL LIMIT ${DISCOVERY_PROBE_ROWS}) s) d`,
+            ),
           ),
         );
         if (toCount(probe?.n) > DISCOVERY_MAX_DISTINCT) {
           found.push({ name: column.name, kind: SCALAR_TYPES[column.type] as FilterColumn['kind'], distinct: toCount(probe?.n), rows: 0, values: [] });
           continue;
         }
-        const rows = await guard('count filter values', () => readOnlyTransaction(session, () =>
-          session.query<{ v: unknown; n: unknown }>(
-            `SELECT ${quoteIdent(column.name)} AS v, count(*) AS n FROM ${catalog.relation} WHERE ${catalog.column.sql} IS NOT NULL AND ${quoteIdent(column.name)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${DISCOVERY_MAX_DISTINCT + 1}`,
+        const rows = await guard('count filter values', () =>
+          readOnlyTransaction(session, () =>
+            session.query<{ v: unknown; n: unknown }>(
+              `SELECT ${quoteIdent(column.name)} AS v, count(*) AS n FROM ${catalog.relation} WHERE ${catalog.column.sql} IS NOT NULL AND ${quoteIdent(column.name)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${DISCOVERY_MAX_DISTINCT + 1}`,
+            ),
           ),
-        ));
+        );
         const kind = SCALAR_TYPES[column.type] as FilterColumn['kind'];
         const values = rows.map((row) => ({ value: scalarValue(row.v, kind), rows: toCount(row.n) }));
         found.push({ name: column.name, kind, distinct: values.length, rows: values.reduce((sum, value) => sum + value.rows, 0), values });

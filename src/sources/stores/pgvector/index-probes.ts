@@ -19,13 +19,7 @@ const LIST_CAP_FACTOR = 50;
  * in that row's own list. Rows land in lists in proportion to list size, so the mean count is
  * Σn²/N and nlist·mean/N is the usual imbalance factor nlist·Σn²/N².
  */
-export async function probeListBalance(
-  session: SqlSession,
-  catalog: PgvectorCatalog,
-  index: PgvectorIndex,
-  probes: readonly Float32Array[],
-  vectorRows: number,
-): Promise<ListBalanceEstimate | undefined> {
+export async function probeListBalance(session: SqlSession, catalog: PgvectorCatalog, index: PgvectorIndex, probes: readonly Float32Array[], vectorRows: number): Promise<ListBalanceEstimate | undefined> {
   const lists = index.options.lists ?? 0;
   if (index.method !== 'ivfflat' || lists <= 0 || vectorRows === 0 || probes.length === 0) return undefined;
   const cap = Math.min(vectorRows, Math.max(1000, Math.ceil((LIST_CAP_FACTOR * vectorRows) / lists)));
@@ -61,13 +55,7 @@ export async function probeListBalance(
  * operator: does any vector index serve it? Sequential scans are disabled for the EXPLAIN so that only "no index can
  * serve this operator" (a wrong operator class) leaves a Seq Scan, not the planner's cost choice.
  */
-export async function explainDeclaredQuery(
-  session: SqlSession,
-  catalog: PgvectorCatalog,
-  index: PgvectorIndex,
-  declared: Metric,
-  query: Float32Array,
-): Promise<QueryPlanCheck | undefined> {
+export async function explainDeclaredQuery(session: SqlSession, catalog: PgvectorCatalog, index: PgvectorIndex, declared: Metric, query: Float32Array): Promise<QueryPlanCheck | undefined> {
   const operator = operatorFor(declared);
   const schema = catalog.extensionSchema;
   const lines = await readOnlyTransaction(session, async () => {
@@ -81,7 +69,12 @@ export async function explainDeclaredQuery(
   const names = catalog.indexes.map((index) => index.name);
   const usesIndex = plan.some((line) => /Index (Only )?Scan/.test(line) && names.some((name) => line.includes(name)));
   const nodes = plan
-    .map((line) => line.replace(/^\s*(->)?\s*/, '').replace(/\s+\(cost=.*$/, '').replace(/\s+/g, ' '))
+    .map((line) =>
+      line
+        .replace(/^\s*(->)?\s*/, '')
+        .replace(/\s+\(cost=.*$/, '')
+        .replace(/\s+/g, ' '),
+    )
     .filter((line) => line !== '');
   return { metric: declared, operator: operator.operator, usesIndex, plan: nodes.slice(0, 4).join(' → ') };
 }

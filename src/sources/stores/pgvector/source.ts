@@ -1,7 +1,7 @@
 import type { LoadedManifest } from '../../../manifest/manifest.js';
 import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { Metric } from '../../../core/policy.js';
-import { InputError, } from '../../../errors.js';
+import { InputError } from '../../../errors.js';
 import { Rng, sampleIndices } from '../../../math/rng.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import type { DeletedRowFacts, FilteredSearch, IndexDescription, PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, SourceDescription, StorageType } from '../../source.js';
@@ -109,7 +109,9 @@ export class PgvectorSource extends StoreSource {
     );
     if (!hasAliases.length || catalog.key.kind === 'ctid' || keys.length === 0) return keys.map((key) => [key]);
     const rows = await this.guard('read document aliases', () =>
-      readOnlyTransaction(this.session, () => this.session.query<{ k: string; a: string[] | null }>(`SELECT ${catalog.key.sql}::text AS k, aliases AS a FROM ${catalog.relation} WHERE ${catalog.key.sql}::text = ANY($1::text[])`, [[...new Set(keys)]])),
+      readOnlyTransaction(this.session, () =>
+        this.session.query<{ k: string; a: string[] | null }>(`SELECT ${catalog.key.sql}::text AS k, aliases AS a FROM ${catalog.relation} WHERE ${catalog.key.sql}::text = ANY($1::text[])`, [[...new Set(keys)]]),
+      ),
     );
     const byKey = new Map(rows.map((row) => [row.k, [row.k, ...(row.a ?? [])]]));
     return keys.map((key) => byKey.get(key) ?? [key]);
@@ -170,9 +172,7 @@ export class PgvectorSource extends StoreSource {
     let dim = column.dim;
     if (dim <= 0) {
       // An unconstrained column (vector without (n)): the first stored vector sets the dimension.
-      const [row] = await readOnlyTransaction(this.session, () =>
-        this.session.query<{ v: string }>(`SELECT ${column.sql}::text AS v FROM ${relation} WHERE ${column.sql} IS NOT NULL LIMIT 1`),
-      );
+      const [row] = await readOnlyTransaction(this.session, () => this.session.query<{ v: string }>(`SELECT ${column.sql}::text AS v FROM ${relation} WHERE ${column.sql} IS NOT NULL LIMIT 1`));
       dim = row ? (parseVectorText(row.v, column.type)?.length ?? 0) : 0;
     }
     if (dim > MAX_DIM) {
@@ -246,10 +246,9 @@ export class PgvectorSource extends StoreSource {
           [rows.map(String)],
         );
         // Stage 2: fetch only those rows' vectors, by key.
-        const fetched = await this.session.query<{ k: string; v: string | null }>(
-          `SELECT ${key.sql}::text AS k, ${column.sql}::text AS v FROM ${relation} WHERE ${key.sql} = ANY($1::${key.sqlType}[])`,
-          [keyed.map((row) => row.k)],
-        );
+        const fetched = await this.session.query<{ k: string; v: string | null }>(`SELECT ${key.sql}::text AS k, ${column.sql}::text AS v FROM ${relation} WHERE ${key.sql} = ANY($1::${key.sqlType}[])`, [
+          keyed.map((row) => row.k),
+        ]);
         const byKey = new Map(fetched.map((row) => [row.k, row.v]));
         return new Map(keyed.map((row) => [toCount(row.rn), byKey.get(row.k) ?? null]));
       }),

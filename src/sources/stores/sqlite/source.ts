@@ -184,10 +184,9 @@ export class SqliteSource extends StoreSource {
         // vec0 refuses NULL vectors: numbering by the key alone spares reading every vector.
         const nonNull = this.catalog.column.kind === 'vec0' ? this.key : columnSql;
         const keys = await keysAtRanks(SQLITE_DIALECT, this.session, { relation, key: this.key, column: nonNull }, rows);
-        const fetched = await this.session.query<{ k: unknown; v: unknown }>(
-          `SELECT CAST(${this.key} AS TEXT) AS k, ${columnSql} AS v FROM ${relation} WHERE ${this.key} IN (SELECT value FROM json_each(?1))`,
-          [this.keyList([...keys.values()])],
-        );
+        const fetched = await this.session.query<{ k: unknown; v: unknown }>(`SELECT CAST(${this.key} AS TEXT) AS k, ${columnSql} AS v FROM ${relation} WHERE ${this.key} IN (SELECT value FROM json_each(?1))`, [
+          this.keyList([...keys.values()]),
+        ]);
         const byKey = new Map(fetched.map((row) => [String(row.k), row.v]));
         return new Map([...keys].map(([rank, key]) => [rank, byKey.get(key)]));
       }),
