@@ -90,7 +90,7 @@ let peerRanges: Record<string, string> | undefined;
 export function installSpec(name: string): string {
   if (!peerRanges) {
     try {
-      const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { peerDependencies?: Record<string, string> };
+      const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { peerDependencies?: Record<string, string> };
       peerRanges = manifest.peerDependencies ?? {};
     } catch {
       peerRanges = {};

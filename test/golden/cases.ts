@@ -2,7 +2,6 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int64, Schema } from 'apache-arrow';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { check } from '../../src/index.js';
 import { formatJson } from '../../src/reporters/json.js';
 import { readNpyF32 } from '../helpers/npy.js';
+import { runCli as runCliProcess } from '../stores/helpers.js';
 import { normalizeJson } from './normalize.js';
 
 /**
@@ -113,18 +113,9 @@ function guardJson(temp: string): Promise<string> {
   return runCli(['guard', target, '--dim', '4', '--metric', 'cosine', '--out', join(temp, 'clean.npy'), '--quarantine', join(temp, 'rejected.jsonl'), '--format', 'json']);
 }
 
-/** The CLI's stdout (TypeScript through tsx, as the other CLI tests run it); any exit code is kept in the JSON. */
-function runCli(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0 && code !== 1) reject(new Error(`vectorclinic ${args.join(' ')} exited ${code}: ${stderr}`));
-      else resolve(stdout);
-    });
-  });
+/** The CLI's stdout (exit 0 or 1: the JSON holds the verdict); anything else is a failed case. */
+async function runCli(args: readonly string[]): Promise<string> {
+  const run = await runCliProcess(args);
+  if (run.code !== 0 && run.code !== 1) throw new Error(`vectorclinic ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return run.stdout;
 }
