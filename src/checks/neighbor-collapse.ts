@@ -1,7 +1,7 @@
 import { count, figure, percent, round } from '../core/format.js';
 import { collapse } from '../computed/collapse.js';
 import { geometry } from '../computed/geometry.js';
-import { hubness, MAJORITY_HUB_SHARE, REACHED_RATIO_DAMAGE } from '../computed/hubness.js';
+import { HUB_SLOT_DAMAGE, hubness, MAJORITY_HUB_SHARE, REACHED_RATIO_DAMAGE } from '../computed/hubness.js';
 import { defineCheck, notRun } from './check.js';
 
 /**
@@ -26,13 +26,13 @@ export default defineCheck({
       `and averages |A∩B|/20 over all query pairs (overlap@20). Two unrelated queries of a hub-free store of N rows share k/N of their lists by chance; the overlap beyond that, (overlap − k/N)/(1 − k/N), fails above ${OVERLAP_FAIL} and warns above ${OVERLAP_WARN}. ` +
       'Hubness is judged here, not by a code of its own, because hubs are what collapses the lists: one finding says what the k-occurrence numbers mean, so the report never shows a loud skewness beside a pass without saying why. ' +
       `From the same lists: each row's k-occurrence (the lists it is in), its skewness, and the share of rows in no list (antihubs), set against a hub-free store of the same size (each row in a list with probability k/N; in none with probability e^(−λ), λ = probes·k/N). ` +
-      `Skewness alone is not damage (real embeddings are somewhat hubby); it warns only when hubness predicts retrieval damage: one row in at least ${percent(MAJORITY_HUB_SHARE, 0)} of the lists (a slot in most results whatever the query), or random queries reaching at most ${percent(REACHED_RATIO_DAMAGE, 0)} of the rows a hub-free store would show, with the whole 95% interval. ` +
+      `Skewness alone is not damage (real embeddings are somewhat hubby); it warns only when hubness predicts retrieval damage: rows in at least ${percent(MAJORITY_HUB_SHARE, 0)} of the lists that together take at least ${percent(HUB_SLOT_DAMAGE, 0)} of all result slots (the same rows in most results whatever the query; one natural hub of real embeddings in half the lists takes one slot in 40 and is not damage), or random queries reaching at most ${percent(REACHED_RATIO_DAMAGE, 0)} of the rows a hub-free store would show, with the whole 95% interval. ` +
       'Hubness is judged from 20 probes on, and only when a top-20 list covers at most 1% of the sampled rows (in smaller stores the natural hubs of real embeddings reach half the lists harmlessly); under inner product over vectors of unequal length the hubs are the longest rows, which metric-mismatch reports, so no hubness warning is added there. PC1 share and mean pairwise cosine are reported as evidence of anisotropy.',
     evidence: {
       overlapAt20: 'mean share of neighbours two random queries have in common',
       overlapIfHubFree: 'what two unrelated queries of a hub-free store of this size share by chance (k/N)',
       hubness:
-        "k-occurrence skewness (and a hub-free store's), antihub share (and a hub-free store's), rows reached relative to a hub-free store with a 95% interval, the row in the most lists with its share, whether it was judged, what damages retrieval, and what the numbers mean",
+        "k-occurrence skewness (and a hub-free store's), antihub share (and a hub-free store's), rows reached relative to a hub-free store with a 95% interval, the row in the most lists with its share, the rows in at least half the lists and the share of result slots they take, whether it was judged, what damages retrieval, and what the numbers mean",
       maxOverlap: 'the largest overlap of any query pair',
       queries: 'probe queries used (origin: query file or held-out rows)',
       origin: "where the probe queries came from: 'queries' (--queries) or 'held-out' (sampled rows left out of the searched set)",
@@ -75,6 +75,8 @@ export default defineCheck({
             reachedRatio: round(hub.reachedRatio, 3),
             reachedRatio95: [round(hub.reachedRatioLow, 3), round(hub.reachedRatioHigh, 3)],
             topHubListShare: hub.topHub ? round(hub.topHub.listShare, 3) : null,
+            majorityHubs: hub.majorityHubs,
+            majorityHubSlotShare: round(hub.majorityHubSlotShare, 4),
             listShareIfHubFree: round(hub.listShareIfHubFree, 4),
             judged: hub.judged,
             damage: hub.damage ?? null,
@@ -91,7 +93,7 @@ export default defineCheck({
       if (!hub?.damage || normDominated) return null;
       return {
         severity: 'warn',
-        title: hub.damage === 'majority-hub' ? 'A hub row comes back for most queries' : 'Hubs hide most rows from unrelated queries',
+        title: hub.damage === 'majority-hub' ? 'Hub rows come back for most queries' : 'Hubs hide most rows from unrelated queries',
         message:
           `Random queries share ${percent(measured.overlap, 1)} of their top-${measured.k} neighbours on average (${percent(chance, 1)} by chance), below this check's overlap line, but the lists are dominated by hubs.${hubText}` +
           (shape ? ` Mean pairwise cosine ${figure(shape.meanCosine, 3)}, PC1 holds ${percent(shape.pc1Ratio, 1)} of the variance.` : ''),

@@ -11,6 +11,13 @@ import { kOccurrence } from './collapse.js';
  */
 export const MAJORITY_HUB_SHARE = 0.5;
 /**
+ * What makes majority hubs damage: together they take a tenth of every result list (two of 20
+ * slots) whatever the query. One natural hub of real embeddings (a row near the centre of an
+ * anisotropic cloud) can sit in half the lists and still take one slot in 40: it costs almost
+ * nothing, and a clean store must not be warned for it.
+ */
+export const HUB_SLOT_DAMAGE = 0.1;
+/**
  * Antihubs hide rows: random queries reach each row of a hub-free store with probability
  * 1 − e^(−λ) (λ = probes·k/N). Damage is when, with its whole 95% interval, at most half the rows
  * such a store would show are reached: half the store is invisible to unrelated queries.
@@ -41,6 +48,9 @@ export interface Hubness {
   readonly reachedRatioHigh: number;
   /** The row in the most lists, and the share of lists it is in (k/N in a hub-free store). */
   readonly topHub?: { readonly row: number; readonly listShare: number };
+  /** Rows in at least MAJORITY_HUB_SHARE of the lists, and the share of all result slots they take together. */
+  readonly majorityHubs: number;
+  readonly majorityHubSlotShare: number;
   readonly listShareIfHubFree: number;
   /** Whether the sample is large enough to judge (enough probes, a base much larger than k). */
   readonly judged: boolean;
@@ -61,6 +71,8 @@ export function hubness(artifacts: Artifacts, context: CheckContext): Hubness | 
     const reached = wilsonInterval(baseRows - antihubs, baseRows);
     const hub = occurrence.hubs[0];
     const topHub = hub ? { row: hub.row, listShare: hub.occurrences / probes } : undefined;
+    const majority = occurrence.hubs.filter((entry) => entry.occurrences / probes >= MAJORITY_HUB_SHARE);
+    const majorityHubSlotShare = majority.reduce((sum, entry) => sum + entry.occurrences, 0) / Math.max(1, probes * k);
     const judged = probes >= MIN_PROBES && baseRows >= MIN_BASE_PER_K * k;
     const ratio = (value: number): number => (reachedIfHubFree > 0 ? value / reachedIfHubFree : 1);
     const measured = {
@@ -75,10 +87,12 @@ export function hubness(artifacts: Artifacts, context: CheckContext): Hubness | 
       reachedRatioLow: ratio(reached.low),
       reachedRatioHigh: ratio(reached.high),
       ...(topHub ? { topHub } : {}),
+      majorityHubs: majority.length,
+      majorityHubSlotShare,
       listShareIfHubFree: k / baseRows,
       judged,
     };
-    const damage = !judged ? undefined : topHub && topHub.listShare >= MAJORITY_HUB_SHARE ? ('majority-hub' as const) : measured.reachedRatioHigh < REACHED_RATIO_DAMAGE ? ('antihubs' as const) : undefined;
+    const damage = !judged ? undefined : majorityHubSlotShare >= HUB_SLOT_DAMAGE ? ('majority-hub' as const) : measured.reachedRatioHigh < REACHED_RATIO_DAMAGE ? ('antihubs' as const) : undefined;
     return { ...measured, ...(damage ? { damage } : {}), meaning: meaningOf(measured, damage) };
   });
 }
@@ -88,7 +102,9 @@ function meaningOf(hub: Omit<Hubness, 'meaning' | 'damage'>, damage: Hubness['da
   const top = hub.topHub ? `row ${hub.topHub.row} is in ${percent(hub.topHub.listShare, 0)} of the ${count(hub.probes)} probe lists (${percent(hub.listShareIfHubFree, 1)} without hubs)` : 'no row is in any list';
   const reach = `random queries reach ${percent(hub.reachedRatio, 0)} (95% interval ${percent(hub.reachedRatioLow, 0)}–${percent(hub.reachedRatioHigh, 0)}) of the rows a hub-free store would show, ${percent(hub.antihubShare, 1)} of rows in no list against ${percent(hub.antihubShareIfHubFree, 1)} expected`;
   if (!hub.judged) return `${skew}; ${top}. Too few probes or too small a sample (a top-${hub.k} list covers more than 1% of it) to judge hubness.`;
-  if (damage === 'majority-hub') return `${skew}: ${top}, a slot in most results whatever the query.`;
+  const slots = `${hub.majorityHubs === 1 ? 'this row takes' : `${count(hub.majorityHubs)} rows each in at least half the lists take`} ${percent(hub.majorityHubSlotShare, 1)} of all result slots`;
+  if (damage === 'majority-hub') return `${skew}: ${top}; ${slots}, the same rows in most results whatever the query.`;
+  if (hub.majorityHubs > 0) return `${skew}; ${top}, but ${slots} (under ${percent(HUB_SLOT_DAMAGE, 0)}), and ${reach}: some hubness, as real embeddings have, but not enough to damage retrieval.`;
   if (damage === 'antihubs') return `${skew}: ${reach}: most of the store is invisible to unrelated queries.`;
   return `${skew}; ${top}, and ${reach}: ${hub.skewness > hub.skewnessIfHubFree ? 'some hubness, as real embeddings have, but not enough to damage retrieval' : 'no hubness'}.`;
 }
