@@ -4,6 +4,7 @@ import { runsOnInWords } from '../checks/missing-inputs.js';
 import type { Label } from '../core/finding.js';
 import { evidenceName } from './evidence-display.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
+import { wrap } from './wrap.js';
 
 /** Fits an 80-column terminal after the two-space indent. */
 const WIDTH = 78;
@@ -73,17 +74,4 @@ function hanging(head: string, text: string): string[] {
 /** Markdown inline code marks are for pages; a terminal shows the words. */
 function plain(text: string): string {
   return text.replace(/`([^`]+)`/g, '$1');
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
 }

@@ -3,6 +3,7 @@ import { count, figure, percent } from '../core/format.js';
 import type { Finding, Severity } from '../core/finding.js';
 import { outcomeResult, type Report } from '../core/report.js';
 import { LABEL_MEANINGS } from './label-meanings.js';
+import { wrap } from './wrap.js';
 
 export interface TextOptions {
   /** Colour output; callers decide (TTY and NO_COLOR). */
@@ -139,18 +140,4 @@ function measures(rows: readonly (readonly [string, string, string])[], dim: Pai
   const nameWidth = Math.max(...rows.map(([name]) => name.length));
   const valueWidth = Math.max(...rows.map(([, value]) => value.length));
   return rows.map(([name, value, note]) => `  ${name.padEnd(nameWidth)}  ${value.padStart(valueWidth)}${note ? `  ${dim(note)}` : ''}`);
-}
-
-function wrap(text: string, width: number): string[] {
-  const words = text.split(/\s+/);
-  const lines: string[] = [];
-  let line = '';
-  for (const word of words) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
 }
