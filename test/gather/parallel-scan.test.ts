@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { InputError, VectorclinicError } from '../../src/errors.js';
 import type { Artifacts } from '../../src/gather/artifacts.js';
 import { gather, type GatherOptions } from '../../src/gather/gather.js';
-import { scanInParallel } from '../../src/gather/parallel-scan.js';
+import { busyCores, scanInParallel } from '../../src/gather/parallel-scan.js';
 import { RowStatsAccumulator } from '../../src/gather/row-stats.js';
 import { SampleCollector } from '../../src/gather/sample-collector.js';
 import { SUM_CHUNK_ROWS } from '../../src/math/norm-sketch.js';
@@ -207,4 +207,14 @@ test('an aborted parallel scan rejects with the abort reason', async () => {
   } finally {
     await source.close();
   }
+});
+
+test('busy cores: the load average, lowered by the tasks runnable now (a cold read just before leaves a load of 1)', () => {
+  assert.equal(busyCores({ loadAverage: 1.1 }), 1);
+  // Only this thread runs: the load of 1.1 was a finished cat waiting on the disk.
+  assert.equal(busyCores({ loadAverage: 1.1, runnable: 1 }), 0);
+  assert.equal(busyCores({ loadAverage: 1.9, runnable: 2 }), 1);
+  // A burst of runnable tasks does not raise what the average says.
+  assert.equal(busyCores({ loadAverage: 0.4, runnable: 6 }), 0);
+  assert.equal(busyCores({ loadAverage: 9.3, runnable: 15 }), 9);
 });
