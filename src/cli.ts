@@ -20,6 +20,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   init: async () => (await import('./cli/init-command.js')).initCommand(),
 };
 
+const VERSION_FLAGS = ['--version', '-V'];
+
 /** vectorclinic: one CLI for check, guard, rebuild and smoke. */
 export async function main(argv: readonly string[]): Promise<number> {
   const output = { outputError: (text: string, write: (text: string) => void) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) };
@@ -31,7 +33,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run vectorclinic --help for usage)');
   try {
     const requested = argv[2];
-    const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+    // --version needs no subcommand: loading them all would triple its start-up.
+    const names = requested !== undefined && requested in COMMANDS ? [requested] : VERSION_FLAGS.includes(requested ?? '') && argv.length === 3 ? [] : Object.keys(COMMANDS);
     for (const name of names) {
       const command = await (COMMANDS[name] as () => Promise<Command>)();
       program.addCommand(command.exitOverride().configureOutput(output).showHelpAfterError(`(run vectorclinic ${name} --help for usage)`));
