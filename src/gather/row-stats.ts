@@ -151,7 +151,7 @@ export class RowStatsAccumulator {
     if (count === 0) return;
     if (this.scratch.norms2.length < count) {
       this.scratch = { ...createRowScanOutput(count, this.dim), columnNonzero: this.columnNonzero };
-      this.valid = new ValidRowsScratch(count);
+      this.valid = new ValidRowsScratch(Math.min(count, SUM_CHUNK_ROWS));
     }
     kernels().scanRows(block.data, count, this.dim, this.scratch);
     const rows = block.rows;
@@ -163,9 +163,11 @@ export class RowStatsAccumulator {
         this.startChunk(Math.floor(row / SUM_CHUNK_ROWS));
         continue;
       }
+      // At most SUM_CHUNK_ROWS rows per range (row lists need not be sorted): the scratch's size.
+      const last = Math.min(count, i + SUM_CHUNK_ROWS);
       let end = i + 1;
-      if (rows) while (end < count && (rows[end] as number) < chunkEnd) end++;
-      else end = Math.min(count, chunkEnd - block.start);
+      if (rows) while (end < last && (rows[end] as number) < chunkEnd) end++;
+      else end = Math.min(last, chunkEnd - block.start);
       this.addRange(block, i, end);
       i = end;
     }

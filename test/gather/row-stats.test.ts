@@ -85,3 +85,12 @@ test('sparse row lists (a sample) give the same RowStats in one block as row by 
   assert.deepEqual(statsOf(data, [picked], { contiguous: false, segments: SEGMENTS }), perRow);
   assert.equal(perRow.rowsScanned, picked.length);
 });
+
+test('unsorted row lists, and more rows than a summation chunk inside one chunk, give the same RowStats as row by row', () => {
+  const firstChunk = range(0, SUM_CHUNK_ROWS);
+  // Rows of the first chunk twice, the second time backwards, then rows of later chunks out of order.
+  const listed = [...firstChunk, ...firstChunk.slice().reverse(), 30_000, 20_000, 35_000, 17];
+  const perRow = statsOf(data, inBlocks(listed, 1), { contiguous: false, segments: SEGMENTS });
+  assert.deepEqual(statsOf(data, [listed], { contiguous: false, segments: SEGMENTS }), perRow);
+  assert.equal(perRow.rowsScanned, listed.length);
+});
