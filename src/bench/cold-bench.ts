@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { BenchFile } from './bench-data.js';
-import { idleCores } from '../gather/parallel-scan.js';
+import { idleCores } from '../gather/idle-cores.js';
 import type { TimedCheck } from './audit-bench.js';
 
 /**
