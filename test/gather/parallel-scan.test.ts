@@ -218,4 +218,8 @@ test('busy cores: the load average, lowered by the tasks runnable now (a cold re
   // A burst of runnable tasks does not raise what the average says.
   assert.equal(busyCores({ loadAverage: 0.4, runnable: 6 }), 0);
   assert.equal(busyCores({ loadAverage: 9.3, runnable: 15 }), 9);
+  // This process's own running threads (a prefetch copying, V8's helpers) are not others' load.
+  assert.equal(busyCores({ loadAverage: 1.2, runnable: 3, ownRunning: 3 }), 0);
+  assert.equal(busyCores({ loadAverage: 1.2, runnable: 3, ownRunning: 2 }), 1);
+  assert.equal(busyCores({ loadAverage: 1.2, runnable: 2, ownRunning: 0 }), 1);
 });
