@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { endQuietlyOnClosedPipe } from './cli/closed-pipe.js';
 import { installCrashHandler } from './cli/crash-handler.js';
 import { reportError } from './cli/errors.js';
+import { checkTargetOf, prefetchFile } from './cli/prefetch.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './core/tool-version.js';
 
@@ -20,6 +21,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   init: async () => (await import('./cli/init-command.js')).initCommand(),
 };
 
+const VERSION_FLAGS = ['--version', '-V'];
+
 /** vectorclinic: one CLI for check, guard, rebuild and smoke. */
 export async function main(argv: readonly string[]): Promise<number> {
   const output = { outputError: (text: string, write: (text: string) => void) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) };
@@ -29,9 +32,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput(output)
     .showHelpAfterError('(run vectorclinic --help for usage)');
+  const requested = argv[2];
+  // A cold file's disk reads start now, while the check's modules load.
+  const target = requested === 'check' ? checkTargetOf(argv.slice(3)) : undefined;
+  const prefetch = target === undefined ? undefined : prefetchFile(target);
   try {
-    const requested = argv[2];
-    const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+    // --version needs no subcommand: loading them all would triple its start-up.
+    const names = requested !== undefined && requested in COMMANDS ? [requested] : VERSION_FLAGS.includes(requested ?? '') && argv.length === 3 ? [] : Object.keys(COMMANDS);
     for (const name of names) {
       const command = await (COMMANDS[name] as () => Promise<Command>)();
       program.addCommand(command.exitOverride().configureOutput(output).showHelpAfterError(`(run vectorclinic ${name} --help for usage)`));
@@ -44,6 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     return reportError(error);
+  } finally {
+    prefetch?.stop();
   }
 }
 

@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gather } from '../gather/gather.js';
-import { idleCores } from '../gather/parallel-scan.js';
+import { idleCores } from '../gather/idle-cores.js';
 import { kernels, kernelsFallbackReason } from '../math/kernels.js';
 import { createContext } from '../checks/runner.js';
 import { modelSplit } from '../computed/model-split.js';

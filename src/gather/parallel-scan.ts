@@ -1,4 +1,3 @@
-import { availableParallelism, loadavg } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -6,6 +5,7 @@ import { kernels } from '../math/kernels.js';
 import { SUM_CHUNK_ROWS } from '../math/norm-sketch.js';
 import type { RangeScanning, Segment, SourceDescription, VectorSource } from '../sources/source.js';
 import type { VectorSample } from './artifacts.js';
+import { idleCores } from './idle-cores.js';
 import { deserializeError, type SerializedError } from './parallel-scan-errors.js';
 import { RowStatsAccumulator, type RowStats, type RowStatsPartial } from './row-stats.js';
 import { SampleCollector } from './sample-collector.js';
@@ -78,15 +78,6 @@ export function parallelScanThreads(source: VectorSource, description: SourceDes
   if (requested !== undefined) return Math.max(1, Math.min(requested, chunks));
   if (description.storage.bytes < PARALLEL_SCAN_MIN_BYTES) return 1;
   return Math.max(1, Math.min(idleCores(), chunks));
-}
-
-/**
- * Cores not kept busy by other processes, by the 1-minute load average. Threads on busy cores
- * only take turns with each other: on the 2-core development machine under a load of ~5, a 2 GiB
- * scan took 1.0 s on one thread and 1.6-1.8 s on two (each half took longer than the whole).
- */
-export function idleCores(): number {
-  return Math.max(1, availableParallelism() - Math.floor(loadavg()[0] ?? 0));
 }
 
 /** Scan every row of `source` on `threads` threads (this one included); same result as one pass. */

@@ -125,6 +125,7 @@ export class RowStatsAccumulator {
   private readonly issues: RowIssue[] = [];
   private readonly issueLengths: Record<string, number> = {};
   private scratch: RowScanOutput;
+  private valid: ValidRowsScratch;
   private readonly segmentAccumulators: SegmentAccumulator[];
   private segmentCursor = 0;
   /** Summation chunk of the last row seen (see SUM_CHUNK_ROWS). */
@@ -140,6 +141,7 @@ export class RowStatsAccumulator {
     this.duplicates = new DuplicateHashes(undefined, expectedRows);
     this.scratch = createRowScanOutput(0, dim);
     this.columnNonzero = this.scratch.columnNonzero;
+    this.valid = new ValidRowsScratch(0);
     this.segmentAccumulators = segments.map((segment) => new SegmentAccumulator(segment));
   }
 
@@ -149,49 +151,94 @@ export class RowStatsAccumulator {
     if (count === 0) return;
     if (this.scratch.norms2.length < count) {
       this.scratch = { ...createRowScanOutput(count, this.dim), columnNonzero: this.columnNonzero };
+      this.valid = new ValidRowsScratch(Math.min(count, SUM_CHUNK_ROWS));
     }
-    const out = this.scratch;
-    kernels().scanRows(block.data, count, this.dim, out);
-    const { flags, norms2, hashLow, hashHigh } = out;
-    const tolerance = this.unitTolerance;
-    const band = tolerance * NEAR_UNIT_BANDS;
-    const sketch = this.sketch;
-    const duplicates = this.duplicates;
+    kernels().scanRows(block.data, count, this.dim, this.scratch);
     const rows = block.rows;
-    const hasSegments = this.segmentAccumulators.length > 0;
-    let chunkEnd = (this.chunk + 1) * SUM_CHUNK_ROWS;
-    for (let i = 0; i < count; i++) {
+    // Rows of one summation chunk at a time (see SUM_CHUNK_ROWS), each range in batched loops.
+    for (let i = 0; i < count; ) {
+      const chunkEnd = (this.chunk + 1) * SUM_CHUNK_ROWS;
       const row = rows ? (rows[i] as number) : block.start + i;
       if (row >= chunkEnd) {
         this.startChunk(Math.floor(row / SUM_CHUNK_ROWS));
-        chunkEnd = (this.chunk + 1) * SUM_CHUNK_ROWS;
+        continue;
       }
+      // At most SUM_CHUNK_ROWS rows per range (row lists need not be sorted): the scratch's size.
+      const last = Math.min(count, i + SUM_CHUNK_ROWS);
+      let end = i + 1;
+      if (rows) while (end < last && (rows[end] as number) < chunkEnd) end++;
+      else end = Math.min(last, chunkEnd - block.start);
+      this.addRange(block, i, end);
+      i = end;
+    }
+    this.rowsScanned += count;
+  }
+
+  /** Rows [from, end) of a scanned block, all in the current summation chunk. */
+  private addRange(block: RowBlock, from: number, end: number): void {
+    const { flags, norms2, hashLow, hashHigh } = this.scratch;
+    const valid = this.valid;
+    const rows = block.rows;
+    const dim = this.dim;
+    const hasSegments = this.segmentAccumulators.length > 0;
+    // Pass 1: zero and non-finite rows (rare) are counted; valid rows are listed with their norms.
+    let n = 0;
+    for (let i = from; i < end; i++) {
       const rowFlags = flags[i] as number;
+      if ((rowFlags & (ROW_NONFINITE | ROW_ZERO)) === 0) {
+        let norm2 = norms2[i] as number;
+        // Recompute a norm in float64 when float32 accumulation overflowed or underflowed.
+        if (!Number.isFinite(norm2) || norm2 === 0) norm2 = exactNorm2(block.data, i * dim, dim);
+        valid.index[n] = i;
+        valid.row[n] = rows ? (rows[i] as number) : block.start + i;
+        valid.norm2[n] = norm2;
+        valid.norm[n] = Math.sqrt(norm2);
+        n++;
+        continue;
+      }
+      const row = rows ? (rows[i] as number) : block.start + i;
       const segment = hasSegments ? this.segmentFor(row) : undefined;
       if (rowFlags & ROW_NONFINITE) {
         this.addNonfinite(block.data, i, row);
         segment?.nonfinite();
-        continue;
-      }
-      if (rowFlags & ROW_ZERO) {
+      } else {
         this.zeroCount++;
         if (this.zeroRows.length < FIRST_ROWS_KEPT) this.zeroRows.push(row);
         segment?.zero();
-        continue;
       }
-      let norm2 = norms2[i] as number;
-      if (!Number.isFinite(norm2) || norm2 === 0) norm2 = exactNorm2(block.data, i * this.dim, this.dim);
-      sketch.addSquared(norm2);
-      const distance = Math.abs(Math.sqrt(norm2) - 1);
-      const regime: Regime = distance <= tolerance ? 'unit' : 'raw';
-      if (regime === 'unit') this.unitRows++;
-      else if (distance <= band) this.nearUnitRows++;
-      if (regime !== this.lastRegime) this.startRun(row, regime);
-      else if (!this.runsTruncated) (this.runs[this.runs.length - 1] as Run).rows++;
-      duplicates.add(hashLow[i] as number, hashHigh[i] as number, row);
-      segment?.valid(norm2, regime);
     }
-    this.rowsScanned += count;
+    if (n === 0) return;
+    this.sketch.addMany(valid.norm, valid.norm2, n);
+    this.addRegimes(n);
+    this.duplicates.addMany(hashLow, hashHigh, valid.index, valid.row, n);
+    if (hasSegments) {
+      for (let k = 0; k < n; k++) this.segmentFor(valid.row[k] as number)?.valid(valid.norm2[k] as number, valid.unit[k] === 1 ? 'unit' : 'raw');
+    }
+  }
+
+  /** Unit/raw regime of the first `n` listed valid rows: unit and near-unit counts, regime runs. */
+  private addRegimes(n: number): void {
+    const { norm, row, unit } = this.valid;
+    const tolerance = this.unitTolerance;
+    const band = tolerance * NEAR_UNIT_BANDS;
+    let unitRows = 0;
+    let nearUnitRows = 0;
+    let lastUnit = this.lastRegime === undefined ? -1 : this.lastRegime === 'unit' ? 1 : 0;
+    let run = this.runsTruncated ? undefined : this.runs[this.runs.length - 1];
+    for (let k = 0; k < n; k++) {
+      const distance = Math.abs((norm[k] as number) - 1);
+      const isUnit = distance <= tolerance ? 1 : 0;
+      unit[k] = isUnit;
+      if (isUnit) unitRows++;
+      else if (distance <= band) nearUnitRows++;
+      if (isUnit !== lastUnit) {
+        this.startRun(row[k] as number, isUnit ? 'unit' : 'raw');
+        lastUnit = isUnit;
+        run = this.runsTruncated ? undefined : this.runs[this.runs.length - 1];
+      } else if (run) run.rows++;
+    }
+    this.unitRows += unitRows;
+    this.nearUnitRows += nearUnitRows;
   }
 
   /** Everything seen so far, for `absorb` on another accumulator (e.g. across worker threads). */
@@ -342,6 +389,23 @@ export class RowStatsAccumulator {
       this.segmentCursor = found;
     }
     return list[this.segmentCursor];
+  }
+}
+
+/** Per valid row of a range: its index in the block, row number, squared norm, norm, unit flag. */
+class ValidRowsScratch {
+  readonly index: Int32Array;
+  readonly row: Float64Array;
+  readonly norm2: Float64Array;
+  readonly norm: Float64Array;
+  readonly unit: Uint8Array;
+
+  constructor(rows: number) {
+    this.index = new Int32Array(rows);
+    this.row = new Float64Array(rows);
+    this.norm2 = new Float64Array(rows);
+    this.norm = new Float64Array(rows);
+    this.unit = new Uint8Array(rows);
   }
 }
 

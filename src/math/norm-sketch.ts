@@ -40,6 +40,29 @@ export class NormSketch {
     this.counts[bucket] = (this.counts[bucket] as number) + 1;
   }
 
+  /**
+   * Add `n` norms at once, `norms[k]` being `Math.sqrt(norms2[k])`: the same float operations in the
+   * same order as `n` calls of `addSquared`, in plain typed-array loops (a full scan adds millions).
+   */
+  addMany(norms: Float64Array, norms2: Float64Array, n: number): void {
+    if (n === 0) return;
+    let min = this.min;
+    let max = this.max;
+    const counts = this.counts;
+    for (let k = 0; k < n; k++) {
+      const norm = norms[k] as number;
+      if (norm < min) min = norm;
+      if (norm > max) max = norm;
+      const bucket = bucketOf(norm);
+      counts[bucket] = (counts[bucket] as number) + 1;
+    }
+    this.min = min;
+    this.max = max;
+    this.count += n;
+    this.sum.addMany(norms, n);
+    this.sumSquares.addMany(norms2, n);
+  }
+
   /** Rows from here on belong to a new summation chunk. */
   endChunk(): void {
     this.sum.endChunk();
@@ -135,6 +158,15 @@ export class ChunkedSum {
 
   add(value: number): void {
     this.current += value;
+    this.open = true;
+  }
+
+  /** `values[0..n)` added one by one, in order. */
+  addMany(values: Float64Array, n: number): void {
+    if (n === 0) return;
+    let current = this.current;
+    for (let k = 0; k < n; k++) current += values[k] as number;
+    this.current = current;
     this.open = true;
   }
 

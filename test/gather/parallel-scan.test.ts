@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { InputError, VectorclinicError } from '../../src/errors.js';
 import type { Artifacts } from '../../src/gather/artifacts.js';
 import { gather, type GatherOptions } from '../../src/gather/gather.js';
+import { busyCores } from '../../src/gather/idle-cores.js';
 import { scanInParallel } from '../../src/gather/parallel-scan.js';
 import { RowStatsAccumulator } from '../../src/gather/row-stats.js';
 import { SampleCollector } from '../../src/gather/sample-collector.js';
@@ -207,4 +208,18 @@ test('an aborted parallel scan rejects with the abort reason', async () => {
   } finally {
     await source.close();
   }
+});
+
+test('busy cores: the load average, lowered by the tasks runnable now (a cold read just before leaves a load of 1)', () => {
+  assert.equal(busyCores({ loadAverage: 1.1 }), 1);
+  // Only this thread runs: the load of 1.1 was a finished cat waiting on the disk.
+  assert.equal(busyCores({ loadAverage: 1.1, runnable: 1 }), 0);
+  assert.equal(busyCores({ loadAverage: 1.9, runnable: 2 }), 1);
+  // A burst of runnable tasks does not raise what the average says.
+  assert.equal(busyCores({ loadAverage: 0.4, runnable: 6 }), 0);
+  assert.equal(busyCores({ loadAverage: 9.3, runnable: 15 }), 9);
+  // This process's own running threads (a prefetch copying, V8's helpers) are not others' load.
+  assert.equal(busyCores({ loadAverage: 1.2, runnable: 3, ownRunning: 3 }), 0);
+  assert.equal(busyCores({ loadAverage: 1.2, runnable: 3, ownRunning: 2 }), 1);
+  assert.equal(busyCores({ loadAverage: 1.2, runnable: 2, ownRunning: 0 }), 1);
 });

@@ -76,3 +76,12 @@ test('a closed pipe (`… | true`) ends quietly for every command, with the exit
     assert.match(shell.stderr, new RegExp(`exit=${expected}\\n$`), `${args}: ${shell.stderr}`);
   }
 });
+
+test('--version and -V print the package version (without loading every subcommand)', () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const result = run([flag]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, `${version}\n`);
+  }
+});
