@@ -29,6 +29,7 @@ import { appendVectors, buildPgvectorStore } from '../sources/stores/pgvector/bu
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check } from '../api/check.js';
+import { ownPeakRssKb } from './own-peak-rss.js';
 
 const DIM = 128;
 const DOCS = fileURLToPath(new URL('../../../shared/data/wordnet-ft128/docs.f32.npy', import.meta.url));
@@ -196,7 +197,7 @@ async function childCheck(target: string, engine: 'duckdb' | undefined): Promise
   const report = await check(target, { metric: 'cosine', dim: DIM, engine });
   const ms = performance.now() - started;
   const problems = report.findings.filter((finding) => finding.severity !== 'info').map((finding) => `${finding.code}:${finding.severity}`);
-  process.stdout.write(`${JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, verdict: report.verdict, problems } satisfies Measure)}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, peakRssMb: ownPeakRssKb() / 1024, verdict: report.verdict, problems } satisfies Measure)}\n`);
 }
 
 function numberArg(name: string, fallback: number): number {
