@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { check } from '../../src/api/check.js';
 import { REBUILD_STEPS } from '../../src/rebuild/types.js';
 import { runRebuildChild } from './kill-child.js';
 import { brokenDuckdbStore, duckdbState } from './duckdb-store.js';
@@ -38,6 +39,15 @@ test('SIGKILL at any step of an in-place DuckDB rebuild leaves the old table or 
     assert.equal(killed.signal, 'SIGKILL', `${step}: ${killed.stderr}`);
     // Before COMMIT nothing happened; from COMMIT on, everything did (replayed from the log on open).
     const committed = REBUILD_STEPS.indexOf(step) > REBUILD_STEPS.indexOf('commit-index');
+    // Committed but not checkpointed: check (read-only) cannot replay the log, and says what to do.
+    if (step === 'commit-manifest') {
+      assert.ok(existsSync(`${copy}.wal`), 'a small commit stays in the log until the checkpoint');
+      await assert.rejects(check(`duckdb://${copy}?table=docs`, { sample: 100 }), (error: Error & { exitCode?: number }) => {
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, /write-ahead log .* a read-only open cannot replay it/);
+        return true;
+      });
+    }
     assert.equal(JSON.stringify(await duckdbState(copy)), committed ? newState : oldState, `killed before ${step}`);
     // Opened again after the crash, the file takes a second rebuild.
     if (step === 'commit-index') assert.equal((await rebuildOf(copy)).code, 0);
