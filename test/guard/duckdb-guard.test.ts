@@ -62,6 +62,10 @@ describe('guard --out duckdb://', { timeout: 300_000 }, () => {
     assert.equal(again.code, 1, again.stderr);
     assert.match(again.stdout, /accepted 0 \+ rejected 300 \(.*existing-id 298\)/);
     assert.match(again.stdout, /298 → 298 rows/);
+    // The manifest the first run wrote is the table's policy: another metric is refused.
+    const otherMetric = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'l2', '--ids', ids, '--out', out]);
+    assert.equal(otherMetric.code, 2, otherMetric.stdout);
+    assert.match(otherMetric.stderr, /--metric l2 --dim 128 disagree with the table's manifest \(metric cosine, dim 128\)/);
     const [count] = await query(file, 'SELECT count(*) AS n FROM docs');
     assert.equal(count?.n, '298');
     assert.equal(unchanged.length, snapshot(dir).length);
