@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { ownPeakRssKb } from './own-peak-rss.js';
 
 /**
  * Preloaded into a benchmarked child process (node --import): on exit, writes the process's peak
@@ -9,6 +10,6 @@ const target = process.env.VECTORCLINIC_BENCH_PEAK_RSS_FILE;
 if (target) {
   process.on('exit', () => {
     const usage = process.resourceUsage();
-    writeFileSync(target, `${usage.maxRSS} ${(usage.userCPUTime + usage.systemCPUTime) / 1e6}`);
+    writeFileSync(target, `${ownPeakRssKb()} ${(usage.userCPUTime + usage.systemCPUTime) / 1e6}`);
   });
 }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { check } from '../api/check.js';
+import { ownPeakRssKb } from './own-peak-rss.js';
 import { Rng } from '../math/rng.js';
 import { appendVectors, buildPgvectorStore, normalizeRows, readVectorFile } from '../sources/stores/pgvector/build-store.js';
 
@@ -157,7 +158,7 @@ async function measureCheck(url: string): Promise<void> {
   const started = performance.now();
   const report = await check(url, { metric: 'cosine', dim: DIM });
   const ms = performance.now() - started;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const peakRssMb = ownPeakRssKb() / 1024;
   const problems = report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.code}:${f.severity}`);
   const audit = report.stats.audit;
   const auditText = audit

@@ -2,7 +2,9 @@ import { Command, Option } from 'commander';
 import { count } from '../core/format.js';
 import { METRICS, type Metric } from '../core/policy.js';
 import { EXIT } from '../errors.js';
+import { guardIntoDuckdb, type GuardDuckdbResult } from '../guard/duckdb-table.js';
 import { guardFile, type GuardFileResult } from '../guard/guard-file.js';
+import { schemeOf } from '../engines/store-url.js';
 import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
 import { integerOption } from './parse.js';
@@ -26,7 +28,7 @@ export function guardCommand(): Command {
     .argument('<input>', 'vector file to guard (.npy .fvecs .bvecs, ...)')
     .requiredOption('--dim <n>', 'dimension every row must have', integerOption('--dim', 1))
     .addOption(new Option('--metric <metric>', 'metric of the embedding model').choices(METRICS).makeOptionMandatory())
-    .requiredOption('--out <file.npy>', 'clean vectors (written atomically), with <file>.vectorclinic.json beside it')
+    .requiredOption('--out <file.npy|store>', 'clean vectors (written atomically), with <file>.vectorclinic.json beside it; or duckdb://FILE?table=T[&column=C][&id=I]: accepted rows appended in one transaction')
     .option('--quarantine <file.jsonl>', 'append rejected rows with their reasons to this JSONL file')
     .option('--no-normalize', 'keep lengths as they are (default: normalize for cosine)')
     .option('--reject-duplicates', 'drop exact copies of earlier rows instead of only flagging them')
@@ -38,7 +40,8 @@ export function guardCommand(): Command {
     .action(async (input: string, flags: GuardFlags, command: Command) => {
       assertFileInput(input, '<input>');
       const normalizeGiven = command.getOptionValueSource('normalize') === 'cli';
-      const result = await guardFile({
+      const guardInto = schemeOf(flags.out) === 'duckdb' ? guardIntoDuckdb : guardFile;
+      const result = await guardInto({
         input,
         out: flags.out,
         dim: flags.dim,
@@ -54,7 +57,7 @@ export function guardCommand(): Command {
     });
 }
 
-function formatGuard(result: GuardFileResult): string {
+function formatGuard(result: GuardFileResult | GuardDuckdbResult): string {
   const { totals } = result;
   const causes = Object.entries(totals.causes)
     .filter(([, n]) => n > 0)
@@ -64,7 +67,10 @@ function formatGuard(result: GuardFileResult): string {
     `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`,
     `  normalized ${count(totals.rescaled)} rows, ${count(totals.alreadyUnit)} already unit length; exact copies flagged ${count(totals.duplicatesFlagged)}`,
     ...result.firstRejected.slice(0, 8).map((row) => `  row ${row.row}: ${row.cause} — ${row.detail}`),
-    `  wrote ${result.out}, ${result.manifest} and the id of every accepted row (${result.ids})${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`,
+    'store' in result
+      ? `  appended ${count(totals.accepted)} rows to ${result.out} in one transaction (${count(result.store.rowsBefore)} → ${count(result.store.rowsAfter)} rows${result.store.created ? ', table created' : ''}); ids in ${result.ids}; manifest: ${result.manifest}`
+      : `  wrote ${result.out}, ${result.manifest} and the id of every accepted row (${result.ids})`,
+    ...(result.quarantine && totals.rejected > 0 ? [`  rejected rows in ${result.quarantine}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
+import { type AppendedRows, appendRows } from './append-rows.js';
+import type { DuckdbDriver } from './driver.js';
 
-/** The driver module, loaded by the caller through its optional-dependency loader. */
-export type DuckdbDriver = typeof import('@duckdb/node-api');
+export type { DuckdbDriver } from './driver.js';
 
 /**
  * One DuckDB database opened for reading, and one connection to it. Extensions are never
@@ -28,13 +29,28 @@ export async function openDuckdbReadOnly(driver: DuckdbDriver, path: string): Pr
   return sessionOver(instance);
 }
 
+/** A database session that may write: rows appended in DuckDB's own chunks, not one statement per row. */
+export interface DuckdbWriteSession extends DuckdbSession {
+  append(rows: AppendedRows): Promise<void>;
+}
+
+/**
+ * A database file opened READ_WRITE (a rebuild or guard the user asked for), still offline and
+ * without access to other files. DuckDB creates a missing file: callers look first.
+ */
+export async function openDuckdbReadWrite(driver: DuckdbDriver, path: string): Promise<DuckdbWriteSession> {
+  const instance = await driver.DuckDBInstance.create(path, { ...OFFLINE, access_mode: 'READ_WRITE', enable_external_access: 'false' });
+  const session = await sessionOver(instance);
+  return { ...session, append: (rows) => appendRows(driver, session.connection, rows) };
+}
+
 /** An in-memory database that reads files through table functions (read_parquet). */
 export async function openDuckdbInMemory(driver: DuckdbDriver): Promise<DuckdbSession> {
   const instance = await driver.DuckDBInstance.create(':memory:', OFFLINE);
   return sessionOver(instance);
 }
 
-async function sessionOver(instance: DuckDBInstance): Promise<DuckdbSession> {
+async function sessionOver(instance: DuckDBInstance): Promise<DuckdbSession & { readonly connection: DuckDBConnection }> {
   let connection: DuckDBConnection;
   try {
     connection = await instance.connect();
@@ -44,6 +60,7 @@ async function sessionOver(instance: DuckDBInstance): Promise<DuckdbSession> {
   }
   let closed = false;
   return {
+    connection,
     async rows<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
       const reader = await connection.runAndReadAll(sql, params as never);
       return reader.getRowObjects() as Row[];

@@ -1,32 +1,19 @@
 import { UsageError } from '../../errors.js';
-import type { SourceDescription, VectorSource } from '../../sources/source.js';
+
+export type { StoreTarget } from './store-target.js';
 import type { Metric } from '../../core/policy.js';
 import { quoteIdent } from '../../engines/pgvector/sql-session.js';
 import { flattenParams, type IndexParams } from '../params.js';
 import type { IndexType } from '../types.js';
+import { duckdbTarget } from './duckdb/target.js';
+import { parseDuckdbOut } from './duckdb/out-url.js';
+import { refuseWhitening, type StoreTarget } from './store-target.js';
 import { applyLancedbRebuild } from './lancedb/apply.js';
 import { parseLancedbOut, type LancedbOut } from './lancedb/out-url.js';
-import type { RebuildOptions, RebuildPlan, RebuildResult } from '../types.js';
+import type { RebuildOptions } from '../types.js';
 import { applyPgvectorRebuild } from './pgvector/apply.js';
 import { parsePgvectorOut, type PgvectorOut } from './pgvector/out-url.js';
 import { createIndexStatement, opclassFor, qualifiedRelation } from './pgvector/write-table.js';
-
-/** A live store a rebuild writes into, with the engine's own index builder. */
-export interface StoreTarget {
-  readonly engine: string;
-  /** The output, secrets redacted. */
-  readonly shown: string;
-  /** The source is this very table: rows are rewritten where they are. */
-  readonly inPlace: boolean;
-  /**
-   * The path the output lock file goes beside (LanceDB: the table directory). Undefined where the
-   * engine serializes writers itself (pgvector: one transaction holding a table lock).
-   */
-  readonly lockTarget?: string;
-  /** Plan lines for the write (after the shared guard / clean / normalize lines). */
-  writeSteps(params: IndexParams, metric: Metric): string[];
-  apply(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions): Promise<NonNullable<RebuildResult['applied']>>;
-}
 
 const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
 
@@ -34,11 +21,13 @@ const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
 export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'whiten' | 'dedup'>): StoreTarget | undefined {
   const lancedb = parseLancedbOut(options.out);
   if (lancedb) return lancedbTarget(lancedb, options);
+  const duckdb = parseDuckdbOut(options.out);
+  if (duckdb) return duckdbTarget(duckdb, options);
   const pgvector = parsePgvectorOut(options.out);
   if (!pgvector) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.out)?.[1]?.toLowerCase();
     if (scheme && scheme !== 'file') {
-      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, or an index file' });
+      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, duckdb://FILE?table=T, or an index file' });
     }
     return undefined;
   }
@@ -106,14 +95,5 @@ function sameTable(source: string, identity: string): boolean {
     return parsePgvectorOut(source)?.identity === identity;
   } catch {
     return false;
-  }
-}
-
-function refuseWhitening(options: Pick<RebuildOptions, 'whiten'>, engine: string): void {
-  if (options.whiten) {
-    throw new UsageError(`--whiten cannot be applied inside ${engine}: every query would need the same transform, and the store has no place to keep it for them`, {
-      where: '--whiten',
-      hint: 'rebuild into an index file (.hnsw, .usearch, .faiss), whose manifest carries the transform, or drop --whiten',
-    });
   }
 }

@@ -7,7 +7,7 @@ import { loadDriver } from '../../../engines/drivers.js';
 import { storeFailure } from '../../../engines/store-errors.js';
 import { parsePathUrl } from '../../../engines/store-url.js';
 import { TABLE_PARAMS, tableChoiceOf } from '../../../engines/pgvector/table-params.js';
-import { describeDuckdbError } from './duckdb-errors.js';
+import { describeDuckdbError } from '../../../engines/duckdb/errors.js';
 import { DuckdbSource, type DuckdbRelation } from './source.js';
 
 /** duckdb://PATH?table=T&column=C (PATH relative, duckdb://./app.duckdb, or absolute, duckdb:///abs/app.duckdb). */
@@ -67,5 +67,6 @@ function tableRelation(catalog: DuckdbTableCatalog, version: string): DuckdbRela
     ...(catalog.idColumn ? { idColumn: catalog.idColumn } : {}),
     storage: column.type.element,
     notes,
+    manifestColumn: catalog.view ? undefined : { schema: catalog.schema, table: catalog.table, column: column.name, shown: `${catalog.tableName}.${column.name}` },
   };
 }

@@ -1,3 +1,5 @@
+import type { LoadedManifest } from '../../../manifest/manifest.js';
+import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import { modalLength } from '../../files/embedding-names.js';
 import { checkDimension } from '../../files/dimension-limit.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
@@ -8,7 +10,7 @@ import { ExactTopKStream } from '../../../math/streaming-top-k.js';
 import type { PushdownStats, RowBlock, ScanOptions, SearchRequest, SearchResult, Segment, SourceDescription } from '../../source.js';
 import { StoreSource } from '../store-source.js';
 import { assertSearchSettings } from '../../search-settings.js';
-import { describeDuckdbError } from './duckdb-errors.js';
+import { describeDuckdbError } from '../../../engines/duckdb/errors.js';
 import { InputError } from '../../../errors.js';
 import { readDuckdbRowFacts, type DuckdbRowFacts } from '../../../engines/duckdb/row-facts.js';
 import { toCount, type DuckdbSession } from '../../../engines/duckdb/session.js';
@@ -51,6 +53,8 @@ export interface DuckdbRelation {
   readonly idColumn?: { readonly name: string; readonly sql: string };
   readonly storage: 'float32' | 'float64';
   readonly notes: readonly string[];
+  /** The table's vector column, whose comment holds the manifest a rebuild wrote (tables only). */
+  readonly manifestColumn?: { readonly schema: string; readonly table: string; readonly column: string; readonly shown: string } | undefined;
 }
 
 interface Layout {
@@ -125,6 +129,21 @@ export class DuckdbSource extends StoreSource {
       this.session.rows<{ k: string }>(`SELECT DISTINCT ${name} AS k FROM ${this.relation.whole} WHERE list_contains(CAST($1 AS VARCHAR[]), ${name})`, [JSON.stringify(wanted)]),
     );
     return new Set(found.map((row) => row.k));
+  }
+
+  /** The manifest a rebuild wrote as the vector column's comment. */
+  async storedManifest(): Promise<LoadedManifest | undefined> {
+    const at = this.relation.manifestColumn;
+    if (!at) return undefined;
+    const { rows } = await this.describe();
+    const [found] = await this.guard('read the column comment', () =>
+      this.session.rows<{ comment: string | null }>('SELECT comment FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2 AND column_name = $3', [
+        at.schema,
+        at.table,
+        at.column,
+      ]),
+    );
+    return parseStoreManifest(found?.comment, `comment on column ${at.shown}`, rows);
   }
 
   async pushdownStats(): Promise<PushdownStats> {
