@@ -6,7 +6,8 @@ export const REJECTED_LISTED = 20;
 
 /**
  * Stream every block of a source through a guard, with source row numbers as ids and the row
- * range as batch id. `onBlock` receives each result before the next block is read: `accepted.data`
+ * range as batch id; rows the reader could not decode are refused too (`refuseUnreadable`), and
+ * the rejected rows listed are named by source row. `onBlock` receives each result before the next block is read: `accepted.data`
  * is reused for the next block (it is the reader's block buffer or this loop's output buffer).
  */
 export async function guardSource(source: VectorSource, guard: Guard, onBlock: (result: GuardResult) => void = () => undefined, signal?: AbortSignal): Promise<{ readonly firstRejected: readonly RejectedRow[] }> {
@@ -17,8 +18,17 @@ export async function guardSource(source: VectorSource, guard: Guard, onBlock: (
     const ids = Array.from({ length: block.count }, (_, i) => (block.rows ? (block.rows[i] as number) : block.start + i));
     if (into.length < block.count * block.dim) into = new Float32Array(block.count * block.dim);
     const result = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}`, into });
-    for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+    // The guard numbers rows within the block; the report names them by source row (their id here).
+    for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push({ ...row, row: row.id as number });
     onBlock(result);
+    // Rows the reader could not decode were ingested too: refused with the reader's reason, never dropped unseen.
+    if (block.issues?.length) {
+      const unreadable = guard.refuseUnreadable(
+        block.issues.map((issue) => ({ row: issue.row, id: issue.row, kind: issue.kind, detail: issue.detail, length: issue.length })),
+        { batchId: 'unreadable rows' },
+      );
+      for (const row of unreadable.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+    }
   }
   return { firstRejected };
 }

@@ -4,14 +4,14 @@ import { squaredNorm } from '../math/vectors.js';
 import { normToleranceFor } from '../sources/files/norm-tolerance.js';
 import { packBatch, type PackedBatch } from './batch.js';
 import { BadRowError } from './errors.js';
-import { appendQuarantine, quarantineLines } from './quarantine.js';
+import { appendQuarantine, quarantineLines, unreadableLines } from './quarantine.js';
 import { RowHashSet } from './row-hash-set.js';
-import type { BatchOptions, BatchReport, Guard, GuardBatch, GuardOptions, GuardResult, GuardTotals, RejectCause, RejectedRow, RowId } from './types.js';
+import type { BatchOptions, BatchReport, Guard, GuardBatch, GuardOptions, GuardResult, GuardTotals, RejectCause, RejectedRow, RowId, UnreadableRow } from './types.js';
 
 /** Duplicates listed by id in a batch report; the count covers all of them. */
 const DUPLICATES_LISTED = 20;
 
-const noCauses = (): Record<RejectCause, number> => ({ dimension: 0, nonfinite: 0, zero: 0, duplicate: 0, 'existing-id': 0 });
+const noCauses = (): Record<RejectCause, number> => ({ dimension: 0, nonfinite: 0, zero: 0, duplicate: 0, 'existing-id': 0, unreadable: 0 });
 
 /**
  * An ingestion guard: asserts the dimension contract on every batch, refuses zero and non-finite
@@ -165,6 +165,36 @@ class RowGuard implements Guard {
     this.record(report);
     this.settings.log?.(logLine(report));
     return { accepted: { dim, count: acceptedCount, data: out.data, ids: acceptedIds, rows: acceptedRows }, rejected, report };
+  }
+
+  refuseUnreadable(rows: readonly UnreadableRow[], batchOptions: Pick<BatchOptions, 'batchId'> = {}): GuardResult {
+    const batchId = batchOptions.batchId ?? String(this.batches + 1);
+    const { dim, normalize, onBad } = this.options;
+    const rejected: RejectedRow[] = rows.map((row) =>
+      row.kind === 'length' && row.length !== undefined
+        ? { row: row.row, id: row.id, cause: 'dimension', detail: `${row.length} values, the policy says ${dim}` }
+        : { row: row.row, id: row.id, cause: row.kind === 'length' ? 'dimension' : 'unreadable', detail: row.detail },
+    );
+    if (onBad === 'throw' && rejected.length > 0) throw badRow(batchId, rejected);
+    this.batches++;
+    if (onBad === 'quarantine' && rejected.length > 0) appendQuarantine(this.settings.quarantine as string, unreadableLines(batchId, rejected));
+    const causes = noCauses();
+    for (const row of rejected) causes[row.cause]++;
+    const lengths = [...new Set(rows.flatMap((row) => (row.length === undefined ? [] : [row.length])))];
+    const report: BatchReport = {
+      batchId,
+      ingested: rows.length,
+      accepted: 0,
+      rejected: rejected.length,
+      causes,
+      dimension: { expected: dim, ok: causes.dimension === 0, found: lengths },
+      duplicates: { flagged: 0, first: [] },
+      normalization: { applied: normalize, rescaled: 0, alreadyUnit: 0 },
+      quarantined: onBad === 'quarantine' ? rejected.length : 0,
+    };
+    this.record(report);
+    this.settings.log?.(logLine(report));
+    return { accepted: { dim, count: 0, data: new Float32Array(0), ids: [], rows: new Int32Array(0) }, rejected, report };
   }
 
   rememberIds(ids: Iterable<RowId>): void {

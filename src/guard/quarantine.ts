@@ -19,6 +19,13 @@ export function quarantineLines(batchId: string, rejected: readonly RejectedRow[
   return text;
 }
 
+/** Rows a reader could not decode: the line says why; `vector` is null because there was none to keep. */
+export function unreadableLines(batchId: string, rejected: readonly RejectedRow[]): string {
+  let text = '';
+  for (const row of rejected) text += `${JSON.stringify({ batch: batchId, row: row.row, id: row.id, cause: row.cause, detail: row.detail, vector: null })}\n`;
+  return text;
+}
+
 /** Append a batch's rejected rows in one write, so a batch is never half quarantined. */
 export function appendQuarantine(path: string, text: string): void {
   if (!text) return;

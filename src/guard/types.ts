@@ -5,7 +5,21 @@ export const BAD_ROW_ACTIONS = ['reject', 'quarantine', 'throw'] as const;
 export type BadRowAction = (typeof BAD_ROW_ACTIONS)[number];
 
 /** Why a row was refused. */
-export type RejectCause = 'dimension' | 'nonfinite' | 'zero' | 'duplicate' | 'existing-id';
+export type RejectCause = 'dimension' | 'nonfinite' | 'zero' | 'duplicate' | 'existing-id' | 'unreadable';
+
+/**
+ * A row a reader could not turn into a vector (a line that does not parse, a NULL, a row of the
+ * wrong length in a ragged column): it never reaches `check`, but it was ingested and is refused.
+ */
+export interface UnreadableRow {
+  /** Where the row was in the caller's input (a source row number): reported as the rejected row's `row`. */
+  readonly row: number;
+  readonly id: RowId;
+  readonly kind: 'length' | 'parse' | 'null';
+  readonly detail: string;
+  /** For `length`: how many values the row had. */
+  readonly length?: number;
+}
 
 export type RowId = string | number;
 
@@ -114,6 +128,11 @@ export interface GuardResult {
 export interface Guard {
   readonly options: Readonly<Required<Pick<GuardOptions, 'dim' | 'metric' | 'normalize' | 'onBad' | 'duplicates'>>>;
   check(batch: GuardBatch, options?: BatchOptions): GuardResult;
+  /**
+   * Refuse rows the reader could not decode, so they count as ingested and rejected (and are
+   * quarantined, or throw, as the guard's onBad says) instead of vanishing.
+   */
+  refuseUnreadable(rows: readonly UnreadableRow[], options?: Pick<BatchOptions, 'batchId'>): GuardResult;
   /** Ids found in the store since the guard was created: rows reusing them are rejected from now on. */
   rememberIds(ids: Iterable<RowId>): void;
   /** Running totals over every batch checked so far. */

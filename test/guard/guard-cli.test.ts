@@ -60,3 +60,39 @@ test('vectorclinic guard: clean .npy + manifest, rejected rows quarantined, exit
   assert.equal(broken.stderr.split('\n').filter(Boolean).length <= 2, true, broken.stderr);
   assert.doesNotMatch(broken.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('rows a reader cannot decode are ingested and refused, never dropped unseen: guard and the rebuild plan count them alike', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-guard-unreadable-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const input = join(dir, 'in.jsonl');
+  writeFileSync(input, ['{"id":"a","vector":[1,0,0]}', '{"id":"b","vector":[1,0]}', '{"id":"c","vector":null}', '{"id":"d","vector":[0,1,0]}', ''].join('\n'));
+  const quarantine = join(dir, 'bad.jsonl');
+  const run = cli('guard', input, '--dim', '3', '--metric', 'cosine', '--out', join(dir, 'clean.npy'), '--quarantine', quarantine, '--format', 'json');
+  assert.equal(run.status, 1, run.stderr);
+  const result = JSON.parse(run.stdout) as { totals: { ingested: number; accepted: number; rejected: number; causes: Record<string, number> }; firstRejected: { row: number; cause: string }[] };
+  assert.deepEqual([result.totals.ingested, result.totals.accepted, result.totals.rejected], [4, 2, 2]);
+  assert.equal(result.totals.causes.dimension, 1);
+  assert.equal(result.totals.causes.unreadable, 1);
+  assert.deepEqual(
+    result.firstRejected.map((row) => [row.row, row.cause]),
+    [
+      [1, 'dimension'],
+      [2, 'unreadable'],
+    ],
+  );
+  const quarantined = readFileSync(quarantine, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { row: number; cause: string; vector: unknown });
+  assert.deepEqual(
+    quarantined.map((row) => [row.row, row.cause, row.vector]),
+    [
+      [1, 'dimension', null],
+      [2, 'unreadable', null],
+    ],
+  );
+
+  const plan = cli('rebuild', input, '--dim', '3', '--metric', 'cosine', '--index', 'flat', '--out', join(dir, 'rebuilt.npy'));
+  assert.equal(plan.status, 0, plan.stderr);
+  assert.match(plan.stdout, /reject bad rows: 1 dimension, 1 unreadable → 2 rows/);
+});

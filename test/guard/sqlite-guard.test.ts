@@ -32,7 +32,7 @@ test('a guard in front of inserts into a cosine vec0 table: bad rows never reach
     rows.slice(0, 1000),
     Array.from({ length: 1000 }, (_, i) => i + 1),
   );
-  assert.deepEqual(first.report.causes, { dimension: 1, nonfinite: 1, zero: 1, duplicate: 0, 'existing-id': 0 });
+  assert.deepEqual(first.report.causes, { dimension: 1, nonfinite: 1, zero: 1, duplicate: 0, 'existing-id': 0, unreadable: 0 });
   // Ids already stored are refused, never overwritten.
   const second = guard.insert(
     rows.slice(1000),
