@@ -122,11 +122,11 @@ export async function topKSection(settings: TopKBenchSettings, python: Python | 
       let lists: NeighborLists | undefined;
       for (let i = 0; i < repeats; i++) {
         const started = performance.now();
-        lists = await exactTopK(queryData, queries, base, count, dim, 'ip', k, { threads: cores });
+        lists = await exactTopK({ data: queryData, count: queries, dim }, { data: base, count, dim }, { metric: 'ip', k, threads: cores });
         ours = Math.min(ours, (performance.now() - started) / 1000);
       }
       const started = performance.now();
-      await exactTopK(queryData, queries, base, count, dim, 'ip', k, { threads: 1 });
+      await exactTopK({ data: queryData, count: queries, dim }, { data: base, count, dim }, { metric: 'ip', k, threads: 1 });
       oneThread = (performance.now() - started) / 1000;
       base = undefined; // numpy and FAISS load their own copy: leave them the memory
       const numpy = python ? tryPython(() => runPython<PythonTopK>(python, NUMPY_TOPK_SCRIPT, [queryPath, basePath, String(k), String(repeats)], undefined, 64 << 20)) : undefined;

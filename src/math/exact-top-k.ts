@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metric } from '../core/policy.js';
 import { kernels } from './kernels.js';
-import { exactSearchReference, type NeighborLists } from './top-k-reference.js';
+import type { Rows } from '../core/rows.js';
+import { exactSearchReference, type NeighborLists, type SearchSpec, sharedDim } from './top-k-reference.js';
 import { normalizedCopy } from './vectors.js';
 
 /**
@@ -39,7 +40,7 @@ const PARALLEL_MIN_MULTIPLY_ADDS = 2e9;
 export const METRIC_MODES: Readonly<Record<Metric, number>> = { ip: 0, cosine: 1, l2: 2 };
 const COSINE_ZERO_NEVER_RANKS = 3;
 
-export interface ExactTopKOptions {
+export interface ExactTopKOptions extends SearchSpec {
   /**
    * Threads to use, this one included. Default: os.availableParallelism(), or one when the
    * search is too small to repay starting workers.
@@ -153,15 +154,16 @@ export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask
 }
 
 /**
- * Exact k-nearest neighbours of `queryCount` queries among `baseCount` rows under `metric`, on
- * `options.threads` threads. Resolves to the same lists as `exactSearch` without `exclude`.
+ * Exact k-nearest neighbours of the queries among the base rows under `options.metric`, on
+ * `options.threads` threads. Resolves to the same lists as `exactSearch` with a set (or no) `exclude`.
  */
-export async function exactTopK(queries: Float32Array, queryCount: number, base: Float32Array, baseCount: number, dim: number, metric: Metric, k: number, options: ExactTopKOptions = {}): Promise<NeighborLists> {
+export async function exactTopK(queries: Rows, base: Rows, options: ExactTopKOptions): Promise<NeighborLists> {
   // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
-  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, options.excludedRows);
-  const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
-  if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
-  const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options);
+  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, base, { metric: options.metric, k: options.k, exclude: options.excludedRows });
+  const dim = sharedDim(queries, base);
+  const threads = options.k > 0 ? threadCount(queries.count, base.count, dim, options.threads) : 1;
+  if (threads === 1 || queries.count === 0) return exactTopKSync(queries, base, options);
+  const run = new Run({ ...options, queries, baseCount: base.count, threads });
   const pool = new WorkerPool(run.memory, run.layout, threads - 1);
   try {
     const started = await pool.ready.then(
@@ -169,9 +171,9 @@ export async function exactTopK(queries: Float32Array, queryCount: number, base:
       () => false,
     );
     // Workers that cannot start (thread limits, a sandbox) cost speed, not the answer.
-    if (!started) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
-    for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
-      const tasks = run.loadChunk(base, chunkStart, threads);
+    if (!started) return exactTopKSync(queries, base, options);
+    for (let chunkStart = 0; chunkStart < base.count; chunkStart += run.chunkRows) {
+      const tasks = run.loadChunk(base.data, chunkStart, threads);
       const others = pool.run(tasks.slice(1));
       if (tasks[0]) searchChunk(run.kernel, run.layout, run.memory, tasks[0]);
       await others;
@@ -183,10 +185,11 @@ export async function exactTopK(queries: Float32Array, queryCount: number, base:
 }
 
 /** `exactTopK` on the calling thread only, synchronously. */
-export function exactTopKSync(queries: Float32Array, queryCount: number, base: Float32Array, baseCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}): NeighborLists {
-  const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, options);
-  for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
-    for (const task of run.loadChunk(base, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
+export function exactTopKSync(queries: Rows, base: Rows, options: Omit<ExactTopKOptions, 'threads'>): NeighborLists {
+  sharedDim(queries, base);
+  const run = new Run({ ...options, queries, baseCount: base.count, threads: 1 });
+  for (let chunkStart = 0; chunkStart < base.count; chunkStart += run.chunkRows) {
+    for (const task of run.loadChunk(base.data, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
   }
   return run.result();
 }
@@ -198,6 +201,15 @@ export function threadCount(queryCount: number, baseCount: number, dim: number, 
   return Math.min(wanted, Math.max(1, Math.floor(baseCount / 4)));
 }
 
+/** What a search's memory is laid out for. */
+interface RunOptions extends Omit<ExactTopKOptions, 'threads'> {
+  readonly queries: Rows;
+  /** Rows the search may see (an upper bound for streams): sizes the excluded-row mask and caps the chunk. */
+  readonly baseCount: number;
+  /** Threads that keep lists of their own. */
+  readonly threads: number;
+}
+
 /** One search: the shared memory, its layout, and this thread's kernel instance on it. */
 class Run {
   readonly memory: WasmMemory;
@@ -205,17 +217,16 @@ class Run {
   readonly kernel: TopKExports;
   readonly chunkRows: number;
   readonly kk: number;
+  private readonly queryCount: number;
+  private readonly baseCount: number;
+  private readonly dim: number;
 
-  constructor(
-    queries: Float32Array,
-    private readonly queryCount: number,
-    private readonly baseCount: number,
-    private readonly dim: number,
-    metric: Metric,
-    k: number,
-    threads: number,
-    options: Omit<ExactTopKOptions, 'threads'>,
-  ) {
+  constructor(options: RunOptions) {
+    const { queries, baseCount, threads, metric, k } = options;
+    const { count: queryCount, dim } = queries;
+    this.queryCount = queryCount;
+    this.baseCount = baseCount;
+    this.dim = dim;
     this.kk = Math.max(0, Math.min(k, baseCount));
     const rowBytes = Math.max(4, dim * 4);
     const chunkRows = options.chunkRows ?? Math.floor(CHUNK_BYTES / rowBytes);
@@ -242,7 +253,7 @@ class Run {
     // Sized once, never grown: a shared memory reserves its maximum up front.
     this.memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
-    const unitQueries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
+    const unitQueries = metric === 'cosine' ? normalizedCopy(queries.data, queryCount, dim) : queries.data.subarray(0, queryCount * dim);
     new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
     if (excludedRows) {
       const mask = new Uint8Array(this.memory.buffer, excludedAt, baseCount);
@@ -331,9 +342,9 @@ export class ExactTopKAccumulator {
   private readonly run: Run;
   private seen = 0;
 
-  constructor(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}) {
-    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
-    this.run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, 1, { ...options, chunkRows });
+  constructor(queries: Rows, options: Omit<ExactTopKOptions, 'threads'>) {
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(STREAM_CHUNK_BYTES / Math.max(4, queries.dim * 4)));
+    this.run = new Run({ ...options, queries, baseCount: Number.MAX_SAFE_INTEGER, threads: 1, chunkRows });
   }
 
   /** Rows offered so far. */
@@ -398,11 +409,11 @@ export class ParallelTopKStream {
    * speed, not the answer: the stream then runs on this thread. Needs the fused kernel
    * (fusedTopKAvailable()); callers fall back to the reference loop without it.
    */
-  static async open(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'excludedRows'> = {}): Promise<ParallelTopKStream> {
+  static async open(queries: Rows, options: Omit<ExactTopKOptions, 'excludedRows'>): Promise<ParallelTopKStream> {
     const wanted = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    const threads = k > 0 && queryCount > 0 ? wanted : 1;
-    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(PARALLEL_STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
-    const run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, threads, { ...options, chunkRows });
+    const threads = options.k > 0 && queries.count > 0 ? wanted : 1;
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(PARALLEL_STREAM_CHUNK_BYTES / Math.max(4, queries.dim * 4)));
+    const run = new Run({ ...options, queries, baseCount: Number.MAX_SAFE_INTEGER, threads, chunkRows });
     if (threads === 1) return new ParallelTopKStream(run, undefined, 1);
     const pool = new WorkerPool(run.memory, run.layout, threads - 1);
     const started = await pool.ready.then(

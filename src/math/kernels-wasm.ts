@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Rows } from '../core/rows.js';
 import type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';
 
 /**
@@ -107,7 +108,10 @@ class WasmKernels implements Kernels {
     out.columnNonzero.set(columns);
   }
 
-  dot(a: Float32Array, countA: number, b: Float32Array, countB: number, dim: number, out: Float32Array): void {
+  dot(aRows: Rows, bRows: Rows, out: Float32Array): void {
+    const dim = dotDim(aRows, bRows);
+    const { data: a, count: countA } = aRows;
+    const { data: b, count: countB } = bRows;
     if (countA === 0 || countB === 0) return;
     requireLength(out, countA * countB, 'dot out');
     if (dim === 0) {
@@ -230,6 +234,12 @@ export function plainBuffer(floats: number): KernelBuffer {
 
 function alignUp(bytes: number): number {
   return Math.ceil(bytes / ALIGN) * ALIGN;
+}
+
+/** The dimension both operands of a dot share; a mismatch is a caller's bug, caught before any row is read. */
+export function dotDim(a: Rows, b: Rows): number {
+  if (a.dim !== b.dim) throw new RangeError(`dot: a has ${a.dim} dimensions, b ${b.dim}`);
+  return a.dim;
 }
 
 function requireLength(array: ArrayLike<number>, length: number, what: string): void {

@@ -91,7 +91,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
     description: `exact ${metric} search over ${count(description.rows)} rows`,
     dim: description.dim,
     async search(queries, queryCount, k) {
-      const lists = await exactTopK(queries, queryCount, all.data, description.rows, description.dim, metric, k);
+      const lists = await exactTopK({ data: queries, count: queryCount, dim: description.dim }, { data: all.data, count: description.rows, dim: description.dim }, { metric, k });
       return Array.from({ length: queryCount }, (_, q) =>
         Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k))
           .filter((row) => row >= 0)

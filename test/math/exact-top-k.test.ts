@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Metric } from '../../src/core/policy.js';
+import type { Rows } from '../../src/core/rows.js';
 import { exactTopK, exactTopKSync, fusedTopKAvailable, ParallelTopKStream } from '../../src/math/exact-top-k.js';
 import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
 import { Rng } from '../../src/math/rng.js';
@@ -37,6 +38,10 @@ function assertSameLists(got: NeighborLists, want: NeighborLists, label: string)
   assert.ok(differing <= want.ids.length * 0.01, `${label}: ${differing} of ${want.ids.length} slots differ`);
 }
 
+function rows(data: Float32Array, count: number, dim: number): Rows {
+  return { data, count, dim };
+}
+
 function gaussian(rows: number, dim: number, rng: Rng): Float32Array {
   const data = new Float32Array(rows * dim);
   for (let i = 0; i < data.length; i++) data[i] = rng.nextGaussian();
@@ -56,12 +61,13 @@ test('random data, every metric, odd shapes: the engine answers as exactSearch d
     const queries = gaussian(queryCount, dim, rng);
     const base = gaussian(baseCount, dim, rng);
     for (const metric of METRICS) {
-      const want = exactSearch(queries, queryCount, base, baseCount, dim, metric, k);
+      const [q, b] = [rows(queries, queryCount, dim), rows(base, baseCount, dim)];
+      const want = exactSearch(q, b, { metric, k });
       const label = `${metric} ${queryCount}×${baseCount}×${dim} k=${k}`;
-      assertSameLists(exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k), want, `${label} sync`);
+      assertSameLists(exactTopKSync(q, b, { metric, k }), want, `${label} sync`);
       // Small chunks: rows pass through the kernel memory in several rounds, split over 3 threads.
       const chunkRows = Math.max(4, Math.ceil(baseCount / 3));
-      assertSameLists(await exactTopK(queries, queryCount, base, baseCount, dim, metric, k, { threads: 3, chunkRows }), want, `${label} threads`);
+      assertSameLists(await exactTopK(q, b, { metric, k, threads: 3, chunkRows }), want, `${label} threads`);
     }
   }
 });
@@ -70,9 +76,10 @@ test('real embeddings (wordnet-ft128, unnormalized): identical lists for every m
   const docs = wordnet();
   const queries = head(wordnet('queries.f32.npy'), 200);
   for (const metric of METRICS) {
-    const want = exactSearch(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10);
-    assertSameLists(exactTopKSync(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10), want, `${metric} sync`);
-    assertSameLists(await exactTopK(queries.data, queries.rows, docs.data, docs.rows, docs.dim, metric, 10, { threads: 2, chunkRows: 6000 }), want, `${metric} threads`);
+    const [q, b] = [rows(queries.data, queries.rows, queries.dim), rows(docs.data, docs.rows, docs.dim)];
+    const want = exactSearch(q, b, { metric, k: 10 });
+    assertSameLists(exactTopKSync(q, b, { metric, k: 10 }), want, `${metric} sync`);
+    assertSameLists(await exactTopK(q, b, { metric, k: 10, threads: 2, chunkRows: 6000 }), want, `${metric} threads`);
   }
 });
 
@@ -82,9 +89,9 @@ test('a parallel stream over blocks of odd sizes (rounds gathered across blocks,
   const queries = gaussian(queryCount, dim, rng);
   const base = gaussian(baseCount, dim, rng);
   for (const metric of METRICS) {
-    const want = exactSearch(queries, queryCount, base, baseCount, dim, metric, k);
+    const want = exactSearch(rows(queries, queryCount, dim), rows(base, baseCount, dim), { metric, k });
     // chunkRows 500: rounds end inside blocks and blocks span rounds.
-    const stream = await ParallelTopKStream.open(queries, queryCount, dim, metric, k, { threads: 2, chunkRows: 500 });
+    const stream = await ParallelTopKStream.open(rows(queries, queryCount, dim), { metric, k, threads: 2, chunkRows: 500 });
     assert.equal(stream.threadCount, 2, 'workers started');
     for (let start = 0, size = 1; start < baseCount; start += size, size = (size * 7 + 3) % 900) {
       const count = Math.min(size, baseCount - start);
@@ -105,8 +112,8 @@ test('zero and NaN rows rank as in exactSearch: zero scores 0 under cosine, NaN 
   const queries = new Float32Array(2 * dim);
   for (let q = 0; q < 2; q++) for (let j = 0; j < dim; j++) queries[q * dim + j] = -(base[j] as number) * (q + 1);
   for (const metric of METRICS) {
-    const want = exactSearch(queries, 2, base, 40, dim, metric, 10);
-    const got = await exactTopK(queries, 2, base, 40, dim, metric, 10, { threads: 2 });
+    const want = exactSearch(rows(queries, 2, dim), rows(base, 40, dim), { metric, k: 10 });
+    const got = await exactTopK(rows(queries, 2, dim), rows(base, 40, dim), { metric, k: 10, threads: 2 });
     assertSameLists(got, want, metric);
     assert.ok(!Array.from(got.ids).includes(10), `${metric}: the NaN row ranked`);
   }
@@ -118,7 +125,7 @@ test('equal rows: the lower row id wins the tie, across threads as within one', 
   const base = new Float32Array(64 * dim);
   for (let r = 0; r < 64; r++) base.set(row, r * dim);
   for (const metric of METRICS) {
-    const got = await exactTopK(row, 1, base, 64, dim, metric, 5, { threads: 2, chunkRows: 20 });
+    const got = await exactTopK(rows(row, 1, dim), rows(base, 64, dim), { metric, k: 5, threads: 2, chunkRows: 20 });
     assert.deepEqual(Array.from(got.ids), [0, 1, 2, 3, 4], metric);
   }
 });
@@ -126,9 +133,9 @@ test('equal rows: the lower row id wins the tie, across threads as within one', 
 test('k = 0, no queries, no rows: empty lists, no workers needed', async () => {
   const dim = 4;
   const data = new Float32Array(8 * dim).fill(1);
-  assert.equal((await exactTopK(data, 2, data, 8, dim, 'ip', 0, { threads: 2 })).ids.length, 0);
-  assert.equal((await exactTopK(data, 0, data, 8, dim, 'ip', 3, { threads: 2 })).ids.length, 0);
-  const none = await exactTopK(data, 2, data, 0, dim, 'ip', 3);
+  assert.equal((await exactTopK(rows(data, 2, dim), rows(data, 8, dim), { metric: 'ip', k: 0, threads: 2 })).ids.length, 0);
+  assert.equal((await exactTopK(rows(data, 0, dim), rows(data, 8, dim), { metric: 'ip', k: 3, threads: 2 })).ids.length, 0);
+  const none = await exactTopK(rows(data, 2, dim), rows(data, 0, dim), { metric: 'ip', k: 3 });
   assert.equal(none.k, 0);
 });
 
@@ -139,10 +146,11 @@ test('excluded rows (probe queries drawn from the base) never rank, as in the re
   picks.forEach((row, i) => queries.set(docs.data.subarray(row * docs.dim, (row + 1) * docs.dim), i * docs.dim));
   const excluded = new Set(picks);
   for (const metric of METRICS) {
-    const want = exactSearch(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, excluded);
-    const got = await exactTopK(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { threads: 2, chunkRows: 1000, excludedRows: excluded });
+    const [q, b] = [rows(queries, picks.length, docs.dim), rows(docs.data, docs.rows, docs.dim)];
+    const want = exactSearch(q, b, { metric, k: 10, exclude: excluded });
+    const got = await exactTopK(q, b, { metric, k: 10, threads: 2, chunkRows: 1000, excludedRows: excluded });
     assertSameLists(got, want, metric);
-    assertSameLists(exactTopKSync(queries, picks.length, docs.data, docs.rows, docs.dim, metric, 10, { excludedRows: excluded }), want, `${metric} sync`);
+    assertSameLists(exactTopKSync(q, b, { metric, k: 10, excludedRows: excluded }), want, `${metric} sync`);
     for (const row of picks) assert.ok(!Array.from(got.ids).includes(row), `${metric}: excluded row ${row} ranked`);
   }
 });
@@ -156,8 +164,8 @@ test('with the reference kernels (VECTORCLINIC_KERNELS=js) the engine answers th
   useKernels(jsKernels);
   try {
     for (const metric of METRICS) {
-      const want = exactSearch(queries, 5, base, 300, dim, metric, 10);
-      const got = await exactTopK(queries, 5, base, 300, dim, metric, 10, { threads: 2 });
+      const want = exactSearch(rows(queries, 5, dim), rows(base, 300, dim), { metric, k: 10 });
+      const got = await exactTopK(rows(queries, 5, dim), rows(base, 300, dim), { metric, k: 10, threads: 2 });
       assert.deepEqual(Array.from(got.ids), Array.from(want.ids), metric);
       // Bit-equal scores: the reference kernels accumulate in float64, the fused kernel in float32 lanes.
       assert.deepEqual(Array.from(got.scores), Array.from(want.scores), metric);
