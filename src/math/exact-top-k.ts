@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { kernels } from './kernels.js';
 import type { Rows } from '../core/rows.js';
 import { exactSearchReference, type NeighborLists, type SearchSpec, sharedDim } from './top-k-reference.js';
 import { normalizedCopy } from './vectors.js';
+import { alignUp, compileWasm, fixedSharedMemory, pagesFor, TAIL_SLACK, type WasmMemory, wasmApi } from './wasm-memory.js';
 
 /**
  * Exact top-k on every core: the fused WebAssembly kernel (src/math/wasm/exact-top-k.wat) scores
@@ -23,10 +23,6 @@ import { normalizedCopy } from './vectors.js';
 
 /** Next to this module both in src/ (run by tsx) and in dist/ (copied by scripts/copy-assets.mjs). */
 const WASM_URL = new URL('./wasm/exact-top-k.wasm', import.meta.url);
-const PAGE_BYTES = 65536;
-const MAX_PAGES = 65536;
-/** Bytes readable after every array: a row's tail is one masked 16-byte load. */
-const TAIL_SLACK = 16;
 /** Rows copied into the shared memory per round: big enough to amortize a round, small next to the 4 GiB cap. */
 const CHUNK_BYTES = 256 << 20;
 /** Rows every query passes over before the next block: ~512 KiB of them stay in the 2 MiB L2 while the queries stream. */
@@ -54,18 +50,6 @@ export interface ExactTopKOptions extends SearchSpec {
   readonly zeroRowsNeverRank?: boolean;
 }
 
-/** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-}
-const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: WasmApi };
-
 export interface TopKExports {
   prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
   search(q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number, bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number): void;
@@ -78,7 +62,7 @@ let unavailable = false;
 export function fusedTopKAvailable(): boolean {
   if (compiled || unavailable) return !unavailable;
   try {
-    compiled = new wasmApi.Module(readFileSync(WASM_URL));
+    compiled = compileWasm(WASM_URL);
   } catch {
     unavailable = true;
   }
@@ -87,7 +71,7 @@ export function fusedTopKAvailable(): boolean {
 
 /** The fused kernel instantiated on `memory` (compiled once per thread). */
 export function instantiateTopK(memory: WasmMemory): TopKExports {
-  compiled ??= new wasmApi.Module(readFileSync(WASM_URL));
+  compiled ??= compileWasm(WASM_URL);
   return new wasmApi.Instance(compiled, { env: { memory } }).exports as TopKExports;
 }
 
@@ -248,10 +232,9 @@ class Run {
     const counterAt = take(4);
     const termsAt = take(this.chunkRows * 4);
     const chunkAt = take(this.chunkRows * dim * 4);
-    const pages = Math.ceil(end / PAGE_BYTES);
-    if (pages > MAX_PAGES) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
-    // Sized once, never grown: a shared memory reserves its maximum up front.
-    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+    const pages = pagesFor(end);
+    if (pages === undefined) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
+    this.memory = fixedSharedMemory(pages);
     // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
     const unitQueries = metric === 'cosine' ? normalizedCopy(queries.data, queryCount, dim) : queries.data.subarray(0, queryCount * dim);
     new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
@@ -561,8 +544,4 @@ function startWorker(workerData: { memory: WasmMemory; layout: Layout }): Worker
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData });
-}
-
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
 }

@@ -245,7 +245,7 @@ test('allocated buffers keep their contents and views when the memory grows, and
 test('kernels() falls back to the JS reference when the .wasm file is missing', () => {
   const directory = mkdtempSync(join(tmpdir(), 'vectorclinic-kernels-'));
   try {
-    for (const name of ['kernels.ts', 'kernels-wasm.ts']) copyFileSync(new URL(`./${name}`, import.meta.url), join(directory, name));
+    for (const name of ['kernels.ts', 'kernels-wasm.ts', 'wasm-memory.ts']) copyFileSync(new URL(`./${name}`, import.meta.url), join(directory, name));
     writeFileSync(join(directory, 'package.json'), '{"type": "module"}');
     const script = `const k = await import(${JSON.stringify(join(directory, 'kernels.ts'))});
       const out = k.createRowScanOutput(1, 2);
