@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metric } from '../core/policy.js';
+import { decodeElements } from '../io/decode.js';
 import { kernels } from './kernels.js';
 import type { Rows } from '../core/rows.js';
 import { exactSearchReference, type NeighborLists, type SearchSpec, sharedDim } from './top-k-reference.js';
@@ -50,7 +51,39 @@ export interface ExactTopKOptions extends SearchSpec {
   readonly zeroRowsNeverRank?: boolean;
 }
 
+/** Element types the engine takes rows in, with their codes in exact-top-k.wat's `widen`. */
+export const STORED_ELEMENT_CODES = { float32: 0, float16: 1, bfloat16: 2, int8: 3, uint8: 4 } as const;
+export type StoredElement = keyof typeof STORED_ELEMENT_CODES;
+const STORED_ELEMENT_BYTES: Readonly<Record<StoredElement, number>> = { float32: 4, float16: 2, bfloat16: 2, int8: 1, uint8: 1 };
+
+/**
+ * Rows in their stored element type, little-endian (a float16 or int8 file as read): each thread
+ * widens its slice of a chunk to float32 just before scoring it, so no float32 copy of all rows exists.
+ */
+export interface StoredRows {
+  readonly bytes: Uint8Array;
+  readonly storage: StoredElement;
+  readonly count: number;
+  readonly dim: number;
+}
+
+/** Base rows as float32 or in their stored type. */
+export type BaseRows = Rows | StoredRows;
+
+function isStored(base: BaseRows): base is StoredRows {
+  return 'bytes' in base;
+}
+
+/** Stored rows widened to float32 all at once: the reference loop's input (the fused kernel widens a slice at a time). */
+export function widenedRows(base: BaseRows): Rows {
+  if (!isStored(base)) return base;
+  const data = new Float32Array(base.count * base.dim);
+  decodeElements({ storage: base.storage, bytes: STORED_ELEMENT_BYTES[base.storage], littleEndian: true }, base.bytes, 0, data.length, data, 0);
+  return { data, count: base.count, dim: base.dim };
+}
+
 export interface TopKExports {
+  widen(src: number, dst: number, count: number, storage: number): void;
   prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
   search(q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number, bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number): void;
 }
@@ -123,6 +156,11 @@ export interface Layout {
   readonly excluded: number;
   /** i32: the next slice of the chunk to search. */
   readonly counter: number;
+  /** STORED_ELEMENT_CODES of the rows as copied in; 0 (float32) = they are in `chunk` already. */
+  readonly storage: number;
+  /** Where rows of another type are copied in, before each thread widens its slice into `chunk`. */
+  readonly stored: number;
+  readonly storedBytes: number;
 }
 
 /** Normalize / measure the range's rows, then offer them to the thread's lists. */
@@ -133,6 +171,7 @@ export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask
   const rows = layout.chunk + task.from * rowBytes;
   const terms = layout.terms + task.from * 4;
   const state = layout.states[task.thread]!;
+  if (layout.storage !== 0) kernel.widen(layout.stored + task.from * layout.dim * layout.storedBytes, rows, count * layout.dim, layout.storage);
   kernel.prepare_rows(rows, count, layout.dim, layout.mode, terms);
   kernel.search(layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k, state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows, layout.excluded);
 }
@@ -141,13 +180,13 @@ export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask
  * Exact k-nearest neighbours of the queries among the base rows under `options.metric`, on
  * `options.threads` threads. Resolves to the same lists as `exactSearch` with a set (or no) `exclude`.
  */
-export async function exactTopK(queries: Rows, base: Rows, options: ExactTopKOptions): Promise<NeighborLists> {
+export async function exactTopK(queries: Rows, base: BaseRows, options: ExactTopKOptions): Promise<NeighborLists> {
   // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
-  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, base, { metric: options.metric, k: options.k, exclude: options.excludedRows });
+  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, widenedRows(base), { metric: options.metric, k: options.k, exclude: options.excludedRows });
   const dim = sharedDim(queries, base);
   const threads = options.k > 0 ? threadCount(queries.count, base.count, dim, options.threads) : 1;
   if (threads === 1 || queries.count === 0) return exactTopKSync(queries, base, options);
-  const run = new Run({ ...options, queries, baseCount: base.count, threads });
+  const run = new Run({ ...options, queries, baseCount: base.count, threads, storage: storageOf(base) });
   const pool = new WorkerPool(run.memory, run.layout, threads - 1);
   try {
     const started = await pool.ready.then(
@@ -157,7 +196,7 @@ export async function exactTopK(queries: Rows, base: Rows, options: ExactTopKOpt
     // Workers that cannot start (thread limits, a sandbox) cost speed, not the answer.
     if (!started) return exactTopKSync(queries, base, options);
     for (let chunkStart = 0; chunkStart < base.count; chunkStart += run.chunkRows) {
-      const tasks = run.loadChunk(base.data, chunkStart, threads);
+      const tasks = run.loadChunk(base, chunkStart, threads);
       const others = pool.run(tasks.slice(1));
       if (tasks[0]) searchChunk(run.kernel, run.layout, run.memory, tasks[0]);
       await others;
@@ -169,13 +208,17 @@ export async function exactTopK(queries: Rows, base: Rows, options: ExactTopKOpt
 }
 
 /** `exactTopK` on the calling thread only, synchronously. */
-export function exactTopKSync(queries: Rows, base: Rows, options: Omit<ExactTopKOptions, 'threads'>): NeighborLists {
+export function exactTopKSync(queries: Rows, base: BaseRows, options: Omit<ExactTopKOptions, 'threads'>): NeighborLists {
   sharedDim(queries, base);
-  const run = new Run({ ...options, queries, baseCount: base.count, threads: 1 });
+  const run = new Run({ ...options, queries, baseCount: base.count, threads: 1, storage: storageOf(base) });
   for (let chunkStart = 0; chunkStart < base.count; chunkStart += run.chunkRows) {
-    for (const task of run.loadChunk(base.data, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
+    for (const task of run.loadChunk(base, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
   }
   return run.result();
+}
+
+function storageOf(base: BaseRows): StoredElement {
+  return isStored(base) ? base.storage : 'float32';
 }
 
 /** Threads worth using: the requested (or every) core, but one when the work is too small to share. */
@@ -192,6 +235,8 @@ interface RunOptions extends Omit<ExactTopKOptions, 'threads'> {
   readonly baseCount: number;
   /** Threads that keep lists of their own. */
   readonly threads: number;
+  /** The element type rows are copied in as (default float32). */
+  readonly storage?: StoredElement;
 }
 
 /** One search: the shared memory, its layout, and this thread's kernel instance on it. */
@@ -204,6 +249,7 @@ class Run {
   private readonly queryCount: number;
   private readonly baseCount: number;
   private readonly dim: number;
+  private readonly storedBytes: number;
 
   constructor(options: RunOptions) {
     const { queries, baseCount, threads, metric, k } = options;
@@ -211,6 +257,8 @@ class Run {
     this.queryCount = queryCount;
     this.baseCount = baseCount;
     this.dim = dim;
+    const storage = options.storage ?? 'float32';
+    this.storedBytes = STORED_ELEMENT_BYTES[storage];
     this.kk = Math.max(0, Math.min(k, baseCount));
     const rowBytes = Math.max(4, dim * 4);
     const chunkRows = options.chunkRows ?? Math.floor(CHUNK_BYTES / rowBytes);
@@ -232,6 +280,7 @@ class Run {
     const counterAt = take(4);
     const termsAt = take(this.chunkRows * 4);
     const chunkAt = take(this.chunkRows * dim * 4);
+    const storedAt = storage === 'float32' ? 0 : take(this.chunkRows * dim * this.storedBytes);
     const pages = pagesFor(end);
     if (pages === undefined) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
     this.memory = fixedSharedMemory(pages);
@@ -254,27 +303,36 @@ class Run {
       blockRows: Math.max(4, Math.floor(BLOCK_BYTES / rowBytes) & ~3),
       excluded: excludedAt,
       counter: counterAt,
+      storage: STORED_ELEMENT_CODES[storage],
+      stored: storedAt,
+      storedBytes: this.storedBytes,
     };
     this.kernel = instantiateTopK(this.memory);
   }
 
   /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
-  loadChunk(base: Float32Array, chunkStart: number, threads: number): ChunkTask[] {
+  loadChunk(base: BaseRows, chunkStart: number, threads: number): ChunkTask[] {
     const rows = Math.min(this.chunkRows, this.baseCount - chunkStart);
-    return this.loadRows(base.subarray(chunkStart * this.dim, (chunkStart + rows) * this.dim), rows, chunkStart, threads);
+    const [from, to] = [chunkStart * this.dim, (chunkStart + rows) * this.dim];
+    const values = isStored(base) ? base.bytes.subarray(from * this.storedBytes, to * this.storedBytes) : base.data.subarray(from, to);
+    return this.loadRows(values, rows, chunkStart, threads);
   }
 
   /** Copy `rows` rows (at most chunkRows) whose first has id `firstId` into memory, one range per thread. */
-  loadRows(data: Float32Array, rows: number, firstId: number, threads: number): ChunkTask[] {
+  loadRows(data: Float32Array | Uint8Array, rows: number, firstId: number, threads: number): ChunkTask[] {
     if (this.kk === 0 || this.queryCount === 0) return [];
     this.copyRows(data, rows, 0);
     return this.startRound(rows, firstId, threads);
   }
 
-  /** Copy `rows` rows into the chunk at row `at` (at + rows ≤ chunkRows). */
-  copyRows(data: Float32Array, rows: number, at: number): void {
-    const { dim } = this;
-    new Float32Array(this.memory.buffer, this.layout.chunk + at * dim * 4, rows * dim).set(data.subarray(0, rows * dim));
+  /** Copy `rows` rows into the chunk at row `at` (at + rows ≤ chunkRows): float32 values, or the stored type's bytes. */
+  copyRows(data: Float32Array | Uint8Array, rows: number, at: number): void {
+    const { dim, storedBytes } = this;
+    if (this.layout.storage === 0) {
+      new Float32Array(this.memory.buffer, this.layout.chunk + at * dim * 4, rows * dim).set(data.subarray(0, rows * dim));
+      return;
+    }
+    new Uint8Array(this.memory.buffer, this.layout.stored + at * dim * storedBytes, rows * dim * storedBytes).set(data.subarray(0, rows * dim * storedBytes));
   }
 
   /** The tasks of a round over the first `rows` rows of the chunk, whose first has id `firstId`. */

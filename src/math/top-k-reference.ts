@@ -30,7 +30,7 @@ export interface ExactSearchOptions extends SearchSpec {
 }
 
 /** The dimension queries and base share; a mismatch is a caller's bug, caught before any kernel reads past a row. */
-export function sharedDim(queries: Rows, base: Rows): number {
+export function sharedDim(queries: Pick<Rows, 'dim'>, base: Pick<Rows, 'dim'>): number {
   if (queries.dim !== base.dim) throw new RangeError(`exact search: queries have ${queries.dim} dimensions, base rows ${base.dim}`);
   return queries.dim;
 }

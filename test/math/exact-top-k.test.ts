@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Metric } from '../../src/core/policy.js';
 import type { Rows } from '../../src/core/rows.js';
-import { exactTopK, exactTopKSync, fusedTopKAvailable, ParallelTopKStream } from '../../src/math/exact-top-k.js';
+import { exactTopK, exactTopKSync, fusedTopKAvailable, instantiateTopK, ParallelTopKStream, STORED_ELEMENT_CODES, widenedRows } from '../../src/math/exact-top-k.js';
+import { fixedSharedMemory } from '../../src/math/wasm-memory.js';
 import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
+import { npyHeader } from '../../src/io/npy-writer.js';
 import { Rng } from '../../src/math/rng.js';
+import { openNpy } from '../../src/sources/files/npy.js';
 import { exactSearchReference as exactSearch, type NeighborLists } from '../../src/math/top-k.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 
@@ -172,5 +178,88 @@ test('with the reference kernels (VECTORCLINIC_KERNELS=js) the engine answers th
     }
   } finally {
     useKernels(fast);
+  }
+});
+
+test('widen: every float16 pattern, and int8/uint8/bfloat16 values, widen as the file readers decode them', () => {
+  const memory = fixedSharedMemory(16);
+  const kernel = instantiateTopK(memory);
+  const patterns = Uint16Array.from({ length: 65536 }, (_, i) => i);
+  // 65536 values plus an odd tail: 4 at a time, then one at a time.
+  for (const [storage, bytes] of [
+    ['float16', new Uint8Array(patterns.buffer)],
+    ['bfloat16', new Uint8Array(patterns.buffer)],
+    ['int8', Uint8Array.from({ length: 259 }, (_, i) => i & 0xff)],
+    ['uint8', Uint8Array.from({ length: 259 }, (_, i) => (i * 7) & 0xff)],
+  ] as const) {
+    const count = bytes.length / (storage.endsWith('16') ? 2 : 1) - (storage.endsWith('16') ? 1 : 0);
+    // At an odd address: stored rows need no alignment.
+    new Uint8Array(memory.buffer, 1, bytes.length).set(bytes);
+    const dst = 1 << 18;
+    new Float32Array(memory.buffer, dst, count + 4).fill(-7);
+    kernel.widen(1, dst, count, STORED_ELEMENT_CODES[storage]);
+    const got = new Float32Array(memory.buffer, dst, count + 1);
+    const want = widenedRows({ bytes, storage, count, dim: 1 }).data;
+    for (let i = 0; i < count; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${storage} value ${i}: ${got[i]} vs ${want[i]}`);
+    assert.equal(got[count], -7, `${storage}: wrote past the last value`);
+  }
+});
+
+test('float16 / int8 / uint8 rows searched in their stored type: the lists of the same rows widened first, bit for bit', async () => {
+  const rng = new Rng(16);
+  const [queryCount, baseCount, dim] = [6, 1203, 13];
+  const queries = gaussian(queryCount, dim, rng);
+  const half = new Uint16Array(baseCount * dim);
+  // Half-precision patterns of moderate values (exponent 10..20), some negative, a few subnormal.
+  for (let i = 0; i < half.length; i++) half[i] = (rng.nextFloat() < 0.5 ? 0x8000 : 0) | (i % 97 === 0 ? rng.nextInt(0x3ff) : ((10 + rng.nextInt(10)) << 10) | rng.nextInt(0x3ff));
+  const signed = Int8Array.from({ length: baseCount * dim }, () => rng.nextInt(256) - 128);
+  for (const [storage, bytes] of [
+    ['float16', new Uint8Array(half.buffer)],
+    ['int8', new Uint8Array(signed.buffer)],
+    ['uint8', Uint8Array.from({ length: baseCount * dim }, () => rng.nextInt(256))],
+  ] as const) {
+    const stored = { bytes, storage, count: baseCount, dim };
+    const widened = widenedRows(stored);
+    for (const metric of METRICS) {
+      const want = exactTopKSync(rows(queries, queryCount, dim), widened, { metric, k: 10 });
+      const label = `${storage} ${metric}`;
+      // Worker threads once per type (each start costs ~0.5 s under tsx): slices widened by both threads.
+      const parallel = metric === 'cosine' ? [await exactTopK(rows(queries, queryCount, dim), stored, { metric, k: 10, threads: 2, chunkRows: 500 })] : [];
+      for (const got of [exactTopKSync(rows(queries, queryCount, dim), stored, { metric, k: 10, chunkRows: 250 }), ...parallel]) {
+        assert.deepEqual(Array.from(got.ids), Array.from(want.ids), label);
+        assert.deepEqual(Array.from(got.scores), Array.from(want.scores), label);
+      }
+    }
+  }
+});
+
+test('a float16 .npy is read in its stored type (half the bytes of float32) and searched to the lists of its float32 rows', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'vectorclinic-f16-'));
+  try {
+    const rng = new Rng(17);
+    const [count, dim] = [500, 10];
+    const half = Uint16Array.from({ length: count * dim }, () => (rng.nextFloat() < 0.5 ? 0x8000 : 0) | ((12 + rng.nextInt(6)) << 10) | rng.nextInt(0x3ff));
+    const path = join(directory, 'half.npy');
+    writeFileSync(path, Buffer.concat([npyHeader(count, dim, '<f2'), new Uint8Array(half.buffer)]));
+    const source = openNpy(path);
+    const stored = await source.readStoredRows?.();
+    const floats = await source.readRows(Array.from({ length: count }, (_, i) => i));
+    await source.close();
+    assert.ok(stored, 'float16 rows come back in their stored type');
+    assert.equal(stored.bytes.byteLength, count * dim * 2);
+    const queries = rows(gaussian(3, dim, rng), 3, dim);
+    for (const metric of METRICS) {
+      const want = exactTopKSync(queries, floats, { metric, k: 10 });
+      const got = exactTopKSync(queries, stored, { metric, k: 10 });
+      assert.deepEqual(Array.from(got.ids), Array.from(want.ids), metric);
+      assert.deepEqual(Array.from(got.scores), Array.from(want.scores), metric);
+    }
+    const f32 = join(directory, 'single.npy');
+    writeFileSync(f32, Buffer.concat([npyHeader(count, dim), new Uint8Array(floats.data.buffer, floats.data.byteOffset, count * dim * 4)]));
+    const single = openNpy(f32);
+    assert.equal(await single.readStoredRows?.(), undefined, 'float32 rows are read as they are');
+    await single.close();
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 });
