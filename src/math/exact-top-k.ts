@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { kernels } from './kernels.js';
 import type { Rows } from '../core/rows.js';
 import { exactSearchReference, type NeighborLists, type SearchSpec, sharedDim } from './top-k-reference.js';
 import { normalizedCopy } from './vectors.js';
-import { alignUp, compileWasm, fixedSharedMemory, pagesFor, TAIL_SLACK, type WasmMemory, wasmApi } from './wasm-memory.js';
+import { alignUp, compileBytes, fixedSharedMemory, pagesFor, TAIL_SLACK, type WasmMemory, wasmApi } from './wasm-memory.js';
 
 /**
  * Exact top-k on every core: the fused WebAssembly kernel (src/math/wasm/exact-top-k.wat) scores
@@ -24,6 +25,7 @@ import { alignUp, compileWasm, fixedSharedMemory, pagesFor, TAIL_SLACK, type Was
 
 /** Next to this module both in src/ (run by tsx) and in dist/ (copied by scripts/copy-assets.mjs). */
 const WASM_URL = new URL('./wasm/exact-top-k.wasm', import.meta.url);
+const RELAXED_WASM_URL = new URL('./wasm/exact-top-k-relaxed.wasm', import.meta.url);
 /** Rows copied into the shared memory per round: big enough to amortize a round, small next to the 4 GiB cap. */
 const CHUNK_BYTES = 256 << 20;
 /** Rows every query passes over before the next block: ~512 KiB of them stay in the 2 MiB L2 while the queries stream. */
@@ -88,24 +90,64 @@ export interface TopKExports {
   search(q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number, bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number): void;
 }
 
-let compiled: object | undefined;
+/**
+ * The two builds of the fused kernel (scripts/build-wasm.mjs): `relaxed-simd` fuses the 2 × 4 tile's
+ * multiply-adds into `f32x4.relaxed_madd` (one FMA instruction where the CPU has it; Node 22+, or
+ * Node 20 with --experimental-wasm-relaxed-simd), `simd` multiplies then adds (plain SIMD128, every
+ * runtime, and the rounding of the reference dot kernel). FMA rounds once instead of twice, so scores
+ * may differ from the plain build's in the last bit: lists agree ties aside.
+ */
+export type TopKKernel = 'relaxed-simd' | 'simd';
+const KERNEL_URLS: Readonly<Record<TopKKernel, URL>> = { 'relaxed-simd': RELAXED_WASM_URL, simd: WASM_URL };
+/** Tried in this order; VECTORCLINIC_TOPK_KERNEL=simd keeps the plain build. */
+const KERNEL_PREFERENCE: readonly TopKKernel[] = ['relaxed-simd', 'simd'];
+
+const compiled = new Map<TopKKernel, object | undefined>();
+let chosen: TopKKernel | undefined;
 let unavailable = false;
 
-/** Whether the fused kernel's module loads here (false when the .wasm file is missing or invalid). */
-export function fusedTopKAvailable(): boolean {
-  if (compiled || unavailable) return !unavailable;
-  try {
-    compiled = compileWasm(WASM_URL);
-  } catch {
-    unavailable = true;
+/** The build compiled (once per thread), or undefined when its file is missing or this runtime does not validate it. */
+function compiledKernel(kernel: TopKKernel): object | undefined {
+  if (!compiled.has(kernel)) {
+    try {
+      const bytes = readFileSync(KERNEL_URLS[kernel]);
+      compiled.set(kernel, wasmApi.validate(bytes) ? compileBytes(bytes) : undefined);
+    } catch {
+      compiled.set(kernel, undefined);
+    }
   }
+  return compiled.get(kernel);
+}
+
+/** Whether the fused kernel loads here (false when no build is present and valid); picks the build on first call. */
+export function fusedTopKAvailable(): boolean {
+  if (chosen) return true;
+  if (unavailable) return false;
+  const order = process.env.VECTORCLINIC_TOPK_KERNEL === 'simd' ? (['simd'] as const) : KERNEL_PREFERENCE;
+  chosen = order.find((kernel) => compiledKernel(kernel) !== undefined);
+  unavailable = chosen === undefined;
   return !unavailable;
 }
 
-/** The fused kernel instantiated on `memory` (compiled once per thread). */
-export function instantiateTopK(memory: WasmMemory): TopKExports {
-  compiled ??= compileWasm(WASM_URL);
-  return new wasmApi.Instance(compiled, { env: { memory } }).exports as TopKExports;
+/** The build searches run on (undefined when neither loads: the reference loop answers). */
+export function topKKernel(): TopKKernel | undefined {
+  fusedTopKAvailable();
+  return chosen;
+}
+
+/** Run later searches on `kernel` (the bench times both builds in one run); false when this runtime cannot load it. */
+export function useTopKKernel(kernel: TopKKernel): boolean {
+  if (!compiledKernel(kernel)) return false;
+  chosen = kernel;
+  unavailable = false;
+  return true;
+}
+
+/** The fused kernel instantiated on `memory`: the chosen build, or the one a worker was told its caller runs. */
+export function instantiateTopK(memory: WasmMemory, kernel: TopKKernel | undefined = topKKernel()): TopKExports {
+  const module = kernel && compiledKernel(kernel);
+  if (!module) throw new Error(`exact top-k: the ${kernel ?? 'fused'} kernel does not load in this runtime`);
+  return new wasmApi.Instance(module, { env: { memory } }).exports as TopKExports;
 }
 
 /**
@@ -187,7 +229,7 @@ export async function exactTopK(queries: Rows, base: BaseRows, options: ExactTop
   const threads = options.k > 0 ? threadCount(queries.count, base.count, dim, options.threads) : 1;
   if (threads === 1 || queries.count === 0) return exactTopKSync(queries, base, options);
   const run = new Run({ ...options, queries, baseCount: base.count, threads, storage: storageOf(base) });
-  const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+  const pool = new WorkerPool({ memory: run.memory, layout: run.layout, kernel: run.kernelName }, threads - 1);
   try {
     const started = await pool.ready.then(
       () => true,
@@ -244,6 +286,8 @@ class Run {
   readonly memory: WasmMemory;
   readonly layout: Layout;
   readonly kernel: TopKExports;
+  /** The build this search runs on, in every thread. */
+  readonly kernelName: TopKKernel;
   readonly chunkRows: number;
   readonly kk: number;
   private readonly queryCount: number;
@@ -307,7 +351,8 @@ class Run {
       stored: storedAt,
       storedBytes: this.storedBytes,
     };
-    this.kernel = instantiateTopK(this.memory);
+    this.kernelName = topKKernel() ?? 'simd';
+    this.kernel = instantiateTopK(this.memory, this.kernelName);
   }
 
   /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
@@ -456,7 +501,7 @@ export class ParallelTopKStream {
     const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(PARALLEL_STREAM_CHUNK_BYTES / Math.max(4, queries.dim * 4)));
     const run = new Run({ ...options, queries, baseCount: Number.MAX_SAFE_INTEGER, threads, chunkRows });
     if (threads === 1) return new ParallelTopKStream(run, undefined, 1);
-    const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+    const pool = new WorkerPool({ memory: run.memory, layout: run.layout, kernel: run.kernelName }, threads - 1);
     const started = await pool.ready.then(
       () => true,
       () => false,
@@ -516,6 +561,13 @@ export class ParallelTopKStream {
   }
 }
 
+/** What a worker starts with: the shared memory, where everything is in it, and the build to run. */
+export interface WorkerData {
+  readonly memory: WasmMemory;
+  readonly layout: Layout;
+  readonly kernel: TopKKernel;
+}
+
 /** What the main thread sends a worker. */
 export type WorkerRequest = { readonly type: 'search'; readonly task: ChunkTask };
 export type WorkerReply = { readonly type: 'ready' } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
@@ -528,8 +580,8 @@ class WorkerPool {
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(memory: WasmMemory, layout: Layout, count: number) {
-    this.workers = Array.from({ length: count }, () => startWorker({ memory, layout }));
+  constructor(shared: WorkerData, count: number) {
+    this.workers = Array.from({ length: count }, () => startWorker(shared));
     this.ready = Promise.all(this.workers.map((worker) => this.waitReady(worker))).then(() => {});
     for (const worker of this.workers) {
       worker.on('message', (reply: WorkerReply) => {
@@ -595,7 +647,7 @@ class WorkerPool {
  * The worker module sits next to this one: .js in dist/, .ts when run from src/ by tsx. Node 20
  * does not pass tsx's module hooks on to worker threads, so a .ts worker registers them itself.
  */
-function startWorker(workerData: { memory: WasmMemory; layout: Layout }): Worker {
+function startWorker(workerData: WorkerData): Worker {
   const extension = extname(fileURLToPath(import.meta.url));
   const workerFile = new URL(`./exact-top-k-worker${extension}`, import.meta.url);
   if (extension !== '.ts') return new Worker(workerFile, { workerData });

@@ -39,7 +39,11 @@ export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 /** Compile a module next to the calling one (throws when the file is missing or invalid). */
 export function compileWasm(url: URL): object {
-  return new wasmApi.Module(readFileSync(url));
+  return compileBytes(readFileSync(url));
+}
+
+export function compileBytes(bytes: Uint8Array): object {
+  return new wasmApi.Module(bytes);
 }
 
 /** A shared memory of exactly `pages` pages, never grown (a shared memory reserves its maximum up front). */

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Metric } from '../../src/core/policy.js';
 import type { Rows } from '../../src/core/rows.js';
-import { exactTopK, exactTopKSync, fusedTopKAvailable, instantiateTopK, ParallelTopKStream, STORED_ELEMENT_CODES, widenedRows } from '../../src/math/exact-top-k.js';
-import { fixedSharedMemory } from '../../src/math/wasm-memory.js';
+import { exactTopK, exactTopKSync, fusedTopKAvailable, instantiateTopK, ParallelTopKStream, STORED_ELEMENT_CODES, topKKernel, useTopKKernel, widenedRows } from '../../src/math/exact-top-k.js';
+import { fixedSharedMemory, wasmApi } from '../../src/math/wasm-memory.js';
 import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
 import { npyHeader } from '../../src/io/npy-writer.js';
 import { Rng } from '../../src/math/rng.js';
@@ -16,6 +17,10 @@ import { head, wordnet } from '../helpers/wordnet.js';
 
 const METRICS: readonly Metric[] = ['ip', 'cosine', 'l2'];
 
+// The comparisons below hold the engine to the reference's rounding (1e-6): the plain SIMD build's.
+// Where the runtime has relaxed SIMD (Node 22+) the engine would pick the FMA build, which has its own test.
+useTopKKernel('simd');
+
 test('the fused kernel loads (npm test builds it): the comparisons below run it, not the fallback', () => {
   assert.ok(fusedTopKAvailable());
 });
@@ -24,14 +29,14 @@ test('the fused kernel loads (npm test builds it): the comparisons below run it,
  * The engine's lists against `exactSearch`: the same score at every rank (to float32 rounding of a
  * near-tie) and the same ids except where two rows tie within that rounding.
  */
-function assertSameLists(got: NeighborLists, want: NeighborLists, label: string): void {
+function assertSameLists(got: NeighborLists, want: NeighborLists, label: string, tolerance = 1e-6): void {
   assert.equal(got.queries, want.queries, label);
   assert.equal(got.k, want.k, label);
   let differing = 0;
   for (let i = 0; i < want.ids.length; i++) {
     const a = got.scores[i] as number;
     const b = want.scores[i] as number;
-    if (a !== b) assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${label}: score at slot ${i}: ${a} vs ${b}`);
+    if (a !== b) assert.ok(Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b)), `${label}: score at slot ${i}: ${a} vs ${b}`);
     if (got.ids[i] === want.ids[i]) continue;
     differing++;
     const q = Math.floor(i / want.k);
@@ -39,7 +44,7 @@ function assertSameLists(got: NeighborLists, want: NeighborLists, label: string)
     const gotAt = Array.from(want.ids.subarray(q * want.k, (q + 1) * want.k)).indexOf(got.ids[i] as number);
     // A swapped pair or a row entering at the last ranks must be a near-tie.
     const tie = gotAt >= 0 ? Math.abs((wantScores[gotAt] as number) - b) : Math.abs(a - b);
-    assert.ok(tie <= 1e-6 * Math.max(1, Math.abs(b)), `${label}: query ${q} rank ${i % want.k}: id ${got.ids[i]} vs ${want.ids[i]} (not a tie)`);
+    assert.ok(tie <= tolerance * Math.max(1, Math.abs(b)), `${label}: query ${q} rank ${i % want.k}: id ${got.ids[i]} vs ${want.ids[i]} (not a tie)`);
   }
   assert.ok(differing <= want.ids.length * 0.01, `${label}: ${differing} of ${want.ids.length} slots differ`);
 }
@@ -261,5 +266,57 @@ test('a float16 .npy is read in its stored type (half the bytes of float32) and 
     await single.close();
   } finally {
     rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+/** The relaxed-SIMD child below and this process draw the same rows from the same seed. */
+function fmaCase(): { queries: Rows; base: Rows } {
+  const rng = new Rng(33);
+  const dim = 45;
+  return { queries: rows(gaussian(7, dim, rng), 7, dim), base: rows(gaussian(2003, dim, rng), 2003, dim) };
+}
+
+test('the relaxed-SIMD (FMA) build, run where the runtime has it, answers as the reference does, ties aside', () => {
+  const script = `
+    const { exactTopK, exactTopKSync, topKKernel } = await import(${JSON.stringify(new URL('../../src/math/exact-top-k.ts', import.meta.url).href)});
+    const { Rng } = await import(${JSON.stringify(new URL('../../src/math/rng.ts', import.meta.url).href)});
+    const rng = new Rng(33);
+    const gaussian = (n) => Float32Array.from({ length: n }, () => rng.nextGaussian());
+    const dim = 45;
+    const queries = { data: gaussian(7 * dim), count: 7, dim };
+    const base = { data: gaussian(2003 * dim), count: 2003, dim };
+    const out = { kernel: topKKernel(), lists: {} };
+    for (const metric of ['ip', 'cosine', 'l2']) {
+      const lists = metric === 'l2' ? await exactTopK(queries, base, { metric, k: 10, threads: 2, chunkRows: 700 }) : exactTopKSync(queries, base, { metric, k: 10 });
+      out.lists[metric] = { queries: lists.queries, k: lists.k, ids: Array.from(lists.ids), scores: Array.from(lists.scores) };
+    }
+    console.log(JSON.stringify(out));`;
+  const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: new URL('../../', import.meta.url),
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const result = JSON.parse(child.stdout) as { kernel: string; lists: Record<Metric, { queries: number; k: number; ids: number[]; scores: number[] }> };
+  assert.equal(result.kernel, 'relaxed-simd', 'the runtime validated the relaxed build and the engine picked it');
+  const { queries, base } = fmaCase();
+  for (const metric of METRICS) {
+    const got = result.lists[metric];
+    const lists = { queries: got.queries, k: got.k, ids: Int32Array.from(got.ids), scores: Float32Array.from(got.scores) };
+    // FMA rounds each multiply-add once instead of twice: a dot of 45 terms may move by up to
+    // 45 · 2⁻²⁴ · Σ|qᵢxᵢ| (~1e-4 here), and L2's 2q·x − ‖x‖² keeps that absolute error.
+    assertSameLists(lists, exactSearch(queries, base, { metric, k: 10 }), `relaxed ${metric}`, 2e-4);
+  }
+});
+
+test('the plain SIMD build stays selectable (the fallback where relaxed SIMD is missing) and answers as the reference does', async () => {
+  const before = topKKernel();
+  const { queries, base } = fmaCase();
+  try {
+    assert.ok(useTopKKernel('simd'));
+    for (const metric of METRICS) assertSameLists(exactTopKSync(queries, base, { metric, k: 10 }), exactSearch(queries, base, { metric, k: 10 }), `simd ${metric}`);
+    // Without --experimental-wasm-relaxed-simd, Node 20 does not validate the relaxed build: the engine must not pick it.
+    if (!wasmApi.validate(readFileSync(new URL('../../src/math/wasm/exact-top-k-relaxed.wasm', import.meta.url)))) assert.equal(useTopKKernel('relaxed-simd'), false);
+  } finally {
+    if (before) useTopKKernel(before);
   }
 });
