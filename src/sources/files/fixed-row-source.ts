@@ -1,8 +1,11 @@
+import { constants } from 'node:buffer';
 import { kernels } from '../../math/kernels.js';
 import type { RangeScanning, RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
 import { decodeElements, type ElementType } from '../../io/decode.js';
 import type { LocalFile } from './local-file.js';
 import type { StoredElement, StoredRows } from '../../math/exact-top-k.js';
+
+const { MAX_LENGTH } = constants;
 
 /** Element types the exact engine widens itself (float32 rows are read as they are). */
 function isWidenedByEngine(storage: string): storage is Exclude<StoredElement, 'float32'> {
@@ -96,6 +99,8 @@ export class FixedRowSource implements VectorSource {
     const { dim, rows, rowPrefix, element, dataOffset } = this.layout;
     const storage = element.storage;
     if (!isWidenedByEngine(storage) || !element.littleEndian || rowPrefix !== 0 || this.layout.checkPrefix) return undefined;
+    // One byte array holds at most 4 GiB here; a larger file is read as float32 rows instead.
+    if (rows * dim * element.bytes > MAX_LENGTH) return undefined;
     const bytes = this.file.read(dataOffset, rows * dim * element.bytes, `rows 0..${rows - 1}`);
     return { bytes, storage, count: rows, dim };
   }
