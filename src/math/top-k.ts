@@ -1,4 +1,4 @@
-import { exactTopKSync, fusedTopKAvailable } from './exact-top-k.js';
+import { type BaseRows, exactTopKSync, fusedTopKAvailable, widenedRows } from './exact-top-k.js';
 import { kernels } from './kernels.js';
 import type { Rows } from '../core/rows.js';
 import { type ExactSearchOptions, exactSearchReference, type NeighborLists } from './top-k-reference.js';
@@ -11,15 +11,16 @@ export { type ExactSearchOptions, type ExcludedRows, exactSearchReference, type 
  * Exact k-nearest-neighbour search under `options.metric`, brute force. `options.exclude` drops
  * base rows: a set drops them for every query (the queries' own rows when they are drawn from the
  * base), a function `exclude(queryIndex, baseIndex)` drops single pairs (served by the slower reference loop).
+ * Base rows may be float32 or in their stored type (float16, int8, ...), widened inside the search.
  */
-export function exactSearch(queries: Rows, base: Rows, options: ExactSearchOptions): NeighborLists {
+export function exactSearch(queries: Rows, base: BaseRows, options: ExactSearchOptions): NeighborLists {
   const { exclude } = options;
   // The fused kernel gives the same lists without a score matrix; the reference loop serves
   // per-pair exclusions and the reference kernels (VECTORCLINIC_KERNELS=js, or no WebAssembly).
   if (typeof exclude !== 'function' && kernels().name === 'wasm' && fusedTopKAvailable()) {
     return exactTopKSync(queries, base, { metric: options.metric, k: options.k, excludedRows: exclude });
   }
-  return exactSearchReference(queries, base, options);
+  return exactSearchReference(queries, widenedRows(base), options);
 }
 
 /** Mean over all query pairs of |A∩B| / k: near 0 when lists depend on the query, 1 when all are equal. */

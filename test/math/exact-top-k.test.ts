@@ -12,7 +12,7 @@ import { jsKernels, kernels, useKernels } from '../../src/math/kernels.js';
 import { npyHeader } from '../../src/io/npy-writer.js';
 import { Rng } from '../../src/math/rng.js';
 import { openNpy } from '../../src/sources/files/npy.js';
-import { exactSearchReference as exactSearch, type NeighborLists } from '../../src/math/top-k.js';
+import { exactSearchReference as exactSearch, exactSearch as exactSearchAnyRows, type NeighborLists } from '../../src/math/top-k.js';
 import { head, wordnet } from '../helpers/wordnet.js';
 
 const METRICS: readonly Metric[] = ['ip', 'cosine', 'l2'];
@@ -258,6 +258,9 @@ test('a float16 .npy is read in its stored type (half the bytes of float32) and 
       const got = exactTopKSync(queries, stored, { metric, k: 10 });
       assert.deepEqual(Array.from(got.ids), Array.from(want.ids), metric);
       assert.deepEqual(Array.from(got.scores), Array.from(want.scores), metric);
+      // Per-pair exclusions take the reference loop, which widens the stored rows first.
+      const exclude = (query: number, row: number): boolean => row === query;
+      assert.deepEqual(Array.from(exactSearchAnyRows(queries, stored, { metric, k: 10, exclude }).ids), Array.from(exactSearchAnyRows(queries, floats, { metric, k: 10, exclude }).ids), `${metric} excluding pairs`);
     }
     const f32 = join(directory, 'single.npy');
     writeFileSync(f32, Buffer.concat([npyHeader(count, dim), new Uint8Array(floats.data.buffer, floats.data.byteOffset, count * dim * 4)]));
