@@ -393,10 +393,10 @@ function dotSection(settings: Settings, python: Python | undefined): void {
       };
       fill(a.floats);
       fill(b.floats);
-      k.dot(a.floats, queries, b.floats, base, dim, out.floats);
+      k.dot({ data: a.floats, count: queries, dim }, { data: b.floats, count: base, dim }, out.floats);
       for (let i = 0; i < settings.repeats; i++) {
         const started = performance.now();
-        k.dot(a.floats, queries, b.floats, base, dim, out.floats);
+        k.dot({ data: a.floats, count: queries, dim }, { data: b.floats, count: base, dim }, out.floats);
         inPlaceSeconds = Math.min(inPlaceSeconds, (performance.now() - started) / 1000);
       }
       const plainA = Float32Array.from(a.floats);
@@ -405,7 +405,7 @@ function dotSection(settings: Settings, python: Python | undefined): void {
       const plainOut = new Float32Array(queries * base).fill(1);
       // One run: it only shows what copying operands in costs next to the in-place figure.
       const started = performance.now();
-      k.dot(plainA, queries, plainB, base, dim, plainOut);
+      k.dot({ data: plainA, count: queries, dim }, { data: plainB, count: base, dim }, plainOut);
       plainSeconds = (performance.now() - started) / 1000;
     } finally {
       a.release();

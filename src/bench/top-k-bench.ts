@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { exactTopK } from '../math/exact-top-k.js';
+import { exactTopK, type TopKKernel, topKKernel, useTopKKernel } from '../math/exact-top-k.js';
 import { writeNpy } from '../io/npy-writer.js';
 import type { NeighborLists } from '../math/top-k.js';
 import { runPython, type Python } from './numpy-reference.js';
@@ -81,6 +81,10 @@ function randomRows(rows: number, dim: number, seed: number): Float32Array {
 }
 
 /** Share of the first `queries` lists whose ids agree (as sets) with ours. */
+function asLists(lists: NeighborLists): number[][] {
+  return Array.from({ length: lists.queries }, (_, q) => Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k)));
+}
+
 function agreement(ours: NeighborLists, theirs: readonly number[][]): number {
   let shared = 0;
   let slots = 0;
@@ -104,6 +108,13 @@ export async function topKSection(settings: TopKBenchSettings, python: Python | 
   console.log(`\n(e) Exact top-${k}, ${queries.toLocaleString('en-US')} queries, inner product, float32; best of ${repeats} (FAISS: best of 1 on ${settings.faissQueries} queries, time scaled to ${queries})`);
   console.log(`    vectorclinic: exactTopK (fused WebAssembly SIMD kernel, ${cores} threads; also 1 thread), from Float32Arrays in memory, copy into kernel memory included`);
   console.log(`    numpy: Q @ Xᵀ + argpartition over 256 MiB score blocks (OpenBLAS, all cores, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}); FAISS: Debian ${FAISS_PYTHON} IndexFlatIP`);
+  // Which build of the fused kernel runs, and the other one timed beside it when this runtime loads both.
+  const kernel = topKKernel() ?? 'simd';
+  const otherKernel: TopKKernel = kernel === 'simd' ? 'relaxed-simd' : 'simd';
+  const haveOther = useTopKKernel(otherKernel) && useTopKKernel(kernel);
+  console.log(
+    `    kernel: ${kernel}${haveOther ? `; ${otherKernel} timed beside it (same threads, same data)` : `; ${otherKernel} does not load in this runtime${otherKernel === 'relaxed-simd' ? ' (Node 20: node --experimental-wasm-relaxed-simd dist/bench/run-bench.js ...)' : ''}`}`,
+  );
   const haveFaiss = faissAvailable();
   if (!haveFaiss) console.log(`  FAISS: 'import faiss' failed in ${FAISS_PYTHON}; its column is empty`);
   const rows: string[][] = [];
@@ -122,12 +133,23 @@ export async function topKSection(settings: TopKBenchSettings, python: Python | 
       let lists: NeighborLists | undefined;
       for (let i = 0; i < repeats; i++) {
         const started = performance.now();
-        lists = await exactTopK(queryData, queries, base, count, dim, 'ip', k, { threads: cores });
+        lists = await exactTopK({ data: queryData, count: queries, dim }, { data: base, count, dim }, { metric: 'ip', k, threads: cores });
         ours = Math.min(ours, (performance.now() - started) / 1000);
       }
       const started = performance.now();
-      await exactTopK(queryData, queries, base, count, dim, 'ip', k, { threads: 1 });
+      await exactTopK({ data: queryData, count: queries, dim }, { data: base, count, dim }, { metric: 'ip', k, threads: 1 });
       oneThread = (performance.now() - started) / 1000;
+      let other = Infinity;
+      let otherLists: NeighborLists | undefined;
+      if (haveOther) {
+        useTopKKernel(otherKernel);
+        for (let i = 0; i < repeats; i++) {
+          const otherStarted = performance.now();
+          otherLists = await exactTopK({ data: queryData, count: queries, dim }, { data: base, count, dim }, { metric: 'ip', k, threads: cores });
+          other = Math.min(other, (performance.now() - otherStarted) / 1000);
+        }
+        useTopKKernel(kernel);
+      }
       base = undefined; // numpy and FAISS load their own copy: leave them the memory
       const numpy = python ? tryPython(() => runPython<PythonTopK>(python, NUMPY_TOPK_SCRIPT, [queryPath, basePath, String(k), String(repeats)], undefined, 64 << 20)) : undefined;
       const faissQueries = Math.min(queries, settings.faissQueries);
@@ -144,6 +166,8 @@ export async function topKSection(settings: TopKBenchSettings, python: Python | 
         fixed(ours, 2),
         gflops(ours),
         fixed(oneThread, 2),
+        haveOther ? fixed(other, 2) : '—',
+        otherLists && lists ? fixed(agreement(lists, asLists(otherLists)), 4) : '—',
         numpy ? fixed(numpy.seconds, 2) : '—',
         gflops(numpy?.seconds),
         faissSeconds ? fixed(faissSeconds, 2) : '—',
@@ -154,7 +178,28 @@ export async function topKSection(settings: TopKBenchSettings, python: Python | 
       ]);
     }
   }
-  console.log(table(['d', 'N', 'load', 'ours s', 'ours GFLOP/s', '1 thread s', 'numpy s', 'numpy GFLOP/s', 'FAISS s', 'FAISS GFLOP/s', 'numpy time ÷ ours', 'FAISS time ÷ ours', 'ids agree numpy / FAISS'], rows));
+  console.log(
+    table(
+      [
+        'd',
+        'N',
+        'load',
+        'ours s',
+        'ours GFLOP/s',
+        '1 thread s',
+        `${otherKernel} s`,
+        `${otherKernel} ids agree`,
+        'numpy s',
+        'numpy GFLOP/s',
+        'FAISS s',
+        'FAISS GFLOP/s',
+        'numpy time ÷ ours',
+        'FAISS time ÷ ours',
+        'ids agree numpy / FAISS',
+      ],
+      rows,
+    ),
+  );
   console.log('  target (issue 20, 1,000 queries over 1M × 768): numpy time ÷ ours ≥ 0.5, FAISS time ÷ ours ≥ 3; "load" is the 1-minute load average before each row');
 }
 

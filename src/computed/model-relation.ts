@@ -102,7 +102,7 @@ export function probeCount(rows: number, pool = MAX_POOL): number {
 
 function topKMeans(probes: Float32Array, probeCount: number, pool: Float32Array, poolCount: number, dim: number, k: number, exclude?: (probe: number, poolRow: number) => boolean): Float64Array {
   const scores = new Float32Array(probeCount * poolCount);
-  kernels().dot(probes, probeCount, pool, poolCount, dim, scores);
+  kernels().dot({ data: probes, count: probeCount, dim }, { data: pool, count: poolCount, dim }, scores);
   const out = new Float64Array(probeCount);
   const best = new Float64Array(k);
   for (let r = 0; r < probeCount; r++) {

@@ -184,7 +184,7 @@ function randomProjection(unit: Float32Array, m: number, dim: number, target: nu
   const directions = new Float32Array(target * dim);
   for (let i = 0; i < directions.length; i++) directions[i] = rng.nextGaussian();
   const out = new Float32Array(m * target);
-  kernels().dot(unit, m, directions, target, dim, out);
+  kernels().dot({ data: unit, count: m, dim }, { data: directions, count: target, dim }, out);
   normalizeInPlace(out, m, target);
   return out;
 }
@@ -200,7 +200,7 @@ function graphComponents(unit: Float32Array, m: number, dim: number): number[][]
   const bestIds = new Int32Array(k);
   for (let start = 0; start < m; start += block) {
     const rows = Math.min(block, m - start);
-    kernels().dot(unit.subarray(start * dim, (start + rows) * dim), rows, unit, m, dim, scores);
+    kernels().dot({ data: unit.subarray(start * dim, (start + rows) * dim), count: rows, dim }, { data: unit, count: m, dim }, scores);
     for (let r = 0; r < rows; r++) {
       best.fill(-Infinity);
       bestIds.fill(-1);

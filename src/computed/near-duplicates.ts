@@ -55,7 +55,7 @@ export function nearDuplicates(artifacts: Artifacts, context: CheckContext): Nea
       const rows = Math.min(BLOCK_ROWS, count - start);
       // Upper triangle only: compare the block with itself and every later row.
       const rest = count - start;
-      kernels().dot(unit.subarray(start * dim, (start + rows) * dim), rows, unit.subarray(start * dim), rest, dim, scores);
+      kernels().dot({ data: unit.subarray(start * dim, (start + rows) * dim), count: rows, dim }, { data: unit.subarray(start * dim), count: rest, dim }, scores);
       for (let r = 0; r < rows; r++) {
         for (let j = r + 1; j < rest; j++) if ((scores[r * rest + j] as number) >= minCosine) sets.union(start + r, start + j);
       }
@@ -84,7 +84,7 @@ function typicalNeighborDistance(unit: Float32Array, count: number, dim: number,
   const rows = Math.min(count, SPACING_ROWS);
   const subset = rows === count ? unit : selectRows(unit, dim, sampleIndices(count, rows, rng));
   const scores = new Float32Array(rows * rows);
-  kernels().dot(subset, rows, subset, rows, dim, scores);
+  kernels().dot({ data: subset, count: rows, dim }, { data: subset, count: rows, dim }, scores);
   const nearest: number[] = [];
   for (let i = 0; i < rows; i++) {
     let best = -Infinity;

@@ -19,8 +19,8 @@ export function neighborLists(artifacts: Artifacts, context: CheckContext, metri
     const exclude = excluded.size ? excluded : undefined;
     if (metric === 'cosine') {
       const queries = normalizedCopy(probes.queries, probes.queryCount, probes.dim);
-      return exactSearch(queries, probes.queryCount, unitValidSample(artifacts, context), probes.baseCount, probes.dim, 'ip', k, exclude);
+      return exactSearch({ data: queries, count: probes.queryCount, dim: probes.dim }, { data: unitValidSample(artifacts, context), count: probes.baseCount, dim: probes.dim }, { metric: 'ip', k, exclude });
     }
-    return exactSearch(probes.queries, probes.queryCount, probes.base, probes.baseCount, probes.dim, metric, k, exclude);
+    return exactSearch({ data: probes.queries, count: probes.queryCount, dim: probes.dim }, { data: probes.base, count: probes.baseCount, dim: probes.dim }, { metric, k, exclude });
   });
 }

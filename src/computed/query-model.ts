@@ -104,7 +104,7 @@ export function compareQueryModel(queryData: Float32Array, queryCount: number, s
 
 function bestMatches(probes: Float32Array, probeCount: number, base: Float32Array, baseCount: number, dim: number): number[] {
   const scores = new Float32Array(probeCount * baseCount);
-  kernels().dot(probes, probeCount, base, baseCount, dim, scores);
+  kernels().dot({ data: probes, count: probeCount, dim }, { data: base, count: baseCount, dim }, scores);
   const out: number[] = [];
   for (let r = 0; r < probeCount; r++) {
     let best = -Infinity;

@@ -335,8 +335,8 @@ function neighborStability(
   const queries = Math.min(STABILITY_QUERIES, rows);
   const k = Math.min(STABILITY_K, rows - 1);
   const self = (q: number, row: number): boolean => q === row;
-  const listsBefore = exactSearch(before.subarray(0, queries * dimBefore), queries, before, rows, dimBefore, metric, k, self);
-  const listsAfter = exactSearch(after.subarray(0, queries * dimAfter), queries, after, rows, dimAfter, metric, k, self);
+  const listsBefore = exactSearch({ data: before.subarray(0, queries * dimBefore), count: queries, dim: dimBefore }, { data: before, count: rows, dim: dimBefore }, { metric, k, exclude: self });
+  const listsAfter = exactSearch({ data: after.subarray(0, queries * dimAfter), count: queries, dim: dimAfter }, { data: after, count: rows, dim: dimAfter }, { metric, k, exclude: self });
   const overlaps = new Float64Array(queries);
   for (let q = 0; q < queries; q++) {
     const mine = new Set(listsBefore.ids.subarray(q * listsBefore.k, (q + 1) * listsBefore.k));

@@ -196,7 +196,7 @@ export function sweepValuesFor(tuning: SearchTuning, setting: SearchSetting): re
 
 /** On every core: the audit waits for these answers, and at 1M+ rows they are most of its time. */
 async function exactReferenceSearch(queries: AuditQueries, reference: ExactReference, k: number): Promise<SearchResult> {
-  const lists = await exactTopK(queries.data, queries.count, reference.data, reference.count, reference.dim, reference.metric, k);
+  const lists = await exactTopK(queries, reference, { metric: reference.metric, k });
   const ids: (string | number | bigint)[][] = [];
   for (let q = 0; q < lists.queries; q++) {
     const row: (string | number | bigint)[] = [];

@@ -135,7 +135,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
 async function notAnsweredExactly(exact: ExactReference, queries: Float32Array, dim: number, missed: readonly number[], ownId: (i: number) => string, k: number): Promise<Set<number>> {
   const excluded = new Set<number>();
   if (missed.length === 0) return excluded;
-  const lists = await exactTopK(selectRows(queries, dim, missed), missed.length, exact.data, exact.count, exact.dim, exact.metric, k);
+  const lists = await exactTopK({ data: selectRows(queries, dim, missed), count: missed.length, dim }, exact, { metric: exact.metric, k });
   missed.forEach((i, q) => {
     const own = ownId(i);
     let found = false;

@@ -47,7 +47,7 @@ export class StreamedExactSearch {
   static async open(request: StreamedExactRequest): Promise<StreamedExactSearch> {
     const { queries, metric, k } = request;
     // The reference kernels (VECTORCLINIC_KERNELS=js) answer through the reference loop, block by block.
-    const stream = kernels().name === 'wasm' && fusedTopKAvailable() ? await ParallelTopKStream.open(queries.data, queries.count, queries.dim, metric, k) : new ReferenceBlockTopK(queries, metric, k);
+    const stream = kernels().name === 'wasm' && fusedTopKAvailable() ? await ParallelTopKStream.open(queries, { metric, k }) : new ReferenceBlockTopK(queries, metric, k);
     return new StreamedExactSearch(request, stream);
   }
 
@@ -191,7 +191,7 @@ class ReferenceBlockTopK implements BlockTopK {
 
   async add(data: Float32Array, count: number): Promise<void> {
     const { queries } = this;
-    const lists = exactSearch(queries.data, queries.count, data, count, queries.dim, this.metric, this.k);
+    const lists = exactSearch(queries, { data, count, dim: queries.dim }, { metric: this.metric, k: this.k });
     for (let q = 0; q < lists.queries; q++) {
       for (let i = 0; i < lists.k; i++) {
         const index = lists.ids[q * lists.k + i] as number;

@@ -38,7 +38,7 @@ export function projectionMatrix(dim: number, seed: number, dims = FINGERPRINT_D
  */
 export function projectUnitRows(data: Float32Array, count: number, dim: number, projection: Float32Array, dims: number): Float32Array {
   const out = new Float32Array(count * dims);
-  kernels().dot(data.subarray(0, count * dim), count, projection, dims, dim, out);
+  kernels().dot({ data: data.subarray(0, count * dim), count, dim }, { data: projection, count: dims, dim }, out);
   return normalizedCopy(out, count, dims);
 }
 

@@ -13,7 +13,7 @@ const MIN_FINGERPRINT_ROWS = 400;
 /** Each row's cosine to a unit direction (zero rows give NaN), through the dot kernel. */
 export function alignmentTo(direction: ArrayLike<number>, data: Float32Array, count: number, dim: number): Float64Array {
   const dots = new Float32Array(count);
-  kernels().dot(Float32Array.from(direction), 1, data, count, dim, dots);
+  kernels().dot({ data: Float32Array.from(direction), count: 1, dim }, { data, count, dim }, dots);
   const norms = rowNorms(data, count, dim);
   return Float64Array.from(dots, (dot, i) => ((norms[i] as number) > 0 ? dot / (norms[i] as number) : NaN));
 }

@@ -217,7 +217,7 @@ export function neighbourTwoSampleTest(
   const pooled = new Float32Array(n * dim);
   pooled.set(a.subarray(0, countA * dim));
   pooled.set(b.subarray(0, countB * dim), countA * dim);
-  const lists = exactSearch(pooled, n, pooled, n, dim, 'cosine', k, (q, row) => q === row);
+  const lists = exactSearch({ data: pooled, count: n, dim }, { data: pooled, count: n, dim }, { metric: 'cosine', k, exclude: (q, row) => q === row });
   const labels = new Uint8Array(n);
   labels.fill(1, countA);
   const sameShare = sameLabelShare(lists.ids, lists.k, labels, n);

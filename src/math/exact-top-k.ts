@@ -4,9 +4,12 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Metric } from '../core/policy.js';
+import { decodeElements } from '../io/decode.js';
 import { kernels } from './kernels.js';
-import { exactSearchReference, type NeighborLists } from './top-k-reference.js';
+import type { Rows } from '../core/rows.js';
+import { exactSearchReference, type NeighborLists, type SearchSpec, sharedDim } from './top-k-reference.js';
 import { normalizedCopy } from './vectors.js';
+import { alignUp, compileBytes, fixedSharedMemory, pagesFor, TAIL_SLACK, type WasmMemory, wasmApi } from './wasm-memory.js';
 
 /**
  * Exact top-k on every core: the fused WebAssembly kernel (src/math/wasm/exact-top-k.wat) scores
@@ -22,10 +25,7 @@ import { normalizedCopy } from './vectors.js';
 
 /** Next to this module both in src/ (run by tsx) and in dist/ (copied by scripts/copy-assets.mjs). */
 const WASM_URL = new URL('./wasm/exact-top-k.wasm', import.meta.url);
-const PAGE_BYTES = 65536;
-const MAX_PAGES = 65536;
-/** Bytes readable after every array: a row's tail is one masked 16-byte load. */
-const TAIL_SLACK = 16;
+const RELAXED_WASM_URL = new URL('./wasm/exact-top-k-relaxed.wasm', import.meta.url);
 /** Rows copied into the shared memory per round: big enough to amortize a round, small next to the 4 GiB cap. */
 const CHUNK_BYTES = 256 << 20;
 /** Rows every query passes over before the next block: ~512 KiB of them stay in the 2 MiB L2 while the queries stream. */
@@ -39,7 +39,7 @@ const PARALLEL_MIN_MULTIPLY_ADDS = 2e9;
 export const METRIC_MODES: Readonly<Record<Metric, number>> = { ip: 0, cosine: 1, l2: 2 };
 const COSINE_ZERO_NEVER_RANKS = 3;
 
-export interface ExactTopKOptions {
+export interface ExactTopKOptions extends SearchSpec {
   /**
    * Threads to use, this one included. Default: os.availableParallelism(), or one when the
    * search is too small to repay starting workers.
@@ -53,41 +53,101 @@ export interface ExactTopKOptions {
   readonly zeroRowsNeverRank?: boolean;
 }
 
-/** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
+/** Element types the engine takes rows in, with their codes in exact-top-k.wat's `widen`. */
+export const STORED_ELEMENT_CODES = { float32: 0, float16: 1, bfloat16: 2, int8: 3, uint8: 4 } as const;
+export type StoredElement = keyof typeof STORED_ELEMENT_CODES;
+const STORED_ELEMENT_BYTES: Readonly<Record<StoredElement, number>> = { float32: 4, float16: 2, bfloat16: 2, int8: 1, uint8: 1 };
+
+/**
+ * Rows in their stored element type, little-endian (a float16 or int8 file as read): each thread
+ * widens its slice of a chunk to float32 just before scoring it, so no float32 copy of all rows exists.
+ */
+export interface StoredRows {
+  readonly bytes: Uint8Array;
+  readonly storage: StoredElement;
+  readonly count: number;
+  readonly dim: number;
 }
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+
+/** Base rows as float32 or in their stored type. */
+export type BaseRows = Rows | StoredRows;
+
+function isStored(base: BaseRows): base is StoredRows {
+  return 'bytes' in base;
 }
-const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: WasmApi };
+
+/** Stored rows widened to float32 all at once: the reference loop's input (the fused kernel widens a slice at a time). */
+export function widenedRows(base: BaseRows): Rows {
+  if (!isStored(base)) return base;
+  const data = new Float32Array(base.count * base.dim);
+  decodeElements({ storage: base.storage, bytes: STORED_ELEMENT_BYTES[base.storage], littleEndian: true }, base.bytes, 0, data.length, data, 0);
+  return { data, count: base.count, dim: base.dim };
+}
 
 export interface TopKExports {
+  widen(src: number, dst: number, count: number, storage: number): void;
   prepare_rows(x: number, count: number, dim: number, mode: number, terms: number): void;
   search(q: number, nq: number, x: number, nx: number, dim: number, terms: number, mode: number, k: number, bestScores: number, bestIds: number, sizes: number, firstId: number, blockRows: number, excluded: number): void;
 }
 
-let compiled: object | undefined;
+/**
+ * The two builds of the fused kernel (scripts/build-wasm.mjs): `relaxed-simd` fuses the 2 × 4 tile's
+ * multiply-adds into `f32x4.relaxed_madd` (one FMA instruction where the CPU has it; Node 22+, or
+ * Node 20 with --experimental-wasm-relaxed-simd), `simd` multiplies then adds (plain SIMD128, every
+ * runtime, and the rounding of the reference dot kernel). FMA rounds once instead of twice, so scores
+ * may differ from the plain build's in the last bit: lists agree ties aside.
+ */
+export type TopKKernel = 'relaxed-simd' | 'simd';
+const KERNEL_URLS: Readonly<Record<TopKKernel, URL>> = { 'relaxed-simd': RELAXED_WASM_URL, simd: WASM_URL };
+/** Tried in this order; VECTORCLINIC_TOPK_KERNEL=simd keeps the plain build. */
+const KERNEL_PREFERENCE: readonly TopKKernel[] = ['relaxed-simd', 'simd'];
+
+const compiled = new Map<TopKKernel, object | undefined>();
+let chosen: TopKKernel | undefined;
 let unavailable = false;
 
-/** Whether the fused kernel's module loads here (false when the .wasm file is missing or invalid). */
-export function fusedTopKAvailable(): boolean {
-  if (compiled || unavailable) return !unavailable;
-  try {
-    compiled = new wasmApi.Module(readFileSync(WASM_URL));
-  } catch {
-    unavailable = true;
+/** The build compiled (once per thread), or undefined when its file is missing or this runtime does not validate it. */
+function compiledKernel(kernel: TopKKernel): object | undefined {
+  if (!compiled.has(kernel)) {
+    try {
+      const bytes = readFileSync(KERNEL_URLS[kernel]);
+      compiled.set(kernel, wasmApi.validate(bytes) ? compileBytes(bytes) : undefined);
+    } catch {
+      compiled.set(kernel, undefined);
+    }
   }
+  return compiled.get(kernel);
+}
+
+/** Whether the fused kernel loads here (false when no build is present and valid); picks the build on first call. */
+export function fusedTopKAvailable(): boolean {
+  if (chosen) return true;
+  if (unavailable) return false;
+  const order = process.env.VECTORCLINIC_TOPK_KERNEL === 'simd' ? (['simd'] as const) : KERNEL_PREFERENCE;
+  chosen = order.find((kernel) => compiledKernel(kernel) !== undefined);
+  unavailable = chosen === undefined;
   return !unavailable;
 }
 
-/** The fused kernel instantiated on `memory` (compiled once per thread). */
-export function instantiateTopK(memory: WasmMemory): TopKExports {
-  compiled ??= new wasmApi.Module(readFileSync(WASM_URL));
-  return new wasmApi.Instance(compiled, { env: { memory } }).exports as TopKExports;
+/** The build searches run on (undefined when neither loads: the reference loop answers). */
+export function topKKernel(): TopKKernel | undefined {
+  fusedTopKAvailable();
+  return chosen;
+}
+
+/** Run later searches on `kernel` (the bench times both builds in one run); false when this runtime cannot load it. */
+export function useTopKKernel(kernel: TopKKernel): boolean {
+  if (!compiledKernel(kernel)) return false;
+  chosen = kernel;
+  unavailable = false;
+  return true;
+}
+
+/** The fused kernel instantiated on `memory`: the chosen build, or the one a worker was told its caller runs. */
+export function instantiateTopK(memory: WasmMemory, kernel: TopKKernel | undefined = topKKernel()): TopKExports {
+  const module = kernel && compiledKernel(kernel);
+  if (!module) throw new Error(`exact top-k: the ${kernel ?? 'fused'} kernel does not load in this runtime`);
+  return new wasmApi.Instance(module, { env: { memory } }).exports as TopKExports;
 }
 
 /**
@@ -138,6 +198,11 @@ export interface Layout {
   readonly excluded: number;
   /** i32: the next slice of the chunk to search. */
   readonly counter: number;
+  /** STORED_ELEMENT_CODES of the rows as copied in; 0 (float32) = they are in `chunk` already. */
+  readonly storage: number;
+  /** Where rows of another type are copied in, before each thread widens its slice into `chunk`. */
+  readonly stored: number;
+  readonly storedBytes: number;
 }
 
 /** Normalize / measure the range's rows, then offer them to the thread's lists. */
@@ -148,29 +213,31 @@ export function searchRange(kernel: TopKExports, layout: Layout, task: RangeTask
   const rows = layout.chunk + task.from * rowBytes;
   const terms = layout.terms + task.from * 4;
   const state = layout.states[task.thread]!;
+  if (layout.storage !== 0) kernel.widen(layout.stored + task.from * layout.dim * layout.storedBytes, rows, count * layout.dim, layout.storage);
   kernel.prepare_rows(rows, count, layout.dim, layout.mode, terms);
   kernel.search(layout.queries, layout.queryCount, rows, count, layout.dim, terms, layout.mode, layout.k, state.scores, state.ids, state.sizes, task.chunkStart + task.from, layout.blockRows, layout.excluded);
 }
 
 /**
- * Exact k-nearest neighbours of `queryCount` queries among `baseCount` rows under `metric`, on
- * `options.threads` threads. Resolves to the same lists as `exactSearch` without `exclude`.
+ * Exact k-nearest neighbours of the queries among the base rows under `options.metric`, on
+ * `options.threads` threads. Resolves to the same lists as `exactSearch` with a set (or no) `exclude`.
  */
-export async function exactTopK(queries: Float32Array, queryCount: number, base: Float32Array, baseCount: number, dim: number, metric: Metric, k: number, options: ExactTopKOptions = {}): Promise<NeighborLists> {
+export async function exactTopK(queries: Rows, base: BaseRows, options: ExactTopKOptions): Promise<NeighborLists> {
   // The reference kernels were asked for (VECTORCLINIC_KERNELS=js) or WebAssembly cannot run here.
-  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, options.excludedRows);
-  const threads = k > 0 ? threadCount(queryCount, baseCount, dim, options.threads) : 1;
-  if (threads === 1 || queryCount === 0) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
-  const run = new Run(queries, queryCount, baseCount, dim, metric, k, threads, options);
-  const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+  if (kernels().name !== 'wasm' || !fusedTopKAvailable()) return exactSearchReference(queries, widenedRows(base), { metric: options.metric, k: options.k, exclude: options.excludedRows });
+  const dim = sharedDim(queries, base);
+  const threads = options.k > 0 ? threadCount(queries.count, base.count, dim, options.threads) : 1;
+  if (threads === 1 || queries.count === 0) return exactTopKSync(queries, base, options);
+  const run = new Run({ ...options, queries, baseCount: base.count, threads, storage: storageOf(base) });
+  const pool = new WorkerPool({ memory: run.memory, layout: run.layout, kernel: run.kernelName }, threads - 1);
   try {
     const started = await pool.ready.then(
       () => true,
       () => false,
     );
     // Workers that cannot start (thread limits, a sandbox) cost speed, not the answer.
-    if (!started) return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, options);
-    for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
+    if (!started) return exactTopKSync(queries, base, options);
+    for (let chunkStart = 0; chunkStart < base.count; chunkStart += run.chunkRows) {
       const tasks = run.loadChunk(base, chunkStart, threads);
       const others = pool.run(tasks.slice(1));
       if (tasks[0]) searchChunk(run.kernel, run.layout, run.memory, tasks[0]);
@@ -183,12 +250,17 @@ export async function exactTopK(queries: Float32Array, queryCount: number, base:
 }
 
 /** `exactTopK` on the calling thread only, synchronously. */
-export function exactTopKSync(queries: Float32Array, queryCount: number, base: Float32Array, baseCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}): NeighborLists {
-  const run = new Run(queries, queryCount, baseCount, dim, metric, k, 1, options);
-  for (let chunkStart = 0; chunkStart < baseCount; chunkStart += run.chunkRows) {
+export function exactTopKSync(queries: Rows, base: BaseRows, options: Omit<ExactTopKOptions, 'threads'>): NeighborLists {
+  sharedDim(queries, base);
+  const run = new Run({ ...options, queries, baseCount: base.count, threads: 1, storage: storageOf(base) });
+  for (let chunkStart = 0; chunkStart < base.count; chunkStart += run.chunkRows) {
     for (const task of run.loadChunk(base, chunkStart, 1)) searchChunk(run.kernel, run.layout, run.memory, task);
   }
   return run.result();
+}
+
+function storageOf(base: BaseRows): StoredElement {
+  return isStored(base) ? base.storage : 'float32';
 }
 
 /** Threads worth using: the requested (or every) core, but one when the work is too small to share. */
@@ -198,24 +270,39 @@ export function threadCount(queryCount: number, baseCount: number, dim: number, 
   return Math.min(wanted, Math.max(1, Math.floor(baseCount / 4)));
 }
 
+/** What a search's memory is laid out for. */
+interface RunOptions extends Omit<ExactTopKOptions, 'threads'> {
+  readonly queries: Rows;
+  /** Rows the search may see (an upper bound for streams): sizes the excluded-row mask and caps the chunk. */
+  readonly baseCount: number;
+  /** Threads that keep lists of their own. */
+  readonly threads: number;
+  /** The element type rows are copied in as (default float32). */
+  readonly storage?: StoredElement;
+}
+
 /** One search: the shared memory, its layout, and this thread's kernel instance on it. */
 class Run {
   readonly memory: WasmMemory;
   readonly layout: Layout;
   readonly kernel: TopKExports;
+  /** The build this search runs on, in every thread. */
+  readonly kernelName: TopKKernel;
   readonly chunkRows: number;
   readonly kk: number;
+  private readonly queryCount: number;
+  private readonly baseCount: number;
+  private readonly dim: number;
+  private readonly storedBytes: number;
 
-  constructor(
-    queries: Float32Array,
-    private readonly queryCount: number,
-    private readonly baseCount: number,
-    private readonly dim: number,
-    metric: Metric,
-    k: number,
-    threads: number,
-    options: Omit<ExactTopKOptions, 'threads'>,
-  ) {
+  constructor(options: RunOptions) {
+    const { queries, baseCount, threads, metric, k } = options;
+    const { count: queryCount, dim } = queries;
+    this.queryCount = queryCount;
+    this.baseCount = baseCount;
+    this.dim = dim;
+    const storage = options.storage ?? 'float32';
+    this.storedBytes = STORED_ELEMENT_BYTES[storage];
     this.kk = Math.max(0, Math.min(k, baseCount));
     const rowBytes = Math.max(4, dim * 4);
     const chunkRows = options.chunkRows ?? Math.floor(CHUNK_BYTES / rowBytes);
@@ -237,12 +324,12 @@ class Run {
     const counterAt = take(4);
     const termsAt = take(this.chunkRows * 4);
     const chunkAt = take(this.chunkRows * dim * 4);
-    const pages = Math.ceil(end / PAGE_BYTES);
-    if (pages > MAX_PAGES) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
-    // Sized once, never grown: a shared memory reserves its maximum up front.
-    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+    const storedAt = storage === 'float32' ? 0 : take(this.chunkRows * dim * this.storedBytes);
+    const pages = pagesFor(end);
+    if (pages === undefined) throw new RangeError(`exact top-k: ${queryCount} queries × ${this.kk} results do not fit in 4 GiB of WebAssembly memory`);
+    this.memory = fixedSharedMemory(pages);
     // Cosine ranks unit rows: the queries are normalized here, the rows by each thread as they arrive.
-    const unitQueries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
+    const unitQueries = metric === 'cosine' ? normalizedCopy(queries.data, queryCount, dim) : queries.data.subarray(0, queryCount * dim);
     new Float32Array(this.memory.buffer, queriesAt, queryCount * dim).set(unitQueries);
     if (excludedRows) {
       const mask = new Uint8Array(this.memory.buffer, excludedAt, baseCount);
@@ -260,27 +347,37 @@ class Run {
       blockRows: Math.max(4, Math.floor(BLOCK_BYTES / rowBytes) & ~3),
       excluded: excludedAt,
       counter: counterAt,
+      storage: STORED_ELEMENT_CODES[storage],
+      stored: storedAt,
+      storedBytes: this.storedBytes,
     };
-    this.kernel = instantiateTopK(this.memory);
+    this.kernelName = topKKernel() ?? 'simd';
+    this.kernel = instantiateTopK(this.memory, this.kernelName);
   }
 
   /** Copy the chunk starting at row `chunkStart` into memory and split it into one range per thread. */
-  loadChunk(base: Float32Array, chunkStart: number, threads: number): ChunkTask[] {
+  loadChunk(base: BaseRows, chunkStart: number, threads: number): ChunkTask[] {
     const rows = Math.min(this.chunkRows, this.baseCount - chunkStart);
-    return this.loadRows(base.subarray(chunkStart * this.dim, (chunkStart + rows) * this.dim), rows, chunkStart, threads);
+    const [from, to] = [chunkStart * this.dim, (chunkStart + rows) * this.dim];
+    const values = isStored(base) ? base.bytes.subarray(from * this.storedBytes, to * this.storedBytes) : base.data.subarray(from, to);
+    return this.loadRows(values, rows, chunkStart, threads);
   }
 
   /** Copy `rows` rows (at most chunkRows) whose first has id `firstId` into memory, one range per thread. */
-  loadRows(data: Float32Array, rows: number, firstId: number, threads: number): ChunkTask[] {
+  loadRows(data: Float32Array | Uint8Array, rows: number, firstId: number, threads: number): ChunkTask[] {
     if (this.kk === 0 || this.queryCount === 0) return [];
     this.copyRows(data, rows, 0);
     return this.startRound(rows, firstId, threads);
   }
 
-  /** Copy `rows` rows into the chunk at row `at` (at + rows ≤ chunkRows). */
-  copyRows(data: Float32Array, rows: number, at: number): void {
-    const { dim } = this;
-    new Float32Array(this.memory.buffer, this.layout.chunk + at * dim * 4, rows * dim).set(data.subarray(0, rows * dim));
+  /** Copy `rows` rows into the chunk at row `at` (at + rows ≤ chunkRows): float32 values, or the stored type's bytes. */
+  copyRows(data: Float32Array | Uint8Array, rows: number, at: number): void {
+    const { dim, storedBytes } = this;
+    if (this.layout.storage === 0) {
+      new Float32Array(this.memory.buffer, this.layout.chunk + at * dim * 4, rows * dim).set(data.subarray(0, rows * dim));
+      return;
+    }
+    new Uint8Array(this.memory.buffer, this.layout.stored + at * dim * storedBytes, rows * dim * storedBytes).set(data.subarray(0, rows * dim * storedBytes));
   }
 
   /** The tasks of a round over the first `rows` rows of the chunk, whose first has id `firstId`. */
@@ -331,9 +428,9 @@ export class ExactTopKAccumulator {
   private readonly run: Run;
   private seen = 0;
 
-  constructor(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'threads'> = {}) {
-    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
-    this.run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, 1, { ...options, chunkRows });
+  constructor(queries: Rows, options: Omit<ExactTopKOptions, 'threads'>) {
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(STREAM_CHUNK_BYTES / Math.max(4, queries.dim * 4)));
+    this.run = new Run({ ...options, queries, baseCount: Number.MAX_SAFE_INTEGER, threads: 1, chunkRows });
   }
 
   /** Rows offered so far. */
@@ -398,13 +495,13 @@ export class ParallelTopKStream {
    * speed, not the answer: the stream then runs on this thread. Needs the fused kernel
    * (fusedTopKAvailable()); callers fall back to the reference loop without it.
    */
-  static async open(queries: Float32Array, queryCount: number, dim: number, metric: Metric, k: number, options: Omit<ExactTopKOptions, 'excludedRows'> = {}): Promise<ParallelTopKStream> {
+  static async open(queries: Rows, options: Omit<ExactTopKOptions, 'excludedRows'>): Promise<ParallelTopKStream> {
     const wanted = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    const threads = k > 0 && queryCount > 0 ? wanted : 1;
-    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(PARALLEL_STREAM_CHUNK_BYTES / Math.max(4, dim * 4)));
-    const run = new Run(queries, queryCount, Number.MAX_SAFE_INTEGER, dim, metric, k, threads, { ...options, chunkRows });
+    const threads = options.k > 0 && queries.count > 0 ? wanted : 1;
+    const chunkRows = options.chunkRows ?? Math.max(4, Math.floor(PARALLEL_STREAM_CHUNK_BYTES / Math.max(4, queries.dim * 4)));
+    const run = new Run({ ...options, queries, baseCount: Number.MAX_SAFE_INTEGER, threads, chunkRows });
     if (threads === 1) return new ParallelTopKStream(run, undefined, 1);
-    const pool = new WorkerPool(run.memory, run.layout, threads - 1);
+    const pool = new WorkerPool({ memory: run.memory, layout: run.layout, kernel: run.kernelName }, threads - 1);
     const started = await pool.ready.then(
       () => true,
       () => false,
@@ -464,6 +561,13 @@ export class ParallelTopKStream {
   }
 }
 
+/** What a worker starts with: the shared memory, where everything is in it, and the build to run. */
+export interface WorkerData {
+  readonly memory: WasmMemory;
+  readonly layout: Layout;
+  readonly kernel: TopKKernel;
+}
+
 /** What the main thread sends a worker. */
 export type WorkerRequest = { readonly type: 'search'; readonly task: ChunkTask };
 export type WorkerReply = { readonly type: 'ready' } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
@@ -476,8 +580,8 @@ class WorkerPool {
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(memory: WasmMemory, layout: Layout, count: number) {
-    this.workers = Array.from({ length: count }, () => startWorker({ memory, layout }));
+  constructor(shared: WorkerData, count: number) {
+    this.workers = Array.from({ length: count }, () => startWorker(shared));
     this.ready = Promise.all(this.workers.map((worker) => this.waitReady(worker))).then(() => {});
     for (const worker of this.workers) {
       worker.on('message', (reply: WorkerReply) => {
@@ -543,15 +647,11 @@ class WorkerPool {
  * The worker module sits next to this one: .js in dist/, .ts when run from src/ by tsx. Node 20
  * does not pass tsx's module hooks on to worker threads, so a .ts worker registers them itself.
  */
-function startWorker(workerData: { memory: WasmMemory; layout: Layout }): Worker {
+function startWorker(workerData: WorkerData): Worker {
   const extension = extname(fileURLToPath(import.meta.url));
   const workerFile = new URL(`./exact-top-k-worker${extension}`, import.meta.url);
   if (extension !== '.ts') return new Worker(workerFile, { workerData });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData });
-}
-
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
 }

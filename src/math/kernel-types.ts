@@ -1,3 +1,5 @@
+import type { Rows } from '../core/rows.js';
+
 /** The kernels' shared interface: both implementations (kernels.ts, kernels-wasm.ts) import it from here. */
 
 export interface RowScanOutput {
@@ -30,6 +32,6 @@ export interface Kernels {
   allocate(floats: number): KernelBuffer;
   /** Per-row facts for `count` rows of `dim` floats. Outputs must hold at least `count` entries. */
   scanRows(data: Float32Array, count: number, dim: number, out: RowScanOutput): void;
-  /** out[i * countB + j] = dot(a_i, b_j) for row-major `a` (countA × dim) and `b` (countB × dim). */
-  dot(a: Float32Array, countA: number, b: Float32Array, countB: number, dim: number, out: Float32Array): void;
+  /** out[i * b.count + j] = dot(a_i, b_j) for the rows of `a` and `b` (the same dim). */
+  dot(a: Rows, b: Rows, out: Float32Array): void;
 }

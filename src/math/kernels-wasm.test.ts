@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { openNpy } from '../sources/files/npy.js';
 import { loadWasmKernels } from './kernels-wasm.js';
 import { createRowScanOutput, jsKernels, ROW_NONFINITE, type Kernels } from './kernels.js';
+import type { Rows } from '../core/rows.js';
 import { Rng } from './rng.js';
 
 const wasm = loadWasmKernels();
@@ -65,11 +66,13 @@ function rowNorm(data: Float32Array, row: number, dim: number): number {
  * Float32 accumulation over `dim` terms errs by at most about dim·u·Σ|aᵢbᵢ| ≤ dim·u·‖a‖‖b‖
  * (recursive summation bound), and the reference rounds once more.
  */
-function assertDotsAgree(a: Float32Array, countA: number, b: Float32Array, countB: number, dim: number, fast: Kernels = wasm): void {
+function assertDotsAgree(aRows: Rows, bRows: Rows, fast: Kernels = wasm): void {
+  const { data: a, count: countA, dim } = aRows;
+  const { data: b, count: countB } = bRows;
   const reference = new Float32Array(countA * countB);
   const candidate = new Float32Array(countA * countB).fill(-12345);
-  jsKernels.dot(a, countA, b, countB, dim, reference);
-  fast.dot(a, countA, b, countB, dim, candidate);
+  jsKernels.dot(aRows, bRows, reference);
+  fast.dot(aRows, bRows, candidate);
   const normsB = Array.from({ length: countB }, (_, k) => rowNorm(b, k, dim));
   for (let i = 0; i < countA; i++) {
     const normA = rowNorm(a, i, dim);
@@ -101,7 +104,7 @@ test('WASM scanRows matches the reference on the wordnet-ft128 document and quer
 test('WASM dot matches the reference on real queries × documents', async () => {
   const docs = await readNpy('docs.f32.npy');
   const queries = await readNpy('queries.f32.npy');
-  assertDotsAgree(queries.data, 37, docs.data, 3001, docs.dim);
+  assertDotsAgree({ data: queries.data, count: 37, dim: docs.dim }, { data: docs.data, count: 3001, dim: docs.dim });
 });
 
 test('scanRows flags NaN/±Inf anywhere, counts -0 as zero, keeps denormals non-zero', () => {
@@ -183,7 +186,7 @@ test('dot agrees with the reference for every tile remainder and dimension tail'
     ] as const) {
       const a = gaussianRows(countA, dim, dim * 100 + countA);
       const b = gaussianRows(countB, dim, dim * 100 + countB + 50);
-      assertDotsAgree(a, countA, b, countB, dim);
+      assertDotsAgree({ data: a, count: countA, dim }, { data: b, count: countB, dim });
     }
   }
 });
@@ -196,16 +199,16 @@ test('dot with operands larger than the scratch area, in place and copied, with 
   const b = gaussianRows(countB, dim, 22);
   b[5 * dim + 767] = NaN;
   b[6 * dim] = Infinity;
-  assertDotsAgree(a, countA, b, countB, dim);
+  assertDotsAgree({ data: a, count: countA, dim }, { data: b, count: countB, dim });
   const aIn = wasm.allocate(countA * dim);
   const bIn = wasm.allocate(countB * dim);
   const outIn = wasm.allocate(countA * countB);
   try {
     aIn.floats.set(a);
     bIn.floats.set(b);
-    wasm.dot(aIn.floats, countA, bIn.floats, countB, dim, outIn.floats);
+    wasm.dot({ data: aIn.floats, count: countA, dim }, { data: bIn.floats, count: countB, dim }, outIn.floats);
     const copied = new Float32Array(countA * countB);
-    wasm.dot(a, countA, b, countB, dim, copied);
+    wasm.dot({ data: a, count: countA, dim }, { data: b, count: countB, dim }, copied);
     assert.deepEqual(outIn.floats, copied, 'in-place and copied operands give identical results');
   } finally {
     aIn.release();
@@ -216,9 +219,9 @@ test('dot with operands larger than the scratch area, in place and copied, with 
 
 test('dim 0 dots are zero; short arrays are rejected instead of read out of bounds', () => {
   const out = new Float32Array(6).fill(7);
-  wasm.dot(new Float32Array(0), 2, new Float32Array(0), 3, 0, out);
+  wasm.dot({ data: new Float32Array(0), count: 2, dim: 0 }, { data: new Float32Array(0), count: 3, dim: 0 }, out);
   assert.deepEqual([...out], [0, 0, 0, 0, 0, 0]);
-  assert.throws(() => wasm.dot(new Float32Array(3), 2, new Float32Array(8), 2, 4, new Float32Array(4)), RangeError);
+  assert.throws(() => wasm.dot({ data: new Float32Array(3), count: 2, dim: 4 }, { data: new Float32Array(8), count: 2, dim: 4 }, new Float32Array(4)), RangeError);
   assert.throws(() => wasm.scanRows(new Float32Array(3), 2, 4, createRowScanOutput(2, 4)), RangeError);
 });
 
@@ -242,7 +245,7 @@ test('allocated buffers keep their contents and views when the memory grows, and
 test('kernels() falls back to the JS reference when the .wasm file is missing', () => {
   const directory = mkdtempSync(join(tmpdir(), 'vectorclinic-kernels-'));
   try {
-    for (const name of ['kernels.ts', 'kernels-wasm.ts']) copyFileSync(new URL(`./${name}`, import.meta.url), join(directory, name));
+    for (const name of ['kernels.ts', 'kernels-wasm.ts', 'wasm-memory.ts']) copyFileSync(new URL(`./${name}`, import.meta.url), join(directory, name));
     writeFileSync(join(directory, 'package.json'), '{"type": "module"}');
     const script = `const k = await import(${JSON.stringify(join(directory, 'kernels.ts'))});
       const out = k.createRowScanOutput(1, 2);

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import type { Rows } from '../core/rows.js';
 import type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';
+import { alignUp, compileWasm, growTo, TAIL_SLACK, type WasmMemory, wasmApi } from './wasm-memory.js';
 
 /**
  * The WebAssembly SIMD kernels (src/math/wasm/kernels.wat). Operands that already live in the
@@ -10,29 +11,12 @@ import type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';
 /** Next to this module both in src/ (run by tsx) and in dist/ (copied by scripts/copy-assets.mjs). */
 const WASM_URL = new URL('./wasm/kernels.wasm', import.meta.url);
 
-const PAGE_BYTES = 65536;
-/** The module declares 65536 pages (4 GiB, the 32-bit address space) as its maximum. */
-const MAX_PAGES = 65536;
-/** Bytes that must be readable after every array: a row's tail is one 16-byte load, masked. */
-const TAIL_SLACK = 16;
-const ALIGN = 16;
 /** Scratch for copied operands: big enough to amortize each call, small enough to stay in cache. */
 const SCRATCH_BYTES = 8 << 20;
 /** B rows per dot call: ~256 KB of them stays in L2 while the A rows stream past. */
 const DOT_B_TILE_BYTES = 256 << 10;
 /** scanRows output bytes per row: f32 norm², u32 hash low, u32 hash high, u8 flags. */
 const SCAN_OUTPUT_BYTES_PER_ROW = 13;
-
-/** The slice of the WebAssembly JS API used here (tsconfig's lib has no DOM, where its types live). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: WasmApi };
 
 interface KernelExports {
   readonly memory: WasmMemory;
@@ -42,7 +26,7 @@ interface KernelExports {
 
 /** Compile and instantiate the module synchronously; throws when the file is missing or invalid. */
 export function loadWasmKernels(): Kernels {
-  const module = new wasmApi.Module(readFileSync(WASM_URL));
+  const module = compileWasm(WASM_URL);
   const exports = new wasmApi.Instance(module, {}).exports as KernelExports;
   return new WasmKernels(exports);
 }
@@ -107,7 +91,10 @@ class WasmKernels implements Kernels {
     out.columnNonzero.set(columns);
   }
 
-  dot(a: Float32Array, countA: number, b: Float32Array, countB: number, dim: number, out: Float32Array): void {
+  dot(aRows: Rows, bRows: Rows, out: Float32Array): void {
+    const dim = dotDim(aRows, bRows);
+    const { data: a, count: countA } = aRows;
+    const { data: b, count: countB } = bRows;
     if (countA === 0 || countB === 0) return;
     requireLength(out, countA * countB, 'dot out');
     if (dim === 0) {
@@ -213,12 +200,7 @@ class WasmHeap {
   }
 
   private ensure(end: number): boolean {
-    const have = this.memory.buffer.byteLength;
-    if (end <= have) return true;
-    const pages = Math.ceil((end - have) / PAGE_BYTES);
-    if (have / PAGE_BYTES + pages > MAX_PAGES) return false;
-    this.memory.grow(pages);
-    return true;
+    return growTo(this.memory, end);
   }
 }
 
@@ -228,8 +210,10 @@ export function plainBuffer(floats: number): KernelBuffer {
   return { floats: values, bytes: new Uint8Array(values.buffer), release: () => {} };
 }
 
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / ALIGN) * ALIGN;
+/** The dimension both operands of a dot share; a mismatch is a caller's bug, caught before any row is read. */
+export function dotDim(a: Rows, b: Rows): number {
+  if (a.dim !== b.dim) throw new RangeError(`dot: a has ${a.dim} dimensions, b ${b.dim}`);
+  return a.dim;
 }
 
 function requireLength(array: ArrayLike<number>, length: number, what: string): void {

@@ -1,5 +1,5 @@
 import type { Kernels, RowScanOutput } from './kernel-types.js';
-import { loadWasmKernels, plainBuffer } from './kernels-wasm.js';
+import { dotDim, loadWasmKernels, plainBuffer } from './kernels-wasm.js';
 
 export type { KernelBuffer, Kernels, RowScanOutput } from './kernel-types.js';
 
@@ -87,7 +87,10 @@ export const jsKernels: Kernels = {
       out.hashHigh[r] = hash.high;
     }
   },
-  dot(a, countA, b, countB, dim, out) {
+  dot(aRows, bRows, out) {
+    const dim = dotDim(aRows, bRows);
+    const { data: a, count: countA } = aRows;
+    const { data: b, count: countB } = bRows;
     for (let i = 0; i < countA; i++) {
       const ai = i * dim;
       for (let k = 0; k < countB; k++) {

@@ -64,7 +64,7 @@ export function assign(data: Float32Array, count: number, dim: number, centroids
   const dots = new Float32Array(block * k);
   for (let start = 0; start < count; start += block) {
     const rows = Math.min(block, count - start);
-    kernels().dot(data.subarray(start * dim, (start + rows) * dim), rows, centroids, k, dim, dots);
+    kernels().dot({ data: data.subarray(start * dim, (start + rows) * dim), count: rows, dim }, { data: centroids, count: k, dim }, dots);
     for (let r = 0; r < rows; r++) {
       const i = start + r;
       let rowNorm = 0;

@@ -46,10 +46,10 @@ function symmetricProduct(data: Float32Array, count: number, dim: number): Symme
   const gram = count < dim;
   const size = gram ? count : dim;
   const matrix = new Float32Array(size * size);
-  if (gram) kernels().dot(data.subarray(0, count * dim), count, data.subarray(0, count * dim), count, dim, matrix);
+  if (gram) kernels().dot({ data: data.subarray(0, count * dim), count, dim }, { data: data.subarray(0, count * dim), count, dim }, matrix);
   else {
     const columns = transpose(data, count, dim);
-    kernels().dot(columns, dim, columns, dim, count, matrix);
+    kernels().dot({ data: columns, count: dim, dim: count }, { data: columns, count: dim, dim: count }, matrix);
   }
   return { matrix, size, gram };
 }
@@ -96,7 +96,7 @@ function topShares(matrix: Float32Array, size: number, components: number): numb
   let values = new Float64Array(k);
   for (let step = 0; step < MAX_ITERATIONS; step++) {
     // Row c of the product is M·v_c (M is symmetric, so v_c · M_i = (M v_c)_i).
-    kernels().dot(basis, k, matrix, size, size, product);
+    kernels().dot({ data: basis, count: k, dim: size }, { data: matrix, count: size, dim: size }, product);
     const next = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       let rayleigh = 0;

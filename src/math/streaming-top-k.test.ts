@@ -23,8 +23,8 @@ for (const metric of ['cosine', 'l2', 'ip'] as const) {
     base.fill(0, 10 * DIM, 11 * DIM);
     const queries = gaussian(QUERIES, rng);
     queries.set(base.subarray(3 * DIM, 4 * DIM), 0);
-    const expected = exactSearch(queries, QUERIES, base, ROWS, DIM, metric, 10);
-    const stream = new ExactTopKStream(queries, QUERIES, DIM, metric, 10);
+    const expected = exactSearch({ data: queries, count: QUERIES, dim: DIM }, { data: base, count: ROWS, dim: DIM }, { metric, k: 10 });
+    const stream = new ExactTopKStream({ data: queries, count: QUERIES, dim: DIM }, { metric, k: 10 });
     for (let start = 0, size = 1; start < ROWS; start += size, size = (size * 3) % 401 || 1) {
       const count = Math.min(size, ROWS - start);
       stream.add(

@@ -1,7 +1,8 @@
 import type { Metric } from '../core/policy.js';
+import type { Rows } from '../core/rows.js';
 import { ExactTopKAccumulator, fusedTopKAvailable } from './exact-top-k.js';
 import { kernels } from './kernels.js';
-import { TopKSelector } from './top-k.js';
+import { type SearchSpec, TopKSelector } from './top-k.js';
 import { normalizedCopy } from './vectors.js';
 
 /**
@@ -24,16 +25,20 @@ export class ExactTopKStream {
   private scores = new Float32Array(0);
   private rowTerms = new Float64Array(0);
   private seen = 0;
+  private readonly queryCount: number;
+  private readonly dim: number;
+  private readonly metric: Metric;
+  private readonly k: number;
 
-  constructor(
-    queries: Float32Array,
-    private readonly queryCount: number,
-    private readonly dim: number,
-    private readonly metric: Metric,
-    private readonly k: number,
-  ) {
-    this.fused = kernels().name === 'wasm' && fusedTopKAvailable() ? new ExactTopKAccumulator(queries, queryCount, dim, metric, k, { zeroRowsNeverRank: true }) : undefined;
-    this.queries = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries.subarray(0, queryCount * dim);
+  constructor(queries: Rows, spec: SearchSpec) {
+    const { count: queryCount, dim } = queries;
+    const { metric, k } = spec;
+    this.queryCount = queryCount;
+    this.dim = dim;
+    this.metric = metric;
+    this.k = k;
+    this.fused = kernels().name === 'wasm' && fusedTopKAvailable() ? new ExactTopKAccumulator(queries, { metric, k, zeroRowsNeverRank: true }) : undefined;
+    this.queries = metric === 'cosine' ? normalizedCopy(queries.data, queryCount, dim) : queries.data.subarray(0, queryCount * dim);
     this.selectors = Array.from({ length: queryCount }, () => new TopKSelector(k));
   }
 
@@ -59,7 +64,7 @@ export class ExactTopKStream {
     if (this.scores.length < queryCount * count) this.scores = new Float32Array(queryCount * count);
     if (this.rowTerms.length < count) this.rowTerms = new Float64Array(count);
     const scores = this.scores;
-    kernels().dot(this.queries, queryCount, data, count, dim, scores);
+    kernels().dot({ data: this.queries, count: queryCount, dim }, { data, count, dim }, scores);
     if (this.metric !== 'ip') this.rowTermsOf(data, count);
     const first = this.seen;
     for (let q = 0; q < queryCount; q++) {

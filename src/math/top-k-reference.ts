@@ -1,4 +1,5 @@
 import type { Metric } from '../core/policy.js';
+import type { Rows } from '../core/rows.js';
 import { kernels } from './kernels.js';
 import { normalizedCopy, rowNorms } from './vectors.js';
 
@@ -15,29 +16,43 @@ export interface NeighborLists {
 /** Query rows processed per kernel call: bounds the score buffer to BLOCK × base floats. */
 const QUERY_BLOCK = 64;
 
+/** Base rows a search drops: a set for every query, or `exclude(queryIndex, baseIndex)` for single pairs. */
+export type ExcludedRows = ((queryIndex: number, baseIndex: number) => boolean) | ReadonlySet<number>;
+
+/** What every exact search is asked: the metric to rank by and how many neighbours per query. */
+export interface SearchSpec {
+  readonly metric: Metric;
+  readonly k: number;
+}
+
+export interface ExactSearchOptions extends SearchSpec {
+  readonly exclude?: ExcludedRows;
+}
+
+/** The dimension queries and base share; a mismatch is a caller's bug, caught before any kernel reads past a row. */
+export function sharedDim(queries: Pick<Rows, 'dim'>, base: Pick<Rows, 'dim'>): number {
+  if (queries.dim !== base.dim) throw new RangeError(`exact search: queries have ${queries.dim} dimensions, base rows ${base.dim}`);
+  return queries.dim;
+}
+
 /** `exactSearch` through the dot kernel and a score matrix block: the reference the fused kernel is tested against. */
-export function exactSearchReference(
-  queries: Float32Array,
-  queryCount: number,
-  base: Float32Array,
-  baseCount: number,
-  dim: number,
-  metric: Metric,
-  k: number,
-  exclude?: ((queryIndex: number, baseIndex: number) => boolean) | ReadonlySet<number>,
-): NeighborLists {
+export function exactSearchReference(queries: Rows, base: Rows, options: ExactSearchOptions): NeighborLists {
+  const { metric, k, exclude } = options;
+  const dim = sharedDim(queries, base);
+  const queryCount = queries.count;
+  const baseCount = base.count;
   const skip = typeof exclude === 'function' ? exclude : exclude?.size ? (_query: number, row: number) => exclude.has(row) : undefined;
   const kk = Math.min(k, baseCount);
-  const q = metric === 'cosine' ? normalizedCopy(queries, queryCount, dim) : queries;
-  const b = metric === 'cosine' ? normalizedCopy(base, baseCount, dim) : base;
-  const baseNorms2 = metric === 'l2' ? squared(rowNorms(base, baseCount, dim)) : undefined;
+  const q = metric === 'cosine' ? normalizedCopy(queries.data, queryCount, dim) : queries.data;
+  const b = metric === 'cosine' ? normalizedCopy(base.data, baseCount, dim) : base.data;
+  const baseNorms2 = metric === 'l2' ? squared(rowNorms(base.data, baseCount, dim)) : undefined;
   const ids = new Int32Array(queryCount * kk);
   const scores = new Float32Array(queryCount * kk);
   const block = new Float32Array(Math.min(QUERY_BLOCK, queryCount) * baseCount);
   const selector = new TopKSelector(kk);
   for (let start = 0; start < queryCount; start += QUERY_BLOCK) {
     const rows = Math.min(QUERY_BLOCK, queryCount - start);
-    kernels().dot(q.subarray(start * dim, (start + rows) * dim), rows, b, baseCount, dim, block);
+    kernels().dot({ data: q.subarray(start * dim, (start + rows) * dim), count: rows, dim }, { data: b, count: baseCount, dim }, block);
     for (let r = 0; r < rows; r++) {
       const queryIndex = start + r;
       selector.reset();

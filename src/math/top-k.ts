@@ -1,33 +1,26 @@
-import { exactTopKSync, fusedTopKAvailable } from './exact-top-k.js';
+import { type BaseRows, exactTopKSync, fusedTopKAvailable, widenedRows } from './exact-top-k.js';
 import { kernels } from './kernels.js';
-import type { Metric } from '../core/policy.js';
-import { exactSearchReference, type NeighborLists } from './top-k-reference.js';
+import type { Rows } from '../core/rows.js';
+import { type ExactSearchOptions, exactSearchReference, type NeighborLists } from './top-k-reference.js';
 
 // The reference search and the selector live beside the TypeScript reference, below the fused
 // engine that is tested against them; re-exported here, where callers look for them.
-export { exactSearchReference, TopKSelector, type NeighborLists } from './top-k-reference.js';
+export { type ExactSearchOptions, type ExcludedRows, exactSearchReference, type NeighborLists, type SearchSpec, TopKSelector } from './top-k-reference.js';
 
 /**
- * Exact k-nearest-neighbour search under `metric`, brute force. `exclude` drops base rows: a set
- * drops them for every query (the queries' own rows when they are drawn from the base), a
- * function `exclude(queryIndex, baseIndex)` drops single pairs (served by the slower reference loop).
+ * Exact k-nearest-neighbour search under `options.metric`, brute force. `options.exclude` drops
+ * base rows: a set drops them for every query (the queries' own rows when they are drawn from the
+ * base), a function `exclude(queryIndex, baseIndex)` drops single pairs (served by the slower reference loop).
+ * Base rows may be float32 or in their stored type (float16, int8, ...), widened inside the search.
  */
-export function exactSearch(
-  queries: Float32Array,
-  queryCount: number,
-  base: Float32Array,
-  baseCount: number,
-  dim: number,
-  metric: Metric,
-  k: number,
-  exclude?: ((queryIndex: number, baseIndex: number) => boolean) | ReadonlySet<number>,
-): NeighborLists {
+export function exactSearch(queries: Rows, base: BaseRows, options: ExactSearchOptions): NeighborLists {
+  const { exclude } = options;
   // The fused kernel gives the same lists without a score matrix; the reference loop serves
   // per-pair exclusions and the reference kernels (VECTORCLINIC_KERNELS=js, or no WebAssembly).
   if (typeof exclude !== 'function' && kernels().name === 'wasm' && fusedTopKAvailable()) {
-    return exactTopKSync(queries, queryCount, base, baseCount, dim, metric, k, exclude ? { excludedRows: exclude } : {});
+    return exactTopKSync(queries, base, { metric: options.metric, k: options.k, excludedRows: exclude });
   }
-  return exactSearchReference(queries, queryCount, base, baseCount, dim, metric, k, exclude);
+  return exactSearchReference(queries, widenedRows(base), options);
 }
 
 /** Mean over all query pairs of |A∩B| / k: near 0 when lists depend on the query, 1 when all are equal. */

@@ -75,7 +75,7 @@ function forEachCandidatePair(unit: Float32Array, count: number, dim: number, vi
   if (count <= EXACT_ROWS) {
     const scores = new Float32Array(count);
     for (let a = 0; a < count; a++) {
-      kernels().dot(unit.subarray(a * dim, (a + 1) * dim), 1, unit, count, dim, scores);
+      kernels().dot({ data: unit.subarray(a * dim, (a + 1) * dim), count: 1, dim }, { data: unit, count, dim }, scores);
       for (let b = a + 1; b < count; b++) visit(a, b, scores[b] as number);
     }
     return;

@@ -25,7 +25,7 @@ export class MemorySource implements VectorSource {
   private async searchRows(request: SearchRequest, annSearch: AnnSearch, exactMetric: 'ip' | 'l2'): Promise<SearchResult> {
     const { rows, dim } = this.description;
     if (request.exact) {
-      const lists = exactSearch(request.queries, request.count, this.data, rows, dim, exactMetric, request.k);
+      const lists = exactSearch({ data: request.queries, count: request.count, dim }, { data: this.data, count: rows, dim }, { metric: exactMetric, k: request.k });
       return { ids: Array.from({ length: request.count }, (_, q) => Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k)).filter((id) => id >= 0)) };
     }
     const found = await annSearch(request.queries, request.count, request.k);

@@ -85,13 +85,14 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
     await source.close();
     throw new UsageError(`${target} is searched exactly: it has no search settings`, { where: '--search', hint: 'search settings apply to indexes and stores (ef, nprobes, hnsw.ef_search, efSearch, ...)' });
   }
-  const all = await source.readRows(Array.from({ length: description.rows }, (_, i) => i));
+  // A float16 / int8 file stays in its stored type: the engine widens a slice at a time.
+  const base = (await source.readStoredRows?.()) ?? (await source.readRows(Array.from({ length: description.rows }, (_, i) => i)));
   await source.close();
   return {
     description: `exact ${metric} search over ${count(description.rows)} rows`,
     dim: description.dim,
     async search(queries, queryCount, k) {
-      const lists = await exactTopK(queries, queryCount, all.data, description.rows, description.dim, metric, k);
+      const lists = await exactTopK({ data: queries, count: queryCount, dim: description.dim }, base, { metric, k });
       return Array.from({ length: queryCount }, (_, q) =>
         Array.from(lists.ids.subarray(q * lists.k, (q + 1) * lists.k))
           .filter((row) => row >= 0)

@@ -3,6 +3,7 @@ import type { Metric } from '../core/policy.js';
 import type { StorageType } from '../core/storage-type.js';
 import type { PushdownStats } from '../core/pushdown-stats.js';
 import type { Rows } from '../core/rows.js';
+import type { StoredRows } from '../math/exact-top-k.js';
 import type { FilterSpec, FilterValue } from './filters.js';
 
 export type { PushdownStats };
@@ -23,6 +24,12 @@ export interface VectorSource {
   scan(options?: ScanOptions): AsyncIterable<RowBlock, ScanSummary | void>;
   /** The given rows (ascending, distinct row numbers), in that order. */
   readRows(rows: readonly number[]): Promise<RowBlock>;
+  /**
+   * Every row in its stored element type (a float16 or int8 file as read, half or a quarter of a
+   * float32 copy), for exact search to widen a slice at a time; undefined when the rows are float32
+   * or not stored as one contiguous little-endian array.
+   */
+  readStoredRows?(): Promise<StoredRows | undefined>;
   /** Release file handles / connections. Safe to call twice. */
   close(): Promise<void>;
   /** Search with the engine's own index, for sources that can: index files and live stores. Absent for plain vector files. */

@@ -15,7 +15,7 @@ export async function exactSearchStored(source: VectorSource, request: SearchReq
     // Rows search never returns, as a set: the fused kernel skips them without a per-pair callback.
     const unreturnable = new Set<number>();
     for (let index = 0; index < block.count; index++) if (idOf(rowOf(index)) === undefined) unreturnable.add(index);
-    const lists = exactSearch(request.queries, request.count, block.data, block.count, dim, metric, request.k, unreturnable);
+    const lists = exactSearch({ data: request.queries, count: request.count, dim }, { data: block.data, count: block.count, dim }, { metric, k: request.k, exclude: unreturnable });
     for (let q = 0; q < lists.queries; q++) {
       for (let i = 0; i < lists.k; i++) {
         const index = lists.ids[q * lists.k + i] as number;

@@ -106,7 +106,7 @@ test('streamed answers skip the rows not kept and map positions back to row numb
   const keptRows = Array.from({ length: rows }, (_, row) => row).filter(keep);
   const kept = new Float32Array(keptRows.length * dim);
   keptRows.forEach((row, i) => kept.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
-  const want = await exactTopK(queries.data, queries.count, kept, keptRows.length, dim, 'l2', 10, { threads: 1 });
+  const want = await exactTopK(queries, { data: kept, count: keptRows.length, dim }, { metric: 'l2', k: 10, threads: 1 });
   for (let q = 0; q < queries.count; q++) {
     const expected = Array.from(want.ids.subarray(q * 10, (q + 1) * 10)).map((i) => `id${keptRows[i]}`);
     assert.deepEqual(answers.kind === 'answers' ? answers.ids[q] : undefined, expected, `query ${q}`);

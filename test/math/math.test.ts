@@ -61,7 +61,7 @@ describe('top-k search', () => {
     const base = Float32Array.from({ length: 60 * dim }, () => rng.nextGaussian() * (1 + rng.nextFloat()));
     const queries = Float32Array.from({ length: 4 * dim }, () => rng.nextGaussian());
     for (const metric of ['cosine', 'ip', 'l2'] as const) {
-      const lists = exactSearch(queries, 4, base, 60, dim, metric, 5);
+      const lists = exactSearch({ data: queries, count: 4, dim }, { data: base, count: 60, dim }, { metric, k: 5 });
       for (let q = 0; q < 4; q++) {
         const scored = Array.from({ length: 60 }, (_, i) => ({ i, s: score(metric, queries.subarray(q * dim, (q + 1) * dim), base.subarray(i * dim, (i + 1) * dim)) }));
         scored.sort((a, b) => b.s - a.s);

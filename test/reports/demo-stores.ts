@@ -208,7 +208,7 @@ export class IvfTestStore implements VectorSource {
       const candidates: { row: number; score: number }[] = [];
       for (const list of probes[q] ?? []) {
         for (const row of this.lists[list] ?? []) {
-          kernels().dot(queries.subarray(q * DIM, (q + 1) * DIM), 1, this.unit.subarray(row * DIM, (row + 1) * DIM), 1, DIM, score);
+          kernels().dot({ data: queries.subarray(q * DIM, (q + 1) * DIM), count: 1, dim: DIM }, { data: this.unit.subarray(row * DIM, (row + 1) * DIM), count: 1, dim: DIM }, score);
           candidates.push({ row, score: score[0] as number });
         }
       }
@@ -226,7 +226,7 @@ export class IvfTestStore implements VectorSource {
 /** For each row, the `count` centroids with the highest cosine, best first. */
 function nearestCentroids(unit: Float32Array, rows: number, centroids: Float32Array, nlist: number, count: number): number[][] {
   const scores = new Float32Array(rows * nlist);
-  kernels().dot(unit, rows, centroids, nlist, DIM, scores);
+  kernels().dot({ data: unit, count: rows, dim: DIM }, { data: centroids, count: nlist, dim: DIM }, scores);
   return Array.from({ length: rows }, (_, row) => {
     const order = Array.from({ length: nlist }, (_, c) => c);
     return order.sort((a, b) => (scores[row * nlist + b] as number) - (scores[row * nlist + a] as number)).slice(0, count);

@@ -64,7 +64,7 @@ test('exact search over a vector file: recall@k and MRR agree with an independen
     .split('\n')
     .filter(Boolean)
     .map((line) => (JSON.parse(line) as { id: string }).id);
-  const lists = exactSearch(vectors, QUESTIONS, docs, 20_000, DIM, 'cosine', 10);
+  const lists = exactSearch({ data: vectors, count: QUESTIONS, dim: DIM }, { data: docs, count: 20_000, dim: DIM }, { metric: 'cosine', k: 10 });
   const expected = queryLines()
     .slice(0, QUESTIONS)
     .map((q) => q.expected[0]);

@@ -341,4 +341,101 @@
     (f64.store (i32.add (local.get $scores) (i32.shl (local.get $pos) (i32.const 3))) (local.get $score))
     (i32.store (i32.add (local.get $ids) (i32.shl (local.get $pos) (i32.const 2)))
       (i32.add (global.get $first_id) (local.get $r))))
+
+  ;; --- widening ---------------------------------------------------------------------------------
+  ;; `count` stored values at `src` → float32 at `dst`, little-endian, any alignment. Storage: 1 float16,
+  ;; 2 bfloat16, 3 int8, 4 uint8 (codes of STORED_ELEMENT_CODES in exact-top-k.ts). Each thread widens
+  ;; its own slice of a chunk, so rows keep their stored size in memory until just before they are scored.
+  ;; Writes exactly `count` floats: the tail is converted one value at a time.
+  (func (export "widen") (param $src i32) (param $dst i32) (param $count i32) (param $storage i32)
+    (local $i i32) (local $full i32) (local $bytes i32) (local $end i32) (local $h v128) (local $m v128)
+    (local.set $bytes (select (i32.const 2) (i32.const 1) (i32.le_u (local.get $storage) (i32.const 2))))
+    (local.set $full (i32.and (local.get $count) (i32.const -4)))
+    ;; One loop per type, conversions written out: the hot loop neither branches on the type nor calls.
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $full) (i32.const 2))))
+    (block $simd_done
+      (if (i32.eq (local.get $storage) (i32.const 1))
+        (then
+          (loop $half
+            (br_if $simd_done (i32.ge_u (local.get $dst) (local.get $end)))
+            (local.set $h (v128.load16x4_u (local.get $src)))
+            (local.set $m (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)))
+            ;; $half4, written out.
+            (v128.store (local.get $dst)
+              (v128.or
+                (v128.bitselect
+                  (v128.or (local.get $m) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+                  (f32x4.mul (local.get $m) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+                  (i32x4.eq (v128.and (local.get $h) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))
+                (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))))
+            (local.set $src (i32.add (local.get $src) (i32.const 8)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br $half))))
+      (if (i32.eq (local.get $storage) (i32.const 2))
+        (then
+          (loop $brain
+            (br_if $simd_done (i32.ge_u (local.get $dst) (local.get $end)))
+            (v128.store (local.get $dst) (i32x4.shl (v128.load16x4_u (local.get $src)) (i32.const 16)))
+            (local.set $src (i32.add (local.get $src) (i32.const 8)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br $brain))))
+      (if (i32.eq (local.get $storage) (i32.const 3))
+        (then
+          (loop $signed
+            (br_if $simd_done (i32.ge_u (local.get $dst) (local.get $end)))
+            (v128.store (local.get $dst)
+              (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (i16x8.extend_low_i8x16_s (v128.load32_zero (local.get $src))))))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br $signed))))
+      (loop $unsigned
+        (br_if $simd_done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst)
+          (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $src))))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $unsigned)))
+    ;; The last count % 4 values, one at a time (never a store past the last).
+    (local.set $i (local.get $full))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $count)))
+        (f32.store (local.get $dst)
+          (f32x4.extract_lane 0 (call $widen4 (i32x4.splat (call $load1 (local.get $src) (local.get $storage))) (local.get $storage))))
+        (local.set $src (i32.add (local.get $src) (local.get $bytes)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
+
+  ;; One stored value as an i32: 16-bit patterns zero-extended, int8 sign-extended, uint8 zero-extended.
+  (func $load1 (param $at i32) (param $storage i32) (result i32)
+    (if (result i32) (i32.le_u (local.get $storage) (i32.const 2))
+      (then (i32.load16_u (local.get $at)))
+      (else
+        (if (result i32) (i32.eq (local.get $storage) (i32.const 3))
+          (then (i32.load8_s (local.get $at)))
+          (else (i32.load8_u (local.get $at)))))))
+
+;; float16: the 15 magnitude bits moved into float32's place and scaled by 2^112, exact for normal and
+  ;; subnormal halves alike; Inf/NaN (all-ones exponent) get float32's all-ones exponent; the sign is
+  ;; copied. Lanes hold the 16-bit patterns zero-extended.
+  (func $half4 (param $x v128) (result v128)
+    (local $magnitude v128)
+    (local.set $magnitude (i32x4.shl (v128.and (local.get $x) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)))
+    (v128.or
+      (v128.bitselect
+        (v128.or (local.get $magnitude) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+        (f32x4.mul (local.get $magnitude) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+        (i32x4.eq (v128.and (local.get $x) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))
+      (i32x4.shl (v128.and (local.get $x) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))))
+
+  ;; Lanes of stored values (as $load1 gives them) widened: bfloat16 is the high half of a float32,
+  ;; integers convert exactly.
+  (func $widen4 (param $x v128) (param $storage i32) (result v128)
+    (if (result v128) (i32.eq (local.get $storage) (i32.const 1))
+      (then (call $half4 (local.get $x)))
+      (else
+        (if (result v128) (i32.eq (local.get $storage) (i32.const 2))
+          (then (i32x4.shl (local.get $x) (i32.const 16)))
+          (else (f32x4.convert_i32x4_s (local.get $x)))))))
 )

@@ -36,7 +36,7 @@ export const numpyEngine: IndexEngine = {
   },
   async search(spec, queries, queryCount, k) {
     const { data, rows } = await readAll(spec);
-    const lists = exactSearch(queries, queryCount, data, rows, spec.dim, spec.space, k);
+    const lists = exactSearch({ data: queries, count: queryCount, dim: spec.dim }, { data, count: rows, dim: spec.dim }, { metric: spec.space, k });
     const out = new Int32Array(queryCount * k).fill(-1);
     for (let q = 0; q < queryCount; q++) out.set(lists.ids.subarray(q * lists.k, (q + 1) * lists.k), q * k);
     return out;

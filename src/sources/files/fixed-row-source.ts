@@ -1,7 +1,16 @@
+import { constants } from 'node:buffer';
 import { kernels } from '../../math/kernels.js';
 import type { RangeScanning, RowBlock, ScanOptions, SourceDescription, VectorSource } from '../source.js';
 import { decodeElements, type ElementType } from '../../io/decode.js';
 import type { LocalFile } from './local-file.js';
+import type { StoredElement, StoredRows } from '../../math/exact-top-k.js';
+
+const { MAX_LENGTH } = constants;
+
+/** Element types the exact engine widens itself (float32 rows are read as they are). */
+function isWidenedByEngine(storage: string): storage is Exclude<StoredElement, 'float32'> {
+  return storage === 'float16' || storage === 'bfloat16' || storage === 'int8' || storage === 'uint8';
+}
 
 /** Where the rows of a fixed-row-size file are and how each row is laid out. */
 export interface FixedRowLayout {
@@ -84,6 +93,16 @@ export class FixedRowSource implements VectorSource {
       await pending?.catch(() => undefined);
       for (const buffer of buffers) buffer.release();
     }
+  }
+
+  async readStoredRows(): Promise<StoredRows | undefined> {
+    const { dim, rows, rowPrefix, element, dataOffset } = this.layout;
+    const storage = element.storage;
+    if (!isWidenedByEngine(storage) || !element.littleEndian || rowPrefix !== 0 || this.layout.checkPrefix) return undefined;
+    // One byte array holds at most 4 GiB here; a larger file is read as float32 rows instead.
+    if (rows * dim * element.bytes > MAX_LENGTH) return undefined;
+    const bytes = this.file.read(dataOffset, rows * dim * element.bytes, `rows 0..${rows - 1}`);
+    return { bytes, storage, count: rows, dim };
   }
 
   async readRows(rowNumbers: readonly number[]): Promise<RowBlock> {

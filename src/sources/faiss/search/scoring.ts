@@ -36,7 +36,7 @@ export class QueryTopK {
     if (queryCount === 0) return;
     const subset = queryIndices ? selectRows(this.queries, this.dim, queryIndices) : this.queries;
     if (this.scores.length < queryCount * rowCount) this.scores = new Float32Array(queryCount * rowCount);
-    kernels().dot(subset, queryCount, rows, rowCount, this.dim, this.scores);
+    kernels().dot({ data: subset, count: queryCount, dim: this.dim }, { data: rows, count: rowCount, dim: this.dim }, this.scores);
     const norms = this.metric === 'l2' ? squaredNorms(rows, rowCount, this.dim) : undefined;
     for (let q = 0; q < queryCount; q++) {
       const selector = this.selectors[queryIndices ? (queryIndices[q] as number) : q] as TopKSelector;

@@ -77,7 +77,7 @@ export function chromaFilteredSearch(options: ChromaFilteredOptions): FilteredSe
       const dim = await options.dimension();
       const condition = await where(request.filter);
       if (request.exact) {
-        const stream = new ExactTopKStream(request.queries, request.count, dim, options.metric, request.k);
+        const stream = new ExactTopKStream({ data: request.queries, count: request.count, dim }, { metric: options.metric, k: request.k });
         const block = new Float32Array(PAGE_ROWS * dim);
         for (let offset = 0; ; offset += PAGE_ROWS) {
           const page = await guard('read filtered records', () => collection.get({ where: condition as never, offset, limit: PAGE_ROWS, include: ['embeddings'] as never }));

@@ -160,7 +160,7 @@ export class ChromaSource extends StoreSource {
    */
   private async bruteForce(request: SearchRequest): Promise<SearchResult> {
     const { rows } = await this.describe();
-    const stream = new ExactTopKStream(request.queries, request.count, this.dim, this.metric, request.k);
+    const stream = new ExactTopKStream({ data: request.queries, count: request.count, dim: this.dim }, { metric: this.metric, k: request.k });
     const block = new Float32Array(PAGE_ROWS * this.dim);
     const started = performance.now();
     for (let start = 0; start < rows; start += PAGE_ROWS) {

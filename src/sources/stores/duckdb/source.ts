@@ -97,7 +97,7 @@ export class DuckdbSource extends StoreSource {
   private async exactSearch(request: SearchRequest): Promise<SearchResult> {
     assertSearchSettings(request.params, [], 'DuckDB (exact search, no index)', this.target);
     const { dim } = await this.ensureLayout();
-    const stream = new ExactTopKStream(request.queries, request.count, dim, this.metric, request.k);
+    const stream = new ExactTopKStream({ data: request.queries, count: request.count, dim }, { metric: this.metric, k: request.k });
     const columns = vectorScanColumns(this.relation.column, this.relation.rowName);
     for (const part of this.relation.parts) {
       for await (const chunk of this.chunks('search exactly', `SELECT ${columns} FROM ${part.from}`)) {

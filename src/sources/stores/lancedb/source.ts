@@ -350,7 +350,7 @@ export class LancedbSource extends StoreSource {
    */
   private async exactByScan(request: SearchRequest, metric: Metric, totalRows: number): Promise<SearchResult> {
     const dim = this.column.dim;
-    const stream = new ExactTopKStream(request.queries, request.count, dim, metric, request.k);
+    const stream = new ExactTopKStream({ data: request.queries, count: request.count, dim }, { metric, k: request.k });
     const started = performance.now();
     let block = new Float32Array(0);
     for await (const batch of this.table.query().select([this.column.name]).withRowId()) {

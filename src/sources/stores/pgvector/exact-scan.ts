@@ -55,7 +55,7 @@ export async function exactSearchByScan(
   const started = performance.now();
   return readOnlyTransaction(session, async () => {
     const queries = await serverQueries(session, schema, type, binary, request, dim);
-    const stream = new ExactTopKStream(queries, request.count, dim, metric, request.k);
+    const stream = new ExactTopKStream({ data: queries, count: request.count, dim }, { metric, k: request.k });
     const value = binary ? `encode(${schema}.${type}_send(${index.orderExpression}), 'base64')` : `(${index.orderExpression})::text`;
     // A filtered answer is over every matching row, whatever a partial index covers.
     const condition = filter ? filter.sql : index.predicate;

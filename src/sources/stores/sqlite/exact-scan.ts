@@ -40,7 +40,7 @@ export async function exactSearchByScan(session: SqliteSession, catalog: SqliteC
         if (!rankable(vector, metric)) unrankable.add(n);
       }
       if (n === 0) break;
-      const lists = exactSearch(queries, count, block.subarray(0, n * dim), n, dim, metric, k, unrankable);
+      const lists = exactSearch({ data: queries, count, dim }, { data: block.subarray(0, n * dim), count: n, dim }, { metric, k, exclude: unrankable });
       for (let q = 0; q < lists.queries; q++) {
         for (let i = 0; i < lists.k; i++) {
           const index = lists.ids[q * lists.k + i] as number;
