@@ -193,7 +193,7 @@ export function parseLibsqlIndex(row: MasterRow, column: string): LibsqlVectorIn
   return { name: row.name, metric, options, metricDefaulted: name === undefined };
 }
 
-function splitTopLevel(text: string): string[] {
+export function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quote: string | undefined;

@@ -1,44 +1,36 @@
 import { UsageError } from '../../errors.js';
-import type { SourceDescription, VectorSource } from '../../sources/source.js';
 import type { Metric } from '../../core/policy.js';
 import { quoteIdent } from '../../engines/pgvector/sql-session.js';
 import { flattenParams, type IndexParams } from '../params.js';
 import type { IndexType } from '../types.js';
 import { applyLancedbRebuild } from './lancedb/apply.js';
 import { parseLancedbOut, type LancedbOut } from './lancedb/out-url.js';
-import type { RebuildOptions, RebuildPlan, RebuildResult } from '../types.js';
+import type { RebuildOptions } from '../types.js';
+import type { StoreTarget } from './store-target.js';
 import { applyPgvectorRebuild } from './pgvector/apply.js';
 import { parsePgvectorOut, type PgvectorOut } from './pgvector/out-url.js';
 import { createIndexStatement, opclassFor, qualifiedRelation } from './pgvector/write-table.js';
+import { sqliteTarget } from './sqlite/target.js';
+import { parseSqliteOut } from './sqlite/out-url.js';
 
-/** A live store a rebuild writes into, with the engine's own index builder. */
-export interface StoreTarget {
-  readonly engine: string;
-  /** The output, secrets redacted. */
-  readonly shown: string;
-  /** The source is this very table: rows are rewritten where they are. */
-  readonly inPlace: boolean;
-  /**
-   * The path the output lock file goes beside (LanceDB: the table directory). Undefined where the
-   * engine serializes writers itself (pgvector: one transaction holding a table lock).
-   */
-  readonly lockTarget?: string;
-  /** Plan lines for the write (after the shared guard / clean / normalize lines). */
-  writeSteps(params: IndexParams, metric: Metric): string[];
-  apply(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions): Promise<NonNullable<RebuildResult['applied']>>;
-}
+export type { StoreTarget } from './store-target.js';
 
 const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
 
 /** The store target `--out` names, or undefined for a file output. Checks the index type against the engine. */
-export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'whiten' | 'dedup'>): StoreTarget | undefined {
+export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'metric' | 'whiten' | 'dedup'>): StoreTarget | undefined {
   const lancedb = parseLancedbOut(options.out);
   if (lancedb) return lancedbTarget(lancedb, options);
+  const sqlite = parseSqliteOut(options.out);
+  if (sqlite) {
+    refuseWhitening(options, 'SQLite');
+    return sqliteTarget(sqlite, options);
+  }
   const pgvector = parsePgvectorOut(options.out);
   if (!pgvector) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.out)?.[1]?.toLowerCase();
     if (scheme && scheme !== 'file') {
-      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, or an index file' });
+      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, sqlite://PATH?table=T, or an index file' });
     }
     return undefined;
   }

@@ -4,6 +4,9 @@ import { keysAtRanks } from '../../../engines/sql/sample.js';
 import { describeKind, type SqliteCatalog } from '../../../engines/sqlite/catalog.js';
 import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql, VEC0_MAX_K, vec0KnnStatement } from '../../../engines/sqlite/search-sql.js';
 import { exactSearchByScan } from './exact-scan.js';
+import { manifestPlace, readManifestText } from '../../../engines/sqlite/manifest-table.js';
+import type { LoadedManifest } from '../../../manifest/manifest.js';
+import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SqliteSession } from '../../../engines/sqlite/session.js';
 import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
 import { InputError } from '../../../errors.js';
@@ -77,6 +80,14 @@ export class SqliteSource extends StoreSource {
       this.session.query<{ k: unknown }>(`SELECT CAST(${this.key} AS TEXT) AS k FROM ${relation} WHERE CAST(${this.key} AS TEXT) IN (SELECT value FROM json_each(?1))`, [JSON.stringify(wanted)]),
     );
     return new Set(rows.map((row) => String(row.k)));
+  }
+
+  /** The manifest a rebuild recorded for this column (in the file's vectorclinic_manifest table). */
+  async storedManifest(): Promise<LoadedManifest | undefined> {
+    const { rows } = await this.describe();
+    const { table, column } = this.catalog.column;
+    const text = await this.guard('read the manifest table', () => readManifestText(this.session, table, column));
+    return parseStoreManifest(text, manifestPlace(table, column), rows);
   }
 
   protected async load(): Promise<SourceDescription> {
