@@ -3,6 +3,8 @@ import { count } from '../core/format.js';
 import { METRICS, type Metric } from '../core/policy.js';
 import { EXIT } from '../errors.js';
 import { guardFile, type GuardFileResult } from '../guard/guard-file.js';
+import { guardIntoSqlite, type GuardIntoSqliteResult } from '../guard/guard-into-sqlite.js';
+import { schemeOf } from '../engines/store-url.js';
 import { assertFileInput } from './inputs.js';
 import { emit } from './output.js';
 import { integerOption } from './parse.js';
@@ -17,6 +19,7 @@ interface GuardFlags {
   model?: string;
   ids?: string;
   idField: string;
+  apply?: boolean;
   format: 'text' | 'json';
 }
 
@@ -26,18 +29,36 @@ export function guardCommand(): Command {
     .argument('<input>', 'vector file to guard (.npy .fvecs .bvecs, ...)')
     .requiredOption('--dim <n>', 'dimension every row must have', integerOption('--dim', 1))
     .addOption(new Option('--metric <metric>', 'metric of the embedding model').choices(METRICS).makeOptionMandatory())
-    .requiredOption('--out <file.npy>', 'clean vectors (written atomically), with <file>.vectorclinic.json beside it')
+    .requiredOption('--out <target>', 'clean vectors: a .npy (written atomically, with <file>.vectorclinic.json beside it), or an existing SQLite vector table sqlite://PATH?table=T[&column=C] (with --apply)')
     .option('--quarantine <file.jsonl>', 'append rejected rows with their reasons to this JSONL file')
     .option('--no-normalize', 'keep lengths as they are (default: normalize for cosine)')
     .option('--reject-duplicates', 'drop exact copies of earlier rows instead of only flagging them')
     .option('--model <id>', 'model id to record in the manifest')
     .option('--ids <file.jsonl>', 'document id of each input row (JSONL, row order): kept for every accepted row (default: input row numbers)')
     .option('--id-field <name>', 'field of --ids holding the id', 'id')
+    .option('--apply', 'insert into the store named by --out (default for a store: report what would be inserted, write nothing)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExit codes: 0 every row accepted, 1 some rows rejected (the output holds the rest), 2 bad usage or unreadable input.')
     .action(async (input: string, flags: GuardFlags, command: Command) => {
       assertFileInput(input, '<input>');
       const normalizeGiven = command.getOptionValueSource('normalize') === 'cli';
+      if (schemeOf(flags.out) === 'sqlite') {
+        const stored = await guardIntoSqlite({
+          input,
+          out: flags.out,
+          dim: flags.dim,
+          metric: flags.metric,
+          apply: Boolean(flags.apply),
+          normalize: normalizeGiven ? flags.normalize : undefined,
+          quarantine: flags.quarantine,
+          rejectDuplicates: Boolean(flags.rejectDuplicates),
+          ids: flags.ids,
+          idField: flags.idField,
+        });
+        emit(flags.format === 'json' ? `${JSON.stringify({ schema: 1, ...stored }, null, 2)}\n` : formatStoreGuard(stored), undefined);
+        process.exitCode = stored.totals.rejected > 0 ? EXIT.failFindings : EXIT.ok;
+        return;
+      }
       const result = await guardFile({
         input,
         out: flags.out,
@@ -54,14 +75,32 @@ export function guardCommand(): Command {
     });
 }
 
-function formatGuard(result: GuardFileResult): string {
+function formatStoreGuard(result: GuardIntoSqliteResult): string {
   const { totals } = result;
+  const lines = [
+    `vectorclinic guard ${result.input} → ${result.out} (${result.mode === 'plan' ? 'plan only: add --apply to insert' : 'applied'})`,
+    ingestedLine(totals),
+    `  normalized ${count(totals.rescaled)} rows, ${count(totals.alreadyUnit)} already unit length; exact copies flagged ${count(totals.duplicatesFlagged)}; keys: ${result.keys}`,
+    ...result.firstRejected.slice(0, 8).map((row) => `  key ${row.id}: ${row.cause} — ${row.detail}`),
+    result.mode === 'apply'
+      ? `  inserted ${count(result.inserted)} rows into ${result.table}.${result.column} in one transaction${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`
+      : `  would insert ${count(totals.accepted)} rows into ${result.table}.${result.column}; nothing was written`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function ingestedLine(totals: GuardFileResult['totals']): string {
   const causes = Object.entries(totals.causes)
     .filter(([, n]) => n > 0)
     .map(([cause, n]) => `${cause} ${count(n)}`);
+  return `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`;
+}
+
+function formatGuard(result: GuardFileResult): string {
+  const { totals } = result;
   const lines = [
     `vectorclinic guard ${result.input}`,
-    `  ingested ${count(totals.ingested)} = accepted ${count(totals.accepted)} + rejected ${count(totals.rejected)}${causes.length ? ` (${causes.join(', ')})` : ''}`,
+    ingestedLine(totals),
     `  normalized ${count(totals.rescaled)} rows, ${count(totals.alreadyUnit)} already unit length; exact copies flagged ${count(totals.duplicatesFlagged)}`,
     ...result.firstRejected.slice(0, 8).map((row) => `  row ${row.row}: ${row.cause} — ${row.detail}`),
     `  wrote ${result.out}, ${result.manifest} and the id of every accepted row (${result.ids})${result.quarantine && totals.rejected > 0 ? `; rejected rows in ${result.quarantine}` : ''}`,

@@ -15,6 +15,8 @@ export interface LibsqlDatabase {
   exec(sql: string): unknown;
   loadExtension(path: string): unknown;
   close(): unknown;
+  /** True inside BEGIN … COMMIT (better-sqlite3's property; libsql has it). */
+  readonly inTransaction?: boolean;
 }
 
 /** An open SQLite file: statements run through libsql, in process. */
