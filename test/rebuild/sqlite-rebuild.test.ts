@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -114,6 +114,35 @@ describe('rebuild into SQLite (sqlite://)', { timeout: 600_000 }, () => {
     const refused = await runCli(['rebuild', npy, '--out', url('fresh_f32'), '--metric', 'cosine', '--index', 'hnsw', '--apply']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /table fresh_f32 already exists/);
+  });
+
+  test('--dedup into a new table: a folded document is still found, through the aliases column', async () => {
+    const rows = await loadDocs(600, false);
+    rows.data.copyWithin(6 * rows.dim, 5 * rows.dim, 6 * rows.dim);
+    const npy = join(dir, 'dup.npy');
+    const ids = join(dir, 'dup-ids.jsonl');
+    writeNpy(npy, rows.data, rows.count, rows.dim);
+    writeFileSync(ids, Array.from({ length: rows.count }, (_, r) => JSON.stringify({ id: String(r + 1) })).join('\n') + '\n');
+    // Text ids (from --ids): vec0 answers in its declared key; libsql's index answers in rowids, mapped to the TEXT key.
+    for (const [layout, index] of [
+      ['vec0', 'flat'],
+      ['f32_blob', 'hnsw'],
+    ] as const) {
+      const out = url(`deduped_${layout}`, `&layout=${layout}`);
+      const result = await rebuild({ source: npy, out, metric: 'cosine', index, hnsw: HNSW, ids, dedup: true, apply: true, checkBeforeAfter: false });
+      assert.equal(result.applied?.ntotal, 599);
+      const { questions, embedding, cleanup } = writeSelfQuestions(join(dir, `dedup-${layout}`), rows, [5, 6]);
+      try {
+        const answered = await smoke(url(`deduped_${layout}`), { questions, embedding, all: true });
+        assert.deepEqual(
+          answered.perQuestion.map((q) => q.rank),
+          [1, 1],
+          `${layout}: ${JSON.stringify(answered.perQuestion)}`,
+        );
+      } finally {
+        cleanup();
+      }
+    }
   });
 
   test('a new database file is created for a new table', async () => {

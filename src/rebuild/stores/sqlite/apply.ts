@@ -186,7 +186,7 @@ async function rebuildIntoNewTable(session: SqliteSession, { source, description
   // Folded near-duplicates stay findable: their ids are listed (JSON) on the row that represents them.
   const aliases = options.dedup ? (kind === 'vec0' ? ', +aliases text' : ', aliases TEXT NOT NULL') : '';
   if (kind === 'vec0') session.run(`CREATE VIRTUAL TABLE ${table} USING vec0(id ${idType.toLowerCase()} primary key, ${column} float[${dim}] distance_metric=${options.metric}${aliases})`);
-  else session.run(`CREATE TABLE ${table} (id ${idType} PRIMARY KEY, ${col} ${kind === 'f32-blob' ? `F32_BLOB(${dim})` : 'BLOB'} NOT NULL${aliases})`);
+  else session.run(`CREATE TABLE ${table} (id ${idType} PRIMARY KEY NOT NULL, ${col} ${kind === 'f32-blob' ? `F32_BLOB(${dim})` : 'BLOB'} NOT NULL${aliases})`);
   const insert = session.db.prepare(`INSERT INTO ${table} (id, ${col}${options.dedup ? ', aliases' : ''}) VALUES (?1, ?2${options.dedup ? ', ?3' : ''})`);
   cleaned.cleaning.keep.forEach((position, i) => {
     const values: unknown[] = [idOf(position), vectorBlob(cleaned.data.subarray(i * dim, (i + 1) * dim))];
