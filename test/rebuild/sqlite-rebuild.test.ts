@@ -36,7 +36,7 @@ describe('rebuild into SQLite (sqlite://)', { timeout: 600_000 }, () => {
     assert.equal(result.plan.guard.rejected, REJECTED);
     const steps = result.plan.steps.join('\n');
     assert.match(steps, /ONE write transaction/);
-    assert.match(steps, /libsql_vector_idx\(column, 'metric=cosine', 'max_neighbors=16', 'insert_l=40', 'search_l=128'\)/);
+    assert.match(steps, /libsql_vector_idx\(column, 'metric=cosine', 'max_neighbors=16', 'insert_l=40'\)/);
     assert.deepEqual(snapshot(dir), untouched);
   });
 
@@ -79,7 +79,7 @@ describe('rebuild into SQLite (sqlite://)', { timeout: 600_000 }, () => {
       assert.equal(result.after?.verdict, 'pass', JSON.stringify(result.after));
       const state = sqliteTableState(file, 'docs');
       assert.deepEqual(state.schema, [
-        `CREATE INDEX "docs_embedding_idx" ON "docs"(libsql_vector_idx("embedding", 'metric=cosine', 'max_neighbors=16', 'insert_l=40', 'search_l=128'))`,
+        `CREATE INDEX "docs_embedding_idx" ON "docs"(libsql_vector_idx("embedding", 'metric=cosine', 'max_neighbors=16', 'insert_l=40'))`,
         'CREATE TABLE "docs" (id INTEGER PRIMARY KEY, "embedding" F32_BLOB(128), content TEXT)',
       ]);
       assert.equal(state.payload, 'document 2');

@@ -18,7 +18,7 @@ export type { StoreTarget } from './store-target.js';
 const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
 
 /** The store target `--out` names, or undefined for a file output. Checks the index type against the engine. */
-export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'metric' | 'whiten' | 'dedup'>): StoreTarget | undefined {
+export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'metric' | 'whiten' | 'dedup' | 'hnsw'>): StoreTarget | undefined {
   const lancedb = parseLancedbOut(options.out);
   if (lancedb) return lancedbTarget(lancedb, options);
   const sqlite = parseSqliteOut(options.out);

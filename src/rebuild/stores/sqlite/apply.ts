@@ -118,7 +118,7 @@ async function rebuildInPlace(session: SqliteSession, { plan, options, out }: Sq
     update.run([vectorBlob(next), rows.bound[row]]);
     rewritten++;
   });
-  const built = buildIndex(session, { table: column.table, column: column.column, kind: column.kind, params, metric: options.metric });
+  const built = buildIndex(session, { table: column.table, column: column.column, kind: column.kind, params, metric: options.metric, asked: options.hnsw });
 
   await reachStep('verify', options.onStep);
   const ntotal = await verifyRows(session, { relation: catalog.relation, columnSql: catalog.columnSql, dim, expected: cleaned.count, shown: out.shown });
@@ -193,7 +193,7 @@ async function rebuildIntoNewTable(session: SqliteSession, { source, description
     if (options.dedup) values.push(JSON.stringify((cleaned.cleaning.folded.get(position) ?? []).map((folded) => String(idOf(folded)))));
     insert.run(values);
   });
-  const built = buildIndex(session, { table: out.table, column, kind, params, metric: options.metric });
+  const built = buildIndex(session, { table: out.table, column, kind, params, metric: options.metric, asked: options.hnsw });
 
   await reachStep('verify', options.onStep);
   const ntotal = await verifyRows(session, { relation: table, columnSql: col, dim, expected: cleaned.count, shown: out.shown });
@@ -227,13 +227,15 @@ interface IndexBuild {
   readonly kind: SqliteVectorKind;
   readonly params: IndexParams;
   readonly metric: Metric;
+  /** The HNSW knobs the user gave (the others stay libsql's defaults). */
+  readonly asked: RebuildOptions['hnsw'];
 }
 
 /** The engine's own index: libsql_vector_idx for hnsw on F32_BLOB; vec0 and flat tables need none (exact scans). */
 function buildIndex(session: SqliteSession, build: IndexBuild): { engine: string; name?: string; params: Record<string, string | number | boolean> } {
   if (build.kind === 'vec0') return { engine: 'sqlite-vec', params: { distance_metric: build.metric, knn: 'exact brute force' } };
   if (build.params.type !== 'hnsw') return { engine: build.kind === 'f32-blob' ? 'libsql' : 'sqlite', params: {} };
-  const options = libsqlIndexOptions(build.params, build.metric);
+  const options = libsqlIndexOptions(build.asked, build.metric);
   const name = `${build.table}_${build.column}_idx`;
   session.run(createLibsqlIndexStatement(build.table, build.column, name, options));
   return { engine: 'libsql', name, params: { ...options } };

@@ -7,7 +7,7 @@ import { sqliteSourceIdentity, type SqliteOut } from './out-url.js';
 import { assertLayoutFits, libsqlIndexOptions } from './write-table.js';
 
 /** sqlite://PATH?table=T as a rebuild output: the table rebuilt in place when it is the source, else a new table. */
-export function sqliteTarget(out: SqliteOut, options: Pick<RebuildOptions, 'source' | 'dedup' | 'index' | 'metric'>): StoreTarget {
+export function sqliteTarget(out: SqliteOut, options: Pick<RebuildOptions, 'source' | 'dedup' | 'index' | 'metric' | 'hnsw'>): StoreTarget {
   const inPlace = sqliteSourceIdentity(options.source) === out.identity;
   const layout = out.layout ?? DEFAULT_LAYOUT;
   // In place the table's own layout decides (read when applying); a new table's is known now.
@@ -22,7 +22,7 @@ export function sqliteTarget(out: SqliteOut, options: Pick<RebuildOptions, 'sour
       inPlace
         ? `in ONE write transaction on ${out.shown} (other writers wait, readers see the old table until COMMIT): delete rejected/folded rows, rewrite changed vectors (other columns kept), drop the column's libsql vector indexes; a vec0 table with another distance_metric is declared again under its name`
         : `in ONE write transaction: create table ${out.table} (id, ${out.column ?? 'embedding'} as ${layoutName(layout, metric)}${options.dedup ? ', aliases' : ''}) and insert the rows`,
-      indexLine(params, metric, inPlace ? undefined : layout),
+      indexLine({ params, metric, asked: options.hnsw, layout: inPlace ? undefined : layout }),
       'verify the table holds exactly the accepted rows, all of the policy dimension, and the index exists',
       'record the manifest in the vectorclinic_manifest table of the same file, then COMMIT (a crash before COMMIT changes nothing)',
     ],
@@ -35,10 +35,10 @@ function layoutName(layout: string, metric: Metric): string {
   return layout === 'f32_blob' ? 'libsql F32_BLOB(d)' : 'a float32 BLOB';
 }
 
-function indexLine(params: IndexParams, metric: Metric, layout: string | undefined): string {
-  if (params.type === 'hnsw') {
-    const options = Object.entries(libsqlIndexOptions(params, metric)).map(([key, value]) => `'${key}=${value}'`);
-    return `CREATE INDEX … (libsql_vector_idx(column, ${options.join(', ')})): libsql's DiskANN graph, degree 2·M, list sizes efConstruction / efSearch`;
+function indexLine(line: { params: IndexParams; metric: Metric; asked: RebuildOptions['hnsw']; layout: string | undefined }): string {
+  if (line.params.type === 'hnsw') {
+    const options = Object.entries(libsqlIndexOptions(line.asked, line.metric)).map(([key, value]) => `'${key}=${value}'`);
+    return `CREATE INDEX … (libsql_vector_idx(column, ${options.join(', ')})): libsql's DiskANN graph (--m → max_neighbors 2·M, --ef-construction → insert_l, --ef-search → search_l; libsql's defaults otherwise)`;
   }
-  return layout === 'vec0' ? 'no index to build: vec0 KNN is an exact scan' : 'no vector index (flat: every query is an exact scan; a vec0 table keeps its exact KNN)';
+  return line.layout === 'vec0' ? 'no index to build: vec0 KNN is an exact scan' : 'no vector index (flat: every query is an exact scan; a vec0 table keeps its exact KNN)';
 }

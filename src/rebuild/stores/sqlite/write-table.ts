@@ -3,8 +3,7 @@ import { StoreError, UsageError } from '../../../errors.js';
 import { splitTopLevel, type SqliteCatalog, type SqliteVectorKind } from '../../../engines/sqlite/catalog.js';
 import type { SqliteSession } from '../../../engines/sqlite/session.js';
 import { doubleQuote } from '../../../engines/sql/dialect.js';
-import type { IndexParams } from '../../params.js';
-import type { IndexType } from '../../types.js';
+import type { IndexType, RebuildOptions } from '../../types.js';
 
 /** The metric names sqlite-vec's distance_metric and libsql's index metric option take (neither has inner product). */
 const ENGINE_METRICS: Readonly<Partial<Record<Metric, string>>> = { cosine: 'cosine', l2: 'l2' };
@@ -35,10 +34,18 @@ export function assertLayoutFits(kind: SqliteVectorKind, type: IndexType, metric
   }
 }
 
-/** libsql_vector_idx options for the plan: HNSW's knobs mapped onto DiskANN's (degree 2·M as HNSW's bottom layer, list sizes ef). */
-export function libsqlIndexOptions(params: IndexParams, metric: Metric): Record<string, string | number> {
-  if (params.type !== 'hnsw') return {};
-  return { metric: ENGINE_METRICS[metric] as string, max_neighbors: 2 * params.hnsw.M, insert_l: params.hnsw.efConstruction, search_l: params.hnsw.efSearch };
+/**
+ * libsql_vector_idx options: the metric, and only the HNSW knobs asked for (--m, --ef-construction, --ef-search) mapped
+ * onto DiskANN's (degree 2·M as HNSW's bottom layer, list sizes ef). Otherwise libsql's own defaults: HNSW's
+ * (64 neighbours, lists of 200) made a 20k × 128 build take 15 min.
+ */
+export function libsqlIndexOptions(asked: RebuildOptions['hnsw'], metric: Metric): Record<string, string | number> {
+  return {
+    metric: ENGINE_METRICS[metric] as string,
+    ...(asked?.M ? { max_neighbors: 2 * asked.M } : {}),
+    ...(asked?.efConstruction ? { insert_l: asked.efConstruction } : {}),
+    ...(asked?.efSearch ? { search_l: asked.efSearch } : {}),
+  };
 }
 
 export function createLibsqlIndexStatement(table: string, column: string, indexName: string, options: Record<string, string | number>): string {
