@@ -40,7 +40,7 @@ export function rebuildCommand(): Command {
     .addOption(new Option('--index <type>', 'index to build').choices(INDEX_TYPES).makeOptionMandatory())
     .requiredOption(
       '--out <target>',
-      'index file to write (.hnsw hnswlib, .usearch, .faiss via python3-faiss, .npy flat) or store: postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, duckdb://FILE?table=T (--index flat) (the source itself: rebuilt in place)',
+      'index file to write (.hnsw hnswlib, .usearch, .faiss via python3-faiss, .npy flat) or store: postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, sqlite://PATH?table=T[&layout=vec0|f32_blob|blob], duckdb://FILE?table=T (--index flat) (the source itself: rebuilt in place)',
     )
     .addOption(new Option('--engine <name>', 'engine instead of choosing by extension').choices(ENGINES.map((engine) => engine.name)))
     .option('--dim <n>', 'dimension contract (default: the source dimension)', integerOption('--dim', 1))

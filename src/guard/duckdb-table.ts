@@ -38,9 +38,13 @@ export interface GuardDuckdbOptions {
   readonly model?: string;
   readonly ids?: string;
   readonly idField?: string;
+  /** Write the accepted rows; without it everything runs inside a transaction that is rolled back (a plan: the file is untouched). */
+  readonly apply?: boolean;
 }
 
 export interface GuardDuckdbResult extends GuardFileResult {
+  /** plan: nothing was written (the counts are what --apply would insert); apply: committed. */
+  readonly mode: 'plan' | 'apply';
   readonly store: { readonly rowsBefore: number; readonly rowsAfter: number; readonly created: boolean };
 }
 
@@ -65,7 +69,10 @@ interface TableTarget {
  */
 export async function guardIntoDuckdb(options: GuardDuckdbOptions): Promise<GuardDuckdbResult> {
   const out = parseDuckdbOut(options.out) as DuckdbOut;
-  if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
+  const apply = Boolean(options.apply);
+  // As for SQLite tables, rejected rows are quarantined only when the accepted ones are written.
+  const quarantine = apply ? options.quarantine : undefined;
+  if (quarantine) assertWritableTarget(quarantine, '--quarantine');
   const directory = dirname(out.path);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`no directory ${directory} for the DuckDB database file`, { where: out.shown, hint: 'create it first, or fix the path' });
   const source = await openSource(options.input, { metric: options.metric });
@@ -75,7 +82,8 @@ export async function guardIntoDuckdb(options: GuardDuckdbOptions): Promise<Guar
     const description = await source.describe();
     const known = documentIdsFor(readManifest(options.input), description.rows, options);
     const documentIds = known.ids?.map((entry) => entry[0] as string);
-    session = await openDuckdbReadWrite(await loadDriver('@duckdb/node-api', out.shown), out.path);
+    // A plan on a missing file creates nothing: its table is declared in an in-memory database instead.
+    session = await openDuckdbReadWrite(await loadDriver('@duckdb/node-api', out.shown), apply || existsSync(out.path) ? out.path : ':memory:');
     await session.rows('BEGIN TRANSACTION');
     inTransaction = true;
     const table = await prepareTable(session, out, options, documentIds ? 'VARCHAR' : 'BIGINT');
@@ -83,7 +91,7 @@ export async function guardIntoDuckdb(options: GuardDuckdbOptions): Promise<Guar
       dim: options.dim,
       metric: options.metric,
       ...(options.normalize !== undefined ? { normalize: options.normalize } : {}),
-      ...(options.quarantine ? { onBad: 'quarantine' as const, quarantine: options.quarantine } : { onBad: 'reject' as const }),
+      ...(quarantine ? { onBad: 'quarantine' as const, quarantine } : { onBad: 'reject' as const }),
       duplicates: options.rejectDuplicates ? 'reject' : 'flag',
       knownIds: table.storedIds,
     });
@@ -101,9 +109,10 @@ export async function guardIntoDuckdb(options: GuardDuckdbOptions): Promise<Guar
       });
     }
     const manifest = await recordManifest(session, { table, options, rowsAfter, sample, totals, source: description.target });
-    await session.rows('COMMIT');
+    // A rolled-back transaction leaves the file byte for byte as it was (tested).
+    await session.rows(apply ? 'COMMIT' : 'ROLLBACK');
     inTransaction = false;
-    await session.rows('CHECKPOINT');
+    if (apply) await session.rows('CHECKPOINT');
     return {
       input: description.target,
       out: out.shown,
@@ -111,7 +120,8 @@ export async function guardIntoDuckdb(options: GuardDuckdbOptions): Promise<Guar
       ids: `column ${table.idColumn.replace(/^"|"$/g, '')} of ${table.name}`,
       totals,
       firstRejected,
-      ...(options.quarantine ? { quarantine: options.quarantine } : {}),
+      ...(quarantine ? { quarantine } : {}),
+      mode: apply ? 'apply' : 'plan',
       store: { rowsBefore: table.rowsBefore, rowsAfter, created: table.created },
     };
   } catch (error) {

@@ -48,7 +48,8 @@ export interface GuardFileResult {
  * form of `createGuard`, streaming block by block so the input never sits in memory whole.
  */
 export async function guardFile(options: GuardFileOptions): Promise<GuardFileResult> {
-  if (!options.out.toLowerCase().endsWith('.npy')) throw new UsageError('guard writes .npy files', { where: '--out', hint: 'name the output e.g. clean.npy' });
+  if (!options.out.toLowerCase().endsWith('.npy'))
+    throw new UsageError('guard writes .npy files or SQLite tables', { where: '--out', hint: 'name the output e.g. clean.npy, or an existing table sqlite://./app.db?table=T' });
   assertWritableTarget(options.out, '--out');
   if (options.quarantine) assertWritableTarget(options.quarantine, '--quarantine');
   const source = await openSource(options.input, { metric: options.metric });

@@ -5,7 +5,7 @@ import { type LibsqlDatabase, SqliteSession } from '../engines/sqlite/session.js
 import { vectorBlob } from '../engines/sqlite/vector-sql.js';
 import { UsageError } from '../errors.js';
 import { createGuard } from './guard.js';
-import type { GuardBatch, GuardResult, GuardSettings, RowId } from './types.js';
+import type { GuardBatch, GuardResult, GuardSettings, GuardTotals, RowId } from './types.js';
 
 export interface SqliteGuardOptions extends Omit<GuardSettings, 'dim' | 'metric' | 'knownIds'> {
   readonly table: string;
@@ -17,8 +17,21 @@ export interface SqliteGuardOptions extends Omit<GuardSettings, 'dim' | 'metric'
 }
 
 export interface SqliteTableGuard {
-  /** Check a batch and insert the rows that pass, in one transaction, under their ids; returns what was refused and why. */
+  /** Check a batch and insert the rows that pass, in one transaction (a savepoint inside the caller's), under their ids; returns what was refused and why. */
   insert(batch: GuardBatch, ids: readonly RowId[]): GuardResult;
+  /** What `insert` would accept and refuse, writing nothing (the ids it accepts count as taken from then on). */
+  check(batch: GuardBatch, ids: readonly RowId[]): GuardResult;
+  /** The policy the table imposes: its dimension and metric, and whether its keys are integers (rowid, INTEGER PRIMARY KEY, a vec0 integer key). */
+  readonly dim: number;
+  readonly metric: Metric;
+  readonly integerKeys: boolean;
+  /** The largest integer key stored (0 for an empty table; new rows may be numbered after it). */
+  readonly largestKey: number;
+  /** What the guard has counted so far. */
+  totals(): GuardTotals;
+  /** The table and column guarded. */
+  readonly table: string;
+  readonly column: string;
 }
 
 /**
@@ -52,23 +65,43 @@ export async function guardSqliteTable(db: LibsqlDatabase, options: SqliteGuardO
   const stored = await session.query<{ k: unknown }>(`SELECT CAST(${key} AS TEXT) AS k FROM ${catalog.relation}`);
   const { table: _table, column: _column, dim: _dim, metric: _metric, ...settings } = options;
   const guard = createGuard({ ...settings, dim, metric, knownIds: stored.map((row) => String(row.k)) } as Parameters<typeof createGuard>[0]);
+  const integerKeys = await hasIntegerKeys(session, catalog.column.table, catalog.column.keyColumn);
+  const largestKey = integerKeys ? Number((await session.query<{ m: unknown }>(`SELECT coalesce(max(${key}), 0) AS m FROM ${catalog.relation}`))[0]?.m ?? 0) : 0;
   const insert = db.prepare(`INSERT INTO ${catalog.relation}(${keyName === 'rowid' ? 'rowid' : `"${keyName.replace(/"/g, '""')}"`}, ${catalog.columnSql}) VALUES (?1, ?2)`);
   return {
+    dim,
+    metric,
+    integerKeys,
+    largestKey,
+    table: column.table,
+    column: column.column,
+    check: (batch, ids) => guard.check(batch, { ids }),
+    totals: () => guard.totals(),
     insert(batch, ids) {
       const result = guard.check(batch, { ids });
       const { accepted } = result;
-      db.exec('BEGIN IMMEDIATE');
+      // Inside the caller's transaction a savepoint, so a failed batch leaves the earlier ones to the caller.
+      const nested = db.inTransaction === true;
+      db.exec(nested ? 'SAVEPOINT vectorclinic_guard' : 'BEGIN IMMEDIATE');
       try {
         for (let i = 0; i < accepted.count; i++) {
           const id = accepted.ids[i] as RowId;
           insert.run([typeof id === 'number' ? BigInt(id) : id, vectorBlob(accepted.data.slice(i * dim, (i + 1) * dim))]);
         }
-        db.exec('COMMIT');
+        db.exec(nested ? 'RELEASE vectorclinic_guard' : 'COMMIT');
       } catch (error) {
-        db.exec('ROLLBACK');
+        db.exec(nested ? 'ROLLBACK TO vectorclinic_guard; RELEASE vectorclinic_guard' : 'ROLLBACK');
         throw error;
       }
       return result;
     },
   };
+}
+
+/** Integer keys: the rowid, an INTEGER PRIMARY KEY, or a vec0 primary key not declared text. */
+async function hasIntegerKeys(session: SqliteSession, table: string, keyColumn: string | undefined): Promise<boolean> {
+  if (!keyColumn) return true;
+  const [row] = await session.query<{ sql: string | null }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table]);
+  const name = keyColumn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return !new RegExp(`["\`\\[]?${name}["\`\\]]?\\s+text\\s+primary\\s+key`, 'i').test(row?.sql ?? '');
 }

@@ -56,7 +56,7 @@ async function applyLocked(source: VectorSource, description: SourceDescription,
   if (store) {
     const applied = await store.apply(source, description, plan, options);
     // The store as any client now sees it: its own index, its own manifest.
-    const after = wantChecks ? summarize(await check(options.out, { metric: options.metric, sample: CHECK_SAMPLE })) : undefined;
+    const after = wantChecks ? summarize(await check(store.readTarget ?? options.out, { metric: options.metric, sample: CHECK_SAMPLE })) : undefined;
     return { schema: 1, mode: 'apply', plan, applied: { ...applied, staleTempsRemoved: [...staleLock, ...applied.staleTempsRemoved] }, ...(before ? { before } : {}), ...(after ? { after } : {}) };
   }
   const applied = await applyRebuild(source, description, plan, options);

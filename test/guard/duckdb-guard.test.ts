@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -41,7 +41,12 @@ describe('guard --out duckdb://', { timeout: 300_000 }, () => {
   test('a new table gets the accepted rows (unit FLOAT[128], document ids) and a manifest check reads; a second run refuses every stored id and changes nothing', async () => {
     const file = join(dir, 'app.duckdb');
     const out = `duckdb://${file}?table=docs`;
-    const first = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', ids, '--out', out, '--format', 'json']);
+    // Without --apply: the same counts, and nothing is created.
+    const plan = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', ids, '--out', out]);
+    assert.equal(plan.code, 1, plan.stderr);
+    assert.match(plan.stdout, /would append 298 rows .*\(0 → 298 rows, table created\); plan only/);
+    assert.equal(existsSync(file), false);
+    const first = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', ids, '--out', out, '--format', 'json', '--apply']);
     assert.equal(first.code, 1, first.stderr);
     const result = JSON.parse(first.stdout) as { totals: { accepted: number; causes: Record<string, number> }; store: { rowsBefore: number; rowsAfter: number; created: boolean } };
     assert.equal(result.totals.accepted, 298);
@@ -58,7 +63,7 @@ describe('guard --out duckdb://', { timeout: 300_000 }, () => {
     assert.equal(report.policy.declared.metric, 'cosine');
 
     const unchanged = snapshot(dir);
-    const again = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', ids, '--out', out]);
+    const again = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', ids, '--out', out, '--apply']);
     assert.equal(again.code, 1, again.stderr);
     assert.match(again.stdout, /accepted 0 \+ rejected 300 \(.*existing-id 298\)/);
     assert.match(again.stdout, /298 → 298 rows/);
@@ -81,7 +86,12 @@ describe('guard --out duckdb://', { timeout: 300_000 }, () => {
     connection.closeSync();
     instance.closeSync();
     const out = `duckdb://${file}?table=items`;
-    const run = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--out', out]);
+    const untouched = snapshot(dir);
+    const plan = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--out', out]);
+    assert.equal(plan.code, 1, plan.stderr);
+    assert.match(plan.stdout, /would append 297 rows .* \(1 → 298 rows\); plan only/);
+    assert.deepEqual(snapshot(dir), untouched, 'a plan leaves the database file byte for byte as it was');
+    const run = await runCli(['guard', input, '--dim', String(DIM), '--metric', 'cosine', '--out', out, '--apply']);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /appended 297 rows .* \(1 → 298 rows\)/);
     const rows = await query(file, "SELECT count(*) AS n, count(*) FILTER (WHERE body = 'pending') AS pending, any_value(body) FILTER (WHERE id = 0) AS first FROM items");

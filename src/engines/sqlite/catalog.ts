@@ -37,6 +37,8 @@ export interface SqliteVectorColumn {
    * name), or a vec0 table's declared primary key (integer or text). Rows are ordered and named by it.
    */
   readonly keyColumn?: string;
+  /** False when the key is not the rowid (a TEXT key of a plain table): index answers, in rowids, are mapped to it. */
+  readonly keyIsRowid?: false;
 }
 
 export interface SqliteCatalog {
@@ -106,17 +108,23 @@ interface ColumnInfo {
   readonly name: string;
   readonly type: string;
   readonly pk: number;
+  readonly notnull: number;
 }
 
 async function tableColumns(session: SqliteSession, table: string): Promise<ColumnInfo[]> {
-  return session.query<ColumnInfo>('SELECT name, type, pk FROM pragma_table_info(?1)', [table]);
+  return session.query<ColumnInfo>('SELECT name, type, pk, "notnull" FROM pragma_table_info(?1)', [table]);
 }
 
-/** An INTEGER PRIMARY KEY column is the rowid under its own name: the table's ids. */
-function keyColumnOf(columns: readonly ColumnInfo[]): { keyColumn?: string } {
+/**
+ * The table's ids: an INTEGER PRIMARY KEY column (the rowid under its own name), or another one-column
+ * primary key declared NOT NULL (SQLite lets NULL into other primary keys: such a column cannot name rows).
+ */
+function keyColumnOf(columns: readonly ColumnInfo[]): { keyColumn?: string; keyIsRowid?: false } {
   const keys = columns.filter((c) => c.pk > 0);
   const only = keys.length === 1 ? keys[0] : undefined;
-  return only && only.type.toUpperCase() === 'INTEGER' ? { keyColumn: only.name } : {};
+  if (!only) return {};
+  if (only.type.toUpperCase() === 'INTEGER') return { keyColumn: only.name };
+  return Number(only.notnull) === 1 ? { keyColumn: only.name, keyIsRowid: false } : {};
 }
 
 async function vectorColumns(session: SqliteSession, master: readonly MasterRow[]): Promise<SqliteVectorColumn[]> {
@@ -193,7 +201,7 @@ export function parseLibsqlIndex(row: MasterRow, column: string): LibsqlVectorIn
   return { name: row.name, metric, options, metricDefaulted: name === undefined };
 }
 
-function splitTopLevel(text: string): string[] {
+export function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quote: string | undefined;

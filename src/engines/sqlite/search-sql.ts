@@ -15,9 +15,14 @@ export function keySql(catalog: SqliteCatalog): string {
   return key ? `"${key.replace(/"/g, '""')}"` : 'rowid';
 }
 
-/** Top-k through a libsql vector index (DiskANN): ?1 the query blob, ?2 k. Answers in rowids. */
-export function indexSearchStatement(indexName: string): string {
-  return `SELECT CAST(id AS TEXT) AS id FROM vector_top_k('${indexName.replace(/'/g, "''")}', ?1, ?2)`;
+/**
+ * Top-k through a libsql vector index (DiskANN): ?1 the query blob, ?2 k. The index answers in rowids; a table keyed
+ * by another column maps them to its keys (CROSS JOIN keeps SQLite's loop order, so the ranking stays).
+ */
+export function indexSearchStatement(indexName: string, catalog?: SqliteCatalog): string {
+  const topK = `vector_top_k('${indexName.replace(/'/g, "''")}', ?1, ?2)`;
+  if (catalog?.column.keyIsRowid !== false) return `SELECT CAST(id AS TEXT) AS id FROM ${topK}`;
+  return `SELECT CAST(t.${keySql(catalog)} AS TEXT) AS id FROM ${topK} AS v CROSS JOIN ${catalog.relation} AS t ON t.rowid = v.id`;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface LibsqlDatabase {
   exec(sql: string): unknown;
   loadExtension(path: string): unknown;
   close(): unknown;
+  /** True inside BEGIN … COMMIT (better-sqlite3's property; libsql has it). */
+  readonly inTransaction?: boolean;
 }
 
 /** An open SQLite file: statements run through libsql, in process. */
@@ -30,6 +32,11 @@ export class SqliteSession implements SqlRunner {
   // Parameters always go as one array: libsql reads a lone Buffer argument as a list of byte values.
   async query<Row extends object>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     return this.db.prepare(sql).all([...params]) as Row[];
+  }
+
+  /** A statement that returns no rows (DDL, INSERT, UPDATE, DELETE): writers only. */
+  run(sql: string, params: readonly unknown[] = []): void {
+    this.db.prepare(sql).run([...params]);
   }
 
   /** Rows one at a time, without holding the result set (scans). */
@@ -65,13 +72,15 @@ export interface OpenSqliteOptions {
   readonly write?: boolean;
   /** Load sqlite-vec (vec0 tables, vec_* functions); default: when the file has vec0 tables. */
   readonly loadVec?: boolean;
+  /** With `write`: a missing file becomes a new database (a rebuild into a new file). */
+  readonly create?: boolean;
 }
 
 /**
  * Open a SQLite file with libsql. Read-only is enforced by SQLite itself, twice: the file is opened
  * through a `file:` URI with `mode=ro` (libsql ignores better-sqlite3's `{ readonly: true }`: a DELETE
  * went through) and the connection sets `PRAGMA query_only`. A missing file is an error, never
- * a new empty database.
+ * a new empty database, unless a writer asks to `create` it.
  */
 export async function openSqliteFile(path: string, options: OpenSqliteOptions): Promise<SqliteSession> {
   const absolute = resolve(path);
@@ -79,9 +88,14 @@ export async function openSqliteFile(path: string, options: OpenSqliteOptions): 
   try {
     isFile = statSync(absolute).isFile();
   } catch {
+    if (options.write && options.create) return openDatabase(absolute, options);
     throw new InputError(`no such SQLite file: ${path}`, { where: options.shown, hint: 'give the path of an existing database file: sqlite://./app.db?table=T (relative) or sqlite:///abs/app.db?table=T' });
   }
   if (!isFile) throw new InputError(`${path} is not a file`, { where: options.shown, hint: 'sqlite:// takes the path of a SQLite database file' });
+  return openDatabase(absolute, options);
+}
+
+async function openDatabase(absolute: string, options: OpenSqliteOptions): Promise<SqliteSession> {
   const Database = (await loadDriver('libsql', options.shown)).default as unknown as new (path: string) => LibsqlDatabase;
   const db = new Database(options.write ? absolute : `file:${encodeURI(absolute).replace(/[?#]/g, encodeURIComponent)}?mode=ro`);
   try {

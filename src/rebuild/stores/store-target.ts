@@ -7,6 +7,8 @@ import type { RebuildOptions, RebuildPlan, RebuildResult } from '../types.js';
 /** A live store a rebuild writes into, with the engine's own index builder. */
 export interface StoreTarget {
   readonly engine: string;
+  /** The URL that reads the written table back, when it differs from the output (write-only parameters dropped). */
+  readonly readTarget?: string;
   /** The output, secrets redacted. */
   readonly shown: string;
   /** The source is this very table: rows are rewritten where they are. */

@@ -14,20 +14,27 @@ import type { RebuildOptions } from '../types.js';
 import { applyPgvectorRebuild } from './pgvector/apply.js';
 import { parsePgvectorOut, type PgvectorOut } from './pgvector/out-url.js';
 import { createIndexStatement, opclassFor, qualifiedRelation } from './pgvector/write-table.js';
+import { sqliteTarget } from './sqlite/target.js';
+import { parseSqliteOut } from './sqlite/out-url.js';
 
 const PGVECTOR_TYPES: readonly IndexType[] = ['hnsw', 'ivfflat', 'flat'];
 
 /** The store target `--out` names, or undefined for a file output. Checks the index type against the engine. */
-export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'whiten' | 'dedup'>): StoreTarget | undefined {
+export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 'index' | 'metric' | 'whiten' | 'dedup' | 'hnsw'>): StoreTarget | undefined {
   const lancedb = parseLancedbOut(options.out);
   if (lancedb) return lancedbTarget(lancedb, options);
   const duckdb = parseDuckdbOut(options.out);
   if (duckdb) return duckdbTarget(duckdb, options);
+  const sqlite = parseSqliteOut(options.out);
+  if (sqlite) {
+    refuseWhitening(options, 'SQLite');
+    return sqliteTarget(sqlite, options);
+  }
   const pgvector = parsePgvectorOut(options.out);
   if (!pgvector) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.out)?.[1]?.toLowerCase();
     if (scheme && scheme !== 'file') {
-      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, duckdb://FILE?table=T, or an index file' });
+      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, sqlite://PATH?table=T, duckdb://FILE?table=T, or an index file' });
     }
     return undefined;
   }

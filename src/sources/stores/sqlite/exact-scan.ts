@@ -1,3 +1,4 @@
+import { keySql } from '../../../engines/sqlite/search-sql.js';
 import type { Metric } from '../../../core/policy.js';
 import { exactSearch, TopKSelector } from '../../../math/top-k.js';
 import { SearchBudgetExceeded } from '../../search-budget.js';
@@ -22,7 +23,7 @@ export async function exactSearchByScan(session: SqliteSession, catalog: SqliteC
   const { queries, count, k } = request;
   const selectors = Array.from({ length: count }, () => new TopKSelector(k));
   const ids: string[] = [];
-  const rows = session.iterate<{ id: string; v: unknown }>(`SELECT CAST(rowid AS TEXT) AS id, ${catalog.columnSql} AS v FROM ${catalog.relation} WHERE ${sameDimension(catalog.columnSql, dim)}`);
+  const rows = session.iterate<{ id: string; v: unknown }>(`SELECT CAST(${keySql(catalog)} AS TEXT) AS id, ${catalog.columnSql} AS v FROM ${catalog.relation} WHERE ${sameDimension(catalog.columnSql, dim)}`);
   const block = new Float32Array(BATCH_ROWS * dim);
   const started = performance.now();
   let blocks = 0;

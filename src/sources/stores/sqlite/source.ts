@@ -4,6 +4,9 @@ import { keysAtRanks } from '../../../engines/sql/sample.js';
 import { describeKind, type SqliteCatalog } from '../../../engines/sqlite/catalog.js';
 import { distanceFunction, exactSearchStatement, indexSearchStatement, keySql, VEC0_MAX_K, vec0KnnStatement } from '../../../engines/sqlite/search-sql.js';
 import { exactSearchByScan } from './exact-scan.js';
+import { manifestPlace, readManifestText } from '../../../engines/sqlite/manifest-table.js';
+import type { LoadedManifest } from '../../../manifest/manifest.js';
+import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SqliteSession } from '../../../engines/sqlite/session.js';
 import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
 import { InputError } from '../../../errors.js';
@@ -33,6 +36,7 @@ function rowsOnce(key: string, catalog: SqliteCatalog, dim: number): string {
 export class SqliteSource extends StoreSource {
   private facts?: Promise<RowFacts>;
   private dim = 0;
+  private aliasColumn?: Promise<boolean>;
   private readonly key: string;
 
   constructor(
@@ -63,20 +67,49 @@ export class SqliteSource extends StoreSource {
     return (await this.rowFacts()).pushdown;
   }
 
-  /** Search answers in the table's own keys (vec0's primary key, the rowid / INTEGER PRIMARY KEY): each is its document id. */
+  /**
+   * Search answers in the table's own keys (vec0's primary key, the rowid / INTEGER PRIMARY KEY): each is its document
+   * id, plus the ids a deduplicating rebuild folded into it (its `aliases` column, a JSON list).
+   */
   async documentIds(keys: readonly string[]): Promise<string[][]> {
-    return keys.map((key) => [key]);
+    if (!(await this.hasAliases()) || keys.length === 0) return keys.map((key) => [key]);
+    const { relation } = this.catalog;
+    const rows = await this.guard('read document aliases', () =>
+      this.session.query<{ k: unknown; a: unknown }>(`SELECT CAST(${this.key} AS TEXT) AS k, aliases AS a FROM ${relation} WHERE CAST(${this.key} AS TEXT) IN (SELECT value FROM json_each(?1))`, [
+        JSON.stringify([...new Set(keys)]),
+      ]),
+    );
+    const aliases = new Map(rows.map((row) => [String(row.k), aliasList(row.a)]));
+    return keys.map((key) => [key, ...(aliases.get(key) ?? [])]);
   }
 
-  /** Which of these ids are keys of the table (smoke tells questions about other ids from misses). */
+  /** Which of these ids are keys of the table, or aliases of one (smoke tells questions about other ids from misses). */
   async knownDocumentIds(ids: readonly string[]): Promise<Set<string>> {
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return new Set();
     const { relation } = this.catalog;
+    const aliases = (await this.hasAliases()) ? ` UNION SELECT a.value FROM ${relation}, json_each(CASE WHEN json_valid(aliases) THEN aliases ELSE '[]' END) AS a WHERE a.value IN (SELECT value FROM json_each(?1))` : '';
     const rows = await this.guard('look up document ids', () =>
-      this.session.query<{ k: unknown }>(`SELECT CAST(${this.key} AS TEXT) AS k FROM ${relation} WHERE CAST(${this.key} AS TEXT) IN (SELECT value FROM json_each(?1))`, [JSON.stringify(wanted)]),
+      this.session.query<{ k: unknown }>(`SELECT CAST(${this.key} AS TEXT) AS k FROM ${relation} WHERE CAST(${this.key} AS TEXT) IN (SELECT value FROM json_each(?1))${aliases}`, [JSON.stringify(wanted)]),
     );
     return new Set(rows.map((row) => String(row.k)));
+  }
+
+  /** A rebuild with --dedup gave the table an `aliases` column (JSON list of folded document ids). */
+  private hasAliases(): Promise<boolean> {
+    this.aliasColumn ??= this.guard('read the table columns', async () => {
+      const found = await this.session.query<{ n: unknown }>("SELECT 1 AS n FROM pragma_table_xinfo(?1) WHERE name = 'aliases'", [this.catalog.column.table]);
+      return found.length > 0;
+    });
+    return this.aliasColumn;
+  }
+
+  /** The manifest a rebuild recorded for this column (in the file's vectorclinic_manifest table). */
+  async storedManifest(): Promise<LoadedManifest | undefined> {
+    const { rows } = await this.describe();
+    const { table, column } = this.catalog.column;
+    const text = await this.guard('read the manifest table', () => readManifestText(this.session, table, column));
+    return parseStoreManifest(text, manifestPlace(table, column), rows);
   }
 
   protected async load(): Promise<SourceDescription> {
@@ -248,7 +281,7 @@ export class SqliteSource extends StoreSource {
         return { ...result, method: `one pass over the table (rowid, vector), exact ${metric} top-k computed client-side` };
       }
     }
-    const sql = exact ? exactSearchStatement(this.catalog, distance, this.dim) : indexSearchStatement(indexName);
+    const sql = exact ? exactSearchStatement(this.catalog, distance, this.dim, this.key) : indexSearchStatement(indexName, this.catalog);
     const ids: string[][] = [];
     const dim = this.dim;
     const started = performance.now();
@@ -283,5 +316,16 @@ export class SqliteSource extends StoreSource {
 
   protected async disconnect(): Promise<void> {
     await this.session.close();
+  }
+}
+
+/** An aliases cell as ids: a JSON list of strings, anything else none. */
+function aliasList(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
   }
 }
