@@ -93,6 +93,22 @@ describe('libsql:// through @libsql/client: the remote code path, run on the cli
     assert.deepEqual(snapshot(dir), before, 'the database file is unchanged');
   });
 
+  test('smoke’s id lookups (the table’s own TEXT keys) answer through the client as through sqlite://', async () => {
+    const viaFile = await openSource(local('docs_text'));
+    const viaClient = await remote('docs_text');
+    try {
+      const ids = ['d1', 'd299', 'not-a-doc'];
+      assert.deepEqual([...((await viaClient.knownDocumentIds?.(ids)) ?? [])].sort(), ['d1', 'd299']);
+      assert.deepEqual(await viaClient.knownDocumentIds?.(ids), await viaFile.knownDocumentIds?.(ids));
+      assert.deepEqual(await viaClient.documentIds?.(['d1', 'd2']), [['d1'], ['d2']]);
+      const rows = [0, 5, 299];
+      assert.deepEqual(await viaClient.readRows(rows), await viaFile.readRows(rows));
+    } finally {
+      await viaFile.close();
+      await viaClient.close();
+    }
+  });
+
   test('a scan pages by key in bounded pages: every row once, in key order, as the local one-statement scan', async () => {
     const client = await openLibsqlClient({ clientUrl: `file:${file}`, shown: 'test' });
     const session = await openSqliteFile(file, { shown: 'test' });
