@@ -166,6 +166,23 @@ describe('libsql:// through @libsql/client: the remote code path, run on the cli
     assert.throws(() => parseLibsqlUrl('libsql://db-org.turso.io?tabel=t'), /unknown URL parameter 'tabel'/);
   });
 
+  test('a host that accepts the connection but never answers is a clear error after the connect timeout, not a hang', async () => {
+    const server: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const started = performance.now();
+      await assert.rejects(
+        openLibsqlSource({ clientUrl: `http://127.0.0.1:${port}`, authToken: TOKEN, shown: 'libsql://127.0.0.1?table=t&authToken=***', server: `127.0.0.1:${port}`, table: 't', connectTimeoutMs: 300 }),
+        new RegExp(`the libsql server at 127.0.0.1:${port} sent no answer within 0.3 s`),
+      );
+      assert.ok(performance.now() - started < 5000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test('a server that refuses the token (HTTP 401) is a specific error naming the server and what to check, without the token', async () => {
     const server: Server = createServer((_request, response) => {
       response.writeHead(401, { 'content-type': 'text/plain' });

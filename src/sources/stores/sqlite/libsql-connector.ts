@@ -2,9 +2,15 @@ import { readSqliteCatalog } from '../../../engines/sqlite/catalog.js';
 import { openLibsqlClient } from '../../../engines/sqlite/remote-session.js';
 import { type LibsqlTarget, AUTH_TOKEN_ENV, parseLibsqlUrl } from '../../../engines/sqlite/remote-url.js';
 import { storeFailure } from '../../../engines/store-errors.js';
-import { InputError } from '../../../errors.js';
+import { InputError, StoreError } from '../../../errors.js';
 import type { StoreConnector } from '../../source.js';
 import { SqliteSource } from './source.js';
+
+/**
+ * The first statement must answer within this long: a live server answers `SELECT 1` in well under a
+ * second, so this means a host that accepts connections but is not serving (a proxy, a stopped server).
+ */
+export const LIBSQL_CONNECT_TIMEOUT_MS = 15_000;
 
 /** libsql://HOST?table=T&column=C: a table on a libsql server (Turso, sqld), read over the network with SELECTs only. */
 export const LIBSQL_CONNECTOR: StoreConnector = {
@@ -17,14 +23,14 @@ export const LIBSQL_CONNECTOR: StoreConnector = {
  * Check a table through `@libsql/client`. The CLI always gives a libsql:// client URL; the library
  * may give `file:PATH` to run the very same code path against a local copy (the client's own engine).
  */
-export async function openLibsqlSource(target: Omit<LibsqlTarget, 'server'> & { readonly server?: string }): Promise<SqliteSource> {
+export async function openLibsqlSource(target: Omit<LibsqlTarget, 'server'> & { readonly server?: string; readonly connectTimeoutMs?: number }): Promise<SqliteSource> {
   const { shown, authToken } = target;
   const server = target.server ?? 'the database';
   const session = await openLibsqlClient({ clientUrl: target.clientUrl, authToken, shown });
   const fail = (action: string, error: unknown): Error => storeFailure(shown, action, error, (raw) => describeLibsqlError(raw, server), authToken);
   try {
     try {
-      await session.query('SELECT 1 AS ok');
+      await withinTimeout(session.query('SELECT 1 AS ok'), { ms: target.connectTimeoutMs ?? LIBSQL_CONNECT_TIMEOUT_MS, server, shown });
     } catch (error) {
       throw fail(`connect to the libsql server at ${server}`, error);
     }
@@ -68,4 +74,26 @@ function rootCause(error: unknown): { readonly message: string; readonly code?: 
     current = next;
   }
   return { message: current instanceof Error ? current.message : String(current), code: (current as { code?: unknown } | null)?.code };
+}
+
+/** A server that accepted the connection but does not answer: a clear error instead of a hang. */
+async function withinTimeout<T>(work: Promise<T>, { ms, server, shown }: { ms: number; server: string; shown: string }): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new StoreError(`the libsql server at ${server} sent no answer within ${ms / 1000} s`, {
+            where: shown,
+            hint: 'is the server overloaded, stopped, or behind a proxy that holds connections? libsql:// expects a libsql server speaking TLS on that port',
+          }),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
