@@ -9,12 +9,14 @@ import { getLoadablePath } from 'sqlite-vec';
 import { checkSource } from '../../src/api/check.js';
 import type { Report } from '../../src/core/report.js';
 import { buildSqliteStore } from '../../src/engines/sqlite/build-store.js';
+import { readSqliteCatalog } from '../../src/engines/sqlite/catalog.js';
 import { openLibsqlClient } from '../../src/engines/sqlite/remote-session.js';
 import { parseLibsqlUrl } from '../../src/engines/sqlite/remote-url.js';
 import { type LibsqlDatabase, openSqliteFile } from '../../src/engines/sqlite/session.js';
 import { vectorBlob } from '../../src/engines/sqlite/vector-sql.js';
 import { openSource } from '../../src/sources/open-source.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
+import { exactSearchByScan } from '../../src/sources/stores/sqlite/exact-scan.js';
 import { openLibsqlSource } from '../../src/sources/stores/sqlite/libsql-connector.js';
 import { closedPort, loadDocs, runCli, snapshot } from './helpers.js';
 
@@ -106,6 +108,23 @@ describe('libsql:// through @libsql/client: the remote code path, run on the cli
     } finally {
       await viaFile.close();
       await viaClient.close();
+    }
+  });
+
+  test('the one-pass exact search (tables above 20k rows) pages through the client to the answers of the in-process pass', async () => {
+    const client = await openLibsqlClient({ clientUrl: `file:${file}`, shown: 'test' });
+    const session = await openSqliteFile(file, { shown: 'test' });
+    try {
+      const unit = await loadDocs(ROWS, true);
+      const request = { queries: unit.data.slice(0, 10 * DIM), count: 10, k: 10, exact: true };
+      const options = { metric: 'cosine', dim: DIM, totalRows: ROWS } as const;
+      const viaClient = await exactSearchByScan(client, await readSqliteCatalog(client, { table: 'f32_clean' }, 'test'), options, request);
+      const inProcess = await exactSearchByScan(session, await readSqliteCatalog(session, { table: 'f32_clean' }, 'test'), options, request);
+      assert.deepEqual(viaClient.ids, inProcess.ids);
+      assert.equal(viaClient.ids[0]?.[0], '1', 'a stored vector is its own nearest row');
+    } finally {
+      await client.close();
+      await session.close();
     }
   });
 
