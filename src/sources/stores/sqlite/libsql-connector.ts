@@ -56,7 +56,7 @@ function describeLibsqlError(error: unknown, server: string): { what: string; hi
   const code = (error as { code?: unknown } | null)?.code;
   if (/\b(401|403)\b|unauthori[sz]ed|forbidden|auth(?:entication|orization)? (?:failed|token)/i.test(message))
     return { what: `the libsql server at ${server} refused the auth token`, hint: `check the token (?authToken= or $${AUTH_TOKEN_ENV}): it must be valid for this database (turso db tokens create <db>)` };
-  if (/\b404\b|not found/i.test(message)) return { what: `no database at ${server}`, hint: 'check the host name: Turso databases are libsql://<db>-<org>.turso.io' };
+  if (/HTTP status 404\b/i.test(message)) return { what: `no database at ${server}`, hint: 'check the host name: Turso databases are libsql://<db>-<org>.turso.io' };
   const cause = rootCause(error);
   if (/CERT|TLS|SSL/i.test(String(cause.code ?? '')) || /certificate|tls|ssl/i.test(cause.message))
     return { what: `the TLS handshake with ${server} failed (${cause.message})`, hint: 'libsql:// always speaks TLS: is the server serving TLS on that host and port, with a certificate for that name?' };
