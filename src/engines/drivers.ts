@@ -16,6 +16,7 @@ interface DriverModules {
   chromadb: typeof import('chromadb');
   // A CommonJS module (`export =`): imported, it is the namespace with the class as `default`.
   libsql: { default: typeof import('libsql') };
+  '@libsql/client': typeof import('@libsql/client');
   'sqlite-vec': typeof import('sqlite-vec');
 }
 
@@ -30,6 +31,7 @@ const DRIVERS: { readonly [Name in DriverName]: () => Promise<DriverModules[Name
   '@lancedb/lancedb': () => import('@lancedb/lancedb'),
   chromadb: () => import('chromadb'),
   libsql: () => import('libsql'),
+  '@libsql/client': () => import('@libsql/client'),
   'sqlite-vec': () => import('sqlite-vec'),
 };
 

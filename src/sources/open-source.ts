@@ -15,8 +15,6 @@ const COMPRESSED = [
   { name: 'gzip', magic: [0x1f, 0x8b], tool: 'gunzip' },
   { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], tool: 'unzstd' },
 ];
-/** Schemes of remote libsql servers (libsql:// is TLS; the plaintext forms are http/ws URLs, which are not stores). */
-const REMOTE_SQLITE = ['libsql', 'turso'];
 /** Ignored files listed by name in the note (the rest are counted). */
 const IGNORED_LISTED = 5;
 
@@ -26,13 +24,6 @@ export async function openSource(target: string, options: SourceOptions = {}): P
   if (options.engine) return openWithEngine(target, options);
   if (scheme && scheme !== 'file') {
     const connector = STORE_CONNECTORS.find((candidate) => candidate.schemes.includes(scheme));
-    if (!connector && REMOTE_SQLITE.includes(scheme)) {
-      // No libsql server client ships with vectorclinic (it would need @libsql/client): say how to check the same table anyway.
-      throw new UsageError(`${scheme}:// (a remote libsql server / Turso) is not supported yet`, {
-        where: redactTarget(target),
-        hint: 'copy the database to a file (e.g. turso db shell <db> .dump | sqlite3 app.db) and check sqlite://./app.db?table=T&column=C',
-      });
-    }
     if (!connector) {
       const known = STORE_CONNECTORS.map((c) => c.example).join(', ');
       throw new UsageError(`unsupported store scheme '${scheme}://'`, {

@@ -143,7 +143,7 @@ test('no command, format or failure path prints any part of a store password', {
     [{ args: ['check', `postgres://app@${refused}/postgres?table=docs`, ...quick], env: { PGPASSWORD: SECRET } }, [2]],
     [{ args: ['check', `postgres://app@${live}/postgres?table=docs`, ...quick, '--format', 'json'], env: { PGPASSWORD: SECRET } }, [0, 1]],
     [{ args: ['check', url('docs'), ...quick, '--format', 'md', '--verbose'] }, [0, 1]],
-    // Tokens: Chroma's (server not there), libsql's (a scheme not supported yet), a password after '?'.
+    // Tokens: Chroma's (server not there), libsql's (host not found), a password after '?'.
     ...['text', 'sarif'].map((format): [DriverRun, number[]] => [{ args: ['check', `chroma://${down}/docs?token=${AS_WRITTEN}`, ...quick, '--format', format] }, [2]]),
     [{ args: ['check', `libsql://db.example.invalid?authToken=${AS_WRITTEN}`, ...quick] }, [2]],
     [{ args: ['smoke', `chroma://${down}/docs?token=${AS_WRITTEN}`, '--questions', questions, '--query-vectors', queryVectors, '--format', 'json'] }, [2]],

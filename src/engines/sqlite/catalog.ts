@@ -1,7 +1,7 @@
 import type { Metric } from '../../core/policy.js';
 import { InputError, UsageError } from '../../errors.js';
 import { doubleQuote } from '../sql/dialect.js';
-import type { SqliteSession } from './session.js';
+import type { SqlRunner } from '../sql/session.js';
 
 /**
  * How a SQLite table holds its vectors:
@@ -65,7 +65,7 @@ interface MasterRow {
  * Find the vector column to check: the one named by `?table=`/`?column=`, or the only one in the
  * file. Several candidates without a choice, or none, is a usage error listing what exists.
  */
-export async function readSqliteCatalog(session: SqliteSession, choice: SqliteTableChoice, shown: string): Promise<SqliteCatalog> {
+export async function readSqliteCatalog(session: SqlRunner, choice: SqliteTableChoice, shown: string): Promise<SqliteCatalog> {
   const master = await session.query<MasterRow>("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('table', 'index')");
   const candidates = await vectorColumns(session, master);
   const matches = candidates.filter((c) => (choice.table === undefined || c.table === choice.table) && (choice.column === undefined || c.column === choice.column));
@@ -111,7 +111,7 @@ interface ColumnInfo {
   readonly notnull: number;
 }
 
-async function tableColumns(session: SqliteSession, table: string): Promise<ColumnInfo[]> {
+async function tableColumns(session: SqlRunner, table: string): Promise<ColumnInfo[]> {
   return session.query<ColumnInfo>('SELECT name, type, pk, "notnull" FROM pragma_table_info(?1)', [table]);
 }
 
@@ -127,7 +127,7 @@ function keyColumnOf(columns: readonly ColumnInfo[]): { keyColumn?: string; keyI
   return Number(only.notnull) === 1 ? { keyColumn: only.name, keyIsRowid: false } : {};
 }
 
-async function vectorColumns(session: SqliteSession, master: readonly MasterRow[]): Promise<SqliteVectorColumn[]> {
+async function vectorColumns(session: SqlRunner, master: readonly MasterRow[]): Promise<SqliteVectorColumn[]> {
   const found: SqliteVectorColumn[] = [];
   const vec0 = master.filter((row) => row.type === 'table' && /^\s*CREATE\s+VIRTUAL\s+TABLE\b[\s\S]*\bUSING\s+vec0\s*\(/i.test(row.sql ?? ''));
   for (const row of vec0) found.push(...parseVec0(row.name, row.sql as string));
@@ -154,7 +154,7 @@ async function vectorColumns(session: SqliteSession, master: readonly MasterRow[
 }
 
 /** A plain BLOB column is a vector column when its first stored value is a blob of whole float32s. */
-async function holdsFloatBlobs(session: SqliteSession, table: string, column: string): Promise<boolean> {
+async function holdsFloatBlobs(session: SqlRunner, table: string, column: string): Promise<boolean> {
   const [row] = await session.query<{ n: unknown }>(`SELECT length(${doubleQuote(column)}) AS n FROM ${doubleQuote(table)} WHERE typeof(${doubleQuote(column)}) = 'blob' LIMIT 1`);
   const bytes = Number(row?.n ?? 0);
   return bytes >= 8 && bytes % 4 === 0;

@@ -19,8 +19,39 @@ export interface LibsqlDatabase {
   readonly inTransaction?: boolean;
 }
 
+/** A scan in key order, read in pages: `SELECT key AS k, select FROM relation WHERE where ORDER BY key`. */
+export interface KeyedScan {
+  /** The columns after the key (e.g. `"embedding" AS v`). */
+  readonly select: string;
+  readonly relation: string;
+  /** The key expression rows are ordered by (rowid, an INTEGER PRIMARY KEY, a TEXT NOT NULL key). */
+  readonly key: string;
+  readonly where?: string;
+  /** Rows per page. */
+  readonly batch: number;
+}
+
+/**
+ * What the SQLite source reads through, in process or over the network: statements, a read
+ * snapshot, and scans in bounded pages (never the whole table in memory).
+ */
+export interface SqliteReader extends SqlRunner {
+  /** True when sqlite-vec's functions and vec0 tables are available. */
+  readonly vecLoaded: boolean;
+  /** Pages of rows `{ k, …select }` in key order. */
+  pages<Row extends object>(scan: KeyedScan): AsyncIterable<Array<Row & { k: unknown }>>;
+  close(): Promise<void>;
+}
+
+/** The statement of a keyed scan; `after` adds the keyset condition `key > ?1` (a remote session's next page). */
+export function keyedScanStatement(scan: KeyedScan, options: { after?: boolean; limit?: boolean } = {}): string {
+  const conditions = [scan.where, options.after ? `${scan.key} > ?1` : undefined].filter((c) => c !== undefined);
+  const where = conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : '';
+  return `SELECT ${scan.key} AS k, ${scan.select} FROM ${scan.relation}${where} ORDER BY ${scan.key}${options.limit ? ` LIMIT ${scan.batch}` : ''}`;
+}
+
 /** An open SQLite file: statements run through libsql, in process. */
-export class SqliteSession implements SqlRunner {
+export class SqliteSession implements SqliteReader {
   private closed = false;
 
   constructor(
@@ -42,6 +73,25 @@ export class SqliteSession implements SqlRunner {
   /** Rows one at a time, without holding the result set (scans). */
   iterate<Row extends object>(sql: string, params: readonly unknown[] = []): IterableIterator<Row> {
     return this.db.prepare(sql).iterate([...params]) as IterableIterator<Row>;
+  }
+
+  /** One statement read row by row (a single statement is its own snapshot), handed out in pages. */
+  async *pages<Row extends object>(scan: KeyedScan): AsyncIterable<Array<Row & { k: unknown }>> {
+    const rows = this.iterate<Row & { k: unknown }>(keyedScanStatement(scan));
+    try {
+      for (;;) {
+        const page: Array<Row & { k: unknown }> = [];
+        for (let step = rows.next(); !step.done; step = rows.next()) {
+          page.push(step.value);
+          if (page.length >= scan.batch) break;
+        }
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < scan.batch) return;
+      }
+    } finally {
+      rows.return?.();
+    }
   }
 
   /** One snapshot: a deferred read transaction, always rolled back (nothing in it could persist). */

@@ -4,7 +4,7 @@ import { exactSearch, TopKSelector } from '../../../math/top-k.js';
 import { SearchBudgetExceeded } from '../../search-budget.js';
 import type { SearchRequest, SearchResult } from '../../source.js';
 import type { SqliteCatalog } from '../../../engines/sqlite/catalog.js';
-import type { SqliteSession } from '../../../engines/sqlite/session.js';
+import type { SqliteReader } from '../../../engines/sqlite/session.js';
 import { blobVector, sameDimension } from '../../../engines/sqlite/vector-sql.js';
 
 /** Rows per block of the one-pass exact search. */
@@ -18,46 +18,44 @@ const PROJECT_AFTER = 3;
  * or NaN vectors: libsql's distance is NULL, sorted last) are left out, as the per-query SQL does.
  * Throws SearchBudgetExceeded as soon as the pass is projected to end after the request's deadline.
  */
-export async function exactSearchByScan(session: SqliteSession, catalog: SqliteCatalog, options: { metric: Metric; dim: number; totalRows: number }, request: SearchRequest): Promise<SearchResult> {
+export async function exactSearchByScan(session: SqliteReader, catalog: SqliteCatalog, options: { metric: Metric; dim: number; totalRows: number }, request: SearchRequest): Promise<SearchResult> {
   const { metric, dim, totalRows } = options;
   const { queries, count, k } = request;
   const selectors = Array.from({ length: count }, () => new TopKSelector(k));
   const ids: string[] = [];
-  const rows = session.iterate<{ id: string; v: unknown }>(`SELECT CAST(${keySql(catalog)} AS TEXT) AS id, ${catalog.columnSql} AS v FROM ${catalog.relation} WHERE ${sameDimension(catalog.columnSql, dim)}`);
+  const pages = session.pages<{ id: string; v: unknown }>({
+    select: `CAST(${keySql(catalog)} AS TEXT) AS id, ${catalog.columnSql} AS v`,
+    relation: catalog.relation,
+    key: keySql(catalog),
+    where: sameDimension(catalog.columnSql, dim),
+    batch: BATCH_ROWS,
+  });
   const block = new Float32Array(BATCH_ROWS * dim);
   const started = performance.now();
   let blocks = 0;
-  try {
-    for (;;) {
-      const first = ids.length;
-      const unrankable = new Set<number>();
-      let n = 0;
-      for (; n < BATCH_ROWS; n++) {
-        const step = rows.next();
-        if (step.done) break;
-        const vector = blobVector(step.value.v) ?? new Float32Array(dim);
-        block.set(vector, n * dim);
-        ids.push(step.value.id);
-        if (!rankable(vector, metric)) unrankable.add(n);
+  for await (const page of pages) {
+    const first = ids.length;
+    const unrankable = new Set<number>();
+    const n = page.length;
+    page.forEach((row, i) => {
+      const vector = blobVector(row.v) ?? new Float32Array(dim);
+      block.set(vector, i * dim);
+      ids.push(row.id);
+      if (!rankable(vector, metric)) unrankable.add(i);
+    });
+    const lists = exactSearch({ data: queries, count, dim }, { data: block.subarray(0, n * dim), count: n, dim }, { metric, k, exclude: unrankable });
+    for (let q = 0; q < lists.queries; q++) {
+      for (let i = 0; i < lists.k; i++) {
+        const index = lists.ids[q * lists.k + i] as number;
+        if (index >= 0) (selectors[q] as TopKSelector).offer(first + index, lists.scores[q * lists.k + i] as number);
       }
-      if (n === 0) break;
-      const lists = exactSearch({ data: queries, count, dim }, { data: block.subarray(0, n * dim), count: n, dim }, { metric, k, exclude: unrankable });
-      for (let q = 0; q < lists.queries; q++) {
-        for (let i = 0; i < lists.k; i++) {
-          const index = lists.ids[q * lists.k + i] as number;
-          if (index >= 0) (selectors[q] as TopKSelector).offer(first + index, lists.scores[q * lists.k + i] as number);
-        }
-      }
-      blocks++;
-      if (request.deadline !== undefined && blocks >= PROJECT_AFTER) {
-        const now = performance.now();
-        const projectedEnd = started + ((now - started) * totalRows) / ids.length;
-        if (projectedEnd > request.deadline) throw new SearchBudgetExceeded('exact scan', (projectedEnd - started) / 1000, ids.length, totalRows);
-      }
-      if (n < BATCH_ROWS) break;
     }
-  } finally {
-    rows.return?.();
+    blocks++;
+    if (request.deadline !== undefined && blocks >= PROJECT_AFTER) {
+      const now = performance.now();
+      const projectedEnd = started + ((now - started) * totalRows) / ids.length;
+      if (projectedEnd > request.deadline) throw new SearchBudgetExceeded('exact scan', (projectedEnd - started) / 1000, ids.length, totalRows);
+    }
   }
   const picked = new Int32Array(k);
   const scores = new Float32Array(k);

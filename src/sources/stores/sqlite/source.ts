@@ -7,7 +7,7 @@ import { exactSearchByScan } from './exact-scan.js';
 import { manifestPlace, readManifestText } from '../../../engines/sqlite/manifest-table.js';
 import type { LoadedManifest } from '../../../manifest/manifest.js';
 import { parseStoreManifest } from '../../../manifest/store-manifest.js';
-import type { SqliteSession } from '../../../engines/sqlite/session.js';
+import type { SqliteReader } from '../../../engines/sqlite/session.js';
 import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
 import { InputError } from '../../../errors.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
@@ -40,7 +40,7 @@ export class SqliteSource extends StoreSource {
   private readonly key: string;
 
   constructor(
-    private readonly session: SqliteSession,
+    private readonly session: SqliteReader,
     private readonly catalog: SqliteCatalog,
     target: string,
   ) {
@@ -238,24 +238,12 @@ export class SqliteSource extends StoreSource {
     await this.describe();
     const { relation, columnSql } = this.catalog;
     const batch = Math.max(1, Math.min(SCAN_BATCH_ROWS, Math.floor((options.blockFloats ?? SCAN_BATCH_ROWS * this.dim) / Math.max(1, this.dim))));
-    const rows = this.session.iterate<{ v: unknown }>(`SELECT ${columnSql} AS v FROM ${relation} WHERE ${columnSql} IS NOT NULL ORDER BY ${this.key}`);
     let next = 0;
-    try {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const collector = new StoreRowCollector(this.dim, batch);
-        let taken = 0;
-        for (; taken < batch; taken++) {
-          const step = rows.next();
-          if (step.done) break;
-          this.addRow(collector, next++, step.value.v);
-        }
-        if (taken === 0) break;
-        yield collector.finish();
-        if (taken < batch) break;
-      }
-    } finally {
-      rows.return?.();
+    for await (const page of this.session.pages<{ v: unknown }>({ select: `${columnSql} AS v`, relation, key: this.key, where: `${columnSql} IS NOT NULL`, batch })) {
+      options.signal?.throwIfAborted();
+      const collector = new StoreRowCollector(this.dim, page.length);
+      for (const row of page) this.addRow(collector, next++, row.v);
+      yield collector.finish();
     }
   }
 
