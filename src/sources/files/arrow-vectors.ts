@@ -124,7 +124,7 @@ export function decodeVectorCells(data: Data, column: VectorColumn, dim: number,
   if (!indices && column.list === 'fixed' && data.nullCount === 0 && child.nullCount === 0 && data.length * dim <= values.length) {
     // The common case: one copy for the whole chunk.
     const { out, offset } = builder.slot(data.length);
-    decodeElements(column.element, bytes, 0, data.length * dim, out, offset);
+    decodeElements(column.element, { bytes, byteOffset: 0, count: data.length * dim, out, outOffset: offset });
     builder.accept(firstRow, data.length);
     return;
   }
@@ -146,7 +146,7 @@ export function decodeVectorCells(data: Data, column: VectorColumn, dim: number,
       });
     }
     const { out, offset } = builder.slot();
-    decodeElements(column.element, bytes, begin * elementBytes, dim, out, offset);
+    decodeElements(column.element, { bytes, byteOffset: begin * elementBytes, count: dim, out, outOffset: offset });
     builder.accept(row);
   }
 }

@@ -111,7 +111,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       const bytes = raw.subarray(0, count * header.elementBytes);
       this.file.readInto(bytes, HEADER_BYTES + start * header.elementBytes, `elements ${start}..${start + count - 1}`);
       pass?.consume(bytes, start, count);
-      for (let i = 0; i < count; i++) decodeElements(FLOAT32, bytes, i * header.elementBytes + header.vectorOffset, header.dim, data, i * header.dim);
+      for (let i = 0; i < count; i++) decodeElements(FLOAT32, { bytes, byteOffset: i * header.elementBytes + header.vectorOffset, count: header.dim, out: data, outOffset: i * header.dim });
       yield { dim: header.dim, count, data: data.subarray(0, count * header.dim), start };
     }
     if (!pass) return;
