@@ -198,7 +198,7 @@ function coarseMeasures(sample: IvfSample | undefined): { fit: number; offset: n
  * centroid moved to the mean of its training rows), which a retrain can only improve on.
  */
 export function retrainGain(sample: IvfSample, seed: number): RetrainGain | undefined {
-  const { dim, count, vectors, lists, centroids, geometry } = sample;
+  const { dim, count, vectors, centroids, geometry } = sample;
   const nlist = sample.ivf.nlist;
   const trainingCount = Math.floor(count / 2);
   if (count < 2 * MIN_FIT_ROWS || nlist < 2) return undefined;
