@@ -43,6 +43,18 @@ export interface ReferenceAudit {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+export interface ReferenceInput {
+  /** The index file being checked, and what its scan learned about it. */
+  readonly index: VectorSource;
+  readonly description: SourceDescription;
+  /** The --vectors file. */
+  readonly reference: VectorSource;
+  readonly declared: DeclaredPolicy;
+  readonly seed: number;
+  /** Present when the reference also gives the audit's exact answers. */
+  readonly audit?: ReferenceAudit;
+}
+
 /**
  * The --vectors file (the embeddings the index was built from) against the index: how many rows
  * each holds, which ids are missing or extra, whether the stored vector of an id is the reference
@@ -53,7 +65,8 @@ export interface ReferenceAudit {
  * ids are row numbers of the reference, its ids were assigned some other way (offsets, hashes) and
  * reference row r is taken to be the index's r-th stored vector, with the id stored for it.
  */
-export async function gatherReference(index: VectorSource, description: SourceDescription, reference: VectorSource, declared: DeclaredPolicy, seed: number, audit?: ReferenceAudit): Promise<GatheredReference> {
+export async function gatherReference(input: ReferenceInput): Promise<GatheredReference> {
+  const { index, description, reference, declared, seed, audit } = input;
   const referenceDescription = await reference.describe();
   if (referenceDescription.dim !== description.dim) {
     throw new UsageError(`--vectors holds ${referenceDescription.dim}-dimensional vectors, the index ${description.dim}-dimensional ones`, {
@@ -118,7 +131,7 @@ export async function gatherReference(index: VectorSource, description: SourceDe
   };
   if (streamed && streamQueries) return { artifact, streamed: { queries: streamQueries, exact: await streamed.finish(referenceIds) } };
   if (!data) return { artifact };
-  return { artifact, exact: exactFromRows(data, valid, validRows, dim, referenceIds, metric, `exact ${metric} search over the ${validRows} valid rows of ${referenceDescription.target}`) };
+  return { artifact, exact: exactFromRows({ data, valid, validRows, dim }, { idOf: referenceIds, metric, description: `exact ${metric} search over the ${validRows} valid rows of ${referenceDescription.target}` }) };
 }
 
 /** For an index audited against its own stored vectors: the audit's queries, chosen before the reference is built. */
@@ -158,7 +171,7 @@ export async function storedVectorsReference(source: VectorSource, description: 
       }
     }
   }
-  return exactFromRows(data, valid, validRows, dim, (row) => plan.idOf(row) as string | number | bigint, plan.metric, plan.description);
+  return exactFromRows({ data, valid, validRows, dim }, { idOf: (row) => plan.idOf(row) as string | number | bigint, metric: plan.metric, description: plan.description });
 }
 
 async function streamStoredVectors(
@@ -196,7 +209,18 @@ function referenceMetric(index: IndexDescription | undefined, declared: Declared
   return declared.metric ?? 'cosine';
 }
 
-function exactFromRows(data: Float32Array, valid: Uint8Array, validRows: number, dim: number, idOf: (row: number) => string | number | bigint, metric: Metric, description: string): ExactReference {
+/** Rows held in memory, with a flag per row that exact search ranks it (`validRows` flags set). */
+interface FlaggedRows {
+  readonly data: Float32Array;
+  readonly valid: Uint8Array;
+  readonly validRows: number;
+  readonly dim: number;
+}
+
+/** The valid rows as the exact reference, each under the id `idOf` gives it. */
+function exactFromRows(rows: FlaggedRows, answer: { readonly idOf: (row: number) => string | number | bigint; readonly metric: Metric; readonly description: string }): ExactReference {
+  const { data, valid, validRows, dim } = rows;
+  const { idOf, metric, description } = answer;
   const base = new Float32Array(validRows * dim);
   const ids: (string | number | bigint)[] = [];
   for (let row = 0; row < valid.length; row++) {

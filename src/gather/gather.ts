@@ -99,7 +99,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const auditProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'audit', done, total, dim: description.dim });
   // The reference is the audit's exact answer when the engine has no exact search of its own.
   const referenceAudit = source.search && source.search.exactMethod === undefined ? { queries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
-  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
+  const reference = options.reference ? await gatherReference({ index: source, description: scanned, reference: options.reference.source, declared, seed: options.seed, audit: referenceAudit }) : undefined;
   let annAudit: AnnAudit | undefined;
   let reachability: Reachability | undefined;
   const notes: string[] = [];

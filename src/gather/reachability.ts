@@ -79,18 +79,8 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const probed = first.ids.length;
   const ownId = (i: number): string => String(picks[i]!.id);
   let missed = everyRow.slice(0, probed).filter((i) => !(first.ids[i] ?? []).map(String).includes(ownId(i)));
-  const ties = await identicalReturned(source, description, plan.idOf, queries, dim, missed, first.ids);
-  const notOwnAnswer =
-    plan.metric === 'ip'
-      ? await notAnsweredExactly(
-          options.exact!,
-          queries,
-          dim,
-          missed.filter((i) => !ties.has(i)),
-          ownId,
-          k,
-        )
-      : new Set<number>();
+  const ties = await identicalReturned({ source, description, idOf: plan.idOf }, { queries, dim, missed }, first.ids);
+  const notOwnAnswer = plan.metric === 'ip' ? await notAnsweredExactly(options.exact!, { queries, dim, missed: missed.filter((i) => !ties.has(i)) }, ownId, k) : new Set<number>();
   const atSetting = missed.filter((i) => !ties.has(i) && !notOwnAnswer.has(i));
   missed = atSetting;
   const shortLists = first.ids.filter((ids) => ids.length < Math.min(k, liveRows)).length;
@@ -131,8 +121,16 @@ export async function probeReachability(source: VectorSource, description: Sourc
   };
 }
 
+/** Rows searched for themselves that the index missed: `missed` indexes the rows of `queries`. */
+interface Misses {
+  readonly queries: Float32Array;
+  readonly dim: number;
+  readonly missed: readonly number[];
+}
+
 /** Missed rows exact search does not return in their own top-k either (inner product): not a question of reachability. */
-async function notAnsweredExactly(exact: ExactReference, queries: Float32Array, dim: number, missed: readonly number[], ownId: (i: number) => string, k: number): Promise<Set<number>> {
+async function notAnsweredExactly(exact: ExactReference, misses: Misses, ownId: (i: number) => string, k: number): Promise<Set<number>> {
+  const { queries, dim, missed } = misses;
   const excluded = new Set<number>();
   if (missed.length === 0) return excluded;
   const lists = await exactTopK(selectRows(queries, dim, missed), missed.length, exact.data, exact.count, exact.dim, exact.metric, k);
@@ -245,14 +243,12 @@ function hasNorm(sample: VectorSample, index: number): boolean {
  * the index may return any of the copies. Reads the returned rows' vectors (misses only).
  */
 async function identicalReturned(
-  source: VectorSource,
-  description: SourceDescription,
-  idOf: (row: number) => string | number | bigint | undefined,
-  queries: Float32Array,
-  dim: number,
-  missed: readonly number[],
+  index: { readonly source: VectorSource; readonly description: SourceDescription; readonly idOf: (row: number) => string | number | bigint | undefined },
+  misses: Misses,
   results: readonly (readonly (string | number | bigint)[])[],
 ): Promise<Set<number>> {
+  const { source, description, idOf } = index;
+  const { queries, dim, missed } = misses;
   const ties = new Set<number>();
   if (missed.length === 0) return ties;
   const rowOfId = new Map<string, number>();

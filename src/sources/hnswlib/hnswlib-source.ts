@@ -58,11 +58,22 @@ export async function openHnswlib(path: string, options: HnswlibOptions = {}): P
     // Each element is [level-0 links | vector | label]: a fixed-size row with a prefix.
     const rows = new FixedRowSource(file, { dataOffset: HEADER_BYTES, rows: header.count, dim: header.dim, element: FLOAT32, rowStride: header.elementBytes, rowPrefix: header.vectorOffset }, base);
     const metric = await resolveMetric(header, rows, readSidecar(path), options.metric);
-    return new HnswlibSource(base, file, header, levels, rows, metric, elements);
+    return new HnswlibSource({ base, file, header, levels, rows, metric, elements });
   } catch (error) {
     file.close();
     throw error;
   }
+}
+
+/** What openHnswlib reads from the file before the source exists. */
+export interface HnswlibParts {
+  readonly base: SourceDescription;
+  readonly file: LocalFile;
+  readonly header: HnswlibHeader;
+  readonly levels: HnswlibLevels;
+  readonly rows: FixedRowSource;
+  readonly metric: MetricResolution;
+  readonly elements: HnswlibElements | undefined;
 }
 
 export class HnswlibSource implements VectorSource, SelfReferencing {
@@ -71,16 +82,23 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   /** Set when the audit had to fall back to exact search: the reason, shown in the notes. */
   private fallbackReason: string | undefined;
 
-  constructor(
-    private readonly base: SourceDescription,
-    private readonly file: LocalFile,
-    private readonly header: HnswlibHeader,
-    private readonly levels: HnswlibLevels,
-    private readonly rows: FixedRowSource,
-    private readonly metric: MetricResolution,
-    private elements: HnswlibElements | undefined,
-  ) {
-    if (metric.searchSpace) {
+  private readonly base: SourceDescription;
+  private readonly file: LocalFile;
+  private readonly header: HnswlibHeader;
+  private readonly levels: HnswlibLevels;
+  private readonly rows: FixedRowSource;
+  private readonly metric: MetricResolution;
+  private elements: HnswlibElements | undefined;
+
+  constructor(parts: HnswlibParts) {
+    this.base = parts.base;
+    this.file = parts.file;
+    this.header = parts.header;
+    this.levels = parts.levels;
+    this.rows = parts.rows;
+    this.metric = parts.metric;
+    this.elements = parts.elements;
+    if (this.metric.searchSpace) {
       this.search = {
         query: (request) => this.searchIndex(request),
         tuning: {

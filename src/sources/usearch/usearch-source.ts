@@ -44,7 +44,7 @@ export async function openUsearch(path: string): Promise<UsearchSource> {
       { dataOffset: layout.vectorsOffset, rows: layout.slots, dim: layout.dim, element: { storage: layout.scalar.storage, bytes: layout.scalar.bytes, littleEndian: true }, rowStride: layout.rowBytes, rowPrefix: 0 },
       base,
     );
-    return new UsearchSource(path, base, file, layout, levels, slots, nodes);
+    return new UsearchSource({ path, base, file, layout, levels, slots, nodes });
   } catch (error) {
     file.close();
     throw error;
@@ -59,6 +59,17 @@ function normTolerance(layout: UsearchLayout): number {
   if (layout.scalar.storage === 'int8') return Math.min(0.5, Math.sqrt(layout.dim) / 127);
   if (layout.scalar.storage === 'uint8') return Math.min(0.5, Math.sqrt(layout.dim) / 255);
   return normToleranceFor(layout.scalar.storage, layout.dim);
+}
+
+/** What openUsearch reads from the file before the source exists. */
+export interface UsearchParts {
+  readonly path: string;
+  readonly base: SourceDescription;
+  readonly file: LocalFile;
+  readonly layout: UsearchLayout;
+  readonly levels: Int16Array;
+  readonly slots: FixedRowSource;
+  readonly nodes: UsearchNodes | undefined;
 }
 
 export class UsearchSource implements VectorSource, SelfReferencing {
@@ -77,15 +88,23 @@ export class UsearchSource implements VectorSource, SelfReferencing {
   /** Slot of each live row, when deleted slots have to be skipped. */
   private readonly slotOfRow: Uint32Array | undefined;
 
-  constructor(
-    private readonly path: string,
-    private readonly base: SourceDescription,
-    private readonly file: LocalFile,
-    private readonly layout: UsearchLayout,
-    private readonly levels: Int16Array,
-    private readonly slots: FixedRowSource,
-    private nodes: UsearchNodes | undefined,
-  ) {
+  private readonly path: string;
+  private readonly base: SourceDescription;
+  private readonly file: LocalFile;
+  private readonly layout: UsearchLayout;
+  private readonly levels: Int16Array;
+  private readonly slots: FixedRowSource;
+  private nodes: UsearchNodes | undefined;
+
+  constructor(parts: UsearchParts) {
+    this.path = parts.path;
+    this.base = parts.base;
+    this.file = parts.file;
+    this.layout = parts.layout;
+    this.levels = parts.levels;
+    this.slots = parts.slots;
+    this.nodes = parts.nodes;
+    const { layout, nodes } = parts;
     if (layout.deleted > 0 && nodes) {
       const deleted = new Set(nodes.deletedSlots);
       this.slotOfRow = new Uint32Array(layout.present);
