@@ -114,7 +114,7 @@ async function compare(before: Snapshot, after: Snapshot, options: DiffOptions, 
       dimBefore <= CLASSIFIER_DIMS ? normalizedCopy(subset(data, dimBefore, rows), rows.length, dimBefore) : projectUnitRows(subset(data, dimBefore, rows), rows.length, dimBefore, projection, dims);
     const featuresBefore = features(sampleBefore, sideBefore);
     const featuresAfter = features(sampleAfter, sideAfter);
-    const settings = { seed, ...(options.permutations !== undefined ? { permutations: options.permutations } : {}) };
+    const settings = { seed, permutations: options.permutations };
     const pool = poolSnapshots({ data: featuresBefore, count: sideBefore.length, dim: dims }, { data: featuresAfter, count: sideAfter.length, dim: dims });
     const classifiers: DriftClassifiers = { linear: domainClassifier(pool, settings), neighbours: neighbourTwoSampleTest(pool, settings) };
     stats.drift = driftStats(classifiers);

@@ -36,7 +36,8 @@ export interface GatheredReference {
 export interface ReferenceAudit {
   /** The user's queries (--queries), used as audit queries when their dimension fits. */
   readonly queries?: VectorSample;
-  readonly budgetSeconds?: number;
+  /** Seconds the audit may take (--audit-budget). */
+  readonly auditBudget?: number;
   /** References up to this many floats are held in memory, larger ones streamed (default REFERENCE_MAX_FLOATS). */
   readonly inMemoryFloats?: number;
   /** Rows of the reference scanned so far, while its exact answers are streamed. */
@@ -93,7 +94,7 @@ export async function gatherReference(input: ReferenceInput): Promise<GatheredRe
         metric,
         k: AUDIT_K,
         totalRows: rows,
-        budgetSeconds: audit?.budgetSeconds,
+        auditBudget: audit?.auditBudget,
         description: `exact ${metric} search over the valid rows of ${referenceDescription.target} (one pass for all queries)`,
         onProgress: audit?.onProgress,
       })
@@ -137,7 +138,8 @@ export async function gatherReference(input: ReferenceInput): Promise<GatheredRe
 /** For an index audited against its own stored vectors: the audit's queries, chosen before the reference is built. */
 export interface StoredAudit {
   readonly queries: AuditQueries;
-  readonly budgetSeconds?: number;
+  /** Seconds the audit may take (--audit-budget). */
+  readonly auditBudget?: number;
   /** Indexes up to this many floats are searched in memory, larger ones streamed (default REFERENCE_MAX_FLOATS). */
   readonly inMemoryFloats?: number;
   /** Rows of the index scanned so far, while its exact answers are streamed. */
@@ -152,10 +154,22 @@ export interface StoredAudit {
 export async function storedVectorsReference(source: VectorSource, description: SourceDescription): Promise<ExactReference | undefined>;
 export async function storedVectorsReference(source: VectorSource, description: SourceDescription, audit: StoredAudit | undefined): Promise<ExactReference | StreamedExact | undefined>;
 export async function storedVectorsReference(source: VectorSource, description: SourceDescription, audit?: StoredAudit): Promise<ExactReference | StreamedExact | undefined> {
-  if (!isSelfReferencing(source)) return undefined;
+  return (await storedVectorsAnswer(source, description, audit)).exact;
+}
+
+/** The stored-vectors reference, and the index's description as deciding on it left it (trying its search may learn a fallback). */
+export interface StoredReference {
+  readonly exact?: ExactReference | StreamedExact;
+  readonly learned?: SourceDescription;
+}
+
+/** As storedVectorsReference, with what the source learned on the way. */
+export async function storedVectorsAnswer(source: VectorSource, description: SourceDescription, audit?: StoredAudit): Promise<StoredReference> {
+  if (!isSelfReferencing(source)) return {};
   const plan = await source.selfReference();
-  if (!plan.usable) return undefined;
-  if (description.rows * description.dim > (audit?.inMemoryFloats ?? REFERENCE_MAX_FLOATS)) return audit ? streamStoredVectors(source, description, plan, audit) : undefined;
+  const learned = plan.learned;
+  if (!plan.usable) return { learned };
+  if (description.rows * description.dim > (audit?.inMemoryFloats ?? REFERENCE_MAX_FLOATS)) return { exact: audit ? await streamStoredVectors(source, description, plan, audit) : undefined, learned };
   const { dim, rows } = description;
   const data = new Float32Array(rows * dim);
   const valid = new Uint8Array(rows);
@@ -171,7 +185,7 @@ export async function storedVectorsReference(source: VectorSource, description: 
       }
     }
   }
-  return exactFromRows({ data, valid, validRows, dim }, { idOf: (row) => plan.idOf(row) as string | number | bigint, metric: plan.metric, description: plan.description });
+  return { exact: exactFromRows({ data, valid, validRows, dim }, { idOf: (row) => plan.idOf(row) as string | number | bigint, metric: plan.metric, description: plan.description }), learned };
 }
 
 async function streamStoredVectors(
@@ -186,7 +200,7 @@ async function streamStoredVectors(
     metric: plan.metric,
     k: AUDIT_K,
     totalRows: description.rows,
-    budgetSeconds: audit.budgetSeconds,
+    auditBudget: audit.auditBudget,
     description: `${plan.description} (one pass for all queries)`,
     onProgress: audit.onProgress,
   });

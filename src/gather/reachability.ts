@@ -25,7 +25,7 @@ export interface ReachabilityOptions {
   readonly setting?: SearchSetting;
   readonly search?: Readonly<Record<string, number>>;
   /** Seconds left of the audit budget; undefined: no limit. */
-  readonly budgetSeconds?: number;
+  readonly auditBudget?: number;
   /**
    * The audit's exact answers over the stored vectors. Under inner product a row need not be its own
    * nearest answer (a longer vector nearby outranks it): a miss counts only when exact search returns the row.
@@ -52,7 +52,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
   // Under inner product, only exact search can say whether a row is an answer for its own vector.
   if (plan.metric === 'ip' && !options.exact) return undefined;
   const started = performance.now();
-  const deadline = options.budgetSeconds === undefined ? undefined : started + Math.max(0, options.budgetSeconds) * 1000;
+  const deadline = options.auditBudget === undefined ? undefined : started + Math.max(0, options.auditBudget) * 1000;
   // Rows the index can return at all (deleted elements are not rows to find), in random order: a cut keeps a random prefix.
   const rng = new Rng(options.seed ^ 0x5e1f);
   const live = sample.rows.map((row, index) => ({ row, index, id: plan.idOf(row) })).filter((entry) => entry.id !== undefined && hasNorm(sample, entry.index));

@@ -152,7 +152,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     // Exact search compared with itself would report a perfect recall that measures nothing.
     if ('reason' in loaded) {
       this.fallbackReason = loaded.reason;
-      return { usable: false, reason: `searches run exactly over the stored vectors (${loaded.reason})` };
+      return { usable: false, reason: `searches run exactly over the stored vectors (${loaded.reason})`, learned: await this.describe() };
     }
     const elements = this.ensureElements();
     const deleted = new Set(elements.deletedRows);
@@ -161,6 +161,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       metric: space,
       idOf: (row) => (deleted.has(row) ? undefined : BigInt.asUintN(64, elements.labels[row] as bigint)),
       description: `exact ${space} search over the ${this.header.count - deleted.size} vectors stored in the index`,
+      learned: await this.describe(),
     };
   }
 
@@ -170,10 +171,11 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     const loaded = await (this.library ??= this.loadLibrary(space));
     if ('library' in loaded) {
       const ef = request.params?.efSearch ?? HNSWLIB_DEFAULT_EF;
-      return { ids: loaded.library.search(request.queries, request.count, this.header.dim, request.k, ef) };
+      // Loading the library read and validated the labels: the description now has them.
+      return { ids: loaded.library.search(request.queries, request.count, this.header.dim, request.k, ef), learned: await this.describe() };
     }
     this.fallbackReason = loaded.reason;
-    return this.exactOverStoredVectors(request, space);
+    return { ...(await this.exactOverStoredVectors(request, space)), learned: await this.describe() };
   }
 
   private async loadLibrary(space: Metric): Promise<LibraryLoad> {

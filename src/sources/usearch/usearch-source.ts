@@ -145,9 +145,10 @@ export class UsearchSource implements VectorSource, SelfReferencing {
     const loaded = await this.loadLibrary();
     if ('library' in loaded) {
       const expansion = request.params?.expansion_search ?? USEARCH_DEFAULT_EXPANSION;
-      return { ids: loaded.library.search(request.queries, request.count, request.k, expansion) };
+      // Loading the library read and validated the nodes: the description now has the keys.
+      return { ids: loaded.library.search(request.queries, request.count, request.k, expansion), learned: await this.describe() };
     }
-    return this.exactOverStoredVectors(request);
+    return { ...(await this.exactOverStoredVectors(request)), learned: await this.describe() };
   }
 
   /** The fallback when the usearch package cannot load the file: exact top-k over the stored vectors, ids = keys. */
@@ -166,16 +167,17 @@ export class UsearchSource implements VectorSource, SelfReferencing {
 
   async selfReference(): Promise<SelfReferencePlan> {
     const loaded = await this.loadLibrary();
-    if ('reason' in loaded) return { usable: false, reason: loaded.reason };
+    if ('reason' in loaded) return { usable: false, reason: loaded.reason, learned: await this.describe() };
     const nodes = this.ensureNodes();
     const metric = METRIC_OF[this.layout.metric];
-    if (!metric) return { usable: false, reason: `exact search under usearch's '${this.layout.metric}' metric is not implemented` };
+    if (!metric) return { usable: false, reason: `exact search under usearch's '${this.layout.metric}' metric is not implemented`, learned: await this.describe() };
     const slotOf = (row: number): number => (this.slotOfRow ? (this.slotOfRow[row] as number) : row);
     return {
       usable: true,
       metric: this.layout.scalar.normalizes ? 'cosine' : metric,
       idOf: (row) => BigInt.asUintN(64, nodes.keys[slotOf(row)] as bigint),
       description: `exact ${metric} search over the ${this.layout.present} vectors stored in the index`,
+      learned: await this.describe(),
     };
   }
 
