@@ -373,8 +373,8 @@ function neighborStability(beforeRows: Rows, afterRows: Rows, options: { readonl
 
 async function recallChange(before: string, after: string, options: DiffOptions, metric: Metric): Promise<{ stats: Record<string, unknown>; finding: DiffFinding }> {
   const base = { questions: options.questions as string, all: true, metric, idField: options.idField ?? 'id' };
-  const first = await smoke(before, { ...base, embedding: { kind: 'file', path: options.queryVectors as string }, ...(options.ids ? { ids: options.ids } : {}) });
-  const second = await smoke(after, { ...base, embedding: { kind: 'file', path: options.afterQueryVectors ?? (options.queryVectors as string) }, ...(options.afterIds ? { ids: options.afterIds } : {}) });
+  const first = await smoke(before, { ...base, embedding: { kind: 'file', path: options.queryVectors as string }, ids: options.ids });
+  const second = await smoke(after, { ...base, embedding: { kind: 'file', path: options.afterQueryVectors ?? (options.queryVectors as string) }, ids: options.afterIds });
   const { lost, gained, pValue } = mcnemar(first, second);
   const delta = second.recall.at10 - first.recall.at10;
   const stats = {
