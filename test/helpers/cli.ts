@@ -23,6 +23,8 @@ export interface CliRunOptions {
   readonly timeoutMs?: number;
   /** Another entry script than src/cli.ts (a test that plants a crashing command). */
   readonly script?: string;
+  /** Bytes written to the child's stdin (runCliSync only). */
+  readonly input?: Buffer;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -47,8 +49,10 @@ export function runCliSync(args: readonly string[], options: CliRunOptions = {})
     encoding: 'utf8',
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',
+    input: options.input,
   });
-  if (result.error && !result.signal) throw result.error;
+  // A child that exits without reading its stdin leaves an EPIPE here: only a child that never ran is an error.
+  if (result.error && result.status === null && result.signal === null) throw result.error;
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
