@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { storedVectorsAnswer } from '../../src/gather/exact-reference.js';
 import { gather } from '../../src/gather/gather.js';
 import { openSource } from '../../src/sources/open-source.js';
 import type { VectorSource } from '../../src/sources/source.js';
-import { fixture, withTempDir } from '../ann/fixtures.js';
+import { bigLabelHnswlib, fixture, withTempDir } from '../ann/fixtures.js';
 
 /** The source as gather sees it, counting gather's describe() calls (the source's own calls are not gather's). */
 function counting(source: VectorSource): { source: VectorSource; calls: () => number } {
@@ -49,15 +47,7 @@ test('gather() describes a source once: an hnswlib index that searches with its 
 
 test('gather() describes a source once: the exact fallback of an hnswlib index travels with its answers into the notes', async () => {
   await withTempDir(async (dir) => {
-    // Labels beyond 2^53: hnswlib-node would round them, so the source searches exactly over its stored vectors.
-    const bytes = Buffer.from(readFileSync(fixture('langchain-cosine/hnswlib.index')));
-    const elementBytes = Number(bytes.readBigUInt64LE(24));
-    const labelOffset = Number(bytes.readBigUInt64LE(32));
-    const count = Number(bytes.readBigUInt64LE(16));
-    for (let row = 0; row < count; row++) bytes.writeBigUInt64LE(2n ** 60n + BigInt(row), 96 + row * elementBytes + labelOffset);
-    const path = join(dir, 'big-labels.hnswlib');
-    writeFileSync(path, bytes);
-    const { artifacts, calls } = await gatherCounting(path);
+    const { artifacts, calls } = await gatherCounting(bigLabelHnswlib(dir));
     assert.equal(calls, 1);
     assert.ok(
       artifacts.source.notes?.some((note) => note.includes('searches fall back to exact search over the stored vectors')),
