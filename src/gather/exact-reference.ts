@@ -87,7 +87,7 @@ export async function gatherReference(input: ReferenceInput): Promise<GatheredRe
   const metric = referenceMetric(indexInfo, declared);
   const referenceIds = (row: number): string | number | bigint => (mapping === 'position' && ids ? (ids[row] ?? BigInt(-1)) : row);
   // Too large to hold: the audit's exact answers are computed as this one scan goes.
-  const streamQueries = !keepData && audit ? await streamedAuditQueries({ reference, rows, dim, ...(audit.queries ? { queries: audit.queries } : {}), seed }) : undefined;
+  const streamQueries = !keepData && audit ? await streamedAuditQueries({ reference, rows, dim, queries: audit.queries, seed }) : undefined;
   const streamed = streamQueries
     ? await StreamedExactSearch.open({
         queries: streamQueries,
