@@ -3,7 +3,7 @@ import { runChecks } from '../checks/runner.js';
 import type { DeclaredPolicy } from '../core/policy.js';
 import type { Report, ReportInvocation } from '../core/report.js';
 import { UsageError } from '../errors.js';
-import { storedVectorsReference } from '../gather/exact-reference.js';
+import { storedVectorsAnswer } from '../gather/exact-reference.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
 import { mergeDeclared, readManifest } from '../manifest/manifest.js';
 import { acceptFindings, readBaseline, type SuppressionRule } from '../report/accepted-findings.js';
@@ -81,14 +81,14 @@ async function checkParsed(source: VectorSource, settings: CheckOptions, declare
       k: OVERLAP_K,
       scanBudgetBytes: settings.scanBudgetBytes ?? DEFAULT_SCAN_BUDGET_BYTES,
       auditBudget: settings.auditBudget,
-      ...(settings.search ? { search: settings.search } : {}),
+      search: settings.search,
       filters: settings.filter.map(parseFilter),
-      ...(querySource ? { queries: { source: querySource } } : {}),
-      ...(referenceSource ? { reference: { source: referenceSource } } : {}),
+      queries: querySource ? { source: querySource } : undefined,
+      reference: referenceSource ? { source: referenceSource } : undefined,
       // Without --vectors, index files that cannot search exactly are audited against their own stored vectors.
-      exactReference: (description, audit) => storedVectorsReference(source, description, audit),
-      ...(callbacks.onProgress ? { onProgress: callbacks.onProgress } : {}),
-      ...(callbacks.signal ? { signal: callbacks.signal } : {}),
+      exactReference: (description, audit) => storedVectorsAnswer(source, description, audit),
+      onProgress: callbacks.onProgress,
+      signal: callbacks.signal,
     });
     // The checks run synchronously (neighbour searches on a --full sample take a while): name the phase before they start.
     callbacks.onProgress?.({ phase: 'checks', done: 0, total: CHECKS.length });

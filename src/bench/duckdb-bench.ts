@@ -116,7 +116,7 @@ async function copyTable(dir: string, rows: number): Promise<void> {
     await buildPgvectorStore(pg, { table: 'docs', vectors: { data: new Float32Array(0), count: 0, dim: DIM } });
     for (let first = 0; first < rows; first += PG_BATCH_ROWS) {
       const count = Math.min(PG_BATCH_ROWS, rows - first);
-      await appendVectors(pg, 'docs', 'embedding', { data: data.subarray(first * DIM, (first + count) * DIM), count, dim: DIM }, first + 1);
+      await appendVectors(pg, 'docs', 'embedding', { data: data.subarray(first * DIM, (first + count) * DIM), count, dim: DIM }, { firstId: first + 1 });
     }
     await pg.exec('ANALYZE docs');
   } finally {

@@ -77,7 +77,8 @@ for _ in range(repeats):
 print(json.dumps(dict(seconds=min(times))))
 `;
 
-/** Best time of np.matmul(A, B.T, out=C) for queries × dim by base × dim float32 (output reused). */
-export function numpyMatmulSeconds(python: Python, queries: number, base: number, dim: number, repeats: number, env?: NodeJS.ProcessEnv): number {
-  return runPython<{ seconds: number }>(python, MATMUL_SCRIPT, [queries, base, dim, repeats].map(String), env).seconds;
+/** Best of `repeats` times of np.matmul(A, B.T, out=C) for queries × dim by base × dim float32 (output reused). */
+export function numpyMatmulSeconds(python: Python, shape: { readonly queries: number; readonly base: number; readonly dim: number }, run: { readonly repeats: number; readonly env?: NodeJS.ProcessEnv }): number {
+  const { queries, base, dim } = shape;
+  return runPython<{ seconds: number }>(python, MATMUL_SCRIPT, [queries, base, dim, run.repeats].map(String), run.env).seconds;
 }

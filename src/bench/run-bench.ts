@@ -412,10 +412,10 @@ function dotSection(settings: Settings, python: Python | undefined): void {
       b.release();
       out.release();
     }
-    const numpySeconds = python ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats)) : undefined;
+    const numpySeconds = python ? orSkip(() => numpyMatmulSeconds(python, { queries, base, dim }, { repeats: settings.repeats })) : undefined;
     const unsetEnv = { ...process.env };
     delete unsetEnv.OPENBLAS_CORETYPE;
-    const numpyUnsetSeconds = python && coreType !== undefined ? orSkip(() => numpyMatmulSeconds(python, queries, base, dim, settings.repeats, unsetEnv)) : undefined;
+    const numpyUnsetSeconds = python && coreType !== undefined ? orSkip(() => numpyMatmulSeconds(python, { queries, base, dim }, { repeats: settings.repeats, env: unsetEnv })) : undefined;
     const gflops = (seconds: number | undefined): string => (seconds ? fixed(flops / seconds / 1e9, 1) : '—');
     rows.push([String(dim), gflops(inPlaceSeconds), gflops(plainSeconds), gflops(numpySeconds), coreType !== undefined ? gflops(numpyUnsetSeconds) : '—', numpySeconds ? ratio(numpySeconds, inPlaceSeconds) : '—']);
   }

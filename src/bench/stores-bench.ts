@@ -131,7 +131,7 @@ async function serve(rows: number, dir: string): Promise<void> {
       for (let j = 0; j < DIM; j++) data[i * DIM + j] = (docs.data[doc * DIM + j] as number) + NOISE * rng.nextGaussian();
     }
     normalizeRows(data, count, DIM);
-    await appendVectors(db, 'docs', 'embedding', { data, count, dim: DIM }, first + 1);
+    await appendVectors(db, 'docs', 'embedding', { data, count, dim: DIM }, { firstId: first + 1 });
   }
   const buildMs = performance.now() - started;
   const lists = Math.max(1, Math.min(MAX_LISTS, Math.round(rows / 1000)));

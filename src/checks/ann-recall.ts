@@ -182,7 +182,7 @@ function evidenceOf(audit: AnnAudit, causes: readonly RebuildCause[]): Evidence 
     reaches: audit.tuning ? { '95%': reach(RECALL_TARGETS[0]), '99%': reach(RECALL_TARGETS[1]) } : null,
     bestRecall: { value: audit.tuning ? best.value : null, recall: round(best.recall, 4) },
     rebuildCauses: causes.map((cause) => cause.code),
-    budgetSeconds: audit.budgetSeconds ?? null,
+    budgetSeconds: audit.auditBudget ?? null,
     seconds: round(audit.seconds, 3),
     cuts: [...audit.cuts],
   };

@@ -142,7 +142,7 @@ function evidenceOf(audit: FilteredRecallAudit): Evidence {
     discovery: audit.discovery ?? null,
     unfilteredRecall: audit.unfiltered ? { recallAt10: round(audit.unfiltered.recall, 4), interval95: [round(audit.unfiltered.low, 4), round(audit.unfiltered.high, 4)] } : null,
     remedyNote: audit.remedyNote ?? null,
-    budgetSeconds: audit.budgetSeconds ?? null,
+    budgetSeconds: audit.auditBudget ?? null,
     seconds: round(audit.seconds, 3),
     cuts: [...audit.cuts],
   };

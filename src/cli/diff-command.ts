@@ -47,15 +47,15 @@ export function diffCommand(): Command {
     .addHelpText('after', '\nExit codes: 0 no finding at --fail-on, 1 a finding at --fail-on, 2 bad usage or unreadable input.')
     .action(async (before: string, after: string, flags: DiffFlags) => {
       const report = await diff(before, after, {
-        ...(flags.metric ? { metric: flags.metric } : {}),
+        metric: flags.metric,
         sample: flags.sample,
         seed: flags.seed,
-        ...(flags.ids ? { ids: flags.ids } : {}),
-        ...(flags.afterIds ? { afterIds: flags.afterIds } : {}),
+        ids: flags.ids,
+        afterIds: flags.afterIds,
         idField: flags.idField,
-        ...(flags.questions ? { questions: flags.questions } : {}),
-        ...(flags.queryVectors ? { queryVectors: flags.queryVectors } : {}),
-        ...(flags.afterQueryVectors ? { afterQueryVectors: flags.afterQueryVectors } : {}),
+        questions: flags.questions,
+        queryVectors: flags.queryVectors,
+        afterQueryVectors: flags.afterQueryVectors,
       });
       const format = flags.json ? 'json' : flags.format;
       emit(renderDiff(report, format, { color: !flags.out && useColor(process.stdout, flags.color) }), flags.out);

@@ -198,7 +198,7 @@ function coarseMeasures(sample: IvfSample | undefined): { fit: number; offset: n
  * centroid moved to the mean of its training rows), which a retrain can only improve on.
  */
 export function retrainGain(sample: IvfSample, seed: number): RetrainGain | undefined {
-  const { dim, count, vectors, lists, centroids, geometry } = sample;
+  const { dim, count, vectors, centroids, geometry } = sample;
   const nlist = sample.ivf.nlist;
   const trainingCount = Math.floor(count / 2);
   if (count < 2 * MIN_FIT_ROWS || nlist < 2) return undefined;
@@ -211,18 +211,18 @@ export function retrainGain(sample: IvfSample, seed: number): RetrainGain | unde
   // (an L2 k-means over unit rows leaves them shorter) must be too, or 1 − x·c favours the retrain.
   const current = geometry === 'ip' ? unitRows(centroids, nlist, dim) : centroids;
   const now = new Float64Array(heldOut.length);
-  for (let t = 0; t < heldOut.length; t++) now[t] = distanceTo(vectors, heldOut[t] as number, current, lists[heldOut[t] as number] as number, dim, geometry);
+  for (let t = 0; t < heldOut.length; t++) now[t] = distanceTo(sample, heldOut[t] as number, current);
   let after: Float64Array;
   let method: RetrainGain['method'];
   let fitted: number;
   if (trainingCount >= nlist * TRAINING_ROWS_PER_CENTROID) {
-    const retrained = kmeans(selectRows(vectors, dim, [...training]), trainingCount, dim, nlist, geometry, seed ^ 0x5eed);
-    after = Float64Array.from(assign(test, heldOut.length, dim, retrained, nlist, geometry).distance);
+    const retrained = kmeans({ data: selectRows(vectors, dim, [...training]), count: trainingCount, dim }, { k: nlist, geometry, seed: seed ^ 0x5eed });
+    after = Float64Array.from(assign({ data: test, count: heldOut.length, dim }, { data: retrained, count: nlist, dim }, geometry).distance);
     method = 'k-means';
     fitted = nlist;
   } else {
-    const refit = listMeans(vectors, [...training], lists, centroids, nlist, dim, geometry);
-    after = Float64Array.from(heldOut, (row) => distanceTo(vectors, row, refit.centroids, lists[row] as number, dim, geometry));
+    const refit = listMeans(sample, [...training]);
+    after = Float64Array.from(heldOut, (row) => distanceTo(sample, row, refit.centroids));
     method = 'list-means';
     fitted = refit.moved;
   }
@@ -257,8 +257,10 @@ function unitRows(rows: Float32Array, count: number, dim: number): Float32Array 
   return unit;
 }
 
-/** Squared L2 (positions) or 1 − cosine (directions) from a row to one centroid. */
-function distanceTo(vectors: Float32Array, row: number, centroids: Float32Array, list: number, dim: number, geometry: 'l2' | 'ip'): number {
+/** Squared L2 (positions) or 1 − cosine (directions) from a sampled row to the centroid of its list among `centroids`. */
+function distanceTo(sample: IvfSample, row: number, centroids: Float32Array): number {
+  const { vectors, dim, geometry } = sample;
+  const list = sample.lists[row] as number;
   let sum = 0;
   for (let j = 0; j < dim; j++) {
     const x = vectors[row * dim + j] as number;
@@ -269,7 +271,9 @@ function distanceTo(vectors: Float32Array, row: number, centroids: Float32Array,
 }
 
 /** Each list's centroid moved to the mean of its training rows (unit length for directions); lists without rows keep theirs. */
-function listMeans(vectors: Float32Array, rows: readonly number[], lists: Int32Array, centroids: Float32Array, nlist: number, dim: number, geometry: 'l2' | 'ip'): { centroids: Float32Array; moved: number } {
+function listMeans(sample: IvfSample, rows: readonly number[]): { centroids: Float32Array; moved: number } {
+  const { vectors, lists, centroids, dim, geometry } = sample;
+  const nlist = sample.ivf.nlist;
   const sums = new Float64Array(nlist * dim);
   const sizes = new Int32Array(nlist);
   for (const row of rows) {

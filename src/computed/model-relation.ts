@@ -1,3 +1,4 @@
+import type { Rows } from '../core/rows.js';
 import { kernels } from '../math/kernels.js';
 import { type Rng, sampleIndices, shuffle } from '../math/rng.js';
 import { columnMean, normalizeInPlace, selectRows } from '../math/vectors.js';
@@ -55,13 +56,22 @@ export function poolSize(probeRows: number, poolRows: number): number {
   return Math.min(MAX_POOL, poolRows, probeRows - 1);
 }
 
+export interface CrossMatchOptions {
+  readonly rng: Rng;
+  /** Drops a probe's own row when it is in the pool. */
+  readonly excludeSelf?: (probe: number, poolRow: number) => boolean;
+}
+
 /**
  * Top-k cosine of `probes` against `pool` (both centered unit rows), actual and in unrelated
  * coordinates. `excludeSelf(probe, poolRow)` drops a probe's own row when it is in the pool.
  */
-export function crossMatch(probes: Float32Array, probeCount: number, pool: Float32Array, poolCount: number, dim: number, rng: Rng, excludeSelf?: (probe: number, poolRow: number) => boolean): CrossMatch {
+export function crossMatch(probeRows: Rows, poolRows: Rows, options: CrossMatchOptions): CrossMatch {
+  const { data: probes, count: probeCount, dim } = probeRows;
+  const poolCount = poolRows.count;
+  const { rng, excludeSelf } = options;
   const k = Math.max(1, Math.min(TOP_K, poolCount - 1));
-  const actual = topKMeans(probes, probeCount, pool, poolCount, dim, k, excludeSelf);
+  const actual = topKMeans(probeRows, poolRows, k, excludeSelf);
   const chance = new Float64Array(probeCount);
   const permuted = new Float32Array(probeCount * dim);
   for (let draw = 0; draw < NULL_DRAWS; draw++) {
@@ -74,7 +84,7 @@ export function crossMatch(probes: Float32Array, probeCount: number, pool: Float
       for (let j = 0; j < dim; j++) permuted[r * dim + j] = (probes[r * dim + (order[j] as number)] as number) * (signs[j] as number);
     }
     // The permuted probe is no longer "itself": nothing to exclude.
-    const scores = topKMeans(permuted, probeCount, pool, poolCount, dim, k);
+    const scores = topKMeans({ data: permuted, count: probeCount, dim }, poolRows, k);
     for (let r = 0; r < probeCount; r++) chance[r] = (chance[r] as number) + (scores[r] as number) / NULL_DRAWS;
   }
   let sum = 0;
@@ -100,7 +110,9 @@ export function probeCount(rows: number, pool = MAX_POOL): number {
   return Math.min(rows, Math.max(MAX_PROBES, Math.floor((MAX_PROBES * MAX_POOL) / Math.max(1, pool))));
 }
 
-function topKMeans(probes: Float32Array, probeCount: number, pool: Float32Array, poolCount: number, dim: number, k: number, exclude?: (probe: number, poolRow: number) => boolean): Float64Array {
+function topKMeans(probeRows: Rows, poolRows: Rows, k: number, exclude?: (probe: number, poolRow: number) => boolean): Float64Array {
+  const { data: probes, count: probeCount, dim } = probeRows;
+  const { data: pool, count: poolCount } = poolRows;
   const scores = new Float32Array(probeCount * poolCount);
   kernels().dot({ data: probes, count: probeCount, dim }, { data: pool, count: poolCount, dim }, scores);
   const out = new Float64Array(probeCount);

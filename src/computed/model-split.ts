@@ -1,3 +1,4 @@
+import type { Rows } from '../core/rows.js';
 import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
@@ -112,8 +113,9 @@ export function modelSplit(artifacts: Artifacts, context: CheckContext): ModelSp
     for (const segment of segmentParts(artifacts, rowNumbers).slice(0, MAX_SEGMENT_CANDIDATES)) add(`segment ${segment.name}`, segment.members);
 
     let best: ModelSplit | undefined;
+    const sample: SplitSample = { unit: { data: unit, count: m, dim }, rowNumbers, rng };
     for (const candidate of candidates) {
-      const split = judgeSplit(unit, m, dim, rowNumbers, candidate.method, candidate.minority, rng);
+      const split = judgeSplit(sample, candidate);
       if (!split) continue;
       if (!best || rank(split) < rank(best)) best = split;
     }
@@ -127,7 +129,18 @@ function rank(split: ModelSplit): number {
   return Math.max(split.forward.relationUpper, split.backward?.relationUpper ?? -Infinity);
 }
 
-function judgeSplit(unit: Float32Array, m: number, dim: number, rowNumbers: readonly number[], method: string, minority: readonly number[], rng: Rng): ModelSplit | undefined {
+/** The sampled unit rows splits are judged on, with their row numbers in the source. */
+interface SplitSample {
+  readonly unit: Rows;
+  readonly rowNumbers: readonly number[];
+  readonly rng: Rng;
+}
+
+/** One candidate split: `minority` lists positions in the sample. */
+function judgeSplit(sample: SplitSample, candidate: { readonly method: string; readonly minority: readonly number[] }): ModelSplit | undefined {
+  const { data: unit, count: m, dim } = sample.unit;
+  const { rowNumbers, rng } = sample;
+  const { method, minority } = candidate;
   const inMinority = new Set(minority);
   const majority = rowNumbers.map((_, i) => i).filter((i) => !inMinority.has(i));
   if (majority.length < MIN_PART_ROWS) return undefined;
@@ -171,8 +184,8 @@ export function relate(unit: Float32Array, dim: number, part: readonly number[],
     pool,
     rng,
   );
-  const within = crossMatch(probes.data, probes.rows.length, ownPool.data, ownPool.rows.length, dim, rng, (i, j) => probes.rows[i] === ownPool.rows[j]);
-  const across = crossMatch(probes.data, probes.rows.length, otherPool.data, otherPool.rows.length, dim, rng);
+  const within = crossMatch({ data: probes.data, count: probes.rows.length, dim }, { data: ownPool.data, count: ownPool.rows.length, dim }, { rng, excludeSelf: (i, j) => probes.rows[i] === ownPool.rows[j] });
+  const across = crossMatch({ data: probes.data, count: probes.rows.length, dim }, { data: otherPool.data, count: otherPool.rows.length, dim }, { rng });
   const relation = across.excess / within.excess;
   const relationUpper = (across.excess + Z * across.excessError) / within.excess;
   const structured = Number.isFinite(relation) && within.excess - Z * within.excessError >= MIN_STRUCTURE;
@@ -242,7 +255,7 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
   for (let restart = 0; restart < 2; restart++) {
     const first = rng.nextInt(m);
     centroids.set(unit.subarray(first * dim, (first + 1) * dim), 0);
-    scoreAgainst(unit, m, dim, centroids, 1, scores);
+    scoreAgainst({ data: unit, count: m, dim }, { data: centroids, count: 1, dim }, scores);
     let total = 0;
     const weights = new Float64Array(m);
     for (let i = 0; i < m; i++) total += weights[i] = Math.max(0, 1 - (scores[i] as number)) ** 2;
@@ -253,7 +266,7 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
     const labels = new Uint8Array(m);
     let objective = 0;
     for (let iteration = 0; iteration < 20; iteration++) {
-      scoreAgainst(unit, m, dim, centroids, 2, scores);
+      scoreAgainst({ data: unit, count: m, dim }, { data: centroids, count: 2, dim }, scores);
       let changed = iteration === 0;
       objective = 0;
       for (let i = 0; i < m; i++) {
@@ -283,7 +296,9 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
 }
 
 /** Rows × 1 or 2 centroids: too small a product for a kernel call to pay off. */
-function scoreAgainst(unit: Float32Array, m: number, dim: number, centroids: Float32Array, count: number, out: Float32Array): void {
+function scoreAgainst(rows: Rows, centroidRows: Rows, out: Float32Array): void {
+  const { data: unit, count: m, dim } = rows;
+  const { data: centroids, count } = centroidRows;
   for (let i = 0; i < m; i++) {
     for (let c = 0; c < count; c++) {
       let dot = 0;

@@ -1,5 +1,6 @@
 import type { CheckContext } from './check-context.js';
 import type { Artifacts } from '../gather/artifacts.js';
+import type { Rows } from '../core/rows.js';
 import { kernels } from '../math/kernels.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { normalizedCopy, selectRows } from '../math/vectors.js';
@@ -46,15 +47,26 @@ export function queryModelFit(artifacts: Artifacts, context: CheckContext): Quer
     const queries = validQueries(artifacts, context);
     const store = validSample(artifacts, context);
     if (!queries) return undefined;
-    return compareQueryModel(queries.data, queries.count, unitValidSample(artifacts, context), store.count, store.dim, artifacts.settings.seed, queries.dim);
+    return compareQueryModel({ queries, storeUnit: { data: unitValidSample(artifacts, context), count: store.count, dim: store.dim }, seed: artifacts.settings.seed });
   });
 }
 
+export interface QueryModelInput {
+  /** Query rows: any norms, finite and non-zero. */
+  readonly queries: Rows;
+  /** Stored rows scaled to unit length. */
+  readonly storeUnit: Rows;
+  readonly seed: number;
+}
+
 /**
- * The test on plain matrices: `queries` (any norms, finite non-zero rows) against unit stored rows.
+ * The test on plain matrices: queries against unit stored rows.
  * Used by `check` (its sample) and by `smoke` (a sample it reads from the target).
  */
-export function compareQueryModel(queryData: Float32Array, queryCount: number, storeUnit: Float32Array, storeCount: number, dim: number, seed: number, queryDim = dim): QueryModelFit | undefined {
+export function compareQueryModel(input: QueryModelInput): QueryModelFit | undefined {
+  const { data: queryData, count: queryCount, dim: queryDim } = input.queries;
+  const { data: storeUnit, count: storeCount, dim } = input.storeUnit;
+  const seed = input.seed;
   if (queryDim !== dim || queryCount < MIN_PART_ROWS || storeCount < 2 * MIN_PART_ROWS) return undefined;
   const rng = new Rng(seed ^ 0x9a7);
   // Held-out rows and the pool are disjoint; both centered on the store's mean.
@@ -77,14 +89,16 @@ export function compareQueryModel(queryData: Float32Array, queryCount: number, s
   const queryPicked = sampleIndices(queryCount, Math.min(MAX_QUERIES, queryCount), rng);
   const queryUnit = normalizedCopy(selectRows(queryData, dim, queryPicked), queryPicked.length, dim);
   const queryCentered = centeredUnit(queryUnit, queryPicked.length, dim);
-  const query = crossMatch(queryCentered, queryPicked.length, pool, poolRows.length, dim, rng);
-  const baseline = crossMatch(heldOut, heldOutRows.length, pool, poolRows.length, dim, rng);
-  const queryStructure = crossMatch(queryCentered, queryPicked.length, queryCentered, queryPicked.length, dim, rng, (i, j) => i === j);
+  const queries: Rows = { data: queryCentered, count: queryPicked.length, dim };
+  const poolMatrix: Rows = { data: pool, count: poolRows.length, dim };
+  const query = crossMatch(queries, poolMatrix, { rng });
+  const baseline = crossMatch({ data: heldOut, count: heldOutRows.length, dim }, poolMatrix, { rng });
+  const queryStructure = crossMatch(queries, queries, { rng, excludeSelf: (i, j) => i === j });
   const relation = query.excess / baseline.excess;
   const relationUpper = (query.excess + Z * query.excessError) / baseline.excess;
   const structured = (match: CrossMatch): boolean => match.excess - Z * match.excessError >= MIN_STRUCTURE;
   const judged = Number.isFinite(relation) && structured(baseline) && structured(queryStructure);
-  const storeRaw = selectRows(storeUnit, dim, poolRows);
+  const storeMatrix: Rows = { data: selectRows(storeUnit, dim, poolRows), count: poolRows.length, dim };
   return {
     queries: queryPicked.length,
     heldOut: heldOutRows.length,
@@ -94,15 +108,17 @@ export function compareQueryModel(queryData: Float32Array, queryCount: number, s
     queryStructure,
     relation,
     relationUpper,
-    queryBestMatchMedian: median(bestMatches(queryUnit, queryPicked.length, storeRaw, poolRows.length, dim)),
-    heldOutBestMatchMedian: median(bestMatches(selectRows(storeUnit, dim, heldOutRows), heldOutRows.length, storeRaw, poolRows.length, dim)),
-    meanDirectionCosine: meanDirectionCosine(queryUnit, queryPicked.length, selectRows(storeUnit, dim, drawn), drawn.length, dim),
+    queryBestMatchMedian: median(bestMatches({ data: queryUnit, count: queryPicked.length, dim }, storeMatrix)),
+    heldOutBestMatchMedian: median(bestMatches({ data: selectRows(storeUnit, dim, heldOutRows), count: heldOutRows.length, dim }, storeMatrix)),
+    meanDirectionCosine: meanDirectionCosine({ data: queryUnit, count: queryPicked.length, dim }, { data: selectRows(storeUnit, dim, drawn), count: drawn.length, dim }),
     judged,
     mismatch: judged && relationUpper < RELATION_MAX,
   };
 }
 
-function bestMatches(probes: Float32Array, probeCount: number, base: Float32Array, baseCount: number, dim: number): number[] {
+function bestMatches(probeRows: Rows, baseRows: Rows): number[] {
+  const { data: probes, count: probeCount, dim } = probeRows;
+  const { data: base, count: baseCount } = baseRows;
   const scores = new Float32Array(probeCount * baseCount);
   kernels().dot({ data: probes, count: probeCount, dim }, { data: base, count: baseCount, dim }, scores);
   const out: number[] = [];
@@ -120,7 +136,9 @@ function median(values: number[]): number {
   return n ? (n % 2 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2) : NaN;
 }
 
-function meanDirectionCosine(a: Float32Array, aCount: number, b: Float32Array, bCount: number, dim: number): number {
+function meanDirectionCosine(aRows: Rows, bRows: Rows): number {
+  const { data: a, count: aCount, dim } = aRows;
+  const { data: b, count: bCount } = bRows;
   const ma = new Float64Array(dim);
   const mb = new Float64Array(dim);
   for (let r = 0; r < aCount; r++) for (let j = 0; j < dim; j++) ma[j] = (ma[j] as number) + (a[r * dim + j] as number);

@@ -94,7 +94,7 @@ function neighbourhoodStructure(unit: Float32Array, count: number, dim: number, 
     dim,
     picked.filter((_, i) => !held.has(i)),
   );
-  return crossMatch(probeRows, probes, poolRows, picked.length - probes, dim, rng);
+  return crossMatch({ data: probeRows, count: probes, dim }, { data: poolRows, count: picked.length - probes, dim }, { rng });
 }
 
 /** The stored vectors' isotropy, from the sample's geometry. */

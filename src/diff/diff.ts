@@ -1,10 +1,11 @@
 import { count, figure, percent, round } from '../core/format.js';
 import { severityRank } from '../core/finding.js';
 import type { Metric } from '../core/policy.js';
+import type { Rows } from '../core/rows.js';
 import { UsageError } from '../errors.js';
 import { projectionMatrix, projectUnitRows } from '../manifest/fingerprint.js';
 import { quantile } from '../math/quantile.js';
-import { domainClassifier, neighbourTwoSampleTest, type DomainClassifierResult, type NeighbourTestResult } from '../math/domain-classifier.js';
+import { domainClassifier, neighbourTwoSampleTest, poolSnapshots, type DomainClassifierResult, type NeighbourTestResult } from '../math/domain-classifier.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { exactSearch } from '../math/top-k.js';
 import { normalizedCopy, rowNorms } from '../math/vectors.js';
@@ -113,11 +114,9 @@ async function compare(before: Snapshot, after: Snapshot, options: DiffOptions, 
       dimBefore <= CLASSIFIER_DIMS ? normalizedCopy(subset(data, dimBefore, rows), rows.length, dimBefore) : projectUnitRows(subset(data, dimBefore, rows), rows.length, dimBefore, projection, dims);
     const featuresBefore = features(sampleBefore, sideBefore);
     const featuresAfter = features(sampleAfter, sideAfter);
-    const settings = { seed, ...(options.permutations !== undefined ? { permutations: options.permutations } : {}) };
-    const classifiers: DriftClassifiers = {
-      linear: domainClassifier(featuresBefore, sideBefore.length, featuresAfter, sideAfter.length, dims, settings),
-      neighbours: neighbourTwoSampleTest(featuresBefore, sideBefore.length, featuresAfter, sideAfter.length, dims, settings),
-    };
+    const settings = { seed, permutations: options.permutations };
+    const pool = poolSnapshots({ data: featuresBefore, count: sideBefore.length, dim: dims }, { data: featuresAfter, count: sideAfter.length, dim: dims });
+    const classifiers: DriftClassifiers = { linear: domainClassifier(pool, settings), neighbours: neighbourTwoSampleTest(pool, settings) };
     stats.drift = driftStats(classifiers);
     const finding = driftFinding(classifiers);
     if (finding) findings.push(finding);
@@ -127,7 +126,7 @@ async function compare(before: Snapshot, after: Snapshot, options: DiffOptions, 
 
   if (paired && keptBefore.length > STABILITY_K + 1) {
     const ids = keptBefore.map((i) => idOfRow(before, rowsBefore[i] as number));
-    const stability = neighborStability(sampleBefore, dimBefore, sampleAfter, dimAfter, keptBefore.length, metric, ids);
+    const stability = neighborStability({ data: sampleBefore, count: keptBefore.length, dim: dimBefore }, { data: sampleAfter, count: keptBefore.length, dim: dimAfter }, { metric, ids });
     stats.neighborStability = stability.stats;
     if (stability.finding) findings.push(stability.finding);
   } else {
@@ -323,15 +322,11 @@ function driftFinding(classifiers: DriftClassifiers): DiffFinding | undefined {
   };
 }
 
-function neighborStability(
-  before: Float32Array,
-  dimBefore: number,
-  after: Float32Array,
-  dimAfter: number,
-  rows: number,
-  metric: Metric,
-  ids: readonly string[],
-): { stats: Record<string, unknown>; finding?: DiffFinding } {
+/** How many of each paired id's neighbours stay the same: `before` and `after` hold the same ids in the same order. */
+function neighborStability(beforeRows: Rows, afterRows: Rows, options: { readonly metric: Metric; readonly ids: readonly string[] }): { stats: Record<string, unknown>; finding?: DiffFinding } {
+  const { data: before, dim: dimBefore, count: rows } = beforeRows;
+  const { data: after, dim: dimAfter } = afterRows;
+  const { metric, ids } = options;
   const queries = Math.min(STABILITY_QUERIES, rows);
   const k = Math.min(STABILITY_K, rows - 1);
   const self = (q: number, row: number): boolean => q === row;
@@ -378,8 +373,8 @@ function neighborStability(
 
 async function recallChange(before: string, after: string, options: DiffOptions, metric: Metric): Promise<{ stats: Record<string, unknown>; finding: DiffFinding }> {
   const base = { questions: options.questions as string, all: true, metric, idField: options.idField ?? 'id' };
-  const first = await smoke(before, { ...base, embedding: { kind: 'file', path: options.queryVectors as string }, ...(options.ids ? { ids: options.ids } : {}) });
-  const second = await smoke(after, { ...base, embedding: { kind: 'file', path: options.afterQueryVectors ?? (options.queryVectors as string) }, ...(options.afterIds ? { ids: options.afterIds } : {}) });
+  const first = await smoke(before, { ...base, embedding: { kind: 'file', path: options.queryVectors as string }, ids: options.ids });
+  const second = await smoke(after, { ...base, embedding: { kind: 'file', path: options.afterQueryVectors ?? (options.queryVectors as string) }, ids: options.afterIds });
   const { lost, gained, pValue } = mcnemar(first, second);
   const delta = second.recall.at10 - first.recall.at10;
   const stats = {

@@ -5,7 +5,7 @@ import { selectRows } from '../math/vectors.js';
 import { validRowsOf } from './valid-rows.js';
 import { exactTopK } from '../math/exact-top-k.js';
 import { SearchBudgetExceeded } from '../sources/search-budget.js';
-import type { SearchRequest, SearchResult, SearchTuning, VectorSource } from '../sources/source.js';
+import type { SearchRequest, SearchResult, SearchTuning, SourceDescription, VectorSource } from '../sources/source.js';
 import type { AnnAudit, VectorSample } from './artifacts.js';
 import type { SearchSetting } from './search-setting.js';
 import type { Rows } from '../core/rows.js';
@@ -62,8 +62,8 @@ export interface AuditOptions {
 export type StreamedExact = { readonly kind: 'answers'; readonly ids: SearchResult['ids']; readonly description: string; readonly seconds: number } | { readonly kind: 'cut'; readonly note: string };
 
 /** Why there is no audit when the exact answers would take more than their share of the budget. */
-export function exactCutNote(cut: { readonly rowsTotal: number; readonly projectedSeconds: number; readonly rowsDone: number; readonly budgetSeconds?: number }): string {
-  const budgetText = cut.budgetSeconds === undefined ? 'the audit budget' : `the ${cut.budgetSeconds} s audit budget`;
+export function exactCutNote(cut: { readonly rowsTotal: number; readonly projectedSeconds: number; readonly rowsDone: number; readonly auditBudget?: number }): string {
+  const budgetText = cut.auditBudget === undefined ? 'the audit budget' : `the ${cut.auditBudget} s audit budget`;
   return (
     `index recall not audited: exact search over all ${cut.rowsTotal} rows would take about ${Math.round(cut.projectedSeconds)} s ` +
     `(stopped after ${cut.rowsDone} rows), more than ${EXACT_SHARE * 100}% of ${budgetText}; raise --audit-budget to audit it`
@@ -74,6 +74,8 @@ export function exactCutNote(cut: { readonly rowsTotal: number; readonly project
 export interface AuditOutcome {
   readonly audit?: AnnAudit;
   readonly note?: string;
+  /** The source's description as its last search left it, when its answers carried one (SearchResult.learned). */
+  readonly learned?: SourceDescription;
   /** The audit's own answers, for measurements that reuse its searches (unreachable rows on live stores). */
   readonly searches?: AuditSearches;
 }
@@ -126,7 +128,7 @@ export async function auditAnn(source: VectorSource, queries: AuditQueries, refe
       exact = await search.query({ ...request(queries.count), exact: true, ...deadline(EXACT_SHARE) });
     } catch (error) {
       if (!(error instanceof SearchBudgetExceeded)) throw error;
-      return { note: exactCutNote({ ...error, budgetSeconds: options.auditBudget }) };
+      return { note: exactCutNote({ ...error, auditBudget: options.auditBudget }) };
     }
     exactMethod = exact.method ?? search.exactMethod;
     searchedMore(queries.count);
@@ -177,10 +179,11 @@ export async function auditAnn(source: VectorSource, queries: AuditQueries, refe
       ...(setting ? { tuning: { name: setting.name, current: setting.value, from: setting.from, ...(setting.assumed ? { assumed: setting.assumed } : {}) } } : {}),
       sweep,
       seconds: (performance.now() - started) / 1000,
-      ...(options.auditBudget !== undefined ? { budgetSeconds: options.auditBudget } : {}),
+      auditBudget: options.auditBudget,
       cuts,
     },
     searches: { exact, current, sweep: sweepResults },
+    learned: sweepResults.at(-1)?.result.learned ?? current.learned ?? exact.learned,
   };
 }
 

@@ -58,8 +58,8 @@ export interface AnnAudit {
   readonly sweep: readonly { readonly value: number; readonly recall: number; readonly low: number; readonly high: number; readonly queries: number }[];
   /** Wall time the audit took. */
   readonly seconds: number;
-  /** The time budget it ran under (--audit-budget), when there was one. */
-  readonly budgetSeconds?: number;
+  /** The time budget it ran under in seconds (--audit-budget), when there was one. */
+  readonly auditBudget?: number;
   /** What the budget cut, in words (empty when nothing was). */
   readonly cuts: readonly string[];
 }
@@ -82,7 +82,8 @@ export interface FilteredRecallAudit {
   /** Remedies the engine version cannot offer, and why. */
   readonly remedyNote?: string;
   readonly seconds: number;
-  readonly budgetSeconds?: number;
+  /** The time budget in seconds (--audit-budget), when there was one. */
+  readonly auditBudget?: number;
   readonly cuts: readonly string[];
 }
 

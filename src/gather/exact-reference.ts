@@ -36,11 +36,24 @@ export interface GatheredReference {
 export interface ReferenceAudit {
   /** The user's queries (--queries), used as audit queries when their dimension fits. */
   readonly queries?: VectorSample;
-  readonly budgetSeconds?: number;
+  /** Seconds the audit may take (--audit-budget). */
+  readonly auditBudget?: number;
   /** References up to this many floats are held in memory, larger ones streamed (default REFERENCE_MAX_FLOATS). */
   readonly inMemoryFloats?: number;
   /** Rows of the reference scanned so far, while its exact answers are streamed. */
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReferenceInput {
+  /** The index file being checked, and what its scan learned about it. */
+  readonly index: VectorSource;
+  readonly description: SourceDescription;
+  /** The --vectors file. */
+  readonly reference: VectorSource;
+  readonly declared: DeclaredPolicy;
+  readonly seed: number;
+  /** Present when the reference also gives the audit's exact answers. */
+  readonly audit?: ReferenceAudit;
 }
 
 /**
@@ -53,7 +66,8 @@ export interface ReferenceAudit {
  * ids are row numbers of the reference, its ids were assigned some other way (offsets, hashes) and
  * reference row r is taken to be the index's r-th stored vector, with the id stored for it.
  */
-export async function gatherReference(index: VectorSource, description: SourceDescription, reference: VectorSource, declared: DeclaredPolicy, seed: number, audit?: ReferenceAudit): Promise<GatheredReference> {
+export async function gatherReference(input: ReferenceInput): Promise<GatheredReference> {
+  const { index, description, reference, declared, seed, audit } = input;
   const referenceDescription = await reference.describe();
   if (referenceDescription.dim !== description.dim) {
     throw new UsageError(`--vectors holds ${referenceDescription.dim}-dimensional vectors, the index ${description.dim}-dimensional ones`, {
@@ -73,14 +87,14 @@ export async function gatherReference(index: VectorSource, description: SourceDe
   const metric = referenceMetric(indexInfo, declared);
   const referenceIds = (row: number): string | number | bigint => (mapping === 'position' && ids ? (ids[row] ?? BigInt(-1)) : row);
   // Too large to hold: the audit's exact answers are computed as this one scan goes.
-  const streamQueries = !keepData && audit ? await streamedAuditQueries({ reference, rows, dim, ...(audit.queries ? { queries: audit.queries } : {}), seed }) : undefined;
+  const streamQueries = !keepData && audit ? await streamedAuditQueries({ reference, rows, dim, queries: audit.queries, seed }) : undefined;
   const streamed = streamQueries
     ? await StreamedExactSearch.open({
         queries: streamQueries,
         metric,
         k: AUDIT_K,
         totalRows: rows,
-        budgetSeconds: audit?.budgetSeconds,
+        auditBudget: audit?.auditBudget,
         description: `exact ${metric} search over the valid rows of ${referenceDescription.target} (one pass for all queries)`,
         onProgress: audit?.onProgress,
       })
@@ -118,13 +132,14 @@ export async function gatherReference(index: VectorSource, description: SourceDe
   };
   if (streamed && streamQueries) return { artifact, streamed: { queries: streamQueries, exact: await streamed.finish(referenceIds) } };
   if (!data) return { artifact };
-  return { artifact, exact: exactFromRows(data, valid, validRows, dim, referenceIds, metric, `exact ${metric} search over the ${validRows} valid rows of ${referenceDescription.target}`) };
+  return { artifact, exact: exactFromRows({ data, valid, validRows, dim }, { idOf: referenceIds, metric, description: `exact ${metric} search over the ${validRows} valid rows of ${referenceDescription.target}` }) };
 }
 
 /** For an index audited against its own stored vectors: the audit's queries, chosen before the reference is built. */
 export interface StoredAudit {
   readonly queries: AuditQueries;
-  readonly budgetSeconds?: number;
+  /** Seconds the audit may take (--audit-budget). */
+  readonly auditBudget?: number;
   /** Indexes up to this many floats are searched in memory, larger ones streamed (default REFERENCE_MAX_FLOATS). */
   readonly inMemoryFloats?: number;
   /** Rows of the index scanned so far, while its exact answers are streamed. */
@@ -139,10 +154,22 @@ export interface StoredAudit {
 export async function storedVectorsReference(source: VectorSource, description: SourceDescription): Promise<ExactReference | undefined>;
 export async function storedVectorsReference(source: VectorSource, description: SourceDescription, audit: StoredAudit | undefined): Promise<ExactReference | StreamedExact | undefined>;
 export async function storedVectorsReference(source: VectorSource, description: SourceDescription, audit?: StoredAudit): Promise<ExactReference | StreamedExact | undefined> {
-  if (!isSelfReferencing(source)) return undefined;
+  return (await storedVectorsAnswer(source, description, audit)).exact;
+}
+
+/** The stored-vectors reference, and the index's description as deciding on it left it (trying its search may learn a fallback). */
+export interface StoredReference {
+  readonly exact?: ExactReference | StreamedExact;
+  readonly learned?: SourceDescription;
+}
+
+/** As storedVectorsReference, with what the source learned on the way. */
+export async function storedVectorsAnswer(source: VectorSource, description: SourceDescription, audit?: StoredAudit): Promise<StoredReference> {
+  if (!isSelfReferencing(source)) return {};
   const plan = await source.selfReference();
-  if (!plan.usable) return undefined;
-  if (description.rows * description.dim > (audit?.inMemoryFloats ?? REFERENCE_MAX_FLOATS)) return audit ? streamStoredVectors(source, description, plan, audit) : undefined;
+  const learned = plan.learned;
+  if (!plan.usable) return { learned };
+  if (description.rows * description.dim > (audit?.inMemoryFloats ?? REFERENCE_MAX_FLOATS)) return { exact: audit ? await streamStoredVectors(source, description, plan, audit) : undefined, learned };
   const { dim, rows } = description;
   const data = new Float32Array(rows * dim);
   const valid = new Uint8Array(rows);
@@ -158,7 +185,7 @@ export async function storedVectorsReference(source: VectorSource, description: 
       }
     }
   }
-  return exactFromRows(data, valid, validRows, dim, (row) => plan.idOf(row) as string | number | bigint, plan.metric, plan.description);
+  return { exact: exactFromRows({ data, valid, validRows, dim }, { idOf: (row) => plan.idOf(row) as string | number | bigint, metric: plan.metric, description: plan.description }), learned };
 }
 
 async function streamStoredVectors(
@@ -173,7 +200,7 @@ async function streamStoredVectors(
     metric: plan.metric,
     k: AUDIT_K,
     totalRows: description.rows,
-    budgetSeconds: audit.budgetSeconds,
+    auditBudget: audit.auditBudget,
     description: `${plan.description} (one pass for all queries)`,
     onProgress: audit.onProgress,
   });
@@ -196,7 +223,18 @@ function referenceMetric(index: IndexDescription | undefined, declared: Declared
   return declared.metric ?? 'cosine';
 }
 
-function exactFromRows(data: Float32Array, valid: Uint8Array, validRows: number, dim: number, idOf: (row: number) => string | number | bigint, metric: Metric, description: string): ExactReference {
+/** Rows held in memory, with a flag per row that exact search ranks it (`validRows` flags set). */
+interface FlaggedRows {
+  readonly data: Float32Array;
+  readonly valid: Uint8Array;
+  readonly validRows: number;
+  readonly dim: number;
+}
+
+/** The valid rows as the exact reference, each under the id `idOf` gives it. */
+function exactFromRows(rows: FlaggedRows, answer: { readonly idOf: (row: number) => string | number | bigint; readonly metric: Metric; readonly description: string }): ExactReference {
+  const { data, valid, validRows, dim } = rows;
+  const { idOf, metric, description } = answer;
   const base = new Float32Array(validRows * dim);
   const ids: (string | number | bigint)[] = [];
   for (let row = 0; row < valid.length; row++) {

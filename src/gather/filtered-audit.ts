@@ -25,7 +25,8 @@ export interface FilteredAuditOptions {
   readonly annAudit?: AnnAudit;
   /** Search settings the application uses (--search): every filtered search applies them. */
   readonly search?: Readonly<Record<string, number>>;
-  readonly budgetSeconds?: number;
+  /** Seconds the audit may take (--audit-budget). */
+  readonly auditBudget?: number;
 }
 
 /**
@@ -46,13 +47,13 @@ export async function auditFilteredRecall(capability: FilteredSearch, options: F
     ...(discovered ? { discovery: discovered.description } : {}),
     ...(options.annAudit ? { unfiltered: { recall: options.annAudit.recall, low: options.annAudit.recallLow, high: options.annAudit.recallHigh } } : {}),
     ...(capability.remedyNote ? { remedyNote: capability.remedyNote } : {}),
-    ...(options.budgetSeconds === undefined ? {} : { budgetSeconds: options.budgetSeconds }),
+    auditBudget: options.auditBudget,
   };
   if (filters.length === 0) {
     return { ...base, filters: [], notRun: discovered?.description ?? 'no filter to measure', seconds: (performance.now() - started) / 1000, cuts };
   }
   const results: FilterAudit[] = [];
-  const budgetMs = options.budgetSeconds === undefined ? undefined : options.budgetSeconds * 1000;
+  const budgetMs = options.auditBudget === undefined ? undefined : options.auditBudget * 1000;
   for (const [position, filter] of filters.entries()) {
     // Each filter gets its share of what is left of the budget.
     const end = budgetMs === undefined ? undefined : started + (budgetMs * (position + 1)) / filters.length;

@@ -4,7 +4,7 @@ import type { RowBlock, ScanSummary, SourceDescription, VectorSource } from '../
 import { auditAnn, pickAuditQueries, type AuditOptions, type AuditOutcome, type AuditQueries, type ExactReference, type StreamedExact } from './ann-audit.js';
 import type { AnnAudit, Artifacts, CheckSettings, QuerySet, Reachability, VectorSample } from './artifacts.js';
 import { probeReachability, reachabilityFromAudit } from './reachability.js';
-import { gatherReference } from './exact-reference.js';
+import { gatherReference, type StoredReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
@@ -34,7 +34,7 @@ export interface GatherOptions {
    * Exact answers for the ANN audit when the source can search with its index but has no exact
    * path of its own (index files): e.g. the --vectors file, or the index's reconstructed vectors.
    */
-  readonly exactReference?: (description: SourceDescription, audit: ExactReferenceAudit) => Promise<ExactReference | StreamedExact | undefined>;
+  readonly exactReference?: (description: SourceDescription, audit: ExactReferenceAudit) => Promise<StoredReference>;
   /**
    * Exact references (--vectors, an index's stored vectors) up to this many floats are searched in
    * memory; larger ones get their audit answers in one streamed pass. Default: 64M floats (256 MiB).
@@ -58,7 +58,8 @@ export interface GatherOptions {
 /** What an exact reference too large to hold needs to stream the audit's answers in one pass. */
 export interface ExactReferenceAudit {
   readonly queries: AuditQueries;
-  readonly budgetSeconds?: number;
+  /** Seconds the audit may take (--audit-budget). */
+  readonly auditBudget?: number;
   readonly inMemoryFloats?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -98,11 +99,13 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const scanned = learned ?? description;
   const auditProgress = (done: number, total: number): void => options.onProgress?.({ phase: 'audit', done, total, dim: description.dim });
   // The reference is the audit's exact answer when the engine has no exact search of its own.
-  const referenceAudit = source.search && source.search.exactMethod === undefined ? { queries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
-  const reference = options.reference ? await gatherReference(source, scanned, options.reference.source, declared, options.seed, referenceAudit) : undefined;
+  const referenceAudit = source.search && source.search.exactMethod === undefined ? { queries, auditBudget: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress } : undefined;
+  const reference = options.reference ? await gatherReference({ index: source, description: scanned, reference: options.reference.source, declared, seed: options.seed, audit: referenceAudit }) : undefined;
   let annAudit: AnnAudit | undefined;
   let reachability: Reachability | undefined;
   const notes: string[] = [];
+  // The description as the scan, then the exact reference and the audit's searches left it.
+  let latest = scanned;
   // A store without a vector index (DuckDB) searches exactly: there is no index answer to audit.
   const auditable = source.search !== undefined && description.index !== undefined;
   assertSearchable(options.search, auditable, description.target);
@@ -111,16 +114,15 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     // With --vectors the reference is the exact answer; without, whatever the caller can offer (an index's stored vectors).
     const inMemory = reference?.exact;
     const auditQueries = reference?.streamed?.queries ?? pickAuditQueries(sample, queries, options.seed, exactBasis === 'reference' ? inMemory : undefined);
-    const exact = options.reference
-      ? (reference?.streamed?.exact ?? inMemory)
-      : await options.exactReference?.(scanned, { queries: auditQueries, budgetSeconds: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress });
+    const stored = options.reference
+      ? undefined
+      : await options.exactReference?.(scanned, { queries: auditQueries, auditBudget: options.auditBudget, inMemoryFloats: options.exactInMemoryFloats, onProgress: auditProgress });
+    const exact = options.reference ? (reference?.streamed?.exact ?? inMemory) : stored?.exact;
+    latest = stored?.learned ?? latest;
     const setting = resolveSearchSetting(source.search.tuning, declared, options.search);
-    const outcome = await auditWithProgress(source, auditQueries, exact, options, {
-      exactBasis,
-      ...(setting ? { setting } : {}),
-      ...(options.search ? { search: options.search } : {}),
-    });
+    const outcome = await auditWithProgress(source, auditQueries, exact, options, { exactBasis, setting, search: options.search });
     annAudit = outcome.audit;
+    latest = outcome.learned ?? latest;
     if (outcome.note) notes.push(outcome.note);
     if (annAudit) notes.push(...auditNotes(annAudit));
     // One budget: the self-search gets what the audit left (and always its minimum of rows).
@@ -130,10 +132,10 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
     try {
       reachability = await probeReachability(source, scanned, sample, {
         seed: options.seed,
-        ...(setting ? { setting } : {}),
-        ...(options.search ? { search: options.search } : {}),
-        ...(left === undefined ? {} : { budgetSeconds: left }),
-        ...(inMemoryExact ? { exact: inMemoryExact } : {}),
+        setting,
+        search: options.search,
+        auditBudget: left,
+        exact: inMemoryExact,
       });
     } catch (error) {
       // The audit searched this index already: a self-search that fails costs its own finding, not the report.
@@ -164,15 +166,15 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
         counts: filterCounts,
         rows: description.rows,
         seed: options.seed,
-        ...(queries ? { queries } : {}),
-        ...(annAudit ? { annAudit } : {}),
-        ...(options.search ? { search: options.search } : {}),
-        ...(options.auditBudget === undefined ? {} : { budgetSeconds: options.auditBudget }),
+        queries,
+        annAudit,
+        search: options.search,
+        auditBudget: options.auditBudget,
       })
     : undefined;
   const deletedRows = await gatherDeletedRows(source, sample, options.seed);
-  // ...and which search path worked once the audit ran: the final description carries both.
-  const final = await source.describe();
+  // ...and which search path worked once the audit ran: the answers carried it (no second describe()).
+  const final = latest;
   const settings: CheckSettings = {
     seed: options.seed,
     sample: sample.count,
@@ -243,7 +245,7 @@ async function scanWithSample(source: VectorSource, description: SourceDescripti
   // parallelScanThreads gives more than one thread only to sources worker threads can reopen.
   if (threads > 1) {
     return scanInParallel(source, description, sampleRows, threads, {
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
       onProgress: (done) => options.onProgress?.({ phase: 'scan', done, total: description.rows }),
     });
   }

@@ -25,7 +25,7 @@ export interface ReachabilityOptions {
   readonly setting?: SearchSetting;
   readonly search?: Readonly<Record<string, number>>;
   /** Seconds left of the audit budget; undefined: no limit. */
-  readonly budgetSeconds?: number;
+  readonly auditBudget?: number;
   /**
    * The audit's exact answers over the stored vectors. Under inner product a row need not be its own
    * nearest answer (a longer vector nearby outranks it): a miss counts only when exact search returns the row.
@@ -52,7 +52,7 @@ export async function probeReachability(source: VectorSource, description: Sourc
   // Under inner product, only exact search can say whether a row is an answer for its own vector.
   if (plan.metric === 'ip' && !options.exact) return undefined;
   const started = performance.now();
-  const deadline = options.budgetSeconds === undefined ? undefined : started + Math.max(0, options.budgetSeconds) * 1000;
+  const deadline = options.auditBudget === undefined ? undefined : started + Math.max(0, options.auditBudget) * 1000;
   // Rows the index can return at all (deleted elements are not rows to find), in random order: a cut keeps a random prefix.
   const rng = new Rng(options.seed ^ 0x5e1f);
   const live = sample.rows.map((row, index) => ({ row, index, id: plan.idOf(row) })).filter((entry) => entry.id !== undefined && hasNorm(sample, entry.index));
@@ -79,18 +79,8 @@ export async function probeReachability(source: VectorSource, description: Sourc
   const probed = first.ids.length;
   const ownId = (i: number): string => String(picks[i]!.id);
   let missed = everyRow.slice(0, probed).filter((i) => !(first.ids[i] ?? []).map(String).includes(ownId(i)));
-  const ties = await identicalReturned(source, description, plan.idOf, queries, dim, missed, first.ids);
-  const notOwnAnswer =
-    plan.metric === 'ip'
-      ? await notAnsweredExactly(
-          options.exact!,
-          queries,
-          dim,
-          missed.filter((i) => !ties.has(i)),
-          ownId,
-          k,
-        )
-      : new Set<number>();
+  const ties = await identicalReturned({ source, description, idOf: plan.idOf }, { queries, dim, missed }, first.ids);
+  const notOwnAnswer = plan.metric === 'ip' ? await notAnsweredExactly(options.exact!, { queries, dim, missed: missed.filter((i) => !ties.has(i)) }, ownId, k) : new Set<number>();
   const atSetting = missed.filter((i) => !ties.has(i) && !notOwnAnswer.has(i));
   missed = atSetting;
   const shortLists = first.ids.filter((ids) => ids.length < Math.min(k, liveRows)).length;
@@ -131,8 +121,16 @@ export async function probeReachability(source: VectorSource, description: Sourc
   };
 }
 
+/** Rows searched for themselves that the index missed: `missed` indexes the rows of `queries`. */
+interface Misses {
+  readonly queries: Float32Array;
+  readonly dim: number;
+  readonly missed: readonly number[];
+}
+
 /** Missed rows exact search does not return in their own top-k either (inner product): not a question of reachability. */
-async function notAnsweredExactly(exact: ExactReference, queries: Float32Array, dim: number, missed: readonly number[], ownId: (i: number) => string, k: number): Promise<Set<number>> {
+async function notAnsweredExactly(exact: ExactReference, misses: Misses, ownId: (i: number) => string, k: number): Promise<Set<number>> {
+  const { queries, dim, missed } = misses;
   const excluded = new Set<number>();
   if (missed.length === 0) return excluded;
   const lists = await exactTopK({ data: selectRows(queries, dim, missed), count: missed.length, dim }, exact, { metric: exact.metric, k });
@@ -245,14 +243,12 @@ function hasNorm(sample: VectorSample, index: number): boolean {
  * the index may return any of the copies. Reads the returned rows' vectors (misses only).
  */
 async function identicalReturned(
-  source: VectorSource,
-  description: SourceDescription,
-  idOf: (row: number) => string | number | bigint | undefined,
-  queries: Float32Array,
-  dim: number,
-  missed: readonly number[],
+  index: { readonly source: VectorSource; readonly description: SourceDescription; readonly idOf: (row: number) => string | number | bigint | undefined },
+  misses: Misses,
   results: readonly (readonly (string | number | bigint)[])[],
 ): Promise<Set<number>> {
+  const { source, description, idOf } = index;
+  const { queries, dim, missed } = misses;
   const ties = new Set<number>();
   if (missed.length === 0) return ties;
   const rowOfId = new Map<string, number>();

@@ -21,7 +21,7 @@ export interface StreamedExactRequest {
   /** Rows the scan will offer (for the budget's projection and progress). */
   readonly totalRows: number;
   /** The audit budget (--audit-budget); the exact answers may take EXACT_SHARE of it. */
-  readonly budgetSeconds?: number;
+  readonly auditBudget?: number;
   /** How the answers are computed, for evidence (AnnAudit.exactMethod). */
   readonly description: string;
   /** Rows scanned so far, as the scan goes. */
@@ -75,7 +75,7 @@ export class StreamedExactSearch {
   /** The answers, with ids from `idOf(row)`; or, when the budget cut the search, the note that says so. */
   async finish(idOf: (row: number) => string | number | bigint): Promise<StreamedExact> {
     if (this.cut) {
-      return { kind: 'cut', note: exactCutNote({ rowsTotal: this.request.totalRows, ...this.cut, budgetSeconds: this.request.budgetSeconds }) };
+      return { kind: 'cut', note: exactCutNote({ rowsTotal: this.request.totalRows, ...this.cut, auditBudget: this.request.auditBudget }) };
     }
     const lists = await this.stream.finish();
     const ids: (string | number | bigint)[][] = [];
@@ -107,12 +107,12 @@ export class StreamedExactSearch {
 
   /** Stop searching (the scan itself goes on) once the whole search projects past its share of the budget. */
   private async checkBudget(): Promise<void> {
-    const { budgetSeconds, totalRows } = this.request;
-    if (budgetSeconds === undefined || totalRows <= 0) return;
+    const { auditBudget, totalRows } = this.request;
+    if (auditBudget === undefined || totalRows <= 0) return;
     const share = this.scanned / totalRows;
     if (share < PROJECT_AFTER_SHARE || share >= 1) return;
     const projectedSeconds = (performance.now() - this.started) / 1000 / share;
-    if (projectedSeconds <= EXACT_SHARE * budgetSeconds) return;
+    if (projectedSeconds <= EXACT_SHARE * auditBudget) return;
     this.cut = { projectedSeconds, rowsDone: this.scanned };
     await this.stream.close();
   }

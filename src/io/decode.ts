@@ -26,11 +26,21 @@ function halfToFloat(): Float32Array {
   return halfTable;
 }
 
+/** `count` values stored in `bytes` from `byteOffset` (any alignment), to land in `out` from `outOffset`. */
+export interface DecodeSpan {
+  readonly bytes: Uint8Array;
+  readonly byteOffset: number;
+  readonly count: number;
+  readonly out: Float32Array;
+  readonly outOffset: number;
+}
+
 /**
- * Widen `count` elements of `type` from `bytes` (starting at `byteOffset`, any alignment) into
- * `out` at `outOffset`. Values are copied, never reinterpreted in place, so sources can reuse buffers.
+ * Widen the `span.count` elements of `type` in a span to float32. Values are copied, never
+ * reinterpreted in place, so sources can reuse buffers.
  */
-export function decodeElements(type: ElementType, bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number): void {
+export function decodeElements(type: ElementType, span: DecodeSpan): void {
+  const { bytes, byteOffset, count, out, outOffset } = span;
   const aligned = (bytes.byteOffset + byteOffset) % type.bytes === 0;
   switch (type.storage) {
     case 'float32':

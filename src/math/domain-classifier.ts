@@ -1,3 +1,4 @@
+import type { Rows } from '../core/rows.js';
 import { Rng, shuffle } from './rng.js';
 import { exactSearch } from './top-k.js';
 
@@ -25,43 +26,63 @@ export interface DomainClassifierResult {
 /** Ridge on the pooled within-class covariance, as a share of its mean variance. */
 const RIDGE = 1e-3;
 
-export function domainClassifier(
-  a: Float32Array,
-  countA: number,
-  b: Float32Array,
-  countB: number,
-  dim: number,
-  options: { readonly folds?: number; readonly permutations?: number; readonly seed?: number } = {},
-): DomainClassifierResult {
+/** The rows of both snapshots in one matrix (A's first), labelled 0 (A) and 1 (B): both tests read the same pool. */
+export interface PooledSnapshots {
+  readonly rows: Rows;
+  readonly labels: Uint8Array;
+  readonly countA: number;
+  readonly countB: number;
+}
+
+/** Pool the feature rows of snapshots A and B (same dim) once for both tests. */
+export function poolSnapshots(a: Rows, b: Rows): PooledSnapshots {
+  const { dim } = a;
+  const n = a.count + b.count;
+  const data = new Float32Array(n * dim);
+  data.set(a.data.subarray(0, a.count * dim));
+  data.set(b.data.subarray(0, b.count * dim), a.count * dim);
+  const labels = new Uint8Array(n);
+  labels.fill(1, a.count);
+  return { rows: { data, count: n, dim }, labels, countA: a.count, countB: b.count };
+}
+
+/** A Fisher–Yates shuffle of the labels in place: one draw of the null. */
+function shuffleLabels(labels: Uint8Array, rng: Rng): void {
+  for (let i = labels.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    const t = labels[i] as number;
+    labels[i] = labels[j] as number;
+    labels[j] = t;
+  }
+}
+
+export function domainClassifier(pool: PooledSnapshots, options: { readonly folds?: number; readonly permutations?: number; readonly seed?: number } = {}): DomainClassifierResult {
   const folds = options.folds ?? 5;
   const permutations = options.permutations ?? 50;
   const rng = new Rng((options.seed ?? 0) ^ 0xd1f);
-  const n = countA + countB;
-  const x = new Float64Array(n * dim);
-  for (let i = 0; i < countA * dim; i++) x[i] = a[i] as number;
-  for (let i = 0; i < countB * dim; i++) x[countA * dim + i] = b[i] as number;
-  const labels = new Uint8Array(n);
-  labels.fill(1, countA);
+  const { rows, labels } = pool;
+  const n = rows.count;
   const fold = new Int32Array(n);
   shuffle(
     Array.from({ length: n }, (_, i) => i),
     rng,
   ).forEach((row, i) => (fold[row] = i % folds));
-  const scatters = Array.from({ length: folds }, (_, f) => trainingScatter(x, n, dim, fold, f));
-  const auc = crossValidatedAuc(x, n, dim, labels, fold, scatters);
+  const split: Folds = { fold, scatters: Array.from({ length: folds }, (_, f) => trainingScatter(rows, fold, f)) };
+  const auc = crossValidatedAuc(rows, labels, split);
   const nullAucs: number[] = [];
   const shuffled = Uint8Array.from(labels);
   for (let p = 0; p < permutations; p++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.nextInt(i + 1);
-      const t = shuffled[i] as number;
-      shuffled[i] = shuffled[j] as number;
-      shuffled[j] = t;
-    }
-    nullAucs.push(crossValidatedAuc(x, n, dim, shuffled, fold, scatters));
+    shuffleLabels(shuffled, rng);
+    nullAucs.push(crossValidatedAuc(rows, shuffled, split));
   }
   const atLeast = nullAucs.filter((value) => value >= auc).length;
-  return { auc, nullAucs, pValue: (1 + atLeast) / (1 + permutations), folds, rows: { a: countA, b: countB } };
+  return { auc, nullAucs, pValue: (1 + atLeast) / (1 + permutations), folds, rows: { a: pool.countA, b: pool.countB } };
+}
+
+/** Each row's fold, and each fold's training scatter (which does not depend on the labels). */
+interface Folds {
+  readonly fold: Int32Array;
+  readonly scatters: readonly Scatter[];
 }
 
 interface Scatter {
@@ -71,7 +92,8 @@ interface Scatter {
   readonly matrix: Float64Array;
 }
 
-function trainingScatter(x: Float64Array, n: number, dim: number, fold: Int32Array, held: number): Scatter {
+function trainingScatter(rows: Rows, fold: Int32Array, held: number): Scatter {
+  const { data: x, count: n, dim } = rows;
   const mean = new Float64Array(dim);
   let count = 0;
   for (let i = 0; i < n; i++) {
@@ -95,10 +117,12 @@ function trainingScatter(x: Float64Array, n: number, dim: number, fold: Int32Arr
   return { count, mean, matrix };
 }
 
-function crossValidatedAuc(x: Float64Array, n: number, dim: number, labels: Uint8Array, fold: Int32Array, scatters: readonly Scatter[]): number {
+function crossValidatedAuc(rows: Rows, labels: Uint8Array, split: Folds): number {
+  const { data: x, count: n, dim } = rows;
+  const { fold, scatters } = split;
   const scores = new Float64Array(n);
   for (let f = 0; f < scatters.length; f++) {
-    const w = discriminant(x, n, dim, labels, fold, f, scatters[f] as Scatter);
+    const w = discriminant(rows, labels, split, f);
     for (let i = 0; i < n; i++) {
       if (fold[i] !== f) continue;
       let s = 0;
@@ -110,7 +134,10 @@ function crossValidatedAuc(x: Float64Array, n: number, dim: number, labels: Uint
 }
 
 /** w = (S_within + ridge)⁻¹ (m1 − m0), with S_within = S_total − Σ_c n_c (m_c − m)(m_c − m)ᵀ. */
-function discriminant(x: Float64Array, n: number, dim: number, labels: Uint8Array, fold: Int32Array, held: number, scatter: Scatter): Float64Array {
+function discriminant(rows: Rows, labels: Uint8Array, split: Folds, held: number): Float64Array {
+  const { data: x, count: n, dim } = rows;
+  const fold = split.fold;
+  const scatter = split.scatters[held] as Scatter;
   const sums = [new Float64Array(dim), new Float64Array(dim)];
   const counts = [0, 0];
   for (let i = 0; i < n; i++) {
@@ -202,38 +229,22 @@ export interface NeighbourTestResult {
  * snapshot does not reach (a partial re-embed); their neighbours are all their own kind. The
  * neighbour graph does not depend on the labels, so each permutation only re-counts labels.
  */
-export function neighbourTwoSampleTest(
-  a: Float32Array,
-  countA: number,
-  b: Float32Array,
-  countB: number,
-  dim: number,
-  options: { readonly k?: number; readonly permutations?: number; readonly seed?: number } = {},
-): NeighbourTestResult {
+export function neighbourTwoSampleTest(pool: PooledSnapshots, options: { readonly k?: number; readonly permutations?: number; readonly seed?: number } = {}): NeighbourTestResult {
   const k = options.k ?? 10;
   const permutations = options.permutations ?? 50;
   const rng = new Rng((options.seed ?? 0) ^ 0x4e4e);
-  const n = countA + countB;
-  const pooled = new Float32Array(n * dim);
-  pooled.set(a.subarray(0, countA * dim));
-  pooled.set(b.subarray(0, countB * dim), countA * dim);
-  const lists = exactSearch({ data: pooled, count: n, dim }, { data: pooled, count: n, dim }, { metric: 'cosine', k, exclude: (q, row) => q === row });
-  const labels = new Uint8Array(n);
-  labels.fill(1, countA);
+  const { data: pooled, count: n, dim } = pool.rows;
+  const labels = pool.labels;
+  const lists = exactSearch(pool.rows, pool.rows, { metric: 'cosine', k, exclude: (q, row) => q === row });
   const sameShare = sameLabelShare(lists.ids, lists.k, labels, n);
   const shuffled = Uint8Array.from(labels);
   const nullShares: number[] = [];
   for (let p = 0; p < permutations; p++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.nextInt(i + 1);
-      const t = shuffled[i] as number;
-      shuffled[i] = shuffled[j] as number;
-      shuffled[j] = t;
-    }
+    shuffleLabels(shuffled, rng);
     nullShares.push(sameLabelShare(lists.ids, lists.k, shuffled, n));
   }
   const atLeast = nullShares.filter((value) => value >= sameShare).length;
-  return { sameShare, nullShares, pValue: (1 + atLeast) / (1 + permutations), k: lists.k, rows: { a: countA, b: countB } };
+  return { sameShare, nullShares, pValue: (1 + atLeast) / (1 + permutations), k: lists.k, rows: { a: pool.countA, b: pool.countB } };
 }
 
 function sameLabelShare(ids: Int32Array, k: number, labels: Uint8Array, n: number): number {

@@ -80,7 +80,7 @@ function isStored(base: BaseRows): base is StoredRows {
 export function widenedRows(base: BaseRows): Rows {
   if (!isStored(base)) return base;
   const data = new Float32Array(base.count * base.dim);
-  decodeElements({ storage: base.storage, bytes: STORED_ELEMENT_BYTES[base.storage], littleEndian: true }, base.bytes, 0, data.length, data, 0);
+  decodeElements({ storage: base.storage, bytes: STORED_ELEMENT_BYTES[base.storage], littleEndian: true }, { bytes: base.bytes, byteOffset: 0, count: data.length, out: data, outOffset: 0 });
   return { data, count: base.count, dim: base.dim };
 }
 

@@ -1,3 +1,4 @@
+import type { Rows } from '../core/rows.js';
 import { kernels } from './kernels.js';
 import { Rng } from './rng.js';
 
@@ -12,14 +13,24 @@ export type KmeansGeometry = 'l2' | 'ip';
 /** FAISS's default number of Lloyd iterations. */
 const ITERATIONS = 25;
 
-export function kmeans(data: Float32Array, count: number, dim: number, k: number, geometry: KmeansGeometry, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const centroids = seedCentroids(data, count, dim, k, geometry, rng);
+/** How many centroids to fit, in which geometry, from which seed. */
+export interface KmeansOptions {
+  readonly k: number;
+  readonly geometry: KmeansGeometry;
+  readonly seed: number;
+}
+
+/** `options.k` centroids (row-major, `rows.dim` floats each) fitted to `rows`. */
+export function kmeans(rows: Rows, options: KmeansOptions): Float32Array {
+  const { data, count, dim } = rows;
+  const { k, geometry } = options;
+  const rng = new Rng(options.seed);
+  const centroids = seedCentroids(rows, k, geometry, rng);
   const assignment = new Int32Array(count);
   const sums = new Float64Array(k * dim);
   const sizes = new Int32Array(k);
   for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-    const { nearest } = assign(data, count, dim, centroids, k, geometry);
+    const { nearest } = assign(rows, { data: centroids, count: k, dim }, geometry);
     let changed = iteration === 0;
     for (let i = 0; i < count; i++) {
       if (assignment[i] !== nearest[i]) changed = true;
@@ -51,7 +62,9 @@ export function kmeans(data: Float32Array, count: number, dim: number, k: number
  * Each row's nearest centroid and its distance in the geometry: squared L2, or 1 − cosine for
  * directions (half the squared L2 between unit vectors, so both read as "distortion").
  */
-export function assign(data: Float32Array, count: number, dim: number, centroids: Float32Array, k: number, geometry: KmeansGeometry): { readonly nearest: Int32Array; readonly distance: Float64Array } {
+export function assign(rows: Rows, centroidRows: Rows, geometry: KmeansGeometry): { readonly nearest: Int32Array; readonly distance: Float64Array } {
+  const { data, count, dim } = rows;
+  const { data: centroids, count: k } = centroidRows;
   const nearest = new Int32Array(count);
   const distance = new Float64Array(count);
   const centroidNorms = new Float64Array(k);
@@ -63,9 +76,9 @@ export function assign(data: Float32Array, count: number, dim: number, centroids
   const block = 256;
   const dots = new Float32Array(block * k);
   for (let start = 0; start < count; start += block) {
-    const rows = Math.min(block, count - start);
-    kernels().dot({ data: data.subarray(start * dim, (start + rows) * dim), count: rows, dim }, { data: centroids, count: k, dim }, dots);
-    for (let r = 0; r < rows; r++) {
+    const blockRows = Math.min(block, count - start);
+    kernels().dot({ data: data.subarray(start * dim, (start + blockRows) * dim), count: blockRows, dim }, { data: centroids, count: k, dim }, dots);
+    for (let r = 0; r < blockRows; r++) {
       const i = start + r;
       let rowNorm = 0;
       if (geometry === 'l2') for (let j = 0; j < dim; j++) rowNorm += (data[i * dim + j] as number) ** 2;
@@ -87,13 +100,14 @@ export function assign(data: Float32Array, count: number, dim: number, centroids
 }
 
 /** k-means++: each next centroid drawn with probability proportional to its distance from the chosen ones. */
-function seedCentroids(data: Float32Array, count: number, dim: number, k: number, geometry: KmeansGeometry, rng: Rng): Float32Array {
+function seedCentroids(rows: Rows, k: number, geometry: KmeansGeometry, rng: Rng): Float32Array {
+  const { data, count, dim } = rows;
   const centroids = new Float32Array(k * dim);
   const first = rng.nextInt(count);
   centroids.set(data.subarray(first * dim, (first + 1) * dim), 0);
   const closest = new Float64Array(count).fill(Infinity);
   for (let c = 1; c < k; c++) {
-    const { distance } = assign(data, count, dim, centroids.subarray((c - 1) * dim, c * dim), 1, geometry);
+    const { distance } = assign(rows, { data: centroids.subarray((c - 1) * dim, c * dim), count: 1, dim }, geometry);
     let total = 0;
     for (let i = 0; i < count; i++) {
       closest[i] = Math.min(closest[i] as number, distance[i] as number);

@@ -52,7 +52,7 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
   const rowNumbersOf = documentIds ? sourceIds.rowNumbersOf : { source: description.target, rows: description.rows };
 
   await reachStep('load', options.onStep);
-  const loaded = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
+  const loaded = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, quarantine: options.quarantine });
   if (loaded.count === 0) throw new InputError('every row was rejected: nothing to index', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
 
   await reachStep('clean', options.onStep);
@@ -74,7 +74,7 @@ export async function applyRebuild(source: VectorSource, description: SourceDesc
   try {
     const params = indexParamsFor(options, count, dim);
     const training = params.type === 'ivfpq' ? trainingSample(data, count, dim, params.ivfpq.trainingRows, options.seed ?? 0) : undefined;
-    const built = await engine.build({ data, count, dim, space, params, path: indexTemp, workDir, ...(training ? { training } : {}) });
+    const built = await engine.build({ data, count, dim, space, params, path: indexTemp, workDir, training });
     const search: SearchSpec = { path: out, dim, space, params: built.params, workDir };
 
     await reachStep('verify', options.onStep);

@@ -38,7 +38,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     // One writer per output: a second `rebuild --apply` to it stops here, naming the first.
     const lock = store ? (store.lockTarget ? acquireOutputLock(store.lockTarget, store.shown) : undefined) : acquireOutputLock(resolve(options.out), options.out);
     try {
-      return await applyLocked(source, description, plan, options, store, lock);
+      return await applyLocked(source, description, plan, options, { store, lock });
     } finally {
       lock?.release();
     }
@@ -47,7 +47,9 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   }
 }
 
-async function applyLocked(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, store: StoreTarget | undefined, lock: OutputLock | undefined): Promise<RebuildResult> {
+/** `held.store` when the output is a store (else an index file), `held.lock` the output's lock when one was taken. */
+async function applyLocked(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, held: { readonly store?: StoreTarget; readonly lock?: OutputLock }): Promise<RebuildResult> {
+  const { store, lock } = held;
   const staleLock = lock?.brokeStale ? [`${basename(lock.path)} (lock of process ${lock.brokeStale.pid}, gone, since ${lock.brokeStale.startedAt})`] : [];
   const wantChecks = options.checkBeforeAfter !== false;
   const before = wantChecks

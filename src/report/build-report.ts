@@ -77,7 +77,7 @@ function reportAudit(audit: AnnAudit): ReportAudit {
     exactBasis: audit.exactBasis,
     setting: audit.tuning ? { name: audit.tuning.name, value: audit.tuning.current, from: audit.tuning.from } : null,
     seconds: round(audit.seconds, 3),
-    budgetSeconds: audit.budgetSeconds ?? null,
+    budgetSeconds: audit.auditBudget ?? null,
     cuts: [...audit.cuts],
   };
 }

@@ -37,7 +37,11 @@ export async function queryModelWarning(target: string, queries: QueryVectors): 
   }
   const storeValid = validRows(stored);
   const queryValid = validRows(queries);
-  const fit = compareQueryModel(queryValid.data, queryValid.count, normalizedCopy(storeValid.data, storeValid.count, stored.dim), storeValid.count, stored.dim, 0, queries.dim);
+  const fit = compareQueryModel({
+    queries: { data: queryValid.data, count: queryValid.count, dim: queries.dim },
+    storeUnit: { data: normalizedCopy(storeValid.data, storeValid.count, stored.dim), count: storeValid.count, dim: stored.dim },
+    seed: 0,
+  });
   if (!fit?.mismatch) return undefined;
   return (
     `the query vectors look like another embedding model's than the store's: they match the stored rows no better than chance ` +

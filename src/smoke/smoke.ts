@@ -54,10 +54,10 @@ async function scoredSmoke(target: string, options: SmokeOptions): Promise<{ res
     positions,
   );
   const searcher = await openSearcher(target, {
-    ...(options.metric ? { metric: options.metric } : {}),
+    metric: options.metric,
     ...(options.ids ? { ids: options.ids, idField: options.idField ?? 'id' } : {}),
-    ...(texts ? { texts } : {}),
-    ...(options.search ? { search: options.search } : {}),
+    texts,
+    search: options.search,
   });
   try {
     if (vectors.dim !== searcher.dim) {

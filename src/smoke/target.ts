@@ -72,7 +72,7 @@ export async function openSearcher(target: string, options: SearcherOptions): Pr
       description: `${description.kind} search (${description.index?.type ?? 'index'}${shown})`,
       dim: description.dim,
       async search(queries, queryCount, k) {
-        const result = await search.query({ queries, count: queryCount, k, ...(params ? { params } : {}) });
+        const result = await search.query({ queries, count: queryCount, k, params });
         const documents = source.documentIds ? await documentIdsOf(source.documentIds.bind(source), result.ids) : undefined;
         return result.ids.map((list, q) => list.map((id, i) => withText(documents?.[q]?.[i] ?? (typeof id === 'number' && rowIds ? (rowIds[id] ?? [String(id)]) : [String(id)]))));
       },

@@ -1,5 +1,5 @@
 import type { Metric } from '../core/policy.js';
-import type { VectorSource } from './source.js';
+import type { SourceDescription, VectorSource } from './source.js';
 
 /**
  * Index files that can search with their own index but have no exact path of their own (hnswlib,
@@ -11,7 +11,7 @@ export interface SelfReferencing {
   selfReference(): Promise<SelfReferencePlan>;
 }
 
-export type SelfReferencePlan =
+export type SelfReferencePlan = (
   | {
       readonly usable: true;
       readonly metric: Metric;
@@ -19,7 +19,11 @@ export type SelfReferencePlan =
       readonly idOf: (row: number) => string | number | bigint | undefined;
       readonly description: string;
     }
-  | { readonly usable: false; readonly reason: string };
+  | { readonly usable: false; readonly reason: string }
+) & {
+  /** The source's description after deciding (trying the engine's search may have learned it falls back to exact search). */
+  readonly learned?: SourceDescription;
+};
 
 export function isSelfReferencing(source: VectorSource): source is VectorSource & SelfReferencing {
   return typeof (source as Partial<SelfReferencing>).selfReference === 'function';

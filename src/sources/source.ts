@@ -177,6 +177,12 @@ export interface SearchResult {
   readonly ids: readonly (readonly (string | number | bigint)[])[];
   /** How this answer was computed, when the source chose among several ways (evidence: exactMethod). */
   readonly method?: string;
+  /**
+   * The description as this search left it, from sources that learn facts while searching (hnswlib,
+   * usearch: their library could not load the file so the answer is an exact scan, or labels were read
+   * to validate the graph), as a scan returns a ScanSummary: callers never need to describe() again.
+   */
+  readonly learned?: SourceDescription;
 }
 
 export interface SearchTuning {

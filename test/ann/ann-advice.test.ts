@@ -11,11 +11,11 @@ import { UsageError } from '../../src/errors.js';
 import { pythonForFaiss } from '../../src/rebuild/engines/faiss.js';
 import { FAISS_INSTALL, rebuild } from '../../src/rebuild/index.js';
 import { writeNpy } from '../../src/io/npy-writer.js';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 import { fixture } from './fixtures.js';
 
 // ann-recall's advice must agree with the other findings and with the data: issue 13, items 4 and 5.
-const ROOT = new URL('../../', import.meta.url).pathname;
 const MAKE_FIXTURES = new URL('../../scripts/fixtures/faiss/make_ann_advice_fixtures.py', import.meta.url).pathname;
 const hasFaiss = spawnSync(pythonForFaiss(), ['-c', 'import faiss, numpy'], { stdio: 'ignore' }).status === 0;
 const cosine = { metric: 'cosine', dim: DIM } as const;
@@ -181,10 +181,7 @@ describe('hnswlib files: the search setting audited is the one the application u
   });
 
   test('the CLI: `check --search efSearch=10` gates (exit 1 under --fail-on warn), a malformed or unknown setting exits 2', () => {
-    const cli = (...args: string[]): { code: number | null; stdout: string; stderr: string } => {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    const cli = (...args: string[]): CliRun => runCliSync(['check', ...args]);
     const bare = join(dir, 'bare', 'docs.hnsw');
     assert.equal(cli(bare, '--metric', 'cosine', '--fail-on', 'warn', '-q').code, 0, 'the assumed default is not warned');
     const gated = cli(bare, '--metric', 'cosine', '--fail-on', 'warn', '--search', 'efSearch=10', '--format', 'json', '-q');

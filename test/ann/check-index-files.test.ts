@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { check } from '../../src/api/check.js';
 import type { CheckOptionsInput } from '../../src/api/check-options.js';
 import type { Report } from '../../src/core/report.js';
 import { VectorclinicError } from '../../src/errors.js';
-import { fixture, withTempDir } from './fixtures.js';
+import { bigLabelHnswlib, fixture, withTempDir } from './fixtures.js';
 
 const problems = (report: Report): string[] =>
   report.findings
@@ -80,13 +80,7 @@ test('--vectors with keys that are not row numbers: reference row r is the index
 
 test('when hnswlib-node cannot load the file (labels beyond 2^53), search falls back to exact search over the stored vectors', async () => {
   await withTempDir(async (dir) => {
-    const bytes = Buffer.from(readFileSync(fixture('langchain-cosine/hnswlib.index')));
-    const elementBytes = Number(bytes.readBigUInt64LE(24));
-    const labelOffset = Number(bytes.readBigUInt64LE(32));
-    const count = Number(bytes.readBigUInt64LE(16));
-    for (let row = 0; row < count; row++) bytes.writeBigUInt64LE(2n ** 60n + BigInt(row), 96 + row * elementBytes + labelOffset);
-    const path = join(dir, 'big-labels.hnswlib');
-    writeFileSync(path, bytes);
+    const path = bigLabelHnswlib(dir);
 
     // Alone, exact search would only be compared with itself: no audit, and the report says why.
     const alone = await check(path, cosine);

@@ -1,24 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { fixture, withTempDir } from './fixtures.js';
 
-const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
-
 /** The real CLI in a child process: exit code, stdout, stderr. */
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]): CliRun => runCliSync(args);
 
 test('index files: exit 0 when clean, 1 on a fail finding, with the JSON report on stdout', () => {
   const clean = cli('check', fixture('cos-f32.usearch'), '--metric', 'cosine', '--dim', '128', '--format', 'json');
-  assert.equal(clean.status, 0, clean.stderr);
+  assert.equal(clean.code, 0, clean.stderr);
   assert.equal(JSON.parse(clean.stdout).verdict, 'pass');
   const broken = cli('check', fixture('missing-batch.hnswlib'), '--metric', 'cosine', '--vectors', fixture('reference.npy'), '--format', 'json');
-  assert.equal(broken.status, 1, broken.stderr);
+  assert.equal(broken.code, 1, broken.stderr);
   assert.ok(JSON.parse(broken.stdout).findings.some((finding: { code: string }) => finding.code === 'count-mismatch'));
 });
 
@@ -28,7 +23,7 @@ test('a truncated index exits 2 with one line naming the file and byte offset, n
     const bytes = readFileSync(fixture('low-m.hnswlib'));
     writeFileSync(path, bytes.subarray(0, bytes.length - 1000));
     const result = cli('check', path, '--metric', 'cosine');
-    assert.equal(result.status, 2);
+    assert.equal(result.code, 2);
     assert.match(result.stderr, new RegExp(`^vectorclinic: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(byte \\d+\\): `));
     assert.doesNotMatch(result.stderr, /\n\s+at /);
     assert.equal(result.stdout, '');
@@ -37,6 +32,6 @@ test('a truncated index exits 2 with one line naming the file and byte offset, n
 
 test('--vectors that cannot be read exits 2', () => {
   const result = cli('check', fixture('cos-f32.usearch'), '--vectors', fixture('no-such-file.npy'));
-  assert.equal(result.status, 2);
+  assert.equal(result.code, 2);
   assert.match(result.stderr, /no-such-file\.npy: no such file/);
 });

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { planOutputs } from '../../src/cli/outputs.js';
 import { REPORT_FORMATS } from '../../src/reporters/index.js';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { assertReportSchema } from '../helpers/report-schema.js';
 import { DATA_DIR, DIM as SHARED_DIM, loadRows as loadShared } from '../rebuild/shared-data.js';
 import { DIM, DOCS, loadRows, writeNpy } from '../reports/demo-stores.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const JUNIT_XSD = new URL('../schemas/junit-10.xsd', import.meta.url).pathname;
 const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-ci-outputs-'));
 /** Raw model-A rows declared cosine: one warning, exit 0 under the default gate. */
@@ -27,10 +27,7 @@ before(async () => {
 });
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-function run(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: readonly string[]): CliRun => runCliSync(args, { env: { ...process.env, CI: 'true' } });
 
 function validJunit(file: string): void {
   const result = spawnSync('xmllint', ['--noout', '--schema', JUNIT_XSD, file], { encoding: 'utf8' });
@@ -78,7 +75,7 @@ test('planning: -o names its format by extension, one -o keeps --format, impossi
 test('several formats from one run: -o by extension, each file written whole, a "wrote" line each', () => {
   const files = ['r.json', 'r.html', 'r.md', 'r.xml', 'r.sarif'].map((name) => join(folder, name));
   const result = run(['check', warnOnly, '--metric', 'cosine', ...files.flatMap((file) => ['-o', file])]);
-  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, '');
   for (const file of files) assert.match(result.stderr, new RegExp(`^vectorclinic: wrote ${file}$`, 'm'));
   const report = JSON.parse(readFileSync(files[0] as string, 'utf8'));
@@ -102,7 +99,7 @@ test('several targets: one report per target and format in --out-dir, a summary,
   const missing = join(folder, 'missing.npy');
   const result = run(['check', warnOnly, failing, missing, '--metric', 'cosine', '-f', 'json', '-f', 'junit', '--out-dir', dir]);
   // A target that could not be read outranks a failed one: its verdict is unknown.
-  assert.equal(result.status, 2, result.stderr);
+  assert.equal(result.code, 2, result.stderr);
   assert.deepEqual(readdirSync(dir).sort(), ['flat_nan_zero.faiss.json', 'flat_nan_zero.faiss.xml', 'raw.npy.json', 'raw.npy.xml']);
   assert.equal(JSON.parse(readFileSync(join(dir, 'raw.npy.json'), 'utf8')).verdict, 'warn');
   assert.equal(JSON.parse(readFileSync(join(dir, 'flat_nan_zero.faiss.json'), 'utf8')).verdict, 'fail');
@@ -113,7 +110,7 @@ test('several targets: one report per target and format in --out-dir, a summary,
   assert.match(result.stderr, /^ {2}FAIL {3}\S*flat_nan_zero\.faiss {2}\d+ fail, \d+ warn$/m);
 
   const text = run(['check', warnOnly, failing, '--metric', 'cosine', '--quiet']);
-  assert.equal(text.status, 1);
+  assert.equal(text.code, 1);
   assert.equal(text.stdout.match(/^vectorclinic check /gm)?.length, 2, 'both reports on stdout');
   assert.match(text.stdout, /\n2 targets: 1 fail, 1 warn, 0 pass, 0 not checked \(exit 1\)\n {2}WARN /);
   assert.equal(text.stderr, '');
@@ -126,18 +123,18 @@ test('a quoted glob stays one sharded target (one report, its files as segments)
   writeNpy(join(shards, 'part-1.npy'), rows.subarray(0, 300 * DIM), 300, DIM);
   writeNpy(join(shards, 'part-2.npy'), rows.subarray(300 * DIM), 300, DIM);
   const one = run(['check', join(shards, '*.npy'), '--json', '--no-config']);
-  assert.equal(one.status, 0, one.stderr);
+  assert.equal(one.code, 0, one.stderr);
   const report = JSON.parse(one.stdout);
   assert.equal(report.stats.rows, 600);
   assertReportSchema(report);
   const several = run(['check', join(shards, 'part-1.npy'), join(shards, 'part-2.npy'), '-q', '--no-config']);
-  assert.equal(several.status, 0, several.stderr);
+  assert.equal(several.code, 0, several.stderr);
   assert.match(several.stdout, /\n2 targets: 0 fail, 0 warn, 2 pass, 0 not checked \(exit 0\)\n/);
 });
 
 test("one target keeps today's behaviour: an unreadable target is exit 2 with no summary", () => {
   const result = run(['check', join(folder, 'missing.npy')]);
-  assert.equal(result.status, 2);
+  assert.equal(result.code, 2);
   assert.doesNotMatch(result.stderr, /targets:/);
   assert.ok(!existsSync(join(folder, 'missing.npy')));
 });
@@ -151,19 +148,19 @@ test('smoke --format md | junit | json, and -o naming the format', async () => {
   const smoke = (...args: string[]) => run(['smoke', `${DATA_DIR}docs.f32.npy`, '--questions', questions, '--query-vectors', queries, '--ids', `${DATA_DIR}docs.jsonl`, '--all', ...args]);
 
   const json = smoke('-f', 'json');
-  assert.equal(json.status, 0, json.stderr);
+  assert.equal(json.code, 0, json.stderr);
   const result = JSON.parse(json.stdout) as { recall: { at10: number }; questions: number };
   assert.equal(result.questions, 20);
 
   const markdown = smoke('--format', 'md');
-  assert.equal(markdown.status, 0, markdown.stderr);
+  assert.equal(markdown.code, 0, markdown.stderr);
   assert.match(markdown.stdout, /^## ✅ vectorclinic smoke: recall@10 /);
   assert.equal(markdown.stdout.match(/^\| (hit @\d+|miss) \|/gm)?.length, 20);
 
   // The gate the exit code applies is the one JUnit fails: above the measured recall, both fail.
   const junit = join(folder, 'smoke.xml');
   const gated = smoke('-o', junit, '--min-recall', String(Math.min(1, result.recall.at10 + 0.05)));
-  assert.equal(gated.status, 1);
+  assert.equal(gated.code, 1);
   assert.match(gated.stderr, new RegExp(`wrote ${junit}`));
   validJunit(junit);
   const xml = readFileSync(junit, 'utf8');
@@ -174,7 +171,7 @@ test('smoke --format md | junit | json, and -o naming the format', async () => {
   const config = join(folder, 'smoke.config.json');
   writeFileSync(config, JSON.stringify({ targets: [{ match: `${DATA_DIR}docs.f32.npy`, search: { ef: 64 } }] }));
   const configured = smoke('--config', config);
-  assert.equal(configured.status, 2);
+  assert.equal(configured.code, 2);
   assert.match(configured.stderr, /is searched exactly: it has no search settings/);
-  assert.equal(smoke('--config', config, '--no-config').status, 0);
+  assert.equal(smoke('--config', config, '--no-config').code, 0);
 });

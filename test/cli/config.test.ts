@@ -13,11 +13,10 @@ import { check } from '../../src/api/check.js';
 import { CONFIG_FILE } from '../../src/cli/config/config-file.js';
 import { matchesTarget } from '../../src/cli/config/target-settings.js';
 import { createManifest, writeManifest } from '../../src/manifest/index.js';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { assertReportSchema } from '../helpers/report-schema.js';
 import { DIM, DOCS, loadRows, writeNpy } from '../reports/demo-stores.js';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
 const JUNIT_XSD = new URL('../schemas/junit-10.xsd', import.meta.url).pathname;
 const project = mkdtempSync(join(tmpdir(), 'vectorclinic-config-'));
 /** Raw model-A rows: declared cosine they warn metric-mismatch (and nothing else). */
@@ -32,10 +31,7 @@ before(async () => {
 });
 after(() => rmSync(project, { recursive: true, force: true }));
 
-function run(args: readonly string[], cwd = project): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: readonly string[], cwd = project): CliRun => runCliSync(args, { cwd, env: { ...process.env, CI: 'true' } });
 
 function writeConfig(config: unknown, path = join(project, CONFIG_FILE)): void {
   writeFileSync(path, JSON.stringify(config, null, 2));
@@ -48,7 +44,7 @@ function codes(report: { findings: { code: string; accepted?: unknown }[] }, acc
 test('the config is found upward from the working directory, paths in it are relative to it, and flags override it', () => {
   writeConfig({ metric: 'cosine', sample: 500, targets: [{ match: '*.faiss', metric: 'l2' }] });
   const fromSub = run(['check', `../${RAW}`, '--json'], join(project, 'sub'));
-  assert.equal(fromSub.status, 0, fromSub.stderr);
+  assert.equal(fromSub.code, 0, fromSub.stderr);
   const report = JSON.parse(fromSub.stdout);
   assert.equal(report.policy.declared.metric, 'cosine');
   assert.equal(report.stats.sampled, 500);
@@ -68,7 +64,7 @@ test('a bad config is exit 2 naming the file, the JSON path and what was expecte
   const bad = join(project, 'sub', 'bad.json');
   writeConfig({ metric: 'cosin', targets: [{ match: '*.npy', suppress: [{ code: 'metric-mismatch' }] }], formats: ['pdf'] }, bad);
   const result = run(['check', RAW, '--config', bad]);
-  assert.equal(result.status, 2);
+  assert.equal(result.code, 2);
   assert.ok(result.stderr.startsWith(`vectorclinic: ${bad}: invalid config: `), result.stderr);
   assert.match(result.stderr, /metric: Invalid option: expected one of "cosine"\|"l2"\|"ip"/);
   assert.match(result.stderr, /targets\[0\]\.suppress\[0\]\.reason: /);
@@ -77,10 +73,10 @@ test('a bad config is exit 2 naming the file, the JSON path and what was expecte
 
   writeFileSync(bad, '{ "metric": "cosine", }');
   const syntax = run(['check', RAW, '--config', bad]);
-  assert.equal(syntax.status, 2);
+  assert.equal(syntax.code, 2);
   assert.match(syntax.stderr, /not valid JSON: .*\n {2}fix: fix the syntax/);
   const unknown = run(['check', RAW, '--config', bad.replace('bad', 'missing')]);
-  assert.equal(unknown.status, 2);
+  assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /cannot read the config file \(ENOENT\)/);
 });
 
@@ -88,7 +84,7 @@ test('a suppression with its reason: shown in every format, marked, not counted 
   const reason = 'raw vectors are normalized by the serving layer (ticket 123)';
   writeConfig({ metric: 'cosine', failOn: 'warn', formats: ['json', 'md', 'junit', 'sarif', 'html', 'text'], outDir: 'reports', targets: [{ match: '*.npy', suppress: [{ code: 'metric-mismatch', reason }] }] });
   const result = run(['check', `../${RAW}`], join(project, 'sub'));
-  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.code, 0, result.stderr);
   const reports = join(project, 'reports');
   assert.deepEqual(readdirSync(reports).sort(), ['raw.npy.html', 'raw.npy.json', 'raw.npy.md', 'raw.npy.sarif', 'raw.npy.txt', 'raw.npy.xml']);
   const report = JSON.parse(readFileSync(join(reports, 'raw.npy.json'), 'utf8'));
@@ -110,7 +106,7 @@ test('a suppression with its reason: shown in every format, marked, not counted 
 
   // Without the suppression the same config fails the gate it sets (failOn warn).
   writeConfig({ metric: 'cosine', failOn: 'warn' });
-  assert.equal(run(['check', RAW, '-q']).status, 1);
+  assert.equal(run(['check', RAW, '-q']).code, 1);
 });
 
 test('a suppression in the store manifest applies to that store, with the manifest as its source', async () => {
@@ -136,13 +132,13 @@ test('--baseline: only findings not in the baseline count; a finding that got wo
   rmSync(join(project, CONFIG_FILE), { force: true });
   const baseline = join(project, 'baseline.json');
   const first = run(['check', FAILING, '-o', baseline]);
-  assert.equal(first.status, 1);
+  assert.equal(first.code, 1);
   const known = JSON.parse(readFileSync(baseline, 'utf8'));
   assert.ok(known.findings.some((finding: { severity: string }) => finding.severity === 'fail'));
 
   // Same store again (numbers in messages may move; code + target is what matches).
   const again = run(['check', FAILING, '--json', '--baseline', baseline]);
-  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.code, 0, again.stderr);
   const report = JSON.parse(again.stdout);
   assertReportSchema(report, 'baselined');
   assert.equal(report.verdict, 'pass');
@@ -154,37 +150,37 @@ test('--baseline: only findings not in the baseline count; a finding that got wo
   const softened = { ...known, findings: known.findings.map((finding: { severity: string }) => (finding === fails[0] ? { ...finding, severity: 'warn' } : finding)) };
   writeFileSync(baseline, JSON.stringify(softened));
   const worse = run(['check', FAILING, '--json', '--baseline', baseline]);
-  assert.equal(worse.status, 1);
+  assert.equal(worse.code, 1);
   assert.deepEqual(codes(JSON.parse(worse.stdout), false), [fails[0].code]);
 
   // Another target's findings are not in this baseline: every one counts, and the report says why.
   const other = run(['check', RAW, '--metric', 'cosine', '--fail-on', 'warn', '--json', '--baseline', baseline]);
-  assert.equal(other.status, 1);
+  assert.equal(other.code, 1);
   assert.match(JSON.parse(other.stdout).notes.join('\n'), /has no report for .*raw\.npy: every finding counts as new/);
 
   const notReport = join(project, 'sub', 'not-a-report.json');
   writeFileSync(notReport, '{"hello": 1}');
   const bad = run(['check', RAW, '--baseline', notReport]);
-  assert.equal(bad.status, 2);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /not a vectorclinic JSON report/);
 });
 
 test('init writes a config from a first check, never overwrites one without --force, and the next check uses it', () => {
   rmSync(join(project, CONFIG_FILE), { force: true });
   const init = run(['init', FAILING]);
-  assert.equal(init.status, 0, init.stderr);
+  assert.equal(init.code, 0, init.stderr);
   const written = JSON.parse(readFileSync(join(project, CONFIG_FILE), 'utf8'));
   assert.deepEqual(written.targets, [{ match: FAILING, metric: 'ip', dim: 128 }]);
   assert.match(init.stdout, /note: metric ip is the index's metric: check that it is the model's/);
   assert.match(init.stdout, /finding\(s\) at warn or fail .*--baseline/);
 
   const again = run(['init', RAW]);
-  assert.equal(again.status, 2);
+  assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists\n {2}fix: edit it, or run init again with --force/);
   assert.deepEqual(JSON.parse(readFileSync(join(project, CONFIG_FILE), 'utf8')), written);
 
   const forced = run(['init', RAW, '--force']);
-  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /no metric recorded/);
   assert.deepEqual(JSON.parse(readFileSync(join(project, CONFIG_FILE), 'utf8')).targets, [{ match: RAW, dim: 128 }]);
   assert.ok(existsSync(join(project, CONFIG_FILE)));

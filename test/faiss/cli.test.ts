@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, test } from 'node:test';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { fixturePath } from './fixtures.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(`${tmpdir()}/vectorclinic-faiss-cli-`);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]): CliRun => runCliSync(['check', ...args]);
 
 test('check on a clean FAISS index exits 0 with a JSON report', () => {
   const { code, stdout } = cli(fixturePath('hnsw_ip_unit'), '--metric', 'cosine', '--dim', '128', '--format', 'json');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { AuditQueries } from '../../src/gather/ann-audit.js';
 import type { AnnAudit } from '../../src/gather/artifacts.js';
 import { gather, type GatherOptions } from '../../src/gather/gather.js';
-import { storedVectorsReference } from '../../src/gather/exact-reference.js';
+import { storedVectorsAnswer } from '../../src/gather/exact-reference.js';
 import { StreamedExactSearch } from '../../src/gather/streamed-exact.js';
 import { exactTopK } from '../../src/math/exact-top-k.js';
 import { Rng } from '../../src/math/rng.js';
@@ -21,7 +21,7 @@ const comparable = (audit: AnnAudit | undefined): unknown => audit && { ...audit
 async function audited(path: string, extra: Partial<GatherOptions>): Promise<AnnAudit | undefined> {
   const source = await openSource(path, {});
   try {
-    const artifacts = await gather(source, { from: 'options' }, { ...options(extra), exactReference: (description, audit) => storedVectorsReference(source, description, audit) });
+    const artifacts = await gather(source, { from: 'options' }, { ...options(extra), exactReference: (description, audit) => storedVectorsAnswer(source, description, audit) });
     return artifacts.annAudit;
   } finally {
     await source.close();
@@ -117,7 +117,7 @@ test('a streamed search that projects past its share of the budget stops and say
   const rng = new Rng(4);
   const dim = 8;
   const queries: AuditQueries = { data: gaussian(5, dim, rng), count: 5, dim, origin: 'sampled-rows' };
-  const search = await StreamedExactSearch.open({ queries, metric: 'ip', k: 10, totalRows: 1000, budgetSeconds: 1e-9, description: 'test' });
+  const search = await StreamedExactSearch.open({ queries, metric: 'ip', k: 10, totalRows: 1000, auditBudget: 1e-9, description: 'test' });
   const block = gaussian(100, dim, rng);
   for (let start = 0; start < 1000; start += 100) await search.offer({ dim, count: 100, start, data: block }, () => true);
   const outcome = await search.finish((row) => row);

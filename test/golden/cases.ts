@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { check } from '../../src/index.js';
 import { formatJson } from '../../src/reporters/json.js';
 import { readNpyF32 } from '../helpers/npy.js';
-import { runCli as runCliProcess } from '../stores/helpers.js';
+import { runCli as runCliProcess } from '../helpers/cli.js';
 import { normalizeJson } from './normalize.js';
 
 /**

@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readManifest } from '../../src/manifest/manifest.js';
 import { writeNpy } from '../../src/io/npy-writer.js';
 import { openNpy } from '../../src/sources/files/npy.js';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { DIM, loadRows } from '../rebuild/shared-data.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
+const cli = (...args: string[]): CliRun => runCliSync(args);
 
 test('vectorclinic guard: clean .npy + manifest, rejected rows quarantined, exit 1 when rows were rejected', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vc-guard-cli-'));
@@ -25,7 +23,7 @@ test('vectorclinic guard: clean .npy + manifest, rejected rows quarantined, exit
   const out = join(dir, 'clean.npy');
   const quarantine = join(dir, 'bad.jsonl');
   const run = cli('guard', input, '--dim', String(DIM), '--metric', 'cosine', '--out', out, '--quarantine', quarantine, '--format', 'json');
-  assert.equal(run.status, 1, run.stderr);
+  assert.equal(run.code, 1, run.stderr);
   const result = JSON.parse(run.stdout) as { totals: { ingested: number; accepted: number; rejected: number } };
   assert.deepEqual([result.totals.ingested, result.totals.accepted, result.totals.rejected], [rows, rows - 2, 2]);
   const quarantined = readFileSync(quarantine, 'utf8')
@@ -47,16 +45,16 @@ test('vectorclinic guard: clean .npy + manifest, rejected rows quarantined, exit
   assert.equal(manifest?.manifest.normalized, true);
 
   const again = cli('guard', out, '--dim', String(DIM), '--metric', 'cosine', '--out', join(dir, 'again.npy'));
-  assert.equal(again.status, 0, 'a clean file passes: nothing rejected');
+  assert.equal(again.code, 0, 'a clean file passes: nothing rejected');
   assert.match(again.stdout, /normalized 0 rows, 298 already unit length/);
 
   const wrongDim = cli('guard', input, '--dim', '64', '--metric', 'cosine', '--out', join(dir, 'x.npy'));
-  assert.equal(wrongDim.status, 1);
+  assert.equal(wrongDim.code, 1);
   assert.match(wrongDim.stdout, /rejected 300 \(dimension 300\)/);
 
   writeFileSync(join(dir, 'broken.npy'), 'not numpy');
   const broken = cli('guard', join(dir, 'broken.npy'), '--dim', '8', '--metric', 'cosine', '--out', join(dir, 'y.npy'));
-  assert.equal(broken.status, 2);
+  assert.equal(broken.code, 2);
   assert.equal(broken.stderr.split('\n').filter(Boolean).length <= 2, true, broken.stderr);
   assert.doesNotMatch(broken.stderr, /\n\s+at /, 'no stack trace');
 });
@@ -68,7 +66,7 @@ test('rows a reader cannot decode are ingested and refused, never dropped unseen
   writeFileSync(input, ['{"id":"a","vector":[1,0,0]}', '{"id":"b","vector":[1,0]}', '{"id":"c","vector":null}', '{"id":"d","vector":[0,1,0]}', ''].join('\n'));
   const quarantine = join(dir, 'bad.jsonl');
   const run = cli('guard', input, '--dim', '3', '--metric', 'cosine', '--out', join(dir, 'clean.npy'), '--quarantine', quarantine, '--format', 'json');
-  assert.equal(run.status, 1, run.stderr);
+  assert.equal(run.code, 1, run.stderr);
   const result = JSON.parse(run.stdout) as { totals: { ingested: number; accepted: number; rejected: number; causes: Record<string, number> }; firstRejected: { row: number; cause: string }[] };
   assert.deepEqual([result.totals.ingested, result.totals.accepted, result.totals.rejected], [4, 2, 2]);
   assert.equal(result.totals.causes.dimension, 1);
@@ -93,6 +91,6 @@ test('rows a reader cannot decode are ingested and refused, never dropped unseen
   );
 
   const plan = cli('rebuild', input, '--dim', '3', '--metric', 'cosine', '--index', 'flat', '--out', join(dir, 'rebuilt.npy'));
-  assert.equal(plan.status, 0, plan.stderr);
+  assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, /reject bad rows: 1 dimension, 1 unreadable → 2 rows/);
 });

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { checkByCode } from '../../src/checks/registry.js';
 import { checkDoc } from '../../src/reporters/check-doc.js';
 import { explainCheck } from '../../src/reporters/check-explain.js';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { DIM, DOCS, loadRows, writeNpy } from './demo-stores.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -23,19 +24,16 @@ before(async () => {
 });
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-function run(args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' }): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' }): CliRun => runCliSync(args, { env });
 
 test('--fail-on sets the exit code: a warning passes by default and fails with --fail-on warn', () => {
   const plain = run(['check', warnOnly, '--metric', 'cosine']);
-  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(plain.code, 0, plain.stderr);
   assert.match(plain.stdout, /^WARN \[No\.8\]: 1 warn, \d+ passed, \d+ not run in /m);
   assert.equal(plain.stderr, '', 'nothing on stderr in a pipe');
 
   const strict = run(['check', warnOnly, '--metric', 'cosine', '--fail-on', 'warn', '--json', '--verbose']);
-  assert.equal(strict.status, 1);
+  assert.equal(strict.code, 1);
   const report = JSON.parse(strict.stdout);
   assert.deepEqual(
     report.findings.map((f: { code: string }) => f.code),
@@ -48,7 +46,7 @@ test('--fail-on sets the exit code: a warning passes by default and fails with -
 test('--format html --out writes one page and --quiet keeps stderr silent even with --verbose', () => {
   const out = join(folder, 'report.html');
   const result = run(['check', warnOnly, '--metric', 'cosine', '--format', 'html', '--out', out, '--quiet', '--verbose']);
-  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, '');
   assert.equal(result.stderr, '');
   const html = readFileSync(out, 'utf8');
@@ -86,7 +84,7 @@ test('an index audit names its phases on a terminal: the exact top-k over the re
 
 test('explain prints the check documentation for a terminal (plain in a pipe), Markdown on request; labels too; typos get a suggestion', () => {
   const explained = run(['explain', 'mixed-norm-shards']);
-  assert.equal(explained.status, 0);
+  assert.equal(explained.code, 0);
   assert.equal(explained.stdout, `${explainCheck(checkByCode('mixed-norm-shards')!.meta, false)}\n`);
   assert.doesNotMatch(explained.stdout, /^#|\||`|\*\*|\x1b\[/m, 'no Markdown and no colour codes in a pipe');
   assert.match(explained.stdout, /^FIX\n {2}Normalize/m);
@@ -100,16 +98,16 @@ test('explain prints the check documentation for a terminal (plain in a pipe), M
 
   for (const spelling of ['No.8', 'no.14', 'NO16']) {
     const label = run(['explain', spelling]);
-    assert.equal(label.status, 0, `${spelling}: ${label.stderr}`);
+    assert.equal(label.code, 0, `${spelling}: ${label.stderr}`);
     assert.match(label.stdout, /^No\.(8|14|16): \S/);
     assert.match(label.stdout, /REPORTED BY\n {2}[a-z-]+ /);
   }
   assert.match(run(['explain', 'no.14']).stdout, /stale-codebook/);
 
   const typo = run(['explain', 'ann-recal']);
-  assert.equal(typo.status, 2);
+  assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^vectorclinic: explain: unknown finding code 'ann-recal'; did you mean 'ann-recall'\?\n {2}fix: known codes: .*zero-vectors.*labels: No\.8, No\.14, No\.16/);
   const unknown = run(['explain', 'no-such-code']);
-  assert.equal(unknown.status, 2);
+  assert.equal(unknown.code, 2);
   assert.doesNotMatch(unknown.stderr, /did you mean|\n\s+at /);
 });

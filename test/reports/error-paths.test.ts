@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { DIM, DOCS, loadRows, writeNpy } from './demo-stores.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -21,14 +22,11 @@ before(async () => {
 });
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-function run(args: readonly string[], input?: Buffer): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, ...(input ? { input } : {}) });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: readonly string[], input?: Buffer): CliRun => runCliSync(args, { env: { ...process.env, CI: 'true' }, input });
 
 /** One clear message: exit 2, no stack trace, no "internal error". */
-function assertUsageError(result: { status: number | null; stderr: string }, pattern: RegExp): void {
-  assert.equal(result.status, 2, result.stderr);
+function assertUsageError(result: CliRun, pattern: RegExp): void {
+  assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, pattern);
   assert.doesNotMatch(result.stderr, /internal error|this is a bug|\n\s+at /);
 }
@@ -46,9 +44,9 @@ test('--out into a missing folder, under a file, or naming a folder: exit 2 befo
 test('--out writes the whole report to a file, and to a device such as /dev/null', () => {
   const out = join(folder, 'report.json');
   const written = run(['check', docs, '--json', '--out', out]);
-  assert.equal(written.status, 0, written.stderr);
+  assert.equal(written.code, 0, written.stderr);
   assert.equal(JSON.parse(readFileSync(out, 'utf8')).target, docs);
-  assert.equal(run(['check', docs, '--out', '/dev/null']).status, 0);
+  assert.equal(run(['check', docs, '--out', '/dev/null']).code, 0);
 });
 
 test('standard input as `-` or a pipe through /dev/stdin: exit 2, says it is not supported and to save to a file', () => {
@@ -81,7 +79,7 @@ test('--version and -V print the package version (without loading every subcomma
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   for (const flag of ['--version', '-V']) {
     const result = run([flag]);
-    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, `${version}\n`);
   }
 });

@@ -1,18 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readIdSidecar } from '../../src/manifest/ids.js';
 import { manifestFilePath, readManifest } from '../../src/manifest/manifest.js';
 import { writeNpy } from '../../src/io/npy-writer.js';
 import type { SmokeResult } from '../../src/smoke/index.js';
+import { type CliRun, runCliSync } from '../helpers/cli.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
+const cli = (...args: string[]): CliRun => runCliSync(args);
 const DOCS = `${DATA_DIR}docs.jsonl`;
 const QUESTIONS = `${DATA_DIR}queries.jsonl`;
 const QUERIES = `${DATA_DIR}queries.f32.npy`;
@@ -48,7 +46,7 @@ test('guard → rebuild → smoke on the real corpus with rejected rows: documen
 
   const clean = join(dir, 'clean.npy');
   const guarded = cli('guard', input, '--dim', String(DIM), '--metric', 'cosine', '--out', clean, '--quarantine', join(dir, 'bad.jsonl'));
-  assert.equal(guarded.status, 1, guarded.stderr);
+  assert.equal(guarded.code, 1, guarded.stderr);
   assert.match(guarded.stdout, /accepted 19,995 \+ rejected 5 \(nonfinite 2, zero 3\)/);
   const kept = readManifest(clean)!;
   const keptIds = readIdSidecar(manifestFilePath(kept.path, kept.manifest.ids!));
@@ -69,16 +67,16 @@ test('guard → rebuild → smoke on the real corpus with rejected rows: documen
       .join('\n') + '\n',
   );
   const wrong = cli('rebuild', clean, '--metric', 'cosine', '--index', 'hnsw', '--ids', shortIds, '--out', join(dir, 'x.hnsw'));
-  assert.equal(wrong.status, 2);
+  assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /the id file has 100 ids for 19,995 rows\n {2}fix: .*19,995 lines, or 20,000 \(one per row of .*in\.npy/);
 
   const index = join(dir, 'docs.hnsw');
   const rebuilt = cli('rebuild', clean, '--metric', 'cosine', '--index', 'hnsw', '--dedup', '--ids', DOCS, '--out', index, '--apply', '--no-check');
-  assert.equal(rebuilt.status, 0, rebuilt.stderr);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.match(rebuilt.stdout, /document ids: the ids in .*docs\.jsonl, for the rows of .*in\.npy this file kept/);
 
   const smoked = cli('smoke', index, '--questions', QUESTIONS, '--query-vectors', QUERIES, '--format', 'json');
-  assert.equal(smoked.status, 0, smoked.stderr);
+  assert.equal(smoked.code, 0, smoked.stderr);
   const result = JSON.parse(smoked.stdout) as SmokeResult;
   assert.equal(result.questions, 2000);
   assert.equal(
@@ -99,9 +97,9 @@ test('guard → rebuild → smoke on the real corpus with rejected rows: documen
 
   // Guard given the ids keeps them itself: a rebuild then needs no --ids at all.
   const named = join(dir, 'named.npy');
-  assert.equal(cli('guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', DOCS, '--out', named).status, 1);
+  assert.equal(cli('guard', input, '--dim', String(DIM), '--metric', 'cosine', '--ids', DOCS, '--out', named).code, 1);
   const plan = cli('rebuild', named, '--metric', 'cosine', '--index', 'flat', '--out', join(dir, 'flat.npy'), '--apply', '--no-check');
-  assert.equal(plan.status, 0, plan.stderr);
+  assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, /document ids: the id list in the manifest \(named\.npy\.[\w-]+\.ids\.jsonl\)/);
   const flat = JSON.parse(cli('smoke', join(dir, 'flat.npy'), '--questions', QUESTIONS, '--query-vectors', QUERIES, '--format', 'json').stdout) as SmokeResult;
   assert.equal(flat.ids.found, result.ids.found);

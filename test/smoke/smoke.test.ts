@@ -1,24 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { VectorclinicError } from '../../src/errors.js';
 import { exactSearch } from '../../src/math/top-k.js';
 import { writeNpy } from '../../src/io/npy-writer.js';
 import { compareSmoke, smoke } from '../../src/smoke/index.js';
 import { guardFile } from '../../src/guard/guard-file.js';
 import { wilsonInterval } from '../../src/math/bounds.js';
+import { runCliSync } from '../helpers/cli.js';
 import { DATA_DIR, DIM, loadRows } from '../rebuild/shared-data.js';
 
 const QUESTIONS = 150;
 const DOCS = `${DATA_DIR}docs.jsonl`;
 const DOC_VECTORS = `${DATA_DIR}docs.f32.npy`;
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 interface QueryLine {
   readonly question: string;
@@ -183,8 +181,8 @@ test('smoke refuses to score when most expected ids are not in the target: row n
     assert.match(error.hint ?? '', /check that --ids .*docs\.jsonl holds the ids the questions use.*--id-field NAME if they are not in "text"/);
     return true;
   });
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries], { encoding: 'utf8' });
-  assert.equal(cli.status, 2, cli.stderr);
+  const cli = runCliSync(['smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries]);
+  assert.equal(cli.code, 2, cli.stderr);
   assert.equal(cli.stdout, '', 'no recall printed');
   assert.match(cli.stderr, /only 0 of 150 distinct expected ids/);
 });
@@ -221,8 +219,8 @@ test('a store holding half or more of the expected documents is scored (the rest
   const scored = await smoke(enough.path, { questions, embedding, ids: enough.ids });
   assert.equal(scored.ids.expected, expected.length);
   assert.equal(scored.ids.found, Math.ceil(expected.length / 2));
-  const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', enough.path, '--questions', questions, '--query-vectors', queries, '--ids', enough.ids], { encoding: 'utf8' });
-  assert.equal(text.status, 0, text.stderr);
+  const text = runCliSync(['smoke', enough.path, '--questions', questions, '--query-vectors', queries, '--ids', enough.ids]);
+  assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`${expected.length - Math.ceil(expected.length / 2)} of ${expected.length} expected ids are not in the target, which answers in the ids in .*: their questions count as misses`));
   const few = store(Math.ceil(expected.length / 2) - 1, 'few');
   await assert.rejects(
@@ -285,10 +283,8 @@ test('--compare: the same questions against a model-swapped store and the right 
   // The same target twice: no change, and an interval that says so.
   const same = await compareSmoke(DOC_VECTORS, DOC_VECTORS, { questions, embedding: { kind: 'file', path: queries }, ids: DOCS });
   assert.deepEqual(same.deltaIntervals.recallAt10, { low: 0, high: 0, method: 'paired bootstrap' });
-  const text = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--compare', `${DATA_DIR}docs_model_b.f32.npy`, DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], {
-    encoding: 'utf8',
-  });
-  assert.equal(text.status, 0, text.stderr);
+  const text = runCliSync(['smoke', '--compare', `${DATA_DIR}docs_model_b.f32.npy`, DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS]);
+  assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /change recall@10 \+0\.\d+ \[\+0\.\d+, \+0\.\d+\]/);
   assert.match(text.stdout, /@10 0\.\d+ \[0\.\d+, 0\.\d+\]/);
 });
@@ -381,9 +377,9 @@ test('a malformed questions file names the line and byte offset', async (t) => {
 test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   const dir = tempDir(t);
   const { questions, queries } = await subset(dir);
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS, ...args], { encoding: 'utf8' });
+  const run = (...args: string[]) => runCliSync(['smoke', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS, ...args]);
   const ok = run('--format', 'json');
-  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.code, 0, ok.stderr);
   const json = JSON.parse(ok.stdout) as { questions: number; intervals: { recallAt10: { low: number; high: number; method: string } } };
   assert.equal(json.questions, QUESTIONS);
   assert.equal(json.intervals.recallAt10.method, 'wilson');
@@ -403,18 +399,16 @@ test('CLI: JSON output, --min-recall gate and exit codes', async (t) => {
   assert.match(text.stdout, /95% intervals: Wilson score \(one answer per question\); percentile bootstrap over questions/);
   assert.match(text.stdout, /all 150 questions/);
   const gated = run('--min-recall', '0.99', '--all');
-  assert.equal(gated.status, 1);
-  const usage = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', DOC_VECTORS, '--questions', questions], { encoding: 'utf8' });
-  assert.equal(usage.status, 2);
+  assert.equal(gated.code, 1);
+  const usage = runCliSync(['smoke', DOC_VECTORS, '--questions', questions]);
+  assert.equal(usage.code, 2);
   assert.match(usage.stderr, /no query vectors\n {2}fix: pass --query-vectors/);
   const malformed = run('--search', 'ef=fast');
-  assert.equal(malformed.status, 2);
+  assert.equal(malformed.code, 2);
   assert.match(malformed.stderr, /--search takes name=value with a positive integer value, got 'ef=fast'/);
   // Repeatable, and a target after it stays the target.
-  const exact = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'smoke', '--search', 'ef=64', '--search', 'nprobes=2', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS], {
-    encoding: 'utf8',
-  });
-  assert.equal(exact.status, 2);
+  const exact = runCliSync(['smoke', '--search', 'ef=64', '--search', 'nprobes=2', DOC_VECTORS, '--questions', questions, '--query-vectors', queries, '--ids', DOCS]);
+  assert.equal(exact.code, 2);
   assert.match(exact.stderr, /is searched exactly: it has no search settings/);
 });
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { type CliRun, runCli } from '../helpers/cli.js';
 import { columnar } from './columnar.js';
-import { fixtures, repoRoot } from './helpers.js';
+import { fixtures } from './helpers.js';
 import { patchArrowBatchRows, patchParquetRowCount } from './patch.js';
 
 /**
@@ -83,39 +83,25 @@ const notApplicable: Record<string, string> = {
   'jsonl claims 10^12 rows': 'JSONL stores no row count; rows are counted by the line index',
 };
 
-interface CliRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+interface TimedRun extends CliRun {
   readonly milliseconds: number;
 }
 
-function runCli(args: readonly string[]): Promise<CliRun> {
+async function runCheck(args: readonly string[]): Promise<TimedRun> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, NO_COLOR: '1', VECTORCLINIC_DEBUG: '' },
-      timeout: CASE_TIMEOUT_MS,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, milliseconds: performance.now() - started }));
-  });
+  const run = await runCli(['check', ...args], { env: { ...process.env, NO_COLOR: '1', VECTORCLINIC_DEBUG: '' }, timeoutMs: CASE_TIMEOUT_MS });
+  return { ...run, milliseconds: performance.now() - started };
 }
 
 /** Run all cases, a few at a time: each is a separate node process. */
 const results = (async () => {
-  const out = new Map<BadInput, CliRun>();
+  const out = new Map<BadInput, TimedRun>();
   const queue = [...cases];
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const path = join(dir, next.name);
       writeFileSync(path, next.bytes);
-      out.set(next, await runCli([path, ...(next.args ?? [])]));
+      out.set(next, await runCheck([path, ...(next.args ?? [])]));
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_CLI_RUNS }, worker));
@@ -132,9 +118,9 @@ for (const format of ['npy', 'fvecs', 'bvecs', 'jsonl', 'parquet', 'arrow']) {
         assert.ok(notApplicable[`${format} ${fault}`], `${format}: a case or a reason for '${fault}'`);
         continue;
       }
-      const run = runs.get(badInput) as CliRun;
+      const run = runs.get(badInput) as TimedRun;
       const label = `${format} ${fault}: ${JSON.stringify(run.stderr)}`;
-      assert.equal(run.status, 2, label);
+      assert.equal(run.code, 2, label);
       assert.equal(run.stdout, '', label);
       const lines = run.stderr.trimEnd().split('\n');
       assert.ok(lines.length <= 2, `one message (and its fix): ${label}`);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { VectorclinicError } from '../../src/errors.js';
 import { openSource } from '../../src/sources/open-source.js';
+import { type CliRun, runCli, runTsx } from '../helpers/cli.js';
 import { fixtures, repoRoot } from './helpers.js';
 
 /**
@@ -126,24 +126,7 @@ test('a parquet-wasm panic (RuntimeError: unreachable, thrown from a microtask) 
   assert.equal(await refusal('valid.parquet'), undefined);
 });
 
-interface CliRun {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: readonly string[], script = 'src/cli.ts'): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', VECTORCLINIC_DEBUG: '' }, timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
-}
+const run = (args: readonly string[]): Promise<CliRun> => runCli(args, { env: { ...process.env, NO_COLOR: '1', VECTORCLINIC_DEBUG: '' }, timeoutMs: 60_000 });
 
 test('through the CLI: each corrupt file exits 2 with one message naming it and a byte or row', async () => {
   const cases: [string, RegExp][] = [
@@ -154,7 +137,7 @@ test('through the CLI: each corrupt file exits 2 with one message naming it and 
   ];
   const runs = await Promise.all(cases.map(([name]) => run(['check', corrupt(name), '--format', 'json', '--quiet'])));
   cases.forEach(([name, message], i) => {
-    const { status, stdout, stderr } = runs[i] as CliRun;
+    const { code: status, stdout, stderr } = runs[i] as CliRun;
     const label = `${name}: ${stderr}`;
     assert.equal(status, 2, label);
     assert.equal(stdout, '', label);
@@ -168,22 +151,13 @@ test('through the CLI: each corrupt file exits 2 with one message naming it and 
 
 test('anything escaping the command (a throw in a callback, an unawaited rejection) exits 3 with one line', async () => {
   const escaping = (code: string): string[] => ['--input-type=module', '-e', `const { installCrashHandler } = await import(${JSON.stringify(join(repoRoot, 'src/cli/crash-handler.ts'))}); installCrashHandler(); ${code}`];
-  const runInline = (args: string[]): Promise<CliRun> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, env: { ...process.env, VECTORCLINIC_DEBUG: '' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-    });
+  const runInline = (args: string[]): Promise<CliRun> => runTsx(args, { env: { ...process.env, VECTORCLINIC_DEBUG: '' } });
   const [thrown, rejected] = await Promise.all([runInline(escaping("setTimeout(() => { throw new TypeError('boom in a callback'); }, 1);")), runInline(escaping("Promise.reject(new Error('nobody awaited this'));"))]);
   for (const [result, text] of [
     [thrown, 'boom in a callback'],
     [rejected, 'nobody awaited this'],
   ] as const) {
-    assert.equal(result.status, 3, result.stderr);
+    assert.equal(result.code, 3, result.stderr);
     assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`^vectorclinic: internal error \\(escaped the command\\): ${text}; this is a bug`));
   }

@@ -17,6 +17,6 @@ export function decodeRow(value: string, binary: 'float32' | 'float16' | undefin
   }
   const length = bytes.write(value, 'base64');
   if (length !== bytes.length || bytes.readInt16BE(0) !== dim) return false;
-  decodeElements({ storage: binary, bytes: binary === 'float16' ? 2 : 4, littleEndian: false }, bytes, 4, dim, out, slot * dim);
+  decodeElements({ storage: binary, bytes: binary === 'float16' ? 2 : 4, littleEndian: false }, { bytes, byteOffset: 4, count: dim, out, outOffset: slot * dim });
   return true;
 }

@@ -34,7 +34,10 @@ export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 
   if (!pgvector) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.out)?.[1]?.toLowerCase();
     if (scheme && scheme !== 'file') {
-      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, { where: '--out', hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, sqlite://PATH?table=T, duckdb://FILE?table=T, or an index file' });
+      throw new UsageError(`rebuild cannot write into ${scheme}:// stores`, {
+        where: '--out',
+        hint: 'write postgres://…?table=T, pglite://DIR?table=T, lancedb://DIR/TABLE, sqlite://PATH?table=T, duckdb://FILE?table=T, or an index file',
+      });
     }
     return undefined;
   }

@@ -1,3 +1,4 @@
+import type { DecodeSpan } from '../../io/decode.js';
 import type { ProductQuantizer } from './index-tree.js';
 
 /**
@@ -20,8 +21,9 @@ export function subCode(pq: ProductQuantizer, bytes: Uint8Array, offset: number,
   return value;
 }
 
-/** Decode `count` PQ codes into vectors: sub-vector j is centroid code_j of sub-quantizer j. */
-export function decodeProductCodes(pq: ProductQuantizer, bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number): void {
+/** Decode `rows.count` PQ codes into vectors: sub-vector j is centroid code_j of sub-quantizer j. */
+export function decodeProductCodes(pq: ProductQuantizer, rows: DecodeSpan): void {
+  const { bytes, byteOffset, count, out, outOffset } = rows;
   const { m, ksub, dsub, codeSize, centroids } = pq;
   for (let r = 0; r < count; r++) {
     const codes = byteOffset + r * codeSize;

@@ -21,7 +21,8 @@ export function readRowIds(file: LocalFile, resolved: ResolvedIndex, layout: Row
     labels = new BigInt64Array(layout.rows);
     for (let s = 0; s < layout.segmentStart.length; s++) {
       const list = layout.segmentList[s] as number;
-      readInt64(file, ivf.lists.idsOffsets[list] as number, segmentRows(layout, s), labels, layout.segmentStart[s] as number, `the ids of inverted list ${list}`);
+      const start = layout.segmentStart[s] as number;
+      readInt64(file, labels.subarray(start, start + segmentRows(layout, s)), { offset: ivf.lists.idsOffsets[list] as number, what: `the ids of inverted list ${list}` });
     }
   } else {
     labels = new BigInt64Array(layout.rows);
@@ -30,7 +31,7 @@ export function readRowIds(file: LocalFile, resolved: ResolvedIndex, layout: Row
   for (const idMap of resolved.idMaps) {
     const ntotal = idMap.header.ntotal;
     const map = new BigInt64Array(ntotal);
-    readInt64(file, idMap.idsOffset, ntotal, map, 0, `the ids of ${idMap.className}`);
+    readInt64(file, map, { offset: idMap.idsOffset, what: `the ids of ${idMap.className}` });
     for (let row = 0; row < labels.length; row++) {
       const label = labels[row] as bigint;
       if (label < 0n || label >= BigInt(ntotal)) {
@@ -49,11 +50,14 @@ export function readRowIds(file: LocalFile, resolved: ResolvedIndex, layout: Row
   return { ids: { values: labels, kind: outer?.two ? 'idmap2' : 'idmap' } };
 }
 
-function readInt64(file: LocalFile, offset: number, count: number, out: BigInt64Array, outOffset: number, what: string): void {
+/** Fill `out` with the little-endian int64 values stored at `at.offset` (`at.what` names them in errors). */
+function readInt64(file: LocalFile, out: BigInt64Array, at: { offset: number; what: string }): void {
+  const { offset, what } = at;
+  const count = out.length;
   for (let done = 0; done < count; done += IDS_PER_READ) {
     const n = Math.min(IDS_PER_READ, count - done);
     const bytes = file.read(offset + done * 8, n * 8, what);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) out[outOffset + done + i] = view.getBigInt64(i * 8, true);
+    for (let i = 0; i < n; i++) out[done + i] = view.getBigInt64(i * 8, true);
   }
 }

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { InputError } from '../../errors.js';
-import { decodeElements } from '../../io/decode.js';
+import { decodeElements, type DecodeSpan } from '../../io/decode.js';
 import type { LocalFile } from '../files/local-file.js';
 import { normToleranceFor } from '../files/norm-tolerance.js';
 import type { StorageType } from '../source.js';
@@ -20,6 +20,18 @@ const PQ_NORM_TOLERANCE = 0.2;
 
 const FLOAT32 = { storage: 'float32', bytes: 4, littleEndian: true } as const;
 
+/** Which rows of a segment to read, and where their decoded floats go. */
+export interface SegmentRead {
+  readonly segment: number;
+  /** First row to read, counted from the segment's start. */
+  readonly first: number;
+  readonly count: number;
+  readonly out: Float32Array;
+  readonly outOffset?: number;
+  /** A reused staging buffer for the raw bytes, taken when big enough. */
+  readonly scratch?: Uint8Array;
+}
+
 /** How one stored row turns into `dim` float32 values. */
 export interface RowCodec {
   readonly codeSize: number;
@@ -28,8 +40,8 @@ export interface RowCodec {
   readonly normTolerance: number;
   /** Codes are the float32 values themselves (flat storage): reads can land in the output directly. */
   readonly rawFloat32?: boolean;
-  /** Decode `count` rows of codes from `bytes` at `byteOffset`; `list` is the IVF list (−1 outside IVF). */
-  decode(bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number, list: number): void;
+  /** Decode `rows.count` rows of codes; `list` is the IVF list (−1 outside IVF). */
+  decode(rows: DecodeSpan, list: number): void;
 }
 
 /**
@@ -143,7 +155,8 @@ export function segmentRows(layout: RowLayout, s: number): number {
  * go through `scratch` when it is big enough: sampling reads thousands of single rows, and a fresh
  * buffer per read costs more than the read itself.
  */
-export function readSegmentRows(file: LocalFile, layout: RowLayout, s: number, first: number, count: number, out: Float32Array, outOffset = 0, scratch?: Uint8Array): void {
+export function readSegmentRows(file: LocalFile, layout: RowLayout, read: SegmentRead): void {
+  const { segment: s, first, count, out, outOffset = 0, scratch } = read;
   const { codec } = layout;
   const length = count * codec.codeSize;
   const offset = (layout.segmentOffset[s] as number) + first * codec.codeSize;
@@ -155,7 +168,7 @@ export function readSegmentRows(file: LocalFile, layout: RowLayout, s: number, f
   }
   const bytes = scratch && scratch.byteLength >= length ? scratch.subarray(0, length) : new Uint8Array(length);
   file.readInto(bytes, offset, 'stored vectors');
-  codec.decode(bytes, 0, count, out, outOffset, layout.segmentList[s] as number);
+  codec.decode({ bytes, byteOffset: 0, count, out, outOffset }, layout.segmentList[s] as number);
 }
 
 /** Float32 values can be read in place only on a little-endian host (every platform Node ships for). */
@@ -168,7 +181,7 @@ function floatCodec(dim: number): RowCodec {
     storage: 'float32',
     lossy: false,
     normTolerance: normToleranceFor('float32', dim),
-    decode: (bytes, byteOffset, count, out, outOffset) => decodeElements(FLOAT32, bytes, byteOffset, count * dim, out, outOffset),
+    decode: (rows) => decodeElements(FLOAT32, { ...rows, count: rows.count * dim }),
   };
 }
 
@@ -178,9 +191,9 @@ function pqCodec(pq: PqNode['pq'], centroids?: Float32Array): RowCodec {
     storage: 'pq',
     lossy: true,
     normTolerance: PQ_NORM_TOLERANCE,
-    decode(bytes, byteOffset, count, out, outOffset, list) {
-      decodeProductCodes(pq, bytes, byteOffset, count, out, outOffset);
-      if (centroids) addCentroid(centroids, pq.d, list, count, out, outOffset);
+    decode(rows, list) {
+      decodeProductCodes(pq, rows);
+      if (centroids) addCentroid(centroids.subarray(list * pq.d, (list + 1) * pq.d), rows);
     },
   };
 }
@@ -194,18 +207,19 @@ function sqCodec(sq: SqNode['sq'], centroids?: Float32Array): RowCodec {
     storage,
     lossy: rangeCoded,
     normTolerance: rangeCoded ? Math.max(normToleranceFor('float32', d), maxDecodeError(sq)) : normToleranceFor(storage, d),
-    decode(bytes, byteOffset, count, out, outOffset, list) {
-      decodeScalarCodes(sq, bytes, byteOffset, count, out, outOffset);
-      if (centroids) addCentroid(centroids, d, list, count, out, outOffset);
+    decode(rows, list) {
+      decodeScalarCodes(sq, rows);
+      if (centroids) addCentroid(centroids.subarray(list * d, (list + 1) * d), rows);
     },
   };
 }
 
-/** Residual encodings store x − c(list): add the list's centroid back. */
-function addCentroid(centroids: Float32Array, dim: number, list: number, count: number, out: Float32Array, outOffset: number): void {
-  const base = list * dim;
+/** Residual encodings store x − c(list): add the list's centroid back to each decoded row. */
+function addCentroid(centroid: Float32Array, rows: DecodeSpan): void {
+  const dim = centroid.length;
+  const { count, out, outOffset } = rows;
   for (let r = 0; r < count; r++) {
     const row = outOffset + r * dim;
-    for (let j = 0; j < dim; j++) out[row + j] = (out[row + j] as number) + (centroids[base + j] as number);
+    for (let j = 0; j < dim; j++) out[row + j] = (out[row + j] as number) + (centroid[j] as number);
   }
 }

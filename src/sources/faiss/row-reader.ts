@@ -44,7 +44,7 @@ export class RowReader {
       for (let first = 0; first < rows; first += blockRows) {
         signal?.throwIfAborted();
         const count = Math.min(blockRows, rows - first);
-        readSegmentRows(this.file, this.layout, s, first, count, buffer, 0, this.scratch);
+        readSegmentRows(this.file, this.layout, { segment: s, first, count, out: buffer, scratch: this.scratch });
         yield { data: buffer.subarray(0, count * dim), start: (this.layout.segmentStart[s] as number) + first, count };
       }
     }
@@ -57,7 +57,7 @@ export class RowReader {
     const buffer = new Float32Array(Math.min(blockRows, Math.max(1, rows)) * dim);
     for (let first = 0; first < rows; first += blockRows) {
       const count = Math.min(blockRows, rows - first);
-      readSegmentRows(this.file, this.layout, s, first, count, buffer, 0, this.scratch);
+      readSegmentRows(this.file, this.layout, { segment: s, first, count, out: buffer, scratch: this.scratch });
       yield { data: buffer.subarray(0, count * dim), start: (this.layout.segmentStart[s] as number) + first, count };
     }
   }
@@ -80,10 +80,10 @@ export class RowReader {
       const last = rowNumbers[j - 1] as number;
       const span = last - first + 1;
       if (span === j - i) {
-        readSegmentRows(this.file, this.layout, s, first - segmentStart, span, out, i * dim, this.scratch);
+        readSegmentRows(this.file, this.layout, { segment: s, first: first - segmentStart, count: span, out, outOffset: i * dim, scratch: this.scratch });
       } else {
         const decoded = new Float32Array(span * dim);
-        readSegmentRows(this.file, this.layout, s, first - segmentStart, span, decoded, 0, this.scratch);
+        readSegmentRows(this.file, this.layout, { segment: s, first: first - segmentStart, count: span, out: decoded, scratch: this.scratch });
         for (let k = i; k < j; k++) {
           const offset = ((rowNumbers[k] as number) - first) * dim;
           out.set(decoded.subarray(offset, offset + dim), k * dim);

@@ -1,4 +1,4 @@
-import { decodeElements } from '../../io/decode.js';
+import { decodeElements, type DecodeSpan } from '../../io/decode.js';
 import type { ScalarQuantizer } from './index-tree.js';
 
 /**
@@ -69,11 +69,12 @@ export function componentCode(sq: ScalarQuantizer, bytes: Uint8Array, offset: nu
   }
 }
 
-/** Decode `count` vectors of `sq` codes starting at `byteOffset` into `out` (count × d floats). */
-export function decodeScalarCodes(sq: ScalarQuantizer, bytes: Uint8Array, byteOffset: number, count: number, out: Float32Array, outOffset: number): void {
+/** Decode `rows.count` vectors of `sq` codes into `rows.out` (count × d floats). */
+export function decodeScalarCodes(sq: ScalarQuantizer, rows: DecodeSpan): void {
+  const { bytes, byteOffset, count, out, outOffset } = rows;
   const { d, codeSize } = sq;
   if (sq.type === 4 || sq.type === 7) {
-    for (let r = 0; r < count; r++) decodeElements(sq.type === 4 ? FP16 : BF16, bytes, byteOffset + r * codeSize, d, out, outOffset + r * d);
+    for (let r = 0; r < count; r++) decodeElements(sq.type === 4 ? FP16 : BF16, { bytes, byteOffset: byteOffset + r * codeSize, count: d, out, outOffset: outOffset + r * d });
     return;
   }
   if (sq.type === 5 || sq.type === 8) {

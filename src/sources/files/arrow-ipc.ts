@@ -100,7 +100,7 @@ class ArrowIpcSource implements VectorSource {
       let first = batch.first;
       for (const data of this.decoder.decode(index)) {
         const firstRow = first;
-        guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells(data, column, dim, firstRow, builder, this.file.path));
+        guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells({ data, firstRow }, { column, dim, where: this.file.path }, builder));
         first += data.length;
       }
       yield builder.finish();
@@ -127,7 +127,7 @@ class ArrowIpcSource implements VectorSource {
           i++;
         }
         const firstRow = first;
-        if (indices.length) guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells(data, column, dim, firstRow, builder, this.file.path, indices));
+        if (indices.length) guarded(this.file.path, batch.offset, `record batch ${index}`, () => decodeVectorCells({ data, firstRow, indices }, { column, dim, where: this.file.path }, builder));
         first += data.length;
       }
     }

@@ -111,12 +111,27 @@ export function listDimension(chunks: readonly Data[], column: VectorColumn, lim
   return dim;
 }
 
+/** One Arrow column chunk to decode: `firstRow` is the row number of cell 0; `indices` picks cells (all when undefined). */
+export interface VectorChunk {
+  readonly data: Data;
+  readonly firstRow: number;
+  readonly indices?: readonly number[];
+}
+
+/** The vector column being read, its dimension, and the file named in errors. */
+export interface VectorColumnRead {
+  readonly column: VectorColumn;
+  readonly dim: number;
+  readonly where: string;
+}
+
 /**
- * Decode cells of one Arrow column chunk into the builder: all of them (`indices` undefined) or
- * the given cell indices; `firstRow` is the row number of cell 0. Null cells, null values and
+ * Decode cells of one Arrow column chunk into the builder. Null cells, null values and
  * cells of another length become row issues; an offset outside the values is a corrupt file.
  */
-export function decodeVectorCells(data: Data, column: VectorColumn, dim: number, firstRow: number, builder: RowBlockBuilder, where: string, indices?: readonly number[]): void {
+export function decodeVectorCells(chunk: VectorChunk, read: VectorColumnRead, builder: RowBlockBuilder): void {
+  const { data, firstRow, indices } = chunk;
+  const { column, dim, where } = read;
   const child = data.children[0] as Data;
   const values = child.values as Float32Array | Float64Array | Uint16Array;
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -124,7 +139,7 @@ export function decodeVectorCells(data: Data, column: VectorColumn, dim: number,
   if (!indices && column.list === 'fixed' && data.nullCount === 0 && child.nullCount === 0 && data.length * dim <= values.length) {
     // The common case: one copy for the whole chunk.
     const { out, offset } = builder.slot(data.length);
-    decodeElements(column.element, bytes, 0, data.length * dim, out, offset);
+    decodeElements(column.element, { bytes, byteOffset: 0, count: data.length * dim, out, outOffset: offset });
     builder.accept(firstRow, data.length);
     return;
   }
@@ -146,7 +161,7 @@ export function decodeVectorCells(data: Data, column: VectorColumn, dim: number,
       });
     }
     const { out, offset } = builder.slot();
-    decodeElements(column.element, bytes, begin * elementBytes, dim, out, offset);
+    decodeElements(column.element, { bytes, byteOffset: begin * elementBytes, count: dim, out, outOffset: offset });
     builder.accept(row);
   }
 }

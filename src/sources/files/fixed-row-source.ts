@@ -135,7 +135,7 @@ export class FixedRowSource implements VectorSource {
   private decodeRows(bytes: Uint8Array, start: number, count: number, out: Float32Array): void {
     const { dim, rowStride, rowPrefix, element } = this.layout;
     if (rowPrefix === 0 && !this.layout.checkPrefix) {
-      decodeElements(element, bytes, 0, count * dim, out, 0);
+      decodeElements(element, { bytes, byteOffset: 0, count: count * dim, out, outOffset: 0 });
       return;
     }
     for (let r = 0; r < count; r++) this.decodeRow(bytes, r * rowStride, start + r, out, r * dim);
@@ -144,6 +144,6 @@ export class FixedRowSource implements VectorSource {
   private decodeRow(bytes: Uint8Array, offset: number, row: number, out: Float32Array, outOffset: number): void {
     const { dim, rowPrefix, element, dataOffset, rowStride } = this.layout;
     this.layout.checkPrefix?.(bytes, offset, row, dataOffset + row * rowStride);
-    decodeElements(element, bytes, offset + rowPrefix, dim, out, outOffset);
+    decodeElements(element, { bytes, byteOffset: offset + rowPrefix, count: dim, out, outOffset });
   }
 }

@@ -77,6 +77,15 @@ function slotPosition(view: DataView, table: number, slot: number): number | und
   return offset === 0 ? undefined : table + offset;
 }
 
+/** A table being verified: where it and its vtable are, and how deep it nests. */
+interface TableAt {
+  readonly spec: TableSpec;
+  readonly position: number;
+  readonly vtable: number;
+  readonly vtableSize: number;
+  readonly depth: number;
+}
+
 class Verifier {
   private readonly view: DataView;
   private tables = 0;
@@ -103,6 +112,7 @@ class Verifier {
     if (inlineSize < 4) throw new FlatbufferError(`a ${spec.name} table of ${inlineSize} bytes`, position);
     this.need(position, inlineSize, `the ${spec.name} table`);
     const slots = Math.min(spec.slots.length, (vtableSize - 4) / 2);
+    const owner: TableAt = { spec, position, vtable, vtableSize, depth };
     for (let slot = 0; slot < slots; slot++) {
       const fieldOffset = this.view.getUint16(vtable + 4 + 2 * slot, true);
       if (fieldOffset === 0) continue;
@@ -110,11 +120,13 @@ class Verifier {
       const width = kind.kind === 'scalar' ? kind.bytes : UOFFSET;
       const at = position + fieldOffset;
       if (fieldOffset + width > inlineSize) throw new FlatbufferError(`${spec.name}.${spec.slotNames?.[slot] ?? `field ${slot}`} lies outside its table`, at);
-      this.slot(at, kind, spec, slot, position, vtable, vtableSize, depth);
+      this.slot(at, kind, slot, owner);
     }
   }
 
-  private slot(at: number, kind: SlotKind, spec: TableSpec, slot: number, position: number, vtable: number, vtableSize: number, depth: number): void {
+  /** Verify field `slot` (stored at `at`) of the table `owner`. */
+  private slot(at: number, kind: SlotKind, slot: number, owner: TableAt): void {
+    const { spec, position, vtable, vtableSize, depth } = owner;
     const what = `${spec.name}.${spec.slotNames?.[slot] ?? `field ${slot}`}`;
     switch (kind.kind) {
       case 'scalar':

@@ -134,7 +134,7 @@ class ParquetSource implements VectorSource {
       for await (const { data, first } of this.groups.chunks(group, batchRows)) {
         options.signal?.throwIfAborted();
         const builder = new RowBlockBuilder(dim, data.length);
-        decodeVectorCells(data, column, dim, first, builder, path);
+        decodeVectorCells({ data, firstRow: first }, { column, dim, where: path }, builder);
         yield builder.finish();
       }
     }
@@ -160,7 +160,7 @@ class ParquetSource implements VectorSource {
           indices.push(wanted - first);
           i++;
         }
-        if (indices.length) decodeVectorCells(data, column, dim, first, builder, path, indices);
+        if (indices.length) decodeVectorCells({ data, firstRow: first, indices }, { column, dim, where: path }, builder);
         if (i >= rowNumbers.length || (rowNumbers[i] as number) >= groupEnd) break;
       }
     }

@@ -58,11 +58,22 @@ export async function openHnswlib(path: string, options: HnswlibOptions = {}): P
     // Each element is [level-0 links | vector | label]: a fixed-size row with a prefix.
     const rows = new FixedRowSource(file, { dataOffset: HEADER_BYTES, rows: header.count, dim: header.dim, element: FLOAT32, rowStride: header.elementBytes, rowPrefix: header.vectorOffset }, base);
     const metric = await resolveMetric(header, rows, readSidecar(path), options.metric);
-    return new HnswlibSource(base, file, header, levels, rows, metric, elements);
+    return new HnswlibSource({ base, file, header, levels, rows, metric, elements });
   } catch (error) {
     file.close();
     throw error;
   }
+}
+
+/** What openHnswlib reads from the file before the source exists. */
+export interface HnswlibParts {
+  readonly base: SourceDescription;
+  readonly file: LocalFile;
+  readonly header: HnswlibHeader;
+  readonly levels: HnswlibLevels;
+  readonly rows: FixedRowSource;
+  readonly metric: MetricResolution;
+  readonly elements: HnswlibElements | undefined;
 }
 
 export class HnswlibSource implements VectorSource, SelfReferencing {
@@ -71,16 +82,23 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
   /** Set when the audit had to fall back to exact search: the reason, shown in the notes. */
   private fallbackReason: string | undefined;
 
-  constructor(
-    private readonly base: SourceDescription,
-    private readonly file: LocalFile,
-    private readonly header: HnswlibHeader,
-    private readonly levels: HnswlibLevels,
-    private readonly rows: FixedRowSource,
-    private readonly metric: MetricResolution,
-    private elements: HnswlibElements | undefined,
-  ) {
-    if (metric.searchSpace) {
+  private readonly base: SourceDescription;
+  private readonly file: LocalFile;
+  private readonly header: HnswlibHeader;
+  private readonly levels: HnswlibLevels;
+  private readonly rows: FixedRowSource;
+  private readonly metric: MetricResolution;
+  private elements: HnswlibElements | undefined;
+
+  constructor(parts: HnswlibParts) {
+    this.base = parts.base;
+    this.file = parts.file;
+    this.header = parts.header;
+    this.levels = parts.levels;
+    this.rows = parts.rows;
+    this.metric = parts.metric;
+    this.elements = parts.elements;
+    if (this.metric.searchSpace) {
       this.search = {
         query: (request) => this.searchIndex(request),
         tuning: {
@@ -111,7 +129,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       const bytes = raw.subarray(0, count * header.elementBytes);
       this.file.readInto(bytes, HEADER_BYTES + start * header.elementBytes, `elements ${start}..${start + count - 1}`);
       pass?.consume(bytes, start, count);
-      for (let i = 0; i < count; i++) decodeElements(FLOAT32, bytes, i * header.elementBytes + header.vectorOffset, header.dim, data, i * header.dim);
+      for (let i = 0; i < count; i++) decodeElements(FLOAT32, { bytes, byteOffset: i * header.elementBytes + header.vectorOffset, count: header.dim, out: data, outOffset: i * header.dim });
       yield { dim: header.dim, count, data: data.subarray(0, count * header.dim), start };
     }
     if (!pass) return;
@@ -134,7 +152,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     // Exact search compared with itself would report a perfect recall that measures nothing.
     if ('reason' in loaded) {
       this.fallbackReason = loaded.reason;
-      return { usable: false, reason: `searches run exactly over the stored vectors (${loaded.reason})` };
+      return { usable: false, reason: `searches run exactly over the stored vectors (${loaded.reason})`, learned: await this.describe() };
     }
     const elements = this.ensureElements();
     const deleted = new Set(elements.deletedRows);
@@ -143,6 +161,7 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
       metric: space,
       idOf: (row) => (deleted.has(row) ? undefined : BigInt.asUintN(64, elements.labels[row] as bigint)),
       description: `exact ${space} search over the ${this.header.count - deleted.size} vectors stored in the index`,
+      learned: await this.describe(),
     };
   }
 
@@ -152,10 +171,11 @@ export class HnswlibSource implements VectorSource, SelfReferencing {
     const loaded = await (this.library ??= this.loadLibrary(space));
     if ('library' in loaded) {
       const ef = request.params?.efSearch ?? HNSWLIB_DEFAULT_EF;
-      return { ids: loaded.library.search(request.queries, request.count, this.header.dim, request.k, ef) };
+      // Loading the library read and validated the labels: the description now has them.
+      return { ids: loaded.library.search(request.queries, request.count, this.header.dim, request.k, ef), learned: await this.describe() };
     }
     this.fallbackReason = loaded.reason;
-    return this.exactOverStoredVectors(request, space);
+    return { ...(await this.exactOverStoredVectors(request, space)), learned: await this.describe() };
   }
 
   private async loadLibrary(space: Metric): Promise<LibraryLoad> {

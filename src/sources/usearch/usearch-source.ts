@@ -44,7 +44,7 @@ export async function openUsearch(path: string): Promise<UsearchSource> {
       { dataOffset: layout.vectorsOffset, rows: layout.slots, dim: layout.dim, element: { storage: layout.scalar.storage, bytes: layout.scalar.bytes, littleEndian: true }, rowStride: layout.rowBytes, rowPrefix: 0 },
       base,
     );
-    return new UsearchSource(path, base, file, layout, levels, slots, nodes);
+    return new UsearchSource({ path, base, file, layout, levels, slots, nodes });
   } catch (error) {
     file.close();
     throw error;
@@ -59,6 +59,17 @@ function normTolerance(layout: UsearchLayout): number {
   if (layout.scalar.storage === 'int8') return Math.min(0.5, Math.sqrt(layout.dim) / 127);
   if (layout.scalar.storage === 'uint8') return Math.min(0.5, Math.sqrt(layout.dim) / 255);
   return normToleranceFor(layout.scalar.storage, layout.dim);
+}
+
+/** What openUsearch reads from the file before the source exists. */
+export interface UsearchParts {
+  readonly path: string;
+  readonly base: SourceDescription;
+  readonly file: LocalFile;
+  readonly layout: UsearchLayout;
+  readonly levels: Int16Array;
+  readonly slots: FixedRowSource;
+  readonly nodes: UsearchNodes | undefined;
 }
 
 export class UsearchSource implements VectorSource, SelfReferencing {
@@ -77,15 +88,23 @@ export class UsearchSource implements VectorSource, SelfReferencing {
   /** Slot of each live row, when deleted slots have to be skipped. */
   private readonly slotOfRow: Uint32Array | undefined;
 
-  constructor(
-    private readonly path: string,
-    private readonly base: SourceDescription,
-    private readonly file: LocalFile,
-    private readonly layout: UsearchLayout,
-    private readonly levels: Int16Array,
-    private readonly slots: FixedRowSource,
-    private nodes: UsearchNodes | undefined,
-  ) {
+  private readonly path: string;
+  private readonly base: SourceDescription;
+  private readonly file: LocalFile;
+  private readonly layout: UsearchLayout;
+  private readonly levels: Int16Array;
+  private readonly slots: FixedRowSource;
+  private nodes: UsearchNodes | undefined;
+
+  constructor(parts: UsearchParts) {
+    this.path = parts.path;
+    this.base = parts.base;
+    this.file = parts.file;
+    this.layout = parts.layout;
+    this.levels = parts.levels;
+    this.slots = parts.slots;
+    this.nodes = parts.nodes;
+    const { layout, nodes } = parts;
     if (layout.deleted > 0 && nodes) {
       const deleted = new Set(nodes.deletedSlots);
       this.slotOfRow = new Uint32Array(layout.present);
@@ -126,9 +145,10 @@ export class UsearchSource implements VectorSource, SelfReferencing {
     const loaded = await this.loadLibrary();
     if ('library' in loaded) {
       const expansion = request.params?.expansion_search ?? USEARCH_DEFAULT_EXPANSION;
-      return { ids: loaded.library.search(request.queries, request.count, request.k, expansion) };
+      // Loading the library read and validated the nodes: the description now has the keys.
+      return { ids: loaded.library.search(request.queries, request.count, request.k, expansion), learned: await this.describe() };
     }
-    return this.exactOverStoredVectors(request);
+    return { ...(await this.exactOverStoredVectors(request)), learned: await this.describe() };
   }
 
   /** The fallback when the usearch package cannot load the file: exact top-k over the stored vectors, ids = keys. */
@@ -147,16 +167,17 @@ export class UsearchSource implements VectorSource, SelfReferencing {
 
   async selfReference(): Promise<SelfReferencePlan> {
     const loaded = await this.loadLibrary();
-    if ('reason' in loaded) return { usable: false, reason: loaded.reason };
+    if ('reason' in loaded) return { usable: false, reason: loaded.reason, learned: await this.describe() };
     const nodes = this.ensureNodes();
     const metric = METRIC_OF[this.layout.metric];
-    if (!metric) return { usable: false, reason: `exact search under usearch's '${this.layout.metric}' metric is not implemented` };
+    if (!metric) return { usable: false, reason: `exact search under usearch's '${this.layout.metric}' metric is not implemented`, learned: await this.describe() };
     const slotOf = (row: number): number => (this.slotOfRow ? (this.slotOfRow[row] as number) : row);
     return {
       usable: true,
       metric: this.layout.scalar.normalizes ? 'cosine' : metric,
       idOf: (row) => BigInt.asUintN(64, nodes.keys[slotOf(row)] as bigint),
       description: `exact ${metric} search over the ${this.layout.present} vectors stored in the index`,
+      learned: await this.describe(),
     };
   }
 

@@ -31,7 +31,7 @@ export class IvfSearcher {
     const dim = this.node.header.d;
     const top = new QueryTopK(this.metric, queries, count, dim, k);
     if (nlist === 0 || this.rows.layout.rows === 0) return top.results();
-    const probes = nearestCentroids(this.quantizerMetric, queries, count, this.centroids, nlist, dim, Math.max(1, nprobe));
+    const probes = nearestCentroids(this.quantizerMetric, { data: queries, count, dim }, { data: this.centroids, count: nlist, dim }, Math.max(1, nprobe));
     // Scan each probed list once for all the queries that probe it.
     const queriesByList = new Map<number, number[]>();
     probes.forEach((lists, query) => {

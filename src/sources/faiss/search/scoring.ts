@@ -1,3 +1,4 @@
+import type { Rows } from '../../../core/rows.js';
 import { kernels } from '../../../math/kernels.js';
 import { TopKSelector } from '../../../math/top-k.js';
 import { selectRows } from '../../../math/vectors.js';
@@ -70,11 +71,13 @@ export function squaredNorms(rows: Float32Array, count: number, dim: number): Fl
 }
 
 /** The `n` best centroids for each query under the quantizer's metric (FAISS's coarse assignment). */
-export function nearestCentroids(metric: SearchMetric, queries: Float32Array, count: number, centroids: Float32Array, nlist: number, dim: number, n: number): number[][] {
-  const top = new QueryTopK(metric, queries, count, dim, Math.min(n, nlist));
+export function nearestCentroids(metric: SearchMetric, queries: Rows, centroids: Rows, n: number): number[][] {
+  const { dim } = queries;
+  const nlist = centroids.count;
+  const top = new QueryTopK(metric, queries.data, queries.count, dim, Math.min(n, nlist));
   for (let start = 0; start < nlist; start += SCORE_BLOCK_ROWS) {
     const rows = Math.min(SCORE_BLOCK_ROWS, nlist - start);
-    top.offer(centroids.subarray(start * dim, (start + rows) * dim), rows, start);
+    top.offer(centroids.data.subarray(start * dim, (start + rows) * dim), rows, start);
   }
   return top.results();
 }

@@ -40,7 +40,7 @@ export async function openLancedb(target: string, _options: SourceOptions, tunin
     const column = vectorColumn((await table.schema()).fields, params.get('column') ?? undefined, shown);
     const tableDir = join(databaseDir, `${tableName}.lance`);
     const index = await LancedbSource.describeIndex(table, tableDir, column.name);
-    return new LancedbSource(connection, table, tableDir, column, shown, index, tuning.engineExactMaxRows);
+    return new LancedbSource({ connection, table, column, target: shown, indexFacts: index, engineExactMaxRows: tuning.engineExactMaxRows });
   } catch (error) {
     table?.close();
     connection?.close();

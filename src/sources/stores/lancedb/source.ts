@@ -52,23 +52,34 @@ interface LanceIndexFacts {
   readonly nlist?: number;
 }
 
+/** An open LanceDB table and what the connector learned about it. */
+export interface LancedbParts {
+  readonly connection: Connection;
+  readonly table: Table;
+  readonly column: LanceVectorColumn;
+  /** The target as shown to the user (credentials redacted). */
+  readonly target: string;
+  readonly indexFacts: LanceIndexFacts | undefined;
+  /** Tables with more rows than this get the one-pass exact scan (default LANCEDB_ENGINE_EXACT_MAX_ROWS). */
+  readonly engineExactMaxRows?: number;
+}
+
 /** A LanceDB table read in place: takes by offset, the index's own search, and bypassVectorIndex() for exact. */
 export class LancedbSource extends StoreSource {
   private index?: LanceIndexFacts;
   readonly filteredSearch?: FilteredSearch;
+  private readonly connection: Connection;
+  private readonly table: Table;
+  private readonly column: LanceVectorColumn;
+  private readonly engineExactMaxRows: number;
 
-  constructor(
-    private readonly connection: Connection,
-    private readonly table: Table,
-    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: unused today; removing it changes the constructor other work on LanceDB is editing (a follow-up)
-    private readonly tableDir: string,
-    private readonly column: LanceVectorColumn,
-    target: string,
-    indexFacts: LanceIndexFacts | undefined,
-    /** Tables with more rows than this get the one-pass exact scan (default LANCEDB_ENGINE_EXACT_MAX_ROWS). */
-    private readonly engineExactMaxRows = LANCEDB_ENGINE_EXACT_MAX_ROWS,
-  ) {
-    super(target);
+  constructor(parts: LancedbParts) {
+    super(parts.target);
+    this.connection = parts.connection;
+    this.table = parts.table;
+    this.column = parts.column;
+    this.engineExactMaxRows = parts.engineExactMaxRows ?? LANCEDB_ENGINE_EXACT_MAX_ROWS;
+    const { indexFacts, table, column, target } = parts;
     if (indexFacts) {
       this.index = indexFacts;
       const nlist = indexFacts.nlist ?? LANCEDB_DEFAULT_NPROBES;

@@ -53,12 +53,14 @@ export async function buildPgvectorStore(db: PGlite, spec: PgvectorStoreSpec): P
   await db.exec(`CREATE EXTENSION IF NOT EXISTS vector; CREATE TABLE ${table} (id bigint PRIMARY KEY, ${quoteIdent(column)} ${type}(${dim}))`);
   const createIndex = spec.index ? indexStatement(spec.table, column, spec.index) : undefined;
   if (createIndex && spec.index?.buildBeforeData) await db.query(createIndex, [], { onNotice });
-  await appendVectors(db, spec.table, column, spec.vectors, 1, { type, nullRows: new Set(spec.nullRows ?? []) });
+  await appendVectors(db, spec.table, column, spec.vectors, { type, nullRows: new Set(spec.nullRows ?? []) });
   if (createIndex && !spec.index?.buildBeforeData) await db.query(createIndex, [], { onNotice });
   return { table: spec.table, column, rows: count, notices };
 }
 
 export interface AppendOptions {
+  /** The id of the first row (default 1); the others follow. */
+  readonly firstId?: number;
   /** The column's type: vector is loaded in COPY's binary format, halfvec as text. */
   readonly type?: 'vector' | 'halfvec';
   /** Rows (0-based within the vectors) whose vector is NULL. */
@@ -73,7 +75,8 @@ const BINARY_COPY_HEADER = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d
  * memory stays small. vector columns use COPY's binary format (measured 10× faster than text in
  * PGlite: no float formatting and parsing).
  */
-export async function appendVectors(db: PGlite, table: string, column: string, vectors: VectorRows, firstId: number, options: AppendOptions = {}): Promise<void> {
+export async function appendVectors(db: PGlite, table: string, column: string, vectors: VectorRows, options: AppendOptions = {}): Promise<void> {
+  const firstId = options.firstId ?? 1;
   const { count } = vectors;
   const nulls = options.nullRows ?? new Set<number>();
   const copy = `COPY ${quoteIdent(table)} (id, ${quoteIdent(column)}) FROM '/dev/blob'`;

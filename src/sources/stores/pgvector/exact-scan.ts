@@ -26,6 +26,26 @@ export interface ScanProgress {
   readonly total: number;
 }
 
+/** What one exact scan reads: through which index's expression, ranked how, over how many rows. */
+export interface PgvectorScan {
+  readonly index: PgvectorIndex;
+  readonly metric: Metric;
+  readonly dim: number;
+  /** Rows the scan expects (for progress and the budget projection); Infinity when unknown. */
+  readonly totalRows: number;
+  readonly onProgress?: (progress: ScanProgress) => void;
+  /** Restricts the scan to matching rows instead of the index's predicate. */
+  readonly filter?: ScanFilter;
+}
+
+/** The stored vector type of a column: the extension's schema, the pgvector type, and whether it travels in binary. */
+interface StoredVectorType {
+  readonly schema: string;
+  readonly type: string;
+  readonly binary: 'float32' | 'float16' | undefined;
+  readonly dim: number;
+}
+
 /**
  * Exact top-k for every query of `request` in ONE pass over the table: a server-side cursor
  * streams (key, indexed vector) in key order and the client scores each batch against all
@@ -38,23 +58,14 @@ export interface ScanProgress {
  * With `deadline` (performance.now() milliseconds) the scan stops as soon as its projected end
  * falls after it, by throwing SearchBudgetExceeded.
  */
-export async function exactSearchByScan(
-  session: SqlSession,
-  catalog: PgvectorCatalog,
-  index: PgvectorIndex,
-  metric: Metric,
-  dim: number,
-  totalRows: number,
-  request: SearchRequest,
-  onProgress?: (progress: ScanProgress) => void,
-  filter?: ScanFilter,
-): Promise<SearchResult> {
+export async function exactSearchByScan(session: SqlSession, catalog: PgvectorCatalog, scan: PgvectorScan, request: SearchRequest): Promise<SearchResult> {
+  const { index, metric, dim, totalRows, onProgress, filter } = scan;
   const { relation, key, extensionSchema: schema } = catalog;
   const type = index.storedType;
   const binary = BINARY_TYPES[type];
   const started = performance.now();
   return readOnlyTransaction(session, async () => {
-    const queries = await serverQueries(session, schema, type, binary, request, dim);
+    const queries = await serverQueries(session, { schema, type, binary, dim }, request);
     const stream = new ExactTopKStream({ data: queries, count: request.count, dim }, { metric, k: request.k });
     const value = binary ? `encode(${schema}.${type}_send(${index.orderExpression}), 'base64')` : `(${index.orderExpression})::text`;
     // A filtered answer is over every matching row, whatever a partial index covers.
@@ -100,7 +111,8 @@ export function exactScanMethod(catalog: PgvectorCatalog, index: PgvectorIndex):
 }
 
 /** The queries as the engine sees them: cast to the indexed type by the server and read back. */
-async function serverQueries(session: SqlSession, schema: string, type: string, binary: 'float32' | 'float16' | undefined, request: SearchRequest, dim: number): Promise<Float32Array> {
+async function serverQueries(session: SqlSession, stored: StoredVectorType, request: SearchRequest): Promise<Float32Array> {
+  const { schema, type, binary, dim } = stored;
   const texts = Array.from({ length: request.count }, (_, q) => formatVectorText(request.queries.subarray(q * dim, (q + 1) * dim), type));
   const value = binary ? `encode(${schema}.${type}_send(q::${schema}.${type}), 'base64')` : `q::${schema}.${type}::text`;
   const rows = await session.query<{ v: string }>(`SELECT ${value} AS v FROM unnest($1::text[]) WITH ORDINALITY AS u(q, n) ORDER BY n`, [texts]);

@@ -146,7 +146,7 @@ export function pgvectorFilteredSearch(options: PgvectorFilteredOptions): Filter
       const dim = await options.dimension();
       if (request.exact) {
         const where = await condition(request.filter, 1);
-        return run(request.filter, () => exactSearchByScan(session, catalog, index, index.distance.metric as Metric, dim, Number.POSITIVE_INFINITY, request, undefined, where));
+        return run(request.filter, () => exactSearchByScan(session, catalog, { index, metric: index.distance.metric as Metric, dim, totalRows: Number.POSITIVE_INFINITY, filter: where }, request));
       }
       const where = await condition(request.filter, 2);
       return run(request.filter, () => indexSearch({ session, catalog, index, dim, request, where }));

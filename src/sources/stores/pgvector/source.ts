@@ -296,7 +296,7 @@ export class PgvectorSource extends StoreSource {
     const { queries, count, k, exact, params } = request;
     if (exact) {
       const { rows } = await this.describe();
-      if (this.scansForExact(index, rows)) return exactSearchByScan(this.session, this.catalog, index, index.distance.metric as Metric, this.dim, rows, request);
+      if (this.scansForExact(index, rows)) return exactSearchByScan(this.session, this.catalog, { index, metric: index.distance.metric as Metric, dim: this.dim, totalRows: rows }, request);
     }
     const { relation, key, extensionSchema: schema } = this.catalog;
     const where = index.predicate ? `WHERE ${index.predicate}` : '';
