@@ -17,7 +17,7 @@ import { openSource } from '../sources/open-source.js';
 import type { VectorSource } from '../sources/source.js';
 import { DEFAULT_DUCKDB_COLUMN, parseDuckdbOut, type DuckdbOut } from '../rebuild/stores/duckdb/out-url.js';
 import type { GuardFileResult } from './guard-file.js';
-import { REJECTED_LISTED } from './guard-source.js';
+import { REJECTED_LISTED, refuseBlockIssues } from './guard-source.js';
 import { createGuard } from './guard.js';
 import type { Guard, RejectedRow, RowId } from './types.js';
 
@@ -207,6 +207,7 @@ async function appendGuarded(
     const ids: RowId[] = rows.documentIds ? rowNumbers.map((row) => rows.documentIds?.[row] as string) : rowNumbers;
     const result = guard.check({ data: block.data, rows: block.count, dim: block.dim }, { ids, batchId: `rows ${block.start}..${block.start + block.count - 1}` });
     for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+    for (const row of refuseBlockIssues(block, guard, (r) => (rows.documentIds ? (rows.documentIds[r] as string) : r))) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
     const { accepted } = result;
     if (accepted.count === 0) continue;
     const data = accepted.data.subarray(0, accepted.count * dim);

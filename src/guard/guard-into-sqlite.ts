@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { documentIdsFor, type DocumentIds } from '../manifest/document-ids.js';
 import { readManifest } from '../manifest/manifest.js';
 import { openSource } from '../sources/open-source.js';
-import { REJECTED_LISTED } from './guard-source.js';
+import { REJECTED_LISTED, refuseBlockIssues } from './guard-source.js';
 import { guardSqliteTable, type SqliteTableGuard } from './sqlite-table.js';
 import type { GuardTotals, RejectedRow, RowId } from './types.js';
 
@@ -83,6 +83,7 @@ export async function guardIntoSqlite(options: GuardIntoSqliteOptions): Promise<
         const result = options.apply ? guard.insert(batch, ids) : guard.check(batch, ids);
         if (options.apply) inserted += result.accepted.count;
         for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+        for (const row of refuseBlockIssues(block, guard, (r) => keyOf.key(r))) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
       }
       if (inTransaction) {
         session.run('COMMIT');

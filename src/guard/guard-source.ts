@@ -1,5 +1,5 @@
-import type { VectorSource } from '../sources/source.js';
-import type { Guard, GuardResult, RejectedRow } from './types.js';
+import type { RowBlock, VectorSource } from '../sources/source.js';
+import type { Guard, GuardResult, RejectedRow, RowId } from './types.js';
 
 /** Rejected rows kept for the report; the counts cover all of them. */
 export const REJECTED_LISTED = 20;
@@ -21,14 +21,17 @@ export async function guardSource(source: VectorSource, guard: Guard, onBlock: (
     // The guard numbers rows within the block; the report names them by source row (their id here).
     for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push({ ...row, row: row.id as number });
     onBlock(result);
-    // Rows the reader could not decode were ingested too: refused with the reader's reason, never dropped unseen.
-    if (block.issues?.length) {
-      const unreadable = guard.refuseUnreadable(
-        block.issues.map((issue) => ({ row: issue.row, id: issue.row, kind: issue.kind, detail: issue.detail, length: issue.length })),
-        { batchId: 'unreadable rows' },
-      );
-      for (const row of unreadable.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
-    }
+    for (const row of refuseBlockIssues(block, guard)) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
   }
   return { firstRejected };
+}
+
+/**
+ * Rows of a block the reader could not decode were ingested too: refused with the reader's reason,
+ * never dropped unseen. `idOf` maps a source row number to the id the caller files rows under.
+ */
+export function refuseBlockIssues(block: RowBlock, guard: Pick<Guard, 'refuseUnreadable'>, idOf: (row: number) => RowId = (row) => row): readonly RejectedRow[] {
+  if (!block.issues?.length) return [];
+  const rows = block.issues.map((issue) => ({ row: issue.row, id: idOf(issue.row), kind: issue.kind, detail: issue.detail, length: issue.length }));
+  return guard.refuseUnreadable(rows, { batchId: 'unreadable rows' }).rejected;
 }

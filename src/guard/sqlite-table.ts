@@ -5,7 +5,7 @@ import { type LibsqlDatabase, SqliteSession } from '../engines/sqlite/session.js
 import { vectorBlob } from '../engines/sqlite/vector-sql.js';
 import { UsageError } from '../errors.js';
 import { createGuard } from './guard.js';
-import type { GuardBatch, GuardResult, GuardSettings, GuardTotals, RowId } from './types.js';
+import type { BatchOptions, GuardBatch, GuardResult, GuardSettings, GuardTotals, RowId, UnreadableRow } from './types.js';
 
 export interface SqliteGuardOptions extends Omit<GuardSettings, 'dim' | 'metric' | 'knownIds'> {
   readonly table: string;
@@ -27,6 +27,8 @@ export interface SqliteTableGuard {
   readonly integerKeys: boolean;
   /** The largest integer key stored (0 for an empty table; new rows may be numbered after it). */
   readonly largestKey: number;
+  /** Refuse rows the reader could not decode (counted and quarantined, never inserted). */
+  refuseUnreadable(rows: readonly UnreadableRow[], options?: Pick<BatchOptions, 'batchId'>): GuardResult;
   /** What the guard has counted so far. */
   totals(): GuardTotals;
   /** The table and column guarded. */
@@ -77,6 +79,7 @@ export async function guardSqliteTable(db: LibsqlDatabase, options: SqliteGuardO
     column: column.column,
     check: (batch, ids) => guard.check(batch, { ids }),
     totals: () => guard.totals(),
+    refuseUnreadable: (rows, options) => guard.refuseUnreadable(rows, options),
     insert(batch, ids) {
       const result = guard.check(batch, { ids });
       const { accepted } = result;

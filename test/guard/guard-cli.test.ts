@@ -1,3 +1,4 @@
+import Database from 'libsql';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,4 +94,15 @@ test('rows a reader cannot decode are ingested and refused, never dropped unseen
   const plan = cli('rebuild', input, '--dim', '3', '--metric', 'cosine', '--index', 'flat', '--out', join(dir, 'rebuilt.npy'));
   assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, /reject bad rows: 1 dimension, 1 unreadable → 2 rows/);
+
+  // Into store tables (plans: nothing written) the same rows are counted the same way.
+  const db = new Database(join(dir, 'app.db'));
+  db.exec('CREATE TABLE docs (id INTEGER PRIMARY KEY, embedding F32_BLOB(3))');
+  db.close();
+  for (const out of [`sqlite://${join(dir, 'app.db')}?table=docs`, `duckdb://${join(dir, 'app.duckdb')}?table=docs`]) {
+    const stored = cli('guard', input, '--dim', '3', '--metric', 'cosine', '--out', out, '--format', 'json');
+    assert.equal(stored.code, 1, stored.stderr);
+    const totals = (JSON.parse(stored.stdout) as { totals: { ingested: number; accepted: number; causes: Record<string, number> } }).totals;
+    assert.deepEqual([totals.ingested, totals.accepted, totals.causes.dimension, totals.causes.unreadable], [4, 2, 1, 1], out);
+  }
 });

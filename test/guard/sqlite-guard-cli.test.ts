@@ -57,7 +57,7 @@ describe('guard <file> --out sqlite://…: bad rows never reach the table', { ti
     const result = JSON.parse(run.stdout);
     assert.equal(result.mode, 'plan');
     assert.equal(result.inserted, 0);
-    assert.deepEqual(result.totals.causes, { dimension: 0, nonfinite: 1, zero: 1, duplicate: 0, 'existing-id': 1 });
+    assert.deepEqual(result.totals.causes, { dimension: 0, nonfinite: 1, zero: 1, duplicate: 0, 'existing-id': 1, unreadable: 0 });
     assert.deepEqual(snapshot(dir), untouched);
   });
 
