@@ -164,6 +164,12 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     db.exec(`CREATE VIRTUAL TABLE vec_docs USING vec0(doc TEXT PRIMARY KEY, embedding float[${DIM}] distance_metric=cosine)`);
     const insert = db.prepare('INSERT INTO vec_docs(doc, embedding) VALUES (?1, ?2)');
     docIds.forEach((id, row) => insert.run([id, Buffer.from(unit.data.buffer, unit.data.byteOffset + row * DIM * 4, DIM * 4)]));
+    // Tables without a vector index are searched exactly, and answer in their keys too (not row numbers).
+    db.exec(`CREATE TABLE blob_docs (doc TEXT PRIMARY KEY NOT NULL, embedding BLOB); CREATE TABLE f32_docs (doc TEXT PRIMARY KEY NOT NULL, embedding F32_BLOB(${DIM}))`);
+    for (const table of ['blob_docs', 'f32_docs']) {
+      const add = db.prepare(`INSERT INTO ${table}(doc, embedding) VALUES (?1, ?2)`);
+      docIds.forEach((id, row) => add.run([id, Buffer.from(unit.data.buffer, unit.data.byteOffset + row * DIM * 4, DIM * 4)]));
+    }
     db.close();
     const embedding = { kind: 'file', path: join(dir, 'queries.npy') } as const;
     const fromStore = await smoke(url('vec_docs'), { questions, embedding });
@@ -172,6 +178,10 @@ describe('SQLite files checked in place (sqlite://)', { timeout: 600_000 }, () =
     const fromFile = await smoke(npy, { questions, embedding, ids: join(dir, 'ids.jsonl'), metric: 'cosine' });
     assert.deepEqual(fromStore.recall, fromFile.recall);
     assert.ok(fromStore.recall.at10 > 0.2);
+    for (const table of ['blob_docs', 'f32_docs']) {
+      const flat = await smoke(url(table), { questions, embedding, metric: 'cosine' });
+      assert.deepEqual(flat.recall, fromFile.recall, table);
+    }
   });
 
   test('raw vectors of a cosine model in an L2 vec0 table: metric-mismatch fails', async () => {

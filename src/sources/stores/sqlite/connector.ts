@@ -12,13 +12,13 @@ import { SqliteSource } from './source.js';
 export const SQLITE_CONNECTOR: StoreConnector = {
   schemes: ['sqlite'],
   example: 'sqlite://./app.db?table=T&column=C',
-  async open(target: string) {
+  async open(target: string, options) {
     const { path, params, shown } = parsePathUrl(target, 'sqlite');
     params.expectOnly(['table', 'column']);
     const session = await openSqliteFile(path, { shown });
     try {
       const catalog = await readSqliteCatalog(session, { table: params.get('table'), column: params.get('column') }, shown);
-      return new SqliteSource(session, catalog, shown);
+      return new SqliteSource(session, catalog, shown, { metric: options.metric });
     } catch (error) {
       await session.close();
       throw storeFailure(shown, 'read the table catalog', error);

@@ -1,3 +1,4 @@
+import type { Metric } from '../../../core/policy.js';
 import { readSqliteCatalog } from '../../../engines/sqlite/catalog.js';
 import { openLibsqlClient } from '../../../engines/sqlite/remote-session.js';
 import { type LibsqlTarget, AUTH_TOKEN_ENV, parseLibsqlUrl } from '../../../engines/sqlite/remote-url.js';
@@ -16,14 +17,16 @@ export const LIBSQL_CONNECT_TIMEOUT_MS = 15_000;
 export const LIBSQL_CONNECTOR: StoreConnector = {
   schemes: ['libsql'],
   example: 'libsql://HOST?table=T&column=C',
-  open: (target) => openLibsqlSource(parseLibsqlUrl(target)),
+  open: (target, options) => openLibsqlSource({ ...parseLibsqlUrl(target), metric: options.metric }),
 };
 
 /**
  * Check a table through `@libsql/client`. The CLI always gives a libsql:// client URL; the library
  * may give `file:PATH` to run the very same code path against a local copy (the client's own engine).
  */
-export async function openLibsqlSource(target: Omit<LibsqlTarget, 'server'> & { readonly server?: string; readonly connectTimeoutMs?: number }): Promise<SqliteSource> {
+export async function openLibsqlSource(
+  target: Omit<LibsqlTarget, 'server'> & { readonly server?: string; readonly connectTimeoutMs?: number /** What a table without a vector index is searched by. */; readonly metric?: Metric },
+): Promise<SqliteSource> {
   const { shown, authToken } = target;
   const server = target.server ?? 'the database';
   const session = await openLibsqlClient({ clientUrl: target.clientUrl, authToken, shown });
@@ -43,7 +46,7 @@ export async function openLibsqlSource(target: Omit<LibsqlTarget, 'server'> & { 
         hint: 'check a copy of the database file with sqlite://./app.db?table=T (sqlite-vec is loaded locally), or store the vectors as F32_BLOB',
       });
     }
-    return new SqliteSource(session, catalog, shown);
+    return new SqliteSource(session, catalog, shown, { metric: target.metric });
   } catch (error) {
     await session.close();
     throw error;

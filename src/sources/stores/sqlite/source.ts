@@ -9,6 +9,7 @@ import type { LoadedManifest } from '../../../manifest/manifest.js';
 import { parseStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SqliteReader } from '../../../engines/sqlite/session.js';
 import { blobVector, normExpression, sqliteVectorFacts, vectorBlob } from '../../../engines/sqlite/vector-sql.js';
+import type { Metric } from '../../../core/policy.js';
 import { InputError } from '../../../errors.js';
 import { normToleranceFor } from '../../files/norm-tolerance.js';
 import { stopForDeadline } from '../../search-budget.js';
@@ -43,6 +44,8 @@ export class SqliteSource extends StoreSource {
     private readonly session: SqliteReader,
     private readonly catalog: SqliteCatalog,
     target: string,
+    /** The declared metric: what a table without a vector index is searched by (it stores none). */
+    options: { readonly metric?: Metric } = {},
   ) {
     super(target);
     this.key = keySql(catalog);
@@ -59,6 +62,15 @@ export class SqliteSource extends StoreSource {
       // vec0's KNN is what the application gets; its exact answer is the same scan with the rows it
       // cannot rank (zero or NaN vectors: distance NULL, ranked first) set aside.
       this.search = { query: (request) => this.guard('search the vec0 table', () => this.searchVec0(vec0Distance, request)), exactMethod: VEC0_EXACT_METHOD };
+    }
+    if (!this.search) {
+      // No index: the application searches by an exact scan too. Answers in the table's own keys,
+      // so smoke's questions about document ids are judged in those ids (not in row numbers).
+      const metric = options.metric ?? 'cosine';
+      this.search = {
+        query: (request) => this.guard('search exactly', () => this.searchFlat(metric, request)),
+        exactMethod: `one pass over the table (key, vector), exact ${metric} top-k computed client-side (no vector index)`,
+      };
     }
   }
 
@@ -278,6 +290,14 @@ export class SqliteSource extends StoreSource {
       ids.push(rows.map((row) => row.id));
     }
     return { ids, ...(exact && this.search?.exactMethod ? { method: this.search.exactMethod } : {}) };
+  }
+
+  /** A table without a vector index: exact top-k in one pass over (key, vector). */
+  private async searchFlat(metric: Metric, request: SearchRequest): Promise<SearchResult> {
+    assertSearchSettings(request.params, [], 'SQLite (exact search, no vector index)', this.target);
+    const { rows: totalRows } = await this.describe();
+    const result = await exactSearchByScan(this.session, this.catalog, { metric, dim: this.dim, totalRows }, request);
+    return { ...result, method: this.search?.exactMethod ?? 'exact scan' };
   }
 
   /** vec0 KNN per query; `exact` asks for k plus the unrankable rows and drops those (NULL distance). */
