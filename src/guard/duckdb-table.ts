@@ -16,7 +16,7 @@ import { assertWritableTarget } from '../io/atomic.js';
 import { openSource } from '../sources/open-source.js';
 import type { VectorSource } from '../sources/source.js';
 import { DEFAULT_DUCKDB_COLUMN, parseDuckdbOut, type DuckdbOut } from '../rebuild/stores/duckdb/out-url.js';
-import type { GuardFileResult } from './guard-file.js';
+import type { GuardFileOptions, GuardFileResult } from './guard-file.js';
 import { REJECTED_LISTED, refuseBlockIssues } from './guard-source.js';
 import { createGuard } from './guard.js';
 import type { Guard, RejectedRow, RowId } from './types.js';
@@ -26,18 +26,9 @@ const REFERENCE_ROWS = 20_000;
 /** The temp table accepted rows are appended to before the one INSERT into the store. */
 const STAGE = 'vectorclinic_guarded';
 
-export interface GuardDuckdbOptions {
-  readonly input: string;
+export interface GuardDuckdbOptions extends GuardFileOptions {
   /** duckdb://FILE?table=T[&column=C][&id=I]: created (id, C FLOAT[dim]) when missing. */
   readonly out: string;
-  readonly dim: number;
-  readonly metric: Metric;
-  readonly normalize?: boolean;
-  readonly quarantine?: string;
-  readonly rejectDuplicates?: boolean;
-  readonly model?: string;
-  readonly ids?: string;
-  readonly idField?: string;
   /** Write the accepted rows; without it everything runs inside a transaction that is rolled back (a plan: the file is untouched). */
   readonly apply?: boolean;
 }

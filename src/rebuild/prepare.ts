@@ -3,6 +3,7 @@ import { measureReference } from '../manifest/reference.js';
 import { normalizeInPlace, selectRows } from '../math/vectors.js';
 import { planCleaning, type CleanPlan } from './clean.js';
 import type { LoadedRows } from './load.js';
+import { reachStep } from './steps.js';
 import type { RebuildOptions, RebuildPlan } from './types.js';
 import { applyWhitening, fitWhitening, type Whitening } from './whiten.js';
 import type { Rows } from '../core/rows.js';
@@ -36,4 +37,16 @@ export function transformRows(rows: CleanedRows, plan: RebuildPlan, options: Reb
     if (plan.normalize) normalizeInPlace(data, count, dim);
   }
   return { ...(whitening ? { whitening } : {}), reference: measureReference(data, count, dim) };
+}
+
+/**
+ * The steps a store rebuild runs between reading its rows and writing them: fold / mask (clean),
+ * then whiten and measure (transform), each announced first (the kill tests stop at every step).
+ */
+export async function cleanAndTransform(loaded: LoadedRows, plan: RebuildPlan, options: RebuildOptions): Promise<{ readonly cleaned: CleanedRows; readonly reference: ReferenceDistribution }> {
+  await reachStep('clean', options.onStep);
+  const cleaned = cleanRows(loaded, options);
+  await reachStep('transform', options.onStep);
+  const { reference } = transformRows(cleaned, plan, options);
+  return { cleaned, reference };
 }

@@ -12,7 +12,8 @@ import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { describeDuckdbError } from '../../../engines/duckdb/errors.js';
 import { loadThroughGuard } from '../../load.js';
-import { cleanRows, transformRows, type CleanedRows } from '../../prepare.js';
+import { cleanAndTransform, type CleanedRows } from '../../prepare.js';
+import type { ReferenceDistribution } from '../../../core/policy.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import { guardKeyedRows } from '../pgvector/keyed-guard.js';
@@ -83,7 +84,7 @@ export async function applyDuckdbRebuild(request: Request, inPlace: boolean): Pr
 interface Prepared {
   readonly loaded: Awaited<ReturnType<typeof loadThroughGuard>>;
   readonly cleaned: CleanedRows;
-  readonly reference: ReturnType<typeof transformRows>['reference'];
+  readonly reference: ReferenceDistribution;
   readonly ids: readonly string[] | undefined;
   readonly dim: number;
 }
@@ -95,10 +96,7 @@ async function prepareFromSource({ source, description, plan, options }: Request
   const dim = options.dim ?? description.dim;
   const loaded = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
   if (loaded.count === 0) throw new InputError('every row was rejected: nothing to write', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
-  await reachStep('clean', options.onStep);
-  const cleaned = cleanRows(loaded, options);
-  await reachStep('transform', options.onStep);
-  const { reference } = transformRows(cleaned, plan, options);
+  const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
   return { loaded, cleaned, reference, ids, dim };
 }
 
@@ -154,10 +152,7 @@ async function rebuildInPlace(session: DuckdbWriteSession, { description, plan, 
   const loaded = guardKeyedRows(rows, { metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
   if (loaded.count === 0) throw new InputError('every row would be rejected: nothing to write', { where: out.shown, hint: 'the embedding step is broken; see the guard counts in the plan' });
 
-  await reachStep('clean', options.onStep);
-  const cleaned = cleanRows(loaded, options);
-  await reachStep('transform', options.onStep);
-  const { reference } = transformRows(cleaned, plan, options);
+  const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
 
   await reachStep('build', options.onStep);
   const shape = await readTableShape(session, { schema: catalog.schema, table: catalog.table, vectorColumn: catalog.column.name }, out.shown);

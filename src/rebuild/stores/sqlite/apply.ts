@@ -13,7 +13,7 @@ import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { loadThroughGuard } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
-import { cleanRows, transformRows, type CleanedRows } from '../../prepare.js';
+import { cleanAndTransform, type CleanedRows } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
@@ -94,10 +94,7 @@ async function rebuildInPlace(session: SqliteSession, { plan, options, out }: Sq
   const loaded = guardKeyedRows(rows, { metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
   if (loaded.count === 0) throw new InputError('every row would be rejected: nothing to index', { where: out.shown, hint: 'the embedding step is broken; see the guard counts in the plan' });
 
-  await reachStep('clean', options.onStep);
-  const cleaned = cleanRows(loaded, options);
-  await reachStep('transform', options.onStep);
-  const { reference } = transformRows(cleaned, plan, options);
+  const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
 
   await reachStep('build', options.onStep);
   for (const name of await libsqlIndexesOn(session, column.table, column.column)) session.run(`DROP INDEX ${doubleQuote(name)}`);
@@ -170,10 +167,7 @@ async function rebuildIntoNewTable(session: SqliteSession, { source, description
   const loaded = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
   if (loaded.count === 0) throw new InputError('every row was rejected: nothing to index', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
 
-  await reachStep('clean', options.onStep);
-  const cleaned = cleanRows(loaded, options);
-  await reachStep('transform', options.onStep);
-  const { reference } = transformRows(cleaned, plan, options);
+  const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
   const idOf = (position: number): string | bigint => {
     const row = loaded.sourceRows[position] as number;
     return documentIds ? (documentIds[row] as string) : BigInt(row);
