@@ -10,8 +10,19 @@ export const REJECTED_LISTED = 20;
  * the rejected rows listed are named by source row. `onBlock` receives each result before the next block is read: `accepted.data`
  * is reused for the next block (it is the reader's block buffer or this loop's output buffer).
  */
-export async function guardSource(source: VectorSource, guard: Guard, onBlock: (result: GuardResult) => void = () => undefined, signal?: AbortSignal): Promise<{ readonly firstRejected: readonly RejectedRow[] }> {
+export async function guardSource(
+  source: VectorSource,
+  guard: Guard,
+  onBlock: (result: GuardResult) => void = () => undefined,
+  options: {
+    readonly signal?: AbortSignal;
+    /** Rows whose vector is NULL are counted, not refused: an in-place store rebuild keeps them as they are (they need embedding). */
+    readonly keepNulls?: boolean;
+  } = {},
+): Promise<{ readonly firstRejected: readonly RejectedRow[]; readonly nullsKept: number }> {
+  const { signal, keepNulls } = options;
   const firstRejected: RejectedRow[] = [];
+  let nullsKept = 0;
   // One output buffer for every block: each result is consumed before the next block is read.
   let into = new Float32Array(0);
   for await (const block of source.scan(signal ? { signal } : {})) {
@@ -21,9 +32,12 @@ export async function guardSource(source: VectorSource, guard: Guard, onBlock: (
     // The guard numbers rows within the block; the report names them by source row (their id here).
     for (const row of result.rejected) if (firstRejected.length < REJECTED_LISTED) firstRejected.push({ ...row, row: row.id as number });
     onBlock(result);
-    for (const row of refuseBlockIssues(block, guard)) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
+    const nulls = keepNulls ? (block.issues?.filter((issue) => issue.kind === 'null').length ?? 0) : 0;
+    nullsKept += nulls;
+    const refused = nulls > 0 ? { ...block, issues: block.issues?.filter((issue) => issue.kind !== 'null') } : block;
+    for (const row of refuseBlockIssues(refused, guard)) if (firstRejected.length < REJECTED_LISTED) firstRejected.push(row);
   }
-  return { firstRejected };
+  return { firstRejected, nullsKept };
 }
 
 /**

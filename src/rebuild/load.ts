@@ -63,7 +63,7 @@ export async function loadThroughGuard(
       for (let i = 0; i < accepted.count; i++) sourceRows[count + i] = accepted.ids[i] as number;
       count += accepted.count;
     },
-    options.signal,
+    options.signal ? { signal: options.signal } : {},
   );
   return { dim, count, data: data.subarray(0, count * dim), sourceRows: sourceRows.subarray(0, count), totals: guard.totals(), firstRejected };
 }

@@ -25,12 +25,13 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
   const normalize = options.metric === 'cosine';
   // Read (and count-checked) now, so a wrong id file stops the plan, not only --apply.
   const ids = store?.inPlace ? { origin: "the table's own ids (kept in place)" } : documentIdsFor(readManifest(options.source), description.rows, options);
-  const guard = await dryRunGuard(source, description, dim, options);
+  // In place, rows without a vector stay as they are (the apply step keeps them): counted, not rejected.
+  const { totals: guard, nullsKept } = await dryRunGuard(source, description, dim, options, Boolean(store?.inPlace));
   const params = indexParamsFor(options, Math.max(1, guard.accepted), dim);
   const estimate = estimateRebuild(guard.accepted, dim, engine.name, params, { dedup: Boolean(options.dedup || options.maskBoilerplate), whiten: Boolean(options.whiten) });
   const steps = [
     `read ${count(description.rows)} × ${description.dim} ${description.storage.type} rows from ${description.target}`,
-    `reject bad rows: ${describeRejections(guard)} → ${count(guard.accepted)} rows${options.quarantine ? ` (rejected rows to ${options.quarantine})` : ''}`,
+    `reject bad rows: ${describeRejections(guard)} → ${count(guard.accepted)} rows${options.quarantine ? ` (rejected rows to ${options.quarantine})` : ''}${nullsKept > 0 ? `; ${nullsKept === 1 ? '1 row without a vector kept as it is' : `${count(nullsKept)} rows without a vector kept as they are`}` : ''}`,
     ...(options.dedup ? [`fold near-duplicates into one row each (${count(guard.duplicatesFlagged)} exact copies found by the scan; near copies measured at apply)`] : []),
     ...(options.maskBoilerplate ? [`mask boilerplate: drop every copy of content repeated ${BOILERPLATE_MIN_COPIES}+ times`] : []),
     normalize ? `L2-normalize for cosine (${count(guard.alreadyUnit)} rows already unit length, kept as they are)` : `keep vectors as they are (${options.metric} uses raw lengths)`,
@@ -67,7 +68,7 @@ export async function planRebuild(source: VectorSource, description: SourceDescr
   };
 }
 
-async function dryRunGuard(source: VectorSource, description: SourceDescription, dim: number, options: RebuildOptions): Promise<GuardTotals> {
+async function dryRunGuard(source: VectorSource, description: SourceDescription, dim: number, options: RebuildOptions, keepNulls: boolean): Promise<{ totals: GuardTotals; nullsKept: number }> {
   const guard = createGuard({ dim, metric: options.metric, normalize: false, trackIds: false });
   if (description.dim !== dim) {
     throw new UsageError(`the source holds ${description.dim}-dimensional vectors, --dim says ${dim}: every row would be rejected`, {
@@ -75,8 +76,8 @@ async function dryRunGuard(source: VectorSource, description: SourceDescription,
       hint: `re-embed with the model that produces ${dim} dimensions, or drop --dim`,
     });
   }
-  await guardSource(source, guard);
-  return guard.totals();
+  const { nullsKept } = await guardSource(source, guard, undefined, { keepNulls });
+  return { totals: guard.totals(), nullsKept };
 }
 
 function describeRejections(totals: GuardTotals): string {
