@@ -25,7 +25,6 @@ const ALLOWED = new Map<string, string>([
   ['src/rebuild/stores/pgvector/apply.ts:applyPgvectorRebuild', 'store writer, after issue 18 merges'],
   ['src/rebuild/stores/pgvector/apply.ts:summary', 'store writer, after issue 18 merges'],
   ['src/rebuild/stores/pgvector/write-table.ts:insertRows', 'store writer, after issue 18 merges'],
-  ['src/engines/pgvector/vector-binary.ts:decodeRow', 'one caller is a store writer (rebuild/stores/pgvector/read-table.ts), after issue 18 merges'],
 ]);
 
 test(`no function in src/ takes more than ${MAX_POSITIONAL} positional parameters (outside the commented allow-list)`, () => {
