@@ -15,17 +15,6 @@ const ALLOWED = new Map<string, string>([
   ['src/math/exact-top-k.ts:TopKExports.search', 'WASM ABI'],
   ['src/math/kernels-wasm.ts:KernelExports.scan_rows', 'WASM ABI'],
   ['src/math/kernels-wasm.ts:KernelExports.dot', 'WASM ABI'],
-  // The pgvector/LanceDB store writers were being edited for issue 18 while the rest was converted: the next to convert.
-  ['src/rebuild/stores/lancedb/apply.ts:newRowsBatch', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/lancedb/apply.ts:applyLancedbRebuild', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/lancedb/arrow-rows.ts:newTableBatch', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/lancedb/arrow-rows.ts:replaceVectors', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/pgvector/apply.ts:rebuildIntoNewTable', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/pgvector/apply.ts:buildIndex', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/pgvector/apply.ts:applyPgvectorRebuild', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/pgvector/apply.ts:summary', 'store writer, after issue 18 merges'],
-  ['src/rebuild/stores/pgvector/write-table.ts:insertRows', 'store writer, after issue 18 merges'],
-  ['src/engines/pgvector/vector-binary.ts:decodeRow', 'one caller is a store writer (rebuild/stores/pgvector/read-table.ts), after issue 18 merges'],
 ]);
 
 test(`no function in src/ takes more than ${MAX_POSITIONAL} positional parameters (outside the commented allow-list)`, () => {

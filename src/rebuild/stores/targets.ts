@@ -58,7 +58,7 @@ export function storeTargetFor(options: Pick<RebuildOptions, 'out' | 'source' | 
       'verify the table holds exactly the accepted rows and the index is valid',
       "write the policy manifest as the vector column's comment, then COMMIT (a crash before COMMIT changes nothing)",
     ],
-    apply: (source, description, plan, rebuildOptions) => applyPgvectorRebuild(source, description, plan, rebuildOptions, pgvector, inPlace),
+    apply: (source, description, plan, rebuildOptions) => applyPgvectorRebuild({ source, description, plan, options: rebuildOptions, out: pgvector, inPlace }),
   };
 }
 
@@ -89,7 +89,7 @@ function lancedbTarget(out: LancedbOut, options: Pick<RebuildOptions, 'source' |
       'verify the staging table holds exactly the accepted rows and the index exists (and that the table did not change meanwhile)',
       `swap it in: journal, then rename ${out.table}.lance aside and the staging table into its place (killed before: the table is untouched; between the renames: the next run finishes the swap)`,
     ],
-    apply: (source, description, plan, rebuildOptions) => applyLancedbRebuild(source, description, plan, rebuildOptions, out, inPlace),
+    apply: (source, description, plan, rebuildOptions) => applyLancedbRebuild({ source, description, plan, options: rebuildOptions, out, inPlace }),
   };
 }
 

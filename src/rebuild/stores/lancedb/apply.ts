@@ -1,5 +1,5 @@
 import type { Connection, Index, Table as LanceTable } from '@lancedb/lancedb';
-import type { Table } from 'apache-arrow';
+import type { Field, Table } from 'apache-arrow';
 import { existsSync } from 'node:fs';
 import type { Metric } from '../../../core/policy.js';
 import { InputError, StoreError } from '../../../errors.js';
@@ -10,7 +10,7 @@ import { loadDriver } from '../../../engines/drivers.js';
 import { storeFailure } from '../../../engines/store-errors.js';
 import { loadThroughGuard } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
-import { cleanRows, transformRows } from '../../prepare.js';
+import { cleanRows, transformRows, type CleanedRows } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import { newTableBatch, newTableSchema, replaceVectors, vectorField } from './arrow-rows.js';
@@ -20,6 +20,15 @@ import { documentIdsFor } from '../../../manifest/document-ids.js';
 import { readManifest } from '../../../manifest/manifest.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
+
+export interface LancedbRebuildJob {
+  readonly source: VectorSource;
+  readonly description: SourceDescription;
+  readonly plan: RebuildPlan;
+  readonly options: RebuildOptions;
+  readonly out: LancedbOut;
+  readonly inPlace: boolean;
+}
 
 /** Rows per write into the staging table (and per take from the table being rebuilt). */
 const WRITE_ROWS = 8192;
@@ -35,8 +44,9 @@ const DISTANCE: Readonly<Record<Metric, 'cosine' | 'dot' | 'l2'>> = { cosine: 'c
  * (the next run removes the staging table); killed between the renames, the next run finishes it.
  * In place (the source is this table) every other column is kept; rows are taken by offset.
  */
-export async function applyLancedbRebuild(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, out: LancedbOut, inPlace: boolean): Promise<Applied> {
+export async function applyLancedbRebuild(job: LancedbRebuildJob): Promise<Applied> {
   const startedAt = performance.now();
+  const { source, description, plan, options, out, inPlace } = job;
   const recovered = recoverInterrupted(out);
   if (!existsSync(out.databaseDir)) throw new InputError(`no LanceDB database directory ${out.databaseDir}`, { where: out.shown, hint: 'create the directory first (lancedb.connect() takes it)' });
   const lancedb = await loadDriver('@lancedb/lancedb', out.shown);
@@ -81,17 +91,16 @@ export async function applyLancedbRebuild(source: VectorSource, description: Sou
     for (let start = 0; start < cleaned.count; start += WRITE_ROWS) {
       const end = Math.min(cleaned.count, start + WRITE_ROWS);
       const batches: Table[] = original
-        ? replaceVectors(await original.takeOffsets(positions.slice(start, end)).toArrow(), column, field, cleaned.data, dim, start)
+        ? replaceVectors(await original.takeOffsets(positions.slice(start, end)).toArrow(), { columnName: column, vector: field, data: cleaned.data, dim, start })
         : [
-            newRowsBatch(
+            newRowsBatch(cleaned, {
               field,
               documentIds,
               positions,
-              cleaned,
               start,
               end,
-              options.dedup ? (position) => (cleaned.cleaning.folded.get(position) ?? []).map((p) => idOf(documentIds, loaded.sourceRows[p] as number)) : undefined,
-            ),
+              aliasesOf: options.dedup ? (position) => (cleaned.cleaning.folded.get(position) ?? []).map((p) => idOf(documentIds, loaded.sourceRows[p] as number)) : undefined,
+            }),
           ];
       for (const batch of batches) {
         if (staging) await staging.add(batch);
@@ -151,20 +160,24 @@ function idOf(documentIds: readonly string[] | undefined, row: number): string {
   return documentIds ? (documentIds[row] as string) : String(row);
 }
 
-function newRowsBatch(
-  field: ReturnType<typeof vectorField>,
-  documentIds: readonly string[] | undefined,
-  positions: readonly number[],
-  cleaned: ReturnType<typeof cleanRows>,
-  start: number,
-  end: number,
-  aliasesOf?: (position: number) => string[],
-): Table {
+/** Cleaned rows `start..end` of a new table: `positions` maps each to its source row, whose document id it takes (else the row number). */
+interface NewRowsSlice {
+  readonly field: Field;
+  readonly documentIds: readonly string[] | undefined;
+  readonly positions: readonly number[];
+  readonly start: number;
+  readonly end: number;
+  /** The folded ids a kept row (by its position among the loaded rows) stands for; set when deduplicating. */
+  readonly aliasesOf: ((position: number) => string[]) | undefined;
+}
+
+function newRowsBatch(cleaned: CleanedRows, slice: NewRowsSlice): Table {
+  const { field, documentIds, positions, start, end, aliasesOf } = slice;
   const schema = newTableSchema(Boolean(documentIds), field, Boolean(aliasesOf));
   const rows = positions.slice(start, end);
   const ids = documentIds ? rows.map((row) => documentIds[row] as string) : BigInt64Array.from(rows, (row) => BigInt(row));
   const aliases = aliasesOf ? Array.from(cleaned.cleaning.keep.subarray(start, end), aliasesOf) : undefined;
-  return newTableBatch(schema, ids, cleaned.data.subarray(start * cleaned.dim, end * cleaned.dim), cleaned.dim, 0, end - start, aliases);
+  return newTableBatch(schema, { ids, data: cleaned.data.subarray(start * cleaned.dim, end * cleaned.dim), dim: cleaned.dim, start: 0, end: end - start, aliases });
 }
 
 /** The table's vector column of this dimension (the one the source read). */

@@ -12,8 +12,19 @@ export function vectorData(field: Field, data: Float32Array, dim: number, start:
   return makeData({ type: field.type as FixedSizeList<Float32>, length: end - start, nullCount: 0, child });
 }
 
+/** Rows `start..end` of a new table's columns: ids, a count × dim vector matrix, and folded ids when deduplicating. */
+export interface NewTableRows {
+  readonly ids: readonly string[] | BigInt64Array;
+  readonly data: Float32Array;
+  readonly dim: number;
+  readonly start: number;
+  readonly end: number;
+  readonly aliases?: readonly (readonly string[])[];
+}
+
 /** A batch of a new table: id (text, or the source row number), vector, and folded ids when deduplicating. */
-export function newTableBatch(schema: Schema, ids: readonly string[] | BigInt64Array, data: Float32Array, dim: number, start: number, end: number, aliases?: readonly (readonly string[])[]): Table {
+export function newTableBatch(schema: Schema, rows: NewTableRows): Table {
+  const { ids, data, dim, start, end, aliases } = rows;
   const [idField, vector] = schema.fields as [Field, Field];
   const idData =
     idField.type instanceof Utf8
@@ -38,12 +49,22 @@ function aliasType(): List<Utf8> {
   return new List(new Field('item', new Utf8(), true));
 }
 
+/** The cleaned vectors that replace column `columnName`: rows `start..` of a count × dim `data`, under `vector` (the field carrying the manifest). */
+export interface VectorReplacement {
+  readonly columnName: string;
+  readonly vector: Field;
+  readonly data: Float32Array;
+  readonly dim: number;
+  readonly start: number;
+}
+
 /**
  * Rows taken from the table being rebuilt, with the vector column replaced by the cleaned vectors
- * (rows `start..` of `data`, in the same order) and its field carrying the manifest: one table per
- * taken batch (apache-arrow refuses to join batches rebuilt from different sources into one).
+ * (in the same order) and its field carrying the manifest: one table per taken batch (apache-arrow
+ * refuses to join batches rebuilt from different sources into one).
  */
-export function replaceVectors(taken: Table, columnName: string, vector: Field, data: Float32Array, dim: number, start: number): Table[] {
+export function replaceVectors(taken: Table, replacement: VectorReplacement): Table[] {
+  const { columnName, vector, data, dim, start } = replacement;
   const index = taken.schema.fields.findIndex((field) => field.name === columnName);
   const fields = taken.schema.fields.map((field, i) => (i === index ? vector : field));
   const schema = new Schema(fields, taken.schema.metadata);

@@ -1,3 +1,4 @@
+import type { Metric } from '../../../core/policy.js';
 import { InputError, StoreError, UsageError } from '../../../errors.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
@@ -7,8 +8,8 @@ import { describePostgresWriteError } from '../../../engines/pgvector/postgres-e
 import { quoteIdent, toCount, type SqlSession } from '../../../engines/pgvector/sql-session.js';
 import { storeFailure } from '../../../engines/store-errors.js';
 import { loadThroughGuard, type LoadedRows } from '../../load.js';
-import { indexParamsFor } from '../../params.js';
-import { cleanRows, transformRows } from '../../prepare.js';
+import { indexParamsFor, type IndexParams } from '../../params.js';
+import { cleanRows, transformRows, type CleanedRows } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import type { PgvectorOut } from './out-url.js';
@@ -20,6 +21,15 @@ import { readManifest } from '../../../manifest/manifest.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
+export interface PgvectorRebuildJob {
+  readonly source: VectorSource;
+  readonly description: SourceDescription;
+  readonly plan: RebuildPlan;
+  readonly options: RebuildOptions;
+  readonly out: PgvectorOut;
+  readonly inPlace: boolean;
+}
+
 /**
  * Rebuild a pgvector table in ONE transaction: read (under a lock that blocks writers, not
  * readers) → guard → clean → normalize → rewrite the rows → CREATE INDEX with the metric's
@@ -30,17 +40,18 @@ type Applied = NonNullable<RebuildResult['applied']>;
  * rewritten, every other column kept; readers wait only from the index drop to COMMIT. Otherwise
  * a new table (id, vector[, aliases]) is created from the source; an existing table is refused.
  */
-export async function applyPgvectorRebuild(source: VectorSource, description: SourceDescription, plan: RebuildPlan, options: RebuildOptions, out: PgvectorOut, inPlace: boolean): Promise<Applied> {
+export async function applyPgvectorRebuild(job: PgvectorRebuildJob): Promise<Applied> {
   const startedAt = performance.now();
+  const { options, out, inPlace } = job;
   // In place, the rows are read again under the writer's lock: release the reading session first.
-  if (inPlace) await source.close();
+  if (inPlace) await job.source.close();
   const session = await out.open();
   let inTransaction = false;
   try {
     await session.query('BEGIN');
     inTransaction = true;
     const relation = qualifiedRelation(out.schema, out.table);
-    const applied = inPlace ? await rebuildInPlace(session, plan, options, out, relation) : await rebuildIntoNewTable(session, source, description, plan, options, out, relation);
+    const applied = inPlace ? await rebuildInPlace(session, job, relation) : await rebuildIntoNewTable(session, job, relation);
 
     await reachStep('commit-index', options.onStep);
     await session.query('COMMIT');
@@ -59,7 +70,8 @@ export async function applyPgvectorRebuild(source: VectorSource, description: So
   }
 }
 
-async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: RebuildOptions, out: PgvectorOut, relation: string): Promise<Omit<Applied, 'seconds'>> {
+async function rebuildInPlace(session: SqlSession, job: PgvectorRebuildJob, relation: string): Promise<Omit<Applied, 'seconds'>> {
+  const { plan, options, out } = job;
   if (options.ids) throw new UsageError("--ids names documents of a file source; an in-place rebuild keeps the table's own keys", { where: '--ids', hint: 'drop --ids' });
   await reachStep('load', options.onStep);
   // Writers wait until COMMIT (their rows would otherwise be lost or unindexed); readers go on.
@@ -80,11 +92,11 @@ async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: R
 
   await reachStep('build', options.onStep);
   await session.query(`CREATE TEMP TABLE vectorclinic_stage (k ${catalog.key.sqlType} PRIMARY KEY, v ${type.qualified}(${type.dim})) ON COMMIT DROP`);
-  await insertRows(session, 'vectorclinic_stage', catalog.key.sqlType, type, keptKeys, cleaned.data);
+  await insertRows(session, { into: 'vectorclinic_stage', keyType: catalog.key.sqlType, type, keys: keptKeys, data: cleaned.data });
   for (const index of catalog.indexes) await session.query(`DROP INDEX ${quoteIdent(catalog.tableName.split('.')[0] as string)}.${quoteIdent(index.name)}`);
   const changes = await applyStagedRows(session, relation, catalog.key.sql, catalog.column.sql);
   const params = indexParamsFor(options, cleaned.count, type.dim);
-  const built = await buildIndex(session, relation, catalog.column.sql, type, params, options, cleaned.count);
+  const built = await buildIndex(session, { relation, columnSql: catalog.column.sql, type, params, metric: options.metric, rows: cleaned.count });
 
   await reachStep('verify', options.onStep);
   const ntotal = await verifyRows(session, relation, catalog.column.sql, cleaned.count, out);
@@ -112,18 +124,11 @@ async function rebuildInPlace(session: SqlSession, plan: RebuildPlan, options: R
     },
   });
   await commentOnColumn(session, relation, catalog.column.sql, encodeStoreManifest(manifest));
-  return summary(loaded.count, rejected, cleaned, ntotal, `comment on column ${catalog.tableName}.${catalog.column.name}`, `the table's key ${catalog.key.name}`);
+  return summary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: `comment on column ${catalog.tableName}.${catalog.column.name}`, ids: `the table's key ${catalog.key.name}` });
 }
 
-async function rebuildIntoNewTable(
-  session: SqlSession,
-  source: VectorSource,
-  description: SourceDescription,
-  plan: RebuildPlan,
-  options: RebuildOptions,
-  out: PgvectorOut,
-  relation: string,
-): Promise<Omit<Applied, 'seconds'>> {
+async function rebuildIntoNewTable(session: SqlSession, job: PgvectorRebuildJob, relation: string): Promise<Omit<Applied, 'seconds'>> {
+  const { source, description, plan, options, out } = job;
   const exists = (await session.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [relation]))[0]?.oid;
   if (exists) {
     throw new StoreError(`table ${out.table} already exists`, {
@@ -155,9 +160,9 @@ async function rebuildIntoNewTable(
   // Folded near-duplicates stay findable: their ids are listed on the row that represents them.
   const aliases = options.dedup ? { type: 'text[]', values: Array.from(cleaned.cleaning.keep, (position) => (cleaned.cleaning.folded.get(position) ?? []).map(idOf)) } : undefined;
   await session.query(`CREATE TABLE ${relation} (id ${idType} PRIMARY KEY, ${column} ${type.qualified}(${dim}) NOT NULL${aliases ? ', aliases text[] NOT NULL' : ''})`);
-  await insertRows(session, `${relation}`, idType, type, keptIds, cleaned.data, aliases);
+  await insertRows(session, { into: relation, keyType: idType, type, keys: keptIds, data: cleaned.data, extra: aliases });
   const params = indexParamsFor(options, cleaned.count, dim);
-  const built = await buildIndex(session, relation, column, type, params, options, cleaned.count);
+  const built = await buildIndex(session, { relation, columnSql: column, type, params, metric: options.metric, rows: cleaned.count });
 
   await reachStep('verify', options.onStep);
   const ntotal = await verifyRows(session, relation, column, cleaned.count, out);
@@ -176,27 +181,37 @@ async function rebuildIntoNewTable(
   });
   await commentOnColumn(session, relation, column, encodeStoreManifest(manifest));
   const tableName = `${out.schema ?? 'public'}.${out.table}`;
-  return summary(loaded.count, loaded.totals.rejected, cleaned, ntotal, `comment on column ${tableName}.${out.column}`, `column id of ${tableName}${aliases ? ' (folded duplicates in aliases)' : ''}`);
+  return summary({
+    accepted: loaded.count,
+    rejected: loaded.totals.rejected,
+    cleaned,
+    ntotal,
+    manifest: `comment on column ${tableName}.${out.column}`,
+    ids: `column id of ${tableName}${aliases ? ' (folded duplicates in aliases)' : ''}`,
+  });
+}
+
+/** The index to build: on `columnSql` of `relation`, for `rows` rows, with the metric's operator class. */
+interface IndexBuild {
+  readonly relation: string;
+  readonly columnSql: string;
+  readonly type: VectorColumnType;
+  readonly params: IndexParams;
+  readonly metric: Metric;
+  readonly rows: number;
 }
 
 /** Build the index the plan names (none for flat) with maintenance memory sized to it. */
-async function buildIndex(
-  session: SqlSession,
-  relation: string,
-  columnSql: string,
-  type: VectorColumnType,
-  params: ReturnType<typeof indexParamsFor>,
-  options: RebuildOptions,
-  rows: number,
-): Promise<{ opclass: string; params: Record<string, number | string | boolean> }> {
-  const opclass = opclassFor(type.name, options.metric);
+async function buildIndex(session: SqlSession, build: IndexBuild): Promise<{ opclass: string; params: Record<string, number | string | boolean> }> {
+  const { relation, columnSql, type, params, rows } = build;
+  const opclass = opclassFor(type.name, build.metric);
   const statement = createIndexStatement(relation, columnSql, opclass, params);
   if (!statement) return { opclass, params: {} };
   const maintenanceMemoryMb = await sizeMaintenanceMemory(session, rows, type.dim, params);
   await session.query(statement);
   const searchSetting: Record<string, number> = params.type === 'hnsw' ? { 'hnsw.ef_search': params.hnsw.efSearch } : params.type === 'ivfflat' ? { 'ivfflat.probes': params.ivfflat.probes } : {};
-  const build: Record<string, number> = params.type === 'hnsw' ? { m: params.hnsw.M, ef_construction: params.hnsw.efConstruction } : params.type === 'ivfflat' ? { lists: params.ivfflat.lists } : {};
-  return { opclass, params: { opclass, ...build, ...searchSetting, maintenance_work_mem_mb: maintenanceMemoryMb } };
+  const buildSetting: Record<string, number> = params.type === 'hnsw' ? { m: params.hnsw.M, ef_construction: params.hnsw.efConstruction } : params.type === 'ivfflat' ? { lists: params.ivfflat.lists } : {};
+  return { opclass, params: { opclass, ...buildSetting, ...searchSetting, maintenance_work_mem_mb: maintenanceMemoryMb } };
 }
 
 async function verifyRows(session: SqlSession, relation: string, columnSql: string, expected: number, out: PgvectorOut): Promise<number> {
@@ -246,16 +261,29 @@ async function vectorExtensionSchema(session: SqlSession, out: PgvectorOut): Pro
   throw new StoreError('the pgvector extension is not installed in this database', { where: out.shown, hint: 'run CREATE EXTENSION vector (as a role allowed to) and retry' });
 }
 
-function summary(accepted: number, rejected: number, cleaned: ReturnType<typeof cleanRows>, ntotal: number, manifest: string, ids: string): Omit<Applied, 'seconds'> {
+/** What a rebuild wrote, in the words of the result (seconds are added by the caller). */
+interface WriteSummary {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly cleaned: CleanedRows;
+  readonly ntotal: number;
+  /** Where the manifest went. */
+  readonly manifest: string;
+  /** Which column or key the application finds rows by. */
+  readonly ids: string;
+}
+
+function summary(written: WriteSummary): Omit<Applied, 'seconds'> {
+  const { cleaned } = written;
   return {
-    accepted,
-    rejected,
+    accepted: written.accepted,
+    rejected: written.rejected,
     duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
     boilerplateMasked: cleaned.cleaning.boilerplateMasked,
     rowsWritten: cleaned.count,
-    ntotal,
-    manifest,
-    ids,
+    ntotal: written.ntotal,
+    manifest: written.manifest,
+    ids: written.ids,
     staleTempsRemoved: [],
   };
 }

@@ -1,6 +1,6 @@
 import { InputError } from '../../../errors.js';
 import type { PgvectorCatalog } from '../../../engines/pgvector/catalog.js';
-import { BINARY_TYPES, decodeRow } from '../../../engines/pgvector/vector-binary.js';
+import { BINARY_TYPES, VectorRowDecoder } from '../../../engines/pgvector/vector-binary.js';
 import type { SqlSession } from '../../../engines/pgvector/sql-session.js';
 import type { Rows } from '../../../core/rows.js';
 
@@ -30,7 +30,7 @@ export async function readKeyedRows(session: SqlSession, catalog: PgvectorCatalo
   const data = new Float32Array(total * dim);
   const keys: string[] = [];
   const wrongDimension: string[] = [];
-  const bytes = Buffer.alloc(4 + dim * (binary === 'float16' ? 2 : 4));
+  const decoder = new VectorRowDecoder({ type: column.type, dim });
   await session.query(
     `DECLARE vectorclinic_rebuild NO SCROLL CURSOR FOR SELECT ${key.sql}::text AS k, encode(${schema}.${column.type}_send(${column.sql}), 'base64') AS v FROM ${relation} WHERE ${column.sql} IS NOT NULL ORDER BY ${key.sql}`,
   );
@@ -39,7 +39,7 @@ export async function readKeyedRows(session: SqlSession, catalog: PgvectorCatalo
     if (rows.length === 0) break;
     for (const row of rows) {
       if (keys.length + wrongDimension.length >= total) throw new InputError('the table grew while it was read under lock', { where: catalog.tableName });
-      if (decodeRow(row.v, binary, bytes, dim, column.type, data, keys.length)) keys.push(row.k);
+      if (decoder.decode(row.v, data, keys.length)) keys.push(row.k);
       else wrongDimension.push(row.k);
     }
   }

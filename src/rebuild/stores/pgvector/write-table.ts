@@ -18,16 +18,20 @@ export interface VectorColumnType {
   readonly dim: number;
 }
 
-/** Insert rows (key text, vector) in batches: `into` is "relation (key, column)", keys cast to `keyType`. */
-export async function insertRows(
-  session: SqlSession,
-  into: string,
-  keyType: string,
-  type: VectorColumnType,
-  keys: readonly string[],
-  data: Float32Array,
-  extra?: { readonly type: string; readonly values: readonly (readonly string[])[] },
-): Promise<void> {
+/** Rows to insert into the relation `into`, whose columns are (key, vector[, extra]) in that order; keys are cast to `keyType`. */
+export interface RowsToInsert {
+  readonly into: string;
+  readonly keyType: string;
+  readonly type: VectorColumnType;
+  readonly keys: readonly string[];
+  /** keys.length × type.dim, row-major. */
+  readonly data: Float32Array;
+  readonly extra?: { readonly type: string; readonly values: readonly (readonly string[])[] };
+}
+
+/** Insert rows (key text, vector[, extra]) in batches. */
+export async function insertRows(session: SqlSession, rows: RowsToInsert): Promise<void> {
+  const { into, keyType, type, keys, data, extra } = rows;
   const { dim } = type;
   for (let start = 0; start < keys.length; start += INSERT_ROWS) {
     const end = Math.min(keys.length, start + INSERT_ROWS);

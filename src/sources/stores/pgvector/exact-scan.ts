@@ -4,7 +4,7 @@ import type { SearchRequest, SearchResult } from '../../source.js';
 import { SearchBudgetExceeded } from '../../search-budget.js';
 import type { PgvectorCatalog, PgvectorIndex } from '../../../engines/pgvector/catalog.js';
 import { readOnlyTransaction, type SqlSession } from '../../../engines/pgvector/sql-session.js';
-import { BINARY_TYPES, decodeRow } from '../../../engines/pgvector/vector-binary.js';
+import { BINARY_TYPES, VectorRowDecoder } from '../../../engines/pgvector/vector-binary.js';
 import { formatVectorText } from '../../../engines/pgvector/vector-text.js';
 
 /**
@@ -77,7 +77,7 @@ export async function exactSearchByScan(session: SqlSession, catalog: PgvectorCa
     await session.query(`DECLARE vectorclinic_exact NO SCROLL CURSOR FOR SELECT ${key.sql}::text AS k, ${value} AS v FROM ${relation} WHERE ${where} ${order}`, filter?.params);
     const fetch = (): Promise<{ k: string; v: string | null }[]> => session.query(`FETCH ${FETCH_ROWS} FROM vectorclinic_exact`);
     const block = new Float32Array(FETCH_ROWS * dim);
-    const bytes = binary ? Buffer.alloc(4 + dim * (binary === 'float16' ? 2 : 4)) : undefined;
+    const decoder = new VectorRowDecoder({ type, dim });
     // The next batch is requested before this one is scored: the server reads while the client computes.
     let pending = fetch();
     let batches = 0;
@@ -89,7 +89,7 @@ export async function exactSearchByScan(session: SqlSession, catalog: PgvectorCa
       const ids: string[] = [];
       for (const row of rows) {
         if (row.v === null) continue;
-        if (decodeRow(row.v, binary, bytes, dim, type, block, ids.length)) ids.push(row.k);
+        if (decoder.decode(row.v, block, ids.length)) ids.push(row.k);
       }
       stream.add(block, ids.length, ids);
       onProgress?.({ done: stream.rows, total: totalRows });
@@ -117,9 +117,9 @@ async function serverQueries(session: SqlSession, stored: StoredVectorType, requ
   const value = binary ? `encode(${schema}.${type}_send(q::${schema}.${type}), 'base64')` : `q::${schema}.${type}::text`;
   const rows = await session.query<{ v: string }>(`SELECT ${value} AS v FROM unnest($1::text[]) WITH ORDINALITY AS u(q, n) ORDER BY n`, [texts]);
   const out = new Float32Array(request.count * dim);
-  const bytes = binary ? Buffer.alloc(4 + dim * (binary === 'float16' ? 2 : 4)) : undefined;
+  const decoder = new VectorRowDecoder({ type, dim });
   rows.forEach((row, q) => {
-    if (!decodeRow(row.v, binary, bytes, dim, type, out, q)) out.set(request.queries.subarray(q * dim, (q + 1) * dim), q * dim);
+    if (!decoder.decode(row.v, out, q)) out.set(request.queries.subarray(q * dim, (q + 1) * dim), q * dim);
   });
   return out;
 }
