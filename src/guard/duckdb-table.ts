@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Metric } from '../core/policy.js';
 import { readDuckdbCatalog, type DuckdbTableCatalog } from '../engines/duckdb/catalog.js';
 import { describeDuckdbError } from '../engines/duckdb/errors.js';
 import { openDuckdbReadWrite, quoteIdentifier, quoteLiteral, toCount, type DuckdbWriteSession } from '../engines/duckdb/session.js';

@@ -233,7 +233,7 @@ export function neighbourTwoSampleTest(pool: PooledSnapshots, options: { readonl
   const k = options.k ?? 10;
   const permutations = options.permutations ?? 50;
   const rng = new Rng((options.seed ?? 0) ^ 0x4e4e);
-  const { data: pooled, count: n, dim } = pool.rows;
+  const { count: n } = pool.rows;
   const labels = pool.labels;
   const lists = exactSearch(pool.rows, pool.rows, { metric: 'cosine', k, exclude: (q, row) => q === row });
   const sameShare = sameLabelShare(lists.ids, lists.k, labels, n);

@@ -10,7 +10,7 @@ import { loadDriver } from '../../../engines/drivers.js';
 import { storeFailure } from '../../../engines/store-errors.js';
 import { loadThroughGuard } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
-import { cleanRows, transformRows, type CleanedRows } from '../../prepare.js';
+import { cleanAndTransform, type CleanedRows } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import { newTableBatch, newTableSchema, replaceVectors, vectorField } from './arrow-rows.js';
@@ -68,10 +68,7 @@ export async function applyLancedbRebuild(job: LancedbRebuildJob): Promise<Appli
     const dim = options.dim ?? description.dim;
     const loaded = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
     if (loaded.count === 0) throw new InputError('every row was rejected: nothing to index', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
-    await reachStep('clean', options.onStep);
-    const cleaned = cleanRows(loaded, options);
-    await reachStep('transform', options.onStep);
-    const { reference } = transformRows(cleaned, plan, options);
+    const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
     const params = indexParamsFor(options, cleaned.count, dim);
     const column = inPlace ? (out.column ?? (await vectorColumnOf(original as LanceTable, dim, out))) : (out.column ?? DEFAULT_LANCE_COLUMN);
     const manifest = storeRebuildManifest({

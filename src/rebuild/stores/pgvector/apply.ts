@@ -9,7 +9,7 @@ import { quoteIdent, toCount, type SqlSession } from '../../../engines/pgvector/
 import { storeFailure } from '../../../engines/store-errors.js';
 import { loadThroughGuard, type LoadedRows } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
-import { cleanRows, transformRows, type CleanedRows } from '../../prepare.js';
+import { cleanAndTransform, type CleanedRows } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import type { PgvectorOut } from './out-url.js';
@@ -83,10 +83,7 @@ async function rebuildInPlace(session: SqlSession, job: PgvectorRebuildJob, rela
   const loaded = guardKeyedRows(rows, { metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
   if (loaded.count === 0) throw new InputError('every row would be rejected: nothing to index', { where: out.shown, hint: 'the embedding step is broken; see the guard counts in the plan' });
 
-  await reachStep('clean', options.onStep);
-  const cleaned = cleanRows(loaded, options);
-  await reachStep('transform', options.onStep);
-  const { reference } = transformRows(cleaned, plan, options);
+  const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
   const keyOf = (position: number): string => rows.keys[loaded.sourceRows[position] as number] as string;
   const keptKeys = Array.from(cleaned.cleaning.keep, keyOf);
 
@@ -142,10 +139,7 @@ async function rebuildIntoNewTable(session: SqlSession, job: PgvectorRebuildJob,
   const loaded: LoadedRows = await loadThroughGuard(source, description, { dim, metric: options.metric, normalize: plan.normalize, ...(options.quarantine ? { quarantine: options.quarantine } : {}) });
   if (loaded.count === 0) throw new InputError('every row was rejected: nothing to index', { where: description.target, hint: 'see the guard counts in the plan; the embedding step is broken' });
 
-  await reachStep('clean', options.onStep);
-  const cleaned = cleanRows(loaded, options);
-  await reachStep('transform', options.onStep);
-  const { reference } = transformRows(cleaned, plan, options);
+  const { cleaned, reference } = await cleanAndTransform(loaded, plan, options);
   const idOf = (position: number): string => {
     const row = loaded.sourceRows[position] as number;
     return documentIds ? (documentIds[row] as string) : String(row);
