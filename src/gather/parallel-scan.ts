@@ -113,10 +113,12 @@ export async function scanInParallel(
       ...(options.blockFloats ? { blockFloats: options.blockFloats } : {}),
     };
   });
-  const results = await runTasks(tasks, ranges, options);
-
-  const stats = new RowStatsAccumulator(dim, description.normTolerance, description.segments, rows);
-  for (const result of results) stats.absorb(result.partial);
+  const { first, rest } = await runTasks(tasks, ranges, options);
+  // The first range's accumulator (this thread's) takes in the others: converting it to a partial and
+  // back would cost ~0.05 s of copying its duplicate table on the critical path, for the same result.
+  const stats = first.stats;
+  for (const result of rest) stats.absorb(result.partial);
+  const results = [first, ...rest];
   const data = new Float32Array(sample);
   // Each worker filled its slots from its offset; close the gaps left by rows it could not read.
   const taken: number[] = [];
@@ -143,6 +145,17 @@ function splitRows(rows: number, threads: number): { first: number; end: number 
 
 /** Scan one range of `source` into a fresh accumulator and the shared sample. */
 export async function scanTaskRange(task: ScanTask, source: RangeScanning, signal?: AbortSignal, onBlock?: (rows: number) => void): Promise<RangeResult> {
+  const { stats, taken } = await accumulateRange(task, source, signal, onBlock);
+  return { partial: stats.partial(), taken };
+}
+
+/** What scanning one range produced, before it is made structured-clone friendly. */
+interface RangeAccumulated {
+  readonly stats: RowStatsAccumulator;
+  readonly taken: readonly number[];
+}
+
+async function accumulateRange(task: ScanTask, source: RangeScanning, signal?: AbortSignal, onBlock?: (rows: number) => void): Promise<RangeAccumulated> {
   const stats = new RowStatsAccumulator(task.dim, task.unitTolerance, task.segments, task.end - task.first);
   const collector = new SampleCollector(task.sampleRows, task.dim, new Float32Array(task.sample), task.sampleOffset);
   const scanOptions = { ...(task.blockFloats ? { blockFloats: task.blockFloats } : {}), ...(signal ? { signal } : {}) };
@@ -151,7 +164,7 @@ export async function scanTaskRange(task: ScanTask, source: RangeScanning, signa
     collector.take(block);
     onBlock?.(block.count);
   }
-  return { partial: stats.partial(), taken: collector.taken };
+  return { stats, taken: collector.taken };
 }
 
 /**
@@ -159,9 +172,10 @@ export async function scanTaskRange(task: ScanTask, source: RangeScanning, signa
  * task order, or fail with the error of the earliest failing range (the one a sequential scan
  * would have met first).
  */
-function runTasks(tasks: readonly ScanTask[], source: RangeScanning, options: ParallelScanOptions): Promise<RangeResult[]> {
+function runTasks(tasks: readonly ScanTask[], source: RangeScanning, options: ParallelScanOptions): Promise<{ first: RangeAccumulated; rest: RangeResult[] }> {
   return new Promise((resolve, reject) => {
-    const results: (RangeResult | undefined)[] = tasks.map(() => undefined);
+    // Index 0 holds this thread's accumulator, the others the workers' partials.
+    const results: (RangeAccumulated | RangeResult | undefined)[] = tasks.map(() => undefined);
     const errors: unknown[] = tasks.map(() => undefined);
     const failed: boolean[] = tasks.map(() => false);
     const workers: Worker[] = [];
@@ -174,10 +188,10 @@ function runTasks(tasks: readonly ScanTask[], source: RangeScanning, options: Pa
       options.signal?.removeEventListener('abort', onAbort);
       for (const worker of workers) void worker.terminate();
       if (error !== undefined) reject(error);
-      else resolve(results as RangeResult[]);
+      else resolve({ first: results[0] as RangeAccumulated, rest: results.slice(1) as RangeResult[] });
     };
     const onAbort = (): void => finish(options.signal?.reason);
-    const settle = (index: number, result: RangeResult | undefined, error?: unknown): void => {
+    const settle = (index: number, result: RangeAccumulated | RangeResult | undefined, error?: unknown): void => {
       if (results[index] || failed[index]) return;
       if (result) results[index] = result;
       else {
@@ -213,7 +227,7 @@ function runTasks(tasks: readonly ScanTask[], source: RangeScanning, options: Pa
       });
     });
     // The first range is scanned here while the workers start up.
-    scanTaskRange(tasks[0] as ScanTask, source, options.signal, progress).then(
+    accumulateRange(tasks[0] as ScanTask, source, options.signal, progress).then(
       (result) => settle(0, result),
       (error: unknown) => settle(0, undefined, error),
     );

@@ -1,13 +1,8 @@
 import { isFaissHead } from './faiss/fourcc.js';
-import { openFaiss } from './faiss/faiss-source.js';
 import { openNpy } from './files/npy.js';
-import { openJsonl } from './files/jsonl.js';
 import { ARROW_FILE_MAGIC, PARQUET_MAGIC } from './files/magic.js';
-import { openVecs } from './files/vecs.js';
 import { looksLikeHnswlib } from './hnswlib/header.js';
-import { openHnswlib } from './hnswlib/hnswlib-source.js';
 import { looksLikeUsearch } from './usearch/layout.js';
-import { openUsearch } from './usearch/usearch-source.js';
 import type { FileFormat } from './source.js';
 import { SCAN_ENGINES, type ScanEngine } from './source.js';
 
@@ -22,6 +17,10 @@ function isArrowStreamStart(head: Uint8Array): boolean {
   return length > 0 && length < 1 << 20;
 }
 
+/**
+ * Readers other than .npy's load on first use: a check of one file should not pay start-up time
+ * (~0.1 s together) for the index readers it never opens. The sniffers stay static and small.
+ */
 export const FILE_FORMATS: readonly FileFormat[] = [
   {
     name: 'npy',
@@ -29,10 +28,10 @@ export const FILE_FORMATS: readonly FileFormat[] = [
     sniff: (head) => startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]),
     open: (path) => openNpy(path),
   },
-  { name: 'fvecs', extensions: ['.fvecs'], open: (path) => openVecs(path, 'fvecs') },
-  { name: 'bvecs', extensions: ['.bvecs'], open: (path) => openVecs(path, 'bvecs') },
+  { name: 'fvecs', extensions: ['.fvecs'], open: async (path) => (await import('./files/vecs.js')).openVecs(path, 'fvecs') },
+  { name: 'bvecs', extensions: ['.bvecs'], open: async (path) => (await import('./files/vecs.js')).openVecs(path, 'bvecs') },
   // FAISS files start with their index's fourcc; '.index' files (also hnswlib's name) are FAISS only when that sniff matches.
-  { name: 'faiss', extensions: ['.faiss'], sniff: isFaissHead, open: (path) => openFaiss(path) },
+  { name: 'faiss', extensions: ['.faiss'], sniff: isFaissHead, open: async (path) => (await import('./faiss/faiss-source.js')).openFaiss(path) },
   {
     name: 'parquet',
     extensions: ['.parquet', '.pq'],
@@ -46,19 +45,19 @@ export const FILE_FORMATS: readonly FileFormat[] = [
     sniff: (head) => startsWith(head, ARROW_FILE_MAGIC) || isArrowStreamStart(head),
     open: async (path, options) => (await import('./files/arrow-ipc.js')).openArrowIpc(path, options),
   },
-  { name: 'jsonl', extensions: ['.jsonl', '.ndjson'], open: (path, options) => openJsonl(path, options) },
+  { name: 'jsonl', extensions: ['.jsonl', '.ndjson'], open: async (path, options) => (await import('./files/jsonl.js')).openJsonl(path, options) },
   {
     // No magic bytes: recognised by its header's layout invariants (LangChain.js names it hnswlib.index).
     name: 'hnswlib',
     extensions: ['.hnswlib', '.hnsw'],
     sniff: looksLikeHnswlib,
-    open: (path, options) => openHnswlib(path, options.metric ? { metric: options.metric } : {}),
+    open: async (path, options) => (await import('./hnswlib/hnswlib-source.js')).openHnswlib(path, options.metric ? { metric: options.metric } : {}),
   },
   {
     // Saved with vectors, the file starts with the matrix size; only vector-less saves start with "usearch".
     name: 'usearch',
     extensions: ['.usearch'],
     sniff: looksLikeUsearch,
-    open: (path) => openUsearch(path),
+    open: async (path) => (await import('./usearch/usearch-source.js')).openUsearch(path),
   },
 ];
