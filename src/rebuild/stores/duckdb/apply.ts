@@ -20,6 +20,7 @@ import { guardKeyedRows } from '../pgvector/keyed-guard.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { DEFAULT_DUCKDB_COLUMN, type DuckdbOut } from './out-url.js';
 import { readDuckdbKeyedRows } from './read-table.js';
+import { writeSummary } from '../write-summary.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
@@ -132,7 +133,7 @@ async function writeNewTable(session: DuckdbWriteSession, { description, plan, o
   const manifest = storeRebuildManifest({ dim, options, plan, loaded, cleaned, reference, index: EXACT_INDEX, build: { source: description.target, inPlace: false, sourceRows: description.rows } });
   await commentOnColumn(session, relation, quoteIdentifier(column), encodeStoreManifest(manifest));
   const tableName = schema === 'main' ? out.table : `${schema}.${out.table}`;
-  return summary({
+  return writeSummary({
     accepted: loaded.count,
     rejected: loaded.totals.rejected,
     cleaned,
@@ -195,7 +196,7 @@ async function rebuildInPlace(session: DuckdbWriteSession, { description, plan, 
     },
   });
   await commentOnColumn(session, catalog.relation, column, encodeStoreManifest(manifest));
-  return summary({
+  return writeSummary({
     accepted: loaded.count,
     rejected,
     cleaned,
@@ -234,18 +235,4 @@ function assertDirectory(out: DuckdbOut): void {
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new UsageError(`no directory ${directory} for the DuckDB database file`, { where: out.shown, hint: 'create the directory first, or fix the path' });
   }
-}
-
-function summary(facts: { accepted: number; rejected: number; cleaned: CleanedRows; ntotal: number; manifest: string; ids: string }): Omit<Applied, 'seconds'> {
-  return {
-    accepted: facts.accepted,
-    rejected: facts.rejected,
-    duplicatesRemoved: facts.cleaned.cleaning.duplicatesRemoved,
-    boilerplateMasked: facts.cleaned.cleaning.boilerplateMasked,
-    rowsWritten: facts.cleaned.count,
-    ntotal: facts.ntotal,
-    manifest: facts.manifest,
-    ids: facts.ids,
-    staleTempsRemoved: [],
-  };
 }

@@ -18,6 +18,7 @@ import { DEFAULT_LANCE_COLUMN, type LancedbOut } from './out-url.js';
 import { finishSwap, recoverInterrupted, stagingTableName, swapIn, writeSwapJournal } from './swap.js';
 import { documentIdsFor } from '../../../manifest/document-ids.js';
 import { readManifest } from '../../../manifest/manifest.js';
+import { writeSummary } from '../write-summary.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
@@ -132,16 +133,16 @@ export async function applyLancedbRebuild(job: LancedbRebuildJob): Promise<Appli
     await reachStep('cleanup', options.onStep);
     finishSwap(out, journal);
     return {
-      accepted: loaded.count,
-      rejected: loaded.totals.rejected,
-      duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
-      boilerplateMasked: cleaned.cleaning.boilerplateMasked,
-      rowsWritten: cleaned.count,
-      ntotal,
-      manifest: `metadata '${MANIFEST_METADATA_KEY}' of field ${column} in ${out.table}${indexName ? ` (index ${indexName})` : ''}`,
-      ids: inPlace ? `the table's own rows (other columns kept)` : `column id of ${out.table}${options.dedup ? ' (folded duplicates in aliases)' : ''}`,
+      ...writeSummary({
+        accepted: loaded.count,
+        rejected: loaded.totals.rejected,
+        cleaned,
+        ntotal,
+        manifest: `metadata '${MANIFEST_METADATA_KEY}' of field ${column} in ${out.table}${indexName ? ` (index ${indexName})` : ''}`,
+        ids: inPlace ? `the table's own rows (other columns kept)` : `column id of ${out.table}${options.dedup ? ' (folded duplicates in aliases)' : ''}`,
+        staleTempsRemoved: recovered,
+      }),
       seconds: Math.round((performance.now() - startedAt) / 100) / 10,
-      staleTempsRemoved: recovered,
     };
   } catch (error) {
     staging?.close();

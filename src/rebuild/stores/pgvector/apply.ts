@@ -9,7 +9,7 @@ import { quoteIdent, toCount, type SqlSession } from '../../../engines/pgvector/
 import { storeFailure } from '../../../engines/store-errors.js';
 import { loadThroughGuard, type LoadedRows } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
-import { cleanAndTransform, type CleanedRows } from '../../prepare.js';
+import { cleanAndTransform } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import type { PgvectorOut } from './out-url.js';
@@ -18,6 +18,7 @@ import { readKeyedRows } from './read-table.js';
 import { applyStagedRows, commentOnColumn, createIndexStatement, insertRows, opclassFor, qualifiedRelation, sizeMaintenanceMemory, type VectorColumnType } from './write-table.js';
 import { documentIdsFor } from '../../../manifest/document-ids.js';
 import { readManifest } from '../../../manifest/manifest.js';
+import { writeSummary } from '../write-summary.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
@@ -121,7 +122,7 @@ async function rebuildInPlace(session: SqlSession, job: PgvectorRebuildJob, rela
     },
   });
   await commentOnColumn(session, relation, catalog.column.sql, encodeStoreManifest(manifest));
-  return summary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: `comment on column ${catalog.tableName}.${catalog.column.name}`, ids: `the table's key ${catalog.key.name}` });
+  return writeSummary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: `comment on column ${catalog.tableName}.${catalog.column.name}`, ids: `the table's key ${catalog.key.name}` });
 }
 
 async function rebuildIntoNewTable(session: SqlSession, job: PgvectorRebuildJob, relation: string): Promise<Omit<Applied, 'seconds'>> {
@@ -175,7 +176,7 @@ async function rebuildIntoNewTable(session: SqlSession, job: PgvectorRebuildJob,
   });
   await commentOnColumn(session, relation, column, encodeStoreManifest(manifest));
   const tableName = `${out.schema ?? 'public'}.${out.table}`;
-  return summary({
+  return writeSummary({
     accepted: loaded.count,
     rejected: loaded.totals.rejected,
     cleaned,
@@ -256,28 +257,3 @@ async function vectorExtensionSchema(session: SqlSession, out: PgvectorOut): Pro
 }
 
 /** What a rebuild wrote, in the words of the result (seconds are added by the caller). */
-interface WriteSummary {
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly cleaned: CleanedRows;
-  readonly ntotal: number;
-  /** Where the manifest went. */
-  readonly manifest: string;
-  /** Which column or key the application finds rows by. */
-  readonly ids: string;
-}
-
-function summary(written: WriteSummary): Omit<Applied, 'seconds'> {
-  const { cleaned } = written;
-  return {
-    accepted: written.accepted,
-    rejected: written.rejected,
-    duplicatesRemoved: cleaned.cleaning.duplicatesRemoved,
-    boilerplateMasked: cleaned.cleaning.boilerplateMasked,
-    rowsWritten: cleaned.count,
-    ntotal: written.ntotal,
-    manifest: written.manifest,
-    ids: written.ids,
-    staleTempsRemoved: [],
-  };
-}

@@ -13,7 +13,7 @@ import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { loadThroughGuard } from '../../load.js';
 import { indexParamsFor, type IndexParams } from '../../params.js';
-import { cleanAndTransform, type CleanedRows } from '../../prepare.js';
+import { cleanAndTransform } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import { storeRebuildManifest } from '../store-rebuild-manifest.js';
@@ -21,6 +21,7 @@ import { guardKeyedRows } from '../pgvector/keyed-guard.js';
 import { DEFAULT_SQLITE_COLUMN, type SqliteLayoutName, type SqliteOut } from './out-url.js';
 import { readSqliteKeyedRows } from './read-table.js';
 import { assertLayoutFits, createLibsqlIndexStatement, libsqlIndexesOn, libsqlIndexOptions, redeclareVec0 } from './write-table.js';
+import { writeSummary } from '../write-summary.js';
 
 type Applied = NonNullable<RebuildResult['applied']>;
 
@@ -143,7 +144,7 @@ async function rebuildInPlace(session: SqliteSession, { plan, options, out }: Sq
     },
   });
   writeManifest(session, column.table, column.column, encodeStoreManifest(manifest));
-  return summary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: manifestPlace(column.table, column.column), ids: `the table's key ${column.keyColumn ?? 'rowid'}` });
+  return writeSummary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: manifestPlace(column.table, column.column), ids: `the table's key ${column.keyColumn ?? 'rowid'}` });
 }
 
 async function rebuildIntoNewTable(session: SqliteSession, { source, description, plan, options, out }: SqliteRebuildJob): Promise<Omit<Applied, 'seconds'>> {
@@ -205,7 +206,7 @@ async function rebuildIntoNewTable(session: SqliteSession, { source, description
     build: { source: description.target, inPlace: false, sourceRows: description.rows },
   });
   writeManifest(session, out.table, column, encodeStoreManifest(manifest));
-  return summary({
+  return writeSummary({
     accepted: loaded.count,
     rejected: loaded.totals.rejected,
     cleaned,
@@ -288,27 +289,4 @@ async function columnDim(session: SqliteSession, catalog: SqliteCatalog, options
 function sameFloats(a: Float32Array, b: Float32Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
-}
-
-interface Summary {
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly cleaned: CleanedRows;
-  readonly ntotal: number;
-  readonly manifest: string;
-  readonly ids: string;
-}
-
-function summary(facts: Summary): Omit<Applied, 'seconds'> {
-  return {
-    accepted: facts.accepted,
-    rejected: facts.rejected,
-    duplicatesRemoved: facts.cleaned.cleaning.duplicatesRemoved,
-    boilerplateMasked: facts.cleaned.cleaning.boilerplateMasked,
-    rowsWritten: facts.cleaned.count,
-    ntotal: facts.ntotal,
-    manifest: facts.manifest,
-    ids: facts.ids,
-    staleTempsRemoved: [],
-  };
 }
