@@ -8,8 +8,8 @@ export const ROWS = 1200;
 export const ZERO_ROWS = [3, 40, 777];
 export const HNSW = { M: 8, efConstruction: 40 };
 
-/** A store with every No.8 fault pgvector lets in: zero rows, a raw/normalized mix, an IVF index trained on an empty table with the wrong metric. */
-async function brokenVectors(): Promise<VectorRows> {
+/** Half the rows normalized, half raw (a second writer), and the ZERO_ROWS zeroed: the vectors of every broken store fixture. */
+export async function brokenVectors(): Promise<VectorRows> {
   const clean = await loadDocs(ROWS / 2, true);
   const raw = await loadDocs(ROWS, false);
   const data = new Float32Array(ROWS * clean.dim);

@@ -6,22 +6,16 @@ import type { LibsqlDatabase } from '../../src/engines/sqlite/session.js';
 import { vectorBlob } from '../../src/engines/sqlite/vector-sql.js';
 import { isStoreManifestText } from '../../src/manifest/store-manifest.js';
 import type { VectorRows } from '../../src/sources/stores/pgvector/build-store.js';
-import { loadDocs } from '../stores/helpers.js';
+import { brokenVectors as halfRawWithZeros } from './pgvector-store.js';
 
-export const ROWS = 1200;
-export const ZERO_ROWS = [3, 40, 777];
+export { ROWS, ZERO_ROWS } from './pgvector-store.js';
 export const NAN_ROW = 90;
 
 /** Half the rows normalized, half raw (a second writer), three zero rows and one NaN row: what SQLite lets in. */
 export async function brokenVectors(): Promise<VectorRows> {
-  const clean = await loadDocs(ROWS / 2, true);
-  const raw = await loadDocs(ROWS, false);
-  const data = new Float32Array(ROWS * clean.dim);
-  data.set(clean.data);
-  data.set(raw.data.subarray((ROWS / 2) * clean.dim), (ROWS / 2) * clean.dim);
-  for (const row of ZERO_ROWS) data.fill(0, row * clean.dim, (row + 1) * clean.dim);
-  data[NAN_ROW * clean.dim + 5] = Number.NaN;
-  return { data, count: ROWS, dim: clean.dim };
+  const vectors = await halfRawWithZeros();
+  vectors.data[NAN_ROW * vectors.dim + 5] = Number.NaN;
+  return vectors;
 }
 
 export function openWritable(file: string): LibsqlDatabase {
