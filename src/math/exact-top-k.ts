@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../core/sibling-worker.js';
 import type { Metric } from '../core/policy.js';
 import { decodeElements } from '../io/decode.js';
 import { kernels } from './kernels.js';
@@ -581,7 +580,7 @@ class WorkerPool {
   private closing = false;
 
   constructor(shared: WorkerData, count: number) {
-    this.workers = Array.from({ length: count }, () => startWorker(shared));
+    this.workers = Array.from({ length: count }, () => startSiblingWorker(import.meta.url, 'exact-top-k-worker', shared));
     this.ready = Promise.all(this.workers.map((worker) => this.waitReady(worker))).then(() => {});
     for (const worker of this.workers) {
       worker.on('message', (reply: WorkerReply) => {
@@ -641,17 +640,4 @@ class WorkerPool {
     this.pending = undefined;
     pending?.reject(error);
   }
-}
-
-/**
- * The worker module sits next to this one: .js in dist/, .ts when run from src/ by tsx. Node 20
- * does not pass tsx's module hooks on to worker threads, so a .ts worker registers them itself.
- */
-function startWorker(workerData: WorkerData): Worker {
-  const extension = extname(fileURLToPath(import.meta.url));
-  const workerFile = new URL(`./exact-top-k-worker${extension}`, import.meta.url);
-  if (extension !== '.ts') return new Worker(workerFile, { workerData });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
