@@ -69,6 +69,12 @@ export interface RangeScanning {
   readonly reopen: { readonly kind: string; readonly path: string };
   /** Rows `first` .. `end - 1` in order (blocks may reuse one buffer, as in `scan`). */
   scanRange(first: number, end: number, options?: ScanOptions): AsyncIterable<RowBlock>;
+  /**
+   * Whether the rows past the file's middle read at page-cache speed (one timed read). A disk-bound
+   * scan gains nothing from a second thread: one thread computes faster than a disk delivers, and a
+   * second read stream elsewhere in the file makes the disk alternate between them.
+   */
+  inPageCache?(): boolean;
 }
 
 /** What a full scan learned: the description as it stands once every row was read. */

@@ -223,3 +223,23 @@ test('busy cores: the load average, lowered by the tasks runnable now (a cold re
   assert.equal(busyCores({ loadAverage: 1.2, runnable: 3, ownRunning: 2 }), 1);
   assert.equal(busyCores({ loadAverage: 1.2, runnable: 2, ownRunning: 0 }), 1);
 });
+
+test('a file not in the page cache is scanned by one thread (one read stream keeps up with the disk)', async () => {
+  const { parallelScanThreads, PARALLEL_SCAN_MIN_BYTES } = await import('../../src/gather/parallel-scan.js');
+  const path = join(directory, 'probe.npy');
+  writeNpy(path, new Float32Array(4096 * 8), 4096, 8);
+  const source = openNpy(path);
+  try {
+    const real = await source.describe();
+    // As if the file were large: the thread count then depends on the page-cache probe alone.
+    const description = { ...real, rows: 1 << 24, storage: { ...real.storage, bytes: PARALLEL_SCAN_MIN_BYTES } };
+    const probed = (inPageCache: boolean) => ({ ...source, rangeScanning: { ...source.rangeScanning, inPageCache: () => inPageCache } }) as unknown as FixedRowSource;
+    assert.equal(parallelScanThreads(probed(false), description), 1);
+    assert.equal(parallelScanThreads(probed(true), description, 3), 3, 'an explicit thread count is kept');
+    assert.equal(parallelScanThreads(probed(false), description, 3), 3, 'whatever the probe says');
+    // The probe itself: a file just written is in the page cache.
+    assert.equal(source.rangeScanning.inPageCache?.(), true);
+  } finally {
+    await source.close();
+  }
+});
