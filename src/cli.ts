@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { endQuietlyOnClosedPipe } from './cli/closed-pipe.js';
 import { installCrashHandler } from './cli/crash-handler.js';
 import { reportError } from './cli/errors.js';
-import { checkTargetOf, prefetchFile } from './cli/prefetch.js';
+import { checkTargetOf, type Prefetch, prefetchFile } from './cli/prefetch.js';
 import { EXIT } from './errors.js';
 import { toolVersion } from './core/tool-version.js';
 
@@ -11,8 +11,8 @@ import { toolVersion } from './core/tool-version.js';
  * Every subcommand, in help order: add new ones here. Each loads its module only when it runs
  * (or when help lists them all): `check` in CI should not pay for the rebuild engines' imports.
  */
-const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  check: async () => (await import('./cli/check-command.js')).checkCommand(),
+const COMMANDS: Readonly<Record<string, (context: CommandContext) => Promise<Command>>> = {
+  check: async ({ prefetch }) => (await import('./cli/check-command.js')).checkCommand({ prefetch }),
   guard: async () => (await import('./cli/guard-command.js')).guardCommand(),
   rebuild: async () => (await import('./cli/rebuild-command.js')).rebuildCommand(),
   smoke: async () => (await import('./cli/smoke-command.js')).smokeCommand(),
@@ -20,6 +20,12 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   explain: async () => (await import('./cli/explain-command.js')).explainCommand(),
   init: async () => (await import('./cli/init-command.js')).initCommand(),
 };
+
+/** What main() set up before the subcommand loaded. */
+interface CommandContext {
+  /** The check target's head being read into the page cache (see prefetch.ts). */
+  readonly prefetch?: Prefetch;
+}
 
 const VERSION_FLAGS = ['--version', '-V'];
 
@@ -40,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // --version needs no subcommand: loading them all would triple its start-up.
     const names = requested !== undefined && requested in COMMANDS ? [requested] : VERSION_FLAGS.includes(requested ?? '') && argv.length === 3 ? [] : Object.keys(COMMANDS);
     for (const name of names) {
-      const command = await (COMMANDS[name] as () => Promise<Command>)();
+      const command = await (COMMANDS[name] as (context: CommandContext) => Promise<Command>)(prefetch ? { prefetch } : {});
       program.addCommand(command.exitOverride().configureOutput(output).showHelpAfterError(`(run vectorclinic ${name} --help for usage)`));
     }
     await program.parseAsync(argv as string[], { from: 'node' });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
-import { check } from '../api/check.js';
+import { check, type CheckCallbacks } from '../api/check.js';
 import { DEFAULT_SAMPLE, DEFAULT_SEED } from '../api/check-options.js';
 import { METRICS } from '../core/policy.js';
 import { SCAN_ENGINES, type ScanEngine } from '../sources/formats.js';
@@ -19,6 +19,7 @@ import { assertFileInput } from './inputs.js';
 import { assertReportOut, useColor } from './output.js';
 import { planOutputs, writeOutputs, type PlannedOutput } from './outputs.js';
 import { filterOption, integerOption, searchSetting, secondsOption } from './parse.js';
+import type { Prefetch } from './prefetch.js';
 import { progressDisplay, type ProgressDisplay } from './progress.js';
 
 interface CheckFlags {
@@ -47,7 +48,8 @@ interface CheckFlags {
   baseline?: string[];
 }
 
-export function checkCommand(): Command {
+export function checkCommand(context: { readonly prefetch?: Prefetch } = {}): Command {
+  const { prefetch } = context;
   return new Command('check')
     .description('health-check a vector file, index file or store: can it actually retrieve?')
     .argument('<targets...>', 'vector file (.npy .fvecs .bvecs .jsonl .parquet .arrow), index file, or store URL; several = several reports and one exit code (a quoted glob such as "shards/*.npy" is one sharded target)')
@@ -112,7 +114,15 @@ export function checkCommand(): Command {
           const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline ?? []);
           failOn = settings.failOn;
           if (loaded) progress.log(`config: ${loaded.path}${settings.matched.length ? ` (targets matched: ${settings.matched.join(', ')})` : ''}`);
-          report = await check(target, settings.options, { onProgress: progress.onProgress });
+          // The start-up prefetch read this target's head: it stops once the scan has caught up.
+          const onProgress: CheckCallbacks['onProgress'] = prefetch
+            ? (step) => {
+                if (step.phase === 'scan') prefetch.scanReached(step.total > 0 ? step.done / step.total : 1);
+                else prefetch.stop();
+                progress.onProgress(step);
+              }
+            : progress.onProgress;
+          report = await check(target, settings.options, { onProgress });
         } catch (error) {
           // One unreadable target among several: say so, check the rest, exit 2 at the end.
           if (targets.length === 1) throw error;

@@ -19,6 +19,15 @@ const BLOCK_BYTES = 8 << 20;
 export interface Prefetch {
   /** Stop after the read in flight (at most one block). */
   stop(): void;
+  /**
+   * Hand over to the scan once it has read as far (as a share of the file) as the prefetch has:
+   * until then the scan's reads hit the page cache and the disk serves the prefetch alone; after,
+   * two read streams would take turns at the disk (measured on a cold 2 GiB .npy: a prefetch left
+   * running to its limit made the scan ~0.15 s slower than none at all).
+   */
+  scanReached(share: number): void;
+  /** Bytes read so far. */
+  readonly bytesRead: number;
   /** Bytes read when the prefetch ends (finished, stopped, or failed). */
   readonly done: Promise<number>;
 }
@@ -45,13 +54,13 @@ export function prefetchFile(path: string, options: PrefetchOptions = {}): Prefe
   const limit = Math.min(size, options.maxBytes ?? PREFETCH_BYTES);
   const buffer = Buffer.allocUnsafe(Math.min(limit, options.blockBytes ?? BLOCK_BYTES));
   let stopped = false;
+  let position = 0;
   const done = new Promise<number>((resolve) => {
     open(path, 'r', (openError, fd) => {
       if (openError) {
         resolve(0);
         return;
       }
-      let position = 0;
       const next = (): void => {
         if (stopped || position >= limit) {
           close(fd, () => resolve(position));
@@ -70,6 +79,12 @@ export function prefetchFile(path: string, options: PrefetchOptions = {}): Prefe
   return {
     stop: () => {
       stopped = true;
+    },
+    scanReached: (share) => {
+      if (share * size >= position) stopped = true;
+    },
+    get bytesRead() {
+      return position;
     },
     done,
   };

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checkTargetOf, prefetchFile } from '../../src/cli/prefetch.js';
+import { checkTargetOf, type Prefetch, prefetchFile } from '../../src/cli/prefetch.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-prefetch-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -40,4 +40,20 @@ test('the check target is the first word after `check` when it is not a flag', (
   assert.equal(checkTargetOf(['docs.npy', '--json']), 'docs.npy');
   assert.equal(checkTargetOf(['--metric', 'cosine', 'docs.npy']), undefined);
   assert.equal(checkTargetOf([]), undefined);
+});
+
+test('the prefetch hands over once the scan has read as far as it has', async () => {
+  const started = async (): Promise<Prefetch> => {
+    const prefetch = prefetchFile(file, { minFileBytes: 0, blockBytes: 4096, idleCores: 2 });
+    assert.ok(prefetch);
+    while (prefetch.bytesRead === 0) await new Promise((resolve) => setImmediate(resolve));
+    return prefetch;
+  };
+  const ahead = await started();
+  // The scan has not reached what the prefetch read: it goes on to its limit.
+  ahead.scanReached(ahead.bytesRead / (1 << 20) / 2);
+  assert.equal(await ahead.done, 1 << 20);
+  const caughtUp = await started();
+  caughtUp.scanReached(caughtUp.bytesRead / (1 << 20));
+  assert.ok(((await caughtUp.done) as number) < 1 << 20, 'stops after the read in flight');
 });
