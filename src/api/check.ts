@@ -1,5 +1,8 @@
 import { CHECKS } from '../checks/registry.js';
+import { contractsEnforcedByEnvironment } from '../checks/contract.js';
 import { runChecks } from '../checks/runner.js';
+import { createContext } from '../computed/check-context.js';
+import { SampleHelper } from '../computed/sample-helper.js';
 import type { DeclaredPolicy } from '../core/policy.js';
 import type { Report, ReportInvocation } from '../core/report.js';
 import { UsageError } from '../errors.js';
@@ -67,12 +70,15 @@ async function checkParsed(source: VectorSource, settings: CheckOptions, declare
   const startedAt = performance.now();
   const sourceOptions = { ...(settings.field ? { field: settings.field } : {}), ...(declared.metric ? { metric: declared.metric } : {}) };
   const others: VectorSource[] = [];
+  let helper: SampleHelper | undefined;
   try {
     const querySource = settings.queries ? await openSource(settings.queries, sourceOptions) : undefined;
     if (querySource) others.push(querySource);
     // The reference is plain embeddings: read it without the index's metric hint.
     const referenceSource = settings.vectors ? await openSource(settings.vectors, settings.field ? { field: settings.field } : {}) : undefined;
     if (referenceSource) others.push(referenceSource);
+    // Started before the scan, so its start-up overlaps it; it takes part of the checks' work after.
+    helper = contractsEnforcedByEnvironment() ? undefined : SampleHelper.start({ sample: settings.sample });
     const artifacts = await gather(source, declared, {
       sample: settings.sample,
       seed: settings.seed,
@@ -92,10 +98,13 @@ async function checkParsed(source: VectorSource, settings: CheckOptions, declare
     });
     // The checks run synchronously (neighbour searches on a --full sample take a while): name the phase before they start.
     callbacks.onProgress?.({ phase: 'checks', done: 0, total: CHECKS.length });
-    const run = runChecks(artifacts, CHECKS);
+    const context = createContext();
+    await helper?.precompute(artifacts, context);
+    const run = runChecks(artifacts, CHECKS, { context });
     callbacks.onProgress?.({ phase: 'checks', done: CHECKS.length, total: CHECKS.length });
     return buildReport(artifacts, run, startedAt);
   } finally {
+    helper?.close();
     await Promise.all(others.map((other) => other.close()));
   }
 }

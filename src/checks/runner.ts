@@ -1,7 +1,7 @@
 import { LABELS, severityRank, type Finding, type Label } from '../core/finding.js';
 import type { CheckOutcome } from '../core/report.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import type { CheckContext } from '../computed/check-context.js';
+import { createContext, type CheckContext } from '../computed/check-context.js';
 import { isGap, type Check, type CheckGap, type CheckResult } from './check.js';
 import { ArtifactReadTracker, assertEvidenceDeclared, CheckContractError, contractsEnforcedByEnvironment } from './contract.js';
 import { missingInputReason } from './missing-inputs.js';
@@ -12,15 +12,7 @@ export interface CheckRun {
   readonly context: CheckContext;
 }
 
-export function createContext(): CheckContext {
-  const cache = new Map<string, unknown>();
-  return {
-    memo<T>(key: string, compute: () => T): T {
-      if (!cache.has(key)) cache.set(key, compute());
-      return cache.get(key) as T;
-    },
-  };
-}
+export { createContext } from '../computed/check-context.js';
 
 export interface RunChecksOptions {
   /** Shared memo of derived data; a fresh one by default. */

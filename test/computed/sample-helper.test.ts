@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { CHECKS } from '../../src/checks/registry.js';
+import { runChecks } from '../../src/checks/runner.js';
+import { createContext } from '../../src/computed/check-context.js';
+import { HELPER_KEYS, SampleHelper } from '../../src/computed/sample-helper.js';
+import type { Artifacts } from '../../src/gather/artifacts.js';
+import { gather } from '../../src/gather/gather.js';
+import { openNpy } from '../../src/sources/files/npy.js';
+import { readNpyF32, writeNpy } from '../helpers/npy.js';
+
+const dataDirectory = new URL('../../../shared/data/wordnet-ft128/', import.meta.url).pathname;
+const folder = mkdtempSync(join(tmpdir(), 'vectorclinic-sample-helper-'));
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+/** Real rows with something for each offloaded fact: a second model's quarter, copies, near-copies. */
+function mixedFile(): string {
+  const modelA = readNpyF32(join(dataDirectory, 'docs.f32.npy'));
+  const modelB = readNpyF32(join(dataDirectory, 'docs_model_b.f32.npy'));
+  const { dim } = modelA;
+  const rows = 8000;
+  const data = new Float32Array(rows * dim);
+  data.set(modelA.data.subarray(0, 6000 * dim));
+  data.set(modelB.data.subarray(6000 * dim, rows * dim), 6000 * dim);
+  for (let r = 0; r < 300; r++) data.copyWithin((7000 + r) * dim, r * dim, (r + 1) * dim);
+  for (let r = 0; r < 200; r++) for (let j = 0; j < dim; j++) data[(300 + r) * dim + j] = (data[(1000 + r) * dim + j] as number) * 1.001;
+  const path = join(folder, 'mixed.npy');
+  writeNpy(path, data, rows, dim);
+  return path;
+}
+
+async function artifactsOf(path: string): Promise<Artifacts> {
+  const source = openNpy(path);
+  try {
+    return await gather(source, { from: 'options' }, { sample: 3000, seed: 7, full: false, probeQueries: 100, k: 10, scanBudgetBytes: 1 << 30 });
+  } finally {
+    await source.close();
+  }
+}
+
+async function readyHelper(): Promise<SampleHelper> {
+  const helper = SampleHelper.start({ sample: 3000, idleCores: 2 });
+  assert.ok(helper, 'a helper starts with two idle cores and a 3,000-row sample');
+  for (let waited = 0; !helper.isReady; waited += 20) {
+    assert.ok(waited < 30_000, 'the helper loads within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return helper;
+}
+
+test('facts computed on the helper thread equal those computed here, and so does every check’s verdict', async () => {
+  const artifacts = await artifactsOf(mixedFile());
+  const here = createContext();
+  const alone = runChecks(artifacts, CHECKS, { context: here, enforceContracts: false });
+  const helper = await readyHelper();
+  try {
+    const shared = createContext();
+    assert.equal(await helper.precompute(artifacts, shared), true);
+    for (const key of HELPER_KEYS) {
+      const mine = here.memo(key, () => assert.fail(`${key} was not computed without the helper`));
+      const offloaded = shared.memo(key, () => assert.fail(`${key} did not come back from the helper`));
+      assert.deepStrictEqual(offloaded, mine, key);
+    }
+    const helped = runChecks(artifacts, CHECKS, { context: shared, enforceContracts: false });
+    assert.deepStrictEqual(helped.findings, alone.findings);
+    assert.deepStrictEqual(helped.outcomes, alone.outcomes);
+    assert.ok(alone.findings.some((finding) => finding.code === 'mixed-models') && alone.findings.some((finding) => finding.code === 'duplicate-rows'), 'the fixture exercises the offloaded facts');
+  } finally {
+    helper.close();
+  }
+});
+
+test('no helper for a small sample or a single idle core; a helper not yet loaded leaves the work here', async () => {
+  assert.equal(SampleHelper.start({ sample: 500, idleCores: 2 }), undefined);
+  assert.equal(SampleHelper.start({ sample: 5000, idleCores: 1 }), undefined);
+  const artifacts = await artifactsOf(mixedFile());
+  const helper = SampleHelper.start({ sample: 3000, idleCores: 2 });
+  assert.ok(helper);
+  try {
+    // Asked at once: the worker has not loaded its modules yet.
+    const context = createContext();
+    assert.equal(await helper.precompute(artifacts, context), false);
+    for (const key of HELPER_KEYS)
+      assert.equal(
+        context.memo(key, () => 'not set'),
+        'not set',
+        `${key} left to this thread`,
+      );
+  } finally {
+    helper.close();
+  }
+  const closed = await readyHelper();
+  closed.close();
+  assert.equal(await closed.precompute(artifacts, createContext()), false, 'a closed helper computes nothing');
+});
