@@ -30,14 +30,6 @@ const DEFAULT_BLOCK_BYTES = 8 << 20;
 /** Rows closer than this (in bytes) are read with one read instead of two. */
 const COALESCE_GAP_BYTES = 16 << 10;
 
-/**
- * The page-cache probe: 1 MiB read at the file's middle took 0.4–0.6 ms from the page cache on the
- * development machine and 2.4–2.6 ms from its (virtual) disk; an NVMe drive delivers it in ~0.3–0.5
- * ms, fast enough for a second thread to pay off. Under 1.5 ms counts as cached.
- */
-const CACHE_PROBE_BYTES = 1 << 20;
-const CACHE_PROBE_MAX_MS = 1.5;
-
 /** npy, fvecs, bvecs: every row has the same size, so any row is one positioned read away. */
 export class FixedRowSource implements VectorSource {
   constructor(
@@ -60,7 +52,7 @@ export class FixedRowSource implements VectorSource {
     return {
       reopen: { kind: this.description.kind, path: this.file.path },
       scanRange: (first, end, options) => this.scanRange(first, end, options),
-      inPageCache: () => this.file.timeRead(this.layout.dataOffset + Math.floor(this.layout.rows / 2) * this.layout.rowStride, CACHE_PROBE_BYTES) < CACHE_PROBE_MAX_MS,
+      inPageCache: () => this.file.inPageCache(this.layout.dataOffset + Math.floor(this.layout.rows / 2) * this.layout.rowStride),
     };
   }
 

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { inPageCache } from '../../io/page-cache.js';
 import { InputError } from '../../errors.js';
 
 /**
@@ -86,15 +87,9 @@ export class LocalFile {
     }
   }
 
-  /**
-   * Milliseconds one read of `length` bytes at `position` takes, into a buffer touched beforehand
-   * (its page faults would otherwise be timed too). Short reads near the end are fine: it only times.
-   */
-  timeRead(position: number, length: number): number {
-    const into = new Uint8Array(Math.max(0, Math.min(length, this.size - position))).fill(1);
-    const started = performance.now();
-    readSync(this.handle(), into, 0, into.byteLength, position);
-    return performance.now() - started;
+  /** Whether the pages around `position` are in the page cache (one timed 1 MiB read). */
+  inPageCache(position: number): boolean {
+    return inPageCache(this.handle(), position, this.size);
   }
 
   close(): void {
