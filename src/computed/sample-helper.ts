@@ -1,7 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startSiblingWorker } from '../core/sibling-worker.js';
 import type { Artifacts } from '../gather/artifacts.js';
-import { idleCores } from '../gather/idle-cores.js';
 import { kernels } from '../math/kernels.js';
 import type { CheckContext } from './check-context.js';
 import { modelSplit } from './model-split.js';
@@ -37,8 +37,12 @@ export type HelperMessage = { readonly type: 'ready' } | { readonly type: 'done'
 export interface SampleHelperOptions {
   /** Rows the check will sample (--sample). */
   readonly sample: number;
-  /** Cores free for it; default idleCores(). The helper starts only with two or more. */
-  readonly idleCores?: number;
+  /**
+   * Cores; default availableParallelism(). The helper starts only with two or more. Not the idle
+   * ones: its work is work this thread would do anyway, so on a busy machine it costs only its
+   * start-up, and the idle count taken during a cold read (kernel I/O threads runnable) is noise.
+   */
+  readonly cores?: number;
 }
 
 export class SampleHelper {
@@ -60,7 +64,7 @@ export class SampleHelper {
 
   /** Start a helper when there is a core to spare and a sample worth it; undefined otherwise. */
   static start(options: SampleHelperOptions): SampleHelper | undefined {
-    if (options.sample < MIN_SAMPLE_ROWS || (options.idleCores ?? idleCores()) < 2) return undefined;
+    if (options.sample < MIN_SAMPLE_ROWS || (options.cores ?? availableParallelism()) < 2) return undefined;
     // The helper must round exactly as this thread does: only kernels a worker can load again.
     const kernelsName = kernels().name;
     if (kernelsName !== 'wasm' && kernelsName !== 'js') return undefined;

@@ -42,8 +42,8 @@ async function artifactsOf(path: string): Promise<Artifacts> {
 }
 
 async function readyHelper(): Promise<SampleHelper> {
-  const helper = SampleHelper.start({ sample: 3000, idleCores: 2 });
-  assert.ok(helper, 'a helper starts with two idle cores and a 3,000-row sample');
+  const helper = SampleHelper.start({ sample: 3000, cores: 2 });
+  assert.ok(helper, 'a helper starts with two cores and a 3,000-row sample');
   for (let waited = 0; !helper.isReady; waited += 20) {
     assert.ok(waited < 30_000, 'the helper loads within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -73,11 +73,11 @@ test('facts computed on the helper thread equal those computed here, and so does
   }
 });
 
-test('no helper for a small sample or a single idle core; a helper not yet loaded leaves the work here', async () => {
-  assert.equal(SampleHelper.start({ sample: 500, idleCores: 2 }), undefined);
-  assert.equal(SampleHelper.start({ sample: 5000, idleCores: 1 }), undefined);
+test('no helper for a small sample or a single core; a helper not yet loaded leaves the work here', async () => {
+  assert.equal(SampleHelper.start({ sample: 500, cores: 2 }), undefined);
+  assert.equal(SampleHelper.start({ sample: 5000, cores: 1 }), undefined);
   const artifacts = await artifactsOf(mixedFile());
-  const helper = SampleHelper.start({ sample: 3000, idleCores: 2 });
+  const helper = SampleHelper.start({ sample: 3000, cores: 2 });
   assert.ok(helper);
   try {
     // Asked at once: the worker has not loaded its modules yet.
