@@ -115,7 +115,7 @@ function middleInPageCache(path: string, size: number): boolean {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    return inPageCache(fd, Math.floor(size / 2), size);
+    return inPageCache(fd, size);
   } catch {
     return true;
   } finally {

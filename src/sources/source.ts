@@ -70,7 +70,7 @@ export interface RangeScanning {
   /** Rows `first` .. `end - 1` in order (blocks may reuse one buffer, as in `scan`). */
   scanRange(first: number, end: number, options?: ScanOptions): AsyncIterable<RowBlock>;
   /**
-   * Whether the rows past the file's middle read at page-cache speed (one timed read). A disk-bound
+   * Whether the rows past the file's middle read at page-cache speed (timed reads). A disk-bound
    * scan gains nothing from a second thread: one thread computes faster than a disk delivers, and a
    * second read stream elsewhere in the file makes the disk alternate between them.
    */

@@ -52,7 +52,7 @@ export class FixedRowSource implements VectorSource {
     return {
       reopen: { kind: this.description.kind, path: this.file.path },
       scanRange: (first, end, options) => this.scanRange(first, end, options),
-      inPageCache: () => this.file.inPageCache(this.layout.dataOffset + Math.floor(this.layout.rows / 2) * this.layout.rowStride),
+      inPageCache: () => this.file.inPageCache(),
     };
   }
 

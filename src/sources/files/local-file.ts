@@ -87,9 +87,9 @@ export class LocalFile {
     }
   }
 
-  /** Whether the pages around `position` are in the page cache (one timed 1 MiB read). */
-  inPageCache(position: number): boolean {
-    return inPageCache(this.handle(), position, this.size);
+  /** Whether the file is in the page cache past its middle (timed reads, see io/page-cache.ts). */
+  inPageCache(): boolean {
+    return inPageCache(this.handle(), this.size);
   }
 
   close(): void {
