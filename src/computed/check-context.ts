@@ -3,8 +3,8 @@ export interface CheckContext {
   memo<T>(key: string, compute: () => T): T;
 }
 
-export function createContext(): CheckContext {
-  const cache = new Map<string, unknown>();
+/** `cache`: where the memoized values live (a caller that reads them afterwards passes its own). */
+export function createContext(cache = new Map<string, unknown>()): CheckContext {
   return {
     memo<T>(key: string, compute: () => T): T {
       if (!cache.has(key)) cache.set(key, compute());

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Artifacts } from '../gather/artifacts.js';
 import { loadWasmKernels } from '../math/kernels-wasm.js';
 import { jsKernels, useKernels } from '../math/kernels.js';
-import type { CheckContext } from './check-context.js';
+import { createContext } from './check-context.js';
 import { nearDuplicates } from './near-duplicates.js';
 import { HELPER_KEYS, type HelperMessage, type HelperRequest } from './sample-helper.js';
 import { storeIsotropy } from './whitening.js';
@@ -18,12 +18,7 @@ port.on('message', (request: HelperRequest) => {
   try {
     const artifacts = sampleOnly(request);
     const cache = new Map<string, unknown>();
-    const context: CheckContext = {
-      memo: <T>(key: string, compute: () => T): T => {
-        if (!cache.has(key)) cache.set(key, compute());
-        return cache.get(key) as T;
-      },
-    };
+    const context = createContext(cache);
     nearDuplicates(artifacts, context);
     storeIsotropy(artifacts, context);
     // Keys these did not reach (too few rows) are left for the main thread to compute, as without a helper.
