@@ -160,7 +160,11 @@ describe('pgvector through the Postgres wire protocol (PGlite served by pglite-s
     await db.query("SELECT set_config('hnsw.ef_search', '4', false)");
     try {
       const report = await check(url('clean'), OPTIONS);
-      assert.deepEqual(problems(report), { 'ann-recall': 'fail' });
+      // At ef_search 4 some rows may also be unreachable for their own vector: pgvector draws each
+      // build's graph levels at random, so whether that share clears its warning line varies by build.
+      const { 'unreachable-rows': unreachable, ...others } = problems(report);
+      assert.deepEqual(others, { 'ann-recall': 'fail' });
+      assert.ok(unreachable === undefined || unreachable === 'warn', `unreachable-rows: ${unreachable}`);
       const finding = report.findings.find((f) => f.code === 'ann-recall');
       assert.deepEqual(finding?.evidence.parameter, { name: 'hnsw.ef_search', current: 4, from: 'index' });
       assert.ok((finding?.evidence.recallAt10 as number) <= 0.4, 'at most ef_search results come back');
