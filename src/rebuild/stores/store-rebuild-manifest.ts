@@ -40,3 +40,33 @@ export function storeRebuildManifest(facts: StoreRebuildFacts): StoreManifest {
     },
   });
 }
+
+/** What a table read back for an in-place rebuild held beside the rows that were loaded. */
+export interface InPlaceRows {
+  /** Rows read with a vector of the table's dimension. */
+  readonly count: number;
+  readonly nullRows: number;
+  /** Keys of rows whose vector had another dimension: refused as `dimension`. */
+  readonly wrongDimension: readonly unknown[];
+}
+
+/**
+ * The `build` facts every in-place rebuild records, and its rejected count: rows of another
+ * dimension were refused before the guard saw the rest, so they join its `dimension` cause.
+ */
+export function inPlaceBuild(facts: { readonly source: string; readonly rows: InPlaceRows; readonly loaded: LoadedRows }): { readonly rejected: number; readonly build: StoreRebuildFacts['build'] } {
+  const { rows, loaded } = facts;
+  const refused = rows.wrongDimension.length;
+  const rejected = loaded.totals.rejected + refused;
+  return {
+    rejected,
+    build: {
+      source: facts.source,
+      inPlace: true,
+      sourceRows: rows.count + refused,
+      rowsWithoutVector: rows.nullRows,
+      rejected,
+      rejectedByCause: { ...loaded.totals.causes, dimension: loaded.totals.causes.dimension + refused },
+    },
+  };
+}

@@ -17,7 +17,7 @@ import type { ReferenceDistribution } from '../../../core/policy.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
 import { guardKeyedRows } from '../pgvector/keyed-guard.js';
-import { storeRebuildManifest } from '../store-rebuild-manifest.js';
+import { inPlaceBuild, storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { DEFAULT_DUCKDB_COLUMN, type DuckdbOut } from './out-url.js';
 import { readDuckdbKeyedRows } from './read-table.js';
 import { writeSummary } from '../write-summary.js';
@@ -175,7 +175,7 @@ async function rebuildInPlace(session: DuckdbWriteSession, { description, plan, 
   const ntotal = await verifyRows(session, { relation: catalog.relation, column, dim, expected: cleaned.count, nullRows: rows.nullRows, out });
 
   await reachStep('sidecars', options.onStep);
-  const rejected = loaded.totals.rejected + rows.wrongDimension.length;
+  const { rejected, build } = inPlaceBuild({ source: plan.source.target, rows, loaded });
   const manifest = storeRebuildManifest({
     dim,
     options,
@@ -184,16 +184,7 @@ async function rebuildInPlace(session: DuckdbWriteSession, { description, plan, 
     cleaned,
     reference,
     index: EXACT_INDEX,
-    build: {
-      source: plan.source.target,
-      inPlace: true,
-      sourceRows: rows.count + rows.wrongDimension.length,
-      rowsWithoutVector: rows.nullRows,
-      rejected,
-      rejectedByCause: { ...loaded.totals.causes, dimension: loaded.totals.causes.dimension + rows.wrongDimension.length },
-      rowsDeleted: rows.count + rows.wrongDimension.length - cleaned.count,
-      columnTypeBefore: catalog.column.type.name,
-    },
+    build: { ...build, rowsDeleted: build.sourceRows - cleaned.count, columnTypeBefore: catalog.column.type.name },
   });
   await commentOnColumn(session, catalog.relation, column, encodeStoreManifest(manifest));
   return writeSummary({

@@ -1,6 +1,6 @@
 import type { Metric } from '../../../core/policy.js';
 import { InputError, StoreError, UsageError } from '../../../errors.js';
-import { storeRebuildManifest } from '../store-rebuild-manifest.js';
+import { inPlaceBuild, storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { encodeStoreManifest } from '../../../manifest/store-manifest.js';
 import type { SourceDescription, VectorSource } from '../../../sources/source.js';
 import { readCatalog, type PgvectorCatalog } from '../../../engines/pgvector/catalog.js';
@@ -101,7 +101,7 @@ async function rebuildInPlace(session: SqlSession, job: PgvectorRebuildJob, rela
   const indexName = await verifyIndex(session, out, options, built.opclass, params.type);
 
   await reachStep('sidecars', options.onStep);
-  const rejected = loaded.totals.rejected + rows.wrongDimension.length;
+  const { rejected, build } = inPlaceBuild({ source: plan.source.target, rows, loaded });
   const manifest = storeRebuildManifest({
     dim: type.dim,
     options,
@@ -110,16 +110,7 @@ async function rebuildInPlace(session: SqlSession, job: PgvectorRebuildJob, rela
     cleaned,
     reference,
     index: { engine: 'pgvector', type: params.type, ...(indexName ? { name: indexName } : {}), params: { ...built.params } },
-    build: {
-      source: plan.source.target,
-      inPlace: true,
-      sourceRows: rows.count + rows.wrongDimension.length,
-      rowsWithoutVector: rows.nullRows,
-      rejected,
-      rejectedByCause: { ...loaded.totals.causes, dimension: loaded.totals.causes.dimension + rows.wrongDimension.length },
-      rowsDeleted: changes.deleted,
-      vectorsRewritten: changes.updated,
-    },
+    build: { ...build, rowsDeleted: changes.deleted, vectorsRewritten: changes.updated },
   });
   await commentOnColumn(session, relation, catalog.column.sql, encodeStoreManifest(manifest));
   return writeSummary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: `comment on column ${catalog.tableName}.${catalog.column.name}`, ids: `the table's key ${catalog.key.name}` });

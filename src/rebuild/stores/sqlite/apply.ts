@@ -16,7 +16,7 @@ import { indexParamsFor, type IndexParams } from '../../params.js';
 import { cleanAndTransform } from '../../prepare.js';
 import { reachStep } from '../../steps.js';
 import type { RebuildOptions, RebuildPlan, RebuildResult } from '../../types.js';
-import { storeRebuildManifest } from '../store-rebuild-manifest.js';
+import { inPlaceBuild, storeRebuildManifest } from '../store-rebuild-manifest.js';
 import { guardKeyedRows } from '../pgvector/keyed-guard.js';
 import { DEFAULT_SQLITE_COLUMN, type SqliteLayoutName, type SqliteOut } from './out-url.js';
 import { readSqliteKeyedRows } from './read-table.js';
@@ -123,7 +123,7 @@ async function rebuildInPlace(session: SqliteSession, { plan, options, out }: Sq
   await verifyIndex(session, built.name, out.shown);
 
   await reachStep('sidecars', options.onStep);
-  const rejected = loaded.totals.rejected + rows.wrongDimension.length;
+  const { rejected, build } = inPlaceBuild({ source: plan.source.target, rows, loaded });
   const manifest = storeRebuildManifest({
     dim,
     options,
@@ -132,16 +132,7 @@ async function rebuildInPlace(session: SqliteSession, { plan, options, out }: Sq
     cleaned,
     reference,
     index: { engine: built.engine, type: params.type, ...(built.name ? { name: built.name } : {}), params: built.params },
-    build: {
-      source: plan.source.target,
-      inPlace: true,
-      sourceRows: rows.count + rows.wrongDimension.length,
-      rowsWithoutVector: rows.nullRows,
-      rejected,
-      rejectedByCause: { ...loaded.totals.causes, dimension: loaded.totals.causes.dimension + rows.wrongDimension.length },
-      rowsDeleted: before - cleaned.count,
-      vectorsRewritten: rewritten,
-    },
+    build: { ...build, rowsDeleted: before - cleaned.count, vectorsRewritten: rewritten },
   });
   writeManifest(session, column.table, column.column, encodeStoreManifest(manifest));
   return writeSummary({ accepted: loaded.count, rejected, cleaned, ntotal, manifest: manifestPlace(column.table, column.column), ids: `the table's key ${column.keyColumn ?? 'rowid'}` });
