@@ -1,3 +1,5 @@
+import { grown } from '../math/vectors.js';
+
 /**
  * Exact duplicate rows in bounded memory. Every row's content hash is kept while the table is
  * small; past `capacity` distinct hashes only hashes whose top `shift` bits are zero are kept
@@ -343,12 +345,6 @@ class NumberPool {
     if (this.freeCount >= this.free.length) this.free = grown(this.free, Math.max(1024, this.free.length * 2));
     this.free[this.freeCount++] = value;
   }
-}
-
-function grown<T extends Float64Array | Int32Array>(array: T, length: number): T {
-  const bigger = new (array.constructor as new (length: number) => T)(length);
-  bigger.set(array);
-  return bigger;
 }
 
 function slotsFor(capacity: number): number {

@@ -1,4 +1,5 @@
 import { kernels } from './kernels.js';
+import { grown } from './vectors.js';
 
 /**
  * Every pair of unit rows whose cosine is at least `minCosine`, exactly, without scoring every pair
@@ -32,13 +33,11 @@ export function forEachClosePair(unit: Float32Array, count: number, dim: number,
   // Per row, (full − reduced) squared length: the prefilter's bound then holds for any lengths
   // (rows rounded off unit length included), as |u − v|² = |u|² + |v|² − 2 u·v ≥ its reduced part.
   const spare = new Float64Array(count);
-  const squared = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     let reducedSum = 0;
     for (let j = 0; j < width; j++) reducedSum += (reduced[i * width + j] as number) ** 2;
     let fullSum = 0;
     for (let j = 0; j < dim; j++) fullSum += (unit[i * dim + j] as number) ** 2;
-    squared[i] = reducedSum;
     spare[i] = fullSum - reducedSum;
   }
   const maxDistance2 = ROUNDING_MARGIN - 2 * minCosine;
@@ -64,7 +63,7 @@ export function forEachClosePair(unit: Float32Array, count: number, dim: number,
       const limit = maxDistance2 + (spare[start + r] as number);
       for (let j = r + 1; j < rest; j++) {
         if (-2 * (scores[r * rest + j] as number) - (spare[start + j] as number) > limit) continue;
-        if (2 * found + 2 > candidates.length) candidates = grown(candidates);
+        if (2 * found + 2 > candidates.length) candidates = grown(candidates, candidates.length * 2);
         candidates[2 * found] = r;
         candidates[2 * found + 1] = j;
         found++;
@@ -82,12 +81,6 @@ export function forEachClosePair(unit: Float32Array, count: number, dim: number,
       if (score >= minCosine) visit(start + r, start + j);
     }
   }
-}
-
-function grown(array: Int32Array): Int32Array {
-  const bigger = new Int32Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
 }
 
 /** Unit rows a and b: their dot product, summed in float64. */

@@ -60,3 +60,10 @@ export function columnMean(data: Float32Array, count: number, dim: number): Floa
   for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / Math.max(1, count);
   return mean;
 }
+
+/** A copy of `array` in a longer one of the same type (the rest zero): growing a typed-array buffer. */
+export function grown<T extends Float64Array | Int32Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(length);
+  bigger.set(array);
+  return bigger;
+}
