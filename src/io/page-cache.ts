@@ -7,7 +7,7 @@ import { readSync } from 'node:fs';
  * answers in ~0.3–0.5 ms, fast enough to count as cached for what this decides (whether a second read
  * stream or thread pays off). The faster of the two under 0.9 ms counts as cached.
  */
-export const CACHE_PROBE_BYTES = 1 << 20;
+const CACHE_PROBE_BYTES = 1 << 20;
 const CACHE_PROBE_MAX_MS = 0.9;
 
 export function inPageCache(fd: number, fileBytes: number): boolean {
