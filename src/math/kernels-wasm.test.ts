@@ -111,13 +111,13 @@ test('scanRows flags NaN/±Inf anywhere, counts -0 as zero, keeps denormals non-
   for (const dim of [1, 3, 4, 5, 127, 128, 129, 4096]) {
     const largestFinite = 3.4028234663852886e38;
     const specials = [NaN, Infinity, -Infinity, -0, 0, 1e-45, -1e-40, largestFinite, -largestFinite, 1e-20];
-    const count = specials.length * Math.min(dim, 7) + 6;
+    const count = specials.length * Math.min(dim, 7) + 7;
     const data = gaussianRows(count, dim, dim);
     let row = 0;
     // Each special value at several positions: first column, last column (the SIMD tail), middle.
     for (const value of specials) {
       for (const column of new Set([0, dim - 1, Math.floor(dim / 2), dim & ~3, Math.max(0, (dim & ~3) - 1), 1 % dim, 2 % dim])) {
-        if (row >= count - 6) break;
+        if (row >= count - 7) break;
         data[row * dim + column] = value;
         row++;
       }
@@ -125,6 +125,7 @@ test('scanRows flags NaN/±Inf anywhere, counts -0 as zero, keeps denormals non-
     const fill = (r: number, value: number): void => {
       data.fill(value, r * dim, (r + 1) * dim);
     };
+    fill(count - 7, -largestFinite); // every square near float64's reach of float32: still finite
     fill(count - 6, 0);
     fill(count - 5, -0);
     fill(count - 4, 1e-45); // all denormal: non-zero, norm² underflows in float32
@@ -134,6 +135,7 @@ test('scanRows flags NaN/±Inf anywhere, counts -0 as zero, keeps denormals non-
     assertScansAgree(data, count, dim);
     assertScansAgree(data, count - 1, dim); // an odd count: the last row goes through the one-row path
     const { candidate } = scanBoth(data, count, dim);
+    assert.equal(candidate.flags[count - 7], 0, 'a row of the largest float32 is finite and non-zero');
     assert.equal(candidate.flags[count - 6], 2, 'all +0 row is zero');
     assert.equal(candidate.flags[count - 5], 2, 'all -0 row is zero');
     assert.equal(candidate.flags[count - 4], 0, 'denormal row is neither zero nor non-finite');

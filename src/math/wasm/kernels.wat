@@ -45,16 +45,18 @@
           (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high) (local.get $columns)))))
 
   ;; The loop bodies of $scan_pair and $scan_one are the same per row: squares summed in float64
-  ;; (v*v is exact in float64, so only the additions round), |v| bits classified (0 is ±0, above the
-  ;; largest finite float is Inf/NaN), a true lane (-1) subtracted from the column count, and hash
-  ;; lane l absorbing word 4j+l as state = rotl(state ^ word, 13) * PRIME_1.
+  ;; (v*v is exact in float64, so only the additions round), a lane that is not ±0 (f32x4.ne is
+  ;; true for NaN and denormals too) subtracted from the column count as -1, and hash lane l
+  ;; absorbing word 4j+l as state = rotl(state ^ word, 13) * PRIME_1. The flags come from the sum
+  ;; alone (see $finish_row), so the loop carries no per-row flag masks; constants live in locals
+  ;; because V8 rebuilds a v128.const inside a loop on every iteration.
   (func $scan_pair
     (param $row i32) (param $r i32) (param $dim i32) (param $row_bytes i32) (param $tail_mask v128) (param $has_tail i32)
     (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32) (param $columns i32)
     (local $p i32) (local $c i32) (local $full_end i32) (local $tail_left i32)
-    (local $va v128) (local $vb v128) (local $bits v128) (local $ma v128) (local $mb v128) (local $half v128)
-    (local $nza v128) (local $nzb v128) (local $nfa v128) (local $nfb v128)
+    (local $va v128) (local $vb v128) (local $half v128) (local $zero v128) (local $prime v128)
     (local $sa v128) (local $sb v128) (local $la v128) (local $ha v128) (local $lb v128) (local $hb v128)
+    (local.set $prime (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1))
     (local.set $sa (v128.const i32x4 0x01234567 0x89abcdef 0xfedcba98 0x76543210))
     (local.set $sb (local.get $sa))
     (local.set $p (local.get $row))
@@ -80,35 +82,28 @@
         (local.set $lb (f64x2.add (local.get $lb) (f64x2.mul (local.get $half) (local.get $half))))
         (local.set $half (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vb) (local.get $vb))))
         (local.set $hb (f64x2.add (local.get $hb) (f64x2.mul (local.get $half) (local.get $half))))
-        (local.set $bits (v128.and (local.get $va) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
-        (local.set $ma (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
-        (local.set $nza (v128.or (local.get $nza) (local.get $ma)))
-        (local.set $nfa (v128.or (local.get $nfa) (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
-        (local.set $bits (v128.and (local.get $vb) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
-        (local.set $mb (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
-        (local.set $nzb (v128.or (local.get $nzb) (local.get $mb)))
-        (local.set $nfb (v128.or (local.get $nfb) (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
-        (v128.store (local.get $c) (i32x4.sub (i32x4.sub (v128.load (local.get $c)) (local.get $ma)) (local.get $mb)))
+        (v128.store (local.get $c)
+          (i32x4.add
+            (v128.load (local.get $c))
+            (i32x4.neg (i32x4.add (f32x4.ne (local.get $va) (local.get $zero)) (f32x4.ne (local.get $vb) (local.get $zero))))))
         (local.set $sa (v128.xor (local.get $sa) (local.get $va)))
         (local.set $sb (v128.xor (local.get $sb) (local.get $vb)))
-        (local.set $sa (i32x4.mul (v128.or (i32x4.shl (local.get $sa) (i32.const 13)) (i32x4.shr_u (local.get $sa) (i32.const 19)))
-          (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
-        (local.set $sb (i32x4.mul (v128.or (i32x4.shl (local.get $sb) (i32.const 13)) (i32x4.shr_u (local.get $sb) (i32.const 19)))
-          (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
+        (local.set $sa (i32x4.mul (v128.or (i32x4.shl (local.get $sa) (i32.const 13)) (i32x4.shr_u (local.get $sa) (i32.const 19))) (local.get $prime)))
+        (local.set $sb (i32x4.mul (v128.or (i32x4.shl (local.get $sb) (i32.const 13)) (i32x4.shr_u (local.get $sb) (i32.const 19))) (local.get $prime)))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
         (br $chunks)))
-    (call $finish_row (local.get $r) (local.get $dim) (local.get $la) (local.get $ha) (local.get $nza) (local.get $nfa) (local.get $sa)
+    (call $finish_row (local.get $r) (local.get $dim) (local.get $la) (local.get $ha) (local.get $sa)
       (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high))
-    (call $finish_row (i32.add (local.get $r) (i32.const 1)) (local.get $dim) (local.get $lb) (local.get $hb) (local.get $nzb) (local.get $nfb) (local.get $sb)
+    (call $finish_row (i32.add (local.get $r) (i32.const 1)) (local.get $dim) (local.get $lb) (local.get $hb) (local.get $sb)
       (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high)))
 
   (func $scan_one
     (param $row i32) (param $r i32) (param $dim i32) (param $tail_mask v128) (param $has_tail i32)
     (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32) (param $columns i32)
     (local $p i32) (local $c i32) (local $full_end i32) (local $tail_left i32)
-    (local $v v128) (local $bits v128) (local $m v128) (local $half v128)
-    (local $nz v128) (local $nf v128) (local $s v128) (local $l v128) (local $h v128)
+    (local $v v128) (local $half v128) (local $zero v128) (local $prime v128) (local $s v128) (local $l v128) (local $h v128)
+    (local.set $prime (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1))
     (local.set $s (v128.const i32x4 0x01234567 0x89abcdef 0xfedcba98 0x76543210))
     (local.set $p (local.get $row))
     (local.set $c (local.get $columns))
@@ -126,34 +121,33 @@
         (local.set $l (f64x2.add (local.get $l) (f64x2.mul (local.get $half) (local.get $half))))
         (local.set $half (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
         (local.set $h (f64x2.add (local.get $h) (f64x2.mul (local.get $half) (local.get $half))))
-        (local.set $bits (v128.and (local.get $v) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
-        (local.set $m (i32x4.ne (local.get $bits) (v128.const i32x4 0 0 0 0)))
-        (local.set $nz (v128.or (local.get $nz) (local.get $m)))
-        (local.set $nf (v128.or (local.get $nf) (i32x4.gt_s (local.get $bits) (v128.const i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff))))
-        (v128.store (local.get $c) (i32x4.sub (v128.load (local.get $c)) (local.get $m)))
+        (v128.store (local.get $c) (i32x4.sub (v128.load (local.get $c)) (f32x4.ne (local.get $v) (local.get $zero))))
         (local.set $s (v128.xor (local.get $s) (local.get $v)))
-        (local.set $s (i32x4.mul (v128.or (i32x4.shl (local.get $s) (i32.const 13)) (i32x4.shr_u (local.get $s) (i32.const 19)))
-          (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)))
+        (local.set $s (i32x4.mul (v128.or (i32x4.shl (local.get $s) (i32.const 13)) (i32x4.shr_u (local.get $s) (i32.const 19))) (local.get $prime)))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
         (br $chunks)))
-    (call $finish_row (local.get $r) (local.get $dim) (local.get $l) (local.get $h) (local.get $nz) (local.get $nf) (local.get $s)
+    (call $finish_row (local.get $r) (local.get $dim) (local.get $l) (local.get $h) (local.get $s)
       (local.get $norms) (local.get $flags) (local.get $hash_low) (local.get $hash_high)))
 
   ;; Write row r's outputs from its accumulators: norm² (float64 sum rounded once), flags, hash.
+  ;; The flags read the float64 sum of squares: every finite float32 squares exactly, to a finite
+  ;; value (max² ≈ 1.2e77, so even 2^31 of them stay finite) that is zero only for ±0 (the smallest
+  ;; denormal squares to 2^-298), while NaN or ±Inf makes the sum NaN or +Inf. So the row holds a
+  ;; NaN/Inf exactly when !(sum < +Inf), and is all ±0 exactly when sum = 0.
   (func $finish_row
-    (param $r i32) (param $dim i32) (param $sum_low v128) (param $sum_high v128) (param $nonzero v128) (param $nonfinite v128)
+    (param $r i32) (param $dim i32) (param $sum_low v128) (param $sum_high v128)
     (param $state v128) (param $norms i32) (param $flags i32) (param $hash_low i32) (param $hash_high i32)
-    (local $l0 i32) (local $l1 i32) (local $l2 i32) (local $l3 i32)
-    (f32.store (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 2)))
-      (f32.demote_f64
-        (f64.add
-          (f64.add (f64x2.extract_lane 0 (local.get $sum_low)) (f64x2.extract_lane 1 (local.get $sum_low)))
-          (f64.add (f64x2.extract_lane 0 (local.get $sum_high)) (f64x2.extract_lane 1 (local.get $sum_high))))))
+    (local $l0 i32) (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $sum f64)
+    (local.set $sum
+      (f64.add
+        (f64.add (f64x2.extract_lane 0 (local.get $sum_low)) (f64x2.extract_lane 1 (local.get $sum_low)))
+        (f64.add (f64x2.extract_lane 0 (local.get $sum_high)) (f64x2.extract_lane 1 (local.get $sum_high)))))
+    (f32.store (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 2))) (f32.demote_f64 (local.get $sum)))
     (i32.store8 (i32.add (local.get $flags) (local.get $r))
       (i32.or
-        (v128.any_true (local.get $nonfinite))
-        (i32.shl (i32.eqz (v128.any_true (local.get $nonzero))) (i32.const 1))))
+        (i32.eqz (f64.lt (local.get $sum) (f64.const inf)))
+        (i32.shl (f64.eq (local.get $sum) (f64.const 0)) (i32.const 1))))
     (local.set $l0 (i32x4.extract_lane 0 (local.get $state)))
     (local.set $l1 (i32x4.extract_lane 1 (local.get $state)))
     (local.set $l2 (i32x4.extract_lane 2 (local.get $state)))
