@@ -1,4 +1,4 @@
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 
 /**
  * Whether a file is in the page cache past its middle, told by timing 1 MiB reads at its middle and
@@ -10,7 +10,24 @@ import { readSync } from 'node:fs';
 const CACHE_PROBE_BYTES = 1 << 20;
 const CACHE_PROBE_MAX_MS = 0.9;
 
+/**
+ * Verdicts already given in this process, by file identity. A probe's own reads put the probed
+ * pages in the cache, so asking twice would always answer "cached" the second time: the CLI's
+ * read-ahead probes first, and the scan asking again made a cold file look warm (two scan threads,
+ * two read streams).
+ */
+const verdicts = new Map<string, boolean>();
+
 export function inPageCache(fd: number, fileBytes: number): boolean {
+  const key = fileIdentity(fd, fileBytes);
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  const cached = probe(fd, fileBytes);
+  verdicts.set(key, cached);
+  return cached;
+}
+
+function probe(fd: number, fileBytes: number): boolean {
   const into = new Uint8Array(Math.min(CACHE_PROBE_BYTES, fileBytes));
   // Touched beforehand: its page faults would otherwise be timed too.
   into.fill(1);
@@ -22,4 +39,10 @@ export function inPageCache(fd: number, fileBytes: number): boolean {
     fastest = Math.min(fastest, performance.now() - started);
   }
   return fastest < CACHE_PROBE_MAX_MS;
+}
+
+/** Device, inode, size and modification time: the same file however it was opened. */
+function fileIdentity(fd: number, fileBytes: number): string {
+  const stat = fstatSync(fd, { bigint: true });
+  return `${stat.dev}:${stat.ino}:${fileBytes}:${stat.mtimeNs}`;
 }
