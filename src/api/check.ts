@@ -8,6 +8,7 @@ import type { Report, ReportInvocation } from '../core/report.js';
 import { UsageError } from '../errors.js';
 import { storedVectorsAnswer } from '../gather/exact-reference.js';
 import { DEFAULT_SCAN_BUDGET_BYTES, gather, type GatherProgress } from '../gather/gather.js';
+import type { SamplePlan } from '../gather/sample-plan.js';
 import { mergeDeclared, readManifest } from '../manifest/manifest.js';
 import { acceptFindings, readBaseline, type SuppressionRule } from '../report/accepted-findings.js';
 import { buildReport } from '../report/build-report.js';
@@ -20,6 +21,11 @@ import { checkOptionsSchema, OVERLAP_K, type CheckOptions, type CheckOptionsInpu
 export interface CheckCallbacks {
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Resolves true once a read-ahead (the CLI's) has read the whole target file into the page cache:
+   * from then on a helper thread can read the sampled rows while the scan is still running.
+   */
+  readonly readAhead?: Promise<boolean>;
 }
 
 /**
@@ -95,6 +101,7 @@ async function checkParsed(source: VectorSource, settings: CheckOptions, declare
       exactReference: (description, audit) => storedVectorsAnswer(source, description, audit),
       onProgress: callbacks.onProgress,
       signal: callbacks.signal,
+      ...(helper ? { onSamplePlanned: (plan: SamplePlan) => helper?.planned(plan, callbacks.readAhead) } : {}),
     });
     // The checks run synchronously (neighbour searches on a --full sample take a while): name the phase before they start.
     callbacks.onProgress?.({ phase: 'checks', done: 0, total: CHECKS.length });

@@ -122,7 +122,9 @@ export function checkCommand(context: { readonly prefetch?: Prefetch } = {}): Co
                 progress.onProgress(step);
               }
             : progress.onProgress;
-          report = await check(target, settings.options, { onProgress });
+          // A read-ahead that read the whole file lets the sample helper read the sampled rows early.
+          const readAhead = prefetch?.path === target ? prefetch.whole : undefined;
+          report = await check(target, settings.options, { onProgress, ...(readAhead ? { readAhead } : {}) });
         } catch (error) {
           // One unreadable target among several: say so, check the rest, exit 2 at the end.
           if (targets.length === 1) throw error;

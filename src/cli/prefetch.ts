@@ -42,6 +42,13 @@ export interface Prefetch {
   readonly bytesRead: number;
   /** Bytes read when the read-ahead ends (the whole file, stopped, or failed). */
   readonly done: Promise<number>;
+  /** The file read ahead. */
+  readonly path: string;
+  /**
+   * Resolves true when the read-ahead ends having read the whole file: its pages are then in the
+   * page cache (short of memory pressure), where the sample helper can read the sampled rows.
+   */
+  readonly whole: Promise<boolean>;
 }
 
 export interface PrefetchOptions {
@@ -107,6 +114,8 @@ export function prefetchFile(path: string, options: PrefetchOptions = {}): Prefe
       return bytesRead();
     },
     done,
+    path,
+    whole: done.then((bytes) => bytes >= size),
   };
 }
 

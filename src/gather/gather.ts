@@ -8,7 +8,9 @@ import { gatherReference, type StoredReference } from './exact-reference.js';
 import { gatherPushdown } from './pushdown.js';
 import { RowStatsAccumulator, type RowStats } from './row-stats.js';
 import { parallelScanThreads, scanInParallel } from './parallel-scan.js';
+import { reopenOf } from './reopen-source.js';
 import { SampleCollector } from './sample-collector.js';
+import type { SamplePlan } from './sample-plan.js';
 import { pointText, reachText, RECALL_TARGETS } from './recall-curve.js';
 import { assertSearchable, resolveSearchSetting } from './search-setting.js';
 import { auditFilteredRecall } from './filtered-audit.js';
@@ -48,6 +50,11 @@ export interface GatherOptions {
   readonly filters?: readonly FilterSpec[];
   readonly onProgress?: (progress: GatherProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Called before a full scan of a file that worker threads can reopen, with the rows it will
+   * sample (see SamplePlan): the check's sample helper reads them early.
+   */
+  readonly onSamplePlanned?: (plan: SamplePlan) => void;
   /**
    * Threads for the full scan of a local npy/fvecs/bvecs file. Default: every idle core when the
    * file is at least PARALLEL_SCAN_MIN_BYTES, else 1. Results are identical either way.
@@ -90,6 +97,19 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const filterCounts = await countFilters(source, options.filters ?? []);
   const sampleRows = sampleIndices(description.rows, sampleTarget, rng);
   const fullScan = options.full || (description.local && description.storage.bytes <= options.scanBudgetBytes);
+  const reopen = fullScan ? reopenOf(source) : undefined;
+  if (reopen && options.onSamplePlanned) {
+    options.onSamplePlanned({
+      reopen,
+      rows: sampleRows,
+      totalRows: description.rows,
+      dim: description.dim,
+      storageBytes: description.storage.bytes,
+      segments: description.segments ?? [],
+      settings: checkSettings(options, sampleRows.length),
+      inPageCache: () => source.rangeScanning?.inPageCache?.() === true,
+    });
+  }
 
   const { rowStats, sample, learned } = fullScan ? await scanWithSample(source, description, sampleRows, options) : await sampleOnly(source, description, sampleRows, options);
 
@@ -175,13 +195,7 @@ export async function gather(source: VectorSource, declared: DeclaredPolicy, opt
   const deletedRows = await gatherDeletedRows(source, sample, options.seed);
   // ...and which search path worked once the audit ran: the answers carried it (no second describe()).
   const final = latest;
-  const settings: CheckSettings = {
-    seed: options.seed,
-    sample: sample.count,
-    probeQueries: options.probeQueries,
-    k: options.k,
-    full: options.full,
-  };
+  const settings = checkSettings(options, sample.count);
   return {
     source: final,
     declared,
@@ -230,6 +244,10 @@ function auditNotes(audit: AnnAudit): string[] {
     notes.push("index recall is measured against the index's own reconstructed vectors: the quantization loss is not included (pass --vectors with the embeddings it was built from for true recall).");
   }
   return notes;
+}
+
+function checkSettings(options: GatherOptions, sampled: number): CheckSettings {
+  return { seed: options.seed, sample: sampled, probeQueries: options.probeQueries, k: options.k, full: options.full };
 }
 
 /** Per-row facts and the sample; `learned`: the description as a full scan left it, when the scan learned something. */

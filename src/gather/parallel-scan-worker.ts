@@ -2,24 +2,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { loadWasmKernels } from '../math/kernels-wasm.js';
 import { jsKernels, useKernels } from '../math/kernels.js';
-import type { FixedRowSource } from '../sources/files/fixed-row-source.js';
-import { openNpy } from '../sources/files/npy.js';
-import { openVecs } from '../sources/files/vecs.js';
 import { serializeError } from './parallel-scan-errors.js';
-import { scanTaskRange, type ReopenableKind, type ScanTask, type WorkerMessage } from './parallel-scan.js';
+import { scanTaskRange, type ScanTask, type WorkerMessage } from './parallel-scan.js';
+import { reopenSource } from './reopen-source.js';
 
 /** One range of a parallel full scan (see parallel-scan.ts): scan it, post the partial, exit. */
-
-const REOPEN: Record<ReopenableKind, (path: string) => FixedRowSource> = {
-  npy: openNpy,
-  fvecs: (path) => openVecs(path, 'fvecs'),
-  bvecs: (path) => openVecs(path, 'bvecs'),
-};
 
 async function scanReopened(task: ScanTask): Promise<WorkerMessage> {
   // The same kernels as the main thread: norms must round the same way for identical statistics.
   useKernels(task.kernels === 'js' ? jsKernels : loadWasmKernels());
-  const source = REOPEN[task.kind](task.path);
+  const source = reopenSource(task);
   try {
     const description = await source.describe();
     if (description.rows !== task.rows || description.dim !== task.dim || description.storage.bytes !== task.storageBytes) {

@@ -7,6 +7,7 @@ import type { VectorSample } from './artifacts.js';
 import { idleCores } from './idle-cores.js';
 import { deserializeError, type SerializedError } from './parallel-scan-errors.js';
 import { RowStatsAccumulator, type RowStats, type RowStatsPartial } from './row-stats.js';
+import { isReopenable, type ReopenableKind } from './reopen-source.js';
 import { SampleCollector } from './sample-collector.js';
 
 /**
@@ -16,10 +17,6 @@ import { SampleCollector } from './sample-collector.js';
  * array; the partials are then folded in row order. Ranges start on multiples of SUM_CHUNK_ROWS,
  * which makes the result identical to a single pass (see ChunkedSum).
  */
-
-/** Readers a worker can reopen from a path alone. */
-export const REOPENABLE_KINDS = ['npy', 'fvecs', 'bvecs'] as const;
-export type ReopenableKind = (typeof REOPENABLE_KINDS)[number];
 
 /**
  * Below this a single thread is about as fast: one scans ~1.5 GB/s here, and a worker thread
@@ -234,10 +231,6 @@ function runTasks(tasks: readonly ScanTask[], source: RangeScanning, options: Pa
       (error: unknown) => settle(0, undefined, error),
     );
   });
-}
-
-function isReopenable(kind: string): kind is ReopenableKind {
-  return (REOPENABLE_KINDS as readonly string[]).includes(kind);
 }
 
 /** Index of the first value ≥ `value` in an ascending list. */

@@ -6,9 +6,10 @@ import { after, test } from 'node:test';
 import { CHECKS } from '../../src/checks/registry.js';
 import { runChecks } from '../../src/checks/runner.js';
 import { createContext } from '../../src/computed/check-context.js';
-import { HELPER_KEYS, SampleHelper } from '../../src/computed/sample-helper.js';
+import { EARLY_FIRST_KEYS, HELPER_KEYS, SampleHelper, type SampleHelperOptions } from '../../src/computed/sample-helper.js';
 import type { Artifacts } from '../../src/gather/artifacts.js';
 import { gather } from '../../src/gather/gather.js';
+import type { SamplePlan } from '../../src/gather/sample-plan.js';
 import { openNpy } from '../../src/sources/files/npy.js';
 import { readNpyF32, writeNpy } from '../helpers/npy.js';
 
@@ -32,17 +33,17 @@ function mixedFile(): string {
   return path;
 }
 
-async function artifactsOf(path: string): Promise<Artifacts> {
+async function artifactsOf(path: string, onSamplePlanned?: (plan: SamplePlan) => void): Promise<Artifacts> {
   const source = openNpy(path);
   try {
-    return await gather(source, { from: 'options' }, { sample: 3000, seed: 7, full: false, probeQueries: 100, k: 10, scanBudgetBytes: 1 << 30 });
+    return await gather(source, { from: 'options' }, { sample: 3000, seed: 7, full: false, probeQueries: 100, k: 10, scanBudgetBytes: 1 << 30, ...(onSamplePlanned ? { onSamplePlanned } : {}) });
   } finally {
     await source.close();
   }
 }
 
-async function readyHelper(): Promise<SampleHelper> {
-  const helper = SampleHelper.start({ sample: 3000, cores: 2 });
+async function readyHelper(options: Partial<SampleHelperOptions> = {}): Promise<SampleHelper> {
+  const helper = SampleHelper.start({ sample: 3000, cores: 2, ...options });
   assert.ok(helper, 'a helper starts with two cores and a 3,000-row sample');
   for (let waited = 0; !helper.isReady; waited += 20) {
     assert.ok(waited < 30_000, 'the helper loads within 30 s');
@@ -58,7 +59,7 @@ test('facts computed on the helper thread equal those computed here, and so does
   const helper = await readyHelper();
   try {
     const shared = createContext();
-    assert.equal(await helper.precompute(artifacts, shared), true);
+    assert.equal(await helper.precompute(artifacts, shared), 'shared');
     for (const key of HELPER_KEYS) {
       const mine = here.memo(key, () => assert.fail(`${key} was not computed without the helper`));
       const offloaded = shared.memo(key, () => assert.fail(`${key} did not come back from the helper`));
@@ -82,7 +83,7 @@ test('no helper for a small sample or a single core; a helper not yet loaded lea
   try {
     // Asked at once: the worker has not loaded its modules yet.
     const context = createContext();
-    assert.equal(await helper.precompute(artifacts, context), false);
+    assert.equal(await helper.precompute(artifacts, context), 'none');
     for (const key of HELPER_KEYS)
       assert.equal(
         context.memo(key, () => 'not set'),
@@ -94,5 +95,68 @@ test('no helper for a small sample or a single core; a helper not yet loaded lea
   }
   const closed = await readyHelper();
   closed.close();
-  assert.equal(await closed.precompute(artifacts, createContext()), false, 'a closed helper computes nothing');
+  assert.equal(await closed.precompute(artifacts, createContext()), 'none', 'a closed helper computes nothing');
+});
+
+test('an early sample, read by the helper while the scan runs, gives the same facts and verdicts, whichever thread ends up with the rest', async () => {
+  const path = mixedFile();
+  const here = createContext();
+  const alone = runChecks(await artifactsOf(path), CHECKS, { context: here, enforceContracts: false });
+  const keys = [...EARLY_FIRST_KEYS, ...HELPER_KEYS];
+  // 'early': the file reads from the page cache at once, and the helper is given time to answer.
+  // 'early, rest here': the read-ahead completes only after the scan, so the helper is still on the model split.
+  for (const expected of ['early', 'early, rest here'] as const) {
+    const helper = await readyHelper({ earlyMinFileBytes: 0 });
+    try {
+      let readAhead = (): void => undefined;
+      const whole = new Promise<boolean>((resolve) => (readAhead = () => resolve(true)));
+      const artifacts = await artifactsOf(path, (plan) => (expected === 'early' ? helper.planned({ ...plan, inPageCache: () => true }) : helper.planned({ ...plan, inPageCache: () => false }, whole)));
+      if (expected === 'early') assert.equal(await helper.earlyAnswered(), true);
+      else readAhead();
+      const shared = createContext();
+      assert.equal(await helper.precompute(artifacts, shared), expected);
+      for (const key of keys) {
+        const mine = here.memo(key, () => assert.fail(`${key} was not computed without the helper`));
+        assert.deepStrictEqual(
+          shared.memo(key, () => assert.fail(`${key} is missing (${expected})`)),
+          mine,
+          `${key} (${expected})`,
+        );
+      }
+      const helped = runChecks(artifacts, CHECKS, { context: shared, enforceContracts: false });
+      assert.deepStrictEqual(helped.findings, alone.findings, expected);
+      assert.deepStrictEqual(helped.outcomes, alone.outcomes, expected);
+    } finally {
+      helper.close();
+    }
+  }
+});
+
+test('an early sample that is not the scan’s sample is not used; a small file or an incomplete read-ahead gets none', async () => {
+  const path = mixedFile();
+  const here = createContext();
+  const alone = runChecks(await artifactsOf(path), CHECKS, { context: here, enforceContracts: false });
+  // The plan announces another seed than the artifacts end up with: its facts must not be used.
+  const helper = await readyHelper({ earlyMinFileBytes: 0 });
+  try {
+    const artifacts = await artifactsOf(path, (plan) => helper.planned({ ...plan, inPageCache: () => true, settings: { ...plan.settings, seed: plan.settings.seed + 1 } }));
+    assert.equal(await helper.earlyAnswered(), true);
+    const shared = createContext();
+    assert.equal(await helper.precompute(artifacts, shared), 'shared');
+    const helped = runChecks(artifacts, CHECKS, { context: shared, enforceContracts: false });
+    assert.deepStrictEqual(helped.findings, alone.findings);
+    assert.deepStrictEqual(helped.outcomes, alone.outcomes);
+  } finally {
+    helper.close();
+  }
+  for (const options of [{}, { earlyMinFileBytes: 0 }]) {
+    const idle = await readyHelper(options);
+    try {
+      // Default threshold: the 4 MB file is too small. Lowered: the read-ahead stopped short of the end.
+      await artifactsOf(path, (plan) => idle.planned({ ...plan, inPageCache: () => false }, Promise.resolve(false)));
+      assert.equal(await idle.earlyAnswered(), false);
+    } finally {
+      idle.close();
+    }
+  }
 });
