@@ -91,7 +91,12 @@ export class SampleHelper {
   private closed = false;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (answer: HelperAnswer) => void; reject: (error: Error) => void }>();
-  private early: Promise<EarlyJob | undefined> | undefined;
+  /** Set once the planned sample is readable and the helper was asked to read it. */
+  private early: EarlyJob | undefined;
+  /** Settles once the plan's readability is known (and the request, if any, is sent). */
+  private planning: Promise<void> | undefined;
+  /** Set when the scan is over: a read-ahead that ends later no longer starts an early sample. */
+  private scanOver = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -135,10 +140,15 @@ export class SampleHelper {
    * whole file), the helper reads them itself and starts on all three facts.
    */
   planned(plan: SamplePlan, readAhead?: Promise<boolean>): void {
-    if (this.closed || this.early || plan.storageBytes < this.earlyMinFileBytes || !worthSending(plan.rows.length, plan.dim)) return;
+    if (this.closed || this.planning || plan.storageBytes < this.earlyMinFileBytes || !worthSending(plan.rows.length, plan.dim)) return;
     const readable = plan.inPageCache() ? Promise.resolve(true) : (readAhead ?? Promise.resolve(false));
     const { inPageCache: _, ...data } = plan;
-    this.early = readable.then((whole) => (whole && !this.closed ? this.startEarly(data) : undefined)).catch(() => undefined);
+    this.planning = readable.then(
+      (whole) => {
+        if (whole && !this.closed && !this.scanOver) this.early = this.startEarly(data);
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -148,7 +158,11 @@ export class SampleHelper {
    */
   async precompute(artifacts: Artifacts, context: CheckContext): Promise<HelperUse> {
     const { sample, settings } = artifacts;
-    const early = await this.early;
+    // Answers and a read-ahead's end that came while this thread was busy are taken in first; past
+    // this point nothing waits on the read-ahead (an API caller's promise might never settle).
+    await new Promise((resolve) => setImmediate(resolve));
+    this.scanOver = true;
+    const early = this.early;
     if (early) {
       const used = await this.finishEarly(early, artifacts, context);
       if (used !== undefined) return used;
@@ -166,7 +180,8 @@ export class SampleHelper {
 
   /** Whether an early sample was asked for and both its answers came in (for tests and benches). */
   async earlyAnswered(): Promise<boolean> {
-    const job = await this.early;
+    await this.planning;
+    const job = this.early;
     if (!job) return false;
     const answers = await Promise.allSettled([job.firstAnswer, job.restAnswer]);
     return answers.every((answer) => answer.status === 'fulfilled');
@@ -210,8 +225,6 @@ export class SampleHelper {
    * Undefined when the early sample cannot be used: the usual split of the work follows.
    */
   private async finishEarly(job: EarlyJob, artifacts: Artifacts, context: CheckContext): Promise<HelperUse | undefined> {
-    // Messages that arrived while this thread was busy are delivered first.
-    await new Promise((resolve) => setImmediate(resolve));
     const ownRest = job.first === undefined;
     if (ownRest) {
       Atomics.store(job.takeRest, 0, 1);

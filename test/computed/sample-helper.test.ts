@@ -149,6 +149,14 @@ test('an early sample that is not the scan’s sample is not used; a small file 
   } finally {
     helper.close();
   }
+  // A read-ahead that never ends (an API caller's promise) does not hold the check up.
+  const waiting = await readyHelper({ earlyMinFileBytes: 0 });
+  try {
+    const artifacts = await artifactsOf(path, (plan) => waiting.planned({ ...plan, inPageCache: () => false }, new Promise<boolean>(() => undefined)));
+    assert.equal(await waiting.precompute(artifacts, createContext()), 'shared');
+  } finally {
+    waiting.close();
+  }
   for (const options of [{}, { earlyMinFileBytes: 0 }]) {
     const idle = await readyHelper(options);
     try {
