@@ -99,3 +99,24 @@ test('after thinning the table holds exactly the hashes that pass the keep filte
   state.counts.forEach((count, i) => actual.set(`${state.hashLow[i]}:${state.hashHigh[i]}`, { count, first: state.firstRows[i] as number }));
   assert.deepEqual(actual, expected);
 });
+
+test('reading the table mid-stream (which inserts the queued hashes) changes nothing that follows', () => {
+  for (const capacity of [1 << 20, 700]) {
+    const items = stream(12_000, [40, 6, 3, 3, 2], 5);
+    const whole = build(items, capacity).summary();
+    const table = new DuplicateHashes(capacity);
+    items.forEach(({ low, high, row }, i) => {
+      table.add(low, high, row);
+      if (i % 997 === 0) table.summary();
+    });
+    assert.deepEqual(table.summary(), whole, `capacity ${capacity}`);
+  }
+});
+
+test('row numbers past 2^32 are refused rather than cut', () => {
+  const table = new DuplicateHashes();
+  table.add(1, 2, 2 ** 32 - 1);
+  assert.deepEqual(table.summary().rowsHashed, 1);
+  table.add(3, 4, 2 ** 32);
+  assert.throws(() => table.summary(), RangeError);
+});

@@ -62,7 +62,7 @@ export function columnMean(data: Float32Array, count: number, dim: number): Floa
 }
 
 /** A copy of `array` in a longer one of the same type (the rest zero): growing a typed-array buffer. */
-export function grown<T extends Float64Array | Int32Array>(array: T, length: number): T {
+export function grown<T extends Float64Array | Int32Array | Uint32Array>(array: T, length: number): T {
   const bigger = new (array.constructor as new (length: number) => T)(length);
   bigger.set(array);
   return bigger;
