@@ -114,17 +114,17 @@ export function checkCommand(context: { readonly prefetch?: Prefetch } = {}): Co
           const settings = checkSettingsFor(target, flags, command, loaded, flags.baseline ?? []);
           failOn = settings.failOn;
           if (loaded) progress.log(`config: ${loaded.path}${settings.matched.length ? ` (targets matched: ${settings.matched.join(', ')})` : ''}`);
-          // The start-up prefetch read this target's head: it stops once the scan has caught up.
-          const onProgress: CheckCallbacks['onProgress'] = prefetch
+          // The start-up read-ahead of this target follows its scan, and stops once the scan has caught up.
+          const ahead = prefetch?.path === target ? prefetch : undefined;
+          const onProgress: CheckCallbacks['onProgress'] = ahead
             ? (step) => {
-                if (step.phase === 'scan') prefetch.scanReached(step.total > 0 ? step.done / step.total : 1);
-                else prefetch.stop();
+                if (step.phase === 'scan') ahead.scanReached(step.total > 0 ? step.done / step.total : 1);
+                else ahead.stop();
                 progress.onProgress(step);
               }
             : progress.onProgress;
           // A read-ahead that read the whole file lets the sample helper read the sampled rows early.
-          const readAhead = prefetch?.path === target ? prefetch.whole : undefined;
-          report = await check(target, settings.options, { onProgress, ...(readAhead ? { readAhead } : {}) });
+          report = await check(target, settings.options, { onProgress, ...(ahead ? { readAhead: ahead.whole } : {}) });
         } catch (error) {
           // One unreadable target among several: say so, check the rest, exit 2 at the end.
           if (targets.length === 1) throw error;

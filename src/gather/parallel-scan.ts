@@ -7,7 +7,7 @@ import type { VectorSample } from './artifacts.js';
 import { idleCores } from './idle-cores.js';
 import { deserializeError, type SerializedError } from './parallel-scan-errors.js';
 import { RowStatsAccumulator, type RowStats, type RowStatsPartial } from './row-stats.js';
-import { isReopenable, type ReopenableKind } from './reopen-source.js';
+import { type ReopenableKind, reopenOf } from './reopen-source.js';
 import { SampleCollector } from './sample-collector.js';
 
 /**
@@ -67,8 +67,7 @@ export interface ParallelScanOptions {
  * per core that other processes leave idle.
  */
 export function parallelScanThreads(source: VectorSource, description: SourceDescription, requested?: number): number {
-  const reopen = source.rangeScanning?.reopen;
-  if (!reopen || !isReopenable(reopen.kind)) return 1;
+  if (!reopenOf(source)) return 1;
   const kernelsName = kernels().name;
   if (kernelsName !== 'wasm' && kernelsName !== 'js') return 1;
   const chunks = Math.ceil(description.rows / SUM_CHUNK_ROWS);
@@ -88,8 +87,9 @@ export async function scanInParallel(
   options: ParallelScanOptions = {},
 ): Promise<{ rowStats: RowStats; sample: VectorSample }> {
   const ranges = source.rangeScanning;
-  if (!ranges || !isReopenable(ranges.reopen.kind)) throw new TypeError(`a ${description.kind} source cannot be reopened by worker threads`);
-  const { kind, path } = ranges.reopen;
+  const reopen = reopenOf(source);
+  if (!ranges || !reopen) throw new TypeError(`a ${description.kind} source cannot be reopened by worker threads`);
+  const { kind, path } = reopen;
   const { rows, dim } = description;
   const sample = new SharedArrayBuffer(sampleRows.length * dim * 4);
   const tasks = splitRows(rows, threads).map(({ first, end }): ScanTask => {
