@@ -193,6 +193,31 @@ test('dot agrees with the reference for every tile remainder and dimension tail'
   }
 });
 
+test('a pair dots to the same float wherever it falls in the matrix: dot(a, b) is dot(b, a) transposed, bit for bit', () => {
+  // selfNeighbourLists computes each pair once and offers it to both rows on this promise.
+  for (const kernel of [wasm, jsKernels]) {
+    for (const dim of [1, 3, 5, 8, 64, 67, 129]) {
+      for (const [countA, countB] of [
+        [1, 9],
+        [3, 5],
+        [5, 7],
+        [13, 6],
+      ] as const) {
+        const a = { data: gaussianRows(countA, dim, dim + countA), count: countA, dim };
+        const b = { data: gaussianRows(countB, dim, dim + countB + 7), count: countB, dim };
+        const ab = new Float32Array(countA * countB);
+        const ba = new Float32Array(countA * countB);
+        kernel.dot(a, b, ab);
+        kernel.dot(b, a, ba);
+        for (let i = 0; i < countA; i++) {
+          for (let k = 0; k < countB; k++)
+            assert.ok(Object.is(ab[i * countB + k], ba[k * countA + i]), `${kernel.name} dim ${dim}, ${countA}×${countB}: a${i}·b${k} ${ab[i * countB + k]} vs b${k}·a${i} ${ba[k * countA + i]}`);
+        }
+      }
+    }
+  }
+});
+
 test('dot with operands larger than the scratch area, in place and copied, with NaN/Inf rows', () => {
   const dim = 768;
   const countA = 70;

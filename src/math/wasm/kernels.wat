@@ -344,32 +344,26 @@
   (func $store_dot_1x1
     (param $a i32) (param $i i32) (param $b i32) (param $k i32) (param $dim i32) (param $row_bytes i32)
     (param $tail_mask v128) (param $out i32) (param $out_stride i32)
-    (local $j i32) (local $full i32) (local $s0 v128) (local $s1 v128)
+    (local $j i32) (local $full i32) (local $s v128)
     (local.set $a (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $row_bytes))))
     (local.set $b (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $row_bytes))))
     (local.set $full (i32.shl (i32.and (local.get $dim) (i32.const -4)) (i32.const 2)))
-    ;; Two accumulators over 8-float steps halve the add latency chain.
-    (block $pairs_done
-      (loop $pairs
-        (br_if $pairs_done (i32.gt_u (i32.add (local.get $j) (i32.const 32)) (local.get $full)))
-        (local.set $s0 (f32x4.add (local.get $s0)
+    ;; One accumulator, summed in the order of the 4 × 2 and 1 × 4 tiles: a pair's dot is the same
+    ;; float wherever it falls in the matrix, so a·b and b·a agree bit for bit.
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_u (local.get $j) (local.get $full)))
+        (local.set $s (f32x4.add (local.get $s)
           (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j))))))
-        (local.set $s1 (f32x4.add (local.get $s1)
-          (f32x4.mul (v128.load offset=16 (i32.add (local.get $a) (local.get $j))) (v128.load offset=16 (i32.add (local.get $b) (local.get $j))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 32)))
-        (br $pairs)))
-    (if (i32.lt_u (local.get $j) (local.get $full))
-      (then
-        (local.set $s0 (f32x4.add (local.get $s0)
-          (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $chunks)))
     (if (i32.and (local.get $dim) (i32.const 3))
       (then
-        (local.set $s1 (f32x4.add (local.get $s1)
+        (local.set $s (f32x4.add (local.get $s)
           (f32x4.mul
             (v128.and (v128.load (i32.add (local.get $a) (local.get $j))) (local.get $tail_mask))
             (v128.and (v128.load (i32.add (local.get $b) (local.get $j))) (local.get $tail_mask)))))))
     (f32.store
       (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $out_stride)) (local.get $k)) (i32.const 2)))
-      (call $hsum (f32x4.add (local.get $s0) (local.get $s1)))))
+      (call $hsum (local.get $s))))
 )
