@@ -4,6 +4,7 @@ import type { Artifacts } from '../gather/artifacts.js';
 import { wilsonInterval } from '../math/bounds.js';
 import { kernels } from '../math/kernels.js';
 import { Rng, sampleIndices } from '../math/rng.js';
+import { selfNeighbourLists } from '../math/self-neighbours.js';
 import { UnionFind } from '../math/union-find.js';
 import { normalizeInPlace, selectRows } from '../math/vectors.js';
 import { centeredUnit, crossMatch, drawRows, poolSize, probeCount, type CrossMatch } from './model-relation.js';
@@ -206,33 +207,7 @@ function randomProjection(unit: Float32Array, m: number, dim: number, target: nu
 function graphComponents(unit: Float32Array, m: number, dim: number): number[][] {
   const k = Math.min(GRAPH_K, m - 1);
   const uf = new UnionFind(m);
-  const lists = new Int32Array(m * k).fill(-1);
-  const block = 64;
-  const scores = new Float32Array(block * m);
-  const best = new Float64Array(k);
-  const bestIds = new Int32Array(k);
-  for (let start = 0; start < m; start += block) {
-    const rows = Math.min(block, m - start);
-    kernels().dot({ data: unit.subarray(start * dim, (start + rows) * dim), count: rows, dim }, { data: unit, count: m, dim }, scores);
-    for (let r = 0; r < rows; r++) {
-      best.fill(-Infinity);
-      bestIds.fill(-1);
-      for (let j = 0; j < m; j++) {
-        if (j === start + r) continue;
-        const s = scores[r * m + j] as number;
-        if (!(s > (best[k - 1] as number))) continue;
-        let p = k - 1;
-        while (p > 0 && (best[p - 1] as number) < s) {
-          best[p] = best[p - 1] as number;
-          bestIds[p] = bestIds[p - 1] as number;
-          p--;
-        }
-        best[p] = s;
-        bestIds[p] = j;
-      }
-      lists.set(bestIds, (start + r) * k);
-    }
-  }
+  const lists = selfNeighbourLists({ data: unit, count: m, dim }, k);
   // Mutual neighbours only: one outlier row whose list reaches into another part is no bridge.
   for (let i = 0; i < m; i++) {
     for (let a = 0; a < k; a++) {
@@ -246,16 +221,19 @@ function graphComponents(unit: Float32Array, m: number, dim: number): number[][]
   return groups.length > 1 ? groups.slice(1) : [];
 }
 
-/** Spherical 2-means (k-means++ start, best of two): splits along the largest difference in direction. */
+/** Spherical 2-means (k-means++ start, best of two): splits along the largest difference in direction. Both steps run in the dot kernel. */
 function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[] | undefined {
   let bestScore = -Infinity;
   let bestLabels: Uint8Array | undefined;
   const centroids = new Float32Array(2 * dim);
   const scores = new Float32Array(m * 2);
+  // A part's centroid is its indicator row times the rows: a dot with the columns (dim × m).
+  const columns = transposed(unit, m, dim);
+  const indicators = new Float32Array(2 * m);
   for (let restart = 0; restart < 2; restart++) {
     const first = rng.nextInt(m);
     centroids.set(unit.subarray(first * dim, (first + 1) * dim), 0);
-    scoreAgainst({ data: unit, count: m, dim }, { data: centroids, count: 1, dim }, scores);
+    kernels().dot({ data: unit, count: m, dim }, { data: centroids, count: 1, dim }, scores);
     let total = 0;
     const weights = new Float64Array(m);
     for (let i = 0; i < m; i++) total += weights[i] = Math.max(0, 1 - (scores[i] as number)) ** 2;
@@ -266,7 +244,7 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
     const labels = new Uint8Array(m);
     let objective = 0;
     for (let iteration = 0; iteration < 20; iteration++) {
-      scoreAgainst({ data: unit, count: m, dim }, { data: centroids, count: 2, dim }, scores);
+      kernels().dot({ data: unit, count: m, dim }, { data: centroids, count: 2, dim }, scores);
       let changed = iteration === 0;
       objective = 0;
       for (let i = 0; i < m; i++) {
@@ -275,11 +253,9 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
         if (labels[i] !== label) (labels[i] = label), (changed = true);
       }
       if (!changed) break;
-      centroids.fill(0);
-      for (let i = 0; i < m; i++) {
-        const offset = (labels[i] as number) * dim;
-        for (let j = 0; j < dim; j++) centroids[offset + j] = (centroids[offset + j] as number) + (unit[i * dim + j] as number);
-      }
+      indicators.fill(0);
+      for (let i = 0; i < m; i++) indicators[(labels[i] as number) * m + i] = 1;
+      kernels().dot({ data: indicators, count: 2, dim: m }, { data: columns, count: dim, dim: m }, centroids);
       for (let c = 0; c < 2; c++) {
         let norm = 0;
         for (let j = 0; j < dim; j++) norm += (centroids[c * dim + j] as number) ** 2;
@@ -295,17 +271,10 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
   return members.length && members.length < m ? members : undefined;
 }
 
-/** Rows × 1 or 2 centroids: too small a product for a kernel call to pay off. */
-function scoreAgainst(rows: Rows, centroidRows: Rows, out: Float32Array): void {
-  const { data: unit, count: m, dim } = rows;
-  const { data: centroids, count } = centroidRows;
-  for (let i = 0; i < m; i++) {
-    for (let c = 0; c < count; c++) {
-      let dot = 0;
-      for (let j = 0; j < dim; j++) dot += (unit[i * dim + j] as number) * (centroids[c * dim + j] as number);
-      out[i * count + c] = dot;
-    }
-  }
+function transposed(data: Float32Array, count: number, dim: number): Float32Array {
+  const out = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[j * count + i] = data[i * dim + j] as number;
+  return out;
 }
 
 /** Sampled rows grouped by the source segment (shard file) they come from, largest first. */
