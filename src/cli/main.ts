@@ -1,24 +1,23 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { endQuietlyOnClosedPipe } from './cli/closed-pipe.js';
-import { installCrashHandler } from './cli/crash-handler.js';
-import { reportError } from './cli/errors.js';
-import { checkTargetOf, type Prefetch, prefetchFile } from './cli/prefetch.js';
-import { EXIT } from './errors.js';
-import { toolVersion } from './core/tool-version.js';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
+import { installCrashHandler } from './crash-handler.js';
+import { reportError } from './errors.js';
+import type { Prefetch } from './prefetch.js';
+import { EXIT } from '../errors.js';
+import { toolVersion } from '../core/tool-version.js';
 
 /**
  * Every subcommand, in help order: add new ones here. Each loads its module only when it runs
  * (or when help lists them all): `check` in CI should not pay for the rebuild engines' imports.
  */
 const COMMANDS: Readonly<Record<string, (context: CommandContext) => Promise<Command>>> = {
-  check: async ({ prefetch }) => (await import('./cli/check-command.js')).checkCommand({ prefetch }),
-  guard: async () => (await import('./cli/guard-command.js')).guardCommand(),
-  rebuild: async () => (await import('./cli/rebuild-command.js')).rebuildCommand(),
-  smoke: async () => (await import('./cli/smoke-command.js')).smokeCommand(),
-  diff: async () => (await import('./cli/diff-command.js')).diffCommand(),
-  explain: async () => (await import('./cli/explain-command.js')).explainCommand(),
-  init: async () => (await import('./cli/init-command.js')).initCommand(),
+  check: async ({ prefetch }) => (await import('./check-command.js')).checkCommand({ prefetch }),
+  guard: async () => (await import('./guard-command.js')).guardCommand(),
+  rebuild: async () => (await import('./rebuild-command.js')).rebuildCommand(),
+  smoke: async () => (await import('./smoke-command.js')).smokeCommand(),
+  diff: async () => (await import('./diff-command.js')).diffCommand(),
+  explain: async () => (await import('./explain-command.js')).explainCommand(),
+  init: async () => (await import('./init-command.js')).initCommand(),
 };
 
 /** What main() set up before the subcommand loaded. */
@@ -29,8 +28,13 @@ interface CommandContext {
 
 const VERSION_FLAGS = ['--version', '-V'];
 
-/** vectorclinic: one CLI for check, guard, rebuild and smoke. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * vectorclinic: one CLI for check, guard, rebuild and smoke. `prefetch` is the read-ahead the entry
+ * (src/cli.ts) started for `check`'s target before this module loaded; it is stopped on the way out.
+ */
+export async function main(argv: readonly string[], prefetch?: Prefetch): Promise<number> {
+  endQuietlyOnClosedPipe();
+  installCrashHandler();
   const output = { outputError: (text: string, write: (text: string) => void) => write(`vectorclinic: ${text.replace(/^error: /, '')}`) };
   const program = new Command('vectorclinic')
     .description('Tells you whether your vector store can actually retrieve, why not, and how to fix it.')
@@ -39,9 +43,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput(output)
     .showHelpAfterError('(run vectorclinic --help for usage)');
   const requested = argv[2];
-  // A cold file's disk reads start now, while the check's modules load.
-  const target = requested === 'check' ? checkTargetOf(argv.slice(3)) : undefined;
-  const prefetch = target === undefined ? undefined : prefetchFile(target);
   try {
     // --version needs no subcommand: loading them all would triple its start-up.
     const names = requested !== undefined && requested in COMMANDS ? [requested] : VERSION_FLAGS.includes(requested ?? '') && argv.length === 3 ? [] : Object.keys(COMMANDS);
@@ -61,8 +62,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     prefetch?.stop();
   }
 }
-
-endQuietlyOnClosedPipe();
-installCrashHandler();
-const exitCode = await main(process.argv);
-process.exitCode = exitCode;
