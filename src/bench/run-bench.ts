@@ -33,6 +33,7 @@ const USAGE = `usage: npm run bench -- [options]
   --scan-size 1        GiB of the file the full scan is compared on (default 1)
   --dim 128            dimension of the generated rows (default 128)
   --repeats 3          timed runs per figure; the best is shown (default 3)
+                       (g) runs max(5, repeats) cat/check pairs and shows each pair and the median
   --dot-queries 1000   --dot-base 100000   --dot-dims 128,768   dot kernel shapes
   --index-size 2       GiB of vectors in each index file section (d) checks (default 2)
   --topk-rows 100000,1000000  --topk-dims 128,384,768,1536  --topk-queries 1000  --topk-faiss-queries 100
