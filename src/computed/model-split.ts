@@ -6,7 +6,7 @@ import { kernels } from '../math/kernels.js';
 import { Rng, sampleIndices } from '../math/rng.js';
 import { selfNeighbourLists } from '../math/self-neighbours.js';
 import { UnionFind } from '../math/union-find.js';
-import { normalizeInPlace, selectRows } from '../math/vectors.js';
+import { normalizeInPlace, selectRows, transposed } from '../math/vectors.js';
 import { centeredUnit, crossMatch, drawRows, poolSize, probeCount, type CrossMatch } from './model-relation.js';
 import { unitValidSample, validSample } from './valid-sample.js';
 
@@ -269,12 +269,6 @@ function twoMeans(unit: Float32Array, m: number, dim: number, rng: Rng): number[
   const members: number[] = [];
   bestLabels.forEach((label, i) => label === 1 && members.push(i));
   return members.length && members.length < m ? members : undefined;
-}
-
-function transposed(data: Float32Array, count: number, dim: number): Float32Array {
-  const out = new Float32Array(count * dim);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[j * count + i] = data[i * dim + j] as number;
-  return out;
 }
 
 /** Sampled rows grouped by the source segment (shard file) they come from, largest first. */

@@ -1,4 +1,5 @@
 import { kernels } from './kernels.js';
+import { transposed } from './vectors.js';
 
 /**
  * Variance shares of the top principal components, from one symmetric matrix built with the dot
@@ -48,7 +49,7 @@ function symmetricProduct(data: Float32Array, count: number, dim: number): Symme
   const matrix = new Float32Array(size * size);
   if (gram) kernels().dot({ data: data.subarray(0, count * dim), count, dim }, { data: data.subarray(0, count * dim), count, dim }, matrix);
   else {
-    const columns = transpose(data, count, dim);
+    const columns = transposed(data, count, dim);
     kernels().dot({ data: columns, count: dim, dim: count }, { data: columns, count: dim, dim: count }, matrix);
   }
   return { matrix, size, gram };
@@ -137,12 +138,6 @@ function orthonormalizeRows(rows: Float32Array, count: number, size: number): vo
     for (let j = 0; j < size; j++) row[j] = norm > 1e-12 ? (row[j] as number) / norm : 0;
   }
   rows.set(work);
-}
-
-function transpose(data: Float32Array, count: number, dim: number): Float32Array {
-  const out = new Float32Array(count * dim);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[j * count + i] = data[i * dim + j] as number;
-  return out;
 }
 
 /**

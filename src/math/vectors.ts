@@ -61,6 +61,13 @@ export function columnMean(data: Float32Array, count: number, dim: number): Floa
   return mean;
 }
 
+/** The `count` × `dim` rows as `dim` rows of `count` (their columns), row-major. */
+export function transposed(data: Float32Array, count: number, dim: number): Float32Array {
+  const out = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) out[j * count + i] = data[i * dim + j] as number;
+  return out;
+}
+
 /** A copy of `array` in a longer one of the same type (the rest zero): growing a typed-array buffer. */
 export function grown<T extends Float64Array | Int32Array | Uint32Array>(array: T, length: number): T {
   const bigger = new (array.constructor as new (length: number) => T)(length);
