@@ -167,7 +167,7 @@ export class SampleHelper {
       const used = await this.finishEarly(early, artifacts, context);
       if (used !== undefined) return used;
     }
-    if (!this.isReady || sample.count < MIN_SAMPLE_ROWS || !worthSending(sample.count, sample.dim)) return 'none';
+    if (!this.isReady || !worthSending(sample.count, sample.dim)) return 'none';
     const answer = this.ask({ type: 'sample', id: this.nextId++, sample, settings });
     try {
       modelSplit(artifacts, context);
